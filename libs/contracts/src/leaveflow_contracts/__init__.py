@@ -1,0 +1,47 @@
+"""Leaveflow's wire contracts: the event envelope, v1 events, subjects and value types."""
+
+from .balances import LeaveReservationRejected, LeaveReserved
+from .envelope import Envelope, EventData, new_id, utcnow
+from .registry import EVENT_TYPES, UnknownEventType, data_class, parse_data, subject_of
+from .requests import (
+    EmployeeUpserted,
+    LeaveApproved,
+    LeaveCancelled,
+    LeaveDenied,
+    LeaveRequested,
+    LeaveTypeUpserted,
+    TenantCreated,
+)
+from .subjects import all_streams, dlq_subject, stream_for, subject_for
+from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role, quantize_amount
+
+__all__ = [
+    "EVENT_TYPES",
+    "Amount",
+    "DayPart",
+    "EmployeeUpserted",
+    "Envelope",
+    "EventData",
+    "LeaveApproved",
+    "LeaveCancelled",
+    "LeaveDenied",
+    "LeaveRequested",
+    "LeaveReservationRejected",
+    "LeaveReserved",
+    "LeaveStatus",
+    "LeaveTypeUpserted",
+    "LeaveUnit",
+    "Role",
+    "TenantCreated",
+    "UnknownEventType",
+    "all_streams",
+    "data_class",
+    "dlq_subject",
+    "new_id",
+    "parse_data",
+    "quantize_amount",
+    "stream_for",
+    "subject_for",
+    "subject_of",
+    "utcnow",
+]

@@ -1,0 +1,89 @@
+"""Events produced by the requests service (directory and leave requests), v1."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from .envelope import EventData
+from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role
+
+
+class _RequestsEvent(EventData):
+    PRODUCER: ClassVar[str] = "requests"
+
+
+class TenantCreated(_RequestsEvent):
+    EVENT_TYPE: ClassVar[str] = "TenantCreated"
+    tenant_id: str
+    name: str
+    timezone: str
+    admin_id: str
+
+
+class EmployeeUpserted(_RequestsEvent):
+    EVENT_TYPE: ClassVar[str] = "EmployeeUpserted"
+    employee_id: str
+    name: str
+    email: str
+    role: Role
+    location_id: str | None = None
+    department_id: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    work_hours_per_day: Amount | None = None
+
+
+class LeaveTypeUpserted(_RequestsEvent):
+    EVENT_TYPE: ClassVar[str] = "LeaveTypeUpserted"
+    leave_type_id: str
+    name: str
+    unit: LeaveUnit = LeaveUnit.DAYS
+    requires_approval: bool = True
+    allow_half_days: bool = True
+    color: str | None = None
+    active: bool = True
+    # Flat yearly allowance used until per-location policies exist; None = not tracked.
+    annual_allowance: Amount | None = None
+
+
+class _LeaveRequestFacts(_RequestsEvent):
+    """What every request event repeats so consumers never need to join."""
+
+    request_id: str
+    employee_id: str
+    leave_type_id: str
+    start_date: date
+    end_date: date
+    start_part: DayPart = DayPart.FULL
+    end_part: DayPart = DayPart.FULL
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+
+
+class LeaveRequested(_LeaveRequestFacts):
+    EVENT_TYPE: ClassVar[str] = "LeaveRequested"
+    working_days: list[date] = []
+    requires_approval: bool = True
+    reason: str | None = None
+
+
+class LeaveApproved(_LeaveRequestFacts):
+    EVENT_TYPE: ClassVar[str] = "LeaveApproved"
+    approver_id: str | None = None
+    note: str | None = None
+
+
+class LeaveDenied(_LeaveRequestFacts):
+    EVENT_TYPE: ClassVar[str] = "LeaveDenied"
+    approver_id: str | None = None
+    note: str | None = None
+
+
+class LeaveCancelled(_LeaveRequestFacts):
+    EVENT_TYPE: ClassVar[str] = "LeaveCancelled"
+    previous_status: LeaveStatus
+    cancelled_by: str | None = None
+    note: str | None = None

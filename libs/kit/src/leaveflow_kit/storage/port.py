@@ -1,0 +1,135 @@
+"""The storage port every service uses: JSON documents, an outbox and an inbox, in one
+transaction.
+
+Why one generic document port instead of a repository per aggregate at this level: the
+SQLite and MongoDB adapters then stay small, one contract suite proves both, and each
+service builds its typed repositories on top of it (``service_layer``/``adapters``).
+
+Documents are JSON-compatible dicts (str, int, bool, None, list, dict; dates and Decimals
+as strings). Every document is addressed by (collection, key). ``where`` filters are
+equality on top-level fields. Keys should be time-ordered ids (``new_id()``) so that key
+order is creation order, which the cursors rely on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from leaveflow_contracts import Envelope
+
+Doc = dict[str, Any]
+T = TypeVar("T")
+
+
+class StorageError(Exception):
+    """Base of storage errors a caller may handle."""
+
+
+class DuplicateKey(StorageError):
+    """An insert hit an existing key, or a unique index."""
+
+
+class TransientConflict(StorageError):
+    """Two writers collided; `Store.atomic` retries the whole function on this."""
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """A secondary index on top-level fields of one collection."""
+
+    collection: str
+    fields: tuple[str, ...]
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    seq: int
+    envelope: Envelope
+    subject: str
+
+
+@dataclass
+class StoreStats:
+    """Counters for /metrics and for the idle-cost test: every round trip to the store."""
+
+    queries: int = 0
+    transactions: int = 0
+    outbox_polls: int = 0
+
+
+class Transaction(Protocol):
+    """One atomic unit of work. Writes become visible only when the transaction commits."""
+
+    async def get(self, collection: str, key: str) -> Doc | None: ...
+
+    async def find(
+        self, collection: str, where: Mapping[str, Any], *, limit: int | None = None
+    ) -> list[Doc]: ...
+
+    async def insert(self, collection: str, key: str, doc: Doc) -> None:
+        """Raises DuplicateKey if the key (or a unique index) exists."""
+
+    async def put(self, collection: str, key: str, doc: Doc) -> None:
+        """Insert or replace."""
+
+    async def delete(self, collection: str, key: str) -> bool: ...
+
+    def publish(self, envelope: Envelope, subject: str) -> None:
+        """Queue an event in the outbox; written in the same commit as the state change."""
+
+    async def already_processed(self, consumer: str, event_id: str) -> bool:
+        """Inbox: whether this consumer already committed the effect of this event."""
+
+    def mark_processed(self, consumer: str, event_id: str) -> None:
+        """Inbox: record, in this same commit, that the event's effect is done."""
+
+
+class Store(Protocol):
+    """A service's own database."""
+
+    stats: StoreStats
+    # Set after a commit that wrote outbox rows; the relay waits on it instead of polling.
+    outbox_signal: asyncio.Event
+
+    async def start(self) -> None:
+        """Connect and create tables/indexes (idempotent migrations)."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raises if the store is unreachable (used by /readyz)."""
+
+    async def atomic(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run fn inside one transaction and commit; retry on TransientConflict.
+
+        fn may run more than once, so it must not have side effects outside `tx`.
+        """
+
+    async def get(self, collection: str, key: str) -> Doc | None: ...
+
+    async def find(
+        self,
+        collection: str,
+        where: Mapping[str, Any],
+        *,
+        limit: int | None = None,
+        after_key: str | None = None,
+    ) -> list[Doc]:
+        """Documents matching `where` in key order, starting after `after_key`."""
+
+    async def count(self, collection: str, where: Mapping[str, Any]) -> int: ...
+
+    async def fetch_unpublished(self, limit: int) -> list[OutboxRecord]:
+        """Outbox rows not yet marked published, in commit order."""
+
+    async def mark_published(self, seqs: Sequence[int]) -> None: ...
+
+
+@dataclass
+class StoreConfig:
+    url: str
+    indexes: Sequence[IndexSpec] = field(default_factory=tuple)
