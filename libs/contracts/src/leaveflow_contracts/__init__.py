@@ -12,10 +12,11 @@ from .requests import (
     LeaveTypeUpserted,
     TenantCreated,
 )
-from .subjects import all_streams, dlq_subject, stream_for, subject_for
+from .subjects import DLQ_STREAM, all_streams, dlq_subject, stream_for, subject_for
 from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role, quantize_amount
 
 __all__ = [
+    "DLQ_STREAM",
     "EVENT_TYPES",
     "Amount",
     "DayPart",

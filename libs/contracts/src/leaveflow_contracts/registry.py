@@ -27,7 +27,9 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     LeaveReservationRejected,
 )
 
-_BY_KEY: dict[tuple[str, int], type[EventData]] = {(t.EVENT_TYPE, t.VERSION): t for t in EVENT_TYPES}
+_BY_KEY: dict[tuple[str, int], type[EventData]] = {
+    (t.EVENT_TYPE, t.VERSION): t for t in EVENT_TYPES
+}
 
 
 class UnknownEventType(LookupError):

@@ -1,0 +1,14 @@
+"""Tokens: issuing, JWKS verification, and the FastAPI dependency for the caller."""
+
+from .dependency import CurrentUser, current_user, require_role
+from .tokens import InvalidToken, Principal, TokenIssuer, TokenVerifier
+
+__all__ = [
+    "CurrentUser",
+    "InvalidToken",
+    "Principal",
+    "TokenIssuer",
+    "TokenVerifier",
+    "current_user",
+    "require_role",
+]

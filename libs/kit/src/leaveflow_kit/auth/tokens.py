@@ -1,0 +1,175 @@
+"""JWT issuing (requests service) and verification via JWKS (every service).
+
+RS256 keys: the one algorithm every OpenID Connect client and API gateway accepts.
+The private key is generated on first start and kept (mode 0600) in the data dir, so
+tokens survive restarts; other services only ever see the public JWKS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+ISSUER = "leaveflow"
+AUDIENCE = "leaveflow-api"
+ALGORITHM = "RS256"
+DEFAULT_TTL_SECONDS = 12 * 3600
+
+
+class InvalidToken(Exception):
+    """Missing, malformed, forged or expired token (HTTP 401)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    employee_id: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} does not hold an RSA private key")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # Write-then-rename so a crash never leaves a half-written key behind.
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    os.replace(tmp, path)
+    return key
+
+
+class TokenIssuer:
+    def __init__(self, key_path: Path) -> None:
+        self._key = _load_or_create_key(key_path)
+        public_jwk = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))
+        self.kid = jwt.PyJWK(public_jwk, ALGORITHM).key_id or _thumbprint(public_jwk)
+        self._public_jwk = {**public_jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+
+    def issue(
+        self, principal: Principal, ttl_seconds: int = DEFAULT_TTL_SECONDS, **extra: Any
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": principal.employee_id,
+            "tid": principal.tenant_id,
+            "role": principal.role,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            **extra,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self._public_jwk]}
+
+
+def _thumbprint(jwk: dict[str, Any]) -> str:
+    import base64
+    import hashlib
+
+    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class TokenVerifier:
+    """Verifies tokens against a JWKS: local (the issuer itself) or fetched over HTTP.
+
+    Unknown key ids trigger one refetch (key rotation), at most every 30 s, so a flood
+    of forged tokens cannot turn into a flood of JWKS requests.
+    """
+
+    REFETCH_INTERVAL_SECONDS = 30.0
+
+    def __init__(self, *, jwks: dict[str, Any] | None = None, jwks_url: str | None = None) -> None:
+        self._url = jwks_url
+        self._keys: dict[str, Any] = {}
+        self._last_fetch = 0.0
+        self._lock = asyncio.Lock()
+        if jwks is not None:
+            self._load(jwks)
+
+    def _load(self, jwks: dict[str, Any]) -> None:
+        keys = {}
+        for jwk in jwks.get("keys", []):
+            parsed = jwt.PyJWK(jwk, ALGORITHM)
+            if parsed.key_id:
+                keys[parsed.key_id] = parsed.key
+        self._keys = keys
+
+    async def _refresh(self) -> None:
+        if self._url is None:
+            return
+        async with self._lock:
+            if time.monotonic() - self._last_fetch < self.REFETCH_INTERVAL_SECONDS and self._keys:
+                return
+            self._last_fetch = time.monotonic()
+            try:
+                async with httpx.AsyncClient(timeout=5.0) as client:
+                    response = await client.get(self._url)
+                    response.raise_for_status()
+                    self._load(response.json())
+            except (httpx.HTTPError, ValueError) as exc:
+                raise InvalidToken(f"cannot fetch signing keys: {exc}") from exc
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        if not isinstance(kid, str):
+            raise InvalidToken("token has no key id")
+        if kid not in self._keys:
+            await self._refresh()
+        key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iat"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid token") from exc
+        try:
+            return Principal(
+                tenant_id=str(claims["tid"]),
+                employee_id=str(claims["sub"]),
+                role=str(claims["role"]),
+            )
+        except KeyError as exc:
+            raise InvalidToken(f"token lacks claim {exc}") from exc

@@ -1,0 +1,15 @@
+"""NATS JetStream plumbing shared by the services: broker, streams, relay, consumers."""
+
+from .broker import connect_broker, create_broker, ensure_streams
+from .consumer import EventHandler, HandledEvent, subscribe_events
+from .relay import OutboxRelay
+
+__all__ = [
+    "EventHandler",
+    "HandledEvent",
+    "OutboxRelay",
+    "connect_broker",
+    "create_broker",
+    "ensure_streams",
+    "subscribe_events",
+]

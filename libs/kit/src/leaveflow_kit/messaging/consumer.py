@@ -1,0 +1,235 @@
+"""Idempotent, durable event consumers with explicit acks and a dead-letter subject.
+
+A service declares `{event_type: handler}`; each handler gets the open store transaction
+and the event. The inbox row (consumer, event_id) is written in that same transaction, so
+a redelivered event changes nothing. Messages are fetched in batches and a batch is first
+tried in one transaction (cheap); if that fails, each message is retried alone, so one
+poison message cannot block the others. After `max_deliver` attempts a message goes to
+`lf.dlq.<consumer>.<subject>` (stream LF_DLQ), where it stays visible and replayable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import DeliverPolicy
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from leaveflow_contracts import DLQ_STREAM, Envelope, EventData, dlq_subject, parse_data
+from leaveflow_contracts.subjects import stream_for, stream_subjects
+
+from ..logging import bound_contextvars, get_logger
+from ..storage import Store, Transaction
+
+log = get_logger(__name__)
+
+EVENTS_HANDLED = Counter(
+    "leaveflow_events_handled_total", "Events whose effect was committed", ["consumer"]
+)
+EVENTS_DEAD = Counter("leaveflow_events_dead_total", "Events sent to dead letters", ["consumer"])
+
+
+@dataclass(frozen=True)
+class HandledEvent:
+    envelope: Envelope
+    data: EventData
+    subject: str
+
+
+EventHandler = Callable[[Transaction, HandledEvent], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """A message that can never be handled (not JSON, not an envelope)."""
+
+
+def _decode(raw: Msg) -> Envelope:
+    try:
+        return Envelope.model_validate_json(raw.data)
+    except (ValidationError, ValueError) as exc:
+        raise PoisonMessage(str(exc)) from exc
+
+
+def _ordering_key(envelope: Envelope) -> str:
+    """Events of one employee must be applied in order (ARCHITECTURE.md)."""
+    data = envelope.data
+    return str(data.get("employee_id") or data.get("request_id") or envelope.event_id)
+
+
+def retry_delay(attempt: int) -> float:
+    return float(min(0.5 * 2 ** (attempt - 1), 30.0))
+
+
+@dataclass
+class _Consumer:
+    broker: NatsBroker
+    store: Store
+    name: str
+    handlers: Mapping[str, EventHandler]
+    max_deliver: int
+    after_commit: Callable[[], None] | None = None
+
+    def _committed(self, count: int) -> None:
+        EVENTS_HANDLED.labels(self.name).inc(count)
+        if self.after_commit is not None:
+            self.after_commit()
+
+    async def _apply(self, tx: Transaction, envelope: Envelope, subject: str) -> None:
+        if await tx.already_processed(self.name, envelope.event_id):
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is not None:
+            event = HandledEvent(envelope=envelope, data=parse_data(envelope), subject=subject)
+            with bound_contextvars(
+                correlation_id=envelope.correlation_id, event_id=envelope.event_id
+            ):
+                await handler(tx, event)
+        tx.mark_processed(self.name, envelope.event_id)
+
+    async def handle_batch(self, raws: list[Msg]) -> None:
+        decoded: list[tuple[Msg, Envelope]] = []
+        for raw in raws:
+            try:
+                envelope = _decode(raw)
+            except PoisonMessage as exc:
+                await self._dead_letter(raw, exc)
+                continue
+            if envelope.type in self.handlers:
+                decoded.append((raw, envelope))
+            else:
+                await raw.ack()  # not ours to handle: consumers ignore unknown types
+        if not decoded:
+            return
+        try:
+
+            async def apply_all(tx: Transaction) -> None:
+                for raw, envelope in decoded:
+                    await self._apply(tx, envelope, raw.subject)
+
+            await self.store.atomic(apply_all)
+        except Exception:
+            await self._one_by_one(decoded)
+            return
+        self._committed(len(decoded))
+        for raw, _ in decoded:
+            await raw.ack()
+
+    async def _one_by_one(self, decoded: list[tuple[Msg, Envelope]]) -> None:
+        blocked: set[str] = set()
+        for raw, envelope in decoded:
+            key = _ordering_key(envelope)
+            if key in blocked:
+                # An earlier event of the same employee failed: keep order, retry later.
+                await raw.nak(delay=retry_delay(raw.metadata.num_delivered))
+                continue
+            try:
+
+                async def apply_one(
+                    tx: Transaction, env: Envelope = envelope, subject: str = raw.subject
+                ) -> None:
+                    await self._apply(tx, env, subject)
+
+                await self.store.atomic(apply_one)
+            except Exception as exc:
+                attempt = raw.metadata.num_delivered
+                if attempt >= self.max_deliver:
+                    await self._dead_letter(raw, exc)
+                else:
+                    blocked.add(key)
+                    log.warning(
+                        "event_handler_failed",
+                        consumer=self.name,
+                        event_type=envelope.type,
+                        event_id=envelope.event_id,
+                        attempt=attempt,
+                        error=repr(exc),
+                    )
+                    await raw.nak(delay=retry_delay(attempt))
+                continue
+            self._committed(1)
+            await raw.ack()
+
+    async def _dead_letter(self, raw: Msg, exc: Exception) -> None:
+        headers = dict(raw.headers or {})
+        event_id = headers.get("Nats-Msg-Id", f"seq{raw.metadata.sequence.stream}")
+        await self.broker.publish(
+            raw.data,
+            dlq_subject(self.name, raw.subject),
+            headers={
+                "Nats-Msg-Id": f"dlq-{self.name}-{event_id}",
+                "lf-original-subject": raw.subject,
+                "lf-consumer": self.name,
+                "lf-error": repr(exc)[:500],
+                "lf-attempts": str(raw.metadata.num_delivered),
+            },
+            stream=DLQ_STREAM,
+            timeout=5.0,
+        )
+        await raw.term()
+        EVENTS_DEAD.labels(self.name).inc()
+        log.error(
+            "event_dead_lettered",
+            consumer=self.name,
+            subject=raw.subject,
+            event_id=event_id,
+            error=repr(exc),
+        )
+
+
+def subscribe_events(
+    broker: NatsBroker,
+    store: Store,
+    *,
+    consumer: str,
+    producer: str,
+    handlers: Mapping[str, EventHandler],
+    max_deliver: int = 5,
+    ack_wait_seconds: float = 30.0,
+    batch_size: int = 100,
+    fetch_timeout: float = 5.0,
+    after_commit: Callable[[], None] | None = None,
+) -> Any:
+    """Register a durable pull consumer `<consumer>_<producer>` on the producer's stream.
+
+    Must be called before the broker starts. Durable names may not contain dots.
+    """
+    state = _Consumer(
+        broker=broker,
+        store=store,
+        name=consumer,
+        handlers=dict(handlers),
+        max_deliver=max_deliver,
+        after_commit=after_commit,
+    )
+    durable = f"{consumer}_{producer}".replace(".", "_")
+
+    @broker.subscriber(
+        stream_subjects(producer)[0],
+        stream=JStream(name=stream_for(producer), declare=False),
+        durable=durable,
+        pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout, batch=True),
+        ack_policy=AckPolicy.MANUAL,
+        config=ConsumerConfig(
+            durable_name=durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=JsAckPolicy.EXPLICIT,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait_seconds,
+            # One in-flight batch per consumer keeps per-employee order within a process.
+            max_ack_pending=max(batch_size * 10, 1000),
+        ),
+        title=f"{durable}",
+        description=f"{consumer} consumes {producer} events: {', '.join(sorted(handlers))}",
+    )
+    async def _on_batch(body: list[Any], msg: NatsMessage) -> None:
+        raws: list[Msg] = list(msg.raw_message)  # type: ignore[arg-type]
+        await state.handle_batch(raws)
+
+    return _on_batch

@@ -1,0 +1,108 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, in order, exactly once
+as far as consumers can tell.
+
+Each row is published with `Nats-Msg-Id` = event id, so a re-send after a crash between
+publish and mark-published is dropped by the server's duplicate window (and by the
+consumers' inbox beyond it). The relay sleeps on the store's `outbox_signal` and only
+polls on a slow heartbeat (for rows committed by another process), so an idle service
+issues almost no store queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+
+from faststream.nats import NatsBroker
+
+from ..logging import get_logger
+from ..storage import Store
+
+log = get_logger(__name__)
+
+BATCH_SIZE = 500
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: Store,
+        broker: NatsBroker,
+        *,
+        heartbeat_seconds: float = 15.0,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._store = store
+        self._broker = broker
+        self._heartbeat = heartbeat_seconds
+        self._batch_size = batch_size
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def drain_once(self) -> int:
+        """Publish every unpublished row now; returns how many were sent."""
+        sent = 0
+        while True:
+            records = await self._store.fetch_unpublished(self._batch_size)
+            if not records:
+                return sent
+            done: list[int] = []
+            try:
+                for record in records:
+                    # Awaiting each PubAck keeps the stream order equal to commit order.
+                    await self._broker.publish(
+                        record.envelope.model_dump(mode="json"),
+                        record.subject,
+                        headers={
+                            "Nats-Msg-Id": record.envelope.event_id,
+                            "lf-type": record.envelope.type,
+                            "lf-tenant": record.envelope.tenant_id,
+                        },
+                        correlation_id=record.envelope.correlation_id,
+                        stream=_stream_of(record.subject),
+                        timeout=5.0,
+                    )
+                    done.append(record.seq)
+            finally:
+                if done:
+                    await self._store.mark_published(done)
+                    sent += len(done)
+                    self.published += len(done)
+            if len(records) < self._batch_size:
+                return sent
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        signal = self._store.outbox_signal
+        while True:
+            signal.clear()
+            try:
+                await self.drain_once()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox_relay_failed", error=str(exc), retry_in=backoff)
+                await asyncio.sleep(backoff * (1 + random.random() / 2))
+                backoff = min(backoff * 2, 10.0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), self._heartbeat)
+
+
+def _stream_of(subject: str) -> str:
+    from leaveflow_contracts import stream_for
+
+    return stream_for(subject.split(".")[1])

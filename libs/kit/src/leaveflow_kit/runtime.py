@@ -1,0 +1,130 @@
+"""What every service runs on: its store, the broker, the outbox relay, token checks.
+
+`ServiceRuntime` is built by a service's bootstrap from settings; nothing connects until
+`start()` (called from the FastAPI lifespan), so building an app is side-effect free.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
+from faststream.nats import NatsBroker
+from prometheus_client import REGISTRY
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from .auth import TokenVerifier
+from .http.app import ReadinessCheck
+from .logging import configure, get_logger
+from .messaging import OutboxRelay, connect_broker, create_broker
+from .settings import ServiceSettings
+from .storage import IndexSpec, Store, open_store
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: ServiceSettings
+    store: Store
+    broker: NatsBroker
+    relay: OutboxRelay
+    verifier: TokenVerifier
+    background: list[Callable[[], object]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        await self.store.start()
+        await connect_broker(self.broker)
+        self.relay.start()
+        log.info("service_started", service=self.name, port=self.settings.port)
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.store.close()
+
+    def readiness(self) -> Sequence[tuple[str, ReadinessCheck]]:
+        async def nats() -> None:
+            if not await self.broker.ping(timeout=2.0):
+                raise ConnectionError("nats unreachable")
+
+        return [("store", self.store.ping), ("nats", nats)]
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def build_runtime(
+    name: str,
+    settings: ServiceSettings,
+    *,
+    indexes: Iterable[IndexSpec] = (),
+    verifier: TokenVerifier | None = None,
+    store: Store | None = None,
+) -> ServiceRuntime:
+    store = store or open_store(settings.database_url, list(indexes))
+    _StoreMetrics.track(name, store)
+    broker = create_broker(settings.nats_url, name=f"leaveflow-{name}")
+    relay = OutboxRelay(store, broker, heartbeat_seconds=settings.relay_heartbeat_seconds)
+    return ServiceRuntime(
+        name=name,
+        settings=settings,
+        store=store,
+        broker=broker,
+        relay=relay,
+        verifier=verifier or TokenVerifier(jwks_url=settings.jwks_url),
+    )
+
+
+class _StoreMetrics(Collector):
+    """Exposes each store's round-trip counters (the idle-cost test reads them)."""
+
+    _stores: weakref.WeakValueDictionary[str, Store] = weakref.WeakValueDictionary()
+    _registered = False
+
+    @classmethod
+    def track(cls, name: str, store: Store) -> None:
+        cls._stores[name] = store
+        if not cls._registered:
+            REGISTRY.register(cls())
+            cls._registered = True
+
+    def collect(self) -> Iterable[CounterMetricFamily]:
+        queries = CounterMetricFamily(
+            "leaveflow_store_queries", "Round trips to the service's store", labels=["service"]
+        )
+        transactions = CounterMetricFamily(
+            "leaveflow_store_transactions", "Committed store transactions", labels=["service"]
+        )
+        polls = CounterMetricFamily(
+            "leaveflow_outbox_polls", "Outbox fetches by the relay", labels=["service"]
+        )
+        for name, store in list(self._stores.items()):
+            queries.add_metric([name], store.stats.queries)
+            transactions.add_metric([name], store.stats.transactions)
+            polls.add_metric([name], store.stats.outbox_polls)
+        yield from (queries, transactions, polls)
+
+
+def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
+    """Run one service process (the `python -m leaveflow_<service>` entry point)."""
+    configure(service, settings.log_level)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

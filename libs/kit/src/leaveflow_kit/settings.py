@@ -1,0 +1,84 @@
+"""Settings shared by every service; each service subclasses with its own env prefix.
+
+Only a service's ``config.py``/``bootstrap.py`` instantiate these (never at import time).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORTS = {"requests": 8001, "balances": 8002, "notifications": 8003, "calendar": 8004}
+
+
+def _url_alias(name: str) -> AliasChoices:
+    return AliasChoices(f"{name.upper()}_URL")
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings. `SERVICE` names the service; `<SERVICE>_PORT`, `<SERVICE>_HOST`,
+    `<SERVICE>_DATABASE_URL` (or plain `DATABASE_URL`) are read per service."""
+
+    SERVICE: ClassVar[str] = "service"
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(Path(".data"), validation_alias=AliasChoices("LEAVEFLOW_DATA_DIR"))
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL"))
+    host: str = "127.0.0.1"
+    port: int = 0
+    database_url: str = ""
+    requests_url: str = Field("http://127.0.0.1:8001", validation_alias=_url_alias("requests"))
+    balances_url: str = Field("http://127.0.0.1:8002", validation_alias=_url_alias("balances"))
+    notifications_url: str = Field(
+        "http://127.0.0.1:8003", validation_alias=_url_alias("notifications")
+    )
+    calendar_url: str = Field("http://127.0.0.1:8004", validation_alias=_url_alias("calendar"))
+    dev_login: bool = Field(True, validation_alias=AliasChoices("LEAVEFLOW_DEV_LOGIN"))
+    signup_open: bool = Field(True, validation_alias=AliasChoices("LEAVEFLOW_SIGNUP_OPEN"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+    # Consumer tuning: attempts before a message goes to the dead-letter subject.
+    max_deliver: int = Field(5, validation_alias=AliasChoices("LEAVEFLOW_MAX_DELIVER"))
+    ack_wait_seconds: float = Field(30.0, validation_alias=AliasChoices("LEAVEFLOW_ACK_WAIT"))
+    # Relay safety net for rows committed by another process; normal wake-ups are signals.
+    relay_heartbeat_seconds: float = Field(
+        15.0, validation_alias=AliasChoices("LEAVEFLOW_RELAY_HEARTBEAT")
+    )
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, *args, **kw):  # type: ignore[no-untyped-def, override]
+        return (init_settings, _PerServiceEnv(settings_cls, cls.SERVICE), env_settings)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ServiceSettings:
+        if not self.port:
+            self.port = DEFAULT_PORTS.get(self.SERVICE, 8000)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / (self.SERVICE + '.db')}"
+        return self
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.requests_url.rstrip('/')}/.well-known/jwks.json"
+
+
+class _PerServiceEnv:
+    """Reads `<SERVICE>_HOST/_PORT/_DATABASE_URL`, falling back to unprefixed names."""
+
+    def __init__(self, settings_cls: type[BaseSettings], service: str) -> None:
+        self.prefix = service.upper() + "_"
+
+    def __call__(self) -> dict[str, str]:
+        import os
+
+        found: dict[str, str] = {}
+        for field in ("host", "port", "database_url"):
+            for name in (self.prefix + field.upper(), field.upper()):
+                if field != "database_url" and name == field.upper():
+                    continue  # a bare HOST/PORT would leak between services
+                if name in os.environ:
+                    found[field] = os.environ[name]
+                    break
+        return found

@@ -1,0 +1,71 @@
+"""Typed access to the balances service's documents inside one transaction."""
+
+from __future__ import annotations
+
+from leaveflow_kit.documents import from_doc, to_doc
+from leaveflow_kit.storage import DuplicateKey, IndexSpec, Store, Transaction
+
+from ..domain.ledger import LedgerEntry
+from ..domain.replicas import EmployeeReplica, LeaveTypeReplica, Reservation
+
+LEAVE_TYPES, EMPLOYEES, LEDGER, RESERVATIONS = (
+    "leave_types",
+    "employees",
+    "ledger",
+    "reservations",
+)
+
+INDEXES = (
+    IndexSpec(LEDGER, ("tenant_id", "employee_id")),
+    IndexSpec(LEAVE_TYPES, ("tenant_id",)),
+    IndexSpec(EMPLOYEES, ("tenant_id",)),
+)
+
+
+class Repository:
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveTypeReplica | None:
+        doc = await self.tx.get(LEAVE_TYPES, leave_type_id)
+        return from_doc(LeaveTypeReplica, doc) if doc and doc["tenant_id"] == tenant_id else None
+
+    async def save_leave_type(self, leave_type: LeaveTypeReplica) -> None:
+        await self.tx.put(LEAVE_TYPES, leave_type.id, to_doc(leave_type))
+
+    async def save_employee(self, employee: EmployeeReplica) -> None:
+        await self.tx.put(EMPLOYEES, employee.id, to_doc(employee))
+
+    async def reservation(self, request_id: str) -> Reservation | None:
+        doc = await self.tx.get(RESERVATIONS, request_id)
+        return from_doc(Reservation, doc) if doc else None
+
+    async def save_reservation(self, reservation: Reservation) -> None:
+        await self.tx.put(RESERVATIONS, reservation.id, to_doc(reservation))
+
+    async def entries(self, tenant_id: str, employee_id: str) -> list[LedgerEntry]:
+        docs = await self.tx.find(LEDGER, {"tenant_id": tenant_id, "employee_id": employee_id})
+        return [from_doc(LedgerEntry, d) for d in docs]
+
+    async def add_entry(self, entry: LedgerEntry) -> bool:
+        """False if this entry (deterministic id) was already written."""
+        try:
+            await self.tx.insert(LEDGER, entry.id, to_doc(entry))
+        except DuplicateKey:
+            return False
+        return True
+
+
+async def read_entries(store: Store, tenant_id: str, employee_id: str) -> list[LedgerEntry]:
+    docs = await store.find(LEDGER, {"tenant_id": tenant_id, "employee_id": employee_id})
+    return [from_doc(LedgerEntry, d) for d in docs]
+
+
+async def read_employee(store: Store, tenant_id: str, employee_id: str) -> EmployeeReplica | None:
+    doc = await store.get(EMPLOYEES, employee_id)
+    return from_doc(EmployeeReplica, doc) if doc and doc["tenant_id"] == tenant_id else None
+
+
+async def read_leave_types(store: Store, tenant_id: str) -> list[LeaveTypeReplica]:
+    docs = await store.find(LEAVE_TYPES, {"tenant_id": tenant_id})
+    return [from_doc(LeaveTypeReplica, d) for d in docs]

@@ -1,0 +1,11 @@
+"""Settings of the calendar service (env: CALENDAR_PORT, CALENDAR_DATABASE_URL, ...)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from leaveflow_kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    SERVICE: ClassVar[str] = "calendar"

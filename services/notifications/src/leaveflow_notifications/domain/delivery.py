@@ -1,0 +1,61 @@
+"""A delivery: one message to one recipient on one channel, for one event.
+
+Its id is derived from (event, channel, recipient), so a redelivered event can never
+create a second delivery, and so never a second message.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+PENDING, RETRYING, SENT, DEAD = "pending", "retrying", "sent", "dead"
+MAX_ATTEMPTS = 6
+
+
+def delivery_id(event_id: str, channel: str, recipient: str) -> str:
+    return f"{event_id}:{channel}:{recipient}"
+
+
+def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter: 2, 4, 8 ... s, capped at 5 minutes."""
+    ceiling = min(2.0**attempt, 300.0)
+    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+@dataclass
+class Delivery:
+    id: str
+    tenant_id: str
+    event_id: str
+    event_type: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    created_at: datetime
+    status: str = PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+    def succeeded(self, at: datetime) -> None:
+        self.attempts += 1
+        self.status, self.sent_at, self.last_error, self.next_attempt_at = SENT, at, None, None
+
+    def failed(
+        self, at: datetime, error: str, *, retryable: bool, retry_after: float | None
+    ) -> None:
+        self.attempts += 1
+        self.last_error = error[:500]
+        if not retryable or self.attempts >= MAX_ATTEMPTS:
+            self.status, self.next_attempt_at = DEAD, None
+            return
+        self.status = RETRYING
+        wait = timedelta(seconds=retry_after) if retry_after else backoff(self.attempts)
+        self.next_attempt_at = at + wait
+
+    def retry_now(self, at: datetime) -> None:
+        self.status, self.next_attempt_at = PENDING, at

@@ -1,0 +1,122 @@
+"""Sends due deliveries, records each attempt, and sleeps until there is work.
+
+Woken by the consumer after it commits new deliveries; otherwise it sleeps until the
+next retry is due (or a slow heartbeat), so an idle service issues almost no queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+
+from leaveflow_kit.documents import from_doc, to_doc
+from leaveflow_kit.logging import get_logger
+from leaveflow_kit.storage import Store, Transaction
+
+from ..adapters.webhook import WebhookSender
+from ..domain.delivery import PENDING, RETRYING, Delivery
+from .fanout import DELIVERIES, INTEGRATIONS, integration_key
+
+log = get_logger(__name__)
+
+
+class DeliveryDispatcher:
+    def __init__(
+        self,
+        store: Store,
+        sender: WebhookSender,
+        clock: Callable[[], datetime],
+        *,
+        heartbeat_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._clock = clock
+        self._heartbeat = heartbeat_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="delivery-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._sender.close()
+
+    async def _due(self) -> list[Delivery]:
+        now = self._clock()
+        due = []
+        for status in (PENDING, RETRYING):
+            for doc in await self._store.find(DELIVERIES, {"status": status}, limit=200):
+                d = from_doc(Delivery, doc)
+                if d.next_attempt_at is None or d.next_attempt_at <= now:
+                    due.append(d)
+        return due
+
+    async def _next_due_in(self) -> float:
+        docs = await self._store.find(DELIVERIES, {"status": RETRYING}, limit=200)
+        times = [from_doc(Delivery, d).next_attempt_at for d in docs]
+        pending = [t for t in times if t is not None]
+        if not pending:
+            return self._heartbeat
+        seconds = (min(pending) - self._clock()).total_seconds()
+        return max(0.05, min(seconds, self._heartbeat))
+
+    async def send_due(self) -> int:
+        sent = 0
+        for delivery in await self._due():
+            integration = await self._store.get(
+                INTEGRATIONS, integration_key(delivery.tenant_id, delivery.channel)
+            )
+            url = integration.get("webhook_url") if integration else None
+            if not url:
+                delivery.failed(
+                    self._clock(), "integration removed", retryable=False, retry_after=None
+                )
+            else:
+                result = await self._sender.post(url, delivery.payload)
+                if result.ok:
+                    delivery.succeeded(self._clock())
+                    sent += 1
+                else:
+                    delivery.failed(
+                        self._clock(),
+                        result.error or "failed",
+                        retryable=result.retryable,
+                        retry_after=result.retry_after,
+                    )
+                    log.warning(
+                        "delivery_failed",
+                        delivery_id=delivery.id,
+                        attempts=delivery.attempts,
+                        status=delivery.status,
+                        error=delivery.last_error,
+                    )
+
+            async def save(tx: Transaction, d: Delivery = delivery) -> None:
+                await tx.put(DELIVERIES, d.id, to_doc(d))
+
+            await self._store.atomic(save)
+        return sent
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.send_due()
+                wait = await self._next_due_in()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("dispatcher_failed", error=repr(exc))
+                wait = 2.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)

@@ -1,0 +1,78 @@
+"""Typed access to the requests service's documents, inside one store transaction."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from leaveflow_kit.documents import from_doc, to_doc
+from leaveflow_kit.storage import IndexSpec, Transaction
+
+from ..domain.directory import Employee, LeaveType, Tenant
+from ..domain.model import LeaveRequest
+
+TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS = (
+    "tenants",
+    "employees",
+    "leave_types",
+    "leave_requests",
+)
+
+INDEXES = (
+    IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
+    IndexSpec(EMPLOYEES, ("tenant_id",)),
+    IndexSpec(LEAVE_TYPES, ("tenant_id",)),
+    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
+    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
+)
+
+T = TypeVar("T")
+
+
+class Repository:
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    async def _get(self, collection: str, cls: type[T], key: str, tenant_id: str) -> T | None:
+        doc = await self.tx.get(collection, key)
+        # Another tenant's record does not exist for this caller.
+        if doc is None or doc.get("tenant_id", doc.get("id")) != tenant_id:
+            return None
+        return from_doc(cls, doc)
+
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        doc = await self.tx.get(TENANTS, tenant_id)
+        return from_doc(Tenant, doc) if doc else None
+
+    async def employee(self, tenant_id: str, employee_id: str) -> Employee | None:
+        return await self._get(EMPLOYEES, Employee, employee_id, tenant_id)
+
+    async def employee_by_email(self, tenant_id: str, email: str) -> Employee | None:
+        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "email": email}, limit=1)
+        return from_doc(Employee, docs[0]) if docs else None
+
+    async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveType | None:
+        return await self._get(LEAVE_TYPES, LeaveType, leave_type_id, tenant_id)
+
+    async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
+        return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)
+
+    async def requests_of(self, tenant_id: str, employee_id: str) -> list[LeaveRequest]:
+        docs = await self.tx.find(
+            LEAVE_REQUESTS, {"tenant_id": tenant_id, "employee_id": employee_id}
+        )
+        return [from_doc(LeaveRequest, d) for d in docs]
+
+    async def add_tenant(self, tenant: Tenant) -> None:
+        await self.tx.insert(TENANTS, tenant.id, to_doc(tenant))
+
+    async def add_employee(self, employee: Employee) -> None:
+        await self.tx.insert(EMPLOYEES, employee.id, to_doc(employee))
+
+    async def save(self, record: Any) -> None:
+        collection = {
+            Tenant: TENANTS,
+            Employee: EMPLOYEES,
+            LeaveType: LEAVE_TYPES,
+            LeaveRequest: LEAVE_REQUESTS,
+        }[type(record)]
+        await self.tx.put(collection, record.id, to_doc(record))

@@ -1,0 +1,53 @@
+"""Composition root of the requests service: settings -> runtime -> FastAPI app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from leaveflow_kit.auth import TokenIssuer, TokenVerifier
+from leaveflow_kit.http import create_service_app
+from leaveflow_kit.runtime import ServiceRuntime, build_runtime
+from leaveflow_kit.storage import Store
+
+from .adapters.repository import INDEXES
+from .config import Settings
+from .entrypoints.http import errors as http_errors
+from .entrypoints.http.routes import router
+from .entrypoints.messaging.subscribers import subscribe
+from .service_layer.handlers import Clock
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, clock: Clock = system_clock
+) -> FastAPI:
+    settings = settings or Settings()
+    issuer = TokenIssuer(settings.signing_key_path)
+    runtime: ServiceRuntime = build_runtime(
+        "requests",
+        settings,
+        indexes=INDEXES,
+        store=store,
+        # The issuer verifies its own tokens locally: no HTTP round trip to itself.
+        verifier=TokenVerifier(jwks=issuer.jwks()),
+    )
+    subscribe(runtime, clock)
+    app = create_service_app(
+        title="Leaveflow requests",
+        lifespan=runtime.lifespan,
+        readiness=runtime.readiness(),
+    )
+    http_errors.install(app)
+    app.include_router(router)
+    app.state.settings = settings
+    app.state.runtime = runtime
+    app.state.store = runtime.store
+    app.state.issuer = issuer
+    app.state.token_verifier = runtime.verifier
+    app.state.clock = clock
+    return app

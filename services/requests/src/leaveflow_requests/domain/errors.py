@@ -1,0 +1,35 @@
+"""Domain errors; the HTTP edge maps each kind to one status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule was broken."""
+
+
+class InvalidRequest(DomainError):
+    """Input that can never be valid as given (HTTP 422). `field` names the culprit."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class OverlappingRequest(DomainError):
+    """Another live request of the same employee covers one of the dates (HTTP 409)."""
+
+
+class InvalidTransition(DomainError):
+    """The request's status does not allow this action (HTTP 409)."""
+
+
+class NotAllowed(DomainError):
+    """The caller may not do this (HTTP 403)."""
+
+
+class NotFound(DomainError):
+    """No such thing in this tenant (HTTP 404)."""
+
+
+class DuplicateEmail(DomainError):
+    """Email is the key of an employee within a tenant (HTTP 409)."""

@@ -1,0 +1,98 @@
+"""The LeaveRequest aggregate and its state machine.
+
+submitted -> pending | approved (no approval needed) | rejected (balances said no)
+pending   -> approved | denied | cancelled
+approved  -> cancelled
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from .errors import InvalidTransition, NotAllowed
+
+SUBMITTED, PENDING, APPROVED = "submitted", "pending", "approved"
+REJECTED, DENIED, CANCELLED = "rejected", "denied", "cancelled"
+LIVE_STATUSES = frozenset({SUBMITTED, PENDING, APPROVED})
+
+ALLOWED: dict[str, frozenset[str]] = {
+    SUBMITTED: frozenset({PENDING, APPROVED, REJECTED}),
+    PENDING: frozenset({APPROVED, DENIED, CANCELLED}),
+    APPROVED: frozenset({CANCELLED}),
+    REJECTED: frozenset(),
+    DENIED: frozenset(),
+    CANCELLED: frozenset(),
+}
+
+
+@dataclass
+class LeaveRequest:
+    id: str
+    tenant_id: str
+    employee_id: str
+    leave_type_id: str
+    start_date: date
+    end_date: date
+    amount: Decimal
+    start_part: str = "full"
+    end_part: str = "full"
+    unit: str = "days"
+    working_days: list[date] = field(default_factory=list)
+    requires_approval: bool = True
+    reason: str | None = None
+    status: str = SUBMITTED
+    rejection_reason: str | None = None
+    department_id: str | None = None
+    created_at: datetime | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def overlaps(self, start: date, end: date) -> bool:
+        return self.status in LIVE_STATUSES and self.start_date <= end and start <= self.end_date
+
+    def _move(self, to: str, at: datetime, by: str | None, note: str | None = None) -> None:
+        if to not in ALLOWED[self.status]:
+            raise InvalidTransition(f"cannot move a {self.status} request to {to}")
+        self.history.append(
+            {"from": self.status, "to": to, "at": at.isoformat(), "by": by, "note": note}
+        )
+        self.status = to
+
+    def reserved(self, at: datetime) -> str:
+        """Balances reserved the days: wait for approval, or approve at once."""
+        self._move(PENDING if self.requires_approval else APPROVED, at, "system")
+        return self.status
+
+    def reservation_rejected(self, reason: str, at: datetime) -> None:
+        self._move(REJECTED, at, "system", reason)
+        self.rejection_reason = reason
+
+    def _require_pending(self, action: str) -> None:
+        # submitted -> approved exists only for types that need no approval.
+        if self.status != PENDING:
+            raise InvalidTransition(f"cannot {action} a {self.status} request")
+
+    def approve(self, by: str, at: datetime, note: str | None = None) -> None:
+        self._require_pending("approve")
+        self._move(APPROVED, at, by, note)
+
+    def deny(self, by: str, at: datetime, note: str | None = None) -> None:
+        self._require_pending("deny")
+        self._move(DENIED, at, by, note)
+
+    def cancel(
+        self, by: str, at: datetime, today: date, *, is_admin: bool, note: str | None = None
+    ) -> str:
+        """The requester may cancel until the leave starts; an admin at any time."""
+        if CANCELLED not in ALLOWED[self.status]:
+            raise InvalidTransition(f"cannot cancel a {self.status} request")
+        if not is_admin:
+            if by != self.employee_id:
+                raise NotAllowed("only the requester or an admin may cancel")
+            if today >= self.start_date:
+                raise NotAllowed("the leave has started: only an admin may cancel it")
+        previous = self.status
+        self._move(CANCELLED, at, by, note)
+        return previous

@@ -1,0 +1,33 @@
+"""Domain errors -> problem+json, once, at the edge."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from leaveflow_kit.http import problem_response
+
+from ...domain import errors
+
+_STATUS: list[tuple[type[errors.DomainError], int, str, str]] = [
+    (errors.InvalidRequest, 422, "Unprocessable content", "validation-error"),
+    (errors.OverlappingRequest, 409, "Overlapping request", "overlapping-request"),
+    (errors.InvalidTransition, 409, "Invalid transition", "invalid-transition"),
+    (errors.DuplicateEmail, 409, "Duplicate email", "duplicate-email"),
+    (errors.NotAllowed, 403, "Forbidden", "forbidden"),
+    (errors.NotFound, 404, "Not found", "not-found"),
+]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.DomainError)
+    async def _domain(_: Request, exc: errors.DomainError) -> JSONResponse:
+        for cls, status, title, slug in _STATUS:
+            if isinstance(exc, cls):
+                field_errors = None
+                if isinstance(exc, errors.InvalidRequest):
+                    field_errors = [{"field": exc.field or "body", "message": str(exc)}]
+                return problem_response(
+                    status, title, str(exc), type_slug=slug, errors=field_errors
+                )
+        return problem_response(400, "Bad request", str(exc))

@@ -1,0 +1,265 @@
+"""HTTP routes of the requests service: parse, authorise, call a use case, map the result."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from leaveflow_kit.auth import CurrentUser, Principal, TokenIssuer
+from leaveflow_kit.http import NotFound, Unprocessable
+from leaveflow_kit.http.paging import Page, page_out
+from leaveflow_kit.storage import Store
+
+from ...domain.directory import Employee, LeaveType
+from ...domain.working_days import count_working_days
+from ...service_layer import handlers, queries
+from ...service_layer.commands import (
+    Actor,
+    CancelLeaveRequest,
+    CreateLeaveType,
+    CreateTenant,
+    DecideLeaveRequest,
+    SubmitLeaveRequest,
+    UpsertEmployee,
+)
+from .schemas import (
+    DevLoginIn,
+    EmployeeIn,
+    LeaveRequestIn,
+    LeaveTypeIn,
+    NoteIn,
+    RequiredNoteIn,
+    TenantIn,
+    request_out,
+)
+
+router = APIRouter()
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _actor(request: Request, user: Principal) -> Actor:
+    return Actor(
+        tenant_id=user.tenant_id,
+        employee_id=user.employee_id,
+        role=user.role,
+        correlation_id=getattr(request.state, "correlation_id", None),
+    )
+
+
+def _employee_out(e: Employee) -> dict[str, Any]:
+    out = asdict(e)
+    out.pop("request_guard", None)
+    for key in ("start_date", "end_date"):
+        out[key] = out[key].isoformat() if out[key] else None
+    out["work_hours_per_day"] = float(e.work_hours_per_day)
+    return out
+
+
+def _leave_type_out(t: LeaveType) -> dict[str, Any]:
+    out = asdict(t)
+    out.pop("extra", None)
+    out["annual_allowance"] = float(t.annual_allowance) if t.annual_allowance is not None else None
+    return out
+
+
+# --- tenancy and tokens -------------------------------------------------------------------
+
+
+@router.post("/v1/tenants", status_code=201, tags=["tenancy"])
+async def create_tenant(body: TenantIn, request: Request) -> dict[str, Any]:
+    """Sign up a company: creates the tenant and its first admin (public while signup is open)."""
+    if not request.app.state.settings.signup_open:
+        raise NotFound("signup is closed")
+    tenant, admin = await handlers.create_tenant(_store(request), CreateTenant(**body.model_dump()))
+    issuer: TokenIssuer = request.app.state.issuer
+    token = issuer.issue(Principal(tenant_id=tenant.id, employee_id=admin.id, role="admin"))
+    return {"tenant_id": tenant.id, "admin_id": admin.id, "token": token}
+
+
+@router.post("/v1/auth/dev-login", tags=["tenancy"])
+async def dev_login(body: DevLoginIn, request: Request) -> dict[str, Any]:
+    """Log in as any employee by email (development only; 404 when disabled)."""
+    if not request.app.state.settings.dev_login:
+        raise NotFound("dev login is disabled")
+    employee = await handlers.find_login(_store(request), body.tenant_id, body.email)
+    issuer: TokenIssuer = request.app.state.issuer
+    principal = Principal(tenant_id=employee.tenant_id, employee_id=employee.id, role=employee.role)
+    return {"token": issuer.issue(principal), "employee_id": employee.id, "role": employee.role}
+
+
+@router.get("/.well-known/jwks.json", tags=["tenancy"])
+async def jwks(request: Request) -> dict[str, Any]:
+    """Public keys that verify Leaveflow tokens."""
+    issuer: TokenIssuer = request.app.state.issuer
+    return issuer.jwks()
+
+
+# --- directory ----------------------------------------------------------------------------
+
+
+@router.post("/v1/employees", status_code=201, tags=["directory"])
+async def create_employee(body: EmployeeIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Add an employee (admin)."""
+    employee = await handlers.create_employee(
+        _store(request), _actor(request, user), UpsertEmployee(**body.model_dump())
+    )
+    return _employee_out(employee)
+
+
+@router.get("/v1/employees", tags=["directory"])
+async def list_employees(request: Request, user: CurrentUser, page: Page) -> dict[str, Any]:
+    items, cursor = await queries.list_employees(
+        _store(request), user.tenant_id, limit=page.limit, cursor=page.cursor
+    )
+    return page_out([_employee_out(e) for e in items], cursor)
+
+
+@router.get("/v1/employees/{employee_id}", tags=["directory"])
+async def get_employee(employee_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+    employee = await queries.get_employee(_store(request), user.tenant_id, employee_id)
+    if employee is None:
+        raise NotFound("no such employee")
+    return _employee_out(employee)
+
+
+@router.post("/v1/leave-types", status_code=201, tags=["directory"])
+async def create_leave_type(
+    body: LeaveTypeIn, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Add a leave type (admin)."""
+    leave_type = await handlers.create_leave_type(
+        _store(request), _actor(request, user), CreateLeaveType(**body.model_dump())
+    )
+    return _leave_type_out(leave_type)
+
+
+@router.get("/v1/leave-types", tags=["directory"])
+async def list_leave_types(request: Request, user: CurrentUser) -> dict[str, Any]:
+    items = await queries.list_leave_types(_store(request), user.tenant_id)
+    return page_out([_leave_type_out(t) for t in items], None)
+
+
+@router.get("/v1/leave-types/{leave_type_id}", tags=["directory"])
+async def get_leave_type(leave_type_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+    leave_type = await queries.get_leave_type(_store(request), user.tenant_id, leave_type_id)
+    if leave_type is None:
+        raise NotFound("no such leave type")
+    return _leave_type_out(leave_type)
+
+
+# --- leave requests -----------------------------------------------------------------------
+
+
+@router.post("/v1/leave-requests", status_code=202, tags=["leave requests"])
+async def submit(body: LeaveRequestIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Submit a leave request; its status moves on asynchronously (poll or stream)."""
+    created = await handlers.submit_leave_request(
+        _store(request),
+        request.app.state.clock,
+        _actor(request, user),
+        SubmitLeaveRequest(**body.model_dump()),
+    )
+    return request_out(created)
+
+
+@router.get("/v1/leave-requests", tags=["leave requests"])
+async def list_requests(
+    request: Request,
+    user: CurrentUser,
+    page: Page,
+    employee_id: str | None = None,
+    status: str | None = None,
+    department_id: str | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> dict[str, Any]:
+    if user.role == "user":
+        employee_id = user.employee_id  # a user sees only their own requests
+    items, cursor = await queries.list_leave_requests(
+        _store(request),
+        user.tenant_id,
+        limit=page.limit,
+        cursor=page.cursor,
+        employee_id=employee_id,
+        status=status,
+        department_id=department_id,
+    )
+    if from_ is not None:
+        items = [r for r in items if r.end_date >= from_]
+    if to is not None:
+        items = [r for r in items if r.start_date <= to]
+    return page_out([request_out(r) for r in items], cursor)
+
+
+@router.get("/v1/leave-requests/{request_id}", tags=["leave requests"])
+async def get_request(request_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+    found = await queries.get_leave_request(_store(request), user.tenant_id, request_id)
+    if found is None or (user.role == "user" and found.employee_id != user.employee_id):
+        raise NotFound("no such leave request")
+    return request_out(found)
+
+
+async def _decide(
+    request: Request, user: Principal, request_id: str, approve: bool, note: str | None
+) -> dict[str, Any]:
+    decided = await handlers.decide_leave_request(
+        _store(request),
+        request.app.state.clock,
+        _actor(request, user),
+        DecideLeaveRequest(request_id=request_id, approve=approve, note=note),
+    )
+    return request_out(decided)
+
+
+@router.post("/v1/leave-requests/{request_id}/approve", tags=["leave requests"])
+async def approve(
+    request_id: str, request: Request, user: CurrentUser, body: NoteIn | None = None
+) -> dict[str, Any]:
+    """Approve a pending request (approver of the department, or admin)."""
+    return await _decide(request, user, request_id, True, body.note if body else None)
+
+
+@router.post("/v1/leave-requests/{request_id}/deny", tags=["leave requests"])
+async def deny(
+    request_id: str, body: RequiredNoteIn, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Deny a pending request; a note is required."""
+    return await _decide(request, user, request_id, False, body.note)
+
+
+@router.post("/v1/leave-requests/{request_id}/cancel", tags=["leave requests"])
+async def cancel(
+    request_id: str, request: Request, user: CurrentUser, body: NoteIn | None = None
+) -> dict[str, Any]:
+    """Cancel: the requester before the leave starts, or an admin at any time."""
+    cancelled = await handlers.cancel_leave_request(
+        _store(request),
+        request.app.state.clock,
+        _actor(request, user),
+        CancelLeaveRequest(request_id=request_id, note=body.note if body else None),
+    )
+    return request_out(cancelled)
+
+
+@router.get("/v1/working-days", tags=["leave requests"])
+async def working_days(
+    request: Request,
+    user: CurrentUser,
+    start_date: date,
+    end_date: date,
+    employee_id: str | None = None,
+) -> dict[str, Any]:
+    employee = await queries.get_employee(
+        _store(request), user.tenant_id, employee_id or user.employee_id
+    )
+    if employee is None:
+        raise Unprocessable("unknown employee", field="employee_id")
+    counted = count_working_days(start_date, end_date)
+    return {"amount": float(counted.amount), "days": [d.isoformat() for d in counted.days]}

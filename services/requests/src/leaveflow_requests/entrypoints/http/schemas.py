@@ -1,0 +1,103 @@
+"""HTTP request and response models of the requests service (API.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, PlainSerializer, field_validator
+
+from ...domain.model import LeaveRequest
+
+JsonAmount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class TenantIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    admin_name: str = Field(min_length=1, max_length=200)
+    admin_email: EmailStr
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+
+class DevLoginIn(_In):
+    tenant_id: str = Field(min_length=1)
+    email: EmailStr
+
+
+class EmployeeIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    role: Literal["admin", "approver", "user"] = "user"
+    location_id: str | None = None
+    department_id: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    work_hours_per_day: Decimal = Field(Decimal(8), gt=0, le=24)
+
+
+class LeaveTypeIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+    unit: Literal["days", "hours"] = "days"
+    requires_approval: bool = True
+    allow_half_days: bool = True
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+    # Flat yearly allowance until per-location policies exist (balances service).
+    annual_allowance: Decimal | None = Field(None, ge=0, le=1000, decimal_places=2)
+
+
+class LeaveRequestIn(_In):
+    employee_id: str | None = None
+    leave_type_id: str = Field(min_length=1)
+    start_date: date
+    end_date: date
+    start_part: Literal["full", "am", "pm"] = "full"
+    end_part: Literal["full", "am", "pm"] = "full"
+    hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class NoteIn(_In):
+    note: str | None = Field(None, max_length=2000)
+
+
+class RequiredNoteIn(_In):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def request_out(r: LeaveRequest) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "employee_id": r.employee_id,
+        "leave_type_id": r.leave_type_id,
+        "start_date": r.start_date.isoformat(),
+        "end_date": r.end_date.isoformat(),
+        "start_part": r.start_part,
+        "end_part": r.end_part,
+        "amount": float(r.amount),
+        "unit": r.unit,
+        "working_days": [d.isoformat() for d in r.working_days],
+        "status": r.status,
+        "rejection_reason": r.rejection_reason,
+        "reason": r.reason,
+        "department_id": r.department_id,
+        "created_at": r.created_at.isoformat() if r.created_at else None,
+        "history": r.history,
+    }

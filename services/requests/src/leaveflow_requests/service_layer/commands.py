@@ -1,0 +1,76 @@
+"""Commands: what a caller asks the requests service to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Actor:
+    tenant_id: str
+    employee_id: str
+    role: str
+    correlation_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class CreateTenant:
+    name: str
+    admin_name: str
+    admin_email: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class UpsertEmployee:
+    name: str
+    email: str
+    role: str = "user"
+    location_id: str | None = None
+    department_id: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    work_hours_per_day: Decimal = Decimal(8)
+
+
+@dataclass(frozen=True)
+class CreateLeaveType:
+    name: str
+    unit: str = "days"
+    requires_approval: bool = True
+    allow_half_days: bool = True
+    color: str | None = None
+    annual_allowance: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SubmitLeaveRequest:
+    leave_type_id: str
+    start_date: date
+    end_date: date
+    employee_id: str | None = None
+    start_part: str = "full"
+    end_part: str = "full"
+    hours: Decimal | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideLeaveRequest:
+    request_id: str
+    approve: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelLeaveRequest:
+    request_id: str
+    note: str | None = None

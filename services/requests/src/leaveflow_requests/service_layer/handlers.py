@@ -1,0 +1,274 @@
+"""Use cases of the requests service. Each opens one transaction, applies one rule set,
+and records its events in the outbox of that same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from leaveflow_contracts import LeaveReservationRejected, LeaveReserved, new_id
+from leaveflow_kit.events import record
+from leaveflow_kit.messaging import HandledEvent
+from leaveflow_kit.storage import DuplicateKey, Store, Transaction
+
+from ..adapters.repository import Repository
+from ..domain import errors
+from ..domain.directory import Employee, LeaveType, Tenant
+from ..domain.model import LeaveRequest
+from ..domain.working_days import count_working_days
+from . import integration
+from .commands import (
+    Actor,
+    CancelLeaveRequest,
+    CreateLeaveType,
+    CreateTenant,
+    DecideLeaveRequest,
+    SubmitLeaveRequest,
+    UpsertEmployee,
+)
+
+Clock = Callable[[], datetime]
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise errors.NotAllowed("requires role admin")
+
+
+async def create_tenant(store: Store, cmd: CreateTenant) -> tuple[Tenant, Employee]:
+    tenant = Tenant(id=new_id(), name=cmd.name, timezone=cmd.timezone)
+    admin = Employee(
+        id=new_id(), tenant_id=tenant.id, name=cmd.admin_name, email=cmd.admin_email, role="admin"
+    )
+
+    async def run(tx: Transaction) -> None:
+        repo = Repository(tx)
+        await repo.add_tenant(tenant)
+        await repo.add_employee(admin)
+        first = record(
+            tx, integration.tenant_created(tenant, admin.id), tenant_id=tenant.id, actor=admin.id
+        )
+        record(tx, integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
+
+    await store.atomic(run)
+    return tenant, admin
+
+
+async def find_login(store: Store, tenant_id: str, email: str) -> Employee:
+    async def run(tx: Transaction) -> Employee | None:
+        return await Repository(tx).employee_by_email(tenant_id, email)
+
+    employee = await store.atomic(run)
+    if employee is None:
+        raise errors.NotFound("no such employee in this tenant")
+    return employee
+
+
+async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Employee:
+    _require_admin(actor)
+    employee = Employee(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
+
+    async def run(tx: Transaction) -> None:
+        try:
+            await Repository(tx).add_employee(employee)
+        except DuplicateKey:
+            raise errors.DuplicateEmail(f"an employee with email {cmd.email} exists") from None
+        record(
+            tx,
+            integration.employee_upserted(employee),
+            tenant_id=actor.tenant_id,
+            actor=actor.employee_id,
+            correlation_id=actor.correlation_id,
+        )
+
+    await store.atomic(run)
+    return employee
+
+
+async def create_leave_type(store: Store, actor: Actor, cmd: CreateLeaveType) -> LeaveType:
+    _require_admin(actor)
+    leave_type = LeaveType(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
+
+    async def run(tx: Transaction) -> None:
+        await Repository(tx).save(leave_type)
+        record(
+            tx,
+            integration.leave_type_upserted(leave_type),
+            tenant_id=actor.tenant_id,
+            actor=actor.employee_id,
+            correlation_id=actor.correlation_id,
+        )
+
+    await store.atomic(run)
+    return leave_type
+
+
+async def _today(repo: Repository, tenant_id: str, now: datetime) -> date:
+    tenant = await repo.tenant(tenant_id)
+    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
+    return now.astimezone(zone).date()
+
+
+async def submit_leave_request(
+    store: Store, clock: Clock, actor: Actor, cmd: SubmitLeaveRequest
+) -> LeaveRequest:
+    employee_id = cmd.employee_id or actor.employee_id
+    now = clock()
+
+    async def run(tx: Transaction) -> LeaveRequest:
+        repo = Repository(tx)
+        employee = await repo.employee(actor.tenant_id, employee_id)
+        if employee is None:
+            raise errors.InvalidRequest("unknown employee", field="employee_id")
+        if employee.id != actor.employee_id and actor.role not in ("admin", "approver"):
+            raise errors.NotAllowed("only approvers and admins may request for others")
+        leave_type = await repo.leave_type(actor.tenant_id, cmd.leave_type_id)
+        if leave_type is None or not leave_type.active:
+            raise errors.InvalidRequest("unknown leave type", field="leave_type_id")
+        halves = cmd.start_part != "full" or (cmd.end_part != "full")
+        if halves and not leave_type.allow_half_days:
+            raise errors.InvalidRequest(
+                f"{leave_type.name} does not allow half days", field="start_part"
+            )
+        counted = count_working_days(
+            cmd.start_date, cmd.end_date, start_part=cmd.start_part, end_part=cmd.end_part
+        )
+        for day in (cmd.start_date, cmd.end_date):
+            if not employee.is_active_on(day):
+                raise errors.InvalidRequest(
+                    f"{employee.name} is not employed on {day.isoformat()}", field="start_date"
+                )
+        for other in await repo.requests_of(actor.tenant_id, employee.id):
+            if other.overlaps(cmd.start_date, cmd.end_date):
+                raise errors.OverlappingRequest(f"overlaps request {other.id} ({other.status})")
+        request = LeaveRequest(
+            id=new_id(),
+            tenant_id=actor.tenant_id,
+            employee_id=employee.id,
+            leave_type_id=leave_type.id,
+            start_date=cmd.start_date,
+            end_date=cmd.end_date,
+            start_part=cmd.start_part,
+            end_part=cmd.end_part,
+            amount=counted.amount,
+            unit=leave_type.unit,
+            working_days=list(counted.days),
+            requires_approval=leave_type.requires_approval,
+            reason=cmd.reason,
+            department_id=employee.department_id,
+            created_at=now,
+            history=[
+                {
+                    "from": None,
+                    "to": "submitted",
+                    "at": now.isoformat(),
+                    "by": actor.employee_id,
+                    "note": cmd.reason,
+                }
+            ],
+        )
+        # Touch the employee so two concurrent submissions conflict and serialise.
+        employee.request_guard += 1
+        await repo.save(employee)
+        await repo.save(request)
+        record(
+            tx,
+            integration.leave_requested(request),
+            tenant_id=actor.tenant_id,
+            actor=actor.employee_id,
+            correlation_id=actor.correlation_id,
+        )
+        return request
+
+    return await store.atomic(run)
+
+
+async def decide_leave_request(
+    store: Store, clock: Clock, actor: Actor, cmd: DecideLeaveRequest
+) -> LeaveRequest:
+    async def run(tx: Transaction) -> LeaveRequest:
+        repo = Repository(tx)
+        request = await repo.leave_request(actor.tenant_id, cmd.request_id)
+        if request is None:
+            raise errors.NotFound("no such leave request")
+        if actor.role not in ("admin", "approver"):
+            raise errors.NotAllowed("only approvers and admins decide requests")
+        if request.employee_id == actor.employee_id and not actor.is_admin:
+            raise errors.NotAllowed("you cannot decide your own request")
+        if actor.role == "approver":
+            me = await repo.employee(actor.tenant_id, actor.employee_id)
+            if me is None or me.department_id != request.department_id:
+                raise errors.NotAllowed("you do not approve for this department")
+        now = clock()
+        if cmd.approve:
+            request.approve(actor.employee_id, now, cmd.note)
+        else:
+            request.deny(actor.employee_id, now, cmd.note)
+        await repo.save(request)
+        record(
+            tx,
+            integration.leave_decided(request, actor.employee_id, cmd.note),
+            tenant_id=actor.tenant_id,
+            actor=actor.employee_id,
+            correlation_id=actor.correlation_id,
+        )
+        return request
+
+    return await store.atomic(run)
+
+
+async def cancel_leave_request(
+    store: Store, clock: Clock, actor: Actor, cmd: CancelLeaveRequest
+) -> LeaveRequest:
+    async def run(tx: Transaction) -> LeaveRequest:
+        repo = Repository(tx)
+        request = await repo.leave_request(actor.tenant_id, cmd.request_id)
+        if request is None:
+            raise errors.NotFound("no such leave request")
+        if not actor.is_admin and request.employee_id != actor.employee_id:
+            raise errors.NotAllowed("only the requester or an admin may cancel")
+        now = clock()
+        today = await _today(repo, actor.tenant_id, now)
+        previous = request.cancel(
+            actor.employee_id, now, today, is_admin=actor.is_admin, note=cmd.note
+        )
+        await repo.save(request)
+        record(
+            tx,
+            integration.leave_cancelled(request, previous, actor.employee_id, cmd.note),
+            tenant_id=actor.tenant_id,
+            actor=actor.employee_id,
+            correlation_id=actor.correlation_id,
+        )
+        return request
+
+    return await store.atomic(run)
+
+
+# --- reactions to the balances service ------------------------------------------------
+
+
+def on_balance_outcome(clock: Clock) -> Callable[[Transaction, HandledEvent], object]:
+    async def handle(tx: Transaction, event: HandledEvent) -> None:
+        data = event.data
+        assert isinstance(data, LeaveReserved | LeaveReservationRejected)
+        repo = Repository(tx)
+        request = await repo.leave_request(event.envelope.tenant_id, data.request_id)
+        if request is None or request.status != "submitted":
+            return  # cancelled meanwhile, or already moved: nothing to do
+        now = clock()
+        if isinstance(data, LeaveReserved):
+            if request.reserved(now) == "approved":
+                record(
+                    tx,
+                    integration.leave_decided(request, None, "no approval needed"),
+                    tenant_id=request.tenant_id,
+                    actor="system",
+                    cause=event.envelope,
+                )
+        else:
+            request.reservation_rejected(data.reason, now)
+        await repo.save(request)
+
+    return handle

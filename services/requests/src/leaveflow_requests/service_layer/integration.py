@@ -1,0 +1,89 @@
+"""Domain records -> integration events (leaveflow_contracts). The only place they are built."""
+
+from __future__ import annotations
+
+from leaveflow_contracts import (
+    EmployeeUpserted,
+    EventData,
+    LeaveApproved,
+    LeaveCancelled,
+    LeaveDenied,
+    LeaveRequested,
+    LeaveTypeUpserted,
+    TenantCreated,
+)
+
+from ..domain.directory import Employee, LeaveType, Tenant
+from ..domain.model import LeaveRequest
+
+
+def tenant_created(tenant: Tenant, admin_id: str) -> TenantCreated:
+    return TenantCreated(
+        tenant_id=tenant.id, name=tenant.name, timezone=tenant.timezone, admin_id=admin_id
+    )
+
+
+def employee_upserted(e: Employee) -> EmployeeUpserted:
+    return EmployeeUpserted(
+        employee_id=e.id,
+        name=e.name,
+        email=e.email,
+        role=e.role,  # type: ignore[arg-type]
+        location_id=e.location_id,
+        department_id=e.department_id,
+        start_date=e.start_date,
+        end_date=e.end_date,
+        slack_user_id=e.slack_user_id,
+        teams_user_id=e.teams_user_id,
+        work_hours_per_day=e.work_hours_per_day,
+    )
+
+
+def leave_type_upserted(t: LeaveType) -> LeaveTypeUpserted:
+    return LeaveTypeUpserted(
+        leave_type_id=t.id,
+        name=t.name,
+        unit=t.unit,  # type: ignore[arg-type]
+        requires_approval=t.requires_approval,
+        allow_half_days=t.allow_half_days,
+        color=t.color,
+        active=t.active,
+        annual_allowance=t.annual_allowance,
+    )
+
+
+def _facts(r: LeaveRequest) -> dict[str, object]:
+    return {
+        "request_id": r.id,
+        "employee_id": r.employee_id,
+        "leave_type_id": r.leave_type_id,
+        "start_date": r.start_date,
+        "end_date": r.end_date,
+        "start_part": r.start_part,
+        "end_part": r.end_part,
+        "amount": r.amount,
+        "unit": r.unit,
+    }
+
+
+def leave_requested(r: LeaveRequest) -> LeaveRequested:
+    return LeaveRequested(
+        **_facts(r),  # type: ignore[arg-type]
+        working_days=list(r.working_days),
+        requires_approval=r.requires_approval,
+        reason=r.reason,
+    )
+
+
+def leave_decided(r: LeaveRequest, by: str | None, note: str | None) -> EventData:
+    cls = LeaveApproved if r.status == "approved" else LeaveDenied
+    return cls(**_facts(r), approver_id=by, note=note)  # type: ignore[arg-type]
+
+
+def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -> LeaveCancelled:
+    return LeaveCancelled(
+        **_facts(r),  # type: ignore[arg-type]
+        previous_status=previous,  # type: ignore[arg-type]
+        cancelled_by=by,
+        note=note,
+    )

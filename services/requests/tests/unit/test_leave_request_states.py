@@ -1,0 +1,84 @@
+"""The leave request state machine."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from leaveflow_requests.domain.errors import InvalidTransition, NotAllowed
+from leaveflow_requests.domain.model import LeaveRequest
+
+NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+def make(requires_approval: bool = True) -> LeaveRequest:
+    return LeaveRequest(
+        id="r1",
+        tenant_id="t",
+        employee_id="e1",
+        leave_type_id="lt",
+        start_date=date(2026, 3, 10),
+        end_date=date(2026, 3, 12),
+        amount=Decimal(3),
+        requires_approval=requires_approval,
+    )
+
+
+def test_reserved_request_waits_for_approval():
+    r = make()
+    assert r.reserved(NOW) == "pending"
+    r.approve("boss", NOW, "enjoy")
+    assert r.status == "approved"
+    assert [h["to"] for h in r.history] == ["pending", "approved"]
+
+
+def test_type_without_approval_is_approved_on_reservation():
+    assert make(requires_approval=False).reserved(NOW) == "approved"
+
+
+def test_rejected_request_cannot_be_approved():
+    r = make()
+    r.reservation_rejected("insufficient_balance", NOW)
+    assert r.rejection_reason == "insufficient_balance"
+    with pytest.raises(InvalidTransition):
+        r.approve("boss", NOW)
+
+
+def test_submitted_request_cannot_be_approved_before_reservation():
+    with pytest.raises(InvalidTransition):
+        make().approve("boss", NOW)
+
+
+def test_requester_cancels_before_start_but_not_after():
+    r = make()
+    r.reserved(NOW)
+    assert r.cancel("e1", NOW, date(2026, 3, 9), is_admin=False) == "pending"
+    assert r.status == "cancelled"
+    r2 = make()
+    r2.reserved(NOW)
+    with pytest.raises(NotAllowed):
+        r2.cancel("e1", NOW, date(2026, 3, 10), is_admin=False)
+    assert r2.cancel("admin", NOW, date(2026, 3, 11), is_admin=True) == "pending"
+
+
+def test_denied_request_cannot_be_cancelled():
+    r = make()
+    r.reserved(NOW)
+    r.deny("boss", NOW, "busy month")
+    with pytest.raises(InvalidTransition):
+        r.cancel("e1", NOW, date(2026, 3, 1), is_admin=False)
+
+
+def test_someone_else_cannot_cancel():
+    r = make()
+    r.reserved(NOW)
+    with pytest.raises(NotAllowed):
+        r.cancel("e2", NOW, date(2026, 3, 1), is_admin=False)
+
+
+def test_overlap_ignores_finished_requests():
+    r = make()
+    assert r.overlaps(date(2026, 3, 12), date(2026, 3, 20))
+    assert not r.overlaps(date(2026, 3, 13), date(2026, 3, 20))
+    r.reservation_rejected("insufficient_balance", NOW)
+    assert not r.overlaps(date(2026, 3, 12), date(2026, 3, 20))
