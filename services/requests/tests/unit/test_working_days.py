@@ -90,6 +90,4 @@ def test_splitting_a_range_keeps_the_amount(start, length, cut):
         except InvalidRequest:
             return Decimal(0)
 
-    assert amount(start, end) == amount(start, middle) + amount(
-        middle + timedelta(days=1), end
-    )
+    assert amount(start, end) == amount(start, middle) + amount(middle + timedelta(days=1), end)

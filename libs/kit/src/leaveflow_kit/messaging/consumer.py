@@ -107,6 +107,11 @@ class _Consumer:
                 await raw.ack()  # not ours to handle: consumers ignore unknown types
         if not decoded:
             return
+        if len(decoded) == 1 or any(raw.metadata.num_delivered > 1 for raw, _ in decoded):
+            # A lone message or a redelivery: no batch to gain, and a failing handler
+            # should run once per delivery.
+            await self._one_by_one(decoded)
+            return
         try:
 
             async def apply_all(tx: Transaction) -> None:

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, PlainSerializer, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from ...domain.model import LeaveRequest
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def _email(value: str) -> str:
+    # Deliberately lenient: self-hosted companies use internal domains (corp.local,
+    # *.test) that strict validators reject. Email is the employee key, so normalise case.
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("not an email address")
+    return value.lower()
+
+
+EmailStr = Annotated[str, AfterValidator(_email)]
 
 JsonAmount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 

@@ -1,0 +1,257 @@
+"""Requests use cases on the in-memory store: state, outbox and the rules of who may act."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from leaveflow_contracts import Envelope, LeaveReservationRejected, LeaveReserved
+from leaveflow_kit.messaging import HandledEvent
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.domain import errors
+from leaveflow_requests.service_layer import handlers, queries
+from leaveflow_requests.service_layer.commands import (
+    Actor,
+    CancelLeaveRequest,
+    CreateLeaveType,
+    CreateTenant,
+    DecideLeaveRequest,
+    SubmitLeaveRequest,
+    UpsertEmployee,
+)
+
+NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = open_store("memory://", INDEXES)
+    await s.start()
+    yield s
+    await s.close()
+
+
+async def outbox_types(store: Store) -> list[str]:
+    return [r.envelope.type for r in await store.fetch_unpublished(1000)]
+
+
+class World:
+    """A tenant with an admin, an approver and two employees in department d1."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def build(self, *, half_days: bool = True, approval: bool = True) -> World:
+        tenant, admin = await handlers.create_tenant(
+            self.store, CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test")
+        )
+        self.admin = Actor(tenant.id, admin.id, "admin")
+        self.lt = await handlers.create_leave_type(
+            self.store,
+            self.admin,
+            CreateLeaveType(name="Vacation", allow_half_days=half_days, requires_approval=approval),
+        )
+
+        async def person(name: str, role: str, dept: str | None) -> Actor:
+            e = await handlers.create_employee(
+                self.store,
+                self.admin,
+                UpsertEmployee(
+                    name=name,
+                    email=f"{name}@acme.test",
+                    role=role,
+                    department_id=dept,
+                    start_date=date(2025, 1, 1),
+                    end_date=date(2026, 12, 31),
+                ),
+            )
+            return Actor(tenant.id, e.id, role)
+
+        self.ana = await person("ana", "user", "d1")
+        self.ben = await person("ben", "user", "d1")
+        self.boss = await person("boss", "approver", "d1")
+        self.other_boss = await person("otherboss", "approver", "d2")
+        return self
+
+    async def submit(self, actor: Actor, start: date, end: date, **kw: object):
+        return await handlers.submit_leave_request(
+            self.store,
+            clock,
+            actor,
+            SubmitLeaveRequest(leave_type_id=self.lt.id, start_date=start, end_date=end, **kw),  # type: ignore[arg-type]
+        )
+
+    async def reserve(self, request_id: str, ok: bool = True) -> None:
+        req = await queries.get_leave_request(self.store, self.admin.tenant_id, request_id)
+        assert req is not None
+        data = (
+            LeaveReserved(
+                request_id=request_id,
+                employee_id=req.employee_id,
+                leave_type_id=req.leave_type_id,
+                amount=req.amount,
+            )
+            if ok
+            else LeaveReservationRejected(
+                request_id=request_id,
+                employee_id=req.employee_id,
+                leave_type_id=req.leave_type_id,
+                amount=req.amount,
+                reason="insufficient_balance",
+            )
+        )
+        env = Envelope.wrap(data, tenant_id=self.admin.tenant_id)
+        handle = handlers.on_balance_outcome(clock)
+        await self.store.atomic(
+            lambda tx: handle(tx, HandledEvent(envelope=env, data=data, subject="s"))  # type: ignore[arg-type]
+        )
+
+
+async def test_signup_records_tenant_and_admin_events(store: Store) -> None:
+    await World(store).build()
+    types = await outbox_types(store)
+    assert types[:2] == ["TenantCreated", "EmployeeUpserted"]
+    assert types.count("EmployeeUpserted") == 5
+    assert types.count("LeaveTypeUpserted") == 1
+
+
+async def test_submit_counts_days_and_records_leave_requested(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 6), end_part="am")
+    assert req.status == "submitted"
+    assert req.amount == Decimal("4.5")
+    records = await store.fetch_unpublished(1000)
+    last = records[-1].envelope
+    assert last.type == "LeaveRequested"
+    assert last.data["amount"] == "4.50"
+    assert last.actor == w.ana.employee_id
+    assert records[-1].subject == "lf.requests.LeaveRequested.v1"
+
+
+async def test_overlapping_request_is_refused(store: Store) -> None:
+    w = await World(store).build()
+    await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 6))
+    with pytest.raises(errors.OverlappingRequest):
+        await w.submit(w.ana, date(2026, 3, 6), date(2026, 3, 10))
+    # another employee's days are free
+    await w.submit(w.ben, date(2026, 3, 6), date(2026, 3, 10))
+
+
+async def test_rejected_request_frees_its_dates(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 6))
+    await w.reserve(req.id, ok=False)
+    again = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 6))
+    assert again.status == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"leave_type_id": "nope"}, "leave_type_id"),
+        ({"start_date": date(2024, 12, 30), "end_date": date(2024, 12, 31)}, "start_date"),
+        ({"start_date": date(2027, 1, 4), "end_date": date(2027, 1, 4)}, "start_date"),
+        ({"start_date": date(2026, 3, 7), "end_date": date(2026, 3, 8)}, "start_date"),
+    ],
+)
+async def test_invalid_requests_name_the_field(store: Store, kwargs: dict, field: str) -> None:
+    w = await World(store).build()
+    cmd = {
+        "leave_type_id": w.lt.id,
+        "start_date": date(2026, 3, 2),
+        "end_date": date(2026, 3, 3),
+        **kwargs,
+    }
+    with pytest.raises(errors.InvalidRequest) as info:
+        await handlers.submit_leave_request(store, clock, w.ana, SubmitLeaveRequest(**cmd))
+    assert info.value.field == field
+
+
+async def test_half_day_on_a_type_without_half_days_is_refused(store: Store) -> None:
+    w = await World(store).build(half_days=False)
+    with pytest.raises(errors.InvalidRequest):
+        await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 2), start_part="am")
+
+
+async def test_reserved_request_becomes_pending_then_approved_by_its_approver(
+    store: Store,
+) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    with pytest.raises(errors.NotAllowed):
+        await handlers.decide_leave_request(
+            store, clock, w.other_boss, DecideLeaveRequest(req.id, approve=True)
+        )
+    decided = await handlers.decide_leave_request(
+        store, clock, w.boss, DecideLeaveRequest(req.id, approve=True, note="ok")
+    )
+    assert decided.status == "approved"
+    assert [h["to"] for h in decided.history] == ["submitted", "pending", "approved"]
+    assert (await outbox_types(store))[-1] == "LeaveApproved"
+
+
+async def test_type_without_approval_is_approved_when_reserved(store: Store) -> None:
+    w = await World(store).build(approval=False)
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    assert (await queries.get_leave_request(store, w.admin.tenant_id, req.id)).status == (
+        "approved"
+    )
+    assert (await outbox_types(store))[-1] == "LeaveApproved"
+
+
+async def test_approver_cannot_approve_own_request(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.boss, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    with pytest.raises(errors.NotAllowed):
+        await handlers.decide_leave_request(
+            store, clock, w.boss, DecideLeaveRequest(req.id, approve=True)
+        )
+
+
+async def test_user_cannot_approve(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    with pytest.raises(errors.NotAllowed):
+        await handlers.decide_leave_request(
+            store, clock, w.ben, DecideLeaveRequest(req.id, approve=True)
+        )
+
+
+async def test_requester_cancels_and_the_event_carries_the_previous_status(
+    store: Store,
+) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    cancelled = await handlers.cancel_leave_request(
+        store, clock, w.ana, CancelLeaveRequest(req.id, note="plans changed")
+    )
+    assert cancelled.status == "cancelled"
+    last = (await store.fetch_unpublished(1000))[-1].envelope
+    assert last.type == "LeaveCancelled"
+    assert last.data["previous_status"] == "pending"
+    with pytest.raises(errors.InvalidTransition):
+        await handlers.cancel_leave_request(store, clock, w.ana, CancelLeaveRequest(req.id))
+
+
+async def test_another_tenant_sees_nothing(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    other = await World(store).build()
+    with pytest.raises(errors.NotFound):
+        await handlers.decide_leave_request(
+            store, clock, other.admin, DecideLeaveRequest(req.id, approve=True)
+        )
+    assert await queries.get_leave_request(store, other.admin.tenant_id, req.id) is None
