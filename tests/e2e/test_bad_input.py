@@ -41,8 +41,10 @@ def test_malformed_json_is_a_422_problem(stack: Stack, tenants: dict) -> None:
     assert r.status_code == 422
     assert r.headers["content-type"].startswith(PROBLEM)
     body = r.json()
-    assert body["status"] == 422 and body["title"] and body["detail"]
-    assert body["errors"] and body["errors"][0]["message"].startswith("malformed JSON")
+    assert body["status"] == 422
+    assert body["title"]
+    assert body["detail"]
+    assert body["errors"][0]["message"].startswith("malformed JSON")
 
 
 def test_wrong_types_name_the_field(stack: Stack, tenants: dict) -> None:
@@ -104,9 +106,7 @@ def test_forged_and_garbage_tokens_are_401(stack: Stack, tenants: dict) -> None:
     alpha = tenants["alpha"]
     for service, path in (("requests", "/v1/employees"), ("balances", "/v1/balances/x")):
         for token in (forged_token(alpha["tenant_id"], alpha["admin_id"]), "garbage"):
-            r = httpx.get(
-                stack.urls[service] + path, headers={"Authorization": f"Bearer {token}"}
-            )
+            r = httpx.get(stack.urls[service] + path, headers={"Authorization": f"Bearer {token}"})
             assert r.status_code == 401, (service, r.text)
 
 
@@ -116,9 +116,7 @@ def test_expired_token_is_401(stack: Stack, tenants: dict, tmp_path_factory) -> 
 
     issuer = TokenIssuer(stack.data_dir / "requests-jwt-key.pem")
     alpha = tenants["alpha"]
-    token = issuer.issue(
-        Principal(alpha["tenant_id"], alpha["admin_id"], "admin"), ttl_seconds=-10
-    )
+    token = issuer.issue(Principal(alpha["tenant_id"], alpha["admin_id"], "admin"), ttl_seconds=-10)
     for service in ("requests", "calendar"):
         path = "/v1/employees" if service == "requests" else "/v1/whos-off"
         r = httpx.get(stack.urls[service] + path, headers={"Authorization": f"Bearer {token}"})

@@ -59,7 +59,8 @@ class Tenant:
         )
         assert r.status_code == 201, r.text
         body = r.json()
-        self.tenant_id, self.admin_id, self.admin = body["tenant_id"], body["admin_id"], body["token"]
+        self.tenant_id, self.admin_id = body["tenant_id"], body["admin_id"]
+        self.admin = body["token"]
         r = self.http.put(
             f"{self.urls['notifications']}/v1/integrations/slack",
             json={"webhook_url": sink.url, "signing_secret": "s3cret"},
@@ -171,9 +172,7 @@ def test_request_flows_to_approval_balance_calendar_and_slack(
     calls = [c for c in sink.snapshot() if "Ana Lima" in c.json()["text"]]
     assert len(calls) == 1
     assert "approved" in calls[0].json()["text"]
-    r = acme.http.get(
-        f"{acme.urls['notifications']}/v1/deliveries", headers=auth(acme.admin)
-    )
+    r = acme.http.get(f"{acme.urls['notifications']}/v1/deliveries", headers=auth(acme.admin))
     (delivery,) = r.json()["items"]
     assert delivery["status"] == "sent"
     assert delivery["attempts"] == 1
@@ -244,8 +243,6 @@ def test_killing_balances_mid_flight_loses_and_doubles_nothing(
         )
     balance = acme.balance(cara_id)
     assert balance["pending"] == 20
-    r = acme.http.get(
-        f"{acme.urls['balances']}/v1/ledger/{cara_id}", headers=auth(acme.admin)
-    )
+    r = acme.http.get(f"{acme.urls['balances']}/v1/ledger/{cara_id}", headers=auth(acme.admin))
     reservations = [e for e in r.json()["items"] if e["kind"] == "reservation"]
     assert sorted(e["request_id"] for e in reservations) == sorted(ids)

@@ -29,7 +29,8 @@ def store_queries(stack: Stack) -> dict[str, float]:
     out = {}
     for name in ("requests", "balances", "notifications", "calendar"):
         text = httpx.get(stack.urls[name] + "/metrics").text
-        match = re.search(r'^leaveflow_store_queries_total\{service="%s"\} (\S+)$' % name, text, re.M)
+        pattern = rf'^leaveflow_store_queries_total\{{service="{name}"\}} (\S+)$'
+        match = re.search(pattern, text, re.M)
         assert match, f"{name} exposes no store query counter"
         out[name] = float(match.group(1))
     return out

@@ -111,3 +111,12 @@ def test_schema_export_writes_every_event(tmp_path: Path):
         schema = json.loads((tmp_path / f"{cls.EVENT_TYPE}.v{cls.VERSION}.json").read_text())
         assert schema["x-producer"] == cls.PRODUCER
         assert schema["title"] == cls.__name__
+
+
+def test_committed_schemas_match_the_code(tmp_path: Path):
+    """docs/events is what `make schemas` writes; a contract change must update it."""
+    committed = Path(__file__).resolve().parents[3] / "docs" / "events"
+    export(tmp_path)
+    fresh = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    on_disk = {p.name: p.read_text() for p in committed.iterdir()}
+    assert fresh == on_disk, "run `make schemas` and commit docs/events"

@@ -38,13 +38,14 @@ def _dump(value: Any) -> Any:
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: Any) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
 def from_doc(cls: type[T], doc: dict[str, Any]) -> T:
-    hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    target: Any = cls
+    hints = _hints(target)
+    names = {f.name for f in dataclasses.fields(target)}
     kwargs = {k: _load(hints[k], v) for k, v in doc.items() if k in names}
     return cls(**kwargs)
 

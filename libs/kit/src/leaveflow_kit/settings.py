@@ -48,7 +48,7 @@ class ServiceSettings(BaseSettings):
     )
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, *args, **kw):  # type: ignore[no-untyped-def, override]
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, *args, **kw):  # type: ignore[no-untyped-def]
         return (init_settings, _PerServiceEnv(settings_cls, cls.SERVICE), env_settings)
 
     @model_validator(mode="after")

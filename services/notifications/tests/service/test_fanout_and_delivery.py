@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from leaveflow_contracts import Envelope, EmployeeUpserted, EventData, LeaveApproved
+from leaveflow_contracts import EmployeeUpserted, Envelope, EventData, LeaveApproved
 from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, Transaction, open_store
 from leaveflow_kit.testing import WebhookSink
@@ -51,7 +51,9 @@ def sink() -> Iterator[WebhookSink]:
         yield s
 
 
-async def deliver(store: Store, clock: Clock, data: EventData, env: Envelope | None = None) -> Envelope:
+async def deliver(
+    store: Store, clock: Clock, data: EventData, env: Envelope | None = None
+) -> Envelope:
     env = env or Envelope.wrap(data, tenant_id=T)
     handler = requests_handlers(clock)[env.type]
 
@@ -95,7 +97,11 @@ async def test_no_integration_means_no_delivery(store: Store, clock: Clock) -> N
 
 async def test_redelivered_event_creates_one_delivery(store: Store, clock: Clock) -> None:
     await configure(store, "http://127.0.0.1:9/hook")
-    await deliver(store, clock, EmployeeUpserted(employee_id="e1", name="Ana Lima", email="a@x.io", role="user"))
+    await deliver(
+        store,
+        clock,
+        EmployeeUpserted(employee_id="e1", name="Ana Lima", email="a@x.io", role="user"),
+    )
     env = await deliver(store, clock, approved())
     await deliver(store, clock, approved(), env=env)
     (d,) = await deliveries(store)
@@ -156,9 +162,7 @@ async def test_rate_limit_honours_retry_after(
     assert datetime.fromisoformat(d["next_attempt_at"]) == clock.now + timedelta(seconds=30)
 
 
-async def test_client_error_is_dead_at_once(
-    store: Store, clock: Clock, sink: WebhookSink
-) -> None:
+async def test_client_error_is_dead_at_once(store: Store, clock: Clock, sink: WebhookSink) -> None:
     sink.responses.append((404, {}))
     await configure(store, sink.url)
     await deliver(store, clock, approved())

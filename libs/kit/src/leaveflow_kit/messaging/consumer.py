@@ -234,7 +234,7 @@ def subscribe_events(
         description=f"{consumer} consumes {producer} events: {', '.join(sorted(handlers))}",
     )
     async def _on_batch(body: list[Any], msg: NatsMessage) -> None:
-        raws: list[Msg] = list(msg.raw_message)  # type: ignore[arg-type]
+        raws: list[Msg] = list(msg.raw_message)  # type: ignore[call-overload]
         await state.handle_batch(raws)
 
     return _on_batch

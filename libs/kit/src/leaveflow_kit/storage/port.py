@@ -9,6 +9,18 @@ Documents are JSON-compatible dicts (str, int, bool, None, list, dict; dates and
 as strings). Every document is addressed by (collection, key). ``where`` filters are
 equality on top-level fields. Keys should be time-ordered ids (``new_id()``) so that key
 order is creation order, which the cursors rely on.
+
+Rules every adapter keeps alike (the contract suite in libs/kit/tests/storage proves them):
+- ``where`` values are scalars (str, number, bool, None); None matches a missing or null
+  field; a bool never equals a number; 1 equals 1.0.
+- A unique index does not constrain documents whose indexed field is missing or null.
+- Any error raised by a transaction operation (e.g. DuplicateKey) aborts the transaction,
+  as MongoDB does: ``atomic`` raises it even if ``fn`` caught it. To insert-if-absent,
+  ``get`` first instead of catching DuplicateKey.
+- ``mark_processed`` of an event already recorded makes the commit fail with DuplicateKey,
+  so an effect cannot be applied twice even if a handler forgot ``already_processed``.
+- ``atomic`` cannot be nested on the same store (RuntimeError): pass the transaction down.
+- Collection names are letters, digits and ``_``; ``outbox`` and ``inbox`` are reserved.
 """
 
 from __future__ import annotations

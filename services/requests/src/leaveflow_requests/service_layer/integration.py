@@ -28,7 +28,7 @@ def employee_upserted(e: Employee) -> EmployeeUpserted:
         employee_id=e.id,
         name=e.name,
         email=e.email,
-        role=e.role,  # type: ignore[arg-type]
+        role=e.role,
         location_id=e.location_id,
         department_id=e.department_id,
         start_date=e.start_date,
@@ -43,7 +43,7 @@ def leave_type_upserted(t: LeaveType) -> LeaveTypeUpserted:
     return LeaveTypeUpserted(
         leave_type_id=t.id,
         name=t.name,
-        unit=t.unit,  # type: ignore[arg-type]
+        unit=t.unit,
         requires_approval=t.requires_approval,
         allow_half_days=t.allow_half_days,
         color=t.color,
@@ -68,7 +68,7 @@ def _facts(r: LeaveRequest) -> dict[str, object]:
 
 def leave_requested(r: LeaveRequest) -> LeaveRequested:
     return LeaveRequested(
-        **_facts(r),  # type: ignore[arg-type]
+        **_facts(r),
         working_days=list(r.working_days),
         requires_approval=r.requires_approval,
         reason=r.reason,
@@ -77,13 +77,13 @@ def leave_requested(r: LeaveRequest) -> LeaveRequested:
 
 def leave_decided(r: LeaveRequest, by: str | None, note: str | None) -> EventData:
     cls = LeaveApproved if r.status == "approved" else LeaveDenied
-    return cls(**_facts(r), approver_id=by, note=note)  # type: ignore[arg-type]
+    return cls(**_facts(r), approver_id=by, note=note)
 
 
 def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -> LeaveCancelled:
     return LeaveCancelled(
-        **_facts(r),  # type: ignore[arg-type]
-        previous_status=previous,  # type: ignore[arg-type]
+        **_facts(r),
+        previous_status=previous,
         cancelled_by=by,
         note=note,
     )

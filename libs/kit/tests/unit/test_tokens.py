@@ -1,0 +1,85 @@
+"""JWT issuing and JWKS verification."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from leaveflow_kit.auth import InvalidToken, Principal, TokenIssuer, TokenVerifier
+
+ANA = Principal(tenant_id="t1", employee_id="e1", role="user")
+
+
+def test_key_is_created_once_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "jwt.pem"
+    first = TokenIssuer(path)
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    second = TokenIssuer(path)
+    assert first.kid == second.kid
+    assert first.jwks() == second.jwks()
+    assert "d" not in first.jwks()["keys"][0], "the private exponent must never be published"
+
+
+async def test_issued_token_verifies_to_the_principal(tmp_path: Path) -> None:
+    issuer = TokenIssuer(tmp_path / "k.pem")
+    verifier = TokenVerifier(jwks=issuer.jwks())
+    assert await verifier.verify(issuer.issue(ANA)) == ANA
+
+
+async def test_expired_token_is_refused(tmp_path: Path) -> None:
+    issuer = TokenIssuer(tmp_path / "k.pem")
+    with pytest.raises(InvalidToken, match="expired"):
+        await TokenVerifier(jwks=issuer.jwks()).verify(issuer.issue(ANA, ttl_seconds=-5))
+
+
+async def test_token_of_another_key_is_refused(tmp_path: Path) -> None:
+    ours = TokenIssuer(tmp_path / "ours.pem")
+    theirs = TokenIssuer(tmp_path / "theirs.pem")
+    with pytest.raises(InvalidToken):
+        await TokenVerifier(jwks=ours.jwks()).verify(theirs.issue(ANA))
+
+
+async def test_tampered_token_is_refused(tmp_path: Path) -> None:
+    issuer = TokenIssuer(tmp_path / "k.pem")
+    token = issuer.issue(ANA)
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload[:-2]}AA.{signature}"
+    with pytest.raises(InvalidToken):
+        await TokenVerifier(jwks=issuer.jwks()).verify(tampered)
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "eyJhbGciOiJub25lIn0.e30."])
+async def test_garbage_is_refused(tmp_path: Path, garbage: str) -> None:
+    issuer = TokenIssuer(tmp_path / "k.pem")
+    with pytest.raises(InvalidToken):
+        await TokenVerifier(jwks=issuer.jwks()).verify(garbage)
+
+
+async def test_verifier_fetches_jwks_over_http_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer = TokenIssuer(tmp_path / "k.pem")
+    app = FastAPI()
+    fetches: list[int] = []
+
+    @app.get("/.well-known/jwks.json")
+    async def jwks() -> dict:
+        fetches.append(1)
+        return issuer.jwks()
+
+    real_client = httpx.AsyncClient
+
+    def client(**kw: object) -> httpx.AsyncClient:
+        return real_client(transport=httpx.ASGITransport(app=app), **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx, "AsyncClient", client)
+    verifier = TokenVerifier(jwks_url="http://requests/.well-known/jwks.json")
+    assert await verifier.verify(issuer.issue(ANA)) == ANA
+    assert await verifier.verify(issuer.issue(ANA)) == ANA
+    with pytest.raises(InvalidToken):
+        await verifier.verify(TokenIssuer(tmp_path / "other.pem").issue(ANA))
+    assert len(fetches) == 1, "unknown kids must not refetch more than every 30 s"
