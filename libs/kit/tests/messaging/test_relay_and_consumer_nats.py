@@ -120,9 +120,7 @@ async def test_relay_wakes_on_commit_without_polling(store: Store, nats_url: str
         await broker.stop()
 
 
-async def start_consumer(
-    nats_url: str, store: Store, handler: Any, *, max_deliver: int = 5
-) -> Any:
+async def start_consumer(nats_url: str, store: Store, handler: Any, *, max_deliver: int = 5) -> Any:
     broker = create_broker(nats_url)
     subscribe_events(
         broker,
@@ -151,8 +149,8 @@ async def publish_raw(nats_url: str, envelope: Envelope, msg_id: str) -> None:
         await nc.close()
 
 
-async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for(predicate: Any, limit: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + limit
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not reached")
@@ -209,7 +207,7 @@ async def test_a_handler_that_always_fails_ends_in_the_dead_letter_subject(
         async def dead_lettered() -> bool:
             return (await js.stream_info(DLQ_STREAM)).state.messages == 1
 
-        await wait_for(dead_lettered, timeout=20)
+        await wait_for(dead_lettered, limit=20)
         msgs = await stream_messages(nats_url, DLQ_STREAM)
         await nc.close()
         assert len(attempts) == 3
