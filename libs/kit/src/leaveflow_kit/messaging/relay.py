@@ -17,11 +17,16 @@ import random
 from faststream.nats import NatsBroker
 
 from ..logging import get_logger
-from ..storage import Store
+from ..storage import OutboxRecord, Store
 
 log = get_logger(__name__)
 
 BATCH_SIZE = 500
+PUBLISH_ACK_TIMEOUT = 5.0
+
+
+class RelayError(Exception):
+    """Some events of a batch were not acknowledged; the relay retries them."""
 
 
 class OutboxRelay:
@@ -58,30 +63,54 @@ class OutboxRelay:
             records = await self._store.fetch_unpublished(self._batch_size)
             if not records:
                 return sent
-            done: list[int] = []
-            try:
-                for record in records:
-                    # Awaiting each PubAck keeps the stream order equal to commit order.
-                    await self._broker.publish(
-                        record.envelope.model_dump(mode="json"),
-                        record.subject,
-                        headers={
-                            "Nats-Msg-Id": record.envelope.event_id,
-                            "lf-type": record.envelope.type,
-                            "lf-tenant": record.envelope.tenant_id,
-                        },
-                        correlation_id=record.envelope.correlation_id,
-                        stream=_stream_of(record.subject),
-                        timeout=5.0,
-                    )
-                    done.append(record.seq)
-            finally:
-                if done:
-                    await self._store.mark_published(done)
-                    sent += len(done)
-                    self.published += len(done)
+            done = await self._publish_in_order(records)
+            if done:
+                await self._store.mark_published(done)
+                sent += len(done)
+                self.published += len(done)
+            if len(done) < len(records):
+                raise RelayError(f"{len(records) - len(done)} events not acknowledged")
             if len(records) < self._batch_size:
                 return sent
+
+    async def _publish_in_order(self, records: list[OutboxRecord]) -> list[int]:
+        """Pipeline the batch (one write each, acks awaited together) and return the
+        sequence numbers of the longest fully acknowledged prefix.
+
+        Writes go out in commit order on one connection, so the stream keeps that order.
+        Only a prefix is marked published: if event k failed, k and everything after it are
+        sent again, and the server's dedupe drops the ones that had already landed.
+        """
+        js = self._broker.connection.jetstream()
+        futures = []
+        for record in records:
+            envelope = record.envelope
+            futures.append(
+                await js.publish_async(
+                    record.subject,
+                    envelope.model_dump_json().encode(),
+                    stream=_stream_of(record.subject),
+                    headers={
+                        "Nats-Msg-Id": envelope.event_id,
+                        "content-type": "application/json",
+                        "lf-type": envelope.type,
+                        "lf-tenant": envelope.tenant_id,
+                        "correlation_id": envelope.correlation_id or envelope.event_id,
+                    },
+                )
+            )
+        results = await asyncio.gather(
+            *(asyncio.wait_for(f, PUBLISH_ACK_TIMEOUT) for f in futures), return_exceptions=True
+        )
+        done: list[int] = []
+        for record, result in zip(records, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning(
+                    "outbox_publish_failed", event_id=record.envelope.event_id, error=repr(result)
+                )
+                break
+            done.append(record.seq)
+        return done
 
     async def _run(self) -> None:
         backoff = 0.5
