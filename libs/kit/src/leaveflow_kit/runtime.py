@@ -7,21 +7,29 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from .auth import TokenVerifier
-from .http.app import ReadinessCheck
+from .http.app import ReadinessCheck, create_service_app
 from .logging import configure, get_logger
-from .messaging import OutboxRelay, connect_broker, create_broker
+from .messaging import (
+    DurableConsumer,
+    EventHandler,
+    OutboxRelay,
+    connect_broker,
+    create_broker,
+    subscribe_events,
+)
 from .settings import ServiceSettings
 from .storage import IndexSpec, Store, open_store
 
@@ -36,15 +44,19 @@ class ServiceRuntime:
     broker: NatsBroker
     relay: OutboxRelay
     verifier: TokenVerifier
-    background: list[Callable[[], object]] = field(default_factory=list)
+    consumers: list[DurableConsumer] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.store.start()
         await connect_broker(self.broker)
+        for consumer in self.consumers:
+            await consumer.start()
         self.relay.start()
         log.info("service_started", service=self.name, port=self.settings.port)
 
     async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
         await self.relay.stop()
         await self.broker.stop()
         await self.store.close()
@@ -63,6 +75,48 @@ class ServiceRuntime:
             yield
         finally:
             await self.stop()
+
+    def subscribe(
+        self,
+        handlers_by_producer: Mapping[str, Mapping[str, EventHandler]],
+        *,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        """One durable consumer `<service>_<producer>` per producer whose events we handle."""
+        for producer, handlers in handlers_by_producer.items():
+            consumer = subscribe_events(
+                self.broker,
+                self.store,
+                consumer=self.name,
+                producer=producer,
+                handlers=handlers,
+                max_deliver=self.settings.max_deliver,
+                ack_wait_seconds=self.settings.ack_wait_seconds,
+                after_commit=after_commit,
+            )
+            self.consumers.append(consumer)
+
+    def app(
+        self,
+        *,
+        title: str,
+        routers: Iterable[APIRouter],
+        lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+        **state: Any,
+    ) -> FastAPI:
+        """The service's FastAPI app, with the runtime's store and verifier on `app.state`."""
+        app = create_service_app(
+            title=title, lifespan=lifespan or self.lifespan, readiness=self.readiness()
+        )
+        for router in routers:
+            app.include_router(router)
+        app.state.settings = self.settings
+        app.state.runtime = self
+        app.state.store = self.store
+        app.state.token_verifier = self.verifier
+        for key, value in state.items():
+            setattr(app.state, key, value)
+        return app
 
 
 def build_runtime(

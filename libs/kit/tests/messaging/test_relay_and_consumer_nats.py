@@ -122,7 +122,7 @@ async def test_relay_wakes_on_commit_without_polling(store: Store, nats_url: str
 
 async def start_consumer(nats_url: str, store: Store, handler: Any, *, max_deliver: int = 5) -> Any:
     broker = create_broker(nats_url)
-    subscribe_events(
+    consumer = subscribe_events(
         broker,
         store,
         consumer="probe",
@@ -133,7 +133,8 @@ async def start_consumer(nats_url: str, store: Store, handler: Any, *, max_deliv
         fetch_timeout=0.5,
     )
     await connect_broker(broker)
-    return broker
+    await consumer.start()
+    return broker, consumer
 
 
 async def publish_raw(nats_url: str, envelope: Envelope, msg_id: str) -> None:
@@ -166,7 +167,7 @@ async def test_a_redelivered_event_changes_nothing(store: Store, nats_url: str) 
         await tx.put("counters", "c", {"n": doc["n"] + 1})
 
     # Streams exist once a broker connected; the probe consumer declares them.
-    broker = await start_consumer(nats_url, store, count)
+    broker, consumer = await start_consumer(nats_url, store, count)
     try:
         envelope = Envelope.wrap(leave_type(1), tenant_id=TENANT)
         # Same event twice with different message ids: the server cannot dedupe it,
@@ -184,6 +185,7 @@ async def test_a_redelivered_event_changes_nothing(store: Store, nats_url: str) 
         await asyncio.sleep(0.5)  # give a wrong second application the chance to happen
         assert (await store.get("counters", "c")) == {"n": 2}
     finally:
+        await consumer.stop()
         await broker.stop()
 
 
@@ -196,7 +198,7 @@ async def test_a_handler_that_always_fails_ends_in_the_dead_letter_subject(
         attempts.append(1)
         raise RuntimeError("boom")
 
-    broker = await start_consumer(nats_url, store, broken, max_deliver=3)
+    broker, consumer = await start_consumer(nats_url, store, broken, max_deliver=3)
     try:
         envelope = Envelope.wrap(leave_type(9), tenant_id=TENANT)
         await publish_raw(nats_url, envelope, envelope.event_id)
@@ -219,4 +221,5 @@ async def test_a_handler_that_always_fails_ends_in_the_dead_letter_subject(
         # nothing was committed for the failed event
         assert not await store.find("counters", {})
     finally:
+        await consumer.stop()
         await broker.stop()

@@ -88,8 +88,9 @@ async def test_unknown_path_is_a_404_problem() -> None:
     assert r.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize(("query", "status"), [("", 200), ("?limit=1000", 200),
-                                               ("?limit=0", 422), ("?limit=1001", 422)])
+@pytest.mark.parametrize(
+    ("query", "status"), [("", 200), ("?limit=1000", 200), ("?limit=0", 422), ("?limit=1001", 422)]
+)
 async def test_paging_limits(query: str, status: int) -> None:
     r = await call(build(), "GET", "/v1/list" + query)
     assert r.status_code == status

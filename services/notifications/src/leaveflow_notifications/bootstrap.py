@@ -8,16 +8,14 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from leaveflow_kit.http import create_service_app
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import IndexSpec, Store
 
 from .adapters.webhook import WebhookSender
 from .config import Settings
 from .entrypoints.http.routes import router
-from .entrypoints.messaging.subscribers import subscribe
 from .service_layer.dispatcher import DeliveryDispatcher
-from .service_layer.fanout import DELIVERIES, Clock
+from .service_layer.fanout import DELIVERIES, Clock, balances_handlers, requests_handlers
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("status",)),
@@ -32,10 +30,12 @@ def system_clock() -> datetime:
 def create_app(
     settings: Settings | None = None, *, store: Store | None = None, clock: Clock = system_clock
 ) -> FastAPI:
-    settings = settings or Settings()
-    runtime = build_runtime("notifications", settings, indexes=INDEXES, store=store)
+    runtime = build_runtime("notifications", settings or Settings(), indexes=INDEXES, store=store)
     dispatcher = DeliveryDispatcher(runtime.store, WebhookSender(), clock)
-    subscribe(runtime, clock, dispatcher.wake)
+    runtime.subscribe(
+        {"requests": requests_handlers(clock), "balances": balances_handlers(clock)},
+        after_commit=dispatcher.wake,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,14 +46,10 @@ def create_app(
             finally:
                 await dispatcher.stop()
 
-    app = create_service_app(
-        title="Leaveflow notifications", lifespan=lifespan, readiness=runtime.readiness()
+    return runtime.app(
+        title="Leaveflow notifications",
+        routers=[router],
+        lifespan=lifespan,
+        clock=clock,
+        dispatcher=dispatcher,
     )
-    app.include_router(router)
-    app.state.settings = settings
-    app.state.runtime = runtime
-    app.state.store = runtime.store
-    app.state.token_verifier = runtime.verifier
-    app.state.clock = clock
-    app.state.dispatcher = dispatcher
-    return app

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from leaveflow_kit.auth import TokenIssuer, TokenVerifier
-from leaveflow_kit.http import create_service_app
 from leaveflow_kit.runtime import ServiceRuntime, build_runtime
 from leaveflow_kit.storage import Store
 
@@ -15,8 +14,7 @@ from .adapters.repository import INDEXES
 from .config import Settings
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.routes import router
-from .entrypoints.messaging.subscribers import subscribe
-from .service_layer.handlers import Clock
+from .service_layer.handlers import Clock, on_balance_outcome
 
 
 def system_clock() -> datetime:
@@ -36,18 +34,8 @@ def create_app(
         # The issuer verifies its own tokens locally: no HTTP round trip to itself.
         verifier=TokenVerifier(jwks=issuer.jwks()),
     )
-    subscribe(runtime, clock)
-    app = create_service_app(
-        title="Leaveflow requests",
-        lifespan=runtime.lifespan,
-        readiness=runtime.readiness(),
-    )
+    outcome = on_balance_outcome(clock)
+    runtime.subscribe({"balances": {"LeaveReserved": outcome, "LeaveReservationRejected": outcome}})
+    app = runtime.app(title="Leaveflow requests", routers=[router], issuer=issuer, clock=clock)
     http_errors.install(app)
-    app.include_router(router)
-    app.state.settings = settings
-    app.state.runtime = runtime
-    app.state.store = runtime.store
-    app.state.issuer = issuer
-    app.state.token_verifier = runtime.verifier
-    app.state.clock = clock
     return app

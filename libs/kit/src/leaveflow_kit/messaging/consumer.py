@@ -10,15 +10,15 @@ poison message cannot block the others. After `max_deliver` attempts a message g
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from faststream import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from pydantic import ValidationError
 
@@ -188,6 +188,81 @@ class _Consumer:
         )
 
 
+class DurableConsumer:
+    """A durable JetStream pull consumer and the loop that feeds `_Consumer.handle_batch`.
+
+    Our own loop rather than FastStream's pull subscriber: with nats-py 2.16 a fetch can end
+    in a plain asyncio.TimeoutError that FastStream 0.7 does not catch, and its supervisor
+    then restarts the task with an ERROR line (and sometimes a duplicate hand-off). Here a
+    fetch timeout is simply "nothing to do"; an idle loop costs one pull request per
+    `fetch_timeout` seconds and no store query.
+    """
+
+    def __init__(
+        self,
+        state: _Consumer,
+        *,
+        producer: str,
+        durable: str,
+        config: ConsumerConfig,
+        batch_size: int,
+        fetch_timeout: float,
+    ) -> None:
+        self.state = state
+        self.producer = producer
+        self.durable = durable
+        self.config = config
+        self.batch_size = batch_size
+        self.fetch_timeout = fetch_timeout
+        self._task: asyncio.Task[None] | None = None
+        self._subscription: Any = None
+
+    async def start(self) -> None:
+        js = self.state.broker.connection.jetstream()
+        subscription = await js.pull_subscribe(
+            stream_subjects(self.producer)[0],
+            durable=self.durable,
+            stream=stream_for(self.producer),
+            config=self.config,
+        )
+        self._subscription = subscription
+        self._task = asyncio.create_task(self._run(subscription), name=f"consume-{self.durable}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._subscription is not None:
+            # Without this, the connection's drain waits on the cancelled fetch's inbox.
+            # The durable consumer itself stays on the server for the next start.
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def _run(self, subscription: Any) -> None:
+        while True:
+            try:
+                msgs = await subscription.fetch(self.batch_size, timeout=self.fetch_timeout)
+            except TimeoutError:  # nats.errors.TimeoutError subclasses it too
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # connection trouble: nats-py reconnects by itself
+                log.warning("consumer_fetch_failed", durable=self.durable, error=repr(exc))
+                await asyncio.sleep(1.0)
+                continue
+            try:
+                await self.state.handle_batch(msgs)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Unacked messages come back after ack_wait; nothing is lost.
+                log.error("consumer_batch_failed", durable=self.durable, error=repr(exc))
+                await asyncio.sleep(1.0)
+
+
 def subscribe_events(
     broker: NatsBroker,
     store: Store,
@@ -200,10 +275,10 @@ def subscribe_events(
     batch_size: int = 100,
     fetch_timeout: float = 5.0,
     after_commit: Callable[[], None] | None = None,
-) -> Any:
-    """Register a durable pull consumer `<consumer>_<producer>` on the producer's stream.
+) -> DurableConsumer:
+    """A durable pull consumer `<consumer>_<producer>` on the producer's stream.
 
-    Must be called before the broker starts. Durable names may not contain dots.
+    Start it (`await consumer.start()`) once the broker is connected and streams exist.
     """
     state = _Consumer(
         broker=broker,
@@ -214,27 +289,18 @@ def subscribe_events(
         after_commit=after_commit,
     )
     durable = f"{consumer}_{producer}".replace(".", "_")
-
-    @broker.subscriber(
-        stream_subjects(producer)[0],
-        stream=JStream(name=stream_for(producer), declare=False),
+    return DurableConsumer(
+        state,
+        producer=producer,
         durable=durable,
-        pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout, batch=True),
-        ack_policy=AckPolicy.MANUAL,
         config=ConsumerConfig(
             durable_name=durable,
             deliver_policy=DeliverPolicy.ALL,
-            ack_policy=JsAckPolicy.EXPLICIT,
+            ack_policy=AckPolicy.EXPLICIT,
             max_deliver=max_deliver,
             ack_wait=ack_wait_seconds,
-            # One in-flight batch per consumer keeps per-employee order within a process.
             max_ack_pending=max(batch_size * 10, 1000),
         ),
-        title=f"{durable}",
-        description=f"{consumer} consumes {producer} events: {', '.join(sorted(handlers))}",
+        batch_size=batch_size,
+        fetch_timeout=fetch_timeout,
     )
-    async def _on_batch(body: list[Any], msg: NatsMessage) -> None:
-        raws: list[Msg] = list(msg.raw_message)  # type: ignore[call-overload]
-        await state.handle_batch(raws)
-
-    return _on_batch

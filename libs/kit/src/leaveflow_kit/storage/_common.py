@@ -125,10 +125,16 @@ def matches(doc: Doc, where: WhereItems) -> bool:
 
 
 def unique_values(doc: Doc, fields: tuple[str, ...]) -> tuple[Any, ...] | None:
-    """The entry a unique index holds for `doc`; None when a field is missing or null, as
-    such documents are not constrained (SQLite's NULL rule, a partial index in MongoDB)."""
+    """The (hashable) entry a unique index holds for `doc`; None when a field is missing
+    or null, as such documents are not constrained (SQLite's NULL rule, a partial index in
+    MongoDB)."""
     values = tuple(doc.get(name) for name in fields)
-    return None if any(value is None for value in values) else values
+    if any(value is None for value in values):
+        return None
+    return tuple(
+        ("json", json.dumps(value, sort_keys=True)) if isinstance(value, list | dict) else value
+        for value in values
+    )
 
 
 class TransactionState:

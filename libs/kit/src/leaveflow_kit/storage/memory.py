@@ -3,14 +3,17 @@
 Transactions are serialised (like SQLite's single writer) and buffer their writes; a
 commit checks everything first and then applies it all, so a failing `atomic` leaves no
 trace. Documents are kept as JSON text: what comes back is always a fresh copy, and what
-is not JSON is refused exactly as the real stores refuse it.
+is not JSON is refused exactly as the real stores refuse it. Keys are kept sorted and
+unique indexes hashed, so a test with thousands of documents stays fast.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+import bisect
+import heapq
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -34,6 +37,35 @@ from ._common import (
 from .port import Doc, DuplicateKey, IndexSpec, OutboxRecord, StoreStats, Transaction
 
 T = TypeVar("T")
+Fields = tuple[str, ...]
+
+
+@dataclass
+class _Collection:
+    keys: list[str] = field(default_factory=list)  # sorted
+    bodies: dict[str, str] = field(default_factory=dict)  # what callers get (a fresh copy)
+    docs: dict[str, Doc] = field(default_factory=dict)  # parsed, for matching only
+    unique: dict[Fields, dict[tuple[Any, ...], str]] = field(default_factory=dict)
+
+    def remove(self, key: str) -> None:
+        doc = self.docs.pop(key, None)
+        if doc is None:
+            return
+        del self.bodies[key]
+        del self.keys[bisect.bisect_left(self.keys, key)]
+        for fields, owners in self.unique.items():
+            values = unique_values(doc, fields)
+            if values is not None and owners.get(values) == key:
+                del owners[values]
+
+    def add(self, key: str, body: str) -> None:
+        doc = decode_doc(body)
+        bisect.insort(self.keys, key)
+        self.bodies[key], self.docs[key] = body, doc
+        for fields, owners in self.unique.items():
+            values = unique_values(doc, fields)
+            if values is not None:
+                owners[values] = key
 
 
 @dataclass
@@ -51,17 +83,24 @@ class MemoryStore:
         self.stats = StoreStats()
         self.outbox_signal = asyncio.Event()
         self.retry = retry or RetryPolicy()
-        self._unique: dict[str, list[tuple[str, ...]]] = {}
+        self._unique: dict[str, list[Fields]] = {}
         for spec in indexes:
             check_index(spec)
             if spec.unique:
                 self._unique.setdefault(spec.collection, []).append(spec.fields)
-        self._docs: dict[str, dict[str, str]] = {}
+        self._collections: dict[str, _Collection] = {}
         self._outbox: dict[int, _OutboxRow] = {}
         self._event_ids: set[str] = set()
         self._last_seq = 0
         self._inbox: dict[tuple[str, str], str] = {}
         self._writer = asyncio.Lock()
+
+    def _collection(self, name: str) -> _Collection:
+        collection = self._collections.get(name)
+        if collection is None:
+            collection = _Collection(unique={f: {} for f in self._unique.get(name, [])})
+            self._collections[name] = collection
+        return collection
 
     async def start(self) -> None:
         return None
@@ -97,12 +136,11 @@ class MemoryStore:
         for mark in tx.marks:
             if mark in self._inbox:
                 raise DuplicateKey(f"inbox already holds {mark[0]}:{mark[1]}")
-        for (collection, key), body in tx.writes.items():
-            docs = self._docs.setdefault(collection, {})
-            if body is None:
-                docs.pop(key, None)
-            else:
-                docs[key] = body
+        for (name, key), body in tx.writes.items():
+            collection = self._collection(name)
+            collection.remove(key)  # drops only the unique entries this key still owns
+            if body is not None:
+                collection.add(key, body)
         now = datetime.now(UTC).isoformat()
         for envelope, subject in tx.events:
             self._last_seq += 1
@@ -117,7 +155,7 @@ class MemoryStore:
         check_collection(collection)
         check_key(key)
         self.stats.queries += 1
-        body = self._docs.get(collection, {}).get(key)
+        body = self._collections.get(collection, _EMPTY).bodies.get(key)
         return None if body is None else decode_doc(body)
 
     async def find(
@@ -132,13 +170,17 @@ class MemoryStore:
         items = check_where(where)
         check_limit(limit)
         self.stats.queries += 1
-        return _select(self._docs.get(collection, {}), items, limit, after_key)
+        stored = self._collections.get(collection, _EMPTY)
+        start = 0 if after_key is None else bisect.bisect_right(stored.keys, after_key)
+        rows = ((stored.docs[k], stored.bodies[k]) for k in stored.keys[start:])
+        return _select(rows, items, limit)
 
     async def count(self, collection: str, where: Mapping[str, Any]) -> int:
         check_collection(collection)
         items = check_where(where)
         self.stats.queries += 1
-        return len(_select(self._docs.get(collection, {}), items, None, None))
+        docs = self._collections.get(collection, _EMPTY).docs.values()
+        return sum(1 for doc in docs if matches(doc, items))
 
     async def fetch_unpublished(self, limit: int) -> list[OutboxRecord]:
         check_limit(limit)
@@ -165,18 +207,16 @@ class MemoryStore:
                 row.published_at = now
 
 
-def _select(
-    docs: Mapping[str, str], where: WhereItems, limit: int | None, after_key: str | None
-) -> list[Doc]:
+_EMPTY = _Collection()
+
+
+def _select(rows: Iterator[tuple[Doc, str]], where: WhereItems, limit: int | None) -> list[Doc]:
     found: list[Doc] = []
     if limit == 0:
         return found
-    for key in sorted(docs):
-        if after_key is not None and key <= after_key:
-            continue
-        doc = decode_doc(docs[key])
+    for doc, body in rows:
         if matches(doc, where):
-            found.append(doc)
+            found.append(decode_doc(body))
             if limit is not None and len(found) >= limit:
                 break
     return found
@@ -186,49 +226,63 @@ class _MemoryTransaction:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self.state = TransactionState()
-        # (collection, key) -> JSON body, or None for a deletion.
+        # (collection, key) -> JSON body (None: deleted), and the same parsed.
         self.writes: dict[tuple[str, str], str | None] = {}
+        self._parsed: dict[tuple[str, str], Doc | None] = {}
         self.events: list[tuple[Envelope, str]] = []
         self.marks: dict[tuple[str, str], None] = {}
 
-    def _view(self, collection: str) -> dict[str, str]:
-        """The collection as this transaction sees it: committed state plus own writes."""
-        view = dict(self._store._docs.get(collection, {}))
-        for (name, key), body in self.writes.items():
-            if name != collection:
-                continue
-            if body is None:
-                view.pop(key, None)
-            else:
-                view[key] = body
-        return view
+    def _write(self, collection: str, key: str, body: str | None) -> None:
+        self.writes[(collection, key)] = body
+        self._parsed[(collection, key)] = None if body is None else decode_doc(body)
 
-    def _current(self, collection: str, key: str) -> str | None:
+    def _current(self, collection: str, key: str) -> tuple[Doc, str] | None:
+        """The document as this transaction sees it: its own write, else committed."""
         if (collection, key) in self.writes:
-            return self.writes[(collection, key)]
-        return self._store._docs.get(collection, {}).get(key)
+            body = self.writes[(collection, key)]
+            doc = self._parsed[(collection, key)]
+            return None if body is None or doc is None else (doc, body)
+        stored = self._store._collections.get(collection, _EMPTY)
+        body = stored.bodies.get(key)
+        return None if body is None else (stored.docs[key], body)
+
+    def _rows(self, collection: str) -> Iterator[tuple[Doc, str]]:
+        stored = self._store._collections.get(collection, _EMPTY)
+        mine = sorted(key for name, key in self.writes if name == collection)
+        previous: str | None = None
+        for key in heapq.merge(stored.keys, mine):
+            if key == previous:
+                continue
+            previous = key
+            current = self._current(collection, key)
+            if current is not None:
+                yield current
 
     def _check_unique(self, collection: str, key: str, doc: Doc) -> None:
-        specs = self._store._unique.get(collection)
-        if not specs:
-            return
-        view = self._view(collection)
-        view.pop(key, None)
-        others = [decode_doc(body) for body in view.values()]
-        for fields in specs:
-            mine = unique_values(doc, fields)
-            if mine is None:
+        stored = self._store._collections.get(collection, _EMPTY)
+        for fields in self._store._unique.get(collection, []):
+            values = unique_values(doc, fields)
+            if values is None:
                 continue
-            if any(unique_values(other, fields) == mine for other in others):
-                raise DuplicateKey(f"unique index on {collection}{fields} already holds {mine}")
+            owner = stored.unique.get(fields, {}).get(values)
+            clash = owner is not None and owner != key and (collection, owner) not in self.writes
+            clash = clash or any(
+                name == collection
+                and other != key
+                and parsed is not None
+                and unique_values(parsed, fields) == values
+                for (name, other), parsed in self._parsed.items()
+            )
+            if clash:
+                raise DuplicateKey(f"unique index on {collection}{fields} already holds {values}")
 
     async def get(self, collection: str, key: str) -> Doc | None:
         check_collection(collection)
         check_key(key)
         with self.state.operation():
             self._store.stats.queries += 1
-            body = self._current(collection, key)
-            return None if body is None else decode_doc(body)
+            current = self._current(collection, key)
+            return None if current is None else decode_doc(current[1])
 
     async def find(
         self, collection: str, where: Mapping[str, Any], *, limit: int | None = None
@@ -238,7 +292,7 @@ class _MemoryTransaction:
         check_limit(limit)
         with self.state.operation():
             self._store.stats.queries += 1
-            return _select(self._view(collection), items, limit, None)
+            return _select(self._rows(collection), items, limit)
 
     async def insert(self, collection: str, key: str, doc: Doc) -> None:
         check_collection(collection)
@@ -249,7 +303,7 @@ class _MemoryTransaction:
             if self._current(collection, key) is not None:
                 raise DuplicateKey(f"{collection}/{key} already exists")
             self._check_unique(collection, key, doc)
-            self.writes[(collection, key)] = body
+            self._write(collection, key, body)
 
     async def put(self, collection: str, key: str, doc: Doc) -> None:
         check_collection(collection)
@@ -258,7 +312,7 @@ class _MemoryTransaction:
         with self.state.operation():
             self._store.stats.queries += 1
             self._check_unique(collection, key, doc)
-            self.writes[(collection, key)] = body
+            self._write(collection, key, body)
 
     async def delete(self, collection: str, key: str) -> bool:
         check_collection(collection)
@@ -267,7 +321,7 @@ class _MemoryTransaction:
             self._store.stats.queries += 1
             existed = self._current(collection, key) is not None
             if existed:
-                self.writes[(collection, key)] = None
+                self._write(collection, key, None)
             return existed
 
     def publish(self, envelope: Envelope, subject: str) -> None:

@@ -250,7 +250,6 @@ class MongoStore:
             try:
                 result = await tx.state.run(fn, tx)
                 await tx.flush()
-                tx.state.finished = True
             finally:
                 tx.state.finished = True
         else:

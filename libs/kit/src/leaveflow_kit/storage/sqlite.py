@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -154,12 +154,17 @@ def _select_sql(
     return sql, params
 
 
-def _translate(exc: sqlite3.Error) -> Exception:
-    if isinstance(exc, sqlite3.IntegrityError):
-        return DuplicateKey(str(exc))
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-        return TransientConflict(str(exc))
-    return exc
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """sqlite3 errors a caller may handle, as the port's errors; others unchanged."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:  # only UNIQUE/PRIMARY KEY constraints exist
+        raise DuplicateKey(str(exc)) from exc
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise TransientConflict(str(exc)) from exc
+        raise
 
 
 def _now() -> str:
@@ -209,7 +214,7 @@ class SqliteStore:
             await reader.close()
             await writer.close()
             raise
-        self._writer, self._reader = writer, writer
+        self._writer, self._reader = writer, reader
 
     async def close(self) -> None:
         writer, reader = self._writer, self._reader
@@ -229,29 +234,23 @@ class SqliteStore:
         self, conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
     ) -> Iterable[sqlite3.Row]:
         self.stats.queries += 1
-        try:
+        with _translated():
             return await conn.execute_fetchall(sql, params)
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
 
     async def _execute(
         self, conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
     ) -> int:
         self.stats.queries += 1
-        try:
+        with _translated():
             cursor = await conn.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
         return cursor.rowcount
 
     async def _execute_many(
         self, conn: aiosqlite.Connection, sql: str, rows: Iterable[Sequence[Any]]
     ) -> None:
         self.stats.queries += 1
-        try:
+        with _translated():
             await conn.executemany(sql, rows)
-        except sqlite3.Error as exc:
-            raise _translate(exc) from exc
 
     async def ping(self) -> None:
         await self._fetch(self._read_connection(), "SELECT 1")
@@ -267,7 +266,7 @@ class SqliteStore:
             if conn is None:
                 raise StorageError("SqliteStore is not started")
             if conn.in_transaction:  # left open by a rollback that was cancelled
-                with contextlib.suppress(sqlite3.OperationalError):
+                with contextlib.suppress(sqlite3.Error, StorageError):
                     await self._execute(conn, "ROLLBACK")
             await self._execute(conn, "BEGIN IMMEDIATE")
             tx = _SqliteTransaction(self, conn)
@@ -287,7 +286,7 @@ class SqliteStore:
                 if conn.in_transaction:
                     # The original error matters more than a failed rollback; the next
                     # transaction rolls back whatever is still open.
-                    with contextlib.suppress(sqlite3.Error):
+                    with contextlib.suppress(sqlite3.Error, StorageError):
                         await self._execute(conn, "ROLLBACK")
                 raise
         self.stats.transactions += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import DuplicateKey, IndexSpec, Store, Transaction
+from leaveflow_kit.storage import IndexSpec, Store, Transaction
 
 from ..domain.ledger import LedgerEntry
 from ..domain.replicas import EmployeeReplica, LeaveTypeReplica, Reservation
@@ -48,11 +48,14 @@ class Repository:
         return [from_doc(LedgerEntry, d) for d in docs]
 
     async def add_entry(self, entry: LedgerEntry) -> bool:
-        """False if this entry (deterministic id) was already written."""
-        try:
-            await self.tx.insert(LEDGER, entry.id, to_doc(entry))
-        except DuplicateKey:
+        """False if this entry (deterministic id) was already written.
+
+        Checked before inserting: a failed write aborts the whole transaction (MongoDB
+        semantics, which every adapter follows), so DuplicateKey cannot be caught here.
+        """
+        if await self.tx.get(LEDGER, entry.id) is not None:
             return False
+        await self.tx.insert(LEDGER, entry.id, to_doc(entry))
         return True
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from leaveflow_contracts import LeaveReservationRejected, LeaveReserved, new_id
+from leaveflow_contracts import EventData, LeaveReservationRejected, LeaveReserved, new_id
 from leaveflow_kit.events import record
-from leaveflow_kit.messaging import HandledEvent
+from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
 from ..adapters.repository import Repository
@@ -29,6 +29,24 @@ from .commands import (
 )
 
 Clock = Callable[[], datetime]
+
+
+def _record_by(tx: Transaction, actor: Actor, data: EventData) -> None:
+    """Record an event caused by a caller's command (their id, their correlation id)."""
+    record(
+        tx,
+        data,
+        tenant_id=actor.tenant_id,
+        actor=actor.employee_id,
+        correlation_id=actor.correlation_id,
+    )
+
+
+async def _existing_request(repo: Repository, actor: Actor, request_id: str) -> LeaveRequest:
+    request = await repo.leave_request(actor.tenant_id, request_id)
+    if request is None:
+        raise errors.NotFound("no such leave request")
+    return request
 
 
 def _require_admin(actor: Actor) -> None:
@@ -74,13 +92,7 @@ async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Em
             await Repository(tx).add_employee(employee)
         except DuplicateKey:
             raise errors.DuplicateEmail(f"an employee with email {cmd.email} exists") from None
-        record(
-            tx,
-            integration.employee_upserted(employee),
-            tenant_id=actor.tenant_id,
-            actor=actor.employee_id,
-            correlation_id=actor.correlation_id,
-        )
+        _record_by(tx, actor, integration.employee_upserted(employee))
 
     await store.atomic(run)
     return employee
@@ -92,13 +104,7 @@ async def create_leave_type(store: Store, actor: Actor, cmd: CreateLeaveType) ->
 
     async def run(tx: Transaction) -> None:
         await Repository(tx).save(leave_type)
-        record(
-            tx,
-            integration.leave_type_upserted(leave_type),
-            tenant_id=actor.tenant_id,
-            actor=actor.employee_id,
-            correlation_id=actor.correlation_id,
-        )
+        _record_by(tx, actor, integration.leave_type_upserted(leave_type))
 
     await store.atomic(run)
     return leave_type
@@ -172,13 +178,7 @@ async def submit_leave_request(
         employee.request_guard += 1
         await repo.save(employee)
         await repo.save(request)
-        record(
-            tx,
-            integration.leave_requested(request),
-            tenant_id=actor.tenant_id,
-            actor=actor.employee_id,
-            correlation_id=actor.correlation_id,
-        )
+        _record_by(tx, actor, integration.leave_requested(request))
         return request
 
     return await store.atomic(run)
@@ -189,9 +189,7 @@ async def decide_leave_request(
 ) -> LeaveRequest:
     async def run(tx: Transaction) -> LeaveRequest:
         repo = Repository(tx)
-        request = await repo.leave_request(actor.tenant_id, cmd.request_id)
-        if request is None:
-            raise errors.NotFound("no such leave request")
+        request = await _existing_request(repo, actor, cmd.request_id)
         if actor.role not in ("admin", "approver"):
             raise errors.NotAllowed("only approvers and admins decide requests")
         if request.employee_id == actor.employee_id and not actor.is_admin:
@@ -206,13 +204,7 @@ async def decide_leave_request(
         else:
             request.deny(actor.employee_id, now, cmd.note)
         await repo.save(request)
-        record(
-            tx,
-            integration.leave_decided(request, actor.employee_id, cmd.note),
-            tenant_id=actor.tenant_id,
-            actor=actor.employee_id,
-            correlation_id=actor.correlation_id,
-        )
+        _record_by(tx, actor, integration.leave_decided(request, actor.employee_id, cmd.note))
         return request
 
     return await store.atomic(run)
@@ -223,9 +215,7 @@ async def cancel_leave_request(
 ) -> LeaveRequest:
     async def run(tx: Transaction) -> LeaveRequest:
         repo = Repository(tx)
-        request = await repo.leave_request(actor.tenant_id, cmd.request_id)
-        if request is None:
-            raise errors.NotFound("no such leave request")
+        request = await _existing_request(repo, actor, cmd.request_id)
         if not actor.is_admin and request.employee_id != actor.employee_id:
             raise errors.NotAllowed("only the requester or an admin may cancel")
         now = clock()
@@ -234,12 +224,8 @@ async def cancel_leave_request(
             actor.employee_id, now, today, is_admin=actor.is_admin, note=cmd.note
         )
         await repo.save(request)
-        record(
-            tx,
-            integration.leave_cancelled(request, previous, actor.employee_id, cmd.note),
-            tenant_id=actor.tenant_id,
-            actor=actor.employee_id,
-            correlation_id=actor.correlation_id,
+        _record_by(
+            tx, actor, integration.leave_cancelled(request, previous, actor.employee_id, cmd.note)
         )
         return request
 
@@ -249,7 +235,7 @@ async def cancel_leave_request(
 # --- reactions to the balances service ------------------------------------------------
 
 
-def on_balance_outcome(clock: Clock) -> Callable[[Transaction, HandledEvent], object]:
+def on_balance_outcome(clock: Clock) -> EventHandler:
     async def handle(tx: Transaction, event: HandledEvent) -> None:
         data = event.data
         assert isinstance(data, LeaveReserved | LeaveReservationRejected)

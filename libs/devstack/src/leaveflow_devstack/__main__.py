@@ -1,0 +1,31 @@
+"""`python -m leaveflow_devstack run|bench`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m leaveflow_devstack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the stack in the foreground (make run)")
+    bench = commands.add_parser("bench", help="measure the event pipeline (make bench)")
+    bench.add_argument("--n", type=int, default=2000, help="events / leave requests (2000)")
+    bench.add_argument("--concurrency", type=int, default=32, help="HTTP requests in flight")
+    bench.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all")
+    bench.add_argument("--keep", action="store_true", help="keep the temp data dir and logs")
+    args = parser.parse_args(argv)
+
+    # Imported lazily: `run` should not pay for aiohttp and nats-py.
+    if args.command == "run":
+        from .run import main as run_main
+
+        return run_main()
+    from .bench import main as bench_main
+
+    return bench_main(n=args.n, concurrency=args.concurrency, timeout=args.timeout, keep=args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""`make bench`: the broker's ceiling (a) against the whole pipeline (b), on a private stack.
+
+Starts its own stack on free ports in a temp dir (so it never touches `make run`'s data),
+runs both stages, prints one table, and always stops the stack. Data and logs are kept when
+something failed (or with --keep), and the path is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .bench_broker import BrokerResult, measure_jetstream
+from .bench_pipeline import BenchError, PipelineResult, measure_pipeline
+from .stack import Stack, StackError
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values (0 for none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def report(
+    broker: BrokerResult, pipeline: PipelineResult, n: int, concurrency: int, stack_s: float
+) -> Table:
+    table = Table(title=f"Leaveflow bench: n={n}, HTTP concurrency={concurrency}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("note", style="dim")
+    table.add_row("stack start (nats + 4 services ready)", f"{stack_s:.2f} s", "")
+    table.add_row(
+        "(a) raw JetStream events/s",
+        f"{broker.rate:,.0f}",
+        f"{broker.events} events, publish (pipelined) -> fetch(100) + ack, "
+        f"{broker.seconds:.2f} s (publish {broker.publish_seconds:.2f} s)",
+    )
+    table.add_row(
+        "(b) pipeline events/s",
+        f"{pipeline.rate:,.0f}",
+        f"{pipeline.submitted} leave requests, HTTP submit -> pending in requests and "
+        f"balances, {pipeline.seconds:.2f} s",
+    )
+    ratio = pipeline.rate / broker.rate if broker.rate else 0.0
+    table.add_row("ratio b/a", f"{ratio:.3f}", "share of the broker's ceiling the services reach")
+    submit_rate = pipeline.submitted / pipeline.submit_seconds if pipeline.submit_seconds else 0
+    table.add_row(
+        "HTTP submit rate", f"{submit_rate:,.0f} req/s", f"{pipeline.submit_errors} errors"
+    )
+    latencies = pipeline.latencies
+    resolution = f"watched via {pipeline.watch_mode} polling (resolution ~50 ms or more)"
+    table.add_row("submit -> pending p50", f"{percentile(latencies, 0.5) * 1000:,.0f} ms", "")
+    table.add_row("submit -> pending p99", f"{percentile(latencies, 0.99) * 1000:,.0f} ms", "")
+    table.add_row(
+        "submit -> pending max", f"{(latencies[-1] if latencies else 0) * 1000:,.0f} ms", resolution
+    )
+    table.add_row(
+        "requests / balances done at",
+        f"{pipeline.requests_seconds:.2f} / {pipeline.balances_seconds:.2f} s",
+        "after the first submit",
+    )
+    return table
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _measure(
+    stack: Stack, n: int, concurrency: int, time_limit: float, console: Console
+) -> tuple[BrokerResult, PipelineResult]:
+    with _progress(console) as progress:
+        broker = asyncio.run(measure_jetstream(stack.nats_url, n, progress, time_limit))
+    # Printed at once: the broker's number is worth having even if the pipeline fails.
+    console.print(f"(a) raw JetStream: [bold]{broker.rate:,.0f}[/] events/s")
+    with _progress(console) as progress:
+        pipeline = asyncio.run(measure_pipeline(stack.urls, n, concurrency, progress, time_limit))
+    return broker, pipeline
+
+
+def main(n: int = 2000, concurrency: int = 32, timeout: float = 300.0, keep: bool = False) -> int:
+    console = Console()
+    # SIGTERM behaves like Ctrl-C, so the `finally` below stops the stack either way.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    data_dir = Path(tempfile.mkdtemp(prefix="leaveflow-bench-"))
+    # Quiet services: per-request INFO logging would be measured too.
+    stack = Stack(data_dir, ports=Stack.free_ports(), env={"LOG_LEVEL": "WARNING"})
+    ok = False
+    try:
+        with console.status("starting a private stack on free ports..."):
+            started = time.perf_counter()
+            stack.start()
+            stack_seconds = time.perf_counter() - started
+        broker, pipeline = _measure(stack, n, concurrency, timeout, console)
+        console.print(report(broker, pipeline, n, concurrency, stack_seconds))
+        for note in pipeline.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
+        ok = pipeline.submitted == n and len(pipeline.latencies) == n and pipeline.seconds > 0
+        if not ok:
+            console.print(
+                f"[bold red]incomplete:[/] {pipeline.submitted}/{n} submitted "
+                f"({pipeline.first_submit_error or 'no error'}), "
+                f"{len(pipeline.latencies)} seen pending"
+            )
+    except (StackError, BenchError, TimeoutError) as exc:
+        console.print("[bold red]bench failed:[/]", escape(str(exc)), highlight=False)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]")
+    finally:
+        stack.stop()
+        if ok and not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        else:
+            console.print(f"data and logs kept in {data_dir}")
+    return 0 if ok else 1

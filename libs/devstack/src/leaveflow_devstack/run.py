@@ -1,0 +1,134 @@
+"""`make run`: the whole stack in the foreground on the default ports, data kept in ./.data.
+
+Ctrl-C or SIGTERM stops every process it started and exits 0.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from .ports import DEFAULT_PORTS, SERVICES, PortInUseError
+from .stack import Stack, StackError
+
+_HEALTH_CHECK_INTERVAL = 1.0
+
+
+class Shutdown(BaseException):
+    """Raised in the main thread by SIGINT/SIGTERM; a BaseException so nothing swallows it."""
+
+
+def ports_from_env(environ: Mapping[str, str]) -> dict[str, int]:
+    """Default ports, overridden by ``<NAME>_PORT``, ``NATS_PORT``, ``NATS_MONITOR_PORT``."""
+    ports = dict(DEFAULT_PORTS)
+    for key in ports:
+        value = environ.get(f"{key.upper()}_PORT")
+        if value:
+            ports[key] = int(value)
+    return ports
+
+
+def curl_example(requests_url: str) -> str:
+    return f"""\
+# sign up a tenant (you become its admin) and keep its id
+TENANT=$(curl -s -X POST {requests_url}/v1/tenants \\
+  -H 'content-type: application/json' \\
+  -d '{{"name": "Acme", "admin_name": "Ada Admin",
+       "admin_email": "ada@acme.test", "timezone": "Europe/Berlin"}}' \\
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["tenant_id"])')
+# dev login: a bearer token for any employee of the tenant, by email
+TOKEN=$(curl -s -X POST {requests_url}/v1/auth/dev-login \\
+  -H 'content-type: application/json' \\
+  -d "{{\\"tenant_id\\": \\"$TENANT\\", \\"email\\": \\"ada@acme.test\\"}}" \\
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+curl -s {requests_url}/v1/leave-types -H "authorization: Bearer $TOKEN\""""
+
+
+def ready_panel(stack: Stack, started_in: float) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan")
+    table.add_column()
+    table.add_column(style="dim")
+    for name, url in stack.urls.items():
+        table.add_row(name, url, f"{url}/docs")
+    table.add_row("nats", stack.nats_url, f"monitor {stack.nats_monitor_url}")
+    table.add_row("data", str(stack.data_dir), f"logs in {stack.log_dir}")
+    return Panel(
+        table,
+        title=f"Leaveflow is up ({started_in:.1f}s)",
+        subtitle="Ctrl-C stops everything",
+        border_style="green",
+        expand=False,
+    )
+
+
+def print_ready(console: Console, stack: Stack, started_in: float) -> None:
+    console.print(ready_panel(stack, started_in))
+    # Outside the panel and unwrapped, so a mouse copy gets no border characters.
+    console.print("Try it (paste into a shell):", style="bold")
+    console.print(
+        curl_example(stack.urls["requests"]), markup=False, highlight=False, soft_wrap=True
+    )
+
+
+def _raise_shutdown(signum: int, frame: FrameType | None) -> None:
+    # Ignore further signals: a second Ctrl-C must not interrupt the stop and orphan children.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Shutdown(signal.Signals(signum).name)
+
+
+def _watch(stack: Stack, console: Console) -> None:
+    """Idle until a signal; say so once if a process dies, with where to look."""
+    reported: set[str] = set()
+    while True:
+        time.sleep(_HEALTH_CHECK_INTERVAL)
+        for name in ("nats", *SERVICES):
+            if name not in stack.pids and name not in reported:
+                reported.add(name)
+                console.print(
+                    f"[bold red]{name} exited[/]; last lines of {stack.log_path(name)}:",
+                    escape(stack.log_tail(name, 20)),
+                    sep="\n",
+                    highlight=False,
+                )
+
+
+def main(data_dir: Path | None = None) -> int:
+    console = Console()
+    environ = os.environ
+    data_dir = data_dir or Path(environ.get("LEAVEFLOW_DATA_DIR", ".data"))
+    # Database URLs and the rest of the service settings pass through the inherited
+    # environment; only the wiring the stack itself decides is overridable here.
+    overrides = {k: v for k, v in environ.items() if k.endswith("_DATABASE_URL")}
+    stack = Stack(data_dir, ports=ports_from_env(environ), env=overrides)
+    signal.signal(signal.SIGINT, _raise_shutdown)
+    signal.signal(signal.SIGTERM, _raise_shutdown)
+    try:
+        with console.status("starting nats-server and the four services..."):
+            started = time.monotonic()
+            stack.start()
+        print_ready(console, stack, time.monotonic() - started)
+        _watch(stack, console)
+    except Shutdown as stop:
+        console.print(f"[yellow]{stop}[/]: stopping...")
+    except PortInUseError as exc:
+        console.print("[bold red]cannot start:[/]", escape(str(exc)), highlight=False)
+        console.print(f"(to move it: {exc.key.upper()}_PORT=<port> make run)", highlight=False)
+        return 1
+    except StackError as exc:
+        console.print("[bold red]cannot start:[/]", escape(str(exc)), highlight=False)
+        return 1
+    finally:
+        stack.stop()
+    console.print("[green]stopped[/]")
+    return 0

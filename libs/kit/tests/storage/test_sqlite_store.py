@@ -1,0 +1,112 @@
+"""What only the SQLite adapter promises: its pragmas, its round trips, its indexes."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from leaveflow_contracts import Envelope, new_id
+from leaveflow_kit.storage import IndexSpec, Transaction, open_store, sqlite_path
+from leaveflow_kit.storage._common import check_where
+from leaveflow_kit.storage.sqlite import SqliteStore, _select_sql
+
+INDEXES = (IndexSpec("users", ("email",), unique=True), IndexSpec("users", ("team",)))
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "store.db", INDEXES)
+    await store.start()
+    yield store
+    await store.close()
+
+
+def _event() -> Envelope:
+    return Envelope(type="test.happened", tenant_id="t1", data={})
+
+
+async def test_file_is_in_wal_mode_with_the_schema(store: SqliteStore) -> None:
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"docs", "outbox", "inbox", "ux_users__email", "ix_users__team"} <= tables
+
+
+async def test_a_transaction_costs_begin_its_statements_one_batch_per_kind_and_commit(
+    store: SqliteStore,
+) -> None:
+    before = store.stats.queries
+
+    async def work(tx: Transaction) -> None:
+        await tx.insert("users", new_id(), {"email": f"{new_id()}@x"})
+        for _ in range(3):
+            tx.publish(_event(), "leaveflow.tests.happened")
+        tx.mark_processed("c", new_id())
+        tx.mark_processed("c", new_id())
+
+    await store.atomic(work)
+    # BEGIN IMMEDIATE, INSERT, outbox executemany, inbox executemany, COMMIT.
+    assert store.stats.queries - before == 5
+
+
+async def test_finding_by_an_indexed_field_uses_the_partial_index(store: SqliteStore) -> None:
+    for name, where in (("ux_users__email", {"email": "a@x"}), ("ix_users__team", {"team": "r"})):
+        sql, params = _select_sql(
+            "users", check_where(where), count=False, after_key=None, limit=10
+        )
+        with sqlite3.connect(store.path) as conn:
+            plan = " ".join(str(row) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert name in plan
+
+
+async def test_starting_again_on_the_same_file_is_harmless(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    for _ in range(2):
+        store = SqliteStore(path, INDEXES)
+        await store.start()
+        await store.start()
+        await store.close()
+
+
+async def test_a_reader_is_not_blocked_by_an_open_transaction(store: SqliteStore) -> None:
+    key = new_id()
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow(tx: Transaction) -> None:
+        await tx.insert("users", key, {"email": "slow@x"})
+        inside.set()
+        await release.wait()
+
+    writer = asyncio.create_task(store.atomic(slow))
+    await asyncio.wait_for(inside.wait(), 5)
+    assert await asyncio.wait_for(store.get("users", key), 5) is None
+    release.set()
+    await writer
+    assert await store.get("users", key) == {"email": "slow@x"}
+
+
+def test_sqlite_urls_follow_the_three_and_four_slash_convention() -> None:
+    assert sqlite_path("sqlite:///data/x.db") == Path("data/x.db")
+    assert sqlite_path("sqlite:////abs/x.db") == Path("/abs/x.db")
+    with pytest.raises(ValueError, match="memory"):
+        sqlite_path("sqlite:///:memory:")
+    with pytest.raises(ValueError, match="expected"):
+        sqlite_path("sqlite://x.db")
+
+
+async def test_a_relative_url_creates_its_directories_under_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = open_store("sqlite:///.data/nested/svc.db")
+    await store.start()
+    try:
+        await store.ping()
+    finally:
+        await store.close()
+    assert (tmp_path / ".data" / "nested" / "svc.db").is_file()
