@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import IndexSpec, Transaction
 
 from ..domain.directory import Employee, LeaveType, Tenant
-from ..domain.model import LeaveRequest
+from ..domain.model import LIVE_STATUSES, LeaveRequest
 
 TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS = (
     "tenants",
@@ -56,11 +57,23 @@ class Repository:
     async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
         return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)
 
-    async def requests_of(self, tenant_id: str, employee_id: str) -> list[LeaveRequest]:
+    async def live_requests_overlapping(
+        self, tenant_id: str, employee_id: str, start: date, end: date
+    ) -> list[LeaveRequest]:
+        """Submitted, pending or approved requests of the employee that touch [start, end].
+
+        Filtered on the raw documents (ISO dates compare as strings) so that an employee
+        with years of history does not cost a decode per old request on every submission.
+        """
         docs = await self.tx.find(
             LEAVE_REQUESTS, {"tenant_id": tenant_id, "employee_id": employee_id}
         )
-        return [from_doc(LeaveRequest, d) for d in docs]
+        first, last = start.isoformat(), end.isoformat()
+        return [
+            from_doc(LeaveRequest, d)
+            for d in docs
+            if d["status"] in LIVE_STATUSES and d["start_date"] <= last and first <= d["end_date"]
+        ]
 
     async def add_tenant(self, tenant: Tenant) -> None:
         await self.tx.insert(TENANTS, tenant.id, to_doc(tenant))

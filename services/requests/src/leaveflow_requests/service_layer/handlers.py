@@ -145,7 +145,10 @@ async def submit_leave_request(
                 raise errors.InvalidRequest(
                     f"{employee.name} is not employed on {day.isoformat()}", field="start_date"
                 )
-        for other in await repo.requests_of(actor.tenant_id, employee.id):
+        overlapping = await repo.live_requests_overlapping(
+            actor.tenant_id, employee.id, cmd.start_date, cmd.end_date
+        )
+        for other in overlapping:
             if other.overlaps(cmd.start_date, cmd.end_date):
                 raise errors.OverlappingRequest(f"overlaps request {other.id} ({other.status})")
         request = LeaveRequest(
