@@ -88,5 +88,5 @@ def _converters(cls: Any) -> dict[str, Converter]:
 
 
 def from_doc(cls: type[T], doc: dict[str, Any]) -> T:
-    converters = _converters(cls)
+    converters = _converters(typing.cast(Any, cls))
     return cls(**{k: converters[k](v) for k, v in doc.items() if k in converters})

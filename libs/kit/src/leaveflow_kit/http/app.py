@@ -6,10 +6,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leaveflow_contracts import new_id
 
@@ -24,20 +24,47 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram("leaveflow_http_request_seconds", "HTTP latency", ["method", "route"])
 
 
-class CorrelationMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        correlation_id = request.headers.get("x-correlation-id") or new_id()
+class CorrelationMiddleware:
+    """Binds a correlation id to every log line of a request and records HTTP metrics.
+
+    Plain ASGI rather than BaseHTTPMiddleware, which costs a task and a stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"x-correlation-id", b"")
+        correlation_id = raw.decode("latin-1")[:128] if raw else new_id()
         clear_contextvars()
         bind_contextvars(correlation_id=correlation_id)
-        request.state.correlation_id = correlation_id
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
-        response.headers["x-correlation-id"] = correlation_id
-        return response
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-correlation-id", correlation_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            method = scope.get("method", "")
+            HTTP_REQUESTS.labels(method, path, str(status)).inc()
+            HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
 
 
 def create_service_app(

@@ -14,7 +14,7 @@ class PageParams:
     cursor: str | None
 
 
-def _page_params(
+async def _page_params(  # async: a sync dependency would cost a thread hop
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> PageParams:
