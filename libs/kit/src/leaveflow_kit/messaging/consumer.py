@@ -30,6 +30,9 @@ from ..storage import Store, Transaction
 
 log = get_logger(__name__)
 
+# How long a consumer waits for more messages once one arrived (latency vs batch size).
+DRAIN_TIMEOUT = 0.02
+
 EVENTS_HANDLED = Counter(
     "leaveflow_events_handled_total", "Events whose effect was committed", ["consumer"]
 )
@@ -241,10 +244,24 @@ class DurableConsumer:
                 await self._subscription.unsubscribe()
             self._subscription = None
 
+    async def _next_batch(self, subscription: Any) -> list[Msg]:
+        """Wait for one message, then take whatever else is already waiting.
+
+        nats-py's lingering fetch(n) waits until n messages or the timeout, so a plain
+        fetch(100, 5 s) would hold a lone event for 5 s. A fetch first asks the server
+        without waiting and returns at once when anything is there, so the second call
+        only waits (briefly) when the first message came alone.
+        """
+        msgs: list[Msg] = await subscription.fetch(1, timeout=self.fetch_timeout)
+        if self.batch_size > 1:
+            with contextlib.suppress(TimeoutError):
+                msgs += await subscription.fetch(self.batch_size - 1, timeout=DRAIN_TIMEOUT)
+        return msgs
+
     async def _run(self, subscription: Any) -> None:
         while True:
             try:
-                msgs = await subscription.fetch(self.batch_size, timeout=self.fetch_timeout)
+                msgs = await self._next_batch(subscription)
             except TimeoutError:  # nats.errors.TimeoutError subclasses it too
                 continue
             except asyncio.CancelledError:
