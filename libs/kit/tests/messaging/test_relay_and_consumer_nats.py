@@ -223,3 +223,44 @@ async def test_a_handler_that_always_fails_ends_in_the_dead_letter_subject(
     finally:
         await consumer.stop()
         await broker.stop()
+
+
+async def test_a_dead_letter_can_be_replayed_once_the_handler_is_fixed(
+    store: Store, nats_url: str
+) -> None:
+    from leaveflow_kit.messaging.dead_letters import list_dead_letters, replay
+
+    healthy = False
+
+    async def flaky(tx: Transaction, event: HandledEvent) -> None:
+        if not healthy:
+            raise RuntimeError("database migration pending")
+        await tx.put("counters", event.envelope.event_id, {"n": 1})
+
+    broker, consumer = await start_consumer(nats_url, store, flaky, max_deliver=2)
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        envelope = Envelope.wrap(leave_type(5), tenant_id=TENANT)
+        await publish_raw(nats_url, envelope, envelope.event_id)
+
+        async def one_dead_letter() -> bool:
+            return len(await list_dead_letters(js)) == 1
+
+        await wait_for(one_dead_letter, limit=20)
+        (letter,) = await list_dead_letters(js)
+        assert letter.consumer == "probe"
+        assert "migration pending" in letter.error
+
+        healthy = True
+        assert await replay(js, letter.seq) == subject_for("requests", "LeaveTypeUpserted")
+
+        async def applied() -> bool:
+            return await store.get("counters", envelope.event_id) is not None
+
+        await wait_for(applied)
+        assert await list_dead_letters(js) == []
+    finally:
+        await nc.close()
+        await consumer.stop()
+        await broker.stop()
