@@ -148,3 +148,21 @@ def test_another_tenants_request_is_404(stack: Stack, tenants: dict) -> None:
     assert r.status_code == 404
     r = httpx.get(f"{stack.urls['balances']}/v1/balances/{alpha['admin_id']}", headers=other)
     assert r.status_code == 404
+
+
+def test_dates_at_the_edge_of_the_calendar_are_not_a_500(stack: Stack, tenants: dict) -> None:
+    headers = {"Authorization": f"Bearer {tenants['alpha']['token']}"}
+    r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from=9999-12-30", headers=headers)
+    assert r.status_code == 200
+    r = httpx.post(
+        f"{stack.urls['requests']}/v1/employees",
+        json={
+            "name": "X",
+            "email": "x@alpha.test",
+            "start_date": "2026-05-01",
+            "end_date": "2026-04-01",
+        },
+        headers=headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "end_date"

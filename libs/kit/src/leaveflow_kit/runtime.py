@@ -92,6 +92,7 @@ class ServiceRuntime:
                 handlers=handlers,
                 max_deliver=self.settings.max_deliver,
                 ack_wait_seconds=self.settings.ack_wait_seconds,
+                retry_base_seconds=self.settings.retry_base_seconds,
                 after_commit=after_commit,
             )
             self.consumers.append(consumer)

@@ -40,7 +40,11 @@ class ServiceSettings(BaseSettings):
     signup_open: bool = Field(True, validation_alias=AliasChoices("LEAVEFLOW_SIGNUP_OPEN"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     # Consumer tuning: attempts before a message goes to the dead-letter subject.
-    max_deliver: int = Field(5, validation_alias=AliasChoices("LEAVEFLOW_MAX_DELIVER"))
+    # Delays double from the base: 2+4+8+...+128 s, about 4 minutes before a dead letter.
+    max_deliver: int = Field(8, ge=1, validation_alias=AliasChoices("LEAVEFLOW_MAX_DELIVER"))
+    retry_base_seconds: float = Field(
+        2.0, gt=0, validation_alias=AliasChoices("LEAVEFLOW_RETRY_BASE")
+    )
     ack_wait_seconds: float = Field(30.0, validation_alias=AliasChoices("LEAVEFLOW_ACK_WAIT"))
     # Relay safety net for rows committed by another process; normal wake-ups are signals.
     relay_heartbeat_seconds: float = Field(

@@ -131,6 +131,7 @@ async def start_consumer(nats_url: str, store: Store, handler: Any, *, max_deliv
         max_deliver=max_deliver,
         ack_wait_seconds=2,
         fetch_timeout=0.5,
+        retry_base_seconds=0.2,
     )
     await connect_broker(broker)
     await consumer.start()

@@ -113,3 +113,23 @@ async def test_other_tenants_leave_is_invisible(store: Store) -> None:
     await setup(store)
     await deliver(store, LeaveApproved(**FACTS))  # type: ignore[arg-type]
     assert await whos_off(store, "someone-else", *MARCH) == []
+
+
+async def test_a_late_request_event_does_not_revive_rejected_leave(store: Store) -> None:
+    # The balances consumer may run ahead of the requests consumer.
+    await setup(store)
+    await deliver(
+        store,
+        LeaveReservationRejected(
+            request_id="r1", employee_id="e1", leave_type_id="vac", amount="2.5", reason="x"
+        ),
+    )
+    await deliver(store, LeaveRequested(**FACTS))  # type: ignore[arg-type]
+    assert await whos_off(store, T, *MARCH, include_pending=True) == []
+
+
+async def test_a_late_approval_does_not_revive_cancelled_leave(store: Store) -> None:
+    await setup(store)
+    await deliver(store, LeaveCancelled(**FACTS, previous_status="approved"))  # type: ignore[arg-type]
+    await deliver(store, LeaveApproved(**FACTS))  # type: ignore[arg-type]
+    assert await whos_off(store, T, *MARCH) == []

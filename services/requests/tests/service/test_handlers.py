@@ -255,3 +255,27 @@ async def test_another_tenant_sees_nothing(store: Store) -> None:
             store, clock, other.admin, DecideLeaveRequest(req.id, approve=True)
         )
     assert await queries.get_leave_request(store, other.admin.tenant_id, req.id) is None
+
+
+async def test_approver_without_department_approves_nobody(store: Store) -> None:
+    w = await World(store).build()
+    loner = await handlers.create_employee(
+        store,
+        w.admin,
+        UpsertEmployee(name="loner", email="loner@acme.test", role="approver"),
+    )
+    nobody = await handlers.create_employee(
+        store,
+        w.admin,
+        UpsertEmployee(name="free", email="free@acme.test", start_date=date(2025, 1, 1)),
+    )
+    free = Actor(w.admin.tenant_id, nobody.id, "user")
+    req = await w.submit(free, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    with pytest.raises(errors.NotAllowed):
+        await handlers.decide_leave_request(
+            store,
+            clock,
+            Actor(w.admin.tenant_id, loner.id, "approver"),
+            DecideLeaveRequest(req.id, approve=True),
+        )

@@ -117,10 +117,15 @@ class TokenVerifier:
         if jwks is not None:
             self._load(jwks)
 
-    def _load(self, jwks: dict[str, Any]) -> None:
+    def _load(self, jwks: Any) -> None:
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise InvalidToken("the signing keys are not a JWKS document")
         keys = {}
-        for jwk in jwks.get("keys", []):
-            parsed = jwt.PyJWK(jwk, ALGORITHM)
+        for jwk in jwks["keys"]:
+            try:
+                parsed = jwt.PyJWK(jwk, ALGORITHM)
+            except (jwt.PyJWKError, jwt.InvalidKeyError, TypeError):
+                continue  # a key we cannot use (other type or algorithm) verifies nothing
             if parsed.key_id:
                 keys[parsed.key_id] = parsed.key
         self._keys = keys
@@ -129,7 +134,7 @@ class TokenVerifier:
         if self._url is None:
             return
         async with self._lock:
-            if time.monotonic() - self._last_fetch < self.REFETCH_INTERVAL_SECONDS and self._keys:
+            if time.monotonic() - self._last_fetch < self.REFETCH_INTERVAL_SECONDS:
                 return
             self._last_fetch = time.monotonic()
             try:

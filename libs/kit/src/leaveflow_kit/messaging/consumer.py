@@ -66,10 +66,6 @@ def _ordering_key(envelope: Envelope) -> str:
     return str(data.get("employee_id") or data.get("request_id") or envelope.event_id)
 
 
-def retry_delay(attempt: int) -> float:
-    return float(min(0.5 * 2 ** (attempt - 1), 30.0))
-
-
 @dataclass
 class _Consumer:
     broker: NatsBroker
@@ -78,6 +74,7 @@ class _Consumer:
     handlers: Mapping[str, EventHandler]
     max_deliver: int
     after_commit: Callable[[], None] | None = None
+    retry_base_seconds: float = 2.0
 
     def _committed(self, count: int) -> None:
         EVENTS_HANDLED.labels(self.name).inc(count)
@@ -134,8 +131,12 @@ class _Consumer:
         for raw, envelope in decoded:
             key = _ordering_key(envelope)
             if key in blocked:
-                # An earlier event of the same employee failed: keep order, retry later.
-                await raw.nak(delay=retry_delay(raw.metadata.num_delivered))
+                # An earlier event of the same employee failed: keep order, retry later
+                # (unless this was its last attempt too: then it must not vanish).
+                if raw.metadata.num_delivered >= self.max_deliver:
+                    await self._dead_letter(raw, RuntimeError("an earlier event of it failed"))
+                else:
+                    await raw.nak(delay=self.retry_delay(raw.metadata.num_delivered))
                 continue
             try:
 
@@ -159,12 +160,28 @@ class _Consumer:
                         attempt=attempt,
                         error=repr(exc),
                     )
-                    await raw.nak(delay=retry_delay(attempt))
+                    await raw.nak(delay=self.retry_delay(attempt))
                 continue
             self._committed(1)
             await raw.ack()
 
+    def retry_delay(self, attempt: int) -> float:
+        return float(min(self.retry_base_seconds * 2 ** (attempt - 1), 300.0))
+
     async def _dead_letter(self, raw: Msg, exc: Exception) -> None:
+        """Park the message in LF_DLQ, then stop its redelivery. If parking fails, nak it:
+        the dead-letter decision is ours (the server's max_deliver is unlimited), so it
+        comes back and is parked next time instead of vanishing."""
+        try:
+            await self._publish_dead_letter(raw, exc)
+        except Exception as publish_error:
+            log.error("dead_letter_publish_failed", subject=raw.subject, error=repr(publish_error))
+            await raw.nak(delay=self.retry_delay(raw.metadata.num_delivered))
+            return
+        await raw.term()
+        EVENTS_DEAD.labels(self.name).inc()
+
+    async def _publish_dead_letter(self, raw: Msg, exc: Exception) -> None:
         headers = dict(raw.headers or {})
         event_id = headers.get("Nats-Msg-Id", f"seq{raw.metadata.sequence.stream}")
         await self.broker.publish(
@@ -180,8 +197,6 @@ class _Consumer:
             stream=DLQ_STREAM,
             timeout=5.0,
         )
-        await raw.term()
-        EVENTS_DEAD.labels(self.name).inc()
         log.error(
             "event_dead_lettered",
             consumer=self.name,
@@ -292,6 +307,7 @@ def subscribe_events(
     batch_size: int = 100,
     fetch_timeout: float = 5.0,
     after_commit: Callable[[], None] | None = None,
+    retry_base_seconds: float = 2.0,
 ) -> DurableConsumer:
     """A durable pull consumer `<consumer>_<producer>` on the producer's stream.
 
@@ -304,6 +320,7 @@ def subscribe_events(
         handlers=dict(handlers),
         max_deliver=max_deliver,
         after_commit=after_commit,
+        retry_base_seconds=retry_base_seconds,
     )
     durable = f"{consumer}_{producer}".replace(".", "_")
     return DurableConsumer(
@@ -314,7 +331,10 @@ def subscribe_events(
             durable_name=durable,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
-            max_deliver=max_deliver,
+            # Unlimited on the server: after `max_deliver` attempts *we* dead-letter the
+            # message. A server-side limit would silently drop a message whose last
+            # delivery was nak'ed (e.g. held back behind a failed event of the same key).
+            max_deliver=-1,
             ack_wait=ack_wait_seconds,
             max_ack_pending=max(batch_size * 10, 1000),
         ),

@@ -8,11 +8,12 @@ from leaveflow_kit.storage import IndexSpec, Store, Transaction
 from ..domain.ledger import LedgerEntry
 from ..domain.replicas import EmployeeReplica, LeaveTypeReplica, Reservation
 
-LEAVE_TYPES, EMPLOYEES, LEDGER, RESERVATIONS = (
+LEAVE_TYPES, EMPLOYEES, LEDGER, RESERVATIONS, BALANCE_GUARDS = (
     "leave_types",
     "employees",
     "ledger",
     "reservations",
+    "balance_guards",
 )
 
 INDEXES = (
@@ -35,6 +36,13 @@ class Repository:
 
     async def save_employee(self, employee: EmployeeReplica) -> None:
         await self.tx.put(EMPLOYEES, employee.id, to_doc(employee))
+
+    async def touch_balance_guard(
+        self, tenant_id: str, employee_id: str, leave_type_id: str
+    ) -> None:
+        key = f"{tenant_id}:{employee_id}:{leave_type_id}"
+        doc = await self.tx.get(BALANCE_GUARDS, key) or {"tenant_id": tenant_id, "writes": 0}
+        await self.tx.put(BALANCE_GUARDS, key, {**doc, "writes": doc["writes"] + 1})
 
     async def reservation(self, request_id: str) -> Reservation | None:
         doc = await self.tx.get(RESERVATIONS, request_id)

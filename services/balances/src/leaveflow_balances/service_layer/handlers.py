@@ -85,6 +85,9 @@ async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
     if await repo.reservation(data.request_id) is not None:
         return
     tenant_id = event.envelope.tenant_id
+    # Two instances reserving for one employee must conflict in the store, or both could
+    # read the same balance and overspend it (MongoDB snapshot isolation).
+    await repo.touch_balance_guard(tenant_id, data.employee_id, data.leave_type_id)
     leave_type = await repo.leave_type(tenant_id, data.leave_type_id)
     entries = [
         e

@@ -15,6 +15,7 @@ from leaveflow_kit.storage import Transaction
 from ..domain.absence import Absence, LeaveTypeReplica, PersonReplica
 
 ABSENCES, PEOPLE, LEAVE_TYPES = "absences", "people", "leave_types"
+GONE = "gone"
 
 
 async def on_employee(tx: Transaction, event: HandledEvent) -> None:
@@ -43,6 +44,8 @@ async def _upsert(tx: Transaction, event: HandledEvent, status: str) -> None:
     d = event.data
     assert isinstance(d, LeaveRequested | LeaveApproved)
     existing = await tx.get(ABSENCES, d.request_id)
+    if existing is not None and existing["status"] == GONE:
+        return  # denied, cancelled or rejected already: a late event must not revive it
     if existing is not None and existing["status"] == "approved" and status == "pending":
         return  # never downgrade
     absence = Absence(
@@ -68,8 +71,17 @@ async def on_approved(tx: Transaction, event: HandledEvent) -> None:
 
 
 async def on_gone(tx: Transaction, event: HandledEvent) -> None:
-    """Denied, cancelled or rejected: nobody is off for it any more."""
-    await tx.delete(ABSENCES, event.data.request_id)  # type: ignore[attr-defined]
+    """Denied, cancelled or rejected: nobody is off for it any more.
+
+    A tombstone rather than a delete: events of the two producers arrive through two
+    consumers with no order between them, so a late LeaveRequested/LeaveApproved for this
+    request must find that it is over."""
+    request_id = event.data.request_id  # type: ignore[attr-defined]
+    await tx.put(
+        ABSENCES,
+        request_id,
+        {"id": request_id, "tenant_id": event.envelope.tenant_id, "status": GONE},
+    )
 
 
 REQUESTS_HANDLERS: dict[str, EventHandler] = {

@@ -9,7 +9,7 @@ from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
 from ..domain.absence import Absence, LeaveTypeReplica, PersonReplica
-from .projection import ABSENCES, LEAVE_TYPES, PEOPLE
+from .projection import ABSENCES, GONE, LEAVE_TYPES, PEOPLE
 
 
 async def whos_off(
@@ -23,7 +23,7 @@ async def whos_off(
     include_pending: bool = False,
 ) -> list[dict[str, Any]]:
     docs = await store.find(ABSENCES, {"tenant_id": tenant_id})
-    absences = [from_doc(Absence, d) for d in docs]
+    absences = [from_doc(Absence, d) for d in docs if d["status"] != GONE]
     absences = [
         a for a in absences if a.within(start, end) and (include_pending or a.status == "approved")
     ]

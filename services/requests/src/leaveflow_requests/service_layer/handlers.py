@@ -199,7 +199,7 @@ async def decide_leave_request(
             raise errors.NotAllowed("you cannot decide your own request")
         if actor.role == "approver":
             me = await repo.employee(actor.tenant_id, actor.employee_id)
-            if me is None or me.department_id != request.department_id:
+            if me is None or me.department_id is None or me.department_id != request.department_id:
                 raise errors.NotAllowed("you do not approve for this department")
         now = clock()
         if cmd.approve:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from leaveflow_kit.auth import CurrentUser, Principal
-from leaveflow_kit.http import Forbidden, NotFound
+from leaveflow_kit.http import Forbidden, NotFound, Unprocessable
 from leaveflow_kit.storage import Store
 
 from ...adapters.repository import read_employee, read_entries, read_leave_types
@@ -38,7 +38,11 @@ async def _authorise_view(store: Store, user: Principal, employee_id: str) -> No
         return
     if user.role == "approver":
         me = await read_employee(store, user.tenant_id, user.employee_id)
-        if me is not None and me.department_id == employee.department_id:
+        if (
+            me is not None
+            and me.department_id is not None
+            and (me.department_id == employee.department_id)
+        ):
             return
     raise Forbidden("you may not see this employee's balance")
 
@@ -134,6 +138,9 @@ async def create_adjustment(
     store = _store(request)
     if await read_employee(store, user.tenant_id, body.employee_id) is None:
         raise NotFound("no such employee")
+    known_types = {t.id for t in await read_leave_types(store, user.tenant_id)}
+    if body.leave_type_id not in known_types:
+        raise Unprocessable("unknown leave type", field="leave_type_id")
     entry = await handlers.adjust(
         store,
         tenant_id=user.tenant_id,

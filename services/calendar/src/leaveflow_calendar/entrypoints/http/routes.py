@@ -27,7 +27,7 @@ async def get_whos_off(
 ) -> dict[str, Any]:
     """Who is off between `from` and `to` (default: today and the next 6 days)."""
     start = from_ or datetime.now(UTC).date()
-    end = to or start + timedelta(days=6)
+    end = to or min(start, date.max - timedelta(days=6)) + timedelta(days=6)
     if end < start:
         raise Unprocessable("to is before from", field="to")
     if (end - start).days > 366:

@@ -7,7 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
 
 from ...domain.model import LeaveRequest
 
@@ -65,6 +73,14 @@ class EmployeeIn(_In):
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     work_hours_per_day: Decimal = Field(Decimal(8), gt=0, le=24)
+
+    @field_validator("end_date")
+    @classmethod
+    def _employment_in_order(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and value < start:
+            raise ValueError("end_date is before start_date")
+        return value
 
 
 class LeaveTypeIn(_In):
