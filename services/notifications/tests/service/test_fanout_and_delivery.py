@@ -176,3 +176,49 @@ async def test_client_error_is_dead_at_once(store: Store, clock: Clock, sink: We
     (d,) = await deliveries(store)
     assert (d["status"], d["attempts"]) == ("dead", 1)
     assert len(sink.snapshot()) == 1
+
+
+async def test_two_dispatchers_send_a_delivery_once(
+    store: Store, clock: Clock, sink: WebhookSink
+) -> None:
+    import asyncio
+
+    await configure(store, sink.url)
+    for i in range(5):
+        await deliver(store, clock, approved(f"r{i}"))
+    first = DeliveryDispatcher(store, WebhookSender(), clock)
+    second = DeliveryDispatcher(store, WebhookSender(), clock)
+    try:
+        sent = await asyncio.gather(first.send_due(), second.send_due())
+    finally:
+        await first.stop()
+        await second.stop()
+    assert sum(sent) == 5
+    assert len(sink.snapshot()) == 5
+    assert {d["status"] for d in await deliveries(store)} == {"sent"}
+
+
+async def test_a_crashed_senders_claim_expires(
+    store: Store, clock: Clock, sink: WebhookSink
+) -> None:
+    from leaveflow_kit.documents import from_doc, to_doc
+    from leaveflow_notifications.domain.delivery import Delivery
+
+    await configure(store, sink.url)
+    await deliver(store, clock, approved())
+    (doc,) = await deliveries(store)
+    stuck = from_doc(Delivery, doc)
+    stuck.claim_for("dead-process", clock())
+
+    async def save(tx: Transaction) -> None:
+        await tx.put(DELIVERIES, stuck.id, to_doc(stuck))
+
+    await store.atomic(save)
+    dispatcher = DeliveryDispatcher(store, WebhookSender(), clock)
+    try:
+        assert await dispatcher.send_due() == 0, "claimed by someone else"
+        clock.now += timedelta(minutes=5)
+        assert await dispatcher.send_due() == 1
+    finally:
+        await dispatcher.stop()
+    assert len(sink.snapshot()) == 1

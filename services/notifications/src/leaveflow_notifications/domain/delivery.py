@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-PENDING, RETRYING, SENT, DEAD = "pending", "retrying", "sent", "dead"
+PENDING, RETRYING, SENDING, SENT, DEAD = "pending", "retrying", "sending", "sent", "dead"
 MAX_ATTEMPTS = 6
+# A sender that crashed mid-send loses its claim after this; the delivery is then due again.
+CLAIM_SECONDS = 120
 
 
 def delivery_id(event_id: str, channel: str, recipient: str) -> str:
@@ -40,15 +42,31 @@ class Delivery:
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
+    claim: str | None = None
+    claimed_until: datetime | None = None
+
+    def is_due(self, at: datetime) -> bool:
+        if self.status == SENDING:
+            return self.claimed_until is not None and self.claimed_until <= at
+        if self.status not in (PENDING, RETRYING):
+            return False
+        return self.next_attempt_at is None or self.next_attempt_at <= at
+
+    def claim_for(self, token: str, at: datetime) -> None:
+        """One sender at a time: whoever commits the claim first sends."""
+        self.status, self.claim = SENDING, token
+        self.claimed_until = at + timedelta(seconds=CLAIM_SECONDS)
 
     def succeeded(self, at: datetime) -> None:
         self.attempts += 1
+        self.claim = self.claimed_until = None
         self.status, self.sent_at, self.last_error, self.next_attempt_at = SENT, at, None, None
 
     def failed(
         self, at: datetime, error: str, *, retryable: bool, retry_after: float | None
     ) -> None:
         self.attempts += 1
+        self.claim = self.claimed_until = None
         self.last_error = error[:500]
         if not retryable or self.attempts >= MAX_ATTEMPTS:
             self.status, self.next_attempt_at = DEAD, None
@@ -59,3 +77,4 @@ class Delivery:
 
     def retry_now(self, at: datetime) -> None:
         self.status, self.next_attempt_at = PENDING, at
+        self.claim = self.claimed_until = None

@@ -11,12 +11,13 @@ import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
+from leaveflow_contracts import new_id
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
 
 from ..adapters.webhook import WebhookSender
-from ..domain.delivery import PENDING, RETRYING, Delivery
+from ..domain.delivery import PENDING, RETRYING, SENDING, Delivery
 from .fanout import DELIVERIES, INTEGRATIONS, integration_key
 
 log = get_logger(__name__)
@@ -54,12 +55,40 @@ class DeliveryDispatcher:
     async def _due(self) -> list[Delivery]:
         now = self._clock()
         due = []
-        for status in (PENDING, RETRYING):
+        for status in (PENDING, RETRYING, SENDING):
             for doc in await self._store.find(DELIVERIES, {"status": status}, limit=200):
-                d = from_doc(Delivery, doc)
-                if d.next_attempt_at is None or d.next_attempt_at <= now:
-                    due.append(d)
+                delivery = from_doc(Delivery, doc)
+                if delivery.is_due(now):
+                    due.append(delivery)
         return due
+
+    async def _claim(self, delivery_id: str) -> Delivery | None:
+        """Compare-and-set in one transaction, so two instances never send the same one."""
+        token = new_id()
+
+        async def run(tx: Transaction) -> Delivery | None:
+            doc = await tx.get(DELIVERIES, delivery_id)
+            if doc is None:
+                return None
+            delivery = from_doc(Delivery, doc)
+            if not delivery.is_due(self._clock()):
+                return None
+            delivery.claim_for(token, self._clock())
+            await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
+            return delivery
+
+        return await self._store.atomic(run)
+
+    async def _record(self, outcome: Delivery, token: str | None) -> None:
+        """Store the attempt unless someone (an admin retry) changed the delivery meanwhile."""
+
+        async def run(tx: Transaction) -> None:
+            doc = await tx.get(DELIVERIES, outcome.id)
+            if doc is None or doc.get("claim") != token:
+                return
+            await tx.put(DELIVERIES, outcome.id, to_doc(outcome))
+
+        await self._store.atomic(run)
 
     async def _next_due_in(self) -> float:
         docs = await self._store.find(DELIVERIES, {"status": RETRYING}, limit=200)
@@ -72,7 +101,11 @@ class DeliveryDispatcher:
 
     async def send_due(self) -> int:
         sent = 0
-        for delivery in await self._due():
+        for candidate in await self._due():
+            delivery = await self._claim(candidate.id)
+            if delivery is None:
+                continue  # another sender took it, or it is no longer due
+            token = delivery.claim
             integration = await self._store.get(
                 INTEGRATIONS, integration_key(delivery.tenant_id, delivery.channel)
             )
@@ -101,10 +134,7 @@ class DeliveryDispatcher:
                         error=delivery.last_error,
                     )
 
-            async def save(tx: Transaction, d: Delivery = delivery) -> None:
-                await tx.put(DELIVERIES, d.id, to_doc(d))
-
-            await self._store.atomic(save)
+            await self._record(delivery, token)
         return sent
 
     async def _run(self) -> None:
