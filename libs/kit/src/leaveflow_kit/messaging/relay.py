@@ -80,6 +80,10 @@ class OutboxRelay:
         Writes go out in commit order on one connection, so the stream keeps that order.
         Only a prefix is marked published: if event k failed, k and everything after it are
         sent again, and the server's dedupe drops the ones that had already landed.
+
+        The one gap: if k's ack failed but k was *not* stored while k+1 was, k lands after
+        k+1. That needs a lost ack inside one batch (a stream leader change, say), and it
+        is why consumers do not rely on order alone (request states, tombstones).
         """
         js = self._broker.connection.jetstream()
         futures = []
