@@ -10,6 +10,7 @@ from .requests import (
     LeaveDenied,
     LeaveRequested,
     LeaveTypeUpserted,
+    LocationUpserted,
     TenantCreated,
 )
 from .subjects import DLQ_STREAM, all_streams, dlq_subject, stream_for, subject_for
@@ -32,6 +33,7 @@ __all__ = [
     "LeaveStatus",
     "LeaveTypeUpserted",
     "LeaveUnit",
+    "LocationUpserted",
     "Role",
     "TenantCreated",
     "UnknownEventType",

@@ -11,12 +11,14 @@ from .requests import (
     LeaveDenied,
     LeaveRequested,
     LeaveTypeUpserted,
+    LocationUpserted,
     TenantCreated,
 )
 from .subjects import subject_for
 
 EVENT_TYPES: tuple[type[EventData], ...] = (
     TenantCreated,
+    LocationUpserted,
     EmployeeUpserted,
     LeaveTypeUpserted,
     LeaveRequested,

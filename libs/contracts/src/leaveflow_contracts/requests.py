@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
 from .envelope import EventData
 from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role
 
@@ -19,6 +21,30 @@ class TenantCreated(_RequestsEvent):
     name: str
     timezone: str
     admin_id: str
+
+
+class HolidaySource(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    country: str
+    subdivision: str | None = None
+
+
+class ExtraHoliday(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    date: date
+    name: str
+
+
+class LocationUpserted(_RequestsEvent):
+    EVENT_TYPE: ClassVar[str] = "LocationUpserted"
+    location_id: str
+    name: str
+    timezone: str
+    workweek: list[int]
+    holidays: HolidaySource | None = None
+    extra_holidays: list[ExtraHoliday] = []
+    leave_year_start: str = "01-01"
+    active: bool = True
 
 
 class EmployeeUpserted(_RequestsEvent):

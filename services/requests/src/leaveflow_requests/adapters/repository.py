@@ -8,20 +8,22 @@ from typing import Any, TypeVar
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import IndexSpec, Transaction
 
-from ..domain.directory import Employee, LeaveType, Tenant
+from ..domain.directory import Employee, LeaveType, Location, Tenant
 from ..domain.model import LIVE_STATUSES, LeaveRequest
 
-TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS = (
+TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS = (
     "tenants",
     "employees",
     "leave_types",
     "leave_requests",
+    "locations",
 )
 
 INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
     IndexSpec(EMPLOYEES, ("tenant_id",)),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
+    IndexSpec(LOCATIONS, ("tenant_id",)),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
 )
@@ -50,6 +52,9 @@ class Repository:
     async def employee_by_email(self, tenant_id: str, email: str) -> Employee | None:
         docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "email": email}, limit=1)
         return from_doc(Employee, docs[0]) if docs else None
+
+    async def location(self, tenant_id: str, location_id: str) -> Location | None:
+        return await self._get(LOCATIONS, Location, location_id, tenant_id)
 
     async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveType | None:
         return await self._get(LEAVE_TYPES, LeaveType, leave_type_id, tenant_id)
@@ -87,5 +92,6 @@ class Repository:
             Employee: EMPLOYEES,
             LeaveType: LEAVE_TYPES,
             LeaveRequest: LEAVE_REQUESTS,
+            Location: LOCATIONS,
         }[type(record)]
         await self.tx.put(collection, record.id, to_doc(record))

@@ -6,12 +6,55 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .holiday_calendar import HolidayCalendar
+from .work_schedule import WorkSchedule
+
 
 @dataclass
 class Tenant:
     id: str
     name: str
     timezone: str = "UTC"
+
+
+@dataclass
+class Location:
+    """Where people work: its time zone, work week, public holidays and leave year."""
+
+    id: str
+    tenant_id: str
+    name: str
+    timezone: str = "UTC"
+    workweek: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+    country: str | None = None
+    subdivision: str | None = None
+    extra_holidays: list[dict[str, str]] = field(default_factory=list)
+    leave_year_start: str = "01-01"
+    active: bool = True
+
+    def holiday_calendar(self) -> HolidayCalendar | None:
+        if self.country is None:
+            return None
+        return HolidayCalendar(self.country, self.subdivision, self._extras())
+
+    def _extras(self) -> tuple[tuple[date, str], ...]:
+        return tuple((date.fromisoformat(h["date"]), h["name"]) for h in self.extra_holidays)
+
+    def holidays_between(self, start: date, end: date) -> dict[date, str]:
+        calendar = self.holiday_calendar()
+        if calendar is not None:
+            return calendar.holidays_between(start, end)
+        return {day: name for day, name in self._extras() if start <= day <= end}
+
+    def schedule_for(self, employee: Employee) -> WorkSchedule:
+        pattern = None
+        if employee.work_pattern is not None:
+            pattern = {int(k): Decimal(str(v)) for k, v in employee.work_pattern.items()}
+        return WorkSchedule(
+            workweek=frozenset(self.workweek),
+            hours_per_day=employee.work_hours_per_day,
+            pattern=pattern,
+        )
 
 
 @dataclass
@@ -28,6 +71,8 @@ class Employee:
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     work_hours_per_day: Decimal = Decimal(8)
+    # Hours per ISO weekday ("1".."7") for part-time staff; None = the full work week.
+    work_pattern: dict[str, str] | None = None
     # Bumped by every submission so concurrent submissions of one employee conflict in
     # the store and are serialised (the overlap check needs that).
     request_guard: int = 0

@@ -39,6 +39,20 @@ class UpsertEmployee:
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     work_hours_per_day: Decimal = Decimal(8)
+    work_pattern: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class LocationFields:
+    """Create: every field; PATCH: only the fields given (the rest keep their values)."""
+
+    name: str
+    timezone: str = "UTC"
+    workweek: tuple[int, ...] = (1, 2, 3, 4, 5)
+    country: str | None = None
+    subdivision: str | None = None
+    extra_holidays: tuple[tuple[str, str], ...] = ()
+    leave_year_start: str = "01-01"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
 from ..adapters.repository import Repository
 from ..domain import errors
-from ..domain.directory import Employee, LeaveType, Tenant
+from ..domain.directory import Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
 from ..domain.working_days import count_working_days
 from . import integration
@@ -24,6 +24,7 @@ from .commands import (
     CreateLeaveType,
     CreateTenant,
     DecideLeaveRequest,
+    LocationFields,
     SubmitLeaveRequest,
     UpsertEmployee,
 )
@@ -88,6 +89,11 @@ async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Em
     employee = Employee(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
 
     async def run(tx: Transaction) -> None:
+        if employee.location_id is not None:
+            location = await Repository(tx).location(actor.tenant_id, employee.location_id)
+            if location is None or not location.active:
+                raise errors.InvalidRequest("unknown location", field="location_id")
+            location.schedule_for(employee)  # a 422 for a pattern that does not fit
         try:
             await Repository(tx).add_employee(employee)
         except DuplicateKey:
@@ -96,6 +102,51 @@ async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Em
 
     await store.atomic(run)
     return employee
+
+
+async def save_location(
+    store: Store, actor: Actor, fields: LocationFields, location_id: str | None = None
+) -> Location:
+    """Create a location, or replace the given fields of an existing one (admin)."""
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> Location:
+        repo = Repository(tx)
+        if location_id is None:
+            location = Location(id=new_id(), tenant_id=actor.tenant_id, name=fields.name)
+        else:
+            found = await repo.location(actor.tenant_id, location_id)
+            if found is None:
+                raise errors.NotFound("no such location")
+            location = found
+        location.name = fields.name
+        location.timezone = fields.timezone
+        location.workweek = sorted(set(fields.workweek))
+        location.country = fields.country.upper() if fields.country else None
+        location.subdivision = fields.subdivision if fields.country else None
+        location.extra_holidays = [{"date": d, "name": n} for d, n in fields.extra_holidays]
+        location.leave_year_start = fields.leave_year_start
+        location.holiday_calendar()  # raises a 422 for an unknown country or subdivision
+        await repo.save(location)
+        _record_by(tx, actor, integration.location_upserted(location))
+        return location
+
+    return await store.atomic(run)
+
+
+async def deactivate_location(store: Store, actor: Actor, location_id: str) -> None:
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> None:
+        repo = Repository(tx)
+        location = await repo.location(actor.tenant_id, location_id)
+        if location is None:
+            raise errors.NotFound("no such location")
+        location.active = False
+        await repo.save(location)
+        _record_by(tx, actor, integration.location_upserted(location))
+
+    await store.atomic(run)
 
 
 async def create_leave_type(store: Store, actor: Actor, cmd: CreateLeaveType) -> LeaveType:
@@ -137,8 +188,20 @@ async def submit_leave_request(
             raise errors.InvalidRequest(
                 f"{leave_type.name} does not allow half days", field="start_part"
             )
+        location = (
+            await repo.location(actor.tenant_id, employee.location_id)
+            if employee.location_id
+            else None
+        )
         counted = count_working_days(
-            cmd.start_date, cmd.end_date, start_part=cmd.start_part, end_part=cmd.end_part
+            cmd.start_date,
+            cmd.end_date,
+            start_part=cmd.start_part,
+            end_part=cmd.end_part,
+            schedule=location.schedule_for(employee) if location else None,
+            holidays=(
+                location.holidays_between(cmd.start_date, cmd.end_date).keys() if location else ()
+            ),
         )
         for day in (cmd.start_date, cmd.end_date):
             if not employee.is_active_on(day):

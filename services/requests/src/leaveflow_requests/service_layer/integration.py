@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from leaveflow_contracts import (
     EmployeeUpserted,
     EventData,
@@ -10,16 +12,36 @@ from leaveflow_contracts import (
     LeaveDenied,
     LeaveRequested,
     LeaveTypeUpserted,
+    LocationUpserted,
     TenantCreated,
 )
+from leaveflow_contracts.requests import ExtraHoliday, HolidaySource
 
-from ..domain.directory import Employee, LeaveType, Tenant
+from ..domain.directory import Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
 
 
 def tenant_created(tenant: Tenant, admin_id: str) -> TenantCreated:
     return TenantCreated(
         tenant_id=tenant.id, name=tenant.name, timezone=tenant.timezone, admin_id=admin_id
+    )
+
+
+def location_upserted(loc: Location) -> LocationUpserted:
+    return LocationUpserted(
+        location_id=loc.id,
+        name=loc.name,
+        timezone=loc.timezone,
+        workweek=list(loc.workweek),
+        holidays=(
+            HolidaySource(country=loc.country, subdivision=loc.subdivision) if loc.country else None
+        ),
+        extra_holidays=[
+            ExtraHoliday(date=date.fromisoformat(h["date"]), name=h["name"])
+            for h in loc.extra_holidays
+        ],
+        leave_year_start=loc.leave_year_start,
+        active=loc.active,
     )
 
 

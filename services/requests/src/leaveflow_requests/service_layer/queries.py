@@ -7,8 +7,8 @@ from typing import Any
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
-from ..adapters.repository import EMPLOYEES, LEAVE_REQUESTS, LEAVE_TYPES
-from ..domain.directory import Employee, LeaveType
+from ..adapters.repository import EMPLOYEES, LEAVE_REQUESTS, LEAVE_TYPES, LOCATIONS
+from ..domain.directory import Employee, LeaveType, Location
 from ..domain.model import LeaveRequest
 
 
@@ -53,6 +53,18 @@ async def list_employees(
 ) -> tuple[list[Employee], str | None]:
     docs, next_cursor = await _page(store, EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
     return [from_doc(Employee, d) for d in docs], next_cursor
+
+
+async def get_location(store: Store, tenant_id: str, location_id: str) -> Location | None:
+    doc = await store.get(LOCATIONS, location_id)
+    if doc is None or doc.get("tenant_id") != tenant_id:
+        return None
+    return from_doc(Location, doc)
+
+
+async def list_locations(store: Store, tenant_id: str) -> list[Location]:
+    docs = await store.find(LOCATIONS, {"tenant_id": tenant_id})
+    return [from_doc(Location, d) for d in docs]
 
 
 async def get_leave_type(store: Store, tenant_id: str, leave_type_id: str) -> LeaveType | None:

@@ -6,14 +6,14 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from leaveflow_kit.auth import CurrentUser, Principal, TokenIssuer
 from leaveflow_kit.http import NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page, page_out
 from leaveflow_kit.storage import Store
 
-from ...domain.directory import Employee, LeaveType
+from ...domain.directory import Employee, LeaveType, Location
 from ...domain.working_days import count_working_days
 from ...service_layer import handlers, queries
 from ...service_layer.commands import (
@@ -22,6 +22,7 @@ from ...service_layer.commands import (
     CreateLeaveType,
     CreateTenant,
     DecideLeaveRequest,
+    LocationFields,
     SubmitLeaveRequest,
     UpsertEmployee,
 )
@@ -30,6 +31,8 @@ from .schemas import (
     EmployeeIn,
     LeaveRequestIn,
     LeaveTypeIn,
+    LocationIn,
+    LocationPatch,
     NoteIn,
     RequiredNoteIn,
     TenantIn,
@@ -59,6 +62,8 @@ def _employee_out(e: Employee) -> dict[str, Any]:
     for key in ("start_date", "end_date"):
         out[key] = out[key].isoformat() if out[key] else None
     out["work_hours_per_day"] = float(e.work_hours_per_day)
+    if e.work_pattern is not None:
+        out["work_pattern"] = {k: float(v) for k, v in e.work_pattern.items()}
     return out
 
 
@@ -102,6 +107,105 @@ async def jwks(request: Request) -> dict[str, Any]:
 
 
 # --- directory ----------------------------------------------------------------------------
+
+
+def _location_out(loc: Location) -> dict[str, Any]:
+    return {
+        "id": loc.id,
+        "name": loc.name,
+        "timezone": loc.timezone,
+        "workweek": loc.workweek,
+        "holidays": (
+            {"country": loc.country, "subdivision": loc.subdivision} if loc.country else None
+        ),
+        "extra_holidays": loc.extra_holidays,
+        "leave_year_start": loc.leave_year_start,
+        "active": loc.active,
+    }
+
+
+def _location_fields(body: LocationIn | LocationPatch, base: Location | None) -> LocationFields:
+    given = body.model_dump(exclude_unset=True)
+    current = _location_out(base) if base else {}
+
+    def pick(key: str, default: Any) -> Any:
+        return given[key] if key in given else current.get(key, default)
+
+    source = pick("holidays", None)
+    extras = pick("extra_holidays", [])
+    return LocationFields(
+        name=pick("name", ""),
+        timezone=pick("timezone", "UTC"),
+        workweek=tuple(pick("workweek", [1, 2, 3, 4, 5])),
+        country=source["country"] if source else None,
+        subdivision=source.get("subdivision") if source else None,
+        extra_holidays=tuple((str(h["date"]), h["name"]) for h in extras),
+        leave_year_start=pick("leave_year_start", "01-01"),
+    )
+
+
+@router.post("/v1/locations", status_code=201, tags=["directory"])
+async def create_location(body: LocationIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Add a location: time zone, work week, public holidays, leave-year start (admin)."""
+    location = await handlers.save_location(
+        _store(request), _actor(request, user), _location_fields(body, None)
+    )
+    return _location_out(location)
+
+
+@router.get("/v1/locations", tags=["directory"])
+async def list_locations(request: Request, user: CurrentUser) -> dict[str, Any]:
+    items = await queries.list_locations(_store(request), user.tenant_id)
+    return page_out([_location_out(loc) for loc in items], None)
+
+
+async def _location_or_404(request: Request, user: Principal, location_id: str) -> Location:
+    location = await queries.get_location(_store(request), user.tenant_id, location_id)
+    if location is None:
+        raise NotFound("no such location")
+    return location
+
+
+@router.get("/v1/locations/{location_id}", tags=["directory"])
+async def get_location(location_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+    return _location_out(await _location_or_404(request, user, location_id))
+
+
+@router.patch("/v1/locations/{location_id}", tags=["directory"])
+async def patch_location(
+    location_id: str, body: LocationPatch, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Change some fields of a location (admin)."""
+    current = await _location_or_404(request, user, location_id)
+    location = await handlers.save_location(
+        _store(request), _actor(request, user), _location_fields(body, current), location_id
+    )
+    return _location_out(location)
+
+
+@router.delete("/v1/locations/{location_id}", status_code=204, tags=["directory"])
+async def delete_location(location_id: str, request: Request, user: CurrentUser) -> Response:
+    """Deactivate a location (admin); its history stays."""
+    await handlers.deactivate_location(_store(request), _actor(request, user), location_id)
+    return Response(status_code=204)
+
+
+@router.get("/v1/locations/{location_id}/holidays", tags=["directory"])
+async def location_holidays(
+    location_id: str,
+    request: Request,
+    user: CurrentUser,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> dict[str, Any]:
+    """Public and company holidays of a location in a year (default: this year)."""
+    location = await _location_or_404(request, user, location_id)
+    chosen = year or request.app.state.clock().year
+    found = location.holidays_between(date(chosen, 1, 1), date(chosen, 12, 31))
+    return {
+        "location_id": location.id,
+        "year": chosen,
+        "items": [{"date": d.isoformat(), "name": n} for d, n in found.items()],
+    }
 
 
 @router.post("/v1/employees", status_code=201, tags=["directory"])

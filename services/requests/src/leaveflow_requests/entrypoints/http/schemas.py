@@ -39,22 +39,64 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
+def _known_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}") from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone)]
+IsoWeekday = Annotated[int, Field(ge=1, le=7)]
+IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
+
+
+def _month_day(value: str) -> str:
+    if not re.fullmatch(r"\d\d-\d\d", value):
+        raise ValueError("leave_year_start is MM-DD")
+    try:
+        date.fromisoformat(f"2001-{value}")  # not a leap year: 02-29 cannot start a year
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the year") from None
+    return value
+
+
+class HolidaySourceIn(_In):
+    country: str = Field(min_length=2, max_length=3)
+    subdivision: str | None = Field(None, max_length=10)
+
+
+class ExtraHolidayIn(_In):
+    date: date
+    name: str = Field(min_length=1, max_length=200)
+
+
+class LocationIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: TimeZone = "UTC"
+    workweek: list[IsoWeekday] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
+    holidays: HolidaySourceIn | None = None
+    extra_holidays: list[ExtraHolidayIn] = Field(default_factory=list, max_length=1000)
+    leave_year_start: Annotated[str, AfterValidator(_month_day)] = "01-01"
+
+
+class LocationPatch(_In):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: TimeZone | None = None
+    workweek: list[IsoWeekday] | None = Field(None, min_length=1)
+    holidays: HolidaySourceIn | None = None
+    extra_holidays: list[ExtraHolidayIn] | None = Field(None, max_length=1000)
+    leave_year_start: Annotated[str, AfterValidator(_month_day)] | None = None
+
+
 class TenantIn(_In):
     name: str = Field(min_length=1, max_length=200)
     admin_name: str = Field(min_length=1, max_length=200)
     admin_email: EmailStr
-    timezone: str = "UTC"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
-        return value
+    timezone: TimeZone = "UTC"
 
 
 class DevLoginIn(_In):
@@ -73,6 +115,7 @@ class EmployeeIn(_In):
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     work_hours_per_day: Decimal = Field(Decimal(8), gt=0, le=24)
+    work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
 
     @field_validator("end_date")
     @classmethod

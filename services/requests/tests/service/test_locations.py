@@ -1,0 +1,153 @@
+"""Locations decide what a request costs: work week, public holidays, part-time patterns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.domain import errors
+from leaveflow_requests.service_layer import handlers
+from leaveflow_requests.service_layer.commands import (
+    Actor,
+    CreateLeaveType,
+    CreateTenant,
+    LocationFields,
+    SubmitLeaveRequest,
+    UpsertEmployee,
+)
+
+
+def clock() -> datetime:
+    return datetime(2029, 12, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = open_store("memory://", INDEXES)
+    await s.start()
+    yield s
+    await s.close()
+
+
+async def setup(store: Store) -> tuple[Actor, str]:
+    tenant, admin = await handlers.create_tenant(
+        store, CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test")
+    )
+    actor = Actor(tenant.id, admin.id, "admin")
+    lt = await handlers.create_leave_type(store, actor, CreateLeaveType(name="Vacation"))
+    return actor, lt.id
+
+
+async def person(store: Store, admin: Actor, location_id: str, **kw: object) -> Actor:
+    name = f"p{location_id[-6:]}{len(kw)}"
+    e = await handlers.create_employee(
+        store,
+        admin,
+        UpsertEmployee(
+            name=name,
+            email=f"{name}@acme.test",
+            location_id=location_id,
+            start_date=date(2020, 1, 1),
+            **kw,  # type: ignore[arg-type]
+        ),
+    )
+    return Actor(admin.tenant_id, e.id, "user")
+
+
+async def submit(store: Store, who: Actor, lt: str, start: date, end: date, **kw: object):
+    return await handlers.submit_leave_request(
+        store,
+        clock,
+        who,
+        SubmitLeaveRequest(leave_type_id=lt, start_date=start, end_date=end, **kw),  # type: ignore[arg-type]
+    )
+
+
+async def test_corpus_christi_counts_in_bavaria_not_in_berlin(store: Store) -> None:
+    admin, lt = await setup(store)
+    by = await handlers.save_location(
+        store,
+        admin,
+        LocationFields(name="Munich", timezone="Europe/Berlin", country="DE", subdivision="BY"),
+    )
+    be = await handlers.save_location(
+        store,
+        admin,
+        LocationFields(name="Berlin", timezone="Europe/Berlin", country="DE", subdivision="BE"),
+    )
+    # Mon 17 to Fri 21 June 2030; Corpus Christi is Thu 20 June.
+    munich = await submit(
+        store, await person(store, admin, by.id), lt, date(2030, 6, 17), date(2030, 6, 21)
+    )
+    berlin = await submit(
+        store, await person(store, admin, be.id), lt, date(2030, 6, 17), date(2030, 6, 21)
+    )
+    assert munich.amount == Decimal(4)
+    assert date(2030, 6, 20) not in munich.working_days
+    assert berlin.amount == Decimal(5)
+
+
+async def test_company_holiday_and_sunday_to_thursday_week(store: Store) -> None:
+    admin, lt = await setup(store)
+    tlv = await handlers.save_location(
+        store,
+        admin,
+        LocationFields(
+            name="Tel Aviv",
+            workweek=(7, 1, 2, 3, 4),
+            extra_holidays=(("2030-03-05", "Founders' day"),),
+        ),
+    )
+    # Fri 1 to Sat 9 March 2030 holds one Sun-Thu week (3-7), minus the company holiday (Tue 5).
+    req = await submit(
+        store, await person(store, admin, tlv.id), lt, date(2030, 3, 1), date(2030, 3, 9)
+    )
+    assert req.amount == Decimal(4)
+    assert date(2030, 3, 5) not in req.working_days
+    assert {d.isoweekday() for d in req.working_days} == {7, 1, 3, 4}
+
+
+async def test_part_time_pattern_counts_days_by_their_hours(store: Store) -> None:
+    admin, lt = await setup(store)
+    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    part_timer = await person(store, admin, office.id, work_pattern={"1": "8", "2": "8", "3": "4"})
+    week = await submit(store, part_timer, lt, date(2030, 3, 4), date(2030, 3, 8))
+    assert week.amount == Decimal("2.5")
+    half_wednesday = await submit(
+        store, part_timer, lt, date(2030, 3, 13), date(2030, 3, 13), start_part="pm"
+    )
+    assert half_wednesday.amount == Decimal("0.25")
+
+
+async def test_unknown_country_or_subdivision_is_refused(store: Store) -> None:
+    admin, _ = await setup(store)
+    with pytest.raises(errors.InvalidRequest) as info:
+        await handlers.save_location(store, admin, LocationFields(name="X", country="XX"))
+    assert info.value.field == "holidays.country"
+    with pytest.raises(errors.InvalidRequest) as info:
+        await handlers.save_location(
+            store, admin, LocationFields(name="X", country="DE", subdivision="ZZ")
+        )
+    assert info.value.field == "holidays.subdivision"
+
+
+async def test_employee_needs_a_known_location(store: Store) -> None:
+    admin, _ = await setup(store)
+    with pytest.raises(errors.InvalidRequest) as info:
+        await person(store, admin, "nowhere")
+    assert info.value.field == "location_id"
+
+
+async def test_only_admins_manage_locations(store: Store) -> None:
+    admin, _ = await setup(store)
+    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    user = await person(store, admin, office.id)
+    with pytest.raises(errors.NotAllowed):
+        await handlers.save_location(store, user, LocationFields(name="Mine"))
+    with pytest.raises(errors.NotAllowed):
+        await handlers.deactivate_location(store, user, office.id)

@@ -1,0 +1,132 @@
+"""Locations through the real requests service: holidays by region, validation, tenancy."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from leaveflow_devstack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def signup(stack: Stack, name: str) -> dict[str, str]:
+    r = httpx.post(
+        f"{stack.urls['requests']}/v1/tenants",
+        json={"name": name, "admin_name": "Admin", "admin_email": f"admin@{name}.test"},
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_locations_price_requests_by_their_holidays(stack: Stack) -> None:
+    acme = signup(stack, "loc-acme")
+    api = httpx.Client(
+        base_url=stack.urls["requests"], headers={"Authorization": f"Bearer {acme['token']}"}
+    )
+    munich = api.post(
+        "/v1/locations",
+        json={
+            "name": "Munich",
+            "timezone": "Europe/Berlin",
+            "holidays": {"country": "DE", "subdivision": "BY"},
+            "extra_holidays": [{"date": "2030-12-24", "name": "Christmas Eve"}],
+        },
+    )
+    assert munich.status_code == 201, munich.text
+    location_id = munich.json()["id"]
+    holidays = api.get(f"/v1/locations/{location_id}/holidays", params={"year": 2030}).json()
+    names = {h["date"]: h["name"] for h in holidays["items"]}
+    assert names["2030-06-20"] == "Corpus Christi"
+    assert names["2030-12-24"] == "Christmas Eve"
+    assert "2030-08-15" in names  # Assumption Day, Bavaria
+
+    leave_type = api.post("/v1/leave-types", json={"name": "Vacation"}).json()["id"]
+    employee = api.post(
+        "/v1/employees",
+        json={
+            "name": "Max",
+            "email": "max@loc-acme.test",
+            "location_id": location_id,
+            "start_date": "2020-01-01",
+        },
+    )
+    assert employee.status_code == 201, employee.text
+    r = api.post(
+        "/v1/leave-requests",
+        json={
+            "employee_id": employee.json()["id"],
+            "leave_type_id": leave_type,
+            "start_date": "2030-06-17",
+            "end_date": "2030-06-21",
+        },
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["amount"] == 4
+    assert "2030-06-20" not in r.json()["working_days"]
+
+    r = api.patch(f"/v1/locations/{location_id}", json={"workweek": [1, 2, 3, 4]})
+    assert r.status_code == 200, r.text
+    assert r.json()["workweek"] == [1, 2, 3, 4]
+    assert r.json()["holidays"] == {"country": "DE", "subdivision": "BY"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "X", "holidays": {"country": "XX"}}, "holidays.country"),
+        ({"name": "X", "holidays": {"country": "DE", "subdivision": "ZZ"}}, "holidays.subdivision"),
+        ({"name": "X", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"name": "X", "workweek": [0, 8]}, "workweek.0"),
+        ({"name": "X", "workweek": []}, "workweek"),
+        ({"name": "X", "leave_year_start": "02-30"}, "leave_year_start"),
+    ],
+)
+def test_bad_locations_are_422_naming_the_field(stack: Stack, body: dict, field: str) -> None:
+    acme = signup(stack, "loc-bad")
+    r = httpx.post(
+        f"{stack.urls['requests']}/v1/locations",
+        json=body,
+        headers={"Authorization": f"Bearer {acme['token']}"},
+    )
+    assert r.status_code == 422, r.text
+    assert field in {e["field"] for e in r.json()["errors"]}
+
+
+def test_another_tenants_location_is_404(stack: Stack) -> None:
+    alpha, beta = signup(stack, "loc-alpha"), signup(stack, "loc-beta")
+    created = httpx.post(
+        f"{stack.urls['requests']}/v1/locations",
+        json={"name": "HQ"},
+        headers={"Authorization": f"Bearer {alpha['token']}"},
+    ).json()
+    other = {"Authorization": f"Bearer {beta['token']}"}
+    for method, suffix in (("GET", ""), ("PATCH", ""), ("DELETE", ""), ("GET", "/holidays")):
+        r = httpx.request(
+            method,
+            f"{stack.urls['requests']}/v1/locations/{created['id']}{suffix}",
+            headers=other,
+            json={"name": "mine"} if method == "PATCH" else None,
+        )
+        assert r.status_code == 404, (method, suffix, r.text)
+
+
+def test_a_user_cannot_create_a_location(stack: Stack) -> None:
+    acme = signup(stack, "loc-user")
+    admin = {"Authorization": f"Bearer {acme['token']}"}
+    r = httpx.post(
+        f"{stack.urls['requests']}/v1/employees",
+        json={"name": "U", "email": "u@loc-user.test"},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    token = httpx.post(
+        f"{stack.urls['requests']}/v1/auth/dev-login",
+        json={"tenant_id": acme["tenant_id"], "email": "u@loc-user.test"},
+    ).json()["token"]
+    r = httpx.post(
+        f"{stack.urls['requests']}/v1/locations",
+        json={"name": "Mine"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 403
