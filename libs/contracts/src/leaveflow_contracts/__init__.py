@@ -4,6 +4,7 @@ from .balances import LeaveReservationRejected, LeaveReserved
 from .envelope import Envelope, EventData, new_id, utcnow
 from .registry import EVENT_TYPES, UnknownEventType, data_class, parse_data, subject_of
 from .requests import (
+    DepartmentUpserted,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
@@ -21,6 +22,7 @@ __all__ = [
     "EVENT_TYPES",
     "Amount",
     "DayPart",
+    "DepartmentUpserted",
     "EmployeeUpserted",
     "Envelope",
     "EventData",

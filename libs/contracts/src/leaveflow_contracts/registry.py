@@ -5,6 +5,7 @@ from __future__ import annotations
 from .balances import LeaveReservationRejected, LeaveReserved
 from .envelope import Envelope, EventData
 from .requests import (
+    DepartmentUpserted,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
@@ -19,6 +20,7 @@ from .subjects import subject_for
 EVENT_TYPES: tuple[type[EventData], ...] = (
     TenantCreated,
     LocationUpserted,
+    DepartmentUpserted,
     EmployeeUpserted,
     LeaveTypeUpserted,
     LeaveRequested,

@@ -47,6 +47,14 @@ class LocationUpserted(_RequestsEvent):
     active: bool = True
 
 
+class DepartmentUpserted(_RequestsEvent):
+    EVENT_TYPE: ClassVar[str] = "DepartmentUpserted"
+    department_id: str
+    name: str
+    approver_ids: list[str] = []
+    active: bool = True
+
+
 class EmployeeUpserted(_RequestsEvent):
     EVENT_TYPE: ClassVar[str] = "EmployeeUpserted"
     employee_id: str

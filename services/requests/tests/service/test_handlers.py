@@ -20,6 +20,7 @@ from leaveflow_requests.service_layer.commands import (
     CreateLeaveType,
     CreateTenant,
     DecideLeaveRequest,
+    DepartmentFields,
     SubmitLeaveRequest,
     UpsertEmployee,
 )
@@ -75,10 +76,16 @@ class World:
             )
             return Actor(tenant.id, e.id, role)
 
-        self.ana = await person("ana", "user", "d1")
-        self.ben = await person("ben", "user", "d1")
-        self.boss = await person("boss", "approver", "d1")
-        self.other_boss = await person("otherboss", "approver", "d2")
+        self.boss = await person("boss", "approver", None)
+        self.other_boss = await person("otherboss", "approver", None)
+        d1 = await handlers.save_department(
+            self.store, self.admin, DepartmentFields("Sales", (self.boss.employee_id,))
+        )
+        await handlers.save_department(
+            self.store, self.admin, DepartmentFields("Ops", (self.other_boss.employee_id,))
+        )
+        self.ana = await person("ana", "user", d1.id)
+        self.ben = await person("ben", "user", d1.id)
         return self
 
     async def submit(self, actor: Actor, start: date, end: date, **kw: object):
@@ -279,3 +286,40 @@ async def test_approver_without_department_approves_nobody(store: Store) -> None
             Actor(w.admin.tenant_id, loner.id, "approver"),
             DecideLeaveRequest(req.id, approve=True),
         )
+
+
+async def test_department_without_approvers_falls_to_admins(store: Store) -> None:
+    w = await World(store).build()
+    empty = await handlers.save_department(store, w.admin, DepartmentFields("Empty"))
+    e = await handlers.create_employee(
+        store,
+        w.admin,
+        UpsertEmployee(
+            name="solo", email="solo@acme.test", department_id=empty.id, start_date=date(2025, 1, 1)
+        ),
+    )
+    solo = Actor(w.admin.tenant_id, e.id, "user")
+    req = await w.submit(solo, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    with pytest.raises(errors.NotAllowed):
+        await handlers.decide_leave_request(
+            store, clock, w.boss, DecideLeaveRequest(req.id, approve=True)
+        )
+    decided = await handlers.decide_leave_request(
+        store, clock, w.admin, DecideLeaveRequest(req.id, approve=True)
+    )
+    assert decided.status == "approved"
+
+
+async def test_only_approvers_and_admins_can_be_department_approvers(store: Store) -> None:
+    w = await World(store).build()
+    with pytest.raises(errors.InvalidRequest) as info:
+        await handlers.save_department(
+            store, w.admin, DepartmentFields("Bad", (w.ana.employee_id,))
+        )
+    assert info.value.field == "approver_ids"
+    with pytest.raises(errors.InvalidRequest) as info:
+        await handlers.create_employee(
+            store, w.admin, UpsertEmployee(name="x", email="x@acme.test", department_id="nope")
+        )
+    assert info.value.field == "department_id"

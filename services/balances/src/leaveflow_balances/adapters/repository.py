@@ -8,12 +8,13 @@ from leaveflow_kit.storage import IndexSpec, Store, Transaction
 from ..domain.ledger import LedgerEntry
 from ..domain.replicas import EmployeeReplica, LeaveTypeReplica, Reservation
 
-LEAVE_TYPES, EMPLOYEES, LEDGER, RESERVATIONS, BALANCE_GUARDS = (
+LEAVE_TYPES, EMPLOYEES, LEDGER, RESERVATIONS, BALANCE_GUARDS, DEPARTMENTS = (
     "leave_types",
     "employees",
     "ledger",
     "reservations",
     "balance_guards",
+    "departments",
 )
 
 INDEXES = (
@@ -75,6 +76,16 @@ async def read_entries(store: Store, tenant_id: str, employee_id: str) -> list[L
 async def read_employee(store: Store, tenant_id: str, employee_id: str) -> EmployeeReplica | None:
     doc = await store.get(EMPLOYEES, employee_id)
     return from_doc(EmployeeReplica, doc) if doc and doc["tenant_id"] == tenant_id else None
+
+
+async def approves_for(store: Store, tenant_id: str, approver_id: str, department_id: str) -> bool:
+    doc = await store.get(DEPARTMENTS, department_id)
+    return (
+        doc is not None
+        and doc["tenant_id"] == tenant_id
+        and doc["active"]
+        and approver_id in doc["approver_ids"]
+    )
 
 
 async def read_leave_types(store: Store, tenant_id: str) -> list[LeaveTypeReplica]:

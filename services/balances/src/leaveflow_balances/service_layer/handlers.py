@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from leaveflow_contracts import (
+    DepartmentUpserted,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
@@ -21,7 +22,7 @@ from leaveflow_kit.events import record
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import Store, Transaction
 
-from ..adapters.repository import Repository
+from ..adapters.repository import DEPARTMENTS, Repository
 from ..domain import ledger
 from ..domain.ledger import LedgerEntry, balance_from
 from ..domain.replicas import EmployeeReplica, LeaveTypeReplica, Reservation
@@ -173,7 +174,23 @@ async def on_leave_released(tx: Transaction, event: HandledEvent) -> None:
     await repo.save_reservation(reservation)
 
 
+async def on_department_upserted(tx: Transaction, event: HandledEvent) -> None:
+    data = event.data
+    assert isinstance(data, DepartmentUpserted)
+    await tx.put(
+        DEPARTMENTS,
+        data.department_id,
+        {
+            "id": data.department_id,
+            "tenant_id": event.envelope.tenant_id,
+            "approver_ids": list(data.approver_ids),
+            "active": data.active,
+        },
+    )
+
+
 REQUESTS_EVENT_HANDLERS: dict[str, EventHandler] = {
+    "DepartmentUpserted": on_department_upserted,
     "LeaveTypeUpserted": on_leave_type_upserted,
     "EmployeeUpserted": on_employee_upserted,
     "LeaveRequested": on_leave_requested,

@@ -8,15 +8,16 @@ from typing import Any, TypeVar
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import IndexSpec, Transaction
 
-from ..domain.directory import Employee, LeaveType, Location, Tenant
+from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LIVE_STATUSES, LeaveRequest
 
-TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS = (
+TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "tenants",
     "employees",
     "leave_types",
     "leave_requests",
     "locations",
+    "departments",
 )
 
 INDEXES = (
@@ -24,6 +25,7 @@ INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id",)),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
+    IndexSpec(DEPARTMENTS, ("tenant_id",)),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
 )
@@ -52,6 +54,9 @@ class Repository:
     async def employee_by_email(self, tenant_id: str, email: str) -> Employee | None:
         docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "email": email}, limit=1)
         return from_doc(Employee, docs[0]) if docs else None
+
+    async def department(self, tenant_id: str, department_id: str) -> Department | None:
+        return await self._get(DEPARTMENTS, Department, department_id, tenant_id)
 
     async def location(self, tenant_id: str, location_id: str) -> Location | None:
         return await self._get(LOCATIONS, Location, location_id, tenant_id)
@@ -93,5 +98,6 @@ class Repository:
             LeaveType: LEAVE_TYPES,
             LeaveRequest: LEAVE_REQUESTS,
             Location: LOCATIONS,
+            Department: DEPARTMENTS,
         }[type(record)]
         await self.tx.put(collection, record.id, to_doc(record))

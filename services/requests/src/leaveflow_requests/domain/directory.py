@@ -58,6 +58,17 @@ class Location:
 
 
 @dataclass
+class Department:
+    """A team; its approvers decide its members' requests (admins when it has none)."""
+
+    id: str
+    tenant_id: str
+    name: str
+    approver_ids: list[str] = field(default_factory=list)
+    active: bool = True
+
+
+@dataclass
 class Employee:
     id: str
     tenant_id: str

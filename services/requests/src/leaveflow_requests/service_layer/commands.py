@@ -56,6 +56,12 @@ class LocationFields:
 
 
 @dataclass(frozen=True)
+class DepartmentFields:
+    name: str
+    approver_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CreateLeaveType:
     name: str
     unit: str = "days"

@@ -14,7 +14,7 @@ from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
 from ..adapters.repository import Repository
 from ..domain import errors
-from ..domain.directory import Employee, LeaveType, Location, Tenant
+from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
 from ..domain.working_days import count_working_days
 from . import integration
@@ -24,6 +24,7 @@ from .commands import (
     CreateLeaveType,
     CreateTenant,
     DecideLeaveRequest,
+    DepartmentFields,
     LocationFields,
     SubmitLeaveRequest,
     UpsertEmployee,
@@ -89,6 +90,10 @@ async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Em
     employee = Employee(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
 
     async def run(tx: Transaction) -> None:
+        if employee.department_id is not None:
+            department = await Repository(tx).department(actor.tenant_id, employee.department_id)
+            if department is None or not department.active:
+                raise errors.InvalidRequest("unknown department", field="department_id")
         if employee.location_id is not None:
             location = await Repository(tx).location(actor.tenant_id, employee.location_id)
             if location is None or not location.active:
@@ -132,6 +137,53 @@ async def save_location(
         return location
 
     return await store.atomic(run)
+
+
+async def save_department(
+    store: Store, actor: Actor, fields: DepartmentFields, department_id: str | None = None
+) -> Department:
+    """Create or rename a department and set its approvers (admin)."""
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> Department:
+        repo = Repository(tx)
+        if department_id is None:
+            department = Department(id=new_id(), tenant_id=actor.tenant_id, name=fields.name)
+        else:
+            found = await repo.department(actor.tenant_id, department_id)
+            if found is None or not found.active:
+                raise errors.NotFound("no such department")
+            department = found
+        approvers = list(dict.fromkeys(fields.approver_ids))
+        for approver_id in approvers:
+            approver = await repo.employee(actor.tenant_id, approver_id)
+            if approver is None or approver.role not in ("approver", "admin"):
+                raise errors.InvalidRequest(
+                    f"{approver_id} is not an approver or admin of this company",
+                    field="approver_ids",
+                )
+        department.name = fields.name
+        department.approver_ids = approvers
+        await repo.save(department)
+        _record_by(tx, actor, integration.department_upserted(department))
+        return department
+
+    return await store.atomic(run)
+
+
+async def deactivate_department(store: Store, actor: Actor, department_id: str) -> None:
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> None:
+        repo = Repository(tx)
+        department = await repo.department(actor.tenant_id, department_id)
+        if department is None or not department.active:
+            raise errors.NotFound("no such department")
+        department.active = False
+        await repo.save(department)
+        _record_by(tx, actor, integration.department_upserted(department))
+
+    await store.atomic(run)
 
 
 async def deactivate_location(store: Store, actor: Actor, location_id: str) -> None:
@@ -250,6 +302,15 @@ async def submit_leave_request(
     return await store.atomic(run)
 
 
+async def _approves_for(repo: Repository, actor: Actor, department_id: str | None) -> bool:
+    """Approvers listed on the department decide; a department without any (or no
+    department at all) falls to the admins, who may always decide."""
+    if department_id is None:
+        return False
+    department = await repo.department(actor.tenant_id, department_id)
+    return department is not None and actor.employee_id in department.approver_ids
+
+
 async def decide_leave_request(
     store: Store, clock: Clock, actor: Actor, cmd: DecideLeaveRequest
 ) -> LeaveRequest:
@@ -260,10 +321,8 @@ async def decide_leave_request(
             raise errors.NotAllowed("only approvers and admins decide requests")
         if request.employee_id == actor.employee_id and not actor.is_admin:
             raise errors.NotAllowed("you cannot decide your own request")
-        if actor.role == "approver":
-            me = await repo.employee(actor.tenant_id, actor.employee_id)
-            if me is None or me.department_id is None or me.department_id != request.department_id:
-                raise errors.NotAllowed("you do not approve for this department")
+        if not actor.is_admin and not await _approves_for(repo, actor, request.department_id):
+            raise errors.NotAllowed("you do not approve for this department")
         now = clock()
         if cmd.approve:
             request.approve(actor.employee_id, now, cmd.note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from leaveflow_contracts import (
+    DepartmentUpserted,
     EmployeeUpserted,
     EventData,
     LeaveApproved,
@@ -17,7 +18,7 @@ from leaveflow_contracts import (
 )
 from leaveflow_contracts.requests import ExtraHoliday, HolidaySource
 
-from ..domain.directory import Employee, LeaveType, Location, Tenant
+from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
 
 
@@ -42,6 +43,12 @@ def location_upserted(loc: Location) -> LocationUpserted:
         ],
         leave_year_start=loc.leave_year_start,
         active=loc.active,
+    )
+
+
+def department_upserted(d: Department) -> DepartmentUpserted:
+    return DepartmentUpserted(
+        department_id=d.id, name=d.name, approver_ids=list(d.approver_ids), active=d.active
     )
 
 

@@ -7,8 +7,14 @@ from typing import Any
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
-from ..adapters.repository import EMPLOYEES, LEAVE_REQUESTS, LEAVE_TYPES, LOCATIONS
-from ..domain.directory import Employee, LeaveType, Location
+from ..adapters.repository import (
+    DEPARTMENTS,
+    EMPLOYEES,
+    LEAVE_REQUESTS,
+    LEAVE_TYPES,
+    LOCATIONS,
+)
+from ..domain.directory import Department, Employee, LeaveType, Location
 from ..domain.model import LeaveRequest
 
 
@@ -53,6 +59,18 @@ async def list_employees(
 ) -> tuple[list[Employee], str | None]:
     docs, next_cursor = await _page(store, EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
     return [from_doc(Employee, d) for d in docs], next_cursor
+
+
+async def get_department(store: Store, tenant_id: str, department_id: str) -> Department | None:
+    doc = await store.get(DEPARTMENTS, department_id)
+    if doc is None or doc.get("tenant_id") != tenant_id:
+        return None
+    return from_doc(Department, doc)
+
+
+async def list_departments(store: Store, tenant_id: str) -> list[Department]:
+    docs = await store.find(DEPARTMENTS, {"tenant_id": tenant_id})
+    return [from_doc(Department, d) for d in docs]
 
 
 async def get_location(store: Store, tenant_id: str, location_id: str) -> Location | None:

@@ -13,7 +13,12 @@ from leaveflow_kit.auth import CurrentUser, Principal
 from leaveflow_kit.http import Forbidden, NotFound, Unprocessable
 from leaveflow_kit.storage import Store
 
-from ...adapters.repository import read_employee, read_entries, read_leave_types
+from ...adapters.repository import (
+    approves_for,
+    read_employee,
+    read_entries,
+    read_leave_types,
+)
 from ...domain.ledger import balance_from
 from ...service_layer import handlers
 
@@ -36,14 +41,13 @@ async def _authorise_view(store: Store, user: Principal, employee_id: str) -> No
         raise NotFound("no such employee")
     if user.is_admin or user.employee_id == employee_id:
         return
-    if user.role == "approver":
-        me = await read_employee(store, user.tenant_id, user.employee_id)
-        if (
-            me is not None
-            and me.department_id is not None
-            and (me.department_id == employee.department_id)
-        ):
-            return
+    department_id = employee.department_id
+    if (
+        user.role == "approver"
+        and department_id is not None
+        and await approves_for(store, user.tenant_id, user.employee_id, department_id)
+    ):
+        return
     raise Forbidden("you may not see this employee's balance")
 
 

@@ -13,7 +13,7 @@ from leaveflow_kit.http import NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page, page_out
 from leaveflow_kit.storage import Store
 
-from ...domain.directory import Employee, LeaveType, Location
+from ...domain.directory import Department, Employee, LeaveType, Location
 from ...domain.working_days import count_working_days
 from ...service_layer import handlers, queries
 from ...service_layer.commands import (
@@ -22,11 +22,14 @@ from ...service_layer.commands import (
     CreateLeaveType,
     CreateTenant,
     DecideLeaveRequest,
+    DepartmentFields,
     LocationFields,
     SubmitLeaveRequest,
     UpsertEmployee,
 )
 from .schemas import (
+    DepartmentIn,
+    DepartmentPatch,
     DevLoginIn,
     EmployeeIn,
     LeaveRequestIn,
@@ -142,6 +145,68 @@ def _location_fields(body: LocationIn | LocationPatch, base: Location | None) ->
         extra_holidays=tuple((str(h["date"]), h["name"]) for h in extras),
         leave_year_start=pick("leave_year_start", "01-01"),
     )
+
+
+def _department_out(d: Department) -> dict[str, Any]:
+    return {"id": d.id, "name": d.name, "approver_ids": d.approver_ids, "active": d.active}
+
+
+async def _department_or_404(request: Request, user: Principal, department_id: str) -> Department:
+    department = await queries.get_department(_store(request), user.tenant_id, department_id)
+    if department is None or not department.active:
+        raise NotFound("no such department")
+    return department
+
+
+@router.post("/v1/departments", status_code=201, tags=["directory"])
+async def create_department(
+    body: DepartmentIn, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Add a department with its approvers (employees with role approver or admin)."""
+    department = await handlers.save_department(
+        _store(request),
+        _actor(request, user),
+        DepartmentFields(name=body.name, approver_ids=tuple(body.approver_ids)),
+    )
+    return _department_out(department)
+
+
+@router.get("/v1/departments", tags=["directory"])
+async def list_departments(request: Request, user: CurrentUser) -> dict[str, Any]:
+    items = await queries.list_departments(_store(request), user.tenant_id)
+    return page_out([_department_out(d) for d in items if d.active], None)
+
+
+@router.get("/v1/departments/{department_id}", tags=["directory"])
+async def get_department(department_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+    return _department_out(await _department_or_404(request, user, department_id))
+
+
+@router.patch("/v1/departments/{department_id}", tags=["directory"])
+async def patch_department(
+    department_id: str, body: DepartmentPatch, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Rename a department or change its approvers (admin)."""
+    current = await _department_or_404(request, user, department_id)
+    department = await handlers.save_department(
+        _store(request),
+        _actor(request, user),
+        DepartmentFields(
+            name=body.name if body.name is not None else current.name,
+            approver_ids=tuple(
+                body.approver_ids if body.approver_ids is not None else current.approver_ids
+            ),
+        ),
+        department_id,
+    )
+    return _department_out(department)
+
+
+@router.delete("/v1/departments/{department_id}", status_code=204, tags=["directory"])
+async def delete_department(department_id: str, request: Request, user: CurrentUser) -> Response:
+    """Remove a department (admin); kept as inactive so history still names it."""
+    await handlers.deactivate_department(_store(request), _actor(request, user), department_id)
+    return Response(status_code=204)
 
 
 @router.post("/v1/locations", status_code=201, tags=["directory"])

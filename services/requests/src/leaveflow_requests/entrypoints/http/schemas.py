@@ -99,6 +99,16 @@ class TenantIn(_In):
     timezone: TimeZone = "UTC"
 
 
+class DepartmentIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    approver_ids: list[str] = Field(default_factory=list, max_length=100)
+
+
+class DepartmentPatch(_In):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    approver_ids: list[str] | None = Field(None, max_length=100)
+
+
 class DevLoginIn(_In):
     tenant_id: str = Field(min_length=1)
     email: EmailStr
