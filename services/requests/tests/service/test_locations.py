@@ -151,3 +151,23 @@ async def test_only_admins_manage_locations(store: Store) -> None:
         await handlers.save_location(store, user, LocationFields(name="Mine"))
     with pytest.raises(errors.NotAllowed):
         await handlers.deactivate_location(store, user, office.id)
+
+
+async def test_hour_unit_types_take_hours_on_one_working_day(store: Store) -> None:
+    admin, _ = await setup(store)
+    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    doctor = await handlers.create_leave_type(
+        store, admin, CreateLeaveType(name="Doctor", unit="hours", allow_half_days=False)
+    )
+    who = await person(store, admin, office.id)
+    req = await submit(store, who, doctor.id, date(2030, 3, 4), date(2030, 3, 4), hours=Decimal(3))
+    assert (req.amount, req.unit) == (Decimal(3), "hours")
+    with pytest.raises(errors.InvalidRequest) as info:
+        await submit(store, who, doctor.id, date(2030, 3, 5), date(2030, 3, 5), hours=Decimal(9))
+    assert info.value.field == "hours"
+    with pytest.raises(errors.InvalidRequest) as info:
+        await submit(store, who, doctor.id, date(2030, 3, 5), date(2030, 3, 5))
+    assert info.value.field == "hours"
+    with pytest.raises(errors.InvalidRequest) as info:
+        await submit(store, who, doctor.id, date(2030, 3, 5), date(2030, 3, 6), hours=Decimal(2))
+    assert info.value.field == "end_date"

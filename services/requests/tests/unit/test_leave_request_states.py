@@ -82,3 +82,54 @@ def test_overlap_ignores_finished_requests():
     assert not r.overlaps(date(2026, 3, 13), date(2026, 3, 20))
     r.reservation_rejected("insufficient_balance", NOW)
     assert not r.overlaps(date(2026, 3, 12), date(2026, 3, 20))
+
+
+@pytest.mark.parametrize(
+    ("taken", "asked", "overlap"),
+    [
+        # (start, end, start_part, end_part) of the live request, then of the new one
+        (
+            ("2026-03-10", "2026-03-10", "am", "full"),
+            ("2026-03-10", "2026-03-10", "pm", "full"),
+            False,
+        ),
+        (
+            ("2026-03-10", "2026-03-10", "am", "full"),
+            ("2026-03-10", "2026-03-10", "am", "full"),
+            True,
+        ),
+        (
+            ("2026-03-10", "2026-03-10", "full", "full"),
+            ("2026-03-10", "2026-03-10", "pm", "full"),
+            True,
+        ),
+        # a range ending in the morning leaves that afternoon free, and vice versa
+        (
+            ("2026-03-09", "2026-03-10", "full", "am"),
+            ("2026-03-10", "2026-03-12", "pm", "full"),
+            False,
+        ),
+        (
+            ("2026-03-09", "2026-03-10", "full", "am"),
+            ("2026-03-10", "2026-03-10", "am", "full"),
+            True,
+        ),
+        (
+            ("2026-03-10", "2026-03-12", "pm", "full"),
+            ("2026-03-09", "2026-03-10", "full", "am"),
+            False,
+        ),
+        (
+            ("2026-03-10", "2026-03-12", "full", "full"),
+            ("2026-03-13", "2026-03-13", "full", "full"),
+            False,
+        ),
+    ],
+)
+def test_overlap_is_by_half_day(taken: tuple, asked: tuple, overlap: bool) -> None:
+    start, end, start_part, end_part = taken
+    r = make()
+    r.start_date, r.end_date = date.fromisoformat(start), date.fromisoformat(end)
+    r.start_part, r.end_part = start_part, end_part
+    a_start, a_end, a_sp, a_ep = asked
+    assert r.overlaps(date.fromisoformat(a_start), date.fromisoformat(a_end), a_sp, a_ep) is overlap

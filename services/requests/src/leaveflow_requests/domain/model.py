@@ -8,7 +8,7 @@ approved  -> cancelled
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,33 @@ from .errors import InvalidTransition, NotAllowed
 SUBMITTED, PENDING, APPROVED = "submitted", "pending", "approved"
 REJECTED, DENIED, CANCELLED = "rejected", "denied", "cancelled"
 LIVE_STATUSES = frozenset({SUBMITTED, PENDING, APPROVED})
+
+AM, PM = "am", "pm"
+BOTH = frozenset({AM, PM})
+
+
+def _halves_of(day: date, start: date, end: date, start_part: str, end_part: str) -> frozenset[str]:
+    if start == end:
+        return BOTH if start_part == "full" else frozenset({start_part})
+    if day == start and start_part == PM:
+        return frozenset({PM})
+    if day == end and end_part == AM:
+        return frozenset({AM})
+    return BOTH
+
+
+def day_halves(
+    start: date, end: date, start_part: str, end_part: str
+) -> dict[date, frozenset[str]]:
+    """Which halves (am, pm) of each calendar day a request takes."""
+    days = (end - start).days + 1
+    return {
+        start + timedelta(days=i): _halves_of(
+            start + timedelta(days=i), start, end, start_part, end_part
+        )
+        for i in range(days)
+    }
+
 
 ALLOWED: dict[str, frozenset[str]] = {
     SUBMITTED: frozenset({PENDING, APPROVED, REJECTED}),
@@ -49,8 +76,19 @@ class LeaveRequest:
     created_at: datetime | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
-    def overlaps(self, start: date, end: date) -> bool:
-        return self.status in LIVE_STATUSES and self.start_date <= end and start <= self.end_date
+    def overlaps(
+        self, start: date, end: date, start_part: str = "full", end_part: str = "full"
+    ) -> bool:
+        """Whether a live request and [start, end] want the same half of some day.
+
+        The morning and the afternoon of one day are separate: am + pm do not overlap,
+        but a half day on a day already taken in full does.
+        """
+        if self.status not in LIVE_STATUSES or self.end_date < start or end < self.start_date:
+            return False
+        mine = day_halves(self.start_date, self.end_date, self.start_part, self.end_part)
+        theirs = day_halves(start, end, start_part, end_part)
+        return any(mine[day] & halves for day, halves in theirs.items() if day in mine)
 
     def _move(self, to: str, at: datetime, by: str | None, note: str | None = None) -> None:
         if to not in ALLOWED[self.status]:

@@ -3,7 +3,7 @@ and records its events in the outbox of that same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,8 @@ from ..adapters.repository import Repository
 from ..domain import errors
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
-from ..domain.working_days import count_working_days
+from ..domain.work_schedule import WorkSchedule
+from ..domain.working_days import WorkingDays, count_hours, count_working_days
 from . import integration
 from .commands import (
     Actor,
@@ -219,6 +220,31 @@ async def _today(repo: Repository, tenant_id: str, now: datetime) -> date:
     return now.astimezone(zone).date()
 
 
+def _count(
+    cmd: SubmitLeaveRequest,
+    leave_type: LeaveType,
+    schedule: WorkSchedule | None,
+    days_off: Collection[date],
+) -> WorkingDays:
+    """Days for a day-unit type; hours on one working day for an hour-unit type."""
+    if leave_type.unit == "hours":
+        if cmd.hours is None:
+            raise errors.InvalidRequest(f"{leave_type.name} is taken in hours", field="hours")
+        if cmd.end_date != cmd.start_date:
+            raise errors.InvalidRequest("an hour request covers one day", field="end_date")
+        return count_hours(cmd.start_date, cmd.hours, schedule, days_off)
+    if cmd.hours is not None:
+        raise errors.InvalidRequest(f"{leave_type.name} is taken in days", field="hours")
+    return count_working_days(
+        cmd.start_date,
+        cmd.end_date,
+        start_part=cmd.start_part,
+        end_part=cmd.end_part,
+        schedule=schedule,
+        holidays=days_off,
+    )
+
+
 async def submit_leave_request(
     store: Store, clock: Clock, actor: Actor, cmd: SubmitLeaveRequest
 ) -> LeaveRequest:
@@ -245,16 +271,11 @@ async def submit_leave_request(
             if employee.location_id
             else None
         )
-        counted = count_working_days(
-            cmd.start_date,
-            cmd.end_date,
-            start_part=cmd.start_part,
-            end_part=cmd.end_part,
-            schedule=location.schedule_for(employee) if location else None,
-            holidays=(
-                location.holidays_between(cmd.start_date, cmd.end_date).keys() if location else ()
-            ),
+        schedule = location.schedule_for(employee) if location else None
+        days_off = (
+            location.holidays_between(cmd.start_date, cmd.end_date).keys() if location else ()
         )
+        counted = _count(cmd, leave_type, schedule, days_off)
         for day in (cmd.start_date, cmd.end_date):
             if not employee.is_active_on(day):
                 raise errors.InvalidRequest(
@@ -264,7 +285,7 @@ async def submit_leave_request(
             actor.tenant_id, employee.id, cmd.start_date, cmd.end_date
         )
         for other in overlapping:
-            if other.overlaps(cmd.start_date, cmd.end_date):
+            if other.overlaps(cmd.start_date, cmd.end_date, cmd.start_part, cmd.end_part):
                 raise errors.OverlappingRequest(f"overlaps request {other.id} ({other.status})")
         request = LeaveRequest(
             id=new_id(),
