@@ -130,3 +130,41 @@ def test_a_user_cannot_create_a_location(stack: Stack) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 403
+
+
+def test_employees_and_leave_types_can_be_patched(stack: Stack) -> None:
+    acme = signup(stack, "patchy")
+    api = httpx.Client(
+        base_url=stack.urls["requests"], headers={"Authorization": f"Bearer {acme['token']}"}
+    )
+    e = api.post("/v1/employees", json={"name": "Eve", "email": "eve@patchy.test"}).json()
+    api.post("/v1/employees", json={"name": "Bo", "email": "bo@patchy.test"})
+    r = api.patch(f"/v1/employees/{e['id']}", json={"name": "Eve Ng", "role": "approver"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["role"], r.json()["email"]) == (
+        "Eve Ng",
+        "approver",
+        "eve@patchy.test",
+    )
+    assert (
+        api.patch(f"/v1/employees/{e['id']}", json={"email": "bo@patchy.test"}).status_code == 409
+    )
+    r = api.patch(f"/v1/employees/{e['id']}", json={"location_id": "nowhere"})
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "location_id")
+    r = api.patch(f"/v1/employees/{e['id']}", json={"name": None})
+    assert r.status_code == 422
+
+    lt = api.post("/v1/leave-types", json={"name": "Sick"}).json()
+    r = api.patch(f"/v1/leave-types/{lt['id']}", json={"name": "Sick leave", "color": "#ff0000"})
+    assert (r.json()["name"], r.json()["color"], r.json()["unit"]) == (
+        "Sick leave",
+        "#ff0000",
+        "days",
+    )
+    assert api.delete(f"/v1/leave-types/{lt['id']}").status_code == 204
+    assert api.get(f"/v1/leave-types/{lt['id']}").json()["active"] is False
+    r = api.post(
+        "/v1/leave-requests",
+        json={"leave_type_id": lt["id"], "start_date": "2030-03-04", "end_date": "2030-03-04"},
+    )
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "leave_type_id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from leaveflow_contracts import EventData, LeaveReservationRejected, LeaveReserved, new_id
@@ -86,20 +87,75 @@ async def find_login(store: Store, tenant_id: str, email: str) -> Employee:
     return employee
 
 
+async def _check_references(repo: Repository, actor: Actor, employee: Employee) -> None:
+    """The department and location must be live ones of this tenant, and the work
+    pattern must fit the working day."""
+    if employee.start_date and employee.end_date and employee.end_date < employee.start_date:
+        raise errors.InvalidRequest("end_date is before start_date", field="end_date")
+    if employee.department_id is not None:
+        department = await repo.department(actor.tenant_id, employee.department_id)
+        if department is None or not department.active:
+            raise errors.InvalidRequest("unknown department", field="department_id")
+    if employee.location_id is not None:
+        location = await repo.location(actor.tenant_id, employee.location_id)
+        if location is None or not location.active:
+            raise errors.InvalidRequest("unknown location", field="location_id")
+        try:
+            location.schedule_for(employee)
+        except errors.InvalidRequest as exc:
+            raise errors.InvalidRequest(str(exc), field="work_pattern") from None
+
+
+async def update_employee(
+    store: Store, actor: Actor, employee_id: str, changes: dict[str, Any]
+) -> Employee:
+    """Change some fields of an employee (admin); email stays unique in the tenant."""
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> Employee:
+        repo = Repository(tx)
+        employee = await repo.employee(actor.tenant_id, employee_id)
+        if employee is None:
+            raise errors.NotFound("no such employee")
+        new_email = changes.get("email", employee.email)
+        if new_email != employee.email and await repo.employee_by_email(actor.tenant_id, new_email):
+            raise errors.DuplicateEmail(f"an employee with email {new_email} exists")
+        for key, value in changes.items():
+            setattr(employee, key, value)
+        await _check_references(repo, actor, employee)
+        await repo.save(employee)
+        _record_by(tx, actor, integration.employee_upserted(employee))
+        return employee
+
+    return await store.atomic(run)
+
+
+async def update_leave_type(
+    store: Store, actor: Actor, leave_type_id: str, changes: dict[str, Any]
+) -> LeaveType:
+    """Change some fields of a leave type (admin); `active: false` deactivates it."""
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> LeaveType:
+        repo = Repository(tx)
+        leave_type = await repo.leave_type(actor.tenant_id, leave_type_id)
+        if leave_type is None:
+            raise errors.NotFound("no such leave type")
+        for key, value in changes.items():
+            setattr(leave_type, key, value)
+        await repo.save(leave_type)
+        _record_by(tx, actor, integration.leave_type_upserted(leave_type))
+        return leave_type
+
+    return await store.atomic(run)
+
+
 async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Employee:
     _require_admin(actor)
     employee = Employee(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
 
     async def run(tx: Transaction) -> None:
-        if employee.department_id is not None:
-            department = await Repository(tx).department(actor.tenant_id, employee.department_id)
-            if department is None or not department.active:
-                raise errors.InvalidRequest("unknown department", field="department_id")
-        if employee.location_id is not None:
-            location = await Repository(tx).location(actor.tenant_id, employee.location_id)
-            if location is None or not location.active:
-                raise errors.InvalidRequest("unknown location", field="location_id")
-            location.schedule_for(employee)  # a 422 for a pattern that does not fit
+        await _check_references(Repository(tx), actor, employee)
         try:
             await Repository(tx).add_employee(employee)
         except DuplicateKey:

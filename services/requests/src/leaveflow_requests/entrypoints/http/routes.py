@@ -32,8 +32,10 @@ from .schemas import (
     DepartmentPatch,
     DevLoginIn,
     EmployeeIn,
+    EmployeePatch,
     LeaveRequestIn,
     LeaveTypeIn,
+    LeaveTypePatch,
     LocationIn,
     LocationPatch,
     NoteIn,
@@ -296,6 +298,46 @@ async def get_employee(employee_id: str, request: Request, user: CurrentUser) ->
     if employee is None:
         raise NotFound("no such employee")
     return _employee_out(employee)
+
+
+@router.patch("/v1/employees/{employee_id}", tags=["directory"])
+async def patch_employee(
+    employee_id: str, body: EmployeePatch, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Change some fields of an employee (admin)."""
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "email", "role", "work_hours_per_day"):
+        if required in changes and changes[required] is None:
+            raise Unprocessable(f"{required} cannot be null", field=required)
+    employee = await handlers.update_employee(
+        _store(request), _actor(request, user), employee_id, changes
+    )
+    return _employee_out(employee)
+
+
+@router.patch("/v1/leave-types/{leave_type_id}", tags=["directory"])
+async def patch_leave_type(
+    leave_type_id: str, body: LeaveTypePatch, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Change some fields of a leave type (admin); the unit never changes."""
+    changes = {
+        k: v
+        for k, v in body.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("color", "annual_allowance")
+    }
+    leave_type = await handlers.update_leave_type(
+        _store(request), _actor(request, user), leave_type_id, changes
+    )
+    return _leave_type_out(leave_type)
+
+
+@router.delete("/v1/leave-types/{leave_type_id}", status_code=204, tags=["directory"])
+async def delete_leave_type(leave_type_id: str, request: Request, user: CurrentUser) -> Response:
+    """Deactivate a leave type (admin): no new requests; history and balances stay."""
+    await handlers.update_leave_type(
+        _store(request), _actor(request, user), leave_type_id, {"active": False}
+    )
+    return Response(status_code=204)
 
 
 @router.post("/v1/leave-types", status_code=201, tags=["directory"])

@@ -136,6 +136,29 @@ class EmployeeIn(_In):
         return value
 
 
+class EmployeePatch(_In):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    role: Literal["admin", "approver", "user"] | None = None
+    location_id: str | None = None
+    department_id: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    work_hours_per_day: Decimal | None = Field(None, gt=0, le=24)
+    work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
+
+
+class LeaveTypePatch(_In):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    requires_approval: bool | None = None
+    allow_half_days: bool | None = None
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+    annual_allowance: Decimal | None = Field(None, ge=0, le=1000, decimal_places=2)
+    active: bool | None = None
+
+
 class LeaveTypeIn(_In):
     name: str = Field(min_length=1, max_length=100)
     unit: Literal["days", "hours"] = "days"
