@@ -168,3 +168,29 @@ def test_employees_and_leave_types_can_be_patched(stack: Stack) -> None:
         json={"leave_type_id": lt["id"], "start_date": "2030-03-04", "end_date": "2030-03-04"},
     )
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "leave_type_id")
+
+
+def test_csv_import_over_http(stack: Stack) -> None:
+    acme = signup(stack, "csv")
+    api = httpx.Client(
+        base_url=stack.urls["requests"], headers={"Authorization": f"Bearer {acme['token']}"}
+    )
+    assert (
+        api.post(
+            "/v1/locations",
+            json={"name": "Berlin", "holidays": {"country": "DE", "subdivision": "BE"}},
+        ).status_code
+        == 201
+    )
+    body = "name,email,location,department,role,start_date\n" + "".join(
+        f"P{i},p{i}@csv.test,Berlin,,user,2024-01-01\n" for i in range(50)
+    )
+    r = api.post("/v1/employees/import", content=body, headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"created": 50, "updated": 0, "errors": []}
+    r = api.post("/v1/employees/import", content=body, headers={"content-type": "text/csv"})
+    assert r.json() == {"created": 0, "updated": 50, "errors": []}
+    r = api.post(
+        "/v1/employees/import", content=b"\xff\xfe\x00bad", headers={"content-type": "text/csv"}
+    )
+    assert r.status_code == 422

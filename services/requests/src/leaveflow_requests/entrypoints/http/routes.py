@@ -15,7 +15,7 @@ from leaveflow_kit.storage import Store
 
 from ...domain.directory import Department, Employee, LeaveType, Location
 from ...domain.working_days import count_working_days
-from ...service_layer import handlers, queries
+from ...service_layer import employee_import, handlers, queries
 from ...service_layer.commands import (
     Actor,
     CancelLeaveRequest,
@@ -290,6 +290,29 @@ async def list_employees(request: Request, user: CurrentUser, page: Page) -> dic
         _store(request), user.tenant_id, limit=page.limit, cursor=page.cursor
     )
     return page_out([_employee_out(e) for e in items], cursor)
+
+
+@router.post(
+    "/v1/employees/import",
+    tags=["directory"],
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def import_employees(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Create or update employees from CSV (`name,email,location,department,role,start_date`).
+
+    All or nothing: any bad line means nobody changes, and every bad line is reported.
+    """
+    raw = await request.body()
+    if len(raw) > 5_000_000:
+        raise Unprocessable("the file is larger than 5 MB", field="body")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unprocessable("the file is not UTF-8 text", field="body") from None
+    report = await employee_import.import_employees(_store(request), _actor(request, user), text)
+    return {"created": report.created, "updated": report.updated, "errors": report.errors}
 
 
 @router.get("/v1/employees/{employee_id}", tags=["directory"])

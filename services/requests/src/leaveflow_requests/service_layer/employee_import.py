@@ -1,0 +1,154 @@
+"""CSV import of employees: all-or-nothing per file, every bad line reported.
+
+Header: name,email,location,department,role,start_date (location and department by name or
+id). Email is the key within a tenant, so importing the same file again updates people
+instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from leaveflow_contracts import new_id
+from leaveflow_kit.events import record
+from leaveflow_kit.storage import Store, Transaction
+
+from ..adapters.repository import DEPARTMENTS, LOCATIONS, Repository
+from ..domain import errors
+from ..domain.directory import Employee
+from . import integration
+from .commands import Actor
+
+COLUMNS = ("name", "email", "location", "department", "role", "start_date")
+ROLES = ("admin", "approver", "user")
+MAX_ROWS = 10_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    name: str
+    email: str
+    location: str
+    department: str
+    role: str
+    start_date: date | None
+
+
+def _rows(text: str, report: ImportReport) -> list[_Row]:
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        report.errors.append({"line": 1, "message": f"missing columns: {', '.join(missing)}"})
+        return []
+    at = {c: header.index(c) for c in COLUMNS}
+    rows: list[_Row] = []
+    seen: dict[str, int] = {}
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            report.errors.append({"line": line, "message": f"more than {MAX_ROWS} rows"})
+            break
+        value = {c: (cells[i].strip() if i < len(cells) else "") for c, i in at.items()}
+        problems = []
+        if not value["name"]:
+            problems.append("name is empty")
+        email = value["email"].lower()
+        if not _EMAIL.match(email):
+            problems.append(f"{value['email']!r} is not an email address")
+        elif email in seen:
+            problems.append(f"{email} is also on line {seen[email]}")
+        role = value["role"].lower() or "user"
+        if role not in ROLES:
+            problems.append(f"role {value['role']!r} is not one of {', '.join(ROLES)}")
+        start = None
+        if value["start_date"]:
+            try:
+                start = date.fromisoformat(value["start_date"])
+            except ValueError:
+                problems.append(f"start_date {value['start_date']!r} is not YYYY-MM-DD")
+        if problems:
+            report.errors.append({"line": line, "message": "; ".join(problems)})
+            continue
+        seen[email] = line
+        rows.append(
+            _Row(line, value["name"], email, value["location"], value["department"], role, start)
+        )
+    return rows
+
+
+async def _by_name_or_id(tx: Transaction, collection: str, tenant_id: str) -> dict[str, str]:
+    docs = await tx.find(collection, {"tenant_id": tenant_id})
+    index: dict[str, str] = {}
+    for doc in docs:
+        if doc.get("active", True):
+            index[doc["id"]] = doc["id"]
+            index.setdefault(doc["name"].strip().lower(), doc["id"])
+    return index
+
+
+async def import_employees(store: Store, actor: Actor, text: str) -> ImportReport:
+    if not actor.is_admin:
+        raise errors.NotAllowed("requires role admin")
+    parsed = ImportReport()
+    rows = _rows(text, parsed)
+
+    async def run(tx: Transaction) -> ImportReport:
+        report = ImportReport(errors=list(parsed.errors))
+        repo = Repository(tx)
+        locations = await _by_name_or_id(tx, LOCATIONS, actor.tenant_id)
+        departments = await _by_name_or_id(tx, DEPARTMENTS, actor.tenant_id)
+        planned: list[tuple[Employee, bool]] = []
+        for row in rows:
+            problems = []
+            location_id = locations.get(row.location.lower()) if row.location else None
+            if row.location and location_id is None:
+                problems.append(f"unknown location {row.location!r}")
+            department_id = departments.get(row.department.lower()) if row.department else None
+            if row.department and department_id is None:
+                problems.append(f"unknown department {row.department!r}")
+            if problems:
+                report.errors.append({"line": row.line, "message": "; ".join(problems)})
+                continue
+            existing = await repo.employee_by_email(actor.tenant_id, row.email)
+            employee = existing or Employee(
+                id=new_id(), tenant_id=actor.tenant_id, name=row.name, email=row.email
+            )
+            employee.name, employee.role = row.name, row.role
+            employee.location_id, employee.department_id = location_id, department_id
+            employee.start_date = row.start_date
+            planned.append((employee, existing is None))
+        if report.errors:
+            return report  # all or nothing: a file with one bad line changes nobody
+        for employee, is_new in planned:
+            await repo.save(employee)
+            record(
+                tx,
+                integration.employee_upserted(employee),
+                tenant_id=actor.tenant_id,
+                actor=actor.employee_id,
+                correlation_id=actor.correlation_id,
+            )
+            if is_new:
+                report.created += 1
+            else:
+                report.updated += 1
+        return report
+
+    report = await store.atomic(run)
+    report.errors.sort(key=lambda e: int(str(e["line"])))
+    return report

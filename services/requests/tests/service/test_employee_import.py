@@ -1,0 +1,103 @@
+"""CSV import: all or nothing, every bad line reported, email is the key."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.domain import errors
+from leaveflow_requests.service_layer import handlers, queries
+from leaveflow_requests.service_layer.commands import (
+    Actor,
+    CreateTenant,
+    DepartmentFields,
+    LocationFields,
+)
+from leaveflow_requests.service_layer.employee_import import import_employees
+
+HEADER = "name,email,location,department,role,start_date\n"
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = open_store("memory://", INDEXES)
+    await s.start()
+    yield s
+    await s.close()
+
+
+async def setup(store: Store) -> Actor:
+    tenant, admin = await handlers.create_tenant(
+        store, CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test")
+    )
+    actor = Actor(tenant.id, admin.id, "admin")
+    await handlers.save_location(
+        store, actor, LocationFields(name="Munich", country="DE", subdivision="BY")
+    )
+    await handlers.save_department(store, actor, DepartmentFields(name="Sales"))
+    return actor
+
+
+def fifty() -> str:
+    return HEADER + "".join(
+        f"Person {i},p{i}@acme.test,Munich,sales,user,2024-0{1 + i % 9}-01\n" for i in range(50)
+    )
+
+
+async def employees(store: Store, actor: Actor) -> list:
+    items, _ = await queries.list_employees(store, actor.tenant_id, limit=1000, cursor=None)
+    return items
+
+
+async def test_imports_fifty_then_reimport_updates(store: Store) -> None:
+    admin = await setup(store)
+    report = await import_employees(store, admin, fifty())
+    assert (report.created, report.updated, report.errors) == (50, 0, [])
+    people = await employees(store, admin)
+    assert len(people) == 51  # with the admin
+    assert all(p.location_id and p.department_id for p in people if p.email.startswith("p"))
+    again = await import_employees(
+        store, admin, fifty().replace("Person 7,", "Person Seven,").replace(",p1@acme.test,", ",P1@Acme.TEST,")
+    )
+    assert (again.created, again.updated, again.errors) == (0, 50, [])
+    assert len(await employees(store, admin)) == 51
+    names = {p.email: p.name for p in await employees(store, admin)}
+    assert names["p7@acme.test"] == "Person Seven"
+
+
+async def test_a_bad_file_changes_nobody_and_reports_every_bad_line(store: Store) -> None:
+    admin = await setup(store)
+    text = (
+        HEADER
+        + "Ok,ok@acme.test,Munich,Sales,user,2024-01-01\n"
+        + ",noname@acme.test,,,user,\n"
+        + "Bad Mail,not-an-email,,,user,\n"
+        + "Where,where@acme.test,Atlantis,,user,\n"
+        + "Role,role@acme.test,,,king,2024-13-01\n"
+        + "Twice,ok@acme.test,,,user,\n"
+    )
+    report = await import_employees(store, admin, text)
+    assert (report.created, report.updated) == (0, 0)
+    assert [e["line"] for e in report.errors] == [3, 4, 5, 6, 7]
+    assert "unknown location 'Atlantis'" in report.errors[2]["message"]
+    assert "king" in report.errors[3]["message"]
+    assert "start_date" in report.errors[3]["message"]
+    assert "line 2" in report.errors[4]["message"]
+    assert len(await employees(store, admin)) == 1
+
+
+async def test_missing_columns_are_reported_on_line_one(store: Store) -> None:
+    admin = await setup(store)
+    report = await import_employees(store, admin, "name,email\nA,a@acme.test\n")
+    assert report.errors == [
+        {"line": 1, "message": "missing columns: location, department, role, start_date"}
+    ]
+
+
+async def test_only_admins_import(store: Store) -> None:
+    admin = await setup(store)
+    with pytest.raises(errors.NotAllowed):
+        await import_employees(store, Actor(admin.tenant_id, "x", "approver"), fifty())
