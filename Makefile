@@ -26,7 +26,7 @@ export UV_PYTHON_DOWNLOADS := never
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help run test test-fast test-e2e test-integration test-mongo lint fmt check bench \
+.PHONY: help run test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz \
 	schemas up down logs clean sync
 
 help: ## list the targets
@@ -86,6 +86,9 @@ fmt: $(SYNC_STAMP) ## autofix, then format (fixes can leave code unformatted)
 	$(BIN)/ruff format .
 
 check: lint test ## what a careful push runs: lint + the whole suite
+
+fuzz: $(SYNC_STAMP) ## schemathesis against every service's OpenAPI, 200 examples per operation
+	LEAVEFLOW_FUZZ_EXAMPLES=$${LEAVEFLOW_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_fuzz.py
 
 bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000)
 	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000)
