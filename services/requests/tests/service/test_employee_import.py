@@ -102,3 +102,17 @@ async def test_only_admins_import(store: Store) -> None:
     admin = await setup(store)
     with pytest.raises(errors.NotAllowed):
         await import_employees(store, Actor(admin.tenant_id, "x", "approver"), fifty())
+
+
+async def test_a_file_that_is_not_csv_is_reported_not_a_crash(store: Store) -> None:
+    admin = await setup(store)
+    huge_field = "x" * 200_000  # beyond the csv module's field limit
+    report = await import_employees(store, admin, HEADER + f'"{huge_field}",a@acme.test\n')
+    assert (report.created, report.updated) == (0, 0)
+    assert report.errors == [
+        {"line": 2, "message": "not valid CSV: field larger than field limit (131072)"}
+    ]
+    # a bare carriage return ends a CSV record: the broken rows are reported, nothing applied
+    report = await import_employees(store, admin, HEADER + "Ann\r,ann@acme.test,,,user,\n")
+    assert report.created == 0
+    assert [e["line"] for e in report.errors] == [2, 3]

@@ -38,6 +38,8 @@ class Repository:
         self.tx = tx
 
     async def _get(self, collection: str, cls: type[T], key: str, tenant_id: str) -> T | None:
+        if not key:
+            return None  # an empty id names nothing
         doc = await self.tx.get(collection, key)
         # Another tenant's record does not exist for this caller.
         if doc is None or doc.get("tenant_id", doc.get("id")) != tenant_id:

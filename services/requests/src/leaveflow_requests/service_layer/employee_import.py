@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from leaveflow_contracts import new_id
 from leaveflow_kit.events import record
@@ -48,7 +49,16 @@ class _Row:
 
 
 def _rows(text: str, report: ImportReport) -> list[_Row]:
-    reader = csv.reader(io.StringIO(text))
+    # newline="" lets the csv module handle line ends inside quoted fields itself.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader, report)
+    except csv.Error as exc:
+        report.errors.append({"line": reader.line_num, "message": f"not valid CSV: {exc}"})
+        return []
+
+
+def _parse(reader: Any, report: ImportReport) -> list[_Row]:
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:

@@ -51,6 +51,7 @@ def _known_zone(value: str) -> str:
 
 TimeZone = Annotated[str, AfterValidator(_known_zone)]
 IsoWeekday = Annotated[int, Field(ge=1, le=7)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
 IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
 
 
@@ -101,12 +102,12 @@ class TenantIn(_In):
 
 class DepartmentIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    approver_ids: list[str] = Field(default_factory=list, max_length=100)
+    approver_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class DepartmentPatch(_In):
     name: str | None = Field(None, min_length=1, max_length=200)
-    approver_ids: list[str] | None = Field(None, max_length=100)
+    approver_ids: list[Id] | None = Field(None, max_length=100)
 
 
 class DevLoginIn(_In):
@@ -118,8 +119,8 @@ class EmployeeIn(_In):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     role: Literal["admin", "approver", "user"] = "user"
-    location_id: str | None = None
-    department_id: str | None = None
+    location_id: Id | None = None
+    department_id: Id | None = None
     start_date: date | None = None
     end_date: date | None = None
     slack_user_id: str | None = None
@@ -140,8 +141,8 @@ class EmployeePatch(_In):
     name: str | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     role: Literal["admin", "approver", "user"] | None = None
-    location_id: str | None = None
-    department_id: str | None = None
+    location_id: Id | None = None
+    department_id: Id | None = None
     start_date: date | None = None
     end_date: date | None = None
     slack_user_id: str | None = None
@@ -170,8 +171,8 @@ class LeaveTypeIn(_In):
 
 
 class LeaveRequestIn(_In):
-    employee_id: str | None = None
-    leave_type_id: str = Field(min_length=1)
+    employee_id: Id | None = None
+    leave_type_id: Id
     start_date: date
     end_date: date
     start_part: Literal["full", "am", "pm"] = "full"
