@@ -323,3 +323,23 @@ async def test_only_approvers_and_admins_can_be_department_approvers(store: Stor
             store, w.admin, UpsertEmployee(name="x", email="x@acme.test", department_id="nope")
         )
     assert info.value.field == "department_id"
+
+
+async def test_a_deactivated_department_or_location_takes_no_new_people(store: Store) -> None:
+    from leaveflow_requests.service_layer.commands import LocationFields
+
+    w = await World(store).build()
+    gone = await handlers.save_department(store, w.admin, DepartmentFields("Gone"))
+    place = await handlers.save_location(store, w.admin, LocationFields(name="Closed"))
+    await handlers.deactivate_department(store, w.admin, gone.id)
+    await handlers.deactivate_location(store, w.admin, place.id)
+    for field, cmd in (
+        ("department_id", UpsertEmployee(name="a", email="a1@acme.test", department_id=gone.id)),
+        ("location_id", UpsertEmployee(name="b", email="b1@acme.test", location_id=place.id)),
+    ):
+        with pytest.raises(errors.InvalidRequest) as info:
+            await handlers.create_employee(store, w.admin, cmd)
+        assert info.value.field == field
+    with pytest.raises(errors.NotFound):
+        await handlers.deactivate_department(store, w.admin, gone.id)
+    assert (await outbox_types(store)).count("DepartmentUpserted") == 4

@@ -3,7 +3,7 @@ and records its events in the outbox of that same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -229,31 +229,37 @@ async def save_department(
 
 
 async def deactivate_department(store: Store, actor: Actor, department_id: str) -> None:
-    _require_admin(actor)
+    async def load(repo: Repository) -> Department | None:
+        return await repo.department(actor.tenant_id, department_id)
 
-    async def run(tx: Transaction) -> None:
-        repo = Repository(tx)
-        department = await repo.department(actor.tenant_id, department_id)
-        if department is None or not department.active:
-            raise errors.NotFound("no such department")
-        department.active = False
-        await repo.save(department)
-        _record_by(tx, actor, integration.department_upserted(department))
-
-    await store.atomic(run)
+    await _deactivate(store, actor, load, "department", integration.department_upserted)
 
 
 async def deactivate_location(store: Store, actor: Actor, location_id: str) -> None:
+    async def load(repo: Repository) -> Location | None:
+        return await repo.location(actor.tenant_id, location_id)
+
+    await _deactivate(store, actor, load, "location", integration.location_upserted)
+
+
+async def _deactivate(
+    store: Store,
+    actor: Actor,
+    load: Callable[[Repository], Awaitable[Any]],
+    what: str,
+    event: Callable[[Any], EventData],
+) -> None:
+    """Directory records are deactivated, never deleted: history keeps naming them."""
     _require_admin(actor)
 
     async def run(tx: Transaction) -> None:
         repo = Repository(tx)
-        location = await repo.location(actor.tenant_id, location_id)
-        if location is None:
-            raise errors.NotFound("no such location")
-        location.active = False
-        await repo.save(location)
-        _record_by(tx, actor, integration.location_upserted(location))
+        record_ = await load(repo)
+        if record_ is None or not record_.active:
+            raise errors.NotFound(f"no such {what}")
+        record_.active = False
+        await repo.save(record_)
+        _record_by(tx, actor, event(record_))
 
     await store.atomic(run)
 

@@ -1,8 +1,11 @@
-"""Read side of the requests service: plain queries, no aggregates mutated."""
+"""Read side of the requests service: plain queries, no aggregates mutated.
+
+Every read is scoped to the caller's tenant: another tenant's record reads as absent.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
@@ -17,6 +20,21 @@ from ..adapters.repository import (
 from ..domain.directory import Department, Employee, LeaveType, Location
 from ..domain.model import LeaveRequest
 
+T = TypeVar("T")
+
+
+async def _one(store: Store, collection: str, cls: type[T], tenant_id: str, key: str) -> T | None:
+    if not key:
+        return None
+    doc = await store.get(collection, key)
+    if doc is None or doc.get("tenant_id") != tenant_id:
+        return None
+    return from_doc(cls, doc)
+
+
+async def _all(store: Store, collection: str, cls: type[T], tenant_id: str) -> list[T]:
+    return [from_doc(cls, d) for d in await store.find(collection, {"tenant_id": tenant_id})]
+
 
 async def _page(
     store: Store, collection: str, where: dict[str, Any], limit: int, cursor: str | None
@@ -27,10 +45,7 @@ async def _page(
 
 
 async def get_leave_request(store: Store, tenant_id: str, request_id: str) -> LeaveRequest | None:
-    doc = await store.get(LEAVE_REQUESTS, request_id)
-    if doc is None or doc.get("tenant_id") != tenant_id:
-        return None
-    return from_doc(LeaveRequest, doc)
+    return await _one(store, LEAVE_REQUESTS, LeaveRequest, tenant_id, request_id)
 
 
 async def list_leave_requests(
@@ -48,10 +63,7 @@ async def list_leave_requests(
 
 
 async def get_employee(store: Store, tenant_id: str, employee_id: str) -> Employee | None:
-    doc = await store.get(EMPLOYEES, employee_id)
-    if doc is None or doc.get("tenant_id") != tenant_id:
-        return None
-    return from_doc(Employee, doc)
+    return await _one(store, EMPLOYEES, Employee, tenant_id, employee_id)
 
 
 async def list_employees(
@@ -62,36 +74,24 @@ async def list_employees(
 
 
 async def get_department(store: Store, tenant_id: str, department_id: str) -> Department | None:
-    doc = await store.get(DEPARTMENTS, department_id)
-    if doc is None or doc.get("tenant_id") != tenant_id:
-        return None
-    return from_doc(Department, doc)
+    return await _one(store, DEPARTMENTS, Department, tenant_id, department_id)
 
 
 async def list_departments(store: Store, tenant_id: str) -> list[Department]:
-    docs = await store.find(DEPARTMENTS, {"tenant_id": tenant_id})
-    return [from_doc(Department, d) for d in docs]
+    return await _all(store, DEPARTMENTS, Department, tenant_id)
 
 
 async def get_location(store: Store, tenant_id: str, location_id: str) -> Location | None:
-    doc = await store.get(LOCATIONS, location_id)
-    if doc is None or doc.get("tenant_id") != tenant_id:
-        return None
-    return from_doc(Location, doc)
+    return await _one(store, LOCATIONS, Location, tenant_id, location_id)
 
 
 async def list_locations(store: Store, tenant_id: str) -> list[Location]:
-    docs = await store.find(LOCATIONS, {"tenant_id": tenant_id})
-    return [from_doc(Location, d) for d in docs]
+    return await _all(store, LOCATIONS, Location, tenant_id)
 
 
 async def get_leave_type(store: Store, tenant_id: str, leave_type_id: str) -> LeaveType | None:
-    doc = await store.get(LEAVE_TYPES, leave_type_id)
-    if doc is None or doc.get("tenant_id") != tenant_id:
-        return None
-    return from_doc(LeaveType, doc)
+    return await _one(store, LEAVE_TYPES, LeaveType, tenant_id, leave_type_id)
 
 
 async def list_leave_types(store: Store, tenant_id: str) -> list[LeaveType]:
-    docs = await store.find(LEAVE_TYPES, {"tenant_id": tenant_id})
-    return [from_doc(LeaveType, d) for d in docs]
+    return await _all(store, LEAVE_TYPES, LeaveType, tenant_id)
