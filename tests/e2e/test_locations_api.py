@@ -194,3 +194,57 @@ def test_csv_import_over_http(stack: Stack) -> None:
         "/v1/employees/import", content=b"\xff\xfe\x00bad", headers={"content-type": "text/csv"}
     )
     assert r.status_code == 422
+
+
+def test_a_new_holiday_reprices_a_pending_request_and_its_balance(stack: Stack) -> None:
+    import time
+
+    acme = signup(stack, "reprice")
+    api = httpx.Client(
+        base_url=stack.urls["requests"], headers={"Authorization": f"Bearer {acme['token']}"}
+    )
+    balances = httpx.Client(
+        base_url=stack.urls["balances"], headers={"Authorization": f"Bearer {acme['token']}"}
+    )
+    location = api.post("/v1/locations", json={"name": "Office"}).json()["id"]
+    lt = api.post("/v1/leave-types", json={"name": "Vacation", "annual_allowance": 20}).json()
+    ana = api.post(
+        "/v1/employees",
+        json={
+            "name": "Ana",
+            "email": "ana@reprice.test",
+            "location_id": location,
+            "start_date": "2020-01-01",
+        },
+    ).json()["id"]
+    req = api.post(
+        "/v1/leave-requests",
+        json={
+            "employee_id": ana,
+            "leave_type_id": lt["id"],
+            "start_date": "2030-03-04",
+            "end_date": "2030-03-08",
+        },
+    ).json()["id"]
+
+    def wait(check: object) -> None:
+        deadline = time.monotonic() + 20
+        while not check():  # type: ignore[operator]
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+    wait(lambda: api.get(f"/v1/leave-requests/{req}").json()["status"] == "pending")
+    r = api.patch(
+        f"/v1/locations/{location}",
+        json={"extra_holidays": [{"date": "2030-03-06", "name": "Founders' day"}]},
+    )
+    assert r.status_code == 200, r.text
+    assert api.get(f"/v1/leave-requests/{req}").json()["amount"] == 4
+
+    def pending() -> float:
+        body = balances.get(f"/v1/balances/{ana}").json()
+        return float(body["balances"][0]["pending"])
+
+    wait(lambda: pending() == 4)
+    ledger = balances.get(f"/v1/ledger/{ana}").json()["items"]
+    assert any(e["amount"] == -1 and e["kind"] == "reservation" for e in ledger)

@@ -120,3 +120,8 @@ def test_committed_schemas_match_the_code(tmp_path: Path):
     fresh = {p.name: p.read_text() for p in tmp_path.iterdir()}
     on_disk = {p.name: p.read_text() for p in committed.iterdir()}
     assert fresh == on_disk, "run `make schemas` and commit docs/events"
+
+
+def test_every_event_type_is_registered_once():
+    keys = [(cls.EVENT_TYPE, cls.VERSION) for cls in EVENT_TYPES]
+    assert len(keys) == len(set(keys))

@@ -116,6 +116,15 @@ class LeaveDenied(_LeaveRequestFacts):
     note: str | None = None
 
 
+class LeaveRepriced(_LeaveRequestFacts):
+    """The location's holidays or work week changed: `amount` is the new price."""
+
+    EVENT_TYPE: ClassVar[str] = "LeaveRepriced"
+    old_amount: Amount
+    working_days: list[date] = []
+    status: LeaveStatus
+
+
 class LeaveCancelled(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeaveCancelled"
     previous_status: LeaveStatus

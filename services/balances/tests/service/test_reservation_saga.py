@@ -137,3 +137,29 @@ async def test_denial_releases_the_reservation(store: Store) -> None:
     await deliver(store, LeaveDenied(**facts("r1", "3"), note="busy"))  # type: ignore[arg-type]
     kinds = sorted(e.kind for e in await read_entries(store, T, "e1"))
     assert kinds == ["reservation", "reservation_release"]
+
+
+async def test_repricing_moves_pending_then_used_by_the_difference(store: Store) -> None:
+    from leaveflow_contracts import LeaveRepriced
+
+    await setup(store)
+    await deliver(store, LeaveRequested(**facts("r1", "3")))  # type: ignore[arg-type]
+    await deliver(
+        store,
+        LeaveRepriced(**facts("r1", "2"), old_amount="3", status="pending"),  # type: ignore[arg-type]
+    )
+    entries = await read_entries(store, T, "e1")
+    assert sum(e.amount for e in entries if e.kind == "reservation") == Decimal(2)
+    await deliver(store, LeaveApproved(**facts("r1", "2")))  # type: ignore[arg-type]
+    await deliver(
+        store,
+        LeaveRepriced(**facts("r1", "2.5"), old_amount="2", status="approved"),  # type: ignore[arg-type]
+    )
+    entries = await read_entries(store, T, "e1")
+    pending = sum(e.amount for e in entries if e.kind == "reservation") - sum(
+        e.amount for e in entries if e.kind == "reservation_release"
+    )
+    used = sum(e.amount for e in entries if e.kind == "deduction")
+    assert (pending, used) == (Decimal(0), Decimal("2.5"))
+    repriced = [e for e in entries if e.reason and e.reason.startswith("repriced")]
+    assert sorted(e.amount for e in repriced) == [Decimal(-1), Decimal("0.5")]

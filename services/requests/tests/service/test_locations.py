@@ -11,7 +11,7 @@ import pytest
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_requests.adapters.repository import INDEXES
 from leaveflow_requests.domain import errors
-from leaveflow_requests.service_layer import handlers
+from leaveflow_requests.service_layer import handlers, queries
 from leaveflow_requests.service_layer.commands import (
     Actor,
     CreateLeaveType,
@@ -171,3 +171,43 @@ async def test_hour_unit_types_take_hours_on_one_working_day(store: Store) -> No
     with pytest.raises(errors.InvalidRequest) as info:
         await submit(store, who, doctor.id, date(2030, 3, 5), date(2030, 3, 6), hours=Decimal(2))
     assert info.value.field == "end_date"
+
+
+async def test_a_new_company_holiday_reprices_live_requests(store: Store) -> None:
+    admin, lt = await setup(store)
+    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    who = await person(store, admin, office.id)
+    week = await submit(store, who, lt, date(2030, 3, 4), date(2030, 3, 8))
+    single = await submit(store, who, lt, date(2030, 3, 11), date(2030, 3, 11))
+    past = await submit(store, who, lt, date(2029, 11, 5), date(2029, 11, 5))  # ended
+    assert week.amount == Decimal(5)
+    await handlers.save_location(
+        store,
+        admin,
+        LocationFields(
+            name="Office",
+            extra_holidays=(
+                ("2030-03-06", "Founders' day"),
+                ("2030-03-11", "Spring day"),
+                ("2029-11-05", "Too late"),
+            ),
+        ),
+        office.id,
+        clock=clock,
+    )
+    repriced = await queries.get_leave_request(store, admin.tenant_id, week.id)
+    assert repriced is not None
+    assert (repriced.amount, repriced.status) == (Decimal(4), "submitted")
+    assert date(2030, 3, 6) not in repriced.working_days
+    assert repriced.history[-1]["note"] == "repriced from 5 to 4"
+    cancelled = await queries.get_leave_request(store, admin.tenant_id, single.id)
+    assert cancelled is not None
+    assert (cancelled.status, cancelled.rejection_reason) == ("cancelled", "no_working_days")
+    untouched = await queries.get_leave_request(store, admin.tenant_id, past.id)
+    assert untouched is not None
+    assert untouched.amount == Decimal(1)
+    events = [r.envelope for r in await store.fetch_unpublished(1000)]
+    (repricing,) = [e for e in events if e.type == "LeaveRepriced"]
+    assert (repricing.data["old_amount"], repricing.data["amount"]) == ("5.00", "4.00")
+    (cancel,) = [e for e in events if e.type == "LeaveCancelled"]
+    assert (cancel.data["request_id"], cancel.data["note"]) == (single.id, "no_working_days")

@@ -12,6 +12,7 @@ from leaveflow_contracts import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeaveRepriced,
     LeaveRequested,
     LeaveReservationRejected,
     LeaveReserved,
@@ -174,6 +175,27 @@ async def on_leave_released(tx: Transaction, event: HandledEvent) -> None:
     await repo.save_reservation(reservation)
 
 
+async def on_leave_repriced(tx: Transaction, event: HandledEvent) -> None:
+    """The request's price changed: the reservation (or deduction) follows by the difference,
+    booked as its own entry so the ledger shows why."""
+    data = event.data
+    assert isinstance(data, LeaveRepriced)
+    repo = Repository(tx)
+    reservation = await repo.reservation(data.request_id)
+    if reservation is None or reservation.state not in ("reserved", "deducted"):
+        return
+    delta = data.amount - reservation.amount
+    if delta == 0:
+        return
+    kind = ledger.DEDUCTION if reservation.state == "deducted" else ledger.RESERVATION
+    entry = _entry(event, data.request_id, kind, delta, data.start_date)
+    entry.id = f"{data.request_id}:{kind}:{event.envelope.event_id}"
+    entry.reason = f"repriced from {data.old_amount} to {data.amount}"
+    await repo.add_entry(entry)
+    reservation.amount = data.amount
+    await repo.save_reservation(reservation)
+
+
 async def on_department_upserted(tx: Transaction, event: HandledEvent) -> None:
     data = event.data
     assert isinstance(data, DepartmentUpserted)
@@ -197,6 +219,7 @@ REQUESTS_EVENT_HANDLERS: dict[str, EventHandler] = {
     "LeaveApproved": on_leave_approved,
     "LeaveDenied": on_leave_released,
     "LeaveCancelled": on_leave_released,
+    "LeaveRepriced": on_leave_repriced,
 }
 
 

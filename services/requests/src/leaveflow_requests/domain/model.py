@@ -17,6 +17,7 @@ from .errors import InvalidTransition, NotAllowed
 SUBMITTED, PENDING, APPROVED = "submitted", "pending", "approved"
 REJECTED, DENIED, CANCELLED = "rejected", "denied", "cancelled"
 LIVE_STATUSES = frozenset({SUBMITTED, PENDING, APPROVED})
+NO_WORKING_DAYS = "no_working_days"
 
 AM, PM = "am", "pm"
 BOTH = frozenset({AM, PM})
@@ -97,6 +98,46 @@ class LeaveRequest:
             {"from": self.status, "to": to, "at": at.isoformat(), "by": by, "note": note}
         )
         self.status = to
+
+    def reprice(self, amount: Decimal, days: list[date], at: datetime) -> Decimal | None:
+        """A new price after the location's calendar changed; returns the old amount, or
+        None when nothing changed."""
+        if self.status not in LIVE_STATUSES or (
+            amount == self.amount and days == self.working_days
+        ):
+            return None
+        old = self.amount
+        self.history.append(
+            {
+                "from": self.status,
+                "to": self.status,
+                "at": at.isoformat(),
+                "by": "system",
+                "note": f"repriced from {old} to {amount}",
+            }
+        )
+        self.amount, self.working_days = amount, list(days)
+        return old
+
+    def cancel_for_no_working_days(self, at: datetime) -> str:
+        """The calendar changed so that none of its days is a working day any more.
+
+        Unlike a person's cancel, this also ends a request still waiting for balances."""
+        if self.status not in LIVE_STATUSES:
+            raise InvalidTransition(f"cannot cancel a {self.status} request")
+        previous = self.status
+        self.history.append(
+            {
+                "from": previous,
+                "to": CANCELLED,
+                "at": at.isoformat(),
+                "by": "system",
+                "note": NO_WORKING_DAYS,
+            }
+        )
+        self.status = CANCELLED
+        self.rejection_reason = NO_WORKING_DAYS
+        return previous
 
     def reserved(self, at: datetime) -> str:
         """Balances reserved the days: wait for approval, or approve at once."""

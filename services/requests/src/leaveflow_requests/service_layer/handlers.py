@@ -4,19 +4,20 @@ and records its events in the outbox of that same transaction."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from leaveflow_contracts import EventData, LeaveReservationRejected, LeaveReserved, new_id
+from leaveflow_kit.documents import from_doc
 from leaveflow_kit.events import record
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
-from ..adapters.repository import Repository
+from ..adapters.repository import EMPLOYEES, Repository
 from ..domain import errors
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
-from ..domain.model import LeaveRequest
+from ..domain.model import NO_WORKING_DAYS, LeaveRequest
 from ..domain.work_schedule import WorkSchedule
 from ..domain.working_days import WorkingDays, count_hours, count_working_days
 from . import integration
@@ -167,7 +168,11 @@ async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Em
 
 
 async def save_location(
-    store: Store, actor: Actor, fields: LocationFields, location_id: str | None = None
+    store: Store,
+    actor: Actor,
+    fields: LocationFields,
+    location_id: str | None = None,
+    clock: Clock | None = None,
 ) -> Location:
     """Create a location, or replace the given fields of an existing one (admin)."""
     _require_admin(actor)
@@ -191,6 +196,8 @@ async def save_location(
         location.holiday_calendar()  # raises a 422 for an unknown country or subdivision
         await repo.save(location)
         _record_by(tx, actor, integration.location_upserted(location))
+        if location_id is not None:
+            await _reprice_location(tx, repo, actor, location, clock)
         return location
 
     return await store.atomic(run)
@@ -226,6 +233,52 @@ async def save_department(
         return department
 
     return await store.atomic(run)
+
+
+async def _reprice_location(
+    tx: Transaction, repo: Repository, actor: Actor, location: Location, clock: Clock | None
+) -> None:
+    """Every request of the location's people that has not ended gets the new calendar's
+    price (as Odoo does); one left with no working day is cancelled."""
+    now = (clock or _utcnow)()
+    today = now.astimezone(ZoneInfo(location.timezone)).date()
+    people = await tx.find(EMPLOYEES, {"tenant_id": actor.tenant_id, "location_id": location.id})
+    for person in people:
+        employee = from_doc(Employee, person)
+        for request in await repo.live_requests_overlapping(
+            actor.tenant_id, employee.id, today, date.max
+        ):
+            leave_type = await repo.leave_type(actor.tenant_id, request.leave_type_id)
+            if leave_type is None:
+                continue
+            cmd = SubmitLeaveRequest(
+                leave_type_id=request.leave_type_id,
+                start_date=request.start_date,
+                end_date=request.end_date,
+                start_part=request.start_part,
+                end_part=request.end_part,
+                hours=request.amount if request.unit == "hours" else None,
+            )
+            days_off = location.holidays_between(request.start_date, request.end_date).keys()
+            try:
+                counted = _count(cmd, leave_type, location.schedule_for(employee), days_off)
+            except errors.InvalidRequest:
+                previous = request.cancel_for_no_working_days(now)
+                await repo.save(request)
+                _record_by(
+                    tx,
+                    actor,
+                    integration.leave_cancelled(request, previous, "system", NO_WORKING_DAYS),
+                )
+                continue
+            old = request.reprice(counted.amount, list(counted.days), now)
+            if old is not None:
+                await repo.save(request)
+                _record_by(tx, actor, integration.leave_repriced(request, old))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 async def deactivate_department(store: Store, actor: Actor, department_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from leaveflow_contracts import (
     DepartmentUpserted,
@@ -11,6 +12,7 @@ from leaveflow_contracts import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeaveRepriced,
     LeaveRequested,
     LeaveTypeUpserted,
     LocationUpserted,
@@ -107,6 +109,15 @@ def leave_requested(r: LeaveRequest) -> LeaveRequested:
 def leave_decided(r: LeaveRequest, by: str | None, note: str | None) -> EventData:
     cls = LeaveApproved if r.status == "approved" else LeaveDenied
     return cls(**_facts(r), approver_id=by, note=note)
+
+
+def leave_repriced(r: LeaveRequest, old_amount: Decimal) -> LeaveRepriced:
+    return LeaveRepriced(
+        **_facts(r),
+        old_amount=old_amount,
+        working_days=list(r.working_days),
+        status=r.status,
+    )
 
 
 def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -> LeaveCancelled:

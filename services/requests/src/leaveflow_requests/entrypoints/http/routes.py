@@ -245,7 +245,11 @@ async def patch_location(
     """Change some fields of a location (admin)."""
     current = await _location_or_404(request, user, location_id)
     location = await handlers.save_location(
-        _store(request), _actor(request, user), _location_fields(body, current), location_id
+        _store(request),
+        _actor(request, user),
+        _location_fields(body, current),
+        location_id,
+        clock=request.app.state.clock,
     )
     return _location_out(location)
 
