@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+_id_lock = threading.Lock()
+_id_state = [0, 0]  # last millisecond, sequence within it
+
 
 def new_id() -> str:
-    """A time-ordered opaque id (48-bit ms clock + 80 random bits, 32 hex chars).
+    """A time-ordered opaque id: 48-bit ms clock, 16-bit sequence, 64 random bits (32 hex).
 
-    Sorting ids sorts by creation time, which gives stable cursors and index locality.
+    Ids made by one process are strictly increasing, even within a millisecond, so key
+    order is creation order and list cursors never skip a record made in the same ms.
     """
-    return f"{int(time.time() * 1000):012x}{os.urandom(10).hex()}"
+    with _id_lock:
+        now = int(time.time() * 1000)
+        if now <= _id_state[0]:
+            now, seq = _id_state[0], _id_state[1] + 1
+            if seq > 0xFFFF:  # 65,536 ids in one ms: borrow the next millisecond
+                now, seq = now + 1, 0
+        else:
+            seq = 0
+        _id_state[0], _id_state[1] = now, seq
+    return f"{now:012x}{seq:04x}{os.urandom(8).hex()}"
 
 
 def utcnow() -> datetime:

@@ -343,3 +343,32 @@ async def test_a_deactivated_department_or_location_takes_no_new_people(store: S
     with pytest.raises(errors.NotFound):
         await handlers.deactivate_department(store, w.admin, gone.id)
     assert (await outbox_types(store)).count("DepartmentUpserted") == 4
+
+
+async def test_listing_by_date_window_fills_pages_and_pages_on(store: Store) -> None:
+    w = await World(store).build()
+    # ana: 12 one-day requests in March 2026 weekdays, ben: one in April
+    march = [date(2026, 3, d) for d in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17)]
+    for day in march:
+        await w.submit(w.ana, day, day)
+    await w.submit(w.ben, date(2026, 4, 6), date(2026, 4, 6))
+    window = {"start": date(2026, 3, 4), "end": date(2026, 3, 12)}  # 7 of ana's
+    seen: list[date] = []
+    cursor = None
+    while True:
+        page, cursor = await queries.list_leave_requests(
+            store,
+            w.admin.tenant_id,
+            limit=3,
+            cursor=cursor,
+            **window,  # type: ignore[arg-type]
+        )
+        seen += [r.start_date for r in page]
+        if cursor is None:
+            break
+        assert len(page) == 3, "a page with a next cursor is full"
+    assert seen == [d for d in march if window["start"] <= d <= window["end"]]
+    april, _ = await queries.list_leave_requests(
+        store, w.admin.tenant_id, limit=10, cursor=None, start=date(2026, 4, 1)
+    )
+    assert [r.employee_id for r in april] == [w.ben.employee_id]

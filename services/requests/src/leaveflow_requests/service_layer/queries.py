@@ -5,6 +5,7 @@ Every read is scoped to the caller's tenant: another tenant's record reads as ab
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from leaveflow_kit.documents import from_doc
@@ -54,12 +55,38 @@ async def list_leave_requests(
     *,
     limit: int,
     cursor: str | None,
+    start: date | None = None,
+    end: date | None = None,
     **filters: str | None,
 ) -> tuple[list[LeaveRequest], str | None]:
+    """A page of requests matching the filters; with a date window, only those touching it.
+
+    The store filters by equality only, so a window is applied while scanning: pages keep
+    filling until `limit` matches or the end, and the cursor is the last key scanned.
+    """
     where: dict[str, Any] = {"tenant_id": tenant_id}
     where.update({k: v for k, v in filters.items() if v is not None})
-    docs, next_cursor = await _page(store, LEAVE_REQUESTS, where, limit, cursor)
-    return [from_doc(LeaveRequest, d) for d in docs], next_cursor
+    if start is None and end is None:
+        docs, next_cursor = await _page(store, LEAVE_REQUESTS, where, limit, cursor)
+        return [from_doc(LeaveRequest, d) for d in docs], next_cursor
+    first = start.isoformat() if start else ""
+    last = end.isoformat() if end else "9999-12-31"
+    found: list[dict[str, Any]] = []
+    scanned = cursor
+    exhausted = False
+    while len(found) < limit and not exhausted:
+        batch = await store.find(LEAVE_REQUESTS, where, limit=limit, after_key=scanned)
+        exhausted = len(batch) < limit
+        for doc in batch:
+            scanned = doc["id"]
+            if doc["start_date"] <= last and first <= doc["end_date"]:
+                found.append(doc)
+                if len(found) == limit:
+                    break
+    next_cursor = None
+    if len(found) == limit and await store.find(LEAVE_REQUESTS, where, limit=1, after_key=scanned):
+        next_cursor = scanned
+    return [from_doc(LeaveRequest, d) for d in found], next_cursor
 
 
 async def get_employee(store: Store, tenant_id: str, employee_id: str) -> Employee | None:

@@ -420,19 +420,19 @@ async def list_requests(
 ) -> dict[str, Any]:
     if user.role == "user":
         employee_id = user.employee_id  # a user sees only their own requests
+    if from_ is not None and to is not None and to < from_:
+        raise Unprocessable("to is before from", field="to")
     items, cursor = await queries.list_leave_requests(
         _store(request),
         user.tenant_id,
         limit=page.limit,
         cursor=page.cursor,
+        start=from_,
+        end=to,
         employee_id=employee_id,
         status=status,
         department_id=department_id,
     )
-    if from_ is not None:
-        items = [r for r in items if r.end_date >= from_]
-    if to is not None:
-        items = [r for r in items if r.start_date <= to]
     return page_out([request_out(r) for r in items], cursor)
 
 
