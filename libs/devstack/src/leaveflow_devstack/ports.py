@@ -6,20 +6,16 @@ import contextlib
 import socket
 from collections.abc import Mapping
 
+from leaveflow_kit.settings import DEFAULT_PORTS as SERVICE_PORTS
+
 SERVICES = ("requests", "balances", "notifications", "calendar")
 """The four service processes, in start order; each is ``python -m leaveflow_<name>``."""
 
 PROCESSES = ("nats", *SERVICES)
 """Every process a stack supervises."""
 
-DEFAULT_PORTS: Mapping[str, int] = {
-    "nats": 4222,
-    "nats_monitor": 8222,
-    "requests": 8001,
-    "balances": 8002,
-    "notifications": 8003,
-    "calendar": 8004,
-}
+# The services' defaults are the ones their settings use (API.md), stated once in the kit.
+DEFAULT_PORTS: Mapping[str, int] = {"nats": 4222, "nats_monitor": 8222, **SERVICE_PORTS}
 PORT_KEYS = tuple(DEFAULT_PORTS)
 
 

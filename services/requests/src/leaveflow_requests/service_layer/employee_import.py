@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,14 +19,13 @@ from leaveflow_kit.storage import Store, Transaction
 
 from ..adapters.repository import DEPARTMENTS, LOCATIONS, Repository
 from ..domain import errors
-from ..domain.directory import Employee
+from ..domain.directory import Employee, normalise_email
 from . import integration
 from .commands import Actor
 
 COLUMNS = ("name", "email", "location", "department", "role", "start_date")
 ROLES = ("admin", "approver", "user")
 MAX_ROWS = 10_000
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 @dataclass
@@ -77,10 +75,12 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
         problems = []
         if not value["name"]:
             problems.append("name is empty")
-        email = value["email"].lower()
-        if not _EMAIL.match(email):
-            problems.append(f"{value['email']!r} is not an email address")
-        elif email in seen:
+        try:
+            email = normalise_email(value["email"])
+        except ValueError as exc:
+            email = ""
+            problems.append(str(exc))
+        if email and email in seen:
             problems.append(f"{email} is also on line {seen[email]}")
         role = value["role"].lower() or "user"
         if role not in ROLES:

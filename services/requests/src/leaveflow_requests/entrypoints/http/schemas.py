@@ -17,20 +17,10 @@ from pydantic import (
     field_validator,
 )
 
+from ...domain.directory import normalise_email
 from ...domain.model import LeaveRequest
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-
-
-def _email(value: str) -> str:
-    # Deliberately lenient: self-hosted companies use internal domains (corp.local,
-    # *.test) that strict validators reject. Email is the employee key, so normalise case.
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("not an email address")
-    return value.lower()
-
-
-EmailStr = Annotated[str, AfterValidator(_email)]
+EmailStr = Annotated[str, AfterValidator(normalise_email)]
 
 JsonAmount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
