@@ -1,6 +1,6 @@
 """Leaveflow's wire contracts: the event envelope, v1 events, subjects and value types."""
 
-from .balances import LeaveReservationRejected, LeaveReserved
+from .balances import LeaveReservationRejected, LeaveReserved, PolicyUpserted
 from .envelope import Envelope, EventData, new_id, utcnow
 from .registry import EVENT_TYPES, UnknownEventType, data_class, parse_data, subject_of
 from .requests import (
@@ -9,6 +9,8 @@ from .requests import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeavePending,
+    LeaveRejected,
     LeaveRepriced,
     LeaveRequested,
     LeaveTypeUpserted,
@@ -30,6 +32,8 @@ __all__ = [
     "LeaveApproved",
     "LeaveCancelled",
     "LeaveDenied",
+    "LeavePending",
+    "LeaveRejected",
     "LeaveRepriced",
     "LeaveRequested",
     "LeaveReservationRejected",
@@ -38,6 +42,7 @@ __all__ = [
     "LeaveTypeUpserted",
     "LeaveUnit",
     "LocationUpserted",
+    "PolicyUpserted",
     "Role",
     "TenantCreated",
     "UnknownEventType",

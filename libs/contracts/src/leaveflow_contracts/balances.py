@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from .envelope import EventData
-from .values import Amount
+from .values import Amount, LeaveUnit
 
 
 class _BalancesEvent(EventData):
@@ -29,3 +29,16 @@ class LeaveReservationRejected(_BalancesEvent):
     amount: Amount
     reason: str
     available: Amount | None = None
+
+
+class PolicyUpserted(_BalancesEvent):
+    """A (location, leave type) policy was set or removed. Without an active policy the
+    type is not available at that location: the requests service refuses it (422)."""
+
+    EVENT_TYPE: ClassVar[str] = "PolicyUpserted"
+    location_id: str
+    leave_type_id: str
+    unit: LeaveUnit = LeaveUnit.DAYS
+    annual_allowance: Amount | None = None
+    unlimited: bool = False
+    active: bool = True

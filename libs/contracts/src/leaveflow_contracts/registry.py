@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .balances import LeaveReservationRejected, LeaveReserved
+from .balances import LeaveReservationRejected, LeaveReserved, PolicyUpserted
 from .envelope import Envelope, EventData
 from .requests import (
     DepartmentUpserted,
@@ -10,6 +10,8 @@ from .requests import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeavePending,
+    LeaveRejected,
     LeaveRepriced,
     LeaveRequested,
     LeaveTypeUpserted,
@@ -25,12 +27,15 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     EmployeeUpserted,
     LeaveTypeUpserted,
     LeaveRequested,
+    LeavePending,
+    LeaveRejected,
     LeaveApproved,
     LeaveDenied,
     LeaveRepriced,
     LeaveCancelled,
     LeaveReserved,
     LeaveReservationRejected,
+    PolicyUpserted,
 )
 
 _BY_KEY: dict[tuple[str, int], type[EventData]] = {

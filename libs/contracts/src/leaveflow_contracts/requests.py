@@ -95,13 +95,30 @@ class _LeaveRequestFacts(_RequestsEvent):
     end_part: DayPart = DayPart.FULL
     amount: Amount
     unit: LeaveUnit = LeaveUnit.DAYS
+    working_days: list[date] = []
+    # The employee's department when the event happened (routing and visibility).
+    department_id: str | None = None
 
 
 class LeaveRequested(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeaveRequested"
-    working_days: list[date] = []
     requires_approval: bool = True
     reason: str | None = None
+
+
+class LeavePending(_LeaveRequestFacts):
+    """Balances reserved the amount; the request now waits for an approver."""
+
+    EVENT_TYPE: ClassVar[str] = "LeavePending"
+    available_after: Amount | None = None
+
+
+class LeaveRejected(_LeaveRequestFacts):
+    """Balances said no (e.g. `insufficient_balance`, `no_policy`): the request is over."""
+
+    EVENT_TYPE: ClassVar[str] = "LeaveRejected"
+    rejection_reason: str
+    available: Amount | None = None
 
 
 class LeaveApproved(_LeaveRequestFacts):
@@ -121,7 +138,6 @@ class LeaveRepriced(_LeaveRequestFacts):
 
     EVENT_TYPE: ClassVar[str] = "LeaveRepriced"
     old_amount: Amount
-    working_days: list[date] = []
     status: LeaveStatus
 
 

@@ -372,3 +372,51 @@ async def test_listing_by_date_window_fills_pages_and_pages_on(store: Store) -> 
         store, w.admin.tenant_id, limit=10, cursor=None, start=date(2026, 4, 1)
     )
     assert [r.employee_id for r in april] == [w.ben.employee_id]
+
+
+@pytest.mark.parametrize(
+    ("ok", "event_type", "status"),
+    [(True, "LeavePending", "pending"), (False, "LeaveRejected", "rejected")],
+)
+async def test_balances_outcome_is_a_transition_event_with_the_facts(
+    store: Store, ok: bool, event_type: str, status: str
+) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id, ok=ok)
+    last = (await store.fetch_unpublished(1000))[-1].envelope
+    assert last.type == event_type
+    assert last.actor == "system"
+    assert last.data["request_id"] == req.id
+    assert last.data["amount"] == "2.00"
+    assert last.data["working_days"] == ["2026-03-02", "2026-03-03"]
+    assert last.data["department_id"] == req.department_id is not None
+    if not ok:
+        assert last.data["rejection_reason"] == "insufficient_balance"
+    after = await queries.get_leave_request(store, w.admin.tenant_id, req.id)
+    assert after is not None and after.status == status
+    assert after.history[-1]["to"] == status
+
+
+async def test_every_decision_event_carries_working_days_and_actor(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 2))
+    await w.reserve(req.id)
+    await handlers.decide_leave_request(
+        store, clock, w.boss, DecideLeaveRequest(req.id, approve=True)
+    )
+    await handlers.cancel_leave_request(store, clock, w.ana, CancelLeaveRequest(req.id))
+    envelopes = [r.envelope for r in await store.fetch_unpublished(1000)][-4:]
+    assert [e.type for e in envelopes] == [
+        "LeaveRequested",
+        "LeavePending",
+        "LeaveApproved",
+        "LeaveCancelled",
+    ]
+    assert [e.actor for e in envelopes] == [
+        w.ana.employee_id,
+        "system",
+        w.boss.employee_id,
+        w.ana.employee_id,
+    ]
+    assert all(e.data["working_days"] == ["2026-03-02"] for e in envelopes)

@@ -507,15 +507,13 @@ def on_balance_outcome(clock: Clock) -> EventHandler:
         now = clock()
         if isinstance(data, LeaveReserved):
             if request.reserved(now) == "approved":
-                record(
-                    tx,
-                    integration.leave_decided(request, None, "no approval needed"),
-                    tenant_id=request.tenant_id,
-                    actor="system",
-                    cause=event.envelope,
-                )
+                outcome = integration.leave_decided(request, None, "no approval needed")
+            else:
+                outcome = integration.leave_pending(request, data.available_after)
         else:
             request.reservation_rejected(data.reason, now)
+            outcome = integration.leave_rejected(request, data.available)
+        record(tx, outcome, tenant_id=request.tenant_id, actor="system", cause=event.envelope)
         await repo.save(request)
 
     return handle

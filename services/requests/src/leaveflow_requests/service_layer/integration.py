@@ -12,6 +12,8 @@ from leaveflow_contracts import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeavePending,
+    LeaveRejected,
     LeaveRepriced,
     LeaveRequested,
     LeaveTypeUpserted,
@@ -94,15 +96,26 @@ def _facts(r: LeaveRequest) -> dict[str, object]:
         "end_part": r.end_part,
         "amount": r.amount,
         "unit": r.unit,
+        "working_days": list(r.working_days),
+        "department_id": r.department_id,
     }
 
 
 def leave_requested(r: LeaveRequest) -> LeaveRequested:
     return LeaveRequested(
         **_facts(r),
-        working_days=list(r.working_days),
         requires_approval=r.requires_approval,
         reason=r.reason,
+    )
+
+
+def leave_pending(r: LeaveRequest, available_after: Decimal | None) -> LeavePending:
+    return LeavePending(**_facts(r), available_after=available_after)
+
+
+def leave_rejected(r: LeaveRequest, available: Decimal | None) -> LeaveRejected:
+    return LeaveRejected(
+        **_facts(r), rejection_reason=r.rejection_reason or "rejected", available=available
     )
 
 
@@ -115,7 +128,6 @@ def leave_repriced(r: LeaveRequest, old_amount: Decimal) -> LeaveRepriced:
     return LeaveRepriced(
         **_facts(r),
         old_amount=old_amount,
-        working_days=list(r.working_days),
         status=r.status,
     )
 
