@@ -390,11 +390,13 @@ async def test_balances_outcome_is_a_transition_event_with_the_facts(
     assert last.data["request_id"] == req.id
     assert last.data["amount"] == "2.00"
     assert last.data["working_days"] == ["2026-03-02", "2026-03-03"]
-    assert last.data["department_id"] == req.department_id is not None
+    assert req.department_id is not None
+    assert last.data["department_id"] == req.department_id
     if not ok:
         assert last.data["rejection_reason"] == "insufficient_balance"
     after = await queries.get_leave_request(store, w.admin.tenant_id, req.id)
-    assert after is not None and after.status == status
+    assert after is not None
+    assert after.status == status
     assert after.history[-1]["to"] == status
 
 
