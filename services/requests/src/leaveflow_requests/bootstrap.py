@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from leaveflow_contracts.subjects import stream_subjects
 from leaveflow_kit.auth import TokenIssuer, TokenVerifier
 from leaveflow_kit.runtime import ServiceRuntime, build_runtime
 from leaveflow_kit.storage import Store
 
 from .adapters.repository import INDEXES
+from .adapters.tenant_signals import TenantSignals
 from .config import Settings
 from .entrypoints.http import errors as http_errors
+from .entrypoints.http import stream
 from .entrypoints.http.routes import router
 from .service_layer.handlers import Clock, on_balance_outcome
 
@@ -36,6 +41,25 @@ def create_app(
     )
     outcome = on_balance_outcome(clock)
     runtime.subscribe({"balances": {"LeaveReserved": outcome, "LeaveReservationRejected": outcome}})
-    app = runtime.app(title="Leaveflow requests", routers=[router], issuer=issuer, clock=clock)
+    signals = TenantSignals()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            # Every event this service publishes wakes the SSE streams of its tenant.
+            await signals.attach(runtime.broker.connection, stream_subjects("requests")[0])
+            try:
+                yield
+            finally:
+                await signals.detach()
+
+    app = runtime.app(
+        title="Leaveflow requests",
+        routers=[router, stream.router],
+        lifespan=lifespan,
+        issuer=issuer,
+        clock=clock,
+        tenant_signals=signals,
+    )
     http_errors.install(app)
     return app

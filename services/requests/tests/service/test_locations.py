@@ -211,3 +211,42 @@ async def test_a_new_company_holiday_reprices_live_requests(store: Store) -> Non
     assert (repricing.data["old_amount"], repricing.data["amount"]) == ("5.00", "4.00")
     (cancel,) = [e for e in events if e.type == "LeaveCancelled"]
     assert (cancel.data["request_id"], cancel.data["note"]) == (single.id, "no_working_days")
+
+
+@pytest.mark.parametrize(
+    ("subdivision", "parts", "amount"),
+    [
+        ("BY", ("full", "full"), Decimal(4)),  # Corpus Christi, Thu 20 June 2030, is off
+        ("BE", ("full", "full"), Decimal(5)),
+        ("BY", ("pm", "am"), Decimal(3)),
+        ("BE", ("pm", "full"), Decimal("4.5")),
+    ],
+)
+async def test_the_working_days_preview_counts_like_a_submission(
+    store: Store, subdivision: str, parts: tuple[str, str], amount: Decimal
+) -> None:
+    admin, lt = await setup(store)
+    loc = await handlers.save_location(
+        store,
+        admin,
+        LocationFields(
+            name="Here", timezone="Europe/Berlin", country="DE", subdivision=subdivision
+        ),
+    )
+    who = await person(store, admin, loc.id)
+    employee = await queries.get_employee(store, admin.tenant_id, who.employee_id)
+    assert employee is not None
+    start, end = date(2030, 6, 17), date(2030, 6, 21)
+    preview = await queries.working_days(
+        store, admin.tenant_id, employee, start, end, start_part=parts[0], end_part=parts[1]
+    )
+    submitted = await handlers.submit_leave_request(
+        store,
+        clock,
+        who,
+        SubmitLeaveRequest(
+            leave_type_id=lt, start_date=start, end_date=end, start_part=parts[0], end_part=parts[1]
+        ),
+    )
+    assert preview.amount == submitted.amount == amount
+    assert list(preview.days) == submitted.working_days

@@ -19,6 +19,8 @@ TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "locations",
     "departments",
 )
+# Every event this service records, per tenant, for the SSE stream (service_layer/event_log).
+EVENT_LOG = "event_log"
 
 INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
@@ -28,6 +30,7 @@ INDEXES = (
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
+    IndexSpec(EVENT_LOG, ("tenant_id",)),
 )
 
 T = TypeVar("T")

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from leaveflow_contracts import new_id
-from leaveflow_kit.events import record
 from leaveflow_kit.storage import Store, Transaction
 
 from ..adapters.repository import DEPARTMENTS, LOCATIONS, Repository
@@ -22,6 +21,7 @@ from ..domain import errors
 from ..domain.directory import Employee, normalise_email
 from . import integration
 from .commands import Actor
+from .event_log import emit
 
 COLUMNS = ("name", "email", "location", "department", "role", "start_date")
 ROLES = ("admin", "approver", "user")
@@ -146,7 +146,7 @@ async def import_employees(store: Store, actor: Actor, text: str) -> ImportRepor
             return report  # all or nothing: a file with one bad line changes nobody
         for employee, is_new in planned:
             await repo.save(employee)
-            record(
+            await emit(
                 tx,
                 integration.employee_upserted(employee),
                 tenant_id=actor.tenant_id,

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from leaveflow_contracts import EventData, LeaveReservationRejected, LeaveReserved, new_id
 from leaveflow_kit.documents import from_doc
-from leaveflow_kit.events import record
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
@@ -32,13 +31,14 @@ from .commands import (
     SubmitLeaveRequest,
     UpsertEmployee,
 )
+from .event_log import emit
 
 Clock = Callable[[], datetime]
 
 
-def _record_by(tx: Transaction, actor: Actor, data: EventData) -> None:
+async def _record_by(tx: Transaction, actor: Actor, data: EventData) -> None:
     """Record an event caused by a caller's command (their id, their correlation id)."""
-    record(
+    await emit(
         tx,
         data,
         tenant_id=actor.tenant_id,
@@ -69,10 +69,10 @@ async def create_tenant(store: Store, cmd: CreateTenant) -> tuple[Tenant, Employ
         repo = Repository(tx)
         await repo.add_tenant(tenant)
         await repo.add_employee(admin)
-        first = record(
+        first = await emit(
             tx, integration.tenant_created(tenant, admin.id), tenant_id=tenant.id, actor=admin.id
         )
-        record(tx, integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
+        await emit(tx, integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
 
     await store.atomic(run)
     return tenant, admin
@@ -125,7 +125,7 @@ async def update_employee(
             setattr(employee, key, value)
         await _check_references(repo, actor, employee)
         await repo.save(employee)
-        _record_by(tx, actor, integration.employee_upserted(employee))
+        await _record_by(tx, actor, integration.employee_upserted(employee))
         return employee
 
     return await store.atomic(run)
@@ -145,7 +145,7 @@ async def update_leave_type(
         for key, value in changes.items():
             setattr(leave_type, key, value)
         await repo.save(leave_type)
-        _record_by(tx, actor, integration.leave_type_upserted(leave_type))
+        await _record_by(tx, actor, integration.leave_type_upserted(leave_type))
         return leave_type
 
     return await store.atomic(run)
@@ -161,7 +161,7 @@ async def create_employee(store: Store, actor: Actor, cmd: UpsertEmployee) -> Em
             await Repository(tx).add_employee(employee)
         except DuplicateKey:
             raise errors.DuplicateEmail(f"an employee with email {cmd.email} exists") from None
-        _record_by(tx, actor, integration.employee_upserted(employee))
+        await _record_by(tx, actor, integration.employee_upserted(employee))
 
     await store.atomic(run)
     return employee
@@ -195,7 +195,7 @@ async def save_location(
         location.leave_year_start = fields.leave_year_start
         location.holiday_calendar()  # raises a 422 for an unknown country or subdivision
         await repo.save(location)
-        _record_by(tx, actor, integration.location_upserted(location))
+        await _record_by(tx, actor, integration.location_upserted(location))
         if location_id is not None:
             await _reprice_location(tx, repo, actor, location, clock)
         return location
@@ -229,7 +229,7 @@ async def save_department(
         department.name = fields.name
         department.approver_ids = approvers
         await repo.save(department)
-        _record_by(tx, actor, integration.department_upserted(department))
+        await _record_by(tx, actor, integration.department_upserted(department))
         return department
 
     return await store.atomic(run)
@@ -265,7 +265,7 @@ async def _reprice_location(
             except errors.InvalidRequest:
                 previous = request.cancel_for_no_working_days(now)
                 await repo.save(request)
-                _record_by(
+                await _record_by(
                     tx,
                     actor,
                     integration.leave_cancelled(request, previous, "system", NO_WORKING_DAYS),
@@ -274,7 +274,7 @@ async def _reprice_location(
             old = request.reprice(counted.amount, list(counted.days), now)
             if old is not None:
                 await repo.save(request)
-                _record_by(tx, actor, integration.leave_repriced(request, old))
+                await _record_by(tx, actor, integration.leave_repriced(request, old))
 
 
 def _utcnow() -> datetime:
@@ -312,7 +312,7 @@ async def _deactivate(
             raise errors.NotFound(f"no such {what}")
         record_.active = False
         await repo.save(record_)
-        _record_by(tx, actor, event(record_))
+        await _record_by(tx, actor, event(record_))
 
     await store.atomic(run)
 
@@ -323,7 +323,7 @@ async def create_leave_type(store: Store, actor: Actor, cmd: CreateLeaveType) ->
 
     async def run(tx: Transaction) -> None:
         await Repository(tx).save(leave_type)
-        _record_by(tx, actor, integration.leave_type_upserted(leave_type))
+        await _record_by(tx, actor, integration.leave_type_upserted(leave_type))
 
     await store.atomic(run)
     return leave_type
@@ -432,7 +432,7 @@ async def submit_leave_request(
         employee.request_guard += 1
         await repo.save(employee)
         await repo.save(request)
-        _record_by(tx, actor, integration.leave_requested(request))
+        await _record_by(tx, actor, integration.leave_requested(request))
         return request
 
     return await store.atomic(run)
@@ -465,7 +465,7 @@ async def decide_leave_request(
         else:
             request.deny(actor.employee_id, now, cmd.note)
         await repo.save(request)
-        _record_by(tx, actor, integration.leave_decided(request, actor.employee_id, cmd.note))
+        await _record_by(tx, actor, integration.leave_decided(request, actor.employee_id, cmd.note))
         return request
 
     return await store.atomic(run)
@@ -485,7 +485,7 @@ async def cancel_leave_request(
             actor.employee_id, now, today, is_admin=actor.is_admin, note=cmd.note
         )
         await repo.save(request)
-        _record_by(
+        await _record_by(
             tx, actor, integration.leave_cancelled(request, previous, actor.employee_id, cmd.note)
         )
         return request
@@ -513,7 +513,7 @@ def on_balance_outcome(clock: Clock) -> EventHandler:
         else:
             request.reservation_rejected(data.reason, now)
             outcome = integration.leave_rejected(request, data.available)
-        record(tx, outcome, tenant_id=request.tenant_id, actor="system", cause=event.envelope)
+        await emit(tx, outcome, tenant_id=request.tenant_id, actor="system", cause=event.envelope)
         await repo.save(request)
 
     return handle

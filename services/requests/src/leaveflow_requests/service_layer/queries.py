@@ -20,6 +20,7 @@ from ..adapters.repository import (
 )
 from ..domain.directory import Department, Employee, LeaveType, Location
 from ..domain.model import LeaveRequest
+from ..domain.working_days import WorkingDays, count_working_days
 
 T = TypeVar("T")
 
@@ -122,3 +123,28 @@ async def get_leave_type(store: Store, tenant_id: str, leave_type_id: str) -> Le
 
 async def list_leave_types(store: Store, tenant_id: str) -> list[LeaveType]:
     return await _all(store, LEAVE_TYPES, LeaveType, tenant_id)
+
+
+async def working_days(
+    store: Store,
+    tenant_id: str,
+    employee: Employee,
+    start: date,
+    end: date,
+    *,
+    start_part: str = "full",
+    end_part: str = "full",
+) -> WorkingDays:
+    """The days a request of `employee` over the range would take: their location's work
+    week and holidays, their work pattern, the half days, exactly as a submission counts."""
+    location = (
+        await get_location(store, tenant_id, employee.location_id) if employee.location_id else None
+    )
+    return count_working_days(
+        start,
+        end,
+        start_part=start_part,
+        end_part=end_part,
+        schedule=location.schedule_for(employee) if location else None,
+        holidays=location.holidays_between(start, end).keys() if location else (),
+    )

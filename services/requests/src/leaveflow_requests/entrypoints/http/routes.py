@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -14,7 +14,6 @@ from leaveflow_kit.http.paging import Page, page_out
 from leaveflow_kit.storage import Store
 
 from ...domain.directory import Department, Employee, LeaveType, Location
-from ...domain.working_days import count_working_days
 from ...service_layer import employee_import, handlers, queries
 from ...service_layer.commands import (
     Actor,
@@ -493,11 +492,21 @@ async def working_days(
     start_date: date,
     end_date: date,
     employee_id: str | None = None,
+    start_part: Literal["full", "am", "pm"] = "full",
+    end_part: Literal["full", "am", "pm"] = "full",
 ) -> dict[str, Any]:
     employee = await queries.get_employee(
         _store(request), user.tenant_id, employee_id or user.employee_id
     )
     if employee is None:
         raise Unprocessable("unknown employee", field="employee_id")
-    counted = count_working_days(start_date, end_date)
+    counted = await queries.working_days(
+        _store(request),
+        user.tenant_id,
+        employee,
+        start_date,
+        end_date,
+        start_part=start_part,
+        end_part=end_part,
+    )
     return {"amount": float(counted.amount), "days": [d.isoformat() for d in counted.days]}

@@ -1,0 +1,67 @@
+"""`GET /v1/stream`: the tenant's events the caller may see, as Server-Sent Events.
+
+Each SSE message is one event: `id` is the event id (send it back as `Last-Event-ID` to
+resume after it, which browsers do by themselves on reconnect), `event` its type, `data`
+the envelope as JSON. Without `Last-Event-ID` the stream starts with what happens next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from leaveflow_kit.auth import CurrentUser
+from leaveflow_kit.http import Unprocessable
+
+from ...adapters.tenant_signals import TenantSignals
+from ...service_layer.event_stream import EVENT_ID, StreamCursor, read_new, visible_to
+
+router = APIRouter()
+
+# A stream re-reads at least this often even if no wake-up came (a lost NATS message, or an
+# event committed by a process whose relay is down).
+CATCH_UP_SECONDS = 15.0
+RECONNECT_MS = 2000
+
+
+def _resume_point(
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[
+        str | None,
+        Query(description="Same as the Last-Event-ID header, for clients that cannot set it"),
+    ] = None,
+) -> str | None:
+    value = last_event_id or after
+    if value is not None and not EVENT_ID.match(value):
+        raise Unprocessable("not an event id this stream sent", field="Last-Event-ID")
+    return value
+
+
+@router.get("/v1/stream", response_class=EventSourceResponse, tags=["leave requests"])
+async def stream(
+    request: Request,
+    user: CurrentUser,
+    resume_after: Annotated[str | None, Depends(_resume_point)],
+) -> AsyncIterator[ServerSentEvent]:
+    store = request.app.state.store
+    signals: TenantSignals = request.app.state.tenant_signals
+    cursor = StreamCursor.resume_after(resume_after)
+    with signals.listen(user.tenant_id) as wake:
+        yield ServerSentEvent(comment="stream open", retry=RECONNECT_MS)
+        while True:
+            wake.clear()
+            for doc in await read_new(store, user.tenant_id, cursor):
+                if visible_to(doc, role=user.role, employee_id=user.employee_id):
+                    yield ServerSentEvent(
+                        id=doc["id"],
+                        event=doc["type"],
+                        raw_data=json.dumps(doc["envelope"], separators=(",", ":")),
+                    )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), CATCH_UP_SECONDS)

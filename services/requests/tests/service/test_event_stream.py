@@ -1,0 +1,143 @@
+"""The event log behind `GET /v1/stream`: what is logged, read order, resume, late commits,
+and who sees what."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+
+from leaveflow_contracts import new_id
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_requests.adapters.repository import EVENT_LOG, INDEXES
+from leaveflow_requests.service_layer import handlers
+from leaveflow_requests.service_layer.commands import CancelLeaveRequest, CreateTenant
+from leaveflow_requests.service_layer.event_stream import (
+    LOOKBACK_MS,
+    StreamCursor,
+    floor_id,
+    read_new,
+    visible_to,
+)
+
+from .test_handlers import World, clock
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = open_store("memory://", INDEXES)
+    await s.start()
+    yield s
+    await s.close()
+
+
+def everything() -> StreamCursor:
+    return StreamCursor(floor="")
+
+
+async def test_every_outbox_event_is_in_the_tenant_log_in_the_same_order(store: Store) -> None:
+    w = await World(store).build()
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    outbox = [r.envelope for r in await store.fetch_unpublished(1000)]
+    logged = await read_new(store, w.admin.tenant_id, everything())
+    assert [d["id"] for d in logged] == [e.event_id for e in outbox]
+    assert [d["envelope"] for d in logged] == [e.model_dump(mode="json") for e in outbox]
+    assert logged[-1]["type"] == "LeavePending"
+    assert logged[-1]["employee_id"] == w.ana.employee_id
+
+
+async def test_tenants_never_see_each_others_log(store: Store) -> None:
+    w = await World(store).build()
+    other, _ = await handlers.create_tenant(
+        store, CreateTenant(name="Other", admin_name="Olga", admin_email="olga@other.test")
+    )
+    theirs = await read_new(store, other.id, everything())
+    assert {d["tenant_id"] for d in theirs} == {other.id}
+    assert len(theirs) == 2  # TenantCreated + the admin's EmployeeUpserted
+    mine = await read_new(store, w.admin.tenant_id, everything())
+    assert other.id not in {d["tenant_id"] for d in mine}
+
+
+async def test_a_cursor_resumes_strictly_after_the_last_event_id(store: Store) -> None:
+    w = await World(store).build()
+    first = await read_new(store, w.admin.tenant_id, everything())
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    await handlers.cancel_leave_request(store, clock, w.ana, CancelLeaveRequest(req.id))
+    resumed = StreamCursor.resume_after(first[-1]["id"])
+    after = await read_new(store, w.admin.tenant_id, resumed)
+    assert [d["type"] for d in after] == ["LeaveRequested", "LeavePending", "LeaveCancelled"]
+    # Nothing new: a second read sends nothing again.
+    assert await read_new(store, w.admin.tenant_id, resumed) == []
+
+
+async def test_a_fresh_cursor_starts_with_what_happens_next(store: Store) -> None:
+    w = await World(store).build()
+    cursor = StreamCursor.resume_after(None)
+    assert await read_new(store, w.admin.tenant_id, cursor) == []
+    await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    assert [d["type"] for d in await read_new(store, w.admin.tenant_id, cursor)] == [
+        "LeaveRequested"
+    ]
+
+
+async def test_an_event_committed_late_with_an_earlier_id_still_arrives_once(
+    store: Store,
+) -> None:
+    """Concurrent writers (MongoDB) can commit out of id order: the look-back catches it."""
+    w = await World(store).build()
+    cursor = StreamCursor.resume_after(None)
+    early_id = new_id()  # made first, committed last
+    await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    assert len(await read_new(store, w.admin.tenant_id, cursor)) == 1
+
+    async def late(tx):  # type: ignore[no-untyped-def]
+        await tx.insert(
+            EVENT_LOG,
+            early_id,
+            {
+                "id": early_id,
+                "tenant_id": w.admin.tenant_id,
+                "type": "LeaveTypeUpserted",
+                "employee_id": None,
+                "envelope": {"data": {}},
+            },
+        )
+
+    await store.atomic(late)
+    again = await read_new(store, w.admin.tenant_id, cursor)
+    assert [d["id"] for d in again] == [early_id]
+    assert await read_new(store, w.admin.tenant_id, cursor) == []
+
+
+def test_the_look_back_never_reaches_before_the_floor() -> None:
+    cursor = StreamCursor(floor=floor_id(10_000))
+    assert cursor.read_from(10_500) == floor_id(10_000)
+    assert cursor.read_from(20_000) == floor_id(20_000 - LOOKBACK_MS)
+    cursor.last = floor_id(30_000)
+    assert cursor.read_from(30_100) == floor_id(30_100 - LOOKBACK_MS)
+    assert cursor.read_from(90_000) == floor_id(30_000)
+
+
+def _doc(type_: str, employee_id: str | None, *, request: bool) -> dict[str, object]:
+    data = {"request_id": "r1"} if request else {}
+    return {"type": type_, "employee_id": employee_id, "envelope": {"data": data}}
+
+
+@pytest.mark.parametrize(
+    ("doc", "role", "seen"),
+    [
+        (_doc("LeaveRequested", "me", request=True), "user", True),
+        (_doc("LeaveRequested", "you", request=True), "user", False),
+        (_doc("LeaveApproved", "you", request=True), "approver", True),
+        (_doc("LeaveCancelled", "you", request=True), "admin", True),
+        (_doc("EmployeeUpserted", "you", request=False), "user", True),
+        (_doc("LocationUpserted", None, request=False), "user", True),
+    ],
+)
+def test_users_see_their_own_requests_and_the_directory(
+    doc: dict[str, object], role: str, seen: bool
+) -> None:
+    assert visible_to(doc, role=role, employee_id="me") is seen
