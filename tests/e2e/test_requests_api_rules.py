@@ -7,7 +7,6 @@ and the status and field it must answer with.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -61,7 +60,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(stack: Stack) -> Iterator[World]:
+def world(stack: Stack) -> World:
     tenant = sign_up(stack.urls, timezone="Europe/Berlin")
     munich = tenant.location(
         "Munich", timezone="Europe/Berlin", holidays={"country": "DE", "subdivision": "BY"}
@@ -106,7 +105,7 @@ def world(stack: Stack) -> Iterator[World]:
     ids["ana_started"] = w.submit(
         "ana", monday.isoformat(), (monday + timedelta(days=4)).isoformat()
     )
-    yield w
+    return w
 
 
 def submission(**body: Any) -> dict[str, Any]:

@@ -422,3 +422,27 @@ async def test_every_decision_event_carries_working_days_and_actor(store: Store)
         w.ana.employee_id,
     ]
     assert all(e.data["working_days"] == ["2026-03-02"] for e in envelopes)
+
+
+async def test_removing_a_used_type_deactivates_it_and_an_unused_one_is_deleted(
+    store: Store,
+) -> None:
+    w = await World(store).build()
+    unused = await handlers.create_leave_type(store, w.admin, CreateLeaveType(name="Spare"))
+    await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 2))
+    with pytest.raises(errors.NotAllowed):
+        await handlers.remove_leave_type(store, w.ana, w.lt.id)
+    assert await handlers.remove_leave_type(store, w.admin, w.lt.id) is False
+    kept = await queries.get_leave_type(store, w.admin.tenant_id, w.lt.id)
+    assert kept is not None
+    assert kept.active is False
+    assert await handlers.remove_leave_type(store, w.admin, unused.id) is True
+    assert await queries.get_leave_type(store, w.admin.tenant_id, unused.id) is None
+    with pytest.raises(errors.NotFound):
+        await handlers.remove_leave_type(store, w.admin, unused.id)
+    last = (await store.fetch_unpublished(1000))[-1].envelope
+    assert (last.type, last.data["leave_type_id"], last.data["active"]) == (
+        "LeaveTypeUpserted",
+        unused.id,
+        False,
+    )

@@ -30,6 +30,7 @@ INDEXES = (
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
+    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "leave_type_id")),
     IndexSpec(EVENT_LOG, ("tenant_id",)),
 )
 
@@ -68,6 +69,10 @@ class Repository:
 
     async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveType | None:
         return await self._get(LEAVE_TYPES, LeaveType, leave_type_id, tenant_id)
+
+    async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
+        where = {"tenant_id": tenant_id, "leave_type_id": leave_type_id}
+        return bool(await self.tx.find(LEAVE_REQUESTS, where, limit=1))
 
     async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
         return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)

@@ -13,7 +13,7 @@ from leaveflow_kit.documents import from_doc
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
-from ..adapters.repository import EMPLOYEES, Repository
+from ..adapters.repository import EMPLOYEES, LEAVE_TYPES, Repository
 from ..domain import errors
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import NO_WORKING_DAYS, LeaveRequest
@@ -147,6 +147,29 @@ async def update_leave_type(
         await repo.save(leave_type)
         await _record_by(tx, actor, integration.leave_type_upserted(leave_type))
         return leave_type
+
+    return await store.atomic(run)
+
+
+async def remove_leave_type(store: Store, actor: Actor, leave_type_id: str) -> bool:
+    """Delete a leave type nobody has requested yet; deactivate one that has been used, so
+    its requests and ledger keep naming it. Returns whether it was deleted."""
+    _require_admin(actor)
+
+    async def run(tx: Transaction) -> bool:
+        repo = Repository(tx)
+        leave_type = await repo.leave_type(actor.tenant_id, leave_type_id)
+        if leave_type is None:
+            raise errors.NotFound("no such leave type")
+        used = await repo.leave_type_used(actor.tenant_id, leave_type_id)
+        leave_type.active = False
+        if used:
+            await repo.save(leave_type)
+        else:
+            await tx.delete(LEAVE_TYPES, leave_type_id)
+        # Either way the other services stop offering it.
+        await _record_by(tx, actor, integration.leave_type_upserted(leave_type))
+        return not used
 
     return await store.atomic(run)
 

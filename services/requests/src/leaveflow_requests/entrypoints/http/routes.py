@@ -359,10 +359,9 @@ async def patch_leave_type(
 
 @router.delete("/v1/leave-types/{leave_type_id}", status_code=204, tags=["directory"])
 async def delete_leave_type(leave_type_id: str, request: Request, user: CurrentUser) -> Response:
-    """Deactivate a leave type (admin): no new requests; history and balances stay."""
-    await handlers.update_leave_type(
-        _store(request), _actor(request, user), leave_type_id, {"active": False}
-    )
+    """Remove a leave type (admin): deleted if never requested, otherwise deactivated (no
+    new requests; its history and balances stay)."""
+    await handlers.remove_leave_type(_store(request), _actor(request, user), leave_type_id)
     return Response(status_code=204)
 
 
