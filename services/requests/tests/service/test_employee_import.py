@@ -15,6 +15,7 @@ from leaveflow_requests.service_layer.commands import (
     CreateTenant,
     DepartmentFields,
     LocationFields,
+    UpsertEmployee,
 )
 from leaveflow_requests.service_layer.employee_import import import_employees
 
@@ -116,3 +117,29 @@ async def test_a_file_that_is_not_csv_is_reported_not_a_crash(store: Store) -> N
     report = await import_employees(store, admin, HEADER + "Ann\r,ann@acme.test,,,user,\n")
     assert report.created == 0
     assert [e["line"] for e in report.errors] == [2, 3]
+
+
+async def test_a_file_that_demotes_the_last_admin_changes_nobody(store: Store) -> None:
+    actor = await setup(store)
+    demote = HEADER + "Ada,ada@acme.test,Munich,,user,\nBo,bo@acme.test,,,user,\n"
+    report = await import_employees(store, actor, demote)
+    assert (report.created, report.updated) == (0, 0)
+    assert [e["line"] for e in report.errors] == [1]
+    assert "without an admin" in str(report.errors[0]["message"])
+    # Handing the role over in the same file is fine.
+    handover = HEADER + "Ada,ada@acme.test,Munich,,user,\nBo,bo@acme.test,,,admin,\n"
+    report = await import_employees(store, actor, handover)
+    assert (report.created, report.updated, report.errors) == (1, 1, [])
+
+
+async def test_patch_cannot_demote_the_last_admin(store: Store) -> None:
+    actor = await setup(store)
+    with pytest.raises(errors.LastAdmin):
+        await handlers.update_employee(store, actor, actor.employee_id, {"role": "approver"})
+    second = await handlers.create_employee(
+        store, actor, UpsertEmployee(name="Bo", email="bo@acme.test", role="admin")
+    )
+    demoted = await handlers.update_employee(store, actor, actor.employee_id, {"role": "user"})
+    assert demoted.role == "user"
+    with pytest.raises(errors.LastAdmin):
+        await handlers.update_employee(store, actor, second.id, {"role": "user"})

@@ -61,6 +61,10 @@ class Repository:
         docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "email": email}, limit=1)
         return from_doc(Employee, docs[0]) if docs else None
 
+    async def admin_ids(self, tenant_id: str) -> set[str]:
+        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "role": "admin"})
+        return {d["id"] for d in docs}
+
     async def department(self, tenant_id: str, department_id: str) -> Department | None:
         return await self._get(DEPARTMENTS, Department, department_id, tenant_id)
 

@@ -33,3 +33,7 @@ class NotFound(DomainError):
 
 class DuplicateEmail(DomainError):
     """Email is the key of an employee within a tenant (HTTP 409)."""
+
+
+class LastAdmin(DomainError):
+    """A tenant always keeps at least one admin (HTTP 409)."""

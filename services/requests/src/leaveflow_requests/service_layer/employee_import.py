@@ -142,6 +142,13 @@ async def import_employees(store: Store, actor: Actor, text: str) -> ImportRepor
             employee.location_id, employee.department_id = location_id, department_id
             employee.start_date = row.start_date
             planned.append((employee, existing is None))
+        admins = await repo.admin_ids(actor.tenant_id)
+        for employee, _ in planned:
+            (admins.add if employee.role == "admin" else admins.discard)(employee.id)
+        if not admins:
+            report.errors.append(
+                {"line": 1, "message": "the file would leave the tenant without an admin"}
+            )
         if report.errors:
             return report  # all or nothing: a file with one bad line changes nobody
         for employee, is_new in planned:

@@ -124,6 +124,10 @@ async def update_employee(
         for key, value in changes.items():
             setattr(employee, key, value)
         await _check_references(repo, actor, employee)
+        if employee.role != "admin" and (await repo.admin_ids(actor.tenant_id)) == {employee.id}:
+            raise errors.LastAdmin(
+                f"{employee.name} is the last admin: make someone else admin first"
+            )
         await repo.save(employee)
         await _record_by(tx, actor, integration.employee_upserted(employee))
         return employee

@@ -14,6 +14,7 @@ _STATUS: list[tuple[type[errors.DomainError], int, str, str]] = [
     (errors.OverlappingRequest, 409, "Overlapping request", "overlapping-request"),
     (errors.InvalidTransition, 409, "Invalid transition", "invalid-transition"),
     (errors.DuplicateEmail, 409, "Duplicate email", "duplicate-email"),
+    (errors.LastAdmin, 409, "Last admin", "last-admin"),
     (errors.NotAllowed, 403, "Forbidden", "forbidden"),
     (errors.NotFound, 404, "Not found", "not-found"),
 ]
