@@ -26,7 +26,7 @@ export UV_PYTHON_DOWNLOADS := never
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help run test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz \
+.PHONY: help run test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi \
 	schemas up down logs clean sync
 
 help: ## list the targets
@@ -95,6 +95,12 @@ bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack 
 
 schemas: $(SYNC_STAMP) ## export the event JSON Schemas to docs/events
 	$(BIN)/python -m leaveflow_contracts.schema_export docs/events
+
+ASYNCAPI_SERVICES := requests balances notifications calendar
+asyncapi: $(SYNC_STAMP) ## write each service's AsyncAPI 3.0 document (FastStream) to docs/asyncapi
+	@for s in $(ASYNCAPI_SERVICES); do \
+		$(BIN)/python -m leaveflow_kit.messaging.asyncapi leaveflow_$$s.bootstrap:create_app docs/asyncapi/$$s.yaml || exit 1; \
+	done
 
 # --- docker compose (MongoDB replica set + NATS + the services) -----------------------------
 up: ## build and start the compose stack, wait until healthy
