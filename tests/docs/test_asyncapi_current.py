@@ -36,7 +36,7 @@ def test_every_produced_event_is_a_channel_with_its_typed_envelope(
     service, document = generated
     addresses = {c["address"] for c in document["channels"].values()}
     for cls in EVENT_TYPES:
-        if cls.PRODUCER == service:
+        if service == cls.PRODUCER:
             assert f"lf.{service}.{cls.EVENT_TYPE}.v{cls.VERSION}" in addresses
             schema = document["components"]["schemas"][f"{cls.EVENT_TYPE}V{cls.VERSION}"]
             assert schema["properties"]["data"]["$ref"].endswith(f"/{cls.EVENT_TYPE}")

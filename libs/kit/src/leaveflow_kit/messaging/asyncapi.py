@@ -27,7 +27,14 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel, create_model
 
-from leaveflow_contracts import EVENT_TYPES, Envelope, EventData, data_class, stream_for, subject_for
+from leaveflow_contracts import (
+    EVENT_TYPES,
+    Envelope,
+    EventData,
+    data_class,
+    stream_for,
+    subject_for,
+)
 
 
 @cache
@@ -58,7 +65,7 @@ def specification(service: str, handled: dict[str, list[str]], *, version: str) 
     (producer -> event types)."""
     broker = NatsBroker()
     for cls in EVENT_TYPES:
-        if cls.PRODUCER == service:
+        if service == cls.PRODUCER:
             broker.publisher(
                 subject_for(cls.PRODUCER, cls.EVENT_TYPE, cls.VERSION),
                 stream=JStream(stream_for(cls.PRODUCER), declare=False),
