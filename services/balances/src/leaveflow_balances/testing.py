@@ -154,4 +154,6 @@ class Harness:
         directory = Directory(self.store)
         found = await directory.employee(T, employee)
         assert found is not None
-        return await ledger_view(directory, found, leave_type_id=None, start=None, end=None, today=to)
+        return await ledger_view(
+            directory, found, leave_type_id=None, start=None, end=None, today=to
+        )
