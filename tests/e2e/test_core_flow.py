@@ -69,17 +69,37 @@ class Tenant:
         assert r.status_code == 200, r.text
         assert "s3cret" not in r.text
         r = self.http.post(
+            f"{self.urls['requests']}/v1/locations",
+            json={"name": "HQ", "timezone": "UTC"},
+            headers=auth(self.admin),
+        )
+        assert r.status_code == 201, r.text
+        self.location = r.json()["id"]
+        r = self.http.post(
             f"{self.urls['requests']}/v1/leave-types",
-            json={"name": "Vacation", "unit": "days", "annual_allowance": 25},
+            json={"name": "Vacation", "unit": "days"},
             headers=auth(self.admin),
         )
         assert r.status_code == 201, r.text
         self.vacation = r.json()["id"]
+        # Balances come from the type's policy at the location: 25 days, upfront.
+        r = self.http.put(
+            f"{self.urls['balances']}/v1/policies/{self.location}/{self.vacation}",
+            json={"annual_allowance": 25, "accrual": "upfront"},
+            headers=auth(self.admin),
+        )
+        assert r.status_code == 200, r.text
 
     def employee(self, name: str, email: str) -> tuple[str, str]:
         r = self.http.post(
             f"{self.urls['requests']}/v1/employees",
-            json={"name": name, "email": email, "role": "user", "start_date": "2020-01-01"},
+            json={
+                "name": name,
+                "email": email,
+                "role": "user",
+                "start_date": "2020-01-01",
+                "location_id": self.location,
+            },
             headers=auth(self.admin),
         )
         assert r.status_code == 201, r.text
@@ -102,7 +122,10 @@ class Tenant:
 
     def balance(self, employee_id: str) -> dict[str, Any]:
         r = self.http.get(
-            f"{self.urls['balances']}/v1/balances/{employee_id}", headers=auth(self.admin)
+            f"{self.urls['balances']}/v1/balances/{employee_id}",
+            # The leave year of the requested days: leave counts in its own year.
+            params={"as_of": BASE_MONDAY.isoformat()},
+            headers=auth(self.admin),
         )
         assert r.status_code == 200, r.text
         (vacation,) = [b for b in r.json()["balances"] if b["leave_type_id"] == self.vacation]
