@@ -193,3 +193,5 @@ def test_every_balance_field_is_a_sum_of_ledger_entries(
     assert b.used == total(ledger.DEDUCTION) - total(ledger.RESTORATION)
     assert b.pending == total(ledger.RESERVATION) - total(ledger.RESERVATION_RELEASE)
     assert b.remaining == b.accrued + b.carried_over + b.adjustments - b.used
+    # The fast path that skips building accrual entries gives the same balance.
+    assert ledger.balance(c, "e", stored, as_of) == b

@@ -6,10 +6,10 @@ rounded once, so rounding never drifts and a full year gives exactly the allowan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from .calendar import PERIODS_PER_YEAR, UPFRONT, LeaveYear, periods
 from .policy import CENT, NONE, PERIOD_END, ZERO, Policy, round_grant
@@ -40,39 +40,63 @@ def _share(days_in: int, days_of: int) -> Decimal:
 
 def credits(
     policy: Policy, allowance: Decimal, year: LeaveYear, employment: Employment
-) -> Iterator[Credit]:
+) -> tuple[Credit, ...]:
     """The days on which the cumulative grant for `year` steps up, with the new total."""
-    if policy.accrual == UPFRONT:
-        span = employment.overlap(year.start, year.end)
-        if span is None:
-            return
-        first, last = span
-        partial = (first, last) != (year.start, year.end)
-        if partial and policy.prorate_first_year:
-            share = _share((last - first).days + 1, year.days)
-            yield Credit(first, round_grant(allowance * share, policy.rounding))
-        else:
-            yield Credit(first, allowance.quantize(CENT))
-        return
-    count = PERIODS_PER_YEAR[policy.accrual]
+    span = employment.overlap(year.start, year.end)
+    if span is None:
+        return ()
     days = policy.semimonthly_days or [1, 15]
-    credited = ZERO
-    for period in periods(
-        year,
+    # Worked out once per distinct (rules, year, employed span): a year end asks for the
+    # same answer for nearly everyone.
+    return _credits(
         policy.accrual,
-        semimonthly_days=(days[0], days[1]),
-        biweekly_anchor=policy.biweekly_anchor,
+        (days[0], days[1]),
+        policy.biweekly_anchor,
+        policy.accrue_at,
+        policy.prorate_first_year,
+        policy.rounding,
+        allowance,
+        year,
+        span,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _credits(
+    accrual: str,
+    semimonthly_days: tuple[int, int],
+    biweekly_anchor: date | None,
+    accrue_at: str,
+    prorate: bool,
+    rounding: str,
+    allowance: Decimal,
+    year: LeaveYear,
+    span: tuple[date, date],
+) -> tuple[Credit, ...]:
+    first, last = span
+    if accrual == UPFRONT:
+        if span != (year.start, year.end) and prorate:
+            share = _share((last - first).days + 1, year.days)
+            return (Credit(first, round_grant(allowance * share, rounding)),)
+        return (Credit(first, allowance.quantize(CENT)),)
+    count = PERIODS_PER_YEAR[accrual]
+    employed = Employment(first, last)
+    credited = ZERO
+    out = []
+    for period in periods(
+        year, accrual, semimonthly_days=semimonthly_days, biweekly_anchor=biweekly_anchor
     ):
-        span = employment.overlap(period.start, period.end)
-        if span is None:
+        part = employed.overlap(period.start, period.end)
+        if part is None:
             continue
-        first, last = span
-        whole = span == (period.start, period.end) or not policy.prorate_first_year
-        credited += 1 if whole else _share((last - first).days + 1, period.days)
+        start, end = part
+        whole = part == (period.start, period.end) or not prorate
+        credited += 1 if whole else _share((end - start).days + 1, period.days)
         # Only ever rounded to the cent, and always from the cumulative share: a joiner's
         # partial period rounded to a half day would make the next month's step jump.
-        day = last if policy.accrue_at == PERIOD_END else first
-        yield Credit(day, round_grant(allowance * credited / count, NONE))
+        day = end if accrue_at == PERIOD_END else start
+        out.append(Credit(day, round_grant(allowance * credited / count, NONE)))
+    return tuple(out)
 
 
 def accrued(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .accrual import Employment, credits
+from .accrual import Employment, accrued, credits
 from .calendar import LeaveYear
 from .policy import ZERO, Policy
 
@@ -186,23 +186,32 @@ def _expiry_entry(carried: list[LedgerEntry], stored: list[LedgerEntry]) -> Ledg
     )
 
 
-def entries_for_year(
-    ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], through: date
+def _stored_for_year(
+    ctx: YearContext, stored: Iterable[LedgerEntry], through: date
 ) -> list[LedgerEntry]:
-    """The year's ledger as of `through`: its stored entries (bookings whatever their date,
-    the others once effective) with the derived accruals and expiry, in date order."""
+    """The year's stored entries as of `through` (bookings whatever their date, the others
+    once effective) and the derived expiry."""
     mine = [e for e in stored if e.effective_date in ctx.year]
     out = [e for e in mine if e.kind in BOOKING_SIGN or e.effective_date <= through]
-    out += _accrual_entries(ctx, employee_id, through)
     expiry = _expiry_entry([e for e in mine if e.kind == CARRYOVER], mine)
     if expiry is not None and expiry.effective_date <= through:
         out.append(expiry)
+    return out
+
+
+def entries_for_year(
+    ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], through: date
+) -> list[LedgerEntry]:
+    """The year's ledger as of `through`: its stored entries with the derived accruals and
+    expiry, in date order."""
+    out = _stored_for_year(ctx, stored, through) + _accrual_entries(ctx, employee_id, through)
     out.sort(key=lambda e: (e.effective_date, e.id))
     return out
 
 
-def fold(entries: Iterable[LedgerEntry], ctx: YearContext) -> Balance:
-    """Add entries up into a balance: every field is a sum of entries of known kinds."""
+def fold(entries: Iterable[LedgerEntry], ctx: YearContext, *, accrued: Decimal = ZERO) -> Balance:
+    """Add entries up into a balance: every field is a sum of entries of known kinds
+    (`accrued` adds the accruals when they were summed already)."""
     sums: dict[str, Decimal] = dict.fromkeys(KINDS, ZERO)
     carried: list[LedgerEntry] = []
     bookings: list[LedgerEntry] = []
@@ -219,7 +228,7 @@ def fold(entries: Iterable[LedgerEntry], ctx: YearContext) -> Balance:
     policy = ctx.policy
     return Balance(
         allowance=ctx.allowance,
-        accrued=sums[ACCRUAL],
+        accrued=sums[ACCRUAL] + accrued,
         carried_over=sums[CARRYOVER] + sums[CARRYOVER_EXPIRY],
         adjustments=sums[ADJUSTMENT],
         used=sums[DEDUCTION] - sums[RESTORATION],
@@ -235,7 +244,10 @@ def fold(entries: Iterable[LedgerEntry], ctx: YearContext) -> Balance:
 def balance(
     ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], as_of: date
 ) -> Balance:
-    return fold(entries_for_year(ctx, employee_id, stored, as_of), ctx)
+    """`fold(entries_for_year(...))`, without building an entry per accrual step: the
+    accrual entries add up to the cumulative total by construction."""
+    granted = accrued(ctx.policy, ctx.allowance, ctx.year, ctx.employment, as_of)
+    return fold(_stored_for_year(ctx, stored, as_of), ctx, accrued=granted)
 
 
 def day_amounts_text(amounts: Mapping[date, Decimal]) -> dict[str, str]:
