@@ -150,7 +150,7 @@ async def measure_year_end(employees: int, progress: Progress) -> YearEndResult:
             started = time.perf_counter()
             await asyncio.to_thread(_seed, path, employees, year)
             seeded = time.perf_counter() - started
-            task = progress.add_task(f"(c) year end {year}: employees", total=employees)
+            task = progress.add_task(f"(c) year end {year}", total=employees)
             job = await open_job(store, TENANT, LOCATION, year, "bench")
             started = time.perf_counter()
             done = await run_job(
