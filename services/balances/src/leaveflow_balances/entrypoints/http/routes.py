@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -191,7 +192,7 @@ async def put_policy(
         tenant_id=user.tenant_id,
         location_id=location_id,
         leave_type_id=leave_type_id,
-        annual_allowance=body.annual_allowance or 0,  # type: ignore[arg-type]
+        annual_allowance=body.annual_allowance or Decimal(0),
         accrual=body.accrual,
         semimonthly_days=list(body.semimonthly_days),
         biweekly_anchor=body.biweekly_anchor,
