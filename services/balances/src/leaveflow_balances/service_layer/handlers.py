@@ -19,7 +19,6 @@ from leaveflow_contracts import (
     LeaveTypeUpserted,
     LocationUpserted,
 )
-from leaveflow_contracts.requests import _LeaveRequestFacts
 from leaveflow_kit.events import record
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import Transaction
@@ -47,6 +46,8 @@ from .clock import Clock, local_today
 from .projection import active_policy, type_balance, year_start_of
 
 INSUFFICIENT_BALANCE, NO_POLICY = "insufficient_balance", "no_policy"
+# The request events balances books from; they all carry the request's facts.
+RequestFacts = LeaveRequested | LeaveApproved | LeaveDenied | LeaveCancelled | LeaveRepriced
 
 
 async def on_leave_type_upserted(tx: Transaction, event: HandledEvent) -> None:
@@ -116,7 +117,7 @@ def _booking(
     event: HandledEvent, portion: Portion, kind: str, *, sign: int = 1, suffix: str = ""
 ) -> LedgerEntry:
     data = event.data
-    assert isinstance(data, _LeaveRequestFacts)
+    assert isinstance(data, RequestFacts)
     amounts = {d: str(Decimal(v) * sign) for d, v in portion.day_amounts.items()}
     return LedgerEntry(
         # Deterministic id: the same step of the same request can never be booked twice.
@@ -134,7 +135,7 @@ def _booking(
     )
 
 
-def _portions(data: _LeaveRequestFacts, year_start: str) -> list[Portion]:
+def _portions(data: RequestFacts, year_start: str) -> list[Portion]:
     amounts = day_amounts(
         data.working_days,
         data.amount,
