@@ -273,3 +273,23 @@ def test_killing_balances_mid_flight_loses_and_doubles_nothing(
     r = acme.http.get(f"{acme.urls['balances']}/v1/ledger/{cara_id}", headers=auth(acme.admin))
     reservations = [e for e in r.json()["items"] if e["kind"] == "reservation"]
     assert sorted(e["request_id"] for e in reservations) == sorted(ids)
+
+    # Approvals in a burst, with balances killed halfway: each becomes one deduction.
+    approved = ids[:10]
+    for n, request_id in enumerate(approved):
+        if n == 5:
+            stack.kill("balances")
+        r = acme.http.post(
+            f"{acme.urls['requests']}/v1/leave-requests/{request_id}/approve",
+            json={},
+            headers=auth(acme.admin),
+        )
+        assert r.status_code == 200, r.text
+    stack.start_service("balances")
+    balance = wait_until(lambda: acme.balance(cara_id), lambda b: b["used"] == 10, timeout=60)
+    time.sleep(1.0)  # a redelivered approval would land now
+    balance = acme.balance(cara_id)
+    assert (balance["used"], balance["pending"], balance["remaining"]) == (10, 10, 15)
+    r = acme.http.get(f"{acme.urls['balances']}/v1/ledger/{cara_id}", headers=auth(acme.admin))
+    deductions = [e["request_id"] for e in r.json()["items"] if e["kind"] == "deduction"]
+    assert sorted(deductions) == sorted(approved)
