@@ -3,10 +3,13 @@ tool (and the only source of balances), overrides, adjustments, lists."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import date
 from typing import Any
 
 import httpx
+import nats
 import pytest
 
 from leaveflow_devstack import Stack
@@ -26,7 +29,23 @@ def get(tenant: Tenant, token: str, path: str, **params: Any) -> httpx.Response:
     )
 
 
-def test_policies_are_admin_only_validated_listed_and_withdrawn(tenant: Tenant) -> None:
+async def _policy_events(nats_url: str, location_id: str, count: int) -> list[dict[str, Any]]:
+    nc = await nats.connect(nats_url)
+    try:
+        sub = await nc.jetstream().subscribe("lf.balances.PolicyUpserted.v1", ordered_consumer=True)
+        found: list[dict[str, Any]] = []
+        while len(found) < count:
+            envelope = json.loads((await sub.next_msg(timeout=20)).data)
+            if envelope["data"]["location_id"] == location_id:
+                found.append(dict(envelope["data"]))
+        return found
+    finally:
+        await nc.close()
+
+
+def test_policies_are_admin_only_validated_listed_and_withdrawn(
+    stack: Stack, tenant: Tenant
+) -> None:
     location = tenant.location("Porto")
     _, user = tenant.employee("Uma", location_id=location)
     leave_type = tenant.leave_type(allowance=22, location_ids=[location])
@@ -54,6 +73,13 @@ def test_policies_are_admin_only_validated_listed_and_withdrawn(tenant: Tenant) 
         assert admin.delete(path).status_code == 204
         assert admin.delete(path).status_code == 404
         assert admin.get("/v1/policies", params={"location_id": location}).json()["items"] == []
+    # Each change went out as PolicyUpserted, for the requests service to follow.
+    events = asyncio.run(_policy_events(stack.nats_url, location, 3))
+    assert [(e["annual_allowance"], e["accrual"], e["active"]) for e in events] == [
+        ("22.00", "upfront", True),
+        ("24.00", "monthly", True),
+        ("24.00", "monthly", False),
+    ]
 
 
 def test_balances_come_from_the_policy_with_overrides_and_adjustments(tenant: Tenant) -> None:
