@@ -139,6 +139,10 @@ def test_who_may_see_a_balance(stack: Stack, tenant: Tenant) -> None:
     assert get(stranger, stranger.token, f"/v1/balances/{ana_id}").status_code == 404
     assert get(stranger, stranger.token, f"/v1/ledger/{ana_id}").status_code == 404
 
+    for far in ("0001-01-01", "9999-12-31"):
+        r = get(tenant, ana, f"/v1/balances/{ana_id}", as_of=far)
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "as_of"
     assert get(tenant, ana, "/v1/balances").status_code == 403
     seen = get(tenant, boss, "/v1/balances").json()["items"]
     assert [row["employee_id"] for row in seen] == [ana_id]

@@ -24,11 +24,14 @@ from ...service_layer.projection import employee_balances, ledger_view
 from ...service_layer.scheduler import YearEndScheduler
 from ...service_layer.year_end import YearEndJob, open_job
 from .schemas import (
+    FIRST_DAY,
+    LAST_DAY,
     AdjustmentIn,
     OverrideIn,
     PolicyIn,
     YearEndIn,
     balance_out,
+    check_day,
     entry_out,
     leave_year_out,
     num,
@@ -81,7 +84,7 @@ async def _viewable(directory: Directory, user: Principal, employee_id: str) -> 
 async def _balances_of(
     directory: Directory, request: Request, employee: EmployeeReplica, as_of: date | None
 ) -> dict[str, Any]:
-    day = as_of or await _today(directory, request, employee)
+    day = check_day(as_of, "as_of") or await _today(directory, request, employee)
     year, balances = await employee_balances(directory, employee, day)
     return {
         "employee_id": employee.id,
@@ -117,6 +120,7 @@ async def list_balances(
     """Balances of many employees (admin: anyone; approver: their departments' people)."""
     if user.role not in ("admin", "approver"):
         raise Forbidden("requires role approver or admin")
+    check_day(as_of, "as_of")
     store = _store(request)
     directory = Directory(store)
     allowed: set[str] | None = None
@@ -161,6 +165,8 @@ async def get_ledger(
     to: date | None = None,
 ) -> dict[str, Any]:
     """The entries that explain a balance, in date order."""
+    check_day(from_, "from")
+    check_day(to, "to")
     directory = Directory(_store(request))
     employee = await _viewable(directory, user, employee_id)
     entries = await ledger_view(
@@ -256,7 +262,7 @@ async def list_policies(
 async def put_override(
     employee_id: str,
     leave_type_id: str,
-    year: Annotated[int, Path(ge=1970, le=9999)],
+    year: Annotated[int, Path(ge=FIRST_DAY.year, le=LAST_DAY.year)],
     body: OverrideIn,
     request: Request,
     user: CurrentUser,

@@ -8,11 +8,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from leaveflow_kit.http import Unprocessable
+
 from ...domain.calendar import LeaveYear
 from ...domain.ledger import Balance, LedgerEntry
 from ...domain.policy import CENT, Policy
 
 Amount = Decimal
+
+
+# Leave years are worked out a year either side of any day asked about; keep days where
+# that arithmetic stays inside what `date` can hold.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def check_day(day: date | None, field: str) -> date | None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise Unprocessable(f"{field} must be between {FIRST_DAY} and {LAST_DAY}", field=field)
+    return day
 
 
 def num(value: Decimal) -> float:
@@ -25,7 +38,7 @@ class PolicyIn(BaseModel):
     annual_allowance: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
     accrual: Literal["upfront", "monthly", "semimonthly", "biweekly"] = "upfront"
     semimonthly_days: tuple[int, int] = (1, 15)
-    biweekly_anchor: date | None = None
+    biweekly_anchor: date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY)
     accrue_at: Literal["period_start", "period_end"] = "period_start"
     prorate_first_year: bool = True
     rounding: Literal["none", "half_day", "day"] = "half_day"
@@ -75,12 +88,12 @@ class AdjustmentIn(BaseModel):
     leave_type_id: str = Field(min_length=1, max_length=200)
     amount: Decimal = Field(ge=-1000, le=1000, decimal_places=2)
     reason: str = Field(min_length=1, max_length=500)
-    effective_date: date
+    effective_date: date = Field(ge=FIRST_DAY, le=LAST_DAY)
 
 
 class YearEndIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    year: int = Field(ge=1970, le=9999)
+    year: int = Field(ge=FIRST_DAY.year, le=LAST_DAY.year)
 
 
 def balance_out(leave_type_id: str, unit: str, b: Balance) -> dict[str, Any]:
