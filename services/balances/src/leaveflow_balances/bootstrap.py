@@ -25,7 +25,10 @@ def create_app(
     runtime = build_runtime("balances", settings or Settings(), indexes=INDEXES, store=store)
     year_ends = YearEndScheduler(runtime.store, clock)
     # A new or moved location may bring the next year boundary closer: re-plan.
-    runtime.subscribe({"requests": requests_event_handlers(clock)}, after_commit=year_ends.wake)
+    runtime.subscribe(
+        {"requests": requests_event_handlers(clock, year_ends.location_changed)},
+        after_commit=year_ends.after_commit,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -63,7 +63,7 @@ async def on_leave_type_upserted(tx: Transaction, event: HandledEvent) -> None:
     await Repository(tx).save(LEAVE_TYPES, replica.id, replica)
 
 
-def on_location_upserted(clock: Clock) -> EventHandler:
+def on_location_upserted(clock: Clock, changed: Callable[[], None]) -> EventHandler:
     async def handle(tx: Transaction, event: HandledEvent) -> None:
         data = event.data
         assert isinstance(data, LocationUpserted)
@@ -78,6 +78,7 @@ def on_location_upserted(clock: Clock) -> EventHandler:
             first_seen=known.first_seen if known else local_today(clock, data.timezone),
         )
         await repo.save(LOCATIONS, replica.id, replica)
+        changed()
 
     return handle
 
@@ -296,9 +297,16 @@ async def on_leave_repriced(tx: Transaction, event: HandledEvent) -> None:
     await repo.save(RESERVATIONS, reservation.id, reservation)
 
 
-def requests_event_handlers(clock: Clock) -> dict[str, EventHandler]:
+def _nothing() -> None:
+    return None
+
+
+def requests_event_handlers(
+    clock: Clock, location_changed: Callable[[], None] = _nothing
+) -> dict[str, EventHandler]:
+    """`location_changed` is told when a location was saved (the year-end scheduler)."""
     return {
-        "LocationUpserted": on_location_upserted(clock),
+        "LocationUpserted": on_location_upserted(clock, location_changed),
         "DepartmentUpserted": on_department_upserted,
         "LeaveTypeUpserted": on_leave_type_upserted,
         "EmployeeUpserted": on_employee_upserted,

@@ -30,11 +30,23 @@ class YearEndScheduler:
         self._clock = clock
         self._heartbeat = timedelta(seconds=heartbeat_seconds)
         self._wake = asyncio.Event()
+        self._replan = False
         self._task: asyncio.Task[None] | None = None
         self._running: dict[str, asyncio.Task[YearEndJob]] = {}
 
     def wake(self) -> None:
         self._wake.set()
+
+    def location_changed(self) -> None:
+        """Called while a location event is handled: re-plan once it has committed."""
+        self._replan = True
+
+    def after_commit(self) -> None:
+        # Only a location can move the next boundary; other events must not make every
+        # commit a scan of all locations.
+        if self._replan:
+            self._replan = False
+            self._wake.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="year-end-scheduler")
