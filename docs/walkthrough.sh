@@ -21,12 +21,20 @@ SIGNUP=$(post $R/v1/tenants -d '{"name": "Acme", "admin_name": "Ada Admin",
 TENANT=$(echo "$SIGNUP" | json '["tenant_id"]' | tr -d '"')
 ADMIN=$(echo "$SIGNUP" | json '["token"]' | tr -d '"')
 
-# 2. A leave type with a flat allowance of 25 days, and an employee.
+# 2. A location, a leave type, its policy there (25 days a year, granted upfront), and an
+#    employee who works at the location.
+LOCATION=$(post $R/v1/locations -H "authorization: Bearer $ADMIN" \
+  -d '{"name": "Berlin", "timezone": "Europe/Berlin", "workweek": [1, 2, 3, 4, 5]}' \
+  | json '["id"]' | tr -d '"')
 VACATION=$(post $R/v1/leave-types -H "authorization: Bearer $ADMIN" \
-  -d '{"name": "Vacation", "annual_allowance": 25}' | json '["id"]' | tr -d '"')
+  -d '{"name": "Vacation"}' | json '["id"]' | tr -d '"')
+curl -sf -X PUT $B/v1/policies/$LOCATION/$VACATION -H "authorization: Bearer $ADMIN" \
+  -H 'content-type: application/json' \
+  -d '{"annual_allowance": 25, "accrual": "upfront", "carryover_max": 5}' > /dev/null
 ANA_ID=$(post $R/v1/employees -H "authorization: Bearer $ADMIN" \
-  -d '{"name": "Ana Lima", "email": "ana@acme.test", "role": "user",
-       "start_date": "2024-01-01"}' | json '["id"]' | tr -d '"')
+  -d "{\"name\": \"Ana Lima\", \"email\": \"ana@acme.test\", \"role\": \"user\",
+       \"location_id\": \"$LOCATION\", \"start_date\": \"2024-01-01\"}" \
+  | json '["id"]' | tr -d '"')
 
 # 3. Post decisions to a Slack incoming webhook (any URL that takes a JSON POST).
 curl -sf -X PUT $N/v1/integrations/slack -H "authorization: Bearer $ADMIN" \
@@ -46,8 +54,9 @@ echo "request $REQ is pending"
 # 5. The admin approves; the balance, who's off and the delivery log follow.
 post $R/v1/leave-requests/$REQ/approve -H "authorization: Bearer $ADMIN" \
   -d '{"note": "enjoy"}' | json '["status"]'
-wait_for $B/v1/balances/$ANA_ID "$ANA" '["balances"][0]["used"]' '2.5'
-curl -sf $B/v1/balances/$ANA_ID -H "authorization: Bearer $ANA" | json '["balances"][0]'
+# Leave counts in its own leave year: ask for the balance as of a day in 2030.
+wait_for "$B/v1/balances/$ANA_ID?as_of=2030-03-04" "$ANA" '["balances"][0]["used"]' '2.5'
+curl -sf "$B/v1/balances/$ANA_ID?as_of=2030-03-04" -H "authorization: Bearer $ANA" | json '["balances"][0]'
 curl -sf "$C/v1/whos-off?from=2030-03-04&to=2030-03-08" -H "authorization: Bearer $ANA" \
   | json '["items"]'
 curl -sf $N/v1/deliveries -H "authorization: Bearer $ADMIN" | json '["items"]'

@@ -69,17 +69,37 @@ class Tenant:
         assert r.status_code == 200, r.text
         assert "s3cret" not in r.text
         r = self.http.post(
+            f"{self.urls['requests']}/v1/locations",
+            json={"name": "HQ", "timezone": "UTC"},
+            headers=auth(self.admin),
+        )
+        assert r.status_code == 201, r.text
+        self.location = r.json()["id"]
+        r = self.http.post(
             f"{self.urls['requests']}/v1/leave-types",
-            json={"name": "Vacation", "unit": "days", "annual_allowance": 25},
+            json={"name": "Vacation", "unit": "days"},
             headers=auth(self.admin),
         )
         assert r.status_code == 201, r.text
         self.vacation = r.json()["id"]
+        # Balances come from the type's policy at the location: 25 days, upfront.
+        r = self.http.put(
+            f"{self.urls['balances']}/v1/policies/{self.location}/{self.vacation}",
+            json={"annual_allowance": 25, "accrual": "upfront"},
+            headers=auth(self.admin),
+        )
+        assert r.status_code == 200, r.text
 
     def employee(self, name: str, email: str) -> tuple[str, str]:
         r = self.http.post(
             f"{self.urls['requests']}/v1/employees",
-            json={"name": name, "email": email, "role": "user", "start_date": "2020-01-01"},
+            json={
+                "name": name,
+                "email": email,
+                "role": "user",
+                "start_date": "2020-01-01",
+                "location_id": self.location,
+            },
             headers=auth(self.admin),
         )
         assert r.status_code == 201, r.text
@@ -102,7 +122,10 @@ class Tenant:
 
     def balance(self, employee_id: str) -> dict[str, Any]:
         r = self.http.get(
-            f"{self.urls['balances']}/v1/balances/{employee_id}", headers=auth(self.admin)
+            f"{self.urls['balances']}/v1/balances/{employee_id}",
+            # The leave year of the requested days: leave counts in its own year.
+            params={"as_of": BASE_MONDAY.isoformat()},
+            headers=auth(self.admin),
         )
         assert r.status_code == 200, r.text
         (vacation,) = [b for b in r.json()["balances"] if b["leave_type_id"] == self.vacation]
@@ -250,3 +273,23 @@ def test_killing_balances_mid_flight_loses_and_doubles_nothing(
     r = acme.http.get(f"{acme.urls['balances']}/v1/ledger/{cara_id}", headers=auth(acme.admin))
     reservations = [e for e in r.json()["items"] if e["kind"] == "reservation"]
     assert sorted(e["request_id"] for e in reservations) == sorted(ids)
+
+    # Approvals in a burst, with balances killed halfway: each becomes one deduction.
+    approved = ids[:10]
+    for n, request_id in enumerate(approved):
+        if n == 5:
+            stack.kill("balances")
+        r = acme.http.post(
+            f"{acme.urls['requests']}/v1/leave-requests/{request_id}/approve",
+            json={},
+            headers=auth(acme.admin),
+        )
+        assert r.status_code == 200, r.text
+    stack.start_service("balances")
+    balance = wait_until(lambda: acme.balance(cara_id), lambda b: b["used"] == 10, timeout=60)
+    time.sleep(1.0)  # a redelivered approval would land now
+    balance = acme.balance(cara_id)
+    assert (balance["used"], balance["pending"], balance["remaining"]) == (10, 10, 15)
+    r = acme.http.get(f"{acme.urls['balances']}/v1/ledger/{cara_id}", headers=auth(acme.admin))
+    deductions = [e["request_id"] for e in r.json()["items"] if e["kind"] == "deduction"]
+    assert sorted(deductions) == sorted(approved)

@@ -26,6 +26,7 @@ def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> 
             "email": f"{name}@dept.test",
             "role": role,
             "start_date": "2020-01-01",
+            "location_id": location,
         }
         if department_id:
             body["department_id"] = department_id
@@ -36,6 +37,9 @@ def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> 
         ).json()["token"]
         return r.json()["id"], {"Authorization": f"Bearer {token}"}
 
+    location = httpx.post(
+        f"{R}/v1/locations", json={"name": "HQ", "timezone": "UTC"}, headers=admin
+    ).json()["id"]
     boss_id, boss = employee("boss", "approver")
     _, stranger = employee("stranger", "approver")
     sales = httpx.post(
@@ -43,9 +47,9 @@ def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> 
     )
     assert sales.status_code == 201, sales.text
     ana_id, ana = employee("ana", "user", sales.json()["id"])
-    lt = httpx.post(
-        f"{R}/v1/leave-types", json={"name": "Vacation", "annual_allowance": 20}, headers=admin
-    ).json()["id"]
+    lt = httpx.post(f"{R}/v1/leave-types", json={"name": "Vacation"}, headers=admin).json()["id"]
+    r = httpx.put(f"{B}/v1/policies/{location}/{lt}", json={"annual_allowance": 20}, headers=admin)
+    assert r.status_code == 200, r.text
     req = httpx.post(
         f"{R}/v1/leave-requests",
         json={"leave_type_id": lt, "start_date": "2030-02-04", "end_date": "2030-02-05"},

@@ -208,7 +208,9 @@ def test_a_new_holiday_reprices_a_pending_request_and_its_balance(stack: Stack) 
         base_url=stack.urls["balances"], headers={"Authorization": f"Bearer {acme['token']}"}
     )
     location = api.post("/v1/locations", json={"name": "Office"}).json()["id"]
-    lt = api.post("/v1/leave-types", json={"name": "Vacation", "annual_allowance": 20}).json()
+    lt = api.post("/v1/leave-types", json={"name": "Vacation"}).json()
+    r = balances.put(f"/v1/policies/{location}/{lt['id']}", json={"annual_allowance": 20})
+    assert r.status_code == 200, r.text
     ana = api.post(
         "/v1/employees",
         json={
@@ -243,7 +245,7 @@ def test_a_new_holiday_reprices_a_pending_request_and_its_balance(stack: Stack) 
     assert api.get(f"/v1/leave-requests/{req}").json()["amount"] == 4
 
     def pending() -> float:
-        body = balances.get(f"/v1/balances/{ana}").json()
+        body = balances.get(f"/v1/balances/{ana}", params={"as_of": "2030-03-04"}).json()
         return float(body["balances"][0]["pending"])
 
     wait(lambda: pending() == 4)

@@ -42,3 +42,7 @@ class PolicyUpserted(_BalancesEvent):
     annual_allowance: Amount | None = None
     unlimited: bool = False
     active: bool = True
+    # How the allowance is granted ("upfront", "monthly", "semimonthly", "biweekly") and
+    # how far below zero a request may go: for consumers that explain availability.
+    accrual: str | None = None
+    negative_allowance: Amount | None = None

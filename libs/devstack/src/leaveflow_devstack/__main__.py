@@ -15,6 +15,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--concurrency", type=int, default=32, help="HTTP requests in flight")
     bench.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all")
     bench.add_argument("--keep", action="store_true", help="keep the temp data dir and logs")
+    bench.add_argument(
+        "--stages",
+        default="pipeline,yearend,query",
+        help="comma-separated: pipeline (a+b), yearend (c), query (d)",
+    )
+    bench.add_argument("--employees", type=int, default=100_000, help="year-end employees")
+    bench.add_argument("--samples", type=int, default=1000, help="balance queries timed")
     args = parser.parse_args(argv)
 
     # Imported lazily: `run` should not pay for aiohttp and nats-py.
@@ -24,7 +31,15 @@ def main(argv: list[str] | None = None) -> int:
         return run_main()
     from .bench import main as bench_main
 
-    return bench_main(n=args.n, concurrency=args.concurrency, timeout=args.timeout, keep=args.keep)
+    return bench_main(
+        n=args.n,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        keep=args.keep,
+        stages=[s.strip() for s in args.stages.split(",") if s.strip()],
+        employees=args.employees,
+        samples=args.samples,
+    )
 
 
 if __name__ == "__main__":

@@ -18,9 +18,18 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
+from .bench_balances import QueryResult, YearEndResult, measure_balance_query, measure_year_end
 from .bench_broker import BrokerResult, measure_jetstream
 from .bench_pipeline import BenchError, PipelineResult, measure_pipeline
 from .stack import Stack, StackError
@@ -80,9 +89,36 @@ def _progress(console: Console) -> Progress:
         TextColumn("{task.description:<32}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
     )
+
+
+def balances_report(year_end: YearEndResult | None, query: QueryResult | None) -> Table:
+    table = Table(title="Leaveflow bench: balances")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("note", style="dim")
+    if year_end is not None:
+        rate = year_end.employees / year_end.seconds if year_end.seconds else 0.0
+        table.add_row(
+            f"(c) year end, {year_end.employees:,} employees x 3 types",
+            f"{year_end.seconds:.2f} s",
+            f"{rate:,.0f} employees/s, {year_end.carried:,} carry-overs, in process on "
+            f"SQLite (seeded in {year_end.seed_seconds:.1f} s); target < 60 s",
+        )
+    if query is not None:
+        lat = query.latencies
+        note = f"{len(lat)} sequential GETs over HTTP, {query.history_entries} ledger entries"
+        if not query.quiet:
+            note += " (the stack was still busy with earlier events)"
+        table.add_row("(d) balance query p50", f"{percentile(lat, 0.5) * 1000:.2f} ms", note)
+        table.add_row(
+            "(d) balance query p99", f"{percentile(lat, 0.99) * 1000:.2f} ms", "target < 10 ms"
+        )
+    return table
 
 
 def _measure(
@@ -97,7 +133,34 @@ def _measure(
     return broker, pipeline
 
 
-def main(n: int = 2000, concurrency: int = 32, timeout: float = 300.0, keep: bool = False) -> int:
+STAGES = ("pipeline", "yearend", "query")
+
+
+def _measure_balances(
+    stack: Stack | None, stages: Sequence[str], employees: int, samples: int, console: Console
+) -> tuple[YearEndResult | None, QueryResult | None]:
+    year_end = query = None
+    # Queries first: the year end leaves this process a big heap, and the client's own
+    # garbage collection pauses would be timed as the service's latency.
+    if "query" in stages and stack is not None:
+        with _progress(console) as progress:
+            query = measure_balance_query(stack.urls, stack.nats_monitor_url, samples, progress)
+    if "yearend" in stages:
+        with _progress(console) as progress:
+            year_end = asyncio.run(measure_year_end(employees, progress))
+        console.print(f"(c) year end: [bold]{year_end.seconds:.2f} s[/]")
+    return year_end, query
+
+
+def main(
+    n: int = 2000,
+    concurrency: int = 32,
+    timeout: float = 300.0,
+    keep: bool = False,
+    stages: Sequence[str] = STAGES,
+    employees: int = 100_000,
+    samples: int = 1000,
+) -> int:
     console = Console()
     # SIGTERM behaves like Ctrl-C, so the `finally` below stops the stack either way.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -105,25 +168,37 @@ def main(n: int = 2000, concurrency: int = 32, timeout: float = 300.0, keep: boo
     # Quiet services: per-request INFO logging would be measured too.
     stack = Stack(data_dir, ports=Stack.free_ports(), env={"LOG_LEVEL": "WARNING"})
     ok = False
+    needs_stack = "pipeline" in stages or "query" in stages
     try:
-        with console.status("starting a private stack on free ports..."):
-            started = time.perf_counter()
-            stack.start()
-            stack_seconds = time.perf_counter() - started
-        broker, pipeline = _measure(stack, n, concurrency, timeout, console)
-        console.print(report(broker, pipeline, n, concurrency, stack_seconds))
-        for note in pipeline.notes:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
-        ok = pipeline.submitted == n and len(pipeline.latencies) == n and pipeline.seconds > 0
-        if not ok:
-            console.print(
-                f"[bold red]incomplete:[/] {pipeline.submitted}/{n} submitted "
-                f"({pipeline.first_submit_error or 'no error'}), "
-                f"{len(pipeline.latencies)} seen pending"
-            )
-    except (StackError, BenchError, TimeoutError) as exc:
+        stack_seconds = 0.0
+        if needs_stack:
+            with console.status("starting a private stack on free ports..."):
+                started = time.perf_counter()
+                stack.start()
+                stack_seconds = time.perf_counter() - started
+        ok = True
+        if "pipeline" in stages:
+            broker, pipeline = _measure(stack, n, concurrency, timeout, console)
+            console.print(report(broker, pipeline, n, concurrency, stack_seconds))
+            for note in pipeline.notes:
+                console.print(f"[yellow]note:[/] {note}", highlight=False)
+            ok = pipeline.submitted == n and len(pipeline.latencies) == n and pipeline.seconds > 0
+            if not ok:
+                console.print(
+                    f"[bold red]incomplete:[/] {pipeline.submitted}/{n} submitted "
+                    f"({pipeline.first_submit_error or 'no error'}), "
+                    f"{len(pipeline.latencies)} seen pending"
+                )
+        year_end, query = _measure_balances(
+            stack if needs_stack else None, stages, employees, samples, console
+        )
+        if year_end or query:
+            console.print(balances_report(year_end, query))
+    except (StackError, BenchError, TimeoutError, RuntimeError, AssertionError) as exc:
+        ok = False
         console.print("[bold red]bench failed:[/]", escape(str(exc)), highlight=False)
     except KeyboardInterrupt:
+        ok = False
         console.print("[yellow]interrupted[/]")
     finally:
         stack.stop()

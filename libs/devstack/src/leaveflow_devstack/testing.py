@@ -52,15 +52,24 @@ class Tenant:
         *,
         allowance: Decimal | int | str = 25,
         location_ids: Sequence[str] = (),
+        policy: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> str:
         """A leave type with `allowance` days a year for people of `location_ids`.
 
-        The one place tests make a type usable: when policies per (location, type) exist,
-        this is where they are set up, so give it every location your employees work at.
+        The one place tests make a type usable: it also sets the balances policy of the
+        type at each of `location_ids` (upfront grant, no carry-over unless `policy` says
+        otherwise: its keys override the policy body of `PUT /v1/policies/...`).
         """
-        body = {"name": name, "annual_allowance": str(allowance), **fields}
-        return str(self._create("requests", "/v1/leave-types", body)["id"])
+        body = {"name": name, **fields}
+        leave_type_id = str(self._create("requests", "/v1/leave-types", body)["id"])
+        rules = {"annual_allowance": str(allowance), "accrual": "upfront", **(policy or {})}
+        with self.client("balances") as http:
+            for location_id in location_ids:
+                path = f"/v1/policies/{location_id}/{leave_type_id}"
+                response = http.put(path, json=rules)
+                assert response.status_code == 200, f"PUT {path}: {response.text}"
+        return leave_type_id
 
     def employee(
         self, name: str, email: str | None = None, *, role: str = "user", **fields: Any

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from leaveflow_kit.runtime import build_runtime
@@ -10,10 +13,36 @@ from leaveflow_kit.storage import Store
 from .adapters.repository import INDEXES
 from .config import Settings
 from .entrypoints.http.routes import router
-from .service_layer.handlers import REQUESTS_EVENT_HANDLERS
+from .service_layer.clock import Clock, SystemClock
+from .service_layer.handlers import requests_event_handlers
+from .service_layer.scheduler import YearEndScheduler
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None
+) -> FastAPI:
+    clock = clock or SystemClock()
     runtime = build_runtime("balances", settings or Settings(), indexes=INDEXES, store=store)
-    runtime.subscribe({"requests": REQUESTS_EVENT_HANDLERS})
-    return runtime.app(title="Leaveflow balances", routers=[router])
+    year_ends = YearEndScheduler(runtime.store, clock)
+    # A new or moved location may bring the next year boundary closer: re-plan.
+    runtime.subscribe(
+        {"requests": requests_event_handlers(clock, year_ends.location_changed)},
+        after_commit=year_ends.after_commit,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            year_ends.start()
+            try:
+                yield
+            finally:
+                await year_ends.stop()
+
+    return runtime.app(
+        title="Leaveflow balances",
+        routers=[router],
+        lifespan=lifespan,
+        clock=clock,
+        year_ends=year_ends,
+    )

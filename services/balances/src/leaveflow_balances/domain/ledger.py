@@ -3,18 +3,25 @@
 A balance is never stored as a bare number: it is the sum of ledger entries, each with a
 kind and the event that caused it, so every figure can be explained entry by entry.
 Sign conventions: `reservation` adds to pending, `reservation_release` takes it back;
-`deduction` adds to used, `restoration` gives it back; `accrual`, `carryover` and
-`adjustment` add to what the employee has.
+`deduction` adds to used, `restoration` gives it back; `accrual`, `carryover`,
+`carryover_expiry` (negative) and `adjustment` add to what the employee has.
+
+Accruals and expiries are a function of the policy, the dates and the other entries, so
+they are derived when read (`entries_for_year`) rather than written by a job: an employee
+added with a past start date, a future `as_of`, a changed policy all come out right without
+anything having to run first. Bookings, carry-overs and adjustments are stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-ZERO = Decimal("0")
+from .accrual import Employment, accrued, credits
+from .calendar import LeaveYear
+from .policy import ZERO, Policy
 
 ACCRUAL, CARRYOVER, CARRYOVER_EXPIRY, ADJUSTMENT = (
     "accrual",
@@ -40,6 +47,9 @@ KINDS = frozenset(
         RESTORATION,
     }
 )
+# Bookings count in their leave year whatever `as_of` says (approved leave is used when
+# approved, taken or not); the other kinds count from their effective date.
+BOOKING_SIGN = {RESERVATION: 1, RESERVATION_RELEASE: -1, DEDUCTION: 1, RESTORATION: -1}
 
 
 @dataclass
@@ -54,6 +64,20 @@ class LedgerEntry:
     source_event_id: str | None = None
     request_id: str | None = None
     reason: str | None = None
+    # Bookings: the amount per leave day ("YYYY-MM-DD" -> "1.00"), so the days before a
+    # carry-over expiry can be told apart. Carry-overs: when the carried days expire.
+    day_amounts: dict[str, str] | None = None
+    expires_on: date | None = None
+    # The leave year (label) the entry counts in, so a year's entries are one query.
+    leave_year: int | None = None
+
+    def amount_before(self, cutoff: date) -> Decimal:
+        if not self.day_amounts:
+            return self.amount if self.effective_date < cutoff else ZERO
+        return sum(
+            (Decimal(v) for d, v in self.day_amounts.items() if date.fromisoformat(d) < cutoff),
+            ZERO,
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,11 @@ class Balance:
     pending: Decimal
     negative_allowance: Decimal = ZERO
     unlimited: bool = False
+    carryover_expires_on: date | None = None
+    # Carried into the year before any expiry, and the leave booked on days before the
+    # expiry (which uses carried days first).
+    carried_in: Decimal = ZERO
+    booked_before_expiry: Decimal = ZERO
 
     @property
     def remaining(self) -> Decimal:
@@ -75,25 +104,151 @@ class Balance:
     def available(self) -> Decimal:
         return self.remaining - self.pending + self.negative_allowance
 
-    def can_reserve(self, amount: Decimal) -> bool:
-        return self.unlimited or amount <= self.available
+    def available_for(self, before_expiry: Decimal) -> Decimal:
+        """What a request can use when `before_expiry` of its amount falls on days before
+        the carried days expire: carried days count only for those days."""
+        if self.carryover_expires_on is None or self.carried_in <= 0:
+            return self.available
+        spent = min(self.carried_in, self.booked_before_expiry)
+        own = (
+            self.accrued
+            + self.adjustments
+            - (self.used + self.pending - spent)
+            + self.negative_allowance
+        )
+        return own + min(self.carried_in - spent, max(before_expiry, ZERO))
+
+    def can_reserve(self, amount: Decimal, before_expiry: Decimal) -> bool:
+        return self.unlimited or amount <= self.available_for(before_expiry)
 
 
-def balance_from(
-    entries: Iterable[LedgerEntry], *, allowance: Decimal | None, unlimited: bool = False
-) -> Balance:
-    """Fold ledger entries into a balance. The flat allowance counts as accrued upfront
-    (per-location policies and accrual schedules replace this later)."""
-    sums = dict.fromkeys(KINDS, ZERO)
+@dataclass(frozen=True)
+class YearContext:
+    """Everything besides stored entries that a year's balance depends on."""
+
+    policy: Policy
+    allowance: Decimal
+    year: LeaveYear
+    employment: Employment
+
+
+def _accrual_entries(ctx: YearContext, employee_id: str, through: date) -> list[LedgerEntry]:
+    out: list[LedgerEntry] = []
+    previous = ZERO
+    for credit in credits(ctx.policy, ctx.allowance, ctx.year, ctx.employment):
+        if credit.day > through:
+            break
+        if credit.total != previous:
+            out.append(
+                LedgerEntry(
+                    id=f"accrual:{ctx.policy.leave_type_id}:{credit.day.isoformat()}",
+                    tenant_id=ctx.policy.tenant_id,
+                    employee_id=employee_id,
+                    leave_type_id=ctx.policy.leave_type_id,
+                    kind=ACCRUAL,
+                    amount=credit.total - previous,
+                    effective_date=credit.day,
+                    source_event_id=ctx.policy.event_id,
+                )
+            )
+        previous = credit.total
+    return out
+
+
+def _expiry_entry(carried: list[LedgerEntry], stored: list[LedgerEntry]) -> LedgerEntry | None:
+    """At expiry, the carried days not used by leave dated before it (used first) go."""
+    total = sum((e.amount for e in carried), ZERO)
+    expires_on = next((e.expires_on for e in carried if e.expires_on), None)
+    if total <= 0 or expires_on is None:
+        return None
+    used_before = sum(
+        (
+            e.amount_before(expires_on) * (1 if e.kind == DEDUCTION else -1)
+            for e in stored
+            if e.kind in (DEDUCTION, RESTORATION)
+        ),
+        ZERO,
+    )
+    unused = total - min(total, max(used_before, ZERO))
+    if unused == 0:
+        return None
+    first = carried[0]
+    return LedgerEntry(
+        id=f"{first.id}:expiry",
+        tenant_id=first.tenant_id,
+        employee_id=first.employee_id,
+        leave_type_id=first.leave_type_id,
+        kind=CARRYOVER_EXPIRY,
+        amount=-unused,
+        effective_date=expires_on,
+        source_event_id=first.source_event_id,
+        reason="carried days not used before they expired",
+    )
+
+
+def _stored_for_year(
+    ctx: YearContext, stored: Iterable[LedgerEntry], through: date
+) -> list[LedgerEntry]:
+    """The year's stored entries as of `through` (bookings whatever their date, the others
+    once effective) and the derived expiry."""
+    mine = [e for e in stored if e.effective_date in ctx.year]
+    out = [e for e in mine if e.kind in BOOKING_SIGN or e.effective_date <= through]
+    expiry = _expiry_entry([e for e in mine if e.kind == CARRYOVER], mine)
+    if expiry is not None and expiry.effective_date <= through:
+        out.append(expiry)
+    return out
+
+
+def entries_for_year(
+    ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], through: date
+) -> list[LedgerEntry]:
+    """The year's ledger as of `through`: its stored entries with the derived accruals and
+    expiry, in date order."""
+    out = _stored_for_year(ctx, stored, through) + _accrual_entries(ctx, employee_id, through)
+    out.sort(key=lambda e: (e.effective_date, e.id))
+    return out
+
+
+def fold(entries: Iterable[LedgerEntry], ctx: YearContext, *, accrued: Decimal = ZERO) -> Balance:
+    """Add entries up into a balance: every field is a sum of entries of known kinds
+    (`accrued` adds the accruals when they were summed already)."""
+    sums: dict[str, Decimal] = dict.fromkeys(KINDS, ZERO)
+    carried: list[LedgerEntry] = []
+    bookings: list[LedgerEntry] = []
     for entry in entries:
         sums[entry.kind] += entry.amount
-    granted = allowance if allowance is not None else ZERO
+        if entry.kind == CARRYOVER:
+            carried.append(entry)
+        elif entry.kind in BOOKING_SIGN:
+            bookings.append(entry)
+    expires_on = next((e.expires_on for e in carried if e.expires_on), None)
+    before = ZERO
+    if expires_on is not None:
+        before = sum((e.amount_before(expires_on) * BOOKING_SIGN[e.kind] for e in bookings), ZERO)
+    policy = ctx.policy
     return Balance(
-        allowance=granted,
-        accrued=granted + sums[ACCRUAL],
+        allowance=ctx.allowance,
+        accrued=sums[ACCRUAL] + accrued,
         carried_over=sums[CARRYOVER] + sums[CARRYOVER_EXPIRY],
         adjustments=sums[ADJUSTMENT],
         used=sums[DEDUCTION] - sums[RESTORATION],
         pending=sums[RESERVATION] - sums[RESERVATION_RELEASE],
-        unlimited=unlimited or allowance is None,
+        negative_allowance=policy.negative_allowance,
+        unlimited=policy.unlimited,
+        carryover_expires_on=expires_on if sums[CARRYOVER] > 0 else None,
+        carried_in=sums[CARRYOVER],
+        booked_before_expiry=before,
     )
+
+
+def balance(
+    ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], as_of: date
+) -> Balance:
+    """`fold(entries_for_year(...))`, without building an entry per accrual step: the
+    accrual entries add up to the cumulative total by construction."""
+    granted = accrued(ctx.policy, ctx.allowance, ctx.year, ctx.employment, as_of)
+    return fold(_stored_for_year(ctx, stored, as_of), ctx, accrued=granted)
+
+
+def day_amounts_text(amounts: Mapping[date, Decimal]) -> dict[str, str]:
+    return {d.isoformat(): str(v) for d, v in sorted(amounts.items())}

@@ -1,9 +1,9 @@
-"""Balances use cases: keep directory replicas, run the reservation saga, adjust."""
+"""Balances use cases driven by the requests service's events: keep directory replicas and
+run the reservation saga (reserve -> deduct | release; restore on a late cancel)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from decimal import Decimal
 
 from leaveflow_contracts import (
@@ -17,183 +17,86 @@ from leaveflow_contracts import (
     LeaveReservationRejected,
     LeaveReserved,
     LeaveTypeUpserted,
-    new_id,
+    LocationUpserted,
 )
 from leaveflow_kit.events import record
 from leaveflow_kit.messaging import EventHandler, HandledEvent
-from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.storage import Transaction
 
-from ..adapters.repository import DEPARTMENTS, Repository
+from ..adapters.repository import (
+    DEPARTMENTS,
+    EMPLOYEES,
+    LEAVE_TYPES,
+    LOCATIONS,
+    RESERVATIONS,
+    Repository,
+)
 from ..domain import ledger
-from ..domain.ledger import LedgerEntry, balance_from
-from ..domain.replicas import EmployeeReplica, LeaveTypeReplica, Reservation
+from ..domain.calendar import leave_year_of
+from ..domain.ledger import LedgerEntry, day_amounts_text
+from ..domain.replicas import (
+    EmployeeReplica,
+    LeaveTypeReplica,
+    LocationReplica,
+    Portion,
+    Reservation,
+)
+from ..domain.split import by_leave_year, day_amounts
+from .clock import Clock, local_today
+from .projection import active_policy, type_balance, year_start_of
 
-Clock = Callable[[], datetime]
-INSUFFICIENT_BALANCE = "insufficient_balance"
+INSUFFICIENT_BALANCE, NO_POLICY = "insufficient_balance", "no_policy"
+# The request events balances books from; they all carry the request's facts.
+RequestFacts = LeaveRequested | LeaveApproved | LeaveDenied | LeaveCancelled | LeaveRepriced
 
 
 async def on_leave_type_upserted(tx: Transaction, event: HandledEvent) -> None:
     data = event.data
     assert isinstance(data, LeaveTypeUpserted)
-    await Repository(tx).save_leave_type(
-        LeaveTypeReplica(
-            id=data.leave_type_id,
-            tenant_id=event.envelope.tenant_id,
-            name=data.name,
-            unit=data.unit,
-            annual_allowance=data.annual_allowance,
-            active=data.active,
-        )
+    replica = LeaveTypeReplica(
+        id=data.leave_type_id,
+        tenant_id=event.envelope.tenant_id,
+        name=data.name,
+        unit=data.unit,
+        active=data.active,
     )
+    await Repository(tx).save(LEAVE_TYPES, replica.id, replica)
+
+
+def on_location_upserted(clock: Clock, changed: Callable[[], None]) -> EventHandler:
+    async def handle(tx: Transaction, event: HandledEvent) -> None:
+        data = event.data
+        assert isinstance(data, LocationUpserted)
+        repo = Repository(tx)
+        known = await repo.location(event.envelope.tenant_id, data.location_id)
+        replica = LocationReplica(
+            id=data.location_id,
+            tenant_id=event.envelope.tenant_id,
+            timezone=data.timezone,
+            leave_year_start=data.leave_year_start,
+            active=data.active,
+            first_seen=known.first_seen if known else local_today(clock, data.timezone),
+        )
+        await repo.save(LOCATIONS, replica.id, replica)
+        changed()
+
+    return handle
 
 
 async def on_employee_upserted(tx: Transaction, event: HandledEvent) -> None:
     data = event.data
     assert isinstance(data, EmployeeUpserted)
-    await Repository(tx).save_employee(
-        EmployeeReplica(
-            id=data.employee_id,
-            tenant_id=event.envelope.tenant_id,
-            name=data.name,
-            role=data.role,
-            department_id=data.department_id,
-        )
-    )
-
-
-def _entry(
-    event: HandledEvent, request_id: str, kind: str, amount: Decimal, day: date
-) -> LedgerEntry:
-    data = event.data
-    return LedgerEntry(
-        # Deterministic id: the same step of the same request can never be booked twice.
-        id=f"{request_id}:{kind}",
+    replica = EmployeeReplica(
+        id=data.employee_id,
         tenant_id=event.envelope.tenant_id,
-        employee_id=data.employee_id,  # type: ignore[attr-defined]
-        leave_type_id=data.leave_type_id,  # type: ignore[attr-defined]
-        kind=kind,
-        amount=amount,
-        effective_date=day,
-        source_event_id=event.envelope.event_id,
-        request_id=request_id,
+        name=data.name,
+        role=data.role,
+        department_id=data.department_id,
+        location_id=data.location_id,
+        start_date=data.start_date,
+        end_date=data.end_date,
     )
-
-
-async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
-    """Reserve the days, or reject the request for want of balance."""
-    data = event.data
-    assert isinstance(data, LeaveRequested)
-    repo = Repository(tx)
-    if await repo.reservation(data.request_id) is not None:
-        return
-    tenant_id = event.envelope.tenant_id
-    # Two instances reserving for one employee must conflict in the store, or both could
-    # read the same balance and overspend it (MongoDB snapshot isolation).
-    await repo.touch_balance_guard(tenant_id, data.employee_id, data.leave_type_id)
-    leave_type = await repo.leave_type(tenant_id, data.leave_type_id)
-    entries = [
-        e
-        for e in await repo.entries(tenant_id, data.employee_id)
-        if e.leave_type_id == data.leave_type_id
-    ]
-    balance = balance_from(entries, allowance=leave_type.annual_allowance if leave_type else None)
-    reservation = Reservation(
-        id=data.request_id,
-        tenant_id=tenant_id,
-        employee_id=data.employee_id,
-        leave_type_id=data.leave_type_id,
-        amount=data.amount,
-    )
-    if not balance.can_reserve(data.amount):
-        reservation.state = "rejected"
-        await repo.save_reservation(reservation)
-        record(
-            tx,
-            LeaveReservationRejected(
-                request_id=data.request_id,
-                employee_id=data.employee_id,
-                leave_type_id=data.leave_type_id,
-                amount=data.amount,
-                reason=INSUFFICIENT_BALANCE,
-                available=balance.available,
-            ),
-            tenant_id=tenant_id,
-            actor="balances",
-            cause=event.envelope,
-        )
-        return
-    await repo.add_entry(
-        _entry(event, data.request_id, ledger.RESERVATION, data.amount, data.start_date)
-    )
-    await repo.save_reservation(reservation)
-    record(
-        tx,
-        LeaveReserved(
-            request_id=data.request_id,
-            employee_id=data.employee_id,
-            leave_type_id=data.leave_type_id,
-            amount=data.amount,
-            available_after=balance.available - data.amount,
-        ),
-        tenant_id=tenant_id,
-        actor="balances",
-        cause=event.envelope,
-    )
-
-
-async def on_leave_approved(tx: Transaction, event: HandledEvent) -> None:
-    """A reservation becomes a deduction."""
-    data = event.data
-    assert isinstance(data, LeaveApproved)
-    repo = Repository(tx)
-    reservation = await repo.reservation(data.request_id)
-    if reservation is None or reservation.state != "reserved":
-        return
-    await repo.add_entry(
-        _entry(
-            event, data.request_id, ledger.RESERVATION_RELEASE, reservation.amount, data.start_date
-        )
-    )
-    await repo.add_entry(
-        _entry(event, data.request_id, ledger.DEDUCTION, reservation.amount, data.start_date)
-    )
-    reservation.state = "deducted"
-    await repo.save_reservation(reservation)
-
-
-async def on_leave_released(tx: Transaction, event: HandledEvent) -> None:
-    """Denied or cancelled: release the reservation, or restore deducted days."""
-    data = event.data
-    assert isinstance(data, LeaveDenied | LeaveCancelled)
-    repo = Repository(tx)
-    reservation = await repo.reservation(data.request_id)
-    if reservation is None or reservation.state not in ("reserved", "deducted"):
-        return
-    kind = ledger.RESTORATION if reservation.state == "deducted" else ledger.RESERVATION_RELEASE
-    await repo.add_entry(_entry(event, data.request_id, kind, reservation.amount, data.start_date))
-    reservation.state = "released"
-    await repo.save_reservation(reservation)
-
-
-async def on_leave_repriced(tx: Transaction, event: HandledEvent) -> None:
-    """The request's price changed: the reservation (or deduction) follows by the difference,
-    booked as its own entry so the ledger shows why."""
-    data = event.data
-    assert isinstance(data, LeaveRepriced)
-    repo = Repository(tx)
-    reservation = await repo.reservation(data.request_id)
-    if reservation is None or reservation.state not in ("reserved", "deducted"):
-        return
-    delta = data.amount - reservation.amount
-    if delta == 0:
-        return
-    kind = ledger.DEDUCTION if reservation.state == "deducted" else ledger.RESERVATION
-    entry = _entry(event, data.request_id, kind, delta, data.start_date)
-    entry.id = f"{data.request_id}:{kind}:{event.envelope.event_id}"
-    entry.reason = f"repriced from {data.old_amount} to {data.amount}"
-    await repo.add_entry(entry)
-    reservation.amount = data.amount
-    await repo.save_reservation(reservation)
+    await Repository(tx).save(EMPLOYEES, replica.id, replica)
 
 
 async def on_department_upserted(tx: Transaction, event: HandledEvent) -> None:
@@ -211,42 +114,208 @@ async def on_department_upserted(tx: Transaction, event: HandledEvent) -> None:
     )
 
 
-REQUESTS_EVENT_HANDLERS: dict[str, EventHandler] = {
-    "DepartmentUpserted": on_department_upserted,
-    "LeaveTypeUpserted": on_leave_type_upserted,
-    "EmployeeUpserted": on_employee_upserted,
-    "LeaveRequested": on_leave_requested,
-    "LeaveApproved": on_leave_approved,
-    "LeaveDenied": on_leave_released,
-    "LeaveCancelled": on_leave_released,
-    "LeaveRepriced": on_leave_repriced,
-}
-
-
-async def adjust(
-    store: Store,
-    *,
-    tenant_id: str,
-    actor_id: str,
-    employee_id: str,
-    leave_type_id: str,
-    amount: Decimal,
-    reason: str,
-    effective_date: date,
+def _booking(
+    event: HandledEvent, portion: Portion, kind: str, *, sign: int = 1, suffix: str = ""
 ) -> LedgerEntry:
-    entry = LedgerEntry(
-        id=new_id(),
-        tenant_id=tenant_id,
-        employee_id=employee_id,
-        leave_type_id=leave_type_id,
-        kind=ledger.ADJUSTMENT,
-        amount=amount,
-        effective_date=effective_date,
-        reason=reason,
+    data = event.data
+    assert isinstance(data, RequestFacts)
+    amounts = {d: str(Decimal(v) * sign) for d, v in portion.day_amounts.items()}
+    return LedgerEntry(
+        # Deterministic id: the same step of the same request can never be booked twice.
+        id=f"{data.request_id}:{kind}:{portion.label}{suffix}",
+        tenant_id=event.envelope.tenant_id,
+        employee_id=data.employee_id,
+        leave_type_id=data.leave_type_id,
+        kind=kind,
+        amount=portion.amount * sign,
+        effective_date=portion.first_day,
+        source_event_id=event.envelope.event_id,
+        request_id=data.request_id,
+        day_amounts=amounts,
+        leave_year=portion.label,
     )
 
-    async def run(tx: Transaction) -> None:
-        await Repository(tx).add_entry(entry)
 
-    await store.atomic(run)
-    return entry
+def _portions(data: RequestFacts, year_start: str) -> list[Portion]:
+    amounts = day_amounts(
+        data.working_days,
+        data.amount,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        start_part=data.start_part,
+        end_part=data.end_part,
+    )
+    split = by_leave_year(amounts, lambda d: leave_year_of(d, year_start))
+    return [Portion(year.label, day_amounts_text(days)) for year, days in split.items()]
+
+
+def _reject(
+    tx: Transaction, event: HandledEvent, reason: str, amount: Decimal, available: Decimal | None
+) -> None:
+    data = event.data
+    assert isinstance(data, LeaveRequested)
+    record(
+        tx,
+        LeaveReservationRejected(
+            request_id=data.request_id,
+            employee_id=data.employee_id,
+            leave_type_id=data.leave_type_id,
+            amount=amount,
+            reason=reason,
+            available=available,
+        ),
+        tenant_id=event.envelope.tenant_id,
+        actor="balances",
+        cause=event.envelope,
+    )
+
+
+async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
+    """Reserve the days, or reject the request for want of balance (or of a policy).
+
+    A request across two leave years is split by date and each part checked against its
+    own year; carried days count only for the part's days before they expire."""
+    data = event.data
+    assert isinstance(data, LeaveRequested)
+    repo = Repository(tx)
+    if await repo.reservation(data.request_id) is not None:
+        return
+    tenant_id = event.envelope.tenant_id
+    # Two instances reserving for one employee must conflict in the store, or both could
+    # read the same balance and overspend it (MongoDB snapshot isolation).
+    await repo.touch_balance_guard(tenant_id, data.employee_id, data.leave_type_id)
+    reservation = Reservation(
+        id=data.request_id,
+        tenant_id=tenant_id,
+        employee_id=data.employee_id,
+        leave_type_id=data.leave_type_id,
+        amount=data.amount,
+        state="rejected",
+    )
+    employee = await repo.employee(tenant_id, data.employee_id)
+    policy = await active_policy(repo, employee, data.leave_type_id) if employee else None
+    if employee is None or policy is None:
+        await repo.save(RESERVATIONS, reservation.id, reservation)
+        _reject(tx, event, NO_POLICY, data.amount, None)
+        return
+    year_start = await year_start_of(repo, employee)
+    entries = await repo.entries(tenant_id, employee.id)
+    reservation.portions = _portions(data, year_start)
+    available_after: Decimal | None = None
+    for portion in reservation.portions:
+        view = await type_balance(
+            repo, employee, policy, portion.last_day, entries, year_start=year_start
+        )
+        before = portion.amount_before(view.balance.carryover_expires_on)
+        available = view.balance.available_for(before)
+        if not view.balance.can_reserve(portion.amount, before):
+            await repo.save(RESERVATIONS, reservation.id, reservation)
+            _reject(tx, event, INSUFFICIENT_BALANCE, portion.amount, available)
+            return
+        if available_after is None:
+            available_after = available - portion.amount
+    for portion in reservation.portions:
+        await repo.add_entry(_booking(event, portion, ledger.RESERVATION))
+    reservation.state = "reserved"
+    await repo.save(RESERVATIONS, reservation.id, reservation)
+    record(
+        tx,
+        LeaveReserved(
+            request_id=data.request_id,
+            employee_id=data.employee_id,
+            leave_type_id=data.leave_type_id,
+            amount=data.amount,
+            available_after=None if policy.unlimited else available_after,
+        ),
+        tenant_id=tenant_id,
+        actor="balances",
+        cause=event.envelope,
+    )
+
+
+async def on_leave_approved(tx: Transaction, event: HandledEvent) -> None:
+    """A reservation becomes a deduction."""
+    data = event.data
+    assert isinstance(data, LeaveApproved)
+    repo = Repository(tx)
+    reservation = await repo.reservation(data.request_id)
+    if reservation is None or reservation.state != "reserved":
+        return
+    for portion in reservation.portions:
+        await repo.add_entry(_booking(event, portion, ledger.RESERVATION_RELEASE))
+        await repo.add_entry(_booking(event, portion, ledger.DEDUCTION))
+    reservation.state = "deducted"
+    await repo.save(RESERVATIONS, reservation.id, reservation)
+
+
+async def on_leave_released(tx: Transaction, event: HandledEvent) -> None:
+    """Denied or cancelled: release the reservation, or restore deducted days."""
+    data = event.data
+    assert isinstance(data, LeaveDenied | LeaveCancelled)
+    repo = Repository(tx)
+    reservation = await repo.reservation(data.request_id)
+    if reservation is None or reservation.state not in ("reserved", "deducted"):
+        return
+    kind = ledger.RESTORATION if reservation.state == "deducted" else ledger.RESERVATION_RELEASE
+    for portion in reservation.portions:
+        await repo.add_entry(_booking(event, portion, kind))
+    reservation.state = "released"
+    await repo.save(RESERVATIONS, reservation.id, reservation)
+
+
+async def on_leave_repriced(tx: Transaction, event: HandledEvent) -> None:
+    """The request's price changed: the reservation (or deduction) follows by the
+    difference, day by day and year by year, booked as its own entry so the ledger shows
+    why."""
+    data = event.data
+    assert isinstance(data, LeaveRepriced)
+    repo = Repository(tx)
+    reservation = await repo.reservation(data.request_id)
+    if reservation is None or reservation.state not in ("reserved", "deducted"):
+        return
+    employee = await repo.employee(event.envelope.tenant_id, data.employee_id)
+    if employee is None:
+        return
+    new = {p.label: p for p in _portions(data, await year_start_of(repo, employee))}
+    old = {p.label: p for p in reservation.portions}
+    kind = ledger.DEDUCTION if reservation.state == "deducted" else ledger.RESERVATION
+    for label in sorted(new.keys() | old.keys()):
+        before = old.get(label, Portion(label)).day_amounts
+        after = new.get(label, Portion(label)).day_amounts
+        delta = {
+            d: str(Decimal(after.get(d, "0")) - Decimal(before.get(d, "0")))
+            for d in sorted(before.keys() | after.keys())
+        }
+        delta = {d: v for d, v in delta.items() if Decimal(v) != 0}
+        if not delta:
+            continue
+        entry = _booking(event, Portion(label, delta), kind, suffix=f":{event.envelope.event_id}")
+        entry.reason = f"repriced from {data.old_amount} to {data.amount}"
+        await repo.add_entry(entry)
+    reservation.portions = [new[label] for label in sorted(new)]
+    reservation.amount = data.amount
+    await repo.save(RESERVATIONS, reservation.id, reservation)
+
+
+def _nothing() -> None:
+    return None
+
+
+def requests_event_handlers(
+    clock: Clock, location_changed: Callable[[], None] = _nothing
+) -> dict[str, EventHandler]:
+    """`location_changed` is told when a location was saved (the year-end scheduler)."""
+    return {
+        "LocationUpserted": on_location_upserted(clock, location_changed),
+        "DepartmentUpserted": on_department_upserted,
+        "LeaveTypeUpserted": on_leave_type_upserted,
+        "EmployeeUpserted": on_employee_upserted,
+        "LeaveRequested": on_leave_requested,
+        "LeaveApproved": on_leave_approved,
+        "LeaveDenied": on_leave_released,
+        "LeaveCancelled": on_leave_released,
+        "LeaveRepriced": on_leave_repriced,
+    }
+
+
+_unused: Callable[..., object] | None = None

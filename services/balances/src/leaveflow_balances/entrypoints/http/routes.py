@@ -1,26 +1,42 @@
-"""HTTP routes of the balances service."""
+"""HTTP routes of the balances service (API.md, "balances service")."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from leaveflow_kit.auth import CurrentUser, Principal
+from leaveflow_kit.documents import from_doc
 from leaveflow_kit.http import Forbidden, NotFound, Unprocessable
+from leaveflow_kit.http.paging import Page, page_out
 from leaveflow_kit.storage import Store
 
-from ...adapters.repository import (
-    approves_for,
-    read_employee,
-    read_entries,
-    read_leave_types,
+from ...adapters.repository import DEPARTMENTS, EMPLOYEES, YEAR_ENDS, Directory, year_end_key
+from ...domain.calendar import leave_year_of
+from ...domain.policy import Policy
+from ...domain.replicas import AllowanceOverride, EmployeeReplica
+from ...service_layer import admin
+from ...service_layer.clock import Clock, local_today
+from ...service_layer.projection import employee_balances, ledger_view
+from ...service_layer.scheduler import YearEndScheduler
+from ...service_layer.year_end import YearEndJob, open_job
+from .schemas import (
+    FIRST_DAY,
+    LAST_DAY,
+    AdjustmentIn,
+    OverrideIn,
+    PolicyIn,
+    YearEndIn,
+    balance_out,
+    check_day,
+    entry_out,
+    leave_year_out,
+    num,
+    policy_out,
 )
-from ...domain.ledger import balance_from
-from ...service_layer import handlers
 
 router = APIRouter(tags=["balances"])
 
@@ -30,65 +46,112 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _num(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.01")))
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
 
 
-async def _authorise_view(store: Store, user: Principal, employee_id: str) -> None:
+def _require_admin(user: Principal) -> None:
+    if not user.is_admin:
+        raise Forbidden("requires role admin")
+
+
+async def _today(directory: Directory, request: Request, employee: EmployeeReplica) -> date:
+    timezone = "UTC"
+    if employee.location_id is not None:
+        location = await directory.location(employee.tenant_id, employee.location_id)
+        timezone = location.timezone if location else timezone
+    return local_today(_clock(request), timezone)
+
+
+async def _viewable(directory: Directory, user: Principal, employee_id: str) -> EmployeeReplica:
     """Self, an approver of the employee's department, or an admin; 404 outside the tenant."""
-    employee = await read_employee(store, user.tenant_id, employee_id)
+    employee = await directory.employee(user.tenant_id, employee_id)
     if employee is None:
         raise NotFound("no such employee")
     if user.is_admin or user.employee_id == employee_id:
-        return
+        return employee
     department_id = employee.department_id
     if (
         user.role == "approver"
         and department_id is not None
-        and await approves_for(store, user.tenant_id, user.employee_id, department_id)
+        and await directory.approves_for(user.tenant_id, user.employee_id, department_id)
     ):
-        return
+        return employee
     raise Forbidden("you may not see this employee's balance")
+
+
+async def _balances_of(
+    directory: Directory, request: Request, employee: EmployeeReplica, as_of: date | None
+) -> dict[str, Any]:
+    day = check_day(as_of, "as_of") or await _today(directory, request, employee)
+    year, balances = await employee_balances(directory, employee, day)
+    return {
+        "employee_id": employee.id,
+        "name": employee.name,
+        "as_of": day.isoformat(),
+        "leave_year": leave_year_out(year),
+        "balances": [
+            balance_out(tb.policy.leave_type_id, tb.policy.unit, tb.balance) for tb in balances
+        ],
+    }
 
 
 @router.get("/v1/balances/{employee_id}")
 async def get_balance(
-    employee_id: str,
+    employee_id: str, request: Request, user: CurrentUser, as_of: date | None = None
+) -> dict[str, Any]:
+    """Balances per leave type on `as_of` (default today; future days project accruals
+    and expire carried days); every figure is explained by `/v1/ledger/{employee_id}`."""
+    directory = Directory(_store(request))
+    employee = await _viewable(directory, user, employee_id)
+    return await _balances_of(directory, request, employee, as_of)
+
+
+@router.get("/v1/balances")
+async def list_balances(
     request: Request,
     user: CurrentUser,
+    page: Page,
+    department_id: str | None = None,
+    location_id: str | None = None,
     as_of: date | None = None,
 ) -> dict[str, Any]:
-    """Balances per leave type; every figure is explained by `/v1/ledger/{employee_id}`."""
+    """Balances of many employees (admin: anyone; approver: their departments' people)."""
+    if user.role not in ("admin", "approver"):
+        raise Forbidden("requires role approver or admin")
+    check_day(as_of, "as_of")
     store = _store(request)
-    await _authorise_view(store, user, employee_id)
-    day = as_of or datetime.now(UTC).date()
-    entries = await read_entries(store, user.tenant_id, employee_id)
-    out = []
-    for leave_type in await read_leave_types(store, user.tenant_id):
-        mine = [e for e in entries if e.leave_type_id == leave_type.id]
-        b = balance_from(mine, allowance=leave_type.annual_allowance)
-        out.append(
-            {
-                "leave_type_id": leave_type.id,
-                "unit": leave_type.unit,
-                "allowance": _num(b.allowance),
-                "accrued": _num(b.accrued),
-                "carried_over": _num(b.carried_over),
-                "carryover_expires_on": None,
-                "adjustments": _num(b.adjustments),
-                "used": _num(b.used),
-                "pending": _num(b.pending),
-                "remaining": _num(b.remaining),
-                "available": _num(b.available),
-                "unlimited": b.unlimited,
-            }
-        )
-    return {
-        "employee_id": employee_id,
-        "as_of": day.isoformat(),
-        "leave_year": {"start": f"{day.year}-01-01", "end": f"{day.year}-12-31"},
-        "balances": out,
-    }
+    directory = Directory(store)
+    allowed: set[str] | None = None
+    if not user.is_admin:
+        docs = await store.find(DEPARTMENTS, {"tenant_id": user.tenant_id})
+        allowed = {d["id"] for d in docs if d["active"] and user.employee_id in d["approver_ids"]}
+        if department_id is not None and department_id not in allowed:
+            raise Forbidden("you do not approve for this department")
+    where: dict[str, Any] = {"tenant_id": user.tenant_id}
+    if department_id is not None:
+        where["department_id"] = department_id
+    if location_id is not None:
+        where["location_id"] = location_id
+    items: list[dict[str, Any]] = []
+    cursor = page.cursor
+    while len(items) < page.limit:
+        docs = await store.find(EMPLOYEES, where, limit=page.limit, after_key=cursor)
+        if not docs:
+            cursor = None
+            break
+        for doc in docs:
+            cursor = doc["id"]
+            employee = from_doc(EmployeeReplica, doc)
+            if allowed is None or employee.department_id in allowed:
+                items.append(await _balances_of(directory, request, employee, as_of))
+                if len(items) == page.limit:
+                    break
+        if len(docs) < page.limit and len(items) < page.limit:
+            cursor = None
+            break
+    return page_out(items, cursor)
 
 
 @router.get("/v1/ledger/{employee_id}")
@@ -96,40 +159,129 @@ async def get_ledger(
     employee_id: str,
     request: Request,
     user: CurrentUser,
+    page: Page,
     leave_type_id: str | None = None,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
-    """The entries that explain a balance."""
+    """The entries that explain a balance, in date order."""
+    check_day(from_, "from")
+    check_day(to, "to")
+    directory = Directory(_store(request))
+    employee = await _viewable(directory, user, employee_id)
+    entries = await ledger_view(
+        directory,
+        employee,
+        leave_type_id=leave_type_id,
+        start=from_,
+        end=to,
+        today=await _today(directory, request, employee),
+    )
+    offset = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
+    chunk = entries[offset : offset + page.limit]
+    more = offset + page.limit < len(entries)
+    return page_out([entry_out(e) for e in chunk], str(offset + page.limit) if more else None)
+
+
+@router.put("/v1/policies/{location_id}/{leave_type_id}")
+async def put_policy(
+    location_id: str, leave_type_id: str, body: PolicyIn, request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Set how a leave type is granted at a location (admin); announces PolicyUpserted.
+
+    Ids the service has not heard of yet are accepted: the directory's events may still
+    be on their way. Ids of another tenant's location or type answer 404."""
+    _require_admin(user)
     store = _store(request)
-    await _authorise_view(store, user, employee_id)
-    entries = await read_entries(store, user.tenant_id, employee_id)
-    items = [
-        {
-            "id": e.id,
-            "leave_type_id": e.leave_type_id,
-            "kind": e.kind,
-            "amount": _num(e.amount),
-            "effective_date": e.effective_date.isoformat(),
-            "source_event_id": e.source_event_id,
-            "request_id": e.request_id,
-            "reason": e.reason,
-        }
-        for e in entries
-        if (leave_type_id is None or e.leave_type_id == leave_type_id)
-        and (from_ is None or e.effective_date >= from_)
-        and (to is None or e.effective_date <= to)
-    ]
-    return {"items": items, "next_cursor": None}
+    await _not_foreign(store, user, location_id, leave_type_id)
+    policy = Policy(
+        tenant_id=user.tenant_id,
+        location_id=location_id,
+        leave_type_id=leave_type_id,
+        annual_allowance=body.annual_allowance or Decimal(0),
+        accrual=body.accrual,
+        semimonthly_days=list(body.semimonthly_days),
+        biweekly_anchor=body.biweekly_anchor,
+        accrue_at=body.accrue_at,
+        prorate_first_year=body.prorate_first_year,
+        rounding=body.rounding,
+        carryover_max=body.carryover_max,
+        carryover_expiry_months=body.carryover_expiry_months,
+        negative_allowance=body.negative_allowance,
+        unlimited=body.unlimited,
+    )
+    return policy_out(await admin.put_policy(store, policy, user.employee_id))
 
 
-class AdjustmentIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    employee_id: str = Field(min_length=1)
-    leave_type_id: str = Field(min_length=1)
-    amount: Decimal = Field(ge=-1000, le=1000, decimal_places=2)
-    reason: str = Field(min_length=1, max_length=500)
-    effective_date: date
+async def _not_foreign(store: Store, user: Principal, location_id: str, leave_type_id: str) -> None:
+    for collection, key in (("locations", location_id), ("leave_types", leave_type_id)):
+        doc = await store.get(collection, key)
+        if doc is not None and doc.get("tenant_id") != user.tenant_id:
+            raise NotFound("no such location or leave type")
+
+
+@router.delete("/v1/policies/{location_id}/{leave_type_id}", status_code=204)
+async def delete_policy(
+    location_id: str, leave_type_id: str, request: Request, user: CurrentUser
+) -> Response:
+    """Withdraw a policy (admin): the type is no longer available at the location."""
+    _require_admin(user)
+    if not await admin.remove_policy(
+        _store(request), user.tenant_id, location_id, leave_type_id, user.employee_id
+    ):
+        raise NotFound("no such policy")
+    return Response(status_code=204)
+
+
+@router.get("/v1/policies")
+async def list_policies(
+    request: Request,
+    user: CurrentUser,
+    page: Page,
+    location_id: str | None = None,
+    leave_type_id: str | None = None,
+) -> dict[str, Any]:
+    """The tenant's active policies (everyone in the tenant may read them)."""
+    policies = sorted(
+        (
+            p
+            for p in await Directory(_store(request)).policies(user.tenant_id)
+            if p.active
+            and (location_id is None or p.location_id == location_id)
+            and (leave_type_id is None or p.leave_type_id == leave_type_id)
+        ),
+        key=lambda p: p.key,
+    )
+    after = [p for p in policies if page.cursor is None or p.key > page.cursor]
+    chunk = after[: page.limit]
+    more = len(after) > page.limit
+    return page_out([policy_out(p) for p in chunk], chunk[-1].key if more else None)
+
+
+@router.put("/v1/allowance-overrides/{employee_id}/{leave_type_id}/{year}")
+async def put_override(
+    employee_id: str,
+    leave_type_id: str,
+    year: Annotated[int, Path(ge=FIRST_DAY.year, le=LAST_DAY.year)],
+    body: OverrideIn,
+    request: Request,
+    user: CurrentUser,
+) -> dict[str, Any]:
+    """A personal annual allowance for one leave type and leave year (admin)."""
+    _require_admin(user)
+    store = _store(request)
+    if await Directory(store).employee(user.tenant_id, employee_id) is None:
+        raise NotFound("no such employee")
+    override = AllowanceOverride(
+        user.tenant_id, employee_id, leave_type_id, year, body.annual_allowance
+    )
+    await admin.put_override(store, override)
+    return {
+        "employee_id": employee_id,
+        "leave_type_id": leave_type_id,
+        "year": year,
+        "annual_allowance": num(body.annual_allowance),
+    }
 
 
 @router.post("/v1/adjustments", status_code=201)
@@ -137,15 +289,14 @@ async def create_adjustment(
     body: AdjustmentIn, request: Request, user: CurrentUser
 ) -> dict[str, Any]:
     """Add or remove days by hand (admin); negative amounts allowed."""
-    if not user.is_admin:
-        raise Forbidden("requires role admin")
+    _require_admin(user)
     store = _store(request)
-    if await read_employee(store, user.tenant_id, body.employee_id) is None:
+    directory = Directory(store)
+    if await directory.employee(user.tenant_id, body.employee_id) is None:
         raise NotFound("no such employee")
-    known_types = {t.id for t in await read_leave_types(store, user.tenant_id)}
-    if body.leave_type_id not in known_types:
+    if await directory.leave_type(user.tenant_id, body.leave_type_id) is None:
         raise Unprocessable("unknown leave type", field="leave_type_id")
-    entry = await handlers.adjust(
+    entry = await admin.adjust(
         store,
         tenant_id=user.tenant_id,
         actor_id=user.employee_id,
@@ -155,4 +306,49 @@ async def create_adjustment(
         reason=body.reason,
         effective_date=body.effective_date,
     )
-    return {"id": entry.id, "kind": entry.kind, "amount": _num(entry.amount)}
+    return {"id": entry.id, "kind": entry.kind, **entry_out(entry)}
+
+
+def _job_out(job: YearEndJob) -> dict[str, Any]:
+    return {
+        "location_id": job.location_id,
+        "year": job.year,
+        "state": job.state,
+        "processed": job.processed,
+        "carried": job.carried,
+    }
+
+
+@router.post("/v1/year-end", status_code=202)
+async def close_year(body: YearEndIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Close leave year `year` at every location of the tenant where it has ended (admin).
+    Runs in the background; twice is the same as once. 422 when it has ended nowhere."""
+    _require_admin(user)
+    store = _store(request)
+    scheduler: YearEndScheduler = request.app.state.year_ends
+    jobs, skipped = [], []
+    for doc in await store.find("locations", {"tenant_id": user.tenant_id}):
+        location_id, timezone, start = doc["id"], doc["timezone"], doc["leave_year_start"]
+        today = local_today(_clock(request), timezone)
+        if leave_year_of(today, start).label <= body.year:
+            skipped.append({"location_id": location_id, "reason": "leave year not ended"})
+            continue
+        job = await open_job(store, user.tenant_id, location_id, body.year, user.employee_id)
+        scheduler.run_in_background(job)
+        jobs.append(_job_out(job))
+    if not jobs:
+        raise Unprocessable(f"leave year {body.year} has not ended at any location", field="year")
+    return {"year": body.year, "jobs": jobs, "skipped": skipped}
+
+
+@router.get("/v1/year-end/{year}")
+async def year_end_status(year: int, request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Where the closing of `year` stands, per location (admin)."""
+    _require_admin(user)
+    store = _store(request)
+    jobs = []
+    for doc in await store.find("locations", {"tenant_id": user.tenant_id}):
+        job = await store.get(YEAR_ENDS, year_end_key(user.tenant_id, doc["id"], year))
+        if job is not None:
+            jobs.append(_job_out(from_doc(YearEndJob, job)))
+    return {"year": year, "jobs": jobs}

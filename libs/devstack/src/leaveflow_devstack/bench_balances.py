@@ -1,0 +1,294 @@
+"""Bench stages (c) and (d): the balances service's year end and balance query.
+
+(c) Year end for N employees x 3 leave types, in process on the same SQLite adapter the
+embedded stack uses (a private file): replicas, policies and one booking per employee are
+seeded straight into the table (seeding is not what is measured), then the service's own
+year-end job runs with a progress bar. Targets: 100,000 x 3 under 60 s.
+
+(d) `GET /v1/balances/{employee}` latency over HTTP on the running stack, for an employee
+with 5 leave years of history (monthly accrual, carry-over with expiry, requests approved,
+denied and cancelled, adjustments, each past year closed). Target: p99 under 10 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.progress import Progress
+
+from leaveflow_balances.adapters.repository import (
+    CARRYOVERS,
+    EMPLOYEES,
+    INDEXES,
+    LEAVE_TYPES,
+    LEDGER,
+    LOCATIONS,
+    POLICIES,
+)
+from leaveflow_balances.domain.ledger import DEDUCTION, LedgerEntry
+from leaveflow_balances.domain.policy import Policy
+from leaveflow_balances.service_layer.year_end import open_job, run_job
+from leaveflow_kit.documents import to_doc
+from leaveflow_kit.storage.sqlite import SqliteStore
+
+from .testing import Tenant, eventually, sign_up
+
+TENANT, LOCATION = "bench-tenant", "bench-location"
+TYPES = (
+    # (leave type, policy): upfront with a capped carry-over, monthly, semimonthly uncapped
+    ("vacation", {"annual_allowance": Decimal(25), "carryover_max": Decimal(5)}),
+    (
+        "training",
+        {"annual_allowance": Decimal(20), "accrual": "monthly", "carryover_max": Decimal(5)},
+    ),
+    (
+        "wellness",
+        {"annual_allowance": Decimal(12), "accrual": "semimonthly", "carryover_max": None},
+    ),
+)
+
+
+@dataclass
+class YearEndResult:
+    employees: int
+    carried: int
+    seconds: float
+    seed_seconds: float
+
+
+@dataclass
+class QueryResult:
+    history_entries: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds, sorted
+    setup_seconds: float = 0.0
+    quiet: bool = True  # whether the stack's consumers had caught up before timing
+
+
+def _seed(path: Path, employees: int, year: int) -> None:
+    """Write the replicas, policies and bookings straight into the store's table."""
+    rows: list[tuple[str, str, str]] = []
+
+    def add(collection: str, key: str, doc: dict[str, Any]) -> None:
+        rows.append((collection, key, json.dumps(doc, separators=(",", ":"))))
+
+    add(
+        LOCATIONS,
+        LOCATION,
+        {
+            "id": LOCATION,
+            "tenant_id": TENANT,
+            "timezone": "UTC",
+            "leave_year_start": "01-01",
+            "active": True,
+            "first_seen": f"{year}-01-01",
+        },
+    )
+    for leave_type, rules in TYPES:
+        add(
+            LEAVE_TYPES,
+            leave_type,
+            {
+                "id": leave_type,
+                "tenant_id": TENANT,
+                "name": leave_type,
+                "unit": "days",
+                "active": True,
+            },
+        )
+        policy = Policy(TENANT, LOCATION, leave_type, **rules)
+        add(POLICIES, policy.key, to_doc(policy))
+    for n in range(employees):
+        employee_id = f"emp{n:07d}"
+        add(
+            EMPLOYEES,
+            employee_id,
+            {
+                "id": employee_id,
+                "tenant_id": TENANT,
+                "name": employee_id,
+                "role": "user",
+                "location_id": LOCATION,
+                "start_date": "2020-01-01",
+            },
+        )
+        days = {f"{year}-03-0{d}": "1" for d in (2, 3, 4)}
+        entry = LedgerEntry(
+            f"{employee_id}:r:{DEDUCTION}:{year}",
+            TENANT,
+            employee_id,
+            "vacation",
+            DEDUCTION,
+            Decimal(3),
+            date(year, 3, 2),
+            source_event_id="seed",
+            request_id=f"{employee_id}:r",
+            day_amounts=days,
+            leave_year=year,
+        )
+        add(LEDGER, entry.id, to_doc(entry))
+    with sqlite3.connect(path) as conn:
+        conn.executemany("INSERT INTO docs (collection, key, body) VALUES (?, ?, ?)", rows)
+
+
+async def measure_year_end(employees: int, progress: Progress) -> YearEndResult:
+    year = date.today().year - 1
+    with tempfile.TemporaryDirectory(prefix="leaveflow-bench-yearend-") as tmp:
+        path = Path(tmp) / "balances.db"
+        store = SqliteStore(path, INDEXES)
+        await store.start()
+        try:
+            started = time.perf_counter()
+            await asyncio.to_thread(_seed, path, employees, year)
+            seeded = time.perf_counter() - started
+            task = progress.add_task(f"(c) year end {year}", total=employees)
+            job = await open_job(store, TENANT, LOCATION, year, "bench")
+            started = time.perf_counter()
+            done = await run_job(
+                store, job, progress=lambda n, _total: progress.update(task, completed=n)
+            )
+            seconds = time.perf_counter() - started
+            sheets = await store.count(CARRYOVERS, {"tenant_id": TENANT, "year": year + 1})
+            if sheets != employees or done.carried != employees * len(TYPES):
+                raise RuntimeError(
+                    f"year end incomplete: {sheets} sheets, {done.carried} carry-overs"
+                )
+            return YearEndResult(employees, done.carried, seconds, seeded)
+        finally:
+            await store.close()
+
+
+def _weekdays(start: date, n: int) -> list[date]:
+    out: list[date] = []
+    day = start
+    while len(out) < n:
+        if day.isoweekday() <= 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def _is_pending(api: httpx.Client, request_id: str) -> bool:
+    return bool(api.get(f"/v1/leave-requests/{request_id}").json()["status"] == "pending")
+
+
+def _is_closed(api: httpx.Client, year: int) -> bool:
+    jobs = api.get(f"/v1/year-end/{year}").json()["jobs"]
+    return bool(jobs) and all(job["state"] == "done" for job in jobs)
+
+
+def _history(tenant: Tenant, progress: Progress) -> tuple[str, int]:
+    """An employee with five leave years behind them; returns their id and ledger size."""
+    this_year = date.today().year
+    location = tenant.location("Bench office")
+    leave_type = tenant.leave_type(
+        allowance=30,
+        location_ids=[location],
+        policy={"accrual": "monthly", "carryover_max": 5, "carryover_expiry_months": 3},
+    )
+    employee_id, _ = tenant.employee(
+        "Hist", location_id=location, start_date=f"{this_year - 5}-01-01"
+    )
+    years = list(range(this_year - 4, this_year + 1))
+    task = progress.add_task("(d) 5 years of history", total=len(years))
+    with tenant.client("requests") as requests_api, tenant.client("balances") as balances_api:
+        for year in years:
+            for month in range(2, 10):
+                days = _weekdays(date(year, month, 3), 2)
+                r = requests_api.post(
+                    "/v1/leave-requests",
+                    json={
+                        "employee_id": employee_id,
+                        "leave_type_id": leave_type,
+                        "start_date": days[0].isoformat(),
+                        "end_date": days[-1].isoformat(),
+                    },
+                )
+                if r.status_code != 202:
+                    raise RuntimeError(f"submit: {r.status_code} {r.text}")
+                request_id = r.json()["id"]
+                eventually(partial(_is_pending, requests_api, request_id), timeout=30)
+                for action in {5: ["deny"], 7: ["approve", "cancel"]}.get(month, ["approve"]):
+                    requests_api.post(
+                        f"/v1/leave-requests/{request_id}/{action}", json={"note": "bench"}
+                    )
+            balances_api.post(
+                "/v1/adjustments",
+                json={
+                    "employee_id": employee_id,
+                    "leave_type_id": leave_type,
+                    "amount": 1,
+                    "reason": "bench",
+                    "effective_date": f"{year}-06-01",
+                },
+            )
+            if year < this_year:
+                r = balances_api.post("/v1/year-end", json={"year": year})
+                if r.status_code != 202:
+                    raise RuntimeError(f"year end: {r.status_code} {r.text}")
+                eventually(partial(_is_closed, balances_api, year), timeout=30)
+            progress.advance(task)
+        ledger = balances_api.get(
+            f"/v1/ledger/{employee_id}", params={"from": f"{years[0]}-01-01", "limit": 1000}
+        ).json()
+    return employee_id, len(ledger["items"])
+
+
+def wait_for_quiet_consumers(monitor_url: str, time_limit: float = 120.0) -> bool:
+    """Until every JetStream consumer has caught up: after stage (b) the other services
+    are still working through thousands of events on the same cores, and that is not the
+    latency of a balance query."""
+
+    def backlog() -> int:
+        body = httpx.get(f"{monitor_url}/jsz", params={"consumers": "true"}, timeout=5).json()
+        return sum(
+            consumer.get("num_pending", 0) + consumer.get("num_ack_pending", 0)
+            for account in body.get("account_details", [])
+            for stream in account.get("stream_detail", [])
+            for consumer in stream.get("consumer_detail", [])
+        )
+
+    deadline = time.monotonic() + time_limit
+    while backlog():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def measure_balance_query(
+    urls: dict[str, str], monitor_url: str, samples: int, progress: Progress
+) -> QueryResult:
+    result = QueryResult()
+    started = time.perf_counter()
+    tenant = sign_up(urls)
+    employee_id, result.history_entries = _history(tenant, progress)
+    result.setup_seconds = time.perf_counter() - started
+    result.quiet = wait_for_quiet_consumers(monitor_url)
+    task = progress.add_task("(d) balance queries", total=samples)
+    with tenant.client("balances") as http:
+        for _ in range(20):  # warm-up: connection, caches, JWKS
+            http.get(f"/v1/balances/{employee_id}")
+        # The client's own collector must not pause inside a timed call.
+        gc.collect()
+        gc.freeze()
+        for _ in range(samples):
+            began = time.perf_counter()
+            r = http.get(f"/v1/balances/{employee_id}")
+            result.latencies.append(time.perf_counter() - began)
+            if r.status_code != 200:
+                raise RuntimeError(f"balance: {r.status_code} {r.text}")
+            progress.advance(task)
+    result.latencies.sort()
+    return result

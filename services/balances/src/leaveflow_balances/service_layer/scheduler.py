@@ -1,0 +1,106 @@
+"""Year ends that happen by themselves: at each location's local midnight of a new leave
+year, and on start-up for jobs a crash left unfinished.
+
+Sleeps on the clock port until the next boundary (or a slow heartbeat, or a wake-up when
+a location changed), so an idle service costs a couple of queries an hour; no busy loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+
+from leaveflow_kit.documents import from_doc
+from leaveflow_kit.logging import get_logger
+from leaveflow_kit.storage import Store
+
+from ..adapters.repository import LOCATIONS, YEAR_ENDS, year_end_key
+from ..domain.calendar import leave_year_of
+from ..domain.replicas import LocationReplica
+from .clock import Clock, local_midnight, local_today
+from .year_end import RUNNING, YearEndJob, open_job, run_job
+
+log = get_logger(__name__)
+
+
+class YearEndScheduler:
+    def __init__(self, store: Store, clock: Clock, *, heartbeat_seconds: float = 3600.0) -> None:
+        self._store = store
+        self._clock = clock
+        self._heartbeat = timedelta(seconds=heartbeat_seconds)
+        self._wake = asyncio.Event()
+        self._replan = False
+        self._task: asyncio.Task[None] | None = None
+        self._running: dict[str, asyncio.Task[YearEndJob]] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def location_changed(self) -> None:
+        """Called while a location event is handled: re-plan once it has committed."""
+        self._replan = True
+
+    def after_commit(self) -> None:
+        # Only a location can move the next boundary; other events must not make every
+        # commit a scan of all locations.
+        if self._replan:
+            self._replan = False
+            self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="year-end-scheduler")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._running.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def run_in_background(self, job: YearEndJob) -> None:
+        """Run a job unless it is already running here (a second POST joins the first)."""
+        current = self._running.get(job.id)
+        if current is None or current.done():
+            task = asyncio.create_task(run_job(self._store, job), name=f"year-end-{job.id}")
+            self._running[job.id] = task
+
+    async def settle(self) -> None:
+        """Wait for the jobs running now (tests, shutdown)."""
+        for task in list(self._running.values()):
+            await task
+
+    async def tick(self) -> datetime:
+        """Start due work; return when the next boundary comes."""
+        for doc in await self._store.find(YEAR_ENDS, {"state": RUNNING}):
+            self.run_in_background(from_doc(YearEndJob, doc))
+        now = self._clock.now()
+        next_at = now + self._heartbeat
+        for doc in await self._store.find(LOCATIONS, {"active": True}):
+            location = from_doc(LocationReplica, doc)
+            today = local_today(self._clock, location.timezone)
+            current = leave_year_of(today, location.leave_year_start)
+            ended = current.previous(location.leave_year_start)
+            # Only years whose end the service lived through close by themselves.
+            if location.first_seen is not None and location.first_seen <= ended.end:
+                key = year_end_key(location.tenant_id, location.id, ended.label)
+                if await self._store.get(YEAR_ENDS, key) is None:
+                    job = await open_job(
+                        self._store, location.tenant_id, location.id, ended.label, None
+                    )
+                    log.info("year_end_due", location_id=location.id, year=ended.label)
+                    self.run_in_background(job)
+            boundary = local_midnight(current.end + timedelta(days=1), location.timezone)
+            next_at = min(next_at, boundary)
+        return next_at
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                next_at = await self.tick()
+            except Exception:  # a failed tick must not end scheduling; try again later
+                log.exception("year_end_tick_failed")
+                next_at = self._clock.now() + self._heartbeat
+            self._wake.clear()
+            await self._clock.sleep_until(next_at, self._wake)

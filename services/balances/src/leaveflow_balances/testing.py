@@ -1,0 +1,159 @@
+"""Test helpers: the balances service on a store, fed events by hand, with a clock tests
+move. Lives in the package so test modules can import it (importlib import mode)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from leaveflow_balances.adapters.repository import Directory
+from leaveflow_balances.domain.ledger import LedgerEntry
+from leaveflow_balances.domain.policy import Policy
+from leaveflow_balances.service_layer import admin
+from leaveflow_balances.service_layer.handlers import requests_event_handlers
+from leaveflow_balances.service_layer.projection import employee_balances, ledger_view
+from leaveflow_contracts import (
+    EmployeeUpserted,
+    Envelope,
+    EventData,
+    LeaveApproved,
+    LeaveCancelled,
+    LeaveDenied,
+    LeaveRequested,
+    LeaveTypeUpserted,
+    LocationUpserted,
+)
+from leaveflow_kit.messaging import HandledEvent
+from leaveflow_kit.storage import Store, Transaction
+
+T = "tenant-1"
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+        self._moved = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self.current
+
+    def move_to(self, moment: datetime) -> None:
+        self.current = moment
+        self._moved.set()
+
+    async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
+        while self.current < moment and not wake.is_set():
+            self._moved.clear()
+            waiters = [
+                asyncio.ensure_future(self._moved.wait()),
+                asyncio.ensure_future(wake.wait()),
+            ]
+            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+
+
+class Harness:
+    def __init__(self, store: Store, clock: FakeClock) -> None:
+        self.store = store
+        self.clock = clock
+        self.handlers = requests_event_handlers(clock)
+        self.events: list[Envelope] = []
+        self._n = 0
+
+    async def deliver(self, data: EventData) -> Envelope:
+        env = Envelope.wrap(data, tenant_id=T)
+        handler = self.handlers[env.type]
+
+        async def run(tx: Transaction) -> None:
+            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
+
+        await self.store.atomic(run)
+        return env
+
+    async def outbox(self) -> list[Envelope]:
+        return [r.envelope for r in await self.store.fetch_unpublished(10_000)]
+
+    async def setup(
+        self, *, start: date = date(2020, 1, 1), year_start: str = "01-01", **policy: Any
+    ) -> None:
+        await self.deliver(
+            LocationUpserted(
+                location_id="loc",
+                name="HQ",
+                timezone="Europe/Berlin",
+                workweek=[1, 2, 3, 4, 5],
+                leave_year_start=year_start,
+            )
+        )
+        await self.deliver(LeaveTypeUpserted(leave_type_id="vac", name="Vacation"))
+        await self.employee("e1", start=start)
+        await self.policy(**policy)
+
+    async def employee(
+        self, employee_id: str, *, start: date = date(2020, 1, 1), end: date | None = None
+    ) -> None:
+        await self.deliver(
+            EmployeeUpserted(
+                employee_id=employee_id,
+                name=employee_id,
+                email=f"{employee_id}@x.test",
+                role="user",
+                location_id="loc",
+                start_date=start,
+                end_date=end,
+            )
+        )
+
+    async def policy(self, **fields: Any) -> Policy:
+        fields.setdefault("annual_allowance", Decimal(10))
+        return await admin.put_policy(
+            self.store,
+            Policy(tenant_id=T, location_id="loc", leave_type_id="vac", **fields),
+            "admin",
+        )
+
+    def facts(
+        self, request_id: str, days: list[date], amount: str | None = None, employee: str = "e1"
+    ) -> dict[str, Any]:
+        return {
+            "request_id": request_id,
+            "employee_id": employee,
+            "leave_type_id": "vac",
+            "start_date": days[0],
+            "end_date": days[-1],
+            "working_days": days,
+            "amount": amount or str(len(days)),
+        }
+
+    async def request(
+        self, request_id: str, days: list[date], amount: str | None = None, employee: str = "e1"
+    ) -> Envelope:
+        return await self.deliver(LeaveRequested(**self.facts(request_id, days, amount, employee)))
+
+    async def approve(self, request_id: str, days: list[date], employee: str = "e1") -> None:
+        await self.deliver(LeaveApproved(**self.facts(request_id, days, None, employee)))
+
+    async def deny(self, request_id: str, days: list[date]) -> None:
+        await self.deliver(LeaveDenied(**self.facts(request_id, days)))
+
+    async def cancel(self, request_id: str, days: list[date], previous: str) -> None:
+        await self.deliver(LeaveCancelled(**self.facts(request_id, days), previous_status=previous))
+
+    async def balance(self, as_of: date, employee: str = "e1") -> Any:
+        directory = Directory(self.store)
+        found = await directory.employee(T, employee)
+        assert found is not None
+        _, balances = await employee_balances(directory, found, as_of)
+        (vacation,) = balances
+        return vacation.balance
+
+    async def ledger(self, *, to: date, employee: str = "e1") -> list[LedgerEntry]:
+        directory = Directory(self.store)
+        found = await directory.employee(T, employee)
+        assert found is not None
+        return await ledger_view(
+            directory, found, leave_type_id=None, start=None, end=None, today=to
+        )

@@ -1,0 +1,44 @@
+"""The balances queries on the real SQLite adapter: a year's entries by leave year (an int
+field), carry-over sheets joined into an employee's ledger, and a year end end to end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from leaveflow_balances.adapters.repository import INDEXES, LEDGER, Directory
+from leaveflow_balances.service_layer.year_end import open_job, run_job
+from leaveflow_balances.testing import FakeClock, Harness, T
+from leaveflow_kit.storage import Store, open_store
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    store: Store = open_store(f"sqlite:///{tmp_path / 'balances.db'}", INDEXES)
+    await store.start()
+    yield Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
+    await store.close()
+
+
+async def test_year_end_and_expiry_on_sqlite(harness: Harness) -> None:
+    await harness.setup(
+        annual_allowance=Decimal(10), carryover_max=Decimal(4), carryover_expiry_months=2
+    )
+    march = [date(2026, 3, 2) + timedelta(days=i) for i in range(3)]
+    await harness.request("r1", march)
+    await harness.approve("r1", march)
+    found = await harness.store.find(LEDGER, {"tenant_id": T, "leave_year": 2026})
+    assert sorted(d["kind"] for d in found) == ["deduction", "reservation", "reservation_release"]
+    job = await run_job(harness.store, await open_job(harness.store, T, "loc", 2026, "admin"))
+    assert (job.state, job.carried) == ("done", 1)
+    employee = await Directory(harness.store).employee(T, "e1")
+    assert employee is not None
+    entries = await Directory(harness.store).entries(T, "e1")
+    (carry,) = [e for e in entries if e.kind == "carryover"]
+    assert (carry.amount, carry.expires_on) == (Decimal(4), date(2027, 3, 1))
+    assert (await harness.balance(date(2027, 2, 28))).carried_over == Decimal(4)
+    assert (await harness.balance(date(2027, 3, 1))).carried_over == Decimal(0)
