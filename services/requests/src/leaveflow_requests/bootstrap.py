@@ -20,6 +20,7 @@ from .entrypoints.http import errors as http_errors
 from .entrypoints.http import stream
 from .entrypoints.http.routes import router
 from .service_layer.handlers import Clock, on_balance_outcome
+from .service_layer.policies import on_policy_upserted
 
 
 def system_clock() -> datetime:
@@ -40,7 +41,15 @@ def create_app(
         verifier=TokenVerifier(jwks=issuer.jwks()),
     )
     outcome = on_balance_outcome(clock)
-    runtime.subscribe({"balances": {"LeaveReserved": outcome, "LeaveReservationRejected": outcome}})
+    runtime.subscribe(
+        {
+            "balances": {
+                "LeaveReserved": outcome,
+                "LeaveReservationRejected": outcome,
+                "PolicyUpserted": on_policy_upserted,
+            }
+        }
+    )
     signals = TenantSignals()
 
     @asynccontextmanager

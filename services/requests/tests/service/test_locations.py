@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from leaveflow_contracts import Envelope, PolicyUpserted
+from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_requests.adapters.repository import INDEXES
 from leaveflow_requests.domain import errors
@@ -19,6 +21,10 @@ from leaveflow_requests.service_layer.commands import (
     LocationFields,
     SubmitLeaveRequest,
     UpsertEmployee,
+)
+from leaveflow_requests.service_layer.policies import (
+    locations_by_leave_type,
+    on_policy_upserted,
 )
 
 
@@ -43,7 +49,22 @@ async def setup(store: Store) -> tuple[Actor, str]:
     return actor, lt.id
 
 
+async def offer(
+    store: Store, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool = True
+) -> Envelope:
+    """What the balances service's PolicyUpserted does to this service's replica."""
+    data = PolicyUpserted(location_id=location_id, leave_type_id=leave_type_id, active=active)
+    env = Envelope.wrap(data, tenant_id=tenant_id)
+    await store.atomic(
+        lambda tx: on_policy_upserted(tx, HandledEvent(envelope=env, data=data, subject="s"))  # type: ignore[arg-type]
+    )
+    return env
+
+
 async def person(store: Store, admin: Actor, location_id: str, **kw: object) -> Actor:
+    """An employee at the location, where every leave type of the tenant has a policy."""
+    for leave_type in await queries.list_leave_types(store, admin.tenant_id):
+        await offer(store, admin.tenant_id, location_id, leave_type.id)
     name = f"p{location_id[-6:]}{len(kw)}"
     e = await handlers.create_employee(
         store,
@@ -250,3 +271,37 @@ async def test_the_working_days_preview_counts_like_a_submission(
     )
     assert preview.amount == submitted.amount == amount
     assert list(preview.days) == submitted.working_days
+
+
+async def test_a_type_without_an_active_policy_at_the_location_is_refused(store: Store) -> None:
+    admin, lt = await setup(store)
+    here = await handlers.save_location(store, admin, LocationFields(name="Here"))
+    there = await handlers.save_location(store, admin, LocationFields(name="There"))
+    who = await person(store, admin, here.id)
+    start = date(2030, 6, 17)
+    await offer(store, admin.tenant_id, here.id, lt, active=False)
+    with pytest.raises(errors.InvalidRequest) as info:
+        await submit(store, who, lt, start, start)
+    assert info.value.field == "leave_type_id"
+    assert "Here" in str(info.value)
+    assert await locations_by_leave_type(store, admin.tenant_id) == {}
+    await offer(store, admin.tenant_id, there.id, lt)
+    with pytest.raises(errors.InvalidRequest):
+        await submit(store, who, lt, start, start)  # offered elsewhere only
+    await offer(store, admin.tenant_id, here.id, lt)
+    assert (await submit(store, who, lt, start, start)).amount == 1
+    assert sorted((await locations_by_leave_type(store, admin.tenant_id))[lt]) == sorted(
+        [here.id, there.id]
+    )
+
+
+async def test_a_late_policy_event_does_not_undo_a_newer_one(store: Store) -> None:
+    admin, lt = await setup(store)
+    here = await handlers.save_location(store, admin, LocationFields(name="Here"))
+    older = PolicyUpserted(location_id=here.id, leave_type_id=lt, active=False)
+    older_env = Envelope.wrap(older, tenant_id=admin.tenant_id)
+    await offer(store, admin.tenant_id, here.id, lt, active=True)  # newer id
+    await store.atomic(
+        lambda tx: on_policy_upserted(tx, HandledEvent(envelope=older_env, data=older, subject="s"))  # type: ignore[arg-type]
+    )
+    assert await locations_by_leave_type(store, admin.tenant_id) == {lt: [here.id]}

@@ -21,6 +21,9 @@ TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
 )
 # Every event this service records, per tenant, for the SSE stream (service_layer/event_log).
 EVENT_LOG = "event_log"
+# Replica of the balances service's policies: a leave type is available at a location only
+# while an active policy exists for the pair (service_layer/policies.py keeps it).
+POLICIES = "policies"
 
 INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
@@ -32,7 +35,13 @@ INDEXES = (
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "leave_type_id")),
     IndexSpec(EVENT_LOG, ("tenant_id",)),
+    IndexSpec(POLICIES, ("tenant_id",)),
 )
+
+
+def policy_key(tenant_id: str, location_id: str, leave_type_id: str) -> str:
+    return f"{tenant_id}:{location_id}:{leave_type_id}"
+
 
 T = TypeVar("T")
 
@@ -77,6 +86,11 @@ class Repository:
     async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
         where = {"tenant_id": tenant_id, "leave_type_id": leave_type_id}
         return bool(await self.tx.find(LEAVE_REQUESTS, where, limit=1))
+
+    async def offers(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
+        """Whether balances has an active policy for the type at the location."""
+        doc = await self.tx.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
+        return doc is not None and bool(doc["active"])
 
     async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
         return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)

@@ -413,6 +413,13 @@ async def submit_leave_request(
             if employee.location_id
             else None
         )
+        if location is not None and not await repo.offers(
+            actor.tenant_id, location.id, leave_type.id
+        ):
+            raise errors.InvalidRequest(
+                f"{leave_type.name} is not available at {location.name} (no policy)",
+                field="leave_type_id",
+            )
         schedule = location.schedule_for(employee) if location else None
         days_off = (
             location.holidays_between(cmd.start_date, cmd.end_date).keys() if location else ()

@@ -14,7 +14,7 @@ from leaveflow_kit.http.paging import Page, page_out
 from leaveflow_kit.storage import Store
 
 from ...domain.directory import Department, Employee, LeaveType, Location
-from ...service_layer import employee_import, handlers, queries
+from ...service_layer import employee_import, handlers, policies, queries
 from ...service_layer.commands import (
     Actor,
     CancelLeaveRequest,
@@ -71,11 +71,20 @@ def _employee_out(e: Employee) -> dict[str, Any]:
     return out
 
 
-def _leave_type_out(t: LeaveType) -> dict[str, Any]:
+def _leave_type_out(t: LeaveType, available_at: dict[str, list[str]]) -> dict[str, Any]:
     out = asdict(t)
     out.pop("extra", None)
     out["annual_allowance"] = float(t.annual_allowance) if t.annual_allowance is not None else None
+    # Where it can be requested: the locations with an active policy in balances.
+    out["location_ids"] = sorted(available_at.get(t.id, []))
     return out
+
+
+async def _leave_types_out(
+    request: Request, user: Principal, *types: LeaveType
+) -> list[dict[str, Any]]:
+    available_at = await policies.locations_by_leave_type(_store(request), user.tenant_id)
+    return [_leave_type_out(t, available_at) for t in types]
 
 
 # --- tenancy and tokens -------------------------------------------------------------------
@@ -354,7 +363,8 @@ async def patch_leave_type(
     leave_type = await handlers.update_leave_type(
         _store(request), _actor(request, user), leave_type_id, changes
     )
-    return _leave_type_out(leave_type)
+    (out,) = await _leave_types_out(request, user, leave_type)
+    return out
 
 
 @router.delete("/v1/leave-types/{leave_type_id}", status_code=204, tags=["directory"])
@@ -373,13 +383,14 @@ async def create_leave_type(
     leave_type = await handlers.create_leave_type(
         _store(request), _actor(request, user), CreateLeaveType(**body.model_dump())
     )
-    return _leave_type_out(leave_type)
+    (out,) = await _leave_types_out(request, user, leave_type)
+    return out
 
 
 @router.get("/v1/leave-types", tags=["directory"])
 async def list_leave_types(request: Request, user: CurrentUser) -> dict[str, Any]:
     items = await queries.list_leave_types(_store(request), user.tenant_id)
-    return page_out([_leave_type_out(t) for t in items], None)
+    return page_out(await _leave_types_out(request, user, *items), None)
 
 
 @router.get("/v1/leave-types/{leave_type_id}", tags=["directory"])
@@ -387,7 +398,8 @@ async def get_leave_type(leave_type_id: str, request: Request, user: CurrentUser
     leave_type = await queries.get_leave_type(_store(request), user.tenant_id, leave_type_id)
     if leave_type is None:
         raise NotFound("no such leave type")
-    return _leave_type_out(leave_type)
+    (out,) = await _leave_types_out(request, user, leave_type)
+    return out
 
 
 # --- leave requests -----------------------------------------------------------------------
