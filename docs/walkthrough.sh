@@ -41,6 +41,14 @@ curl -sf -X PUT $N/v1/integrations/slack -H "authorization: Bearer $ADMIN" \
   -H 'content-type: application/json' \
   -d "{\"webhook_url\": \"$HOOK\", \"signing_secret\": \"change-me\"}" > /dev/null
 
+# Requests learns the policy from balances' events (milliseconds): wait until it offers
+# Vacation at the location, which the type's `location_ids` shows.
+for _ in $(seq 50); do
+  curl -sf $R/v1/leave-types/$VACATION -H "authorization: Bearer $ADMIN" \
+    | grep -q "$LOCATION" && break
+  sleep 0.1
+done
+
 # 4. Ana logs in and asks for Monday to Wednesday morning: 2.5 days.
 ANA=$(post $R/v1/auth/dev-login -d "{\"tenant_id\": \"$TENANT\",
   \"email\": \"ana@acme.test\"}" | json '["token"]' | tr -d '"')

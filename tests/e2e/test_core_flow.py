@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from leaveflow_devstack.stack import Stack
+from leaveflow_devstack.testing import wait_offered
 from leaveflow_kit.testing import WebhookSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -89,6 +90,7 @@ class Tenant:
             headers=auth(self.admin),
         )
         assert r.status_code == 200, r.text
+        wait_offered(self.urls["requests"], auth(self.admin), self.vacation, [self.location])
 
     def employee(self, name: str, email: str) -> tuple[str, str]:
         r = self.http.post(

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from leaveflow_devstack import Stack
+from leaveflow_devstack.testing import wait_offered
 
 pytestmark = pytest.mark.e2e
 
@@ -17,6 +18,20 @@ def signup(stack: Stack, name: str) -> dict[str, str]:
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+def offer(
+    stack: Stack, tenant: dict[str, str], location_id: str, leave_type_id: str, allowance: int = 25
+) -> None:
+    """A balances policy for the type at the location, once requests has learned it."""
+    headers = {"Authorization": f"Bearer {tenant['token']}"}
+    r = httpx.put(
+        f"{stack.urls['balances']}/v1/policies/{location_id}/{leave_type_id}",
+        json={"annual_allowance": allowance},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    wait_offered(stack.urls["requests"], headers, leave_type_id, [location_id])
 
 
 def test_locations_price_requests_by_their_holidays(stack: Stack) -> None:
@@ -42,6 +57,7 @@ def test_locations_price_requests_by_their_holidays(stack: Stack) -> None:
     assert "2030-08-15" in names  # Assumption Day, Bavaria
 
     leave_type = api.post("/v1/leave-types", json={"name": "Vacation"}).json()["id"]
+    offer(stack, acme, location_id, leave_type)
     employee = api.post(
         "/v1/employees",
         json={
@@ -209,8 +225,7 @@ def test_a_new_holiday_reprices_a_pending_request_and_its_balance(stack: Stack) 
     )
     location = api.post("/v1/locations", json={"name": "Office"}).json()["id"]
     lt = api.post("/v1/leave-types", json={"name": "Vacation"}).json()
-    r = balances.put(f"/v1/policies/{location}/{lt['id']}", json={"annual_allowance": 20})
-    assert r.status_code == 200, r.text
+    offer(stack, acme, location, lt["id"], allowance=20)
     ana = api.post(
         "/v1/employees",
         json={

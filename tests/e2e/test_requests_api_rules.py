@@ -83,6 +83,9 @@ def world(stack: Stack) -> World:
             ids[name] = r.json()["id"]
         r = api.patch(f"/v1/employees/{ids['bea']}", json={"department_id": ids["sales"]})
         assert r.status_code == 200, r.text
+        # The admin works in Munich too, so Vacation is offered for their own requests.
+        r = api.patch(f"/v1/employees/{tenant.admin_id}", json={"location_id": munich})
+        assert r.status_code == 200, r.text
     for name in ("ana", "ben"):
         ids[name], tokens[name] = tenant.employee(
             name.title(), location_id=munich, department_id=ids["sales"]

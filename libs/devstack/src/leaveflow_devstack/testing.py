@@ -69,6 +69,8 @@ class Tenant:
                 path = f"/v1/policies/{location_id}/{leave_type_id}"
                 response = http.put(path, json=rules)
                 assert response.status_code == 200, f"PUT {path}: {response.text}"
+        if rules.get("active", True):
+            wait_offered(self.urls["requests"], self.headers, leave_type_id, location_ids)
         return leave_type_id
 
     def employee(
@@ -114,6 +116,26 @@ def sign_up(urls: Mapping[str, str], *, name: str | None = None, timezone: str =
         token=body["token"],
         urls=dict(urls),
     )
+
+
+def wait_offered(
+    requests_url: str,
+    headers: Mapping[str, str],
+    leave_type_id: str,
+    location_ids: Sequence[str],
+) -> None:
+    """Wait until the requests service offers the type at every location: it learns a
+    policy from the balances service's events, a few milliseconds after the PUT."""
+    if not location_ids:
+        return
+
+    def offered() -> bool:
+        got = httpx.get(
+            f"{requests_url}/v1/leave-types/{leave_type_id}", headers=dict(headers), timeout=10
+        ).json()
+        return set(location_ids) <= set(got.get("location_ids", []))
+
+    eventually(offered, what=f"leave type {leave_type_id} offered at {list(location_ids)}")
 
 
 def eventually(
