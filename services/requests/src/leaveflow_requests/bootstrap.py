@@ -14,6 +14,7 @@ from .adapters.repository import INDEXES
 from .config import Settings
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.routes import router
+from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.handlers import Clock, on_balance_outcome
 
 
@@ -36,6 +37,6 @@ def create_app(
     )
     outcome = on_balance_outcome(clock)
     runtime.subscribe({"balances": {"LeaveReserved": outcome, "LeaveReservationRejected": outcome}})
-    app = runtime.app(title="Leaveflow requests", routers=[router], issuer=issuer, clock=clock)
+    app = runtime.app(title="Leaveflow requests", routers=[router, service_token_router], issuer=issuer, clock=clock)
     http_errors.install(app)
     return app
