@@ -37,6 +37,11 @@ def create_app(
     )
     outcome = on_balance_outcome(clock)
     runtime.subscribe({"balances": {"LeaveReserved": outcome, "LeaveReservationRejected": outcome}})
-    app = runtime.app(title="Leaveflow requests", routers=[router, service_token_router], issuer=issuer, clock=clock)
+    app = runtime.app(
+        title="Leaveflow requests",
+        routers=[router, service_token_router],
+        issuer=issuer,
+        clock=clock,
+    )
     http_errors.install(app)
     return app

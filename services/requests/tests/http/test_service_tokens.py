@@ -19,7 +19,9 @@ SECRET = "s3cret-for-tests-only"
 
 
 @pytest.fixture
-async def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("LEAVEFLOW_SERVICE_SECRET", SECRET)
     store = open_store("memory://", INDEXES)
     await store.start()
@@ -57,7 +59,9 @@ async def test_right_secret_gets_the_employees_token(client: httpx.AsyncClient) 
 
 
 @pytest.mark.parametrize("header", [None, "Service wrong", f"Bearer {SECRET}", "Service "])
-async def test_wrong_or_missing_secret_is_401(client: httpx.AsyncClient, header: str | None) -> None:
+async def test_wrong_or_missing_secret_is_401(
+    client: httpx.AsyncClient, header: str | None
+) -> None:
     tenant = await _tenant(client)
     headers = {"authorization": header} if header is not None else {}
     response = await client.post(
