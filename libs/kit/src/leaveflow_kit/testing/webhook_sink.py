@@ -39,6 +39,8 @@ class WebhookSink:
     responses: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     # Seconds to wait before answering each call (a slow or hanging peer).
     hang_seconds: float = 0.0
+    # The body of a successful answer (Slack's Web API answers JSON like {"ok": true}).
+    ok_body: str = "ok"
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -59,7 +61,9 @@ class WebhookSink:
         with self._lock:
             self.calls.append(RecordedCall(request.path, dict(request.headers), body))
             status, headers = self.responses.popleft() if self.responses else (200, {})
-        return web.Response(status=status, headers=headers, text="ok" if status < 300 else "no")
+        return web.Response(
+            status=status, headers=headers, text=self.ok_body if status < 300 else "no"
+        )
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
