@@ -32,7 +32,8 @@ def _admin(user: Principal) -> None:
 
 class SlackIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    team_id: str = Id
+    # Needed for inbound commands and buttons; an outbound-only webhook can do without.
+    team_id: str | None = Field(None, min_length=1, max_length=100)
     bot_token: str | None = Field(None, min_length=1, max_length=500)
     webhook_url: AnyHttpUrl | None = None
     signing_secret: str = SecretText

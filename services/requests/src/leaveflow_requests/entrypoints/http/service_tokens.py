@@ -38,7 +38,7 @@ class ServiceTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tenant_id: str = Field(min_length=1, max_length=100)
     employee_id: str = Field(min_length=1, max_length=100)
-    via: str = Field("chat", pattern="^(slack|teams|email|chat|digest)$")
+    via: str = Field("chat", pattern="^(slack|teams|email|link|chat|digest)$")
 
 
 def _configured_secret(request: Request) -> str | None:
