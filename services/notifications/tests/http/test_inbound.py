@@ -300,3 +300,57 @@ async def test_links_show_a_page_and_refuse_forgeries_and_expiry(app: App) -> No
     assert (await app.http.get(f"/actions/{old}")).status_code == 410
     assert (await app.http.post(f"/actions/{old}")).status_code == 410
     assert links is not None
+
+
+async def test_teams_known_user_gets_the_command_answer(app: App, sink: WebhookSink) -> None:
+    from leaveflow_contracts import EmployeeUpserted
+
+    await app.world.feed(
+        EmployeeUpserted(
+            employee_id="t1-ana",
+            name="Ana Lima",
+            email="ana@t1.test",
+            role="user",
+            teams_user_id="aad-ana",
+        )
+    )
+    response = await app.http.put(
+        "/v1/integrations/teams",
+        json={
+            "aad_tenant_id": "aad-1",
+            "webhook_url": sink.url,
+            "outgoing_webhook_secret": TEAMS_SECRET,
+        },
+        headers=app.auth(),
+    )
+    assert response.status_code == 200
+    for text, expected in (("help", "/vacation request <start>"), ("balance", "not reachable")):
+        body = _teams_activity(text)
+        answer = await app.http.post(
+            "/teams/messages", content=body, headers={"authorization": _teams_sign(body)}
+        )
+        assert answer.status_code == 200
+        assert expected in answer.json()["text"]
+
+
+async def test_a_click_by_an_unknown_user_or_garbage_decides_nothing(
+    app: App, sink: WebhookSink
+) -> None:
+    await _connect_slack(app, sink)
+    respond = f"http://127.0.0.1:{sink.port}/respond"
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U_STRANGER"},
+        "actions": [{"action_id": "approve", "value": "r1"}],
+        "response_url": respond,
+    }
+    stranger = await app.slack("/slack/interactions", {"payload": json.dumps(payload)})
+    assert stranger.status_code == 200
+    assert "U_STRANGER" in stranger.json()["text"]
+    garbage = await app.slack(
+        "/slack/interactions", {"payload": json.dumps({"team": {"id": "T1"}})}
+    )
+    assert garbage.status_code == 200
+    await app.app.state.background.drain()
+    assert sink.snapshot() == []

@@ -43,7 +43,9 @@ class DeliveryDispatcher:
         clock: Callable[[], datetime],
         *,
         policy: RetryPolicy | None = None,
-        heartbeat_seconds: float = 30.0,
+        # Only a safety net: local commits wake us, and retries set their own deadline.
+        # Three channels poll, so keep it slow enough for an idle stack to stay quiet.
+        heartbeat_seconds: float = 120.0,
     ) -> None:
         self._store = store
         self.channel = channel
