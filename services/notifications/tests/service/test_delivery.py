@@ -272,3 +272,20 @@ async def test_teams_gets_an_adaptive_card_with_signed_links(world: Any, sink: W
     assert [a["title"] for a in actions] == ["Approve", "Deny", "Open Leaveflow"]
     assert all(a["type"] == "Action.OpenUrl" for a in actions)
     assert actions[0]["url"].startswith("http://notify.test/actions/")
+
+
+async def test_secrets_under_a_changed_key_fail_the_delivery_not_the_dispatcher(
+    world: Any, sink: WebhookSink
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from leaveflow_notifications.adapters.secrets import SecretBox
+
+    await _webhook(world, sink.url)
+    await world.feed(world.pending())
+    world.outbound._box = SecretBox(Fernet.generate_key())  # the operator lost the old key
+    assert await world.dispatcher("slack").send_due() == 0
+    (d,) = await world.deliveries()
+    assert d["status"] == "dead"
+    assert "cannot be decrypted" in d["last_error"]
+    assert sink.snapshot() == []

@@ -124,6 +124,8 @@ class DeliveryDispatcher:
             )
         except TimeoutError:
             return SendResult(ok=False, error="timed out", retryable=True)
+        except Exception as exc:  # a bug must cost one attempt, not a stuck claim
+            return SendResult(ok=False, error=f"send failed: {type(exc).__name__}", retryable=True)
 
     async def send_due(self) -> int:
         sent = 0

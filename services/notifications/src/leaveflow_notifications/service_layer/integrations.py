@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import InvalidToken
+
 from leaveflow_kit.storage import Store, Transaction
 
 from ..adapters.secrets import SecretBox
@@ -24,7 +26,18 @@ def encrypted(box: SecretBox, fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class UndecryptableSecrets(Exception):
+    """Stored with another key (NOTIFICATIONS_SECRET_KEY changed): reconnect the integration."""
+
+
 def decrypted(box: SecretBox, doc: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return _decrypted(box, doc)
+    except InvalidToken as exc:
+        raise UndecryptableSecrets(f"{doc.get('kind')} secrets cannot be decrypted") from exc
+
+
+def _decrypted(box: SecretBox, doc: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (box.decrypt(v) if k in SECRET_FIELDS and isinstance(v, str) else v)
         for k, v in doc.items()
@@ -76,7 +89,12 @@ async def integration_by(
     """The decrypted integration whose team id / AAD tenant id is `lookup_value`."""
     field = LOOKUP_FIELDS[channel]
     docs = await store.find(INTEGRATIONS, {"kind": channel, field: lookup_value}, limit=1)
-    return decrypted(box, docs[0]) if docs else None
+    if not docs:
+        return None
+    try:
+        return decrypted(box, docs[0])
+    except UndecryptableSecrets:
+        return None  # cannot verify anything with it: treated as not connected
 
 
 async def save_preferences(

@@ -13,7 +13,7 @@ from ..adapters.senders import SendResult
 from ..domain.delivery import Delivery
 from ..domain.messages import Notice
 from .collections import EMAIL, INTEGRATIONS, SLACK, TEAMS, Clock, integration_key
-from .integrations import decrypted
+from .integrations import UndecryptableSecrets, decrypted
 
 
 class Sender(Protocol):
@@ -84,7 +84,10 @@ class Outbound:
             message = self.render(delivery)
         except Exception as exc:  # a broken template fails this delivery only
             return SendResult(ok=False, error=f"template failed: {exc!r}"[:300])
-        integration = decrypted(self._box, stored)
+        try:
+            integration = decrypted(self._box, stored)
+        except UndecryptableSecrets as exc:
+            return SendResult(ok=False, error=f"{exc}; reconnect it")
         return await self._senders[delivery.channel].send(
             integration, delivery.payload["to"], message
         )
