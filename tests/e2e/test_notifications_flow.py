@@ -6,7 +6,9 @@ with the real algorithm.
   hears it once in Slack and by email; a second click decides nothing;
 - a redelivered event sends nothing twice;
 - a dead delivery shows in the log and a retry sends it;
-- an email Approve link shows a confirmation page, its POST decides, reuse is 410.
+- an email Approve link shows a confirmation page, its POST decides, reuse is 410;
+- `balance` and `whosoff` answer through `response_url` with the real services' numbers;
+- the webhook peer down (connection refused) for a while, then back: each message once.
 """
 
 from __future__ import annotations
@@ -324,3 +326,64 @@ def test_email_link_confirms_then_decides_once(
     deny = re.search(r"Deny: (\S+)", text)
     assert deny is not None
     assert httpx.post(deny.group(1), timeout=10).status_code == 410, "one decision per message"
+
+
+def test_balance_and_whosoff_answer_through_response_url(tenant: Tenant, sink: WebhookSink) -> None:
+    team = Team(tenant, sink, None)
+    team.wait_known("U_ANA")
+    request_id = team.submit()
+    eventually(lambda: team.request(request_id)["status"] == "pending", what="pending")
+    with tenant.client("requests") as http:
+        assert http.post(f"/v1/leave-requests/{request_id}/approve", json={}).status_code == 200
+
+    assert team.command("U_ANA", "balance", "balance").status_code == 200
+    (balance,) = eventually(lambda: team.posted("/balance"), timeout=20, what="balance reply")
+    assert "Vacation:" in balance.json()["text"], balance.json()
+    assert "available" in balance.json()["text"]
+
+    def ask_and_see() -> RecordedCall | None:
+        """Ask again until the calendar's projection has caught up with the approval."""
+        before = len(team.posted("/whosoff"))
+        team.command("U_ANA", f"whosoff {MONDAY}", "whosoff")
+        (reply,) = eventually(lambda: team.posted("/whosoff")[before:], timeout=5)
+        return reply if "Ana Lima" in reply.json()["text"] else None
+
+    whosoff = eventually(ask_and_see, timeout=20, what="Ana in who's off")
+    assert f"Off on {MONDAY}" in whosoff.json()["text"]
+
+
+def test_webhook_down_then_back_every_message_arrives_once(
+    make_stack: Any, sink: WebhookSink
+) -> None:
+    from leaveflow_devstack.testing import sign_up
+
+    stack: Stack = make_stack(
+        env={"NOTIFICATIONS_MAX_BACKOFF": "1.5", "NOTIFICATIONS_MAX_ATTEMPTS": "30"}
+    )
+    team = Team(sign_up(stack.urls), sink, None)
+    team.wait_known("U_BO")
+    sink.go_down()
+    submitted = []
+    for week in range(3):
+        r = httpx.post(
+            f"{team.tenant.urls['requests']}/v1/leave-requests",
+            json={
+                "leave_type_id": team.vacation,
+                "start_date": (MONDAY + timedelta(weeks=week)).isoformat(),
+                "end_date": (MONDAY + timedelta(weeks=week)).isoformat(),
+            },
+            headers={"authorization": f"Bearer {team.ana_token}"},
+            timeout=10,
+        )
+        assert r.status_code == 202, r.text
+        submitted.append(r.json()["id"])
+    eventually(lambda: len(team.deliveries(status="retrying")) == 3, timeout=20, what="retrying")
+    time.sleep(4)  # the peer stays down through several attempts
+    assert team.deliveries(status="sent") == []
+    sink.come_back()
+    eventually(lambda: len(team.deliveries(status="sent")) == 3, timeout=20, what="all sent")
+    time.sleep(2)  # a duplicate would arrive by now
+    posts = team.posted("/hook", "<@U_BO>")
+    assert len(posts) == 3
+    for request_id in submitted:
+        assert len([p for p in posts if request_id in p.body.decode()]) == 1
