@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from ..adapters.leaveflow_api import ApiUnavailable, LeaveflowApi
 from ..domain.commands import USAGE, Balance, Command, Help, RequestLeave, WhosOff
@@ -113,13 +114,15 @@ class Chat:
         self, tenant_id: str, approver_id: str, request_id: str, decision: str, via: str
     ) -> tuple[bool, str]:
         """Approve or deny as the approver; (decided now?, what to tell them)."""
+        if decision not in ("approve", "deny"):
+            return False, f"Unknown decision `{decision}`."
         note = f"{'Approved' if decision == 'approve' else 'Denied'} via {via}"
         answer = await self._api.as_employee(
             tenant_id,
             approver_id,
             "POST",
             "requests",
-            f"/v1/leave-requests/{request_id}/{decision}",
+            f"/v1/leave-requests/{quote(request_id, safe='')}/{decision}",
             json={"note": note},
             via=via,
         )

@@ -64,7 +64,8 @@ async def teams_message(request: Request) -> dict[str, Any]:
         raise Unauthorized("bad Teams signature")
     assert integration is not None
     tenant_id = integration["tenant_id"]
-    sender = activity.get("from") or {}
+    sender = activity.get("from")
+    sender = sender if isinstance(sender, dict) else {}
     teams_user = str(sender.get("aadObjectId") or sender.get("id") or "")
     employee = await person_by(request.app.state.store, tenant_id, "teams_user_id", teams_user)
     if employee is None:
