@@ -174,6 +174,19 @@ def test_env_wires_each_service_and_overrides_apply_last(tmp_path: Path) -> None
     assert os.environ.get("PATH") == env.get("PATH")
 
 
+def test_every_service_shares_one_service_secret_per_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEAVEFLOW_SERVICE_SECRET", raising=False)
+    first, second = Stack(tmp_path / "a"), Stack(tmp_path / "b")
+    secret = first.service_env()["LEAVEFLOW_SERVICE_SECRET"]
+    assert len(secret) >= 32
+    assert first.service_env()["LEAVEFLOW_SERVICE_SECRET"] == secret, "stable within a run"
+    assert second.service_env()["LEAVEFLOW_SERVICE_SECRET"] != secret, "fresh per stack"
+    monkeypatch.setenv("LEAVEFLOW_SERVICE_SECRET", "from-the-shell")
+    assert Stack(tmp_path / "c").service_env()["LEAVEFLOW_SERVICE_SECRET"] == "from-the-shell"
+
+
 def test_unknown_names_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown port key"):
         Stack(tmp_path, ports={"request": 1})

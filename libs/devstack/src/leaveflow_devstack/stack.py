@@ -13,6 +13,7 @@ its JetStream store under ``data_dir/nats``, and every process logs to
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import sys
 import time
@@ -79,6 +80,11 @@ class Stack:
         self._env_overrides = dict(env or {})
         self._service_command = service_command
         self._processes: dict[str, ManagedProcess] = {}
+        # Lets notifications act as an employee through the requests API (chat commands);
+        # one per stack run unless the caller's environment fixes it.
+        self._service_secret = os.environ.get("LEAVEFLOW_SERVICE_SECRET") or secrets.token_urlsafe(
+            32
+        )
 
     # ----------------------------------------------------------------- addresses
     @property
@@ -121,6 +127,7 @@ class Stack:
             NATS_URL=self.nats_url,
             # Unbuffered output reaches the log file at once, so a crash's tail is complete.
             PYTHONUNBUFFERED="1",
+            LEAVEFLOW_SERVICE_SECRET=self._service_secret,
         )
         for name in SERVICES:
             prefix = name.upper()

@@ -1,5 +1,7 @@
 """`python -m leaveflow_notifications`: run the notifications service."""
 
+import logging
+
 from leaveflow_kit.runtime import serve
 
 from .bootstrap import create_app
@@ -8,7 +10,11 @@ from .config import Settings
 
 def main() -> None:
     settings = Settings()
-    serve(create_app(settings), settings, "notifications")
+    app = create_app(settings)
+    # httpx logs every URL it calls at INFO; webhook URLs are secrets (whoever has one can
+    # post to the channel), so only its warnings may reach the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    serve(app, settings, "notifications")
 
 
 if __name__ == "__main__":

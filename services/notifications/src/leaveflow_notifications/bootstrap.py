@@ -11,15 +11,35 @@ from fastapi import FastAPI
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import IndexSpec, Store
 
-from .adapters.webhook import WebhookSender
+from .adapters.leaveflow_api import LeaveflowApi
+from .adapters.secrets import SecretBox, load_or_create_key
+from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .config import Settings
-from .entrypoints.http.routes import router
-from .service_layer.dispatcher import DeliveryDispatcher
-from .service_layer.fanout import DELIVERIES, Clock, balances_handlers, requests_handlers
+from .entrypoints.http import actions, routes, slack, teams
+from .service_layer.background import Background
+from .service_layer.chat import Chat
+from .service_layer.collections import (
+    DELIVERIES,
+    EMAIL,
+    INTEGRATIONS,
+    PEOPLE,
+    SLACK,
+    TEAMS,
+    Clock,
+)
+from .service_layer.digest import DigestScheduler
+from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPolicy
+from .service_layer.fanout import requests_handlers
+from .service_layer.links import LinkActions
+from .service_layer.outbound import Links, Outbound
 
 INDEXES = (
-    IndexSpec(DELIVERIES, ("status",)),
+    IndexSpec(DELIVERIES, ("channel", "status")),
     IndexSpec(DELIVERIES, ("tenant_id",)),
+    IndexSpec(INTEGRATIONS, ("kind",)),
+    IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
+    IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),
+    IndexSpec(PEOPLE, ("tenant_id", "role")),
 )
 
 
@@ -27,29 +47,81 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def secret_box(settings: Settings) -> SecretBox:
+    if settings.secret_key is not None:
+        return SecretBox(settings.secret_key.get_secret_value().encode())
+    return SecretBox(load_or_create_key(settings.secret_key_path))
+
+
 def create_app(
     settings: Settings | None = None, *, store: Store | None = None, clock: Clock = system_clock
 ) -> FastAPI:
-    runtime = build_runtime("notifications", settings or Settings(), indexes=INDEXES, store=store)
-    dispatcher = DeliveryDispatcher(runtime.store, WebhookSender(), clock)
-    runtime.subscribe(
-        {"requests": requests_handlers(clock), "balances": balances_handlers(clock)},
-        after_commit=dispatcher.wake,
+    settings = settings or Settings()
+    runtime = build_runtime("notifications", settings, indexes=INDEXES, store=store)
+    box = secret_box(settings)
+    poster = HttpPoster(timeout=settings.send_timeout_seconds)
+    secret = settings.service_secret.get_secret_value() if settings.service_secret else None
+    api = LeaveflowApi(
+        {
+            "requests": settings.requests_url,
+            "balances": settings.balances_url,
+            "calendar": settings.calendar_url,
+        },
+        secret,
     )
+    chat = Chat(api)
+    ttl = int(settings.action_link_hours * 3600)
+    outbound = Outbound(
+        runtime.store,
+        box,
+        {
+            SLACK: SlackSender(poster, settings.slack_api_url),
+            TEAMS: TeamsSender(poster),
+            EMAIL: EmailSender(timeout=settings.send_timeout_seconds),
+        },
+        Links(box, settings.base_url, clock),
+        settings.dashboard_url,
+    )
+    policy = RetryPolicy(
+        max_attempts=settings.max_attempts,
+        max_backoff_seconds=settings.max_backoff_seconds,
+        send_timeout_seconds=settings.send_timeout_seconds,
+    )
+    dispatchers = Dispatchers(
+        [
+            DeliveryDispatcher(runtime.store, channel, outbound.send, clock, policy=policy)
+            for channel in (SLACK, TEAMS, EMAIL)
+        ]
+    )
+    digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake)
+    background = Background()
+    runtime.subscribe({"requests": requests_handlers(clock)}, after_commit=dispatchers.wake)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            dispatcher.start()
+            dispatchers.start()
+            digest.start()
             try:
                 yield
             finally:
-                await dispatcher.stop()
+                await digest.stop()
+                await dispatchers.stop()
+                await background.drain()
+                await poster.close()
+                await api.close()
 
     return runtime.app(
         title="Leaveflow notifications",
-        routers=[router],
+        routers=[routes.router, slack.router, teams.router, actions.router],
         lifespan=lifespan,
         clock=clock,
-        dispatcher=dispatcher,
+        dispatchers=dispatchers,
+        secret_box=box,
+        chat=chat,
+        poster=poster,
+        background=background,
+        links=LinkActions(runtime.store, box, chat, ttl, clock),
+        outbound=outbound,
+        digest=digest,
     )

@@ -2,10 +2,50 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
+
+from pydantic import AliasChoices, Field, SecretStr
 
 from leaveflow_kit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     SERVICE: ClassVar[str] = "notifications"
+
+    # Shared with the requests service: lets chat commands act as the mapped employee.
+    service_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LEAVEFLOW_SERVICE_SECRET")
+    )
+    # Fernet key for secrets at rest and for Approve/Deny links; generated in the data dir
+    # (mode 0600) when unset, like the JWT key.
+    secret_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("NOTIFICATIONS_SECRET_KEY")
+    )
+    # Where people reach this service (links in Teams cards and emails).
+    public_url: str | None = Field(None, validation_alias=AliasChoices("NOTIFICATIONS_PUBLIC_URL"))
+    dashboard_url: str = Field(
+        "http://127.0.0.1:8000", validation_alias=AliasChoices("LEAVEFLOW_DASHBOARD_URL")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+    action_link_hours: float = Field(
+        72.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_ACTION_LINK_HOURS")
+    )
+    max_attempts: int = Field(6, ge=1, validation_alias=AliasChoices("NOTIFICATIONS_MAX_ATTEMPTS"))
+    send_timeout_seconds: float = Field(
+        10.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_SEND_TIMEOUT")
+    )
+    # A ceiling on backoff (seconds); tests lower it to see retries within a minute.
+    max_backoff_seconds: float = Field(
+        300.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_MAX_BACKOFF")
+    )
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "notifications-secret.key"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or self.notifications_url).rstrip("/")

@@ -19,6 +19,7 @@ from .config import Settings
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http import stream
 from .entrypoints.http.routes import router
+from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.handlers import Clock, on_balance_outcome
 from .service_layer.policies import on_policy_upserted
 
@@ -64,7 +65,7 @@ def create_app(
 
     app = runtime.app(
         title="Leaveflow requests",
-        routers=[router, stream.router],
+        routers=[router, stream.router, service_token_router],
         lifespan=lifespan,
         issuer=issuer,
         clock=clock,

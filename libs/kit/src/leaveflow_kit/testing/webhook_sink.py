@@ -2,7 +2,9 @@
 
 It runs in its own thread with its own event loop, so sync and async tests can use it
 and the services under test reach it over real TCP. `responses` scripts its answers
-(e.g. a 503 then a 200) to exercise retries.
+(e.g. a 503 then a 200, or a 429 with `Retry-After`) to exercise retries; `hang_seconds`
+makes it answer that late (a slow peer); `go_down()` / `come_back()` close and reopen its
+port (connection refused in between: a peer that is down).
 """
 
 from __future__ import annotations
@@ -35,11 +37,16 @@ class WebhookSink:
     calls: list[RecordedCall] = field(default_factory=list)
     # Scripted (status, headers) answers, used in order; then 200.
     responses: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
+    # Seconds to wait before answering each call (a slow or hanging peer).
+    hang_seconds: float = 0.0
+    # The body of a successful answer (Slack's Web API answers JSON like {"ok": true}).
+    ok_body: str = "ok"
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._lock = threading.Lock()
 
@@ -49,10 +56,14 @@ class WebhookSink:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if self.hang_seconds:
+            await asyncio.sleep(self.hang_seconds)
         with self._lock:
             self.calls.append(RecordedCall(request.path, dict(request.headers), body))
             status, headers = self.responses.popleft() if self.responses else (200, {})
-        return web.Response(status=status, headers=headers, text="ok" if status < 300 else "no")
+        return web.Response(
+            status=status, headers=headers, text=self.ok_body if status < 300 else "no"
+        )
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -60,10 +71,26 @@ class WebhookSink:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        self._loop.run_until_complete(site.start())
+        self._loop.run_until_complete(self._open())
         self._ready.set()
         self._loop.run_forever()
+
+    async def _open(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await self._site.start()
+
+    async def _close(self) -> None:
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    def go_down(self) -> None:
+        """Stop listening: callers get connection refused until `come_back()`."""
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(10)
+
+    def come_back(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(10)
 
     def start(self) -> WebhookSink:
         self._thread.start()

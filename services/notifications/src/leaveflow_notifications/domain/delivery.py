@@ -21,9 +21,12 @@ def delivery_id(event_id: str, channel: str, recipient: str) -> str:
     return f"{event_id}:{channel}:{recipient}"
 
 
-def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter: 2, 4, 8 ... s, capped at 5 minutes."""
-    ceiling = min(2.0**attempt, 300.0)
+def backoff(
+    attempt: int, rng: random.Random | None = None, *, cap_seconds: float = 300.0
+) -> timedelta:
+    """Exponential backoff with jitter: 2, 4, 8 ... s (each drawn from its upper half),
+    capped at 5 minutes by default."""
+    ceiling = min(2.0**attempt, cap_seconds)
     return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
 
 
@@ -63,16 +66,27 @@ class Delivery:
         self.status, self.sent_at, self.last_error, self.next_attempt_at = SENT, at, None, None
 
     def failed(
-        self, at: datetime, error: str, *, retryable: bool, retry_after: float | None
+        self,
+        at: datetime,
+        error: str,
+        *,
+        retryable: bool,
+        retry_after: float | None,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_backoff: float = 300.0,
     ) -> None:
         self.attempts += 1
         self.claim = self.claimed_until = None
         self.last_error = error[:500]
-        if not retryable or self.attempts >= MAX_ATTEMPTS:
+        if not retryable or self.attempts >= max_attempts:
             self.status, self.next_attempt_at = DEAD, None
             return
         self.status = RETRYING
-        wait = timedelta(seconds=retry_after) if retry_after else backoff(self.attempts)
+        wait = (
+            timedelta(seconds=retry_after)
+            if retry_after
+            else backoff(self.attempts, cap_seconds=max_backoff)
+        )
         self.next_attempt_at = at + wait
 
     def retry_now(self, at: datetime) -> None:

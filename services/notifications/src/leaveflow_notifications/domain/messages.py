@@ -1,32 +1,99 @@
-"""What each event says to people, as channel-neutral text."""
+"""What a notification says, channel-neutral: the facts of one event for one reader.
+
+A `Notice` is stored with the delivery (facts, not rendered text), so each channel's
+template renders it at send time and a bad template fails that delivery, nothing else.
+"""
 
 from __future__ import annotations
 
-from leaveflow_contracts import (
-    EventData,
-    LeaveApproved,
-    LeaveDenied,
-    LeaveReservationRejected,
+from dataclasses import dataclass, field
+from typing import Any
+
+PENDING, APPROVED, DENIED, REJECTED, CANCELLED, DIGEST = (
+    "pending",
+    "approved",
+    "denied",
+    "rejected",
+    "cancelled",
+    "digest",
 )
+KINDS = (PENDING, APPROVED, DENIED, REJECTED, CANCELLED, DIGEST)
 
 
-def _span(start: object, end: object) -> str:
-    return f"{start}" if start == end else f"{start} to {end}"
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    tenant_id: str
+    employee_name: str = ""
+    request_id: str | None = None
+    leave_type: str = "leave"
+    start_date: str = ""
+    end_date: str = ""
+    amount: str = ""
+    unit: str = "days"
+    # The decision's note, the rejection reason, or the requester's reason.
+    detail: str | None = None
+    available: str | None = None
+    # For a digest: who is off, [{"name", "leave_type", "start_date", "end_date"}].
+    items: list[dict[str, str]] = field(default_factory=list)
+    # ...and who is off later in the same week.
+    later: list[dict[str, str]] = field(default_factory=list)
+    day: str = ""
+
+    @property
+    def span(self) -> str:
+        if self.start_date == self.end_date:
+            return self.start_date
+        return f"{self.start_date} to {self.end_date}"
+
+    @property
+    def title(self) -> str:
+        return {
+            PENDING: f"{self.employee_name} requests {self.leave_type}",
+            APPROVED: f"Leave approved: {self.leave_type} {self.span}",
+            DENIED: f"Leave denied: {self.leave_type} {self.span}",
+            REJECTED: f"Leave request rejected: {self.leave_type} {self.span}",
+            CANCELLED: f"Leave cancelled: {self.employee_name}, {self.span}",
+            DIGEST: f"Who is off on {self.day}",
+        }[self.kind]
+
+    @property
+    def summary(self) -> str:
+        """One or two sentences with the numbers and the reason."""
+        what = f"{self.leave_type}, {self.span} ({self.amount} {self.unit})"
+        if self.kind == PENDING:
+            text = f"{self.employee_name} asks for {what}."
+            return f"{text} Reason: {self.detail}" if self.detail else text
+        if self.kind == APPROVED:
+            return f"Your {what} was approved." + (f" Note: {self.detail}" if self.detail else "")
+        if self.kind == DENIED:
+            return f"Your {what} was denied." + (f" Note: {self.detail}" if self.detail else "")
+        if self.kind == REJECTED:
+            reason = (self.detail or "rejected").replace("_", " ")
+            available = f" Available: {self.available} {self.unit}." if self.available else ""
+            return f"Your request for {what} was rejected: {reason}.{available}"
+        if self.kind == CANCELLED:
+            note = f" Note: {self.detail}" if self.detail else ""
+            return f"{self.employee_name}'s {what} was cancelled.{note}"
+        today = "; ".join(digest_line(i) for i in self.items) or "nobody"
+        later = "; ".join(digest_line(i) for i in self.later) or "nobody"
+        return f"Off today: {today}. Later this week: {later}."
+
+    @property
+    def needs_decision(self) -> bool:
+        return self.kind == PENDING and self.request_id is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Notice:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
 
 
-def describe(data: EventData, employee_name: str) -> str | None:
-    """A one-line message for events people care about, None for the rest."""
-    if isinstance(data, LeaveApproved):
-        return (
-            f"{employee_name}'s leave {_span(data.start_date, data.end_date)} "
-            f"({data.amount} {data.unit}) was approved."
-        )
-    if isinstance(data, LeaveDenied):
-        note = f" Note: {data.note}" if data.note else ""
-        return f"{employee_name}'s leave {_span(data.start_date, data.end_date)} was denied.{note}"
-    if isinstance(data, LeaveReservationRejected):
-        return (
-            f"{employee_name}'s request for {data.amount} days was rejected: "
-            f"{data.reason.replace('_', ' ')} (available {data.available})."
-        )
-    return None
+def digest_line(item: dict[str, str]) -> str:
+    span = item["start_date"]
+    if item.get("end_date") and item["end_date"] != span:
+        span = f"{span} to {item['end_date']}"
+    return f"{item['name']} ({item['leave_type']}, {span})"

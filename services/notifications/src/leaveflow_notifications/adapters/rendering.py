@@ -1,0 +1,112 @@
+"""One template per channel: Slack Block Kit, a Teams Adaptive Card, email HTML + text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from ..domain.messages import Notice, digest_line
+
+_jinja = Environment(
+    loader=PackageLoader("leaveflow_notifications.adapters", "templates"),
+    autoescape=select_autoescape(["html", "j2"], default_for_string=True),
+    undefined=StrictUndefined,
+)
+_jinja_text = Environment(
+    loader=PackageLoader("leaveflow_notifications.adapters", "templates"),
+    autoescape=False,
+    undefined=StrictUndefined,
+)
+
+APPROVE, DENY = "approve", "deny"
+
+
+def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dict[str, Any]:
+    """Block Kit; a pending request gets Approve / Deny buttons carrying the request id."""
+    mention = f"<@{to['slack_user_id']}> " if to.get("slack_user_id") else ""
+    blocks: list[Any] = [
+        SectionBlock(text=MarkdownTextObject(text=f"{mention}*{notice.title}*\n{notice.summary}"))
+    ]
+    if notice.kind == "digest" and notice.items:
+        lines = "\n".join(f"• {digest_line(item)}" for item in notice.items)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=lines)))
+    if notice.needs_decision:
+        blocks.append(
+            ActionsBlock(
+                block_id=f"decide:{notice.request_id}",
+                elements=[
+                    ButtonElement(
+                        text="Approve", action_id=APPROVE, value=notice.request_id, style="primary"
+                    ),
+                    ButtonElement(
+                        text="Deny", action_id=DENY, value=notice.request_id, style="danger"
+                    ),
+                ],
+            )
+        )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"<{dashboard_url}|Leaveflow>")]))
+    return {"text": f"{notice.title}: {notice.summary}", "blocks": [b.to_dict() for b in blocks]}
+
+
+def teams_message(
+    notice: Notice, to: dict[str, Any], dashboard_url: str, links: dict[str, str] | None
+) -> dict[str, Any]:
+    """An Adaptive Card for a Workflows webhook; decisions are signed links (OpenUrl)."""
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": notice.title, "weight": "Bolder", "size": "Medium"},
+        {"type": "TextBlock", "text": notice.summary, "wrap": True},
+    ]
+    if to.get("name"):
+        body.insert(0, {"type": "TextBlock", "text": f"For {to['name']}", "isSubtle": True})
+    if notice.kind == "digest":
+        body += [{"type": "TextBlock", "text": f"- {digest_line(i)}"} for i in notice.items]
+    actions: list[dict[str, Any]] = []
+    if links:
+        actions += [
+            {"type": "Action.OpenUrl", "title": "Approve", "url": links[APPROVE]},
+            {"type": "Action.OpenUrl", "title": "Deny", "url": links[DENY]},
+        ]
+    actions.append({"type": "Action.OpenUrl", "title": "Open Leaveflow", "url": dashboard_url})
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": actions,
+    }
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+        ],
+    }
+
+
+def email_message(
+    notice: Notice, dashboard_url: str, links: dict[str, str] | None
+) -> dict[str, Any]:
+    context = {"notice": notice, "links": links, "dashboard_url": dashboard_url}
+    return {
+        "subject": notice.title,
+        "html": _jinja.get_template("email.html.j2").render(context),
+        "text": _jinja_text.get_template("email.txt.j2").render(context),
+    }
+
+
+def page(title: str, message: str, *, action: str | None = None, decision: str = "") -> str:
+    button = "Approve" if decision == APPROVE else "Deny"
+    return _jinja.get_template("confirm.html.j2").render(
+        title=title,
+        message=message,
+        action=action,
+        decision=decision,
+        button=f"Yes, {button.lower()}",
+    )

@@ -1,0 +1,148 @@
+"""Slack inbound: the `/vacation` slash command and the Approve / Deny buttons.
+
+The signature is checked against the raw body before anything acts on it (the body is
+only peeked at for `team_id`, which picks the tenant and so the signing secret). Work
+that calls other services runs after the ack and answers through `response_url`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from slack_sdk.signature import SignatureVerifier
+
+from leaveflow_kit.http import Unauthorized
+from leaveflow_kit.logging import get_logger
+
+from ...adapters.leaveflow_api import ApiUnavailable
+from ...adapters.secrets import SecretBox
+from ...adapters.senders import HttpPoster
+from ...domain.commands import Help, parse
+from ...service_layer.background import Background
+from ...service_layer.chat import Chat
+from ...service_layer.collections import SLACK
+from ...service_layer.integrations import integration_by
+from ...service_layer.replica import person_by
+
+router = APIRouter()
+log = get_logger(__name__)
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _team_of(form: dict[str, str]) -> str | None:
+    if "team_id" in form:
+        return form["team_id"]
+    try:
+        payload = json.loads(form.get("payload", ""))
+        return str(payload["team"]["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def _verified(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+    """(integration, form) of a genuine Slack request; 401 otherwise."""
+    body = await request.body()
+    form = _form(body)
+    team_id = _team_of(form)
+    box: SecretBox = request.app.state.secret_box
+    integration = (
+        await integration_by(request.app.state.store, box, SLACK, team_id) if team_id else None
+    )
+    secret = integration.get("signing_secret") if integration else None
+    if not secret or not SignatureVerifier(secret).is_valid_request(body, dict(request.headers)):
+        raise Unauthorized("bad Slack signature")
+    assert integration is not None
+    return integration, form
+
+
+def _ephemeral(text: str) -> JSONResponse:
+    return JSONResponse({"response_type": "ephemeral", "text": text})
+
+
+def _unknown_user(user_id: str) -> str:
+    return (
+        f"I don't know who you are in Leaveflow yet. Ask your Leaveflow admin to put your "
+        f"Slack user id `{user_id}` on your employee profile."
+    )
+
+
+@router.post("/slack/commands", tags=["slack"], include_in_schema=False)
+async def slack_command(request: Request) -> Response:
+    """`/vacation ...`: acked at once; the answer follows through `response_url`."""
+    integration, form = await _verified(request)
+    if request.headers.get("x-slack-retry-num"):
+        return Response(status_code=200)  # the first delivery is already being handled
+    tenant_id = integration["tenant_id"]
+    user_id = form.get("user_id", "")
+    employee = await person_by(request.app.state.store, tenant_id, "slack_user_id", user_id)
+    if employee is None:
+        return _ephemeral(_unknown_user(user_id))
+    command = parse(form.get("text", ""))
+    if isinstance(command, Help):
+        return _ephemeral(
+            await request.app.state.chat.run(tenant_id, employee["id"], command, SLACK)
+        )
+    response_url = form.get("response_url", "")
+    chat: Chat = request.app.state.chat
+    poster: HttpPoster = request.app.state.poster
+
+    async def work() -> None:
+        text = await chat.run(tenant_id, employee["id"], command, SLACK)
+        await poster.post_json(response_url, {"response_type": "ephemeral", "text": text})
+
+    background: Background = request.app.state.background
+    background.run(work(), "slack-command")
+    return _ephemeral("On it…")
+
+
+@router.post("/slack/interactions", tags=["slack"], include_in_schema=False)
+async def slack_interaction(request: Request) -> Response:
+    """Approve / Deny clicks: decided as the clicking user; the message is replaced by the
+    outcome, so its buttons are gone and a second click cannot decide again."""
+    integration, form = await _verified(request)
+    if request.headers.get("x-slack-retry-num"):
+        return Response(status_code=200)
+    try:
+        payload = json.loads(form.get("payload", ""))
+        user_id = str(payload["user"]["id"])
+        action = payload["actions"][0]
+        decision, request_id = str(action["action_id"]), str(action["value"])
+        response_url = str(payload["response_url"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return Response(status_code=200)  # not a button we sent: nothing to do
+    if decision not in ("approve", "deny"):
+        return Response(status_code=200)
+    tenant_id = integration["tenant_id"]
+    poster: HttpPoster = request.app.state.poster
+    employee = await person_by(request.app.state.store, tenant_id, "slack_user_id", user_id)
+    if employee is None:
+        return _ephemeral(_unknown_user(user_id))
+    chat: Chat = request.app.state.chat
+
+    async def work() -> None:
+        try:
+            decided, text = await chat.decide(
+                tenant_id, employee["id"], request_id, decision, SLACK
+            )
+        except ApiUnavailable:
+            decided, text = False, "Leaveflow is not reachable right now; please click again soon."
+        if decided:
+            body = {"replace_original": True, "text": f"{text} (by <@{user_id}>)"}
+        else:
+            body = {"replace_original": False, "response_type": "ephemeral", "text": text}
+        await poster.post_json(response_url, body)
+
+    background: Background = request.app.state.background
+    background.run(work(), "slack-interaction")
+    return Response(status_code=200)

@@ -1,0 +1,28 @@
+"""Names of the notifications store's collections and their keys (one place)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+DELIVERIES = "deliveries"
+INTEGRATIONS = "integrations"
+PEOPLE = "people"
+DEPARTMENTS = "departments"
+LEAVE_TYPES = "leave_types"
+TENANTS = "tenants"
+PREFERENCES = "preferences"
+USED_LINKS = "used_links"
+
+SLACK, TEAMS, EMAIL = "slack", "teams", "email"
+CHANNELS = (SLACK, TEAMS, EMAIL)
+
+Clock = Callable[[], datetime]
+
+
+def integration_key(tenant_id: str, channel: str) -> str:
+    return f"{tenant_id}:{channel}"
+
+
+def preference_key(tenant_id: str, employee_id: str) -> str:
+    return f"{tenant_id}:{employee_id}"

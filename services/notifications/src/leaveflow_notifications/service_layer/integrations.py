@@ -1,0 +1,109 @@
+"""Per-tenant integrations: credentials encrypted at rest, never returned, never logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+
+from leaveflow_kit.storage import Store, Transaction
+
+from ..adapters.secrets import SecretBox
+from .collections import CHANNELS, INTEGRATIONS, PREFERENCES, integration_key, preference_key
+
+# Everything that would let someone post as us or impersonate Slack/Teams to us.
+SECRET_FIELDS = frozenset(
+    {"bot_token", "webhook_url", "signing_secret", "outgoing_webhook_secret", "password"}
+)
+# Looked up on inbound requests, so kept in clear (they are identifiers, not secrets).
+LOOKUP_FIELDS = {"slack": "team_id", "teams": "aad_tenant_id"}
+
+
+def encrypted(box: SecretBox, fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (box.encrypt(v) if k in SECRET_FIELDS and v is not None else v)
+        for k, v in fields.items()
+    }
+
+
+class UndecryptableSecrets(Exception):
+    """Stored with another key (NOTIFICATIONS_SECRET_KEY changed): reconnect the integration."""
+
+
+def decrypted(box: SecretBox, doc: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return _decrypted(box, doc)
+    except InvalidToken as exc:
+        raise UndecryptableSecrets(f"{doc.get('kind')} secrets cannot be decrypted") from exc
+
+
+def _decrypted(box: SecretBox, doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (box.decrypt(v) if k in SECRET_FIELDS and isinstance(v, str) else v)
+        for k, v in doc.items()
+    }
+
+
+def public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """What an admin may see back: plain settings, and for each secret whether it is set."""
+    out = {k: v for k, v in doc.items() if k not in SECRET_FIELDS and k != "kind"}
+    for k in SECRET_FIELDS:
+        if k in doc:
+            out[f"has_{k}"] = bool(doc[k])
+    return out
+
+
+async def save_integration(
+    store: Store, box: SecretBox, tenant_id: str, channel: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    doc = {"tenant_id": tenant_id, "kind": channel, **encrypted(box, fields)}
+    lookup = LOOKUP_FIELDS.get(channel)
+
+    async def run(tx: Transaction) -> None:
+        if lookup and doc.get(lookup):
+            # One tenant per Slack workspace / Azure AD tenant: inbound requests are routed by it.
+            others = await tx.find(INTEGRATIONS, {"kind": channel, lookup: doc[lookup]}, limit=5)
+            if any(o["tenant_id"] != tenant_id for o in others):
+                raise IntegrationConflict(f"{lookup} is already connected to another tenant")
+        await tx.put(INTEGRATIONS, integration_key(tenant_id, channel), doc)
+
+    await store.atomic(run)
+    return public_view(doc)
+
+
+class IntegrationConflict(Exception):
+    pass
+
+
+async def list_integrations(store: Store, tenant_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for channel in CHANNELS:
+        doc = await store.get(INTEGRATIONS, integration_key(tenant_id, channel))
+        out[channel] = public_view(doc) if doc else None
+    return out
+
+
+async def integration_by(
+    store: Store, box: SecretBox, channel: str, lookup_value: str
+) -> dict[str, Any] | None:
+    """The decrypted integration whose team id / AAD tenant id is `lookup_value`."""
+    field = LOOKUP_FIELDS[channel]
+    docs = await store.find(INTEGRATIONS, {"kind": channel, field: lookup_value}, limit=1)
+    if not docs:
+        return None
+    try:
+        return decrypted(box, docs[0])
+    except UndecryptableSecrets:
+        return None  # cannot verify anything with it: treated as not connected
+
+
+async def save_preferences(
+    store: Store, tenant_id: str, employee_id: str, prefs: dict[str, bool]
+) -> dict[str, Any]:
+    doc = {"tenant_id": tenant_id, "employee_id": employee_id, **prefs}
+
+    async def run(tx: Transaction) -> None:
+        await tx.put(PREFERENCES, preference_key(tenant_id, employee_id), doc)
+
+    await store.atomic(run)
+    return doc

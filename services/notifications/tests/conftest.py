@@ -1,0 +1,163 @@
+"""Fixtures: an in-memory store wired like the service, real loopback peers (an HTTP
+recorder for Slack/Teams webhooks, an aiosmtpd SMTP server), and a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+
+from leaveflow_contracts import (
+    DepartmentUpserted,
+    EmployeeUpserted,
+    Envelope,
+    EventData,
+    LeavePending,
+    LeaveTypeUpserted,
+)
+from leaveflow_kit.messaging import HandledEvent
+from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.testing import WebhookSink
+from leaveflow_kit.testing.smtp_sink import SmtpSink
+from leaveflow_notifications.adapters.secrets import SecretBox
+from leaveflow_notifications.adapters.senders import (
+    EmailSender,
+    HttpPoster,
+    SlackSender,
+    TeamsSender,
+)
+from leaveflow_notifications.bootstrap import INDEXES
+from leaveflow_notifications.service_layer import integrations
+from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
+from leaveflow_notifications.service_layer.fanout import requests_handlers
+from leaveflow_notifications.service_layer.outbound import Links, Outbound
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class World:
+    """A tenant's directory and integrations in the store, and helpers to feed events."""
+
+    def __init__(self, store: Store, clock: Clock, box: SecretBox) -> None:
+        self.store, self.clock, self.box = store, clock, box
+        self.handlers = requests_handlers(clock)
+        self.poster = HttpPoster(timeout=5.0)
+        self.outbound = Outbound(
+            store,
+            box,
+            {
+                "slack": SlackSender(self.poster, "http://127.0.0.1:9/api/"),
+                "teams": TeamsSender(self.poster),
+                "email": EmailSender(timeout=5.0),
+            },
+            Links(box, "http://notify.test", clock),
+            "http://dash.test",
+        )
+
+    async def feed(
+        self, data: EventData, tenant: str = "t1", env: Envelope | None = None
+    ) -> Envelope:
+        env = env or Envelope.wrap(data, tenant_id=tenant)
+        handler = self.handlers[env.type]
+
+        async def run(tx: Transaction) -> None:
+            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
+
+        await self.store.atomic(run)
+        return env
+
+    async def directory(self, tenant: str = "t1") -> None:
+        """Ana (user, dept d1, Slack U_ANA), Bo (approver of d1, Slack U_BO), Cy (admin)."""
+        people = [
+            ("ana", "Ana Lima", "user", "U_ANA"),
+            ("bo", "Bo Berg", "approver", "U_BO"),
+            ("cy", "Cy Admin", "admin", None),
+        ]
+        for pid, name, role, slack in people:
+            await self.feed(
+                EmployeeUpserted(
+                    employee_id=f"{tenant}-{pid}",
+                    name=name,
+                    email=f"{pid}@{tenant}.test",
+                    role=role,
+                    department_id=f"{tenant}-d1" if pid == "ana" else None,
+                    slack_user_id=slack,
+                ),
+                tenant,
+            )
+        await self.feed(
+            DepartmentUpserted(
+                department_id=f"{tenant}-d1", name="Ops", approver_ids=[f"{tenant}-bo"]
+            ),
+            tenant,
+        )
+        await self.feed(LeaveTypeUpserted(leave_type_id="vac", name="Vacation"), tenant)
+
+    async def connect(self, channel: str, tenant: str = "t1", **fields: Any) -> None:
+        await integrations.save_integration(self.store, self.box, tenant, channel, fields)
+
+    def pending(self, tenant: str = "t1", request_id: str = "r1") -> LeavePending:
+        return LeavePending(
+            request_id=request_id,
+            employee_id=f"{tenant}-ana",
+            leave_type_id="vac",
+            start_date=date(2026, 3, 2),
+            end_date=date(2026, 3, 3),
+            amount="2",
+            department_id=f"{tenant}-d1",
+        )
+
+    def dispatcher(self, channel: str, **policy: Any) -> DeliveryDispatcher:
+        return DeliveryDispatcher(
+            self.store, channel, self.outbound.send, self.clock, policy=RetryPolicy(**policy)
+        )
+
+    async def deliveries(self, **where: Any) -> list[dict[str, Any]]:
+        return await self.store.find("deliveries", where)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    s = open_store("memory://", INDEXES)
+    await s.start()
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def box() -> SecretBox:
+    return SecretBox(Fernet.generate_key())
+
+
+@pytest.fixture
+async def world(store: Store, clock: Clock, box: SecretBox) -> AsyncIterator[World]:
+    w = World(store, clock, box)
+    await w.directory()
+    yield w
+    await w.poster.close()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    with WebhookSink() as s:
+        yield s
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as s:
+        yield s

@@ -1,0 +1,71 @@
+"""Short-lived tokens for Leaveflow's own chat integrations, acting as one employee.
+
+The notifications service turns a Slack or Teams user (or a signed email link) into an
+employee, then calls the public API *as that employee*, so chat commands and buttons obey
+exactly the API's permission rules. It proves it is a Leaveflow service with a shared
+secret (`LEAVEFLOW_SERVICE_SECRET`); without one configured the endpoint does not exist.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date
+from typing import Any, ClassVar
+
+from fastapi import APIRouter, Request
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leaveflow_kit.auth import Principal, TokenIssuer
+from leaveflow_kit.http import NotFound, Unauthorized
+
+from ...service_layer import queries
+
+router = APIRouter()
+
+SERVICE_TOKEN_TTL_SECONDS = 300
+
+
+class ServiceSecretSettings(BaseSettings):
+    SERVICE: ClassVar[str] = "requests"
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    service_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LEAVEFLOW_SERVICE_SECRET")
+    )
+
+
+class ServiceTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tenant_id: str = Field(min_length=1, max_length=100)
+    employee_id: str = Field(min_length=1, max_length=100)
+    via: str = Field("chat", pattern="^(slack|teams|email|link|chat|digest)$")
+
+
+def _configured_secret(request: Request) -> str | None:
+    cached: ServiceSecretSettings | None = getattr(request.app.state, "service_secret", None)
+    if cached is None:
+        cached = ServiceSecretSettings()
+        request.app.state.service_secret = cached
+    secret = cached.service_secret
+    return secret.get_secret_value() if secret and secret.get_secret_value() else None
+
+
+@router.post("/v1/auth/service-token", tags=["tenancy"], include_in_schema=False)
+async def service_token(body: ServiceTokenIn, request: Request) -> dict[str, Any]:
+    """A 5-minute token for (tenant, employee) with the employee's current role."""
+    expected = _configured_secret(request)
+    if expected is None:
+        raise NotFound("service tokens are not enabled")
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "service" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        raise Unauthorized("bad service credentials")
+    employee = await queries.get_employee(request.app.state.store, body.tenant_id, body.employee_id)
+    if employee is None or (employee.end_date is not None and employee.end_date < date.today()):
+        raise NotFound("no such employee")
+    issuer: TokenIssuer = request.app.state.issuer
+    principal = Principal(tenant_id=employee.tenant_id, employee_id=employee.id, role=employee.role)
+    token = issuer.issue(principal, ttl_seconds=SERVICE_TOKEN_TTL_SECONDS, via=body.via)
+    return {"token": token, "employee_id": employee.id, "role": employee.role}
