@@ -102,3 +102,26 @@ async def test_without_a_configured_secret_the_endpoint_is_absent(
         )
     await store.close()
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [
+        ({"email": "ADA@acme.test"}, 200),  # single sign-on knows the (verified) email
+        ({"email": "nobody@acme.test"}, 404),
+        ({"email": "ada@acme.test", "employee_id": "x"}, 422),
+        ({}, 422),
+    ],
+)
+async def test_a_token_by_email_for_single_sign_on(
+    client: httpx.AsyncClient, key: dict[str, str], status: int
+) -> None:
+    tenant = await _tenant(client)
+    response = await client.post(
+        "/v1/auth/service-token",
+        json={"tenant_id": tenant["tenant_id"], "via": "web", **key},
+        headers={"authorization": f"Service {SECRET}"},
+    )
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json()["employee_id"] == tenant["admin_id"]

@@ -18,7 +18,7 @@ from ..adapters.repository import (
     LEAVE_TYPES,
     LOCATIONS,
 )
-from ..domain.directory import Department, Employee, LeaveType, Location
+from ..domain.directory import Department, Employee, LeaveType, Location, normalise_email
 from ..domain.model import LeaveRequest
 from ..domain.working_days import WorkingDays, count_working_days
 
@@ -92,6 +92,15 @@ async def list_leave_requests(
 
 async def get_employee(store: Store, tenant_id: str, employee_id: str) -> Employee | None:
     return await _one(store, EMPLOYEES, Employee, tenant_id, employee_id)
+
+
+async def get_employee_by_email(store: Store, tenant_id: str, email: str) -> Employee | None:
+    try:
+        key = normalise_email(email)
+    except ValueError:
+        return None
+    docs = await store.find(EMPLOYEES, {"tenant_id": tenant_id, "email": key}, limit=1)
+    return from_doc(Employee, docs[0]) if docs else None
 
 
 async def list_employees(

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leaveflow_kit.auth import Principal, TokenIssuer
@@ -37,8 +37,16 @@ class ServiceSecretSettings(BaseSettings):
 class ServiceTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tenant_id: str = Field(min_length=1, max_length=100)
-    employee_id: str = Field(min_length=1, max_length=100)
-    via: str = Field("chat", pattern="^(slack|teams|email|link|chat|digest)$")
+    # One of the two: chat integrations know the employee, single sign-on knows the email.
+    employee_id: str | None = Field(None, min_length=1, max_length=100)
+    email: str | None = Field(None, min_length=3, max_length=320)
+    via: str = Field("chat", pattern="^(slack|teams|email|link|chat|digest|web)$")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> ServiceTokenIn:
+        if (self.employee_id is None) == (self.email is None):
+            raise ValueError("give exactly one of employee_id and email")
+        return self
 
 
 def _configured_secret(request: Request) -> str | None:
@@ -62,7 +70,12 @@ async def service_token(body: ServiceTokenIn, request: Request) -> dict[str, Any
         given.strip().encode(), expected.encode()
     ):
         raise Unauthorized("bad service credentials")
-    employee = await queries.get_employee(request.app.state.store, body.tenant_id, body.employee_id)
+    store = request.app.state.store
+    employee = (
+        await queries.get_employee(store, body.tenant_id, body.employee_id)
+        if body.employee_id is not None
+        else await queries.get_employee_by_email(store, body.tenant_id, body.email or "")
+    )
     if employee is None or (employee.end_date is not None and employee.end_date < date.today()):
         raise NotFound("no such employee")
     issuer: TokenIssuer = request.app.state.issuer
