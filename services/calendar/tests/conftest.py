@@ -14,6 +14,7 @@ import pytest
 
 from leaveflow_calendar.bootstrap import INDEXES, create_app
 from leaveflow_calendar.config import Settings
+from leaveflow_calendar.service_layer.projection import BALANCES_HANDLERS, REQUESTS_HANDLERS
 from leaveflow_contracts import (
     DepartmentUpserted,
     EmployeeUpserted,
@@ -32,8 +33,6 @@ from leaveflow_kit.auth import Principal
 from leaveflow_kit.auth.tokens import InvalidToken
 from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, Transaction, open_store
-
-from leaveflow_calendar.service_layer.projection import BALANCES_HANDLERS, REQUESTS_HANDLERS
 
 T = "tenant-1"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
