@@ -15,6 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--concurrency", type=int, default=32, help="HTTP requests in flight")
     bench.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all")
     bench.add_argument("--keep", action="store_true", help="keep the temp data dir and logs")
+    bench.add_argument(
+        "--feed-employees",
+        type=int,
+        default=1000,
+        help="employees of the iCal feed stage, each with a year of leave (0: skip it)",
+    )
     args = parser.parse_args(argv)
 
     # Imported lazily: `run` should not pay for aiohttp and nats-py.
@@ -24,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_main()
     from .bench import main as bench_main
 
-    return bench_main(n=args.n, concurrency=args.concurrency, timeout=args.timeout, keep=args.keep)
+    return bench_main(
+        n=args.n,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        keep=args.keep,
+        feed_employees=args.feed_employees,
+    )
 
 
 if __name__ == "__main__":

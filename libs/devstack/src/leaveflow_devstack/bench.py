@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .bench_broker import BrokerResult, measure_jetstream
+from .bench_feed import FeedResult, measure_feed
 from .bench_pipeline import BenchError, PipelineResult, measure_pipeline
 from .stack import Stack, StackError
 
@@ -35,7 +36,12 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
 
 
 def report(
-    broker: BrokerResult, pipeline: PipelineResult, n: int, concurrency: int, stack_s: float
+    broker: BrokerResult,
+    pipeline: PipelineResult,
+    n: int,
+    concurrency: int,
+    stack_s: float,
+    feed: FeedResult | None = None,
 ) -> Table:
     table = Table(title=f"Leaveflow bench: n={n}, HTTP concurrency={concurrency}")
     table.add_column("measure")
@@ -72,7 +78,24 @@ def report(
         f"{pipeline.requests_seconds:.2f} / {pipeline.balances_seconds:.2f} s",
         "after the first submit",
     )
+    if feed is not None:
+        _feed_rows(table, feed)
     return table
+
+
+def _feed_rows(table: Table, feed: FeedResult) -> None:
+    what = f"{feed.employees:,} employees, {feed.leaves:,} leaves, {feed.bytes / 1e6:.1f} MB"
+    table.add_row("(c) feed set-up", f"{feed.setup_seconds:.1f} s", what + " via the API")
+    table.add_row(
+        "(c) feed first fetch", f"{feed.cold_seconds * 1000:,.0f} ms", "a new feed: renders"
+    )
+    for label, values in (("warm", feed.warm), ("304", feed.not_modified)):
+        for fraction in (0.5, 0.99):
+            table.add_row(
+                f"(c) feed {label} p{round(fraction * 100)}",
+                f"{percentile(values, fraction) * 1000:,.1f} ms",
+                f"{len(values)} sequential fetches" if fraction == 0.5 else "",
+            )
 
 
 def _progress(console: Console) -> Progress:
@@ -97,7 +120,29 @@ def _measure(
     return broker, pipeline
 
 
-def main(n: int = 2000, concurrency: int = 32, timeout: float = 300.0, keep: bool = False) -> int:
+def _measure_feed(
+    stack: Stack, employees: int, concurrency: int, time_limit: float, console: Console
+) -> FeedResult | None:
+    """Stage (c); a failure is reported and the other stages' table still printed."""
+    if employees <= 0:
+        return None
+    try:
+        with _progress(console) as progress:
+            return asyncio.run(
+                measure_feed(dict(stack.urls), employees, concurrency, progress, time_limit)
+            )
+    except (BenchError, TimeoutError) as exc:
+        console.print("[bold red]feed bench failed:[/]", escape(str(exc)), highlight=False)
+        return None
+
+
+def main(
+    n: int = 2000,
+    concurrency: int = 32,
+    timeout: float = 300.0,
+    keep: bool = False,
+    feed_employees: int = 1000,
+) -> int:
     console = Console()
     # SIGTERM behaves like Ctrl-C, so the `finally` below stops the stack either way.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -111,10 +156,12 @@ def main(n: int = 2000, concurrency: int = 32, timeout: float = 300.0, keep: boo
             stack.start()
             stack_seconds = time.perf_counter() - started
         broker, pipeline = _measure(stack, n, concurrency, timeout, console)
-        console.print(report(broker, pipeline, n, concurrency, stack_seconds))
-        for note in pipeline.notes:
+        feed = _measure_feed(stack, feed_employees, concurrency, timeout, console)
+        console.print(report(broker, pipeline, n, concurrency, stack_seconds, feed))
+        for note in [*pipeline.notes, *(feed.notes if feed else [])]:
             console.print(f"[yellow]note:[/] {note}", highlight=False)
         ok = pipeline.submitted == n and len(pipeline.latencies) == n and pipeline.seconds > 0
+        ok = ok and (feed_employees <= 0 or (feed is not None and not feed.notes))
         if not ok:
             console.print(
                 f"[bold red]incomplete:[/] {pipeline.submitted}/{n} submitted "
