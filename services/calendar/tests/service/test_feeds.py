@@ -274,8 +274,12 @@ async def test_a_token_of_one_tenant_never_shows_another(
     uids = set(both_parsers((await fetch(client, theirs)).content)["events"])
     assert "leave-z9@leaveflow" in uids
     assert not uids & {"leave-r1@leaveflow", "leave-r2@leaveflow"}
+    # The same ids in another tenant address other records: renaming theirs leaves ours.
+    await events.employee("e1", "Zed Zorn", tenant="tenant-2")
     ours = await new_feed(client, auth())
-    assert "leave-z9@leaveflow" not in both_parsers((await fetch(client, ours)).content)["events"]
+    our_events = both_parsers((await fetch(client, ours)).content)["events"]
+    assert "leave-z9@leaveflow" not in our_events
+    assert our_events["leave-r1@leaveflow"][2] == "Ana Lima — Vacation"
     # Another tenant's admin can neither see nor revoke our feed.
     assert (await client.delete(f"/v1/feeds/{ours['id']}", headers=other)).status_code == 404
     listed = (await client.get("/v1/feeds", headers=other)).json()["items"]

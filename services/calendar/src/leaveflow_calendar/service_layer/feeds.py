@@ -28,10 +28,11 @@ from ..domain.feed import Feed, Scope, new_token, token_hash
 from ..domain.ical import HolidayView, render_feed
 from ..domain.leave_view import LeaveView
 from ..domain.public_holidays import public_holidays
-from .projection import FEEDS, VERSIONS
+from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, VERSIONS, record_key
 from .queries import Directory, Viewer, load_directory, load_leaves
 
 HISTORY = timedelta(days=365)
+SCOPE_RECORDS = {Scope.DEPARTMENT: DEPARTMENTS, Scope.LOCATION: LOCATIONS, Scope.EMPLOYEE: PEOPLE}
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,11 @@ async def create_feed(
     store: Store, viewer: Viewer, scope: Scope, scope_id: str | None, now: datetime
 ) -> tuple[Feed, str]:
     """A new feed and its token (returned once, never stored)."""
-    directory = await load_directory(store, viewer.tenant_id)
     if scope is Scope.TENANT:
         scope_id = None
     elif not scope_id:
         raise UnknownScope(f"a {scope.value} feed needs scope_id")
-    elif scope_id not in _known_ids(directory, scope):
+    elif await store.get(SCOPE_RECORDS[scope], record_key(viewer.tenant_id, scope_id)) is None:
         raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
     token = new_token()
     feed = Feed(
@@ -78,14 +78,6 @@ async def create_feed(
 
     await store.atomic(save)
     return feed, token
-
-
-def _known_ids(directory: Directory, scope: Scope) -> set[str]:
-    if scope is Scope.DEPARTMENT:
-        return set(directory.departments)
-    if scope is Scope.LOCATION:
-        return set(directory.locations)
-    return set(directory.people)
 
 
 async def list_feeds(store: Store, viewer: Viewer) -> list[Feed]:

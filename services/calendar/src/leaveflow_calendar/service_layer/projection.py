@@ -48,6 +48,13 @@ ABSENCES, PEOPLE, LEAVE_TYPES = "absences", "people", "leave_types"
 DEPARTMENTS, LOCATIONS, TENANTS = "departments", "locations", "tenants"
 FEEDS, VERSIONS = "feeds", "tenant_versions"
 
+
+def record_key(tenant_id: str, record_id: str) -> str:
+    """Records are keyed within their tenant: ids come from events, and no id of one
+    tenant may ever address (or overwrite) a record of another."""
+    return f"{tenant_id}/{record_id}"
+
+
 LiveLeaveEvent = LeaveRequested | LeavePending | LeaveApproved | LeaveRepriced
 
 
@@ -60,11 +67,12 @@ async def bump_version(tx: Transaction, tenant_id: str) -> None:
 async def _upsert_replica(
     tx: Transaction, collection: str, incoming: Replica, event: HandledEvent
 ) -> None:
-    found = await tx.get(collection, incoming.id)
+    key = record_key(incoming.tenant_id, incoming.id)
+    found = await tx.get(collection, key)
     current: Any = from_doc(type(incoming), found) if found else None
     updated = advance(current, incoming, event.envelope.occurred_at)
     if updated is not None:
-        await tx.put(collection, updated.id, to_doc(updated))
+        await tx.put(collection, key, to_doc(updated))
         await bump_version(tx, event.envelope.tenant_id)
 
 
@@ -141,15 +149,16 @@ def _facts(d: LiveLeaveEvent) -> LeaveFacts:
 async def _apply(tx: Transaction, event: HandledEvent, status: str) -> None:
     d = event.data
     assert isinstance(d, LiveLeaveEvent)
-    found = await tx.get(ABSENCES, d.request_id)
+    tenant_id = event.envelope.tenant_id
+    key = record_key(tenant_id, d.request_id)
+    found = await tx.get(ABSENCES, key)
     if found is not None and found["status"] == ENDED:
         return  # over already: a late event must not revive it
     facts = _facts(d)
-    tenant_id = event.envelope.tenant_id
     current = from_doc(Absence, found) if found else new_absence(d.request_id, tenant_id, facts)
     updated = current.apply(facts, status, event.envelope.occurred_at)
     if found is None or updated is not current:
-        await tx.put(ABSENCES, updated.id, to_doc(updated))
+        await tx.put(ABSENCES, key, to_doc(updated))
         await bump_version(tx, tenant_id)
 
 
@@ -178,10 +187,11 @@ async def on_ended(tx: Transaction, event: HandledEvent) -> None:
     (another consumer, a redelivery) must find that it is over."""
     request_id = event.data.request_id  # type: ignore[attr-defined]
     tenant_id = event.envelope.tenant_id
-    found = await tx.get(ABSENCES, request_id)
+    key = record_key(tenant_id, request_id)
+    found = await tx.get(ABSENCES, key)
     if found is not None and found["status"] == ENDED:
         return
-    await tx.put(ABSENCES, request_id, {"id": request_id, "tenant_id": tenant_id, "status": ENDED})
+    await tx.put(ABSENCES, key, {"id": request_id, "tenant_id": tenant_id, "status": ENDED})
     await bump_version(tx, tenant_id)
 
 

@@ -28,7 +28,15 @@ from ..domain.absence import (
     TenantReplica,
 )
 from ..domain.leave_view import LeaveView, join
-from .projection import ABSENCES, DEPARTMENTS, LEAVE_TYPES, LOCATIONS, PEOPLE, TENANTS
+from .projection import (
+    ABSENCES,
+    DEPARTMENTS,
+    LEAVE_TYPES,
+    LOCATIONS,
+    PEOPLE,
+    TENANTS,
+    record_key,
+)
 
 T = TypeVar("T")
 SEE_ALL_PENDING = frozenset({"admin", "approver"})
@@ -58,7 +66,7 @@ async def _by_id(store: Store, collection: str, cls: type[T], tenant_id: str) ->
 
 
 async def load_directory(store: Store, tenant_id: str) -> Directory:
-    tenant = await store.get(TENANTS, tenant_id)
+    tenant = await store.get(TENANTS, record_key(tenant_id, tenant_id))
     return Directory(
         tenant=from_doc(TenantReplica, tenant) if tenant else None,
         people=await _by_id(store, PEOPLE, PersonReplica, tenant_id),
