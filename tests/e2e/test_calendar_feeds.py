@@ -73,16 +73,10 @@ class Office:
         return dict(response.json())
 
     def feed(self, token: str, scope: str, scope_id: str | None = None) -> dict[str, Any]:
-        """A new feed, once the calendar has heard of the scope (events are asynchronous)."""
+        """A new feed, at once: a scope the calendar has not heard of yet (its event may
+        still be on the way) is checked with the requests service."""
         body = {"scope": scope, **({"scope_id": scope_id} if scope_id else {})}
-
-        def create() -> dict[str, Any] | None:
-            response = self.http.post(
-                self.url("calendar", "/v1/feeds"), json=body, headers=auth(token)
-            )
-            return dict(response.json()) if response.status_code == 201 else None
-
-        return eventually(create, what=f"a {scope} feed")
+        return self.post("calendar", "/v1/feeds", body, token)
 
     def request_leave(self, token: str, start: date, end: date) -> str:
         created = self.post(

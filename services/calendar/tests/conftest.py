@@ -184,10 +184,34 @@ class FakeVerifier:
         return Principal(tenant_id=parts[0], employee_id=parts[1], role=parts[2])
 
 
+@dataclass
+class FakeDirectory:
+    """What the requests service would answer: ids it has that the projection may lack."""
+
+    known: set[str] = field(default_factory=set)
+    asked: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def for_caller(self, authorization: str) -> Any:
+        directory = self
+
+        class Lookup:
+            async def exists(self, scope: Any, scope_id: str) -> bool:
+                directory.asked.append((authorization, str(scope), scope_id))
+                return scope_id in directory.known
+
+        return Lookup()
+
+
 @pytest.fixture
-def app(store: Store) -> Any:
+def directory() -> FakeDirectory:
+    return FakeDirectory()
+
+
+@pytest.fixture
+def app(store: Store, directory: FakeDirectory) -> Any:
     application = create_app(Settings(calendar_url="http://cal.test"), store=store)
     application.state.token_verifier = FakeVerifier()
+    application.state.directory_for = directory.for_caller
     return application
 
 

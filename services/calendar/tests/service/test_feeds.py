@@ -305,6 +305,18 @@ async def test_scope_ids_must_be_of_the_callers_tenant(
     assert (await client.post("/v1/feeds", json={"scope": "tenant"})).status_code == 401
 
 
+async def test_a_scope_the_projection_has_not_heard_of_is_checked_with_the_directory(
+    client: httpx.AsyncClient, events: Any, auth: Any, directory: Any
+) -> None:
+    await leave_of_ana(events)
+    directory.known.add("d-new")  # created in requests, its event still on the way
+    made = await new_feed(client, auth("e1", "user"), "department", "d-new")
+    assert made["scope_id"] == "d-new"
+    assert directory.asked == [(auth("e1", "user")["authorization"], "department", "d-new")]
+    await new_feed(client, auth("e1", "user"), "department", "d1")  # known: not asked
+    assert len(directory.asked) == 1
+
+
 async def test_users_list_and_revoke_only_their_own_feeds(
     client: httpx.AsyncClient, events: Any, auth: Any
 ) -> None:

@@ -13,3 +13,7 @@ class UnknownScope(CalendarError):
 
 class FeedNotFound(CalendarError):
     """No such feed for this caller or token: unknown, revoked, of another tenant."""
+
+
+class DirectoryUnavailable(CalendarError):
+    """The requests service could not say whether a scope exists."""

@@ -44,6 +44,12 @@ class RenderedFeed:
     owner_left_on: date | None
 
 
+class DirectoryLookup(Protocol):
+    """The directory's own answer on whether a scope exists (the requests service)."""
+
+    async def exists(self, scope: Scope, scope_id: str) -> bool: ...
+
+
 class FeedCache(Protocol):
     def get(self, feed_id: str) -> RenderedFeed | None: ...
 
@@ -53,14 +59,24 @@ class FeedCache(Protocol):
 
 
 async def create_feed(
-    store: Store, viewer: Viewer, scope: Scope, scope_id: str | None, now: datetime
+    store: Store,
+    directory: DirectoryLookup,
+    viewer: Viewer,
+    scope: Scope,
+    scope_id: str | None,
+    now: datetime,
 ) -> tuple[Feed, str]:
-    """A new feed and its token (returned once, never stored)."""
+    """A new feed and its token (returned once, never stored).
+
+    A scope the projection knows is accepted at once; one it has not heard of yet (its
+    event may still be on the way) is checked with the directory itself."""
     if scope is Scope.TENANT:
         scope_id = None
     elif not scope_id:
         raise UnknownScope(f"a {scope.value} feed needs scope_id")
-    elif await store.get(SCOPE_RECORDS[scope], record_key(viewer.tenant_id, scope_id)) is None:
+    elif await store.get(
+        SCOPE_RECORDS[scope], record_key(viewer.tenant_id, scope_id)
+    ) is None and not await directory.exists(scope, scope_id):
         raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
     token = new_token()
     feed = Feed(

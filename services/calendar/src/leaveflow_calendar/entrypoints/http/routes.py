@@ -13,7 +13,7 @@ from leaveflow_kit.http import NotFound, Unprocessable, problem_response
 from leaveflow_kit.http.paging import Page, page_out
 from leaveflow_kit.logging import get_logger
 
-from ...domain.errors import FeedNotFound, UnknownScope
+from ...domain.errors import DirectoryUnavailable, FeedNotFound, UnknownScope
 from ...domain.feed import Scope
 from ...service_layer import feeds
 from ...service_layer.queries import Viewer, whos_off
@@ -78,15 +78,17 @@ def _feed_url(request: Request, token: str) -> str:
 
 
 @router.post("/v1/feeds", status_code=201)
-async def create_feed(body: FeedIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+async def create_feed(body: FeedIn, request: Request, user: CurrentUser) -> Any:
     """A feed URL for the tenant, a department, a location or one employee.
 
     The token is shown only here; the service keeps its hash. Anyone in the tenant may
     subscribe to any scope, because a feed holds only approved leave and holidays, which
     every member can already read through `GET /v1/whos-off`."""
+    directory = request.app.state.directory_for(request.headers["authorization"])
     try:
         feed, token = await feeds.create_feed(
             request.app.state.store,
+            directory,
             _viewer(user),
             body.scope,
             body.scope_id,
@@ -94,6 +96,8 @@ async def create_feed(body: FeedIn, request: Request, user: CurrentUser) -> dict
         )
     except UnknownScope as exc:
         raise Unprocessable(str(exc), field="scope_id") from None
+    except DirectoryUnavailable:
+        return problem_response(503, "Unavailable", "the directory could not be reached")
     return {**feed.as_item(), "url": _feed_url(request, token), "token": token}
 
 
