@@ -415,3 +415,21 @@ async def test_a_thousand_people_with_a_year_of_leave_are_served_warm_under_50_m
         assert warm.content == cold.content
     timings.sort()
     assert timings[len(timings) // 2] < 0.05, timings
+
+
+async def test_gzip_when_asked_with_its_own_etag_and_either_etag_revalidates(
+    client: httpx.AsyncClient, events: Any, auth: Any
+) -> None:
+    await leave_of_ana(events)
+    feed = await new_feed(client, auth())
+    plain = await fetch(client, feed, **{"accept-encoding": "identity"})
+    zipped = await fetch(client, feed, **{"accept-encoding": "br;q=1, gzip;q=0.8"})
+    refused = await fetch(client, feed, **{"accept-encoding": "gzip;q=0"})
+    assert "content-encoding" not in plain.headers
+    assert "content-encoding" not in refused.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content  # httpx decoded it
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    assert "accept-encoding" in zipped.headers["vary"].lower()
+    for etag in (plain.headers["etag"], zipped.headers["etag"]):
+        assert (await fetch(client, feed, **{"if-none-match": etag})).status_code == 304

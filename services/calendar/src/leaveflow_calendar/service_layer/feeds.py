@@ -13,6 +13,7 @@ has left the company, like a revoked one.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,10 +39,18 @@ SCOPE_RECORDS = {Scope.DEPARTMENT: DEPARTMENTS, Scope.LOCATION: LOCATIONS, Scope
 @dataclass(frozen=True)
 class RenderedFeed:
     body: bytes
+    # Gzip of the body, made once per render: a big tenant's feed is over a megabyte and
+    # every subscriber re-reads it at each refresh; calendar apps accept gzip.
+    gzipped: bytes
     etag: str  # a strong validator: quoted hash of the body
     version: int
     day: date
     owner_left_on: date | None
+
+    @property
+    def gzip_etag(self) -> str:
+        """Another encoding is another representation, so it has its own strong ETag."""
+        return self.etag[:-1] + '-gzip"'
 
 
 class DirectoryLookup(Protocol):
@@ -151,6 +160,7 @@ async def _render(store: Store, feed: Feed, version: int, today: date) -> Render
     owner = directory.people.get(feed.owner_id)
     return RenderedFeed(
         body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
         etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
         version=version,
         day=today,

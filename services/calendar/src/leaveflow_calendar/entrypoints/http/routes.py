@@ -125,9 +125,17 @@ async def revoke_feed(feed_id: str, request: Request, user: CurrentUser) -> Resp
     return Response(status_code=204)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def _matches(if_none_match: str, *etags: str) -> bool:
     tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
+    return "*" in tags or any(etag in tags for etag in etags)
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 @router.api_route(
@@ -151,12 +159,18 @@ async def ical_feed(token: str, request: Request) -> Response:
     except Exception as exc:
         log.error("feed_failed", error=type(exc).__name__)
         return problem_response(503, "Unavailable", "the feed could not be produced")
+    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = {
-        "ETag": rendered.etag,
+        "ETag": rendered.gzip_etag if gzipped else rendered.etag,
         "Cache-Control": ICAL_CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
         "X-Robots-Tag": "noindex",
     }
-    if _matches(request.headers.get("if-none-match", ""), rendered.etag):
+    # Either validator names this version of the document, whichever encoding it came in.
+    if _matches(request.headers.get("if-none-match", ""), rendered.etag, rendered.gzip_etag):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="leaveflow.ics"'
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(rendered.gzipped, media_type=ICAL_TYPE, headers=headers)
     return Response(rendered.body, media_type=ICAL_TYPE, headers=headers)
