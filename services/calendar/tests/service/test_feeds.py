@@ -15,6 +15,8 @@ import pytest
 import structlog
 from icalendar import Calendar
 
+from leaveflow_calendar.bootstrap import create_app
+from leaveflow_calendar.config import Settings
 from leaveflow_calendar.domain.feed import token_hash
 from leaveflow_calendar.service_layer import feeds as feeds_module
 from leaveflow_calendar.service_layer.queries import Viewer, whos_off
@@ -433,3 +435,28 @@ async def test_gzip_when_asked_with_its_own_etag_and_either_etag_revalidates(
     assert "accept-encoding" in zipped.headers["vary"].lower()
     for etag in (plain.headers["etag"], zipped.headers["etag"]):
         assert (await fetch(client, feed, **{"if-none-match": etag})).status_code == 304
+
+
+async def test_every_instance_sees_a_change_handled_by_any_other(
+    client: httpx.AsyncClient, app: Any, store: Store, events: Any, auth: Any, directory: Any
+) -> None:
+    """Two calendar instances on one store: each keeps its own cache, yet neither serves
+    a document made stale by an event (the tenant's version lives in the store)."""
+    second = create_app(Settings(calendar_url="http://cal.test"), store=store)
+    second.state.token_verifier = app.state.token_verifier
+    second.state.directory_for = directory.for_caller
+    transport = httpx.ASGITransport(app=second)
+    async with httpx.AsyncClient(transport=transport, base_url="http://cal.test") as other:
+        await leave_of_ana(events)
+        feed = await new_feed(client, auth())
+        for http in (client, other):  # both caches warm
+            assert "leave-r1@leaveflow" in both_parsers((await fetch(http, feed)).content)["events"]
+        await events.cancelled("r1")
+        for http in (client, other):
+            assert (
+                "leave-r1@leaveflow"
+                not in both_parsers((await fetch(http, feed)).content)["events"]
+            )
+        revoked = await other.delete(f"/v1/feeds/{feed['id']}", headers=auth())
+        assert revoked.status_code == 204
+        assert (await fetch(client, feed)).status_code == 404
