@@ -13,6 +13,10 @@ from ..service_layer.feeds import RenderedFeed
 DEFAULT_BUDGET = 64 * 1024 * 1024
 
 
+def _weight(rendered: RenderedFeed) -> int:
+    return len(rendered.body) + len(rendered.gzipped)
+
+
 class MemoryFeedCache:
     def __init__(self, budget_bytes: int = DEFAULT_BUDGET) -> None:
         self.budget = budget_bytes
@@ -28,12 +32,12 @@ class MemoryFeedCache:
     def put(self, feed_id: str, rendered: RenderedFeed) -> None:
         self.drop(feed_id)
         self._entries[feed_id] = rendered
-        self.size += len(rendered.body)
+        self.size += _weight(rendered)
         while self.size > self.budget and len(self._entries) > 1:
             _, evicted = self._entries.popitem(last=False)
-            self.size -= len(evicted.body)
+            self.size -= _weight(evicted)
 
     def drop(self, feed_id: str) -> None:
         gone = self._entries.pop(feed_id, None)
         if gone is not None:
-            self.size -= len(gone.body)
+            self.size -= _weight(gone)
