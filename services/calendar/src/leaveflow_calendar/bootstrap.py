@@ -9,6 +9,7 @@ from leaveflow_kit.storage import IndexSpec, Store
 
 from .adapters.feed_cache import MemoryFeedCache
 from .adapters.requests_directory import RequestsDirectory
+from .adapters.snapshot_cache import MemorySnapshotCache
 from .config import Settings
 from .entrypoints.http.routes import router
 from .service_layer.feeds import DirectoryLookup
@@ -45,5 +46,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         title="Leaveflow calendar",
         routers=[router],
         feed_cache=MemoryFeedCache(),
+        snapshots=MemorySnapshotCache(),
         directory_for=directory_for,
     )

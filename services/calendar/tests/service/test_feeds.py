@@ -15,6 +15,7 @@ import pytest
 import structlog
 from icalendar import Calendar
 
+from leaveflow_calendar.adapters.snapshot_cache import MemorySnapshotCache
 from leaveflow_calendar.bootstrap import create_app
 from leaveflow_calendar.config import Settings
 from leaveflow_calendar.domain.feed import token_hash
@@ -95,7 +96,7 @@ async def test_a_tenant_feed_holds_exactly_the_projection(
     assert parsed["name"] == "Acme — who's off"
     leave = {uid: v for uid, v in parsed["events"].items() if uid.startswith("leave-")}
     window = (date(THIS_YEAR - 1, 1, 1), date(THIS_YEAR + 1, 12, 31))
-    projection = await whos_off(store, Viewer(T, "admin", "admin"), *window)
+    projection = await whos_off(store, MemorySnapshotCache(), Viewer(T, "admin", "admin"), *window)
     assert {uid: v[:3] for uid, v in leave.items()} == {
         f"leave-{i['request_id']}@leaveflow": (
             date.fromisoformat(i["start_date"]),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leaveflow_calendar.adapters.snapshot_cache import MemorySnapshotCache
 from leaveflow_calendar.service_layer.queries import Viewer, whos_off
 from leaveflow_contracts import (
     LeaveApproved,
@@ -25,8 +26,18 @@ MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 ADMIN = Viewer(T, "admin", "admin")
 
 
+# A snapshot cache lives as long as its store, as in the service: within a test every read
+# goes through it, so each test also proves that each event invalidates what was cached.
+SNAPSHOTS = MemorySnapshotCache()
+
+
+@pytest.fixture(autouse=True)
+def fresh_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(globals(), "SNAPSHOTS", MemorySnapshotCache())
+
+
 async def off(store: Store, viewer: Viewer = ADMIN, **kw: Any) -> list[dict[str, Any]]:
-    return await whos_off(store, viewer, *MARCH, **kw)
+    return await whos_off(store, SNAPSHOTS, viewer, *MARCH, **kw)
 
 
 async def test_approved_leave_is_listed_with_names(store: Store, events: Any) -> None:
@@ -65,8 +76,8 @@ async def test_a_submitted_request_is_not_pending_yet(store: Store, events: Any)
 async def test_window_and_filters(store: Store, events: Any) -> None:
     await events.standard_directory()
     await events.approved("r1")
-    assert await whos_off(store, ADMIN, date(2026, 3, 5), date(2026, 3, 9)) == []
-    assert len(await whos_off(store, ADMIN, date(2026, 3, 4), date(2026, 3, 4))) == 1
+    assert await whos_off(store, SNAPSHOTS, ADMIN, date(2026, 3, 5), date(2026, 3, 9)) == []
+    assert len(await whos_off(store, SNAPSHOTS, ADMIN, date(2026, 3, 4), date(2026, 3, 4))) == 1
     assert await off(store, department_id="d2") == []
     assert len(await off(store, department_id="d1")) == 1
     assert await off(store, location_id="l2") == []

@@ -2,7 +2,8 @@
 
 Serving reads the feed by its token's hash and the tenant's projection `version` (two small
 reads), and answers from the cache when neither it nor the day changed; otherwise it
-renders again (each rendered VEVENT is cached too, see `domain.ical`). Revocation deletes
+renders again from the tenant's snapshot (`queries.snapshot`, itself reloaded only when the
+version moved; each rendered VEVENT is cached too, see `domain.ical`). Revocation deletes
 the record, so the very next fetch on any instance is a 404 whatever the cache holds.
 
 What a feed holds: *approved* leave only (like the team calendar in `queries`: visible to
@@ -29,8 +30,8 @@ from ..domain.feed import Feed, Scope, new_token, token_hash
 from ..domain.ical import HolidayView, render_feed
 from ..domain.leave_view import LeaveView
 from ..domain.public_holidays import public_holidays
-from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, VERSIONS, record_key
-from .queries import Directory, Viewer, load_directory, load_leaves
+from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, record_key
+from .queries import Directory, Snapshot, SnapshotCache, Viewer, snapshot, tenant_version
 
 HISTORY = timedelta(days=365)
 SCOPE_RECORDS = {Scope.DEPARTMENT: DEPARTMENTS, Scope.LOCATION: LOCATIONS, Scope.EMPLOYEE: PEOPLE}
@@ -130,30 +131,31 @@ async def revoke_feed(store: Store, cache: FeedCache, viewer: Viewer, feed_id: s
     cache.drop(feed_id)
 
 
-async def feed_document(store: Store, cache: FeedCache, token: str, today: date) -> RenderedFeed:
+async def feed_document(
+    store: Store, snapshots: SnapshotCache, cache: FeedCache, token: str, today: date
+) -> RenderedFeed:
     """The rendered feed of a token; FeedNotFound for an unknown, revoked or orphaned one."""
     found = await store.find(FEEDS, {"token_hash": token_hash(token)}, limit=1)
     if not found:
         raise FeedNotFound("no such feed")
     feed = from_doc(Feed, found[0])
-    version_doc = await store.get(VERSIONS, feed.tenant_id)
-    version = int(version_doc["version"]) if version_doc else 0
+    version = await tenant_version(store, feed.tenant_id)
     rendered = cache.get(feed.id)
-    if rendered is None or rendered.version != version or rendered.day != today:
-        rendered = await _render(store, feed, version, today)
+    if rendered is None or rendered.version < version or rendered.day != today:
+        rendered = _render(feed, await snapshot(store, snapshots, feed.tenant_id, version), today)
         cache.put(feed.id, rendered)
     if rendered.owner_left_on is not None and today > rendered.owner_left_on:
         raise FeedNotFound("no such feed")
     return rendered
 
 
-async def _render(store: Store, feed: Feed, version: int, today: date) -> RenderedFeed:
-    directory = await load_directory(store, feed.tenant_id)
+def _render(feed: Feed, tenant: Snapshot, today: date) -> RenderedFeed:
+    directory = tenant.directory
     since = today - HISTORY
     leaves = [
         view
-        for view in await load_leaves(store, feed.tenant_id, directory, (APPROVED,))
-        if view.end_date >= since and _in_scope(feed, view)
+        for view in tenant.leaves
+        if view.status == APPROVED and view.end_date >= since and _in_scope(feed, view)
     ]
     years = range(today.year - 1, today.year + 2)
     body = render_feed(_calendar_name(feed, directory), leaves, _holidays(feed, directory, years))
@@ -162,7 +164,7 @@ async def _render(store: Store, feed: Feed, version: int, today: date) -> Render
         body=body,
         gzipped=gzip.compress(body, compresslevel=6, mtime=0),
         etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
-        version=version,
+        version=tenant.version,
         day=today,
         owner_left_on=owner.end_date if owner else None,
     )

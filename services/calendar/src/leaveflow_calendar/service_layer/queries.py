@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
@@ -35,6 +35,7 @@ from .projection import (
     LOCATIONS,
     PEOPLE,
     TENANTS,
+    VERSIONS,
     record_key,
 )
 
@@ -103,8 +104,48 @@ def visible_to(viewer: Viewer, view: LeaveView) -> bool:
     return viewer.role in SEE_ALL_PENDING or view.employee_id == viewer.employee_id
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The tenant's directory and live leave (approved and pending, joined, in order) as of
+    one projection `version`: what every read of the tenant starts from."""
+
+    version: int
+    directory: Directory
+    leaves: tuple[LeaveView, ...]
+
+
+class SnapshotCache(Protocol):
+    def get(self, tenant_id: str) -> Snapshot | None: ...
+
+    def put(self, tenant_id: str, snapshot: Snapshot) -> None: ...
+
+
+async def tenant_version(store: Store, tenant_id: str) -> int:
+    found = await store.get(VERSIONS, tenant_id)
+    return int(found["version"]) if found else 0
+
+
+async def snapshot(
+    store: Store, snapshots: SnapshotCache, tenant_id: str, version: int | None = None
+) -> Snapshot:
+    """The tenant's snapshot, loaded again only when its version moved.
+
+    The version is read *before* the data: a change committed in between makes the data
+    newer than its label, which costs one more load later, never a stale answer."""
+    current = await tenant_version(store, tenant_id) if version is None else version
+    cached = snapshots.get(tenant_id)
+    if cached is not None and cached.version >= current:
+        return cached
+    directory = await load_directory(store, tenant_id)
+    leaves = await load_leaves(store, tenant_id, directory, (APPROVED, PENDING))
+    made = Snapshot(version=current, directory=directory, leaves=tuple(leaves))
+    snapshots.put(tenant_id, made)
+    return made
+
+
 async def whos_off(
     store: Store,
+    snapshots: SnapshotCache,
     viewer: Viewer,
     start: date,
     end: date,
@@ -113,13 +154,13 @@ async def whos_off(
     location_id: str | None = None,
     include_pending: bool = False,
 ) -> list[dict[str, object]]:
-    directory = await load_directory(store, viewer.tenant_id)
-    statuses = (APPROVED, PENDING) if include_pending else (APPROVED,)
+    tenant = await snapshot(store, snapshots, viewer.tenant_id)
     return [
         view.as_item()
-        for view in await load_leaves(store, viewer.tenant_id, directory, statuses)
+        for view in tenant.leaves
         if view.start_date <= end
         and start <= view.end_date
+        and (include_pending or view.status == APPROVED)
         and (department_id is None or view.department_id == department_id)
         and (location_id is None or view.location_id == location_id)
         and visible_to(viewer, view)

@@ -56,6 +56,7 @@ async def get_whos_off(
         raise Unprocessable("a window spans at most 366 days", field="to")
     items = await whos_off(
         request.app.state.store,
+        request.app.state.snapshots,
         _viewer(user),
         start,
         end,
@@ -151,8 +152,9 @@ async def ical_feed(token: str, request: Request) -> Response:
     handler for unexpected errors logs the request path), and only the feed's id is logged.
     """
     try:
+        state = request.app.state
         rendered = await feeds.feed_document(
-            request.app.state.store, request.app.state.feed_cache, token, _today()
+            state.store, state.snapshots, state.feed_cache, token, _today()
         )
     except FeedNotFound:
         return problem_response(404, "Not found", "no such feed", type_slug="not-found")
