@@ -17,11 +17,17 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--keep", action="store_true", help="keep the temp data dir and logs")
     bench.add_argument(
         "--stages",
-        default="pipeline,yearend,query",
-        help="comma-separated: pipeline (a+b), yearend (c), query (d)",
+        default="pipeline,feed,yearend,query",
+        help="comma-separated: pipeline (a+b), feed (iCal, after the pipeline), yearend, query",
     )
     bench.add_argument("--employees", type=int, default=100_000, help="year-end employees")
     bench.add_argument("--samples", type=int, default=1000, help="balance queries timed")
+    bench.add_argument(
+        "--feed-employees",
+        type=int,
+        default=1000,
+        help="employees of the iCal feed stage, each with a year of leave (0: skip it)",
+    )
     args = parser.parse_args(argv)
 
     # Imported lazily: `run` should not pay for aiohttp and nats-py.
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         stages=[s.strip() for s in args.stages.split(",") if s.strip()],
         employees=args.employees,
         samples=args.samples,
+        feed_employees=args.feed_employees,
     )
 
 

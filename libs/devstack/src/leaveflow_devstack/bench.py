@@ -31,6 +31,7 @@ from rich.table import Table
 
 from .bench_balances import QueryResult, YearEndResult, measure_balance_query, measure_year_end
 from .bench_broker import BrokerResult, measure_jetstream
+from .bench_feed import FeedResult, measure_feed
 from .bench_pipeline import BenchError, PipelineResult, measure_pipeline
 from .stack import Stack, StackError
 
@@ -44,7 +45,12 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
 
 
 def report(
-    broker: BrokerResult, pipeline: PipelineResult, n: int, concurrency: int, stack_s: float
+    broker: BrokerResult,
+    pipeline: PipelineResult,
+    n: int,
+    concurrency: int,
+    stack_s: float,
+    feed: FeedResult | None = None,
 ) -> Table:
     table = Table(title=f"Leaveflow bench: n={n}, HTTP concurrency={concurrency}")
     table.add_column("measure")
@@ -81,7 +87,24 @@ def report(
         f"{pipeline.requests_seconds:.2f} / {pipeline.balances_seconds:.2f} s",
         "after the first submit",
     )
+    if feed is not None:
+        _feed_rows(table, feed)
     return table
+
+
+def _feed_rows(table: Table, feed: FeedResult) -> None:
+    what = f"{feed.employees:,} employees, {feed.leaves:,} leaves, {feed.bytes / 1e6:.1f} MB"
+    table.add_row("(c) feed set-up", f"{feed.setup_seconds:.1f} s", what + " via the API")
+    table.add_row(
+        "(c) feed first fetch", f"{feed.cold_seconds * 1000:,.0f} ms", "a new feed: renders"
+    )
+    for label, values in (("warm", feed.warm), ("304", feed.not_modified)):
+        for fraction in (0.5, 0.99):
+            table.add_row(
+                f"(c) feed {label} p{round(fraction * 100)}",
+                f"{percentile(values, fraction) * 1000:,.1f} ms",
+                f"{len(values)} sequential fetches" if fraction == 0.5 else "",
+            )
 
 
 def _progress(console: Console) -> Progress:
@@ -104,7 +127,7 @@ def balances_report(year_end: YearEndResult | None, query: QueryResult | None) -
     if year_end is not None:
         rate = year_end.employees / year_end.seconds if year_end.seconds else 0.0
         table.add_row(
-            f"(c) year end, {year_end.employees:,} employees x 3 types",
+            f"(d) year end, {year_end.employees:,} employees x 3 types",
             f"{year_end.seconds:.2f} s",
             f"{rate:,.0f} employees/s, {year_end.carried:,} carry-overs, in process on "
             f"SQLite (seeded in {year_end.seed_seconds:.1f} s); target < 60 s",
@@ -114,9 +137,9 @@ def balances_report(year_end: YearEndResult | None, query: QueryResult | None) -
         note = f"{len(lat)} sequential GETs over HTTP, {query.history_entries} ledger entries"
         if not query.quiet:
             note += " (the stack was still busy with earlier events)"
-        table.add_row("(d) balance query p50", f"{percentile(lat, 0.5) * 1000:.2f} ms", note)
+        table.add_row("(e) balance query p50", f"{percentile(lat, 0.5) * 1000:.2f} ms", note)
         table.add_row(
-            "(d) balance query p99", f"{percentile(lat, 0.99) * 1000:.2f} ms", "target < 10 ms"
+            "(e) balance query p99", f"{percentile(lat, 0.99) * 1000:.2f} ms", "target < 10 ms"
         )
     return table
 
@@ -133,7 +156,7 @@ def _measure(
     return broker, pipeline
 
 
-STAGES = ("pipeline", "yearend", "query")
+STAGES = ("pipeline", "feed", "yearend", "query")
 
 
 def _measure_balances(
@@ -148,8 +171,24 @@ def _measure_balances(
     if "yearend" in stages:
         with _progress(console) as progress:
             year_end = asyncio.run(measure_year_end(employees, progress))
-        console.print(f"(c) year end: [bold]{year_end.seconds:.2f} s[/]")
+        console.print(f"(d) year end: [bold]{year_end.seconds:.2f} s[/]")
     return year_end, query
+
+
+def _measure_feed(
+    stack: Stack, employees: int, concurrency: int, time_limit: float, console: Console
+) -> FeedResult | None:
+    """Stage (c); a failure is reported and the other stages' table still printed."""
+    if employees <= 0:
+        return None
+    try:
+        with _progress(console) as progress:
+            return asyncio.run(
+                measure_feed(dict(stack.urls), employees, concurrency, progress, time_limit)
+            )
+    except (BenchError, TimeoutError) as exc:
+        console.print("[bold red]feed bench failed:[/]", escape(str(exc)), highlight=False)
+        return None
 
 
 def main(
@@ -160,6 +199,7 @@ def main(
     stages: Sequence[str] = STAGES,
     employees: int = 100_000,
     samples: int = 1000,
+    feed_employees: int = 1000,
 ) -> int:
     console = Console()
     # SIGTERM behaves like Ctrl-C, so the `finally` below stops the stack either way.
@@ -179,10 +219,17 @@ def main(
         ok = True
         if "pipeline" in stages:
             broker, pipeline = _measure(stack, n, concurrency, timeout, console)
-            console.print(report(broker, pipeline, n, concurrency, stack_seconds))
-            for note in pipeline.notes:
+            feed = (
+                _measure_feed(stack, feed_employees, concurrency, timeout, console)
+                if "feed" in stages
+                else None
+            )
+            console.print(report(broker, pipeline, n, concurrency, stack_seconds, feed))
+            for note in [*pipeline.notes, *(feed.notes if feed else [])]:
                 console.print(f"[yellow]note:[/] {note}", highlight=False)
             ok = pipeline.submitted == n and len(pipeline.latencies) == n and pipeline.seconds > 0
+            if "feed" in stages and feed_employees > 0:
+                ok = ok and feed is not None and not feed.notes
             if not ok:
                 console.print(
                     f"[bold red]incomplete:[/] {pipeline.submitted}/{n} submitted "

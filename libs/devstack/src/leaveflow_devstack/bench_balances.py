@@ -1,11 +1,11 @@
-"""Bench stages (c) and (d): the balances service's year end and balance query.
+"""Bench stages (d) and (e): the balances service's year end and balance query.
 
-(c) Year end for N employees x 3 leave types, in process on the same SQLite adapter the
+(d) Year end for N employees x 3 leave types, in process on the same SQLite adapter the
 embedded stack uses (a private file): replicas, policies and one booking per employee are
 seeded straight into the table (seeding is not what is measured), then the service's own
 year-end job runs with a progress bar. Targets: 100,000 x 3 under 60 s.
 
-(d) `GET /v1/balances/{employee}` latency over HTTP on the running stack, for an employee
+(e) `GET /v1/balances/{employee}` latency over HTTP on the running stack, for an employee
 with 5 leave years of history (monthly accrual, carry-over with expiry, requests approved,
 denied and cancelled, adjustments, each past year closed). Target: p99 under 10 ms.
 """
@@ -152,7 +152,7 @@ async def measure_year_end(employees: int, progress: Progress) -> YearEndResult:
             started = time.perf_counter()
             await asyncio.to_thread(_seed, path, employees, year)
             seeded = time.perf_counter() - started
-            task = progress.add_task(f"(c) year end {year}", total=employees)
+            task = progress.add_task(f"(d) year end {year}", total=employees)
             job = await open_job(store, TENANT, LOCATION, year, "bench")
             started = time.perf_counter()
             done = await run_job(
@@ -201,7 +201,7 @@ def _history(tenant: Tenant, progress: Progress) -> tuple[str, int]:
         "Hist", location_id=location, start_date=f"{this_year - 5}-01-01"
     )
     years = list(range(this_year - 4, this_year + 1))
-    task = progress.add_task("(d) 5 years of history", total=len(years))
+    task = progress.add_task("(e) 5 years of history", total=len(years))
     with tenant.client("requests") as requests_api, tenant.client("balances") as balances_api:
         for year in years:
             for month in range(2, 10):
@@ -276,7 +276,7 @@ def measure_balance_query(
     employee_id, result.history_entries = _history(tenant, progress)
     result.setup_seconds = time.perf_counter() - started
     result.quiet = wait_for_quiet_consumers(monitor_url)
-    task = progress.add_task("(d) balance queries", total=samples)
+    task = progress.add_task("(e) balance queries", total=samples)
     with tenant.client("balances") as http:
         for _ in range(20):  # warm-up: connection, caches, JWKS
             http.get(f"/v1/balances/{employee_id}")

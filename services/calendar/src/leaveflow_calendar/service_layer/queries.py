@@ -1,62 +1,167 @@
-"""Who is off: read the projection, join names at read time so renames follow at once."""
+"""The read side: who is off, joined with today's directory (so renames follow at once).
+
+Visibility, read from API.md and the requests service: the directory is readable by
+everyone in the tenant, and "who is off" is a directory-level fact (the team calendar), so
+*approved* leave is visible to every member of the tenant. Pending leave is a request still
+in its workflow, and requests shows a `user` only their own requests: with
+`include_pending`, a user sees their own pending leave; approvers and admins see all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Protocol, TypeVar
 
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
-from ..domain.absence import Absence, LeaveTypeReplica, PersonReplica
-from .projection import ABSENCES, GONE, LEAVE_TYPES, PEOPLE
+from ..domain.absence import (
+    APPROVED,
+    PENDING,
+    Absence,
+    DepartmentReplica,
+    LeaveTypeReplica,
+    LocationReplica,
+    PersonReplica,
+    TenantReplica,
+)
+from ..domain.leave_view import LeaveView, join
+from .projection import (
+    ABSENCES,
+    DEPARTMENTS,
+    LEAVE_TYPES,
+    LOCATIONS,
+    PEOPLE,
+    TENANTS,
+    VERSIONS,
+    record_key,
+)
+
+T = TypeVar("T")
+SEE_ALL_PENDING = frozenset({"admin", "approver"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    tenant_id: str
+    employee_id: str
+    role: str
+
+
+@dataclass
+class Directory:
+    """The tenant's replicas, by id."""
+
+    tenant: TenantReplica | None = None
+    people: dict[str, PersonReplica] = field(default_factory=dict)
+    leave_types: dict[str, LeaveTypeReplica] = field(default_factory=dict)
+    departments: dict[str, DepartmentReplica] = field(default_factory=dict)
+    locations: dict[str, LocationReplica] = field(default_factory=dict)
+
+
+async def _by_id(store: Store, collection: str, cls: type[T], tenant_id: str) -> dict[str, T]:
+    docs = await store.find(collection, {"tenant_id": tenant_id})
+    return {d["id"]: from_doc(cls, d) for d in docs}
+
+
+async def load_directory(store: Store, tenant_id: str) -> Directory:
+    tenant = await store.get(TENANTS, record_key(tenant_id, tenant_id))
+    return Directory(
+        tenant=from_doc(TenantReplica, tenant) if tenant else None,
+        people=await _by_id(store, PEOPLE, PersonReplica, tenant_id),
+        leave_types=await _by_id(store, LEAVE_TYPES, LeaveTypeReplica, tenant_id),
+        departments=await _by_id(store, DEPARTMENTS, DepartmentReplica, tenant_id),
+        locations=await _by_id(store, LOCATIONS, LocationReplica, tenant_id),
+    )
+
+
+async def load_leaves(
+    store: Store, tenant_id: str, directory: Directory, statuses: Iterable[str]
+) -> list[LeaveView]:
+    """Every leave of the tenant in `statuses`, joined, ordered by start date then person."""
+    wanted = frozenset(statuses)
+    views = []
+    for doc in await store.find(ABSENCES, {"tenant_id": tenant_id}):
+        if doc["status"] not in wanted:
+            continue
+        absence = from_doc(Absence, doc)
+        view = join(
+            absence,
+            directory.people.get(absence.employee_id),
+            directory.leave_types.get(absence.leave_type_id),
+        )
+        if view is not None:
+            views.append(view)
+    views.sort(key=lambda v: (v.start_date, v.employee_id, v.request_id))
+    return views
+
+
+def visible_to(viewer: Viewer, view: LeaveView) -> bool:
+    if view.status == APPROVED:
+        return True
+    return viewer.role in SEE_ALL_PENDING or view.employee_id == viewer.employee_id
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The tenant's directory and live leave (approved and pending, joined, in order) as of
+    one projection `version`: what every read of the tenant starts from."""
+
+    version: int
+    directory: Directory
+    leaves: tuple[LeaveView, ...]
+
+
+class SnapshotCache(Protocol):
+    def get(self, tenant_id: str) -> Snapshot | None: ...
+
+    def put(self, tenant_id: str, snapshot: Snapshot) -> None: ...
+
+
+async def tenant_version(store: Store, tenant_id: str) -> int:
+    found = await store.get(VERSIONS, tenant_id)
+    return int(found["version"]) if found else 0
+
+
+async def snapshot(
+    store: Store, snapshots: SnapshotCache, tenant_id: str, version: int | None = None
+) -> Snapshot:
+    """The tenant's snapshot, loaded again only when its version moved.
+
+    The version is read *before* the data: a change committed in between makes the data
+    newer than its label, which costs one more load later, never a stale answer."""
+    current = await tenant_version(store, tenant_id) if version is None else version
+    cached = snapshots.get(tenant_id)
+    if cached is not None and cached.version >= current:
+        return cached
+    directory = await load_directory(store, tenant_id)
+    leaves = await load_leaves(store, tenant_id, directory, (APPROVED, PENDING))
+    made = Snapshot(version=current, directory=directory, leaves=tuple(leaves))
+    snapshots.put(tenant_id, made)
+    return made
 
 
 async def whos_off(
     store: Store,
-    tenant_id: str,
+    snapshots: SnapshotCache,
+    viewer: Viewer,
     start: date,
     end: date,
     *,
     department_id: str | None = None,
     location_id: str | None = None,
     include_pending: bool = False,
-) -> list[dict[str, Any]]:
-    docs = await store.find(ABSENCES, {"tenant_id": tenant_id})
-    absences = [from_doc(Absence, d) for d in docs if d["status"] != GONE]
-    absences = [
-        a for a in absences if a.within(start, end) and (include_pending or a.status == "approved")
+) -> list[dict[str, object]]:
+    tenant = await snapshot(store, snapshots, viewer.tenant_id)
+    return [
+        view.as_item()
+        for view in tenant.leaves
+        if view.start_date <= end
+        and start <= view.end_date
+        and (include_pending or view.status == APPROVED)
+        and (department_id is None or view.department_id == department_id)
+        and (location_id is None or view.location_id == location_id)
+        and visible_to(viewer, view)
     ]
-    people = {
-        d["id"]: from_doc(PersonReplica, d)
-        for d in await store.find(PEOPLE, {"tenant_id": tenant_id})
-    }
-    types = {
-        d["id"]: from_doc(LeaveTypeReplica, d)
-        for d in await store.find(LEAVE_TYPES, {"tenant_id": tenant_id})
-    }
-    items = []
-    for a in sorted(absences, key=lambda a: (a.start_date, a.employee_id)):
-        person = people.get(a.employee_id)
-        if department_id and (person is None or person.department_id != department_id):
-            continue
-        if location_id and (person is None or person.location_id != location_id):
-            continue
-        leave_type = types.get(a.leave_type_id)
-        items.append(
-            {
-                "request_id": a.id,
-                "employee_id": a.employee_id,
-                "employee_name": person.name if person else None,
-                "department_id": person.department_id if person else None,
-                "location_id": person.location_id if person else None,
-                "leave_type_id": a.leave_type_id,
-                "leave_type_name": leave_type.name if leave_type else None,
-                "start_date": a.start_date.isoformat(),
-                "end_date": a.end_date.isoformat(),
-                "start_part": a.start_part,
-                "end_part": a.end_part,
-                "status": a.status,
-            }
-        )
-    return items

@@ -5,14 +5,33 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from leaveflow_kit.auth import CurrentUser
-from leaveflow_kit.http import Unprocessable
+from leaveflow_kit.auth import CurrentUser, Principal
+from leaveflow_kit.http import NotFound, Unprocessable, problem_response
+from leaveflow_kit.http.paging import Page, page_out
+from leaveflow_kit.logging import get_logger
 
-from ...service_layer.queries import whos_off
+from ...domain.errors import DirectoryUnavailable, FeedNotFound, UnknownScope
+from ...domain.feed import Scope
+from ...service_layer import feeds
+from ...service_layer.queries import Viewer, whos_off
 
 router = APIRouter(tags=["calendar"])
+log = get_logger(__name__)
+
+ICAL_TYPE = "text/calendar; charset=utf-8"
+# Clients may keep a copy for 5 minutes; never a shared cache: the URL is a credential.
+ICAL_CACHE_CONTROL = "private, max-age=300"
+
+
+def _viewer(user: Principal) -> Viewer:
+    return Viewer(tenant_id=user.tenant_id, employee_id=user.employee_id, role=user.role)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 @router.get("/v1/whos-off")
@@ -25,8 +44,11 @@ async def get_whos_off(
     location_id: str | None = None,
     include_pending: bool = False,
 ) -> dict[str, Any]:
-    """Who is off between `from` and `to` (default: today and the next 6 days)."""
-    start = from_ or datetime.now(UTC).date()
+    """Who is off between `from` and `to` (default: today and the next 6 days).
+
+    Approved leave is visible to the whole tenant; pending leave (`include_pending`) to
+    approvers and admins, and to a user for their own requests."""
+    start = from_ or _today()
     end = to or min(start, date.max - timedelta(days=6)) + timedelta(days=6)
     if end < start:
         raise Unprocessable("to is before from", field="to")
@@ -34,7 +56,8 @@ async def get_whos_off(
         raise Unprocessable("a window spans at most 366 days", field="to")
     items = await whos_off(
         request.app.state.store,
-        user.tenant_id,
+        request.app.state.snapshots,
+        _viewer(user),
         start,
         end,
         department_id=department_id,
@@ -42,3 +65,114 @@ async def get_whos_off(
         include_pending=include_pending,
     )
     return {"items": items, "next_cursor": None}
+
+
+class FeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scope: Scope
+    scope_id: str | None = Field(None, min_length=1, max_length=200)
+
+
+def _feed_url(request: Request, token: str) -> str:
+    base = str(request.app.state.settings.calendar_url).rstrip("/")
+    return f"{base}/ical/{token}.ics"
+
+
+@router.post("/v1/feeds", status_code=201)
+async def create_feed(body: FeedIn, request: Request, user: CurrentUser) -> Any:
+    """A feed URL for the tenant, a department, a location or one employee.
+
+    The token is shown only here; the service keeps its hash. Anyone in the tenant may
+    subscribe to any scope, because a feed holds only approved leave and holidays, which
+    every member can already read through `GET /v1/whos-off`."""
+    directory = request.app.state.directory_for(request.headers["authorization"])
+    try:
+        feed, token = await feeds.create_feed(
+            request.app.state.store,
+            directory,
+            _viewer(user),
+            body.scope,
+            body.scope_id,
+            datetime.now(UTC),
+        )
+    except UnknownScope as exc:
+        raise Unprocessable(str(exc), field="scope_id") from None
+    except DirectoryUnavailable:
+        return problem_response(503, "Unavailable", "the directory could not be reached")
+    return {**feed.as_item(), "url": _feed_url(request, token), "token": token}
+
+
+@router.get("/v1/feeds")
+async def list_feeds(request: Request, user: CurrentUser, page: Page) -> dict[str, Any]:
+    """The caller's feeds (an admin: the tenant's), without tokens."""
+    found = sorted(
+        await feeds.list_feeds(request.app.state.store, _viewer(user)), key=lambda f: f.id
+    )
+    after = [f for f in found if page.cursor is None or f.id > page.cursor]
+    shown = after[: page.limit]
+    cursor = shown[-1].id if len(after) > page.limit else None
+    return page_out([f.as_item() for f in shown], cursor)
+
+
+@router.delete("/v1/feeds/{feed_id}", status_code=204)
+async def revoke_feed(feed_id: str, request: Request, user: CurrentUser) -> Response:
+    """Revoke a feed (its owner or an admin): its URL answers 404 from the next fetch on."""
+    try:
+        await feeds.revoke_feed(
+            request.app.state.store, request.app.state.feed_cache, _viewer(user), feed_id
+        )
+    except FeedNotFound:
+        raise NotFound("no such feed") from None
+    return Response(status_code=204)
+
+
+def _matches(if_none_match: str, *etags: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or any(etag in tags for etag in etags)
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+@router.api_route(
+    "/ical/{token}.ics",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 304: {}, 404: {}},
+)
+async def ical_feed(token: str, request: Request) -> Response:
+    """*Public*: the feed's iCalendar document; the token in the URL is the credential.
+
+    The token must never reach a log: the route handles its own failures (the kit's
+    handler for unexpected errors logs the request path), and only the feed's id is logged.
+    """
+    try:
+        state = request.app.state
+        rendered = await feeds.feed_document(
+            state.store, state.snapshots, state.feed_cache, token, _today()
+        )
+    except FeedNotFound:
+        return problem_response(404, "Not found", "no such feed", type_slug="not-found")
+    except Exception as exc:
+        log.error("feed_failed", error=type(exc).__name__)
+        return problem_response(503, "Unavailable", "the feed could not be produced")
+    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers = {
+        "ETag": rendered.gzip_etag if gzipped else rendered.etag,
+        "Cache-Control": ICAL_CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+        "X-Robots-Tag": "noindex",
+    }
+    # Either validator names this version of the document, whichever encoding it came in.
+    if _matches(request.headers.get("if-none-match", ""), rendered.etag, rendered.gzip_etag):
+        return Response(status_code=304, headers=headers)
+    headers["Content-Disposition"] = 'inline; filename="leaveflow.ics"'
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(rendered.gzipped, media_type=ICAL_TYPE, headers=headers)
+    return Response(rendered.body, media_type=ICAL_TYPE, headers=headers)
