@@ -8,7 +8,6 @@ the team calendar shows the leave. Screenshots of each page: test-artifacts/web/
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4

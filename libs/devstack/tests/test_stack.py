@@ -61,7 +61,14 @@ def test_start_waits_for_every_readyz_and_stop_leaves_no_process(
 ) -> None:
     stack = make_stack(FAKE_GRANDCHILD="calendar")
     with stack:
-        assert set(stack.pids) == {"nats", "requests", "balances", "notifications", "calendar", "web"}
+        assert set(stack.pids) == {
+            "nats",
+            "requests",
+            "balances",
+            "notifications",
+            "calendar",
+            "web",
+        }
         for url in stack.urls.values():
             assert httpx.get(f"{url}/readyz").status_code == 200
         pgids = list(stack.pids.values())

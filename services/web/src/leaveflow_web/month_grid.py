@@ -68,9 +68,7 @@ def build_grid(
     rows: dict[str, Row] = {}
     for item in absences:
         key = str(item.get("employee_id") or item.get("employee_name"))
-        row = rows.setdefault(
-            key, Row(str(item.get("employee_name") or key), [None] * len(days))
-        )
+        row = rows.setdefault(key, Row(str(item.get("employee_name") or key), [None] * len(days)))
         for index, day in enumerate(days):
             if not item["start_date"] <= day.isoformat() <= item["end_date"]:
                 continue

@@ -12,16 +12,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from ..api import Api, ApiError
 from ..session import Csrf, SignedIn, User
 from .admin_forms import (
     WEEKDAYS,
     employee_body,
+    given_fields,
     leave_type_body,
     location_body,
     policy_body,
-    given_fields,
 )
 from .common import UserApi, attempt, by_id, form_fields, render
 
@@ -63,7 +64,9 @@ async def _directory(api: Api) -> dict[str, Any]:
     }
 
 
-async def _page(request: Request, api: Api, section: str, status: int = 200, **extra: Any) -> Response:
+async def _page(
+    request: Request, api: Api, section: str, status: int = 200, **extra: Any
+) -> Response:
     context = await _directory(api)
     if section == "policies":
         context["policies"], context["policies_error"] = await attempt(
@@ -221,7 +224,7 @@ async def import_employees(request: Request, user: User, api: UserApi) -> Respon
     _admin(user)
     form = await request.form()
     upload = form.get("file")
-    text = await upload.read() if hasattr(upload, "read") else b""
+    text = await upload.read() if isinstance(upload, UploadFile) else b""
     if not text:
         text = form_fields(form, "csv")["csv"].encode()
     report, problem = await attempt(api.post_csv("requests", "/v1/employees/import", text))

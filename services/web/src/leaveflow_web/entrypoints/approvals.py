@@ -48,7 +48,9 @@ async def _balance_after(api: Api, request: dict[str, Any]) -> float | None:
 
 async def _department_queue(api: Api, department: dict[str, Any]) -> dict[str, Any]:
     pending, problem = await attempt(
-        api.items("requests", "/v1/leave-requests", status="pending", department_id=department["id"])
+        api.items(
+            "requests", "/v1/leave-requests", status="pending", department_id=department["id"]
+        )
     )
     rows = []
     for leave in pending or []:
@@ -92,7 +94,9 @@ async def _queues(
 
 
 @router.get("/approvals", response_class=HTMLResponse)
-async def approvals(request: Request, user: User, api: UserApi, department_id: str = "") -> Response:
+async def approvals(
+    request: Request, user: User, api: UserApi, department_id: str = ""
+) -> Response:
     context, status = await _queues(request, user, api, department_id)
     return render(request, "approvals.html", status, **context)
 
@@ -105,9 +109,7 @@ async def approvals_partial(
     return render(request, "partials/approval_queues.html", status, **context)
 
 
-@router.post(
-    "/approvals/{request_id}/{decision}", response_class=HTMLResponse, dependencies=[Csrf]
-)
+@router.post("/approvals/{request_id}/{decision}", response_class=HTMLResponse, dependencies=[Csrf])
 async def decide(request: Request, request_id: str, decision: str, api: UserApi) -> Response:
     """Approve (note optional) or deny (note required) one request."""
     if decision not in ("approve", "deny"):

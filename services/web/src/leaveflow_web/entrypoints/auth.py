@@ -54,9 +54,7 @@ async def signup_page(request: Request) -> Response:
 @router.post("/signup", dependencies=[Csrf])
 async def signup(request: Request) -> Response:
     """Sign up a company; the person signing up becomes its first admin."""
-    fields = form_fields(
-        await request.form(), "name", "admin_name", "admin_email", "timezone"
-    )
+    fields = form_fields(await request.form(), "name", "admin_name", "admin_email", "timezone")
     body: dict[str, Any] = {k: v for k, v in fields.items() if v}
     try:
         created = await apis(request).call("POST", "requests", "/v1/tenants", json=body)

@@ -23,7 +23,9 @@ async def _my_requests(api: UserApi, user: User) -> tuple[Any, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, user: User, api: UserApi) -> Response:
-    balances, balances_error = await attempt(api.get("balances", f"/v1/balances/{user.employee_id}"))
+    balances, balances_error = await attempt(
+        api.get("balances", f"/v1/balances/{user.employee_id}")
+    )
     types, types_error = await attempt(api.get("requests", "/v1/leave-types"))
     mine, mine_error = await _my_requests(api, user)
     leave_types = [t for t in (types or {}).get("items", []) if t.get("active", True)]

@@ -17,8 +17,8 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from .common import apis
 from ..session import User
+from .common import apis
 
 router = APIRouter()
 

@@ -29,9 +29,7 @@ async def _holidays(api: Api, location_ids: list[str], year: int) -> dict[str, s
     return found
 
 
-async def _calendar(
-    api: Api, month: str, department_id: str, location_id: str
-) -> dict[str, Any]:
+async def _calendar(api: Api, month: str, department_id: str, location_id: str) -> dict[str, Any]:
     first = parse_month(month, datetime.now(UTC).date())
     days = month_days(first)
     absences, problem = await attempt(
