@@ -47,7 +47,9 @@ if (rogueFile) {
     await next();
     if (ctx.path === "/token" && ctx.body && ctx.body.id_token && existsSync(rogueFile)) {
       const rogueAudience = readFileSync(rogueFile, "utf8").trim();
-      const claims = { ...decodeJwt(ctx.body.id_token), aud: rogueAudience };
+      // azp keeps naming the real client, so only the audience check can catch it.
+      const original = decodeJwt(ctx.body.id_token);
+      const claims = { ...original, aud: rogueAudience, azp: original.aud };
       const header = decodeProtectedHeader(ctx.body.id_token);
       ctx.body = {
         ...ctx.body,

@@ -56,7 +56,14 @@ def verified_email(userinfo: dict[str, Any]) -> str:
 async def identify(client: StarletteOAuth2App, request: Any) -> str:
     """Complete the code flow of this callback request; the verified email it proves."""
     try:
-        token = await client.authorize_access_token(request)
+        metadata = await client.load_server_metadata()
+        # Authlib checks the audience only through azp unless told: an ID token minted for
+        # another client (aud) must never sign anyone in here, whatever its azp says.
+        claims_options = {
+            "iss": {"essential": True, "values": [metadata["issuer"]]},
+            "aud": {"essential": True, "values": [client.client_id]},
+        }
+        token = await client.authorize_access_token(request, claims_options=claims_options)
     except AuthlibBaseError as exc:
         raise SignInRefused(exc.description or exc.error or "the sign-in was refused") from exc
     except Exception as exc:
