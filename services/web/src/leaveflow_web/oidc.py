@@ -8,10 +8,15 @@ id, expiry and nonce. Anything wrong raises, and the web refuses the sign-in.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+
+with warnings.catch_warnings():
+    # Authlib 1.9 announces a move from httpx to "httpx2"; httpx is what we (and it) use.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 
 from .config import Settings
 
