@@ -61,7 +61,7 @@ def status_of(tenant: Tenant, request_id: str) -> str:
 
 
 @pytest.fixture
-def two_departments(tenant: Tenant) -> Iterator[dict[str, str]]:
+def two_departments(tenant: Tenant) -> dict[str, str]:
     """Engineering (approver Paula, requester Eve) and Sales (approver Sam, requester Sid),
     each with one pending request."""
     location = tenant.location()
@@ -94,7 +94,7 @@ def two_departments(tenant: Tenant) -> Iterator[dict[str, str]]:
                 assert moved.status_code == 200, moved.text
     people["eve_request"] = pending_request(tenant, tokens["Eve"], leave_type, "2027-04-06")
     people["sid_request"] = pending_request(tenant, tokens["Sid"], leave_type, "2027-04-07")
-    yield people
+    return people
 
 
 def test_a_form_without_the_csrf_token_is_refused(stack: Stack, tenant: Tenant) -> None:

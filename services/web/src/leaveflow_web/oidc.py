@@ -15,7 +15,7 @@ from authlib.common.errors import AuthlibBaseError
 
 with warnings.catch_warnings():
     # Authlib 1.9 announces a move from httpx to "httpx2"; httpx is what we (and it) use.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 
 from .config import Settings
