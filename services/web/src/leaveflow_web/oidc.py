@@ -11,11 +11,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import authlib.deprecate  # installs its "always show" filter first, so ours below wins
 from authlib.common.errors import AuthlibBaseError
 
 with warnings.catch_warnings():
     # Authlib 1.9 announces a move from httpx to "httpx2"; httpx is what we (and it) use.
-    warnings.simplefilter("ignore")
+    warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
     from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 
 from .config import Settings
