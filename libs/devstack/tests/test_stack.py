@@ -160,7 +160,7 @@ time.sleep(120)
             assert time.monotonic() < deadline, "stack did not come up"
             time.sleep(0.05)
         pids = list(json.loads(pid_file.read_text()).values())
-        assert len(living_members(pids)) == 5
+        assert len(living_members(pids)) == 6  # nats, four services, web
     finally:
         supervisor.send_signal(signal.SIGKILL)
         supervisor.wait()
@@ -185,4 +185,4 @@ def test_unknown_names_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown port key"):
         Stack(tmp_path, ports={"request": 1})
     with pytest.raises(ValueError, match="unknown process"):
-        Stack(tmp_path).log_path("web")
+        Stack(tmp_path).log_path("website")
