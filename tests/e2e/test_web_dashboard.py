@@ -128,6 +128,12 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     dev_sign_in(employee, tenant_id, employee_email)
     employee.evaluate("window.__notReloaded = true")
     employee.get_by_label("Leave type").select_option(label="Vacation")
+    # The API's error comes back next to the field it is about.
+    employee.get_by_label("First day", exact=True).fill(FRIDAY)
+    employee.get_by_label("Last day", exact=True).fill(MONDAY)
+    employee.get_by_role("button", name="Request leave").click()
+    expect(employee.locator("#e-end_date")).to_contain_text("before")
+    expect(employee.get_by_label("Last day", exact=True)).to_have_attribute("aria-invalid", "true")
     employee.get_by_label("First day", exact=True).fill(MONDAY)
     employee.get_by_label("Last day", exact=True).fill(FRIDAY)
     expect(employee.get_by_test_id("preview-amount")).to_have_text("5")
