@@ -38,7 +38,7 @@ async def event_by_event() -> AsyncIterator[bytes]:
 
 
 class Upstream:
-    """The requests service as the relay sees it: dev login and GET /v1/stream."""
+    """The services as the web sees them: dev login, GET /v1/stream, and 401 for the rest."""
 
     def __init__(self, stream_status: int = 200) -> None:
         self.stream_status = stream_status
@@ -54,7 +54,8 @@ class Upstream:
             return httpx.Response(
                 200, headers={"content-type": "text/event-stream"}, content=event_by_event()
             )
-        return httpx.Response(500)
+        # Any other call: the person's token has expired meanwhile.
+        return httpx.Response(401, json={"title": "Unauthorized", "detail": "token expired"})
 
 
 async def signed_in_client(upstream: Upstream) -> AsyncIterator[httpx.AsyncClient]:
@@ -117,5 +118,15 @@ async def test_strangers_get_no_stream() -> None:
         transport=httpx.ASGITransport(app=app), base_url="http://web.test"
     ) as client:
         answer = await client.get("/live/stream")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/signin"
+
+
+async def test_an_expired_api_token_sends_the_person_to_sign_in_again(
+    web: httpx.AsyncClient,
+) -> None:
+    answer = await web.get("/admin/leave-types")  # not an admin: refused before any call
+    assert answer.status_code == 403
+    answer = await web.get("/team")  # calls the APIs; the requests service says 401
     assert answer.status_code == 303
     assert answer.headers["location"] == "/signin"

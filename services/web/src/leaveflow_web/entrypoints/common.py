@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ..api import Api, ApiError, ServiceApis
-from ..session import SignedIn, csrf_token, current_user, signed_in
+from ..session import NotSignedIn, SignedIn, csrf_token, current_user, signed_in
 
 T = TypeVar("T")
 
@@ -73,6 +73,9 @@ async def attempt(call: Awaitable[T]) -> tuple[T | None, ApiError | None]:
     try:
         return await call, None
     except ApiError as exc:
+        if exc.status == 401:
+            # The API token expired (or its key rotated): sign in again, do not show errors.
+            raise NotSignedIn from exc
         return None, exc
 
 
