@@ -59,7 +59,9 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
     table.add_column()
     table.add_column(style="dim")
     for name, url in stack.urls.items():
-        if name != WEB:
+        if name == WEB:
+            table.add_row("web", url, "the dashboard: open this", style="bold green")
+        else:
             table.add_row(name, url, f"{url}/docs")
     table.add_row("nats", stack.nats_url, f"monitor {stack.nats_monitor_url}")
     table.add_row("data", str(stack.data_dir), f"logs in {stack.log_dir}")
@@ -78,6 +80,7 @@ def print_ready(console: Console, stack: Stack, started_in: float) -> None:
     console.print(
         f"[bold green]Open the dashboard: {web}[/] (sign up a company at {web}/signup)",
         highlight=False,
+        soft_wrap=True,
     )
     # Outside the panel and unwrapped, so a mouse copy gets no border characters.
     console.print("Try it (paste into a shell):", style="bold")
