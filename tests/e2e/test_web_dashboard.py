@@ -9,9 +9,11 @@ the team calendar shows the leave. Screenshots of each page: test-artifacts/web/
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
+import holidays
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -21,8 +23,21 @@ from leaveflow_devstack.testing import chromium
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-# A week of March next year with no public holiday in Germany: 5 working days.
-MONDAY, FRIDAY, MONTH = "2027-03-08", "2027-03-12", "2027-03"
+
+
+def quiet_week(today: date) -> tuple[str, str, str]:
+    """Monday and Friday of a coming week inside one month with no German public holiday
+    (so it is 5 working days at a DE location), and its month; soon, but not this week."""
+    monday = today + timedelta(days=7 - today.weekday() + 7)
+    while True:
+        friday = monday + timedelta(days=4)
+        week = [monday + timedelta(days=i) for i in range(5)]
+        if friday.month == monday.month and not any(day in holidays.DE() for day in week):
+            return monday.isoformat(), friday.isoformat(), monday.strftime("%Y-%m")
+        monday += timedelta(days=7)
+
+
+MONDAY, FRIDAY, MONTH = quiet_week(datetime.now(UTC).date())
 WAIT_MS = 20_000  # events cross three processes on a busy 2-core machine
 expect.set_options(timeout=WAIT_MS)
 

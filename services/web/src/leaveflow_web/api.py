@@ -70,9 +70,17 @@ class ServiceApis:
     ) -> None:
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
         self.http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # Event streams stay open as long as a page does: their own client, so a hundred
+        # open tabs never take the pool that page loads need.
+        self.streams = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, read=None),
+            transport=transport,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+        )
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.streams.aclose()
 
     def url(self, service: Service, path: str) -> str:
         return f"{self.urls[service]}{path}"

@@ -33,14 +33,11 @@ async def live_stream(request: Request, user: User) -> Response:
     last_event_id = request.headers.get("last-event-id")
     if last_event_id:
         headers["last-event-id"] = last_event_id
-    upstream = service.http.build_request(
-        "GET",
-        service.url("requests", "/v1/stream"),
-        headers=headers,
-        timeout=httpx.Timeout(10.0, read=None),
+    upstream = service.streams.build_request(
+        "GET", service.url("requests", "/v1/stream"), headers=headers
     )
     try:
-        response = await service.http.send(upstream, stream=True)
+        response = await service.streams.send(upstream, stream=True)
     except httpx.HTTPError:
         return Response(UNAVAILABLE, media_type="text/event-stream", headers=_SSE_HEADERS)
     if response.status_code != 200:
