@@ -48,9 +48,17 @@ def browser() -> Iterator[Browser]:
         yield launched
 
 
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea')]
+  .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label'))
+  .map((e) => e.outerHTML)"""
+
+
 def shot(page: Page, name: str) -> None:
+    """Save the page for the record, and check every input on it has a label."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert page.evaluate(UNLABELLED) == [], f"inputs without a label on {page.url}"
 
 
 def person(browser: Browser, web: str) -> Page:
@@ -83,6 +91,8 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     # --- the admin signs up and sets the company up -------------------------------------
     admin = person(browser, web)
     admin.goto("/signup")
+    admin.keyboard.press("Tab")  # keyboard users can jump past the navigation
+    expect(admin.get_by_role("link", name="Skip to content")).to_be_focused()
     shot(admin, "01-signup")
     admin.get_by_label("Company name").fill(f"Acme {run}")
     admin.get_by_label("Your name").fill("Ada Admin")
