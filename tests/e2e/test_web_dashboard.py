@@ -152,7 +152,7 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     employee = person(browser, web)
     dev_sign_in(employee, tenant_id, employee_email)
     employee.evaluate("window.__notReloaded = true")
-    employee.get_by_label("Leave type").select_option(label="Vacation")
+    employee.get_by_label("Leave type", exact=True).select_option(label="Vacation")
     # The API's error comes back next to the field it is about.
     employee.get_by_label("First day", exact=True).fill(FRIDAY)
     employee.get_by_label("Last day", exact=True).fill(MONDAY)

@@ -235,3 +235,21 @@ def test_only_admins_open_admin_pages_and_strangers_are_sent_to_sign_in(
             answer = stranger.get(path)
             assert answer.status_code == 303
             assert answer.headers["location"] == "/signin"
+
+
+def test_deny_needs_a_note_and_an_approver_decides_for_their_department(
+    stack: Stack, tenant: Tenant, two_departments: dict[str, str]
+) -> None:
+    eve_request = two_departments["eve_request"]
+    with signed_in(stack.urls["web"], tenant.tenant_id, two_departments["Paula_email"]) as paula:
+        token = csrf_of(paula.get("/approvals"))
+        silent = paula.post(f"/approvals/{eve_request}/deny", data={"csrf_token": token})
+        assert silent.status_code == 422
+        assert "a note is required" in silent.text
+        assert status_of(tenant, eve_request) == "pending"
+        denied = paula.post(
+            f"/approvals/{eve_request}/deny", data={"csrf_token": token, "note": "release week"}
+        )
+        assert denied.status_code == 200
+        assert denied.headers["hx-trigger"] == "lf-live"  # the queue and pages refresh
+    assert status_of(tenant, eve_request) == "denied"
