@@ -253,3 +253,26 @@ def test_deny_needs_a_note_and_an_approver_decides_for_their_department(
         assert denied.status_code == 200
         assert denied.headers["hx-trigger"] == "lf-live"  # the queue and pages refresh
     assert status_of(tenant, eve_request) == "denied"
+
+
+def test_integration_secrets_are_write_only(stack: Stack, tenant: Tenant) -> None:
+    secret = f"signing-{tenant.tenant_id}"
+    with signed_in(stack.urls["web"], tenant.tenant_id, tenant.admin_email) as admin:
+        token = csrf_of(admin.get("/admin/integrations"))
+        saved = admin.post(
+            "/admin/integrations/slack",
+            data={
+                "csrf_token": token,
+                "team_id": f"T{tenant.tenant_id[-8:]}",
+                "signing_secret": secret,
+                "webhook_url": "http://127.0.0.1:9/hook",
+                "bot_token": "",
+            },
+        )
+        assert saved.status_code == 200, saved.text
+        assert "Slack integration saved." in saved.text
+        assert "Configured: slack" in saved.text
+        page = admin.get("/admin/integrations")
+        assert secret not in saved.text
+        assert secret not in page.text
+        assert "127.0.0.1:9/hook" not in page.text
