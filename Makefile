@@ -27,7 +27,7 @@ empty :=
 space := $(empty) $(empty)
 
 .PHONY: help run test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi \
-	schemas up down logs clean sync
+	schemas up down logs clean sync browser-deps
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,8 +49,31 @@ sync: ## install/refresh the workspace into .venv (uv sync --all-packages --lock
 	rm -f $(SYNC_STAMP)
 	@$(MAKE) --no-print-directory $(SYNC_STAMP)
 
+# --- what the browser tests need (tests/e2e/test_web_*.py) ----------------------------------
+# The machine's Chromium (Debian package; Playwright drives it, never downloads its own) and
+# the test OpenID provider (npm's oidc-provider, pinned by the committed package-lock.json).
+# Both are installed once; later runs see the file and skip.
+CHROMIUM := /usr/bin/chromium
+OIDC_PROVIDER := tests/browser/oidc_provider
+OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.leaveflow-installed
+APT_INSTALL := env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
+browser-deps: $(CHROMIUM) $(OIDC_STAMP) ## Chromium (apt) and the test OpenID provider (npm ci)
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests (once)..."
+	@log=$$(mktemp); sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	if ! { $$sudo $(APT_INSTALL) chromium \
+		|| { $$sudo apt-get update -qq && $$sudo $(APT_INSTALL) chromium; }; } >"$$log" 2>&1; \
+	then tail -n 20 "$$log"; rm -f "$$log"; echo "could not install chromium"; exit 1; fi; \
+	rm -f "$$log"
+
+$(OIDC_STAMP): $(OIDC_PROVIDER)/package-lock.json $(OIDC_PROVIDER)/package.json
+	cd $(OIDC_PROVIDER) && npm ci --silent --no-audit --no-fund --loglevel=error >/dev/null
+	touch $@
+
 # --- everyday -------------------------------------------------------------------------------
-run: $(SYNC_STAMP) ## run NATS + the four services on the default ports, data in ./.data
+run: $(SYNC_STAMP) ## run NATS, the four services and the web (http://localhost:8000), data in ./.data
 	$(BIN)/python -m leaveflow_devstack run
 
 # pytest exits 5 when it selected no test; that must fail loudly, never pass as "green".
@@ -59,13 +82,13 @@ define pytest
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; fi; exit $$status; }
 endef
 
-test: $(SYNC_STAMP) ## the whole suite (unit, integration, e2e)
+test: $(SYNC_STAMP) browser-deps ## the whole suite (unit, integration, e2e, browser)
 	$(call pytest,)
 
 test-fast: $(SYNC_STAMP) ## everything but the e2e tests that start the stack
 	$(call pytest,-m "not e2e")
 
-test-e2e: $(SYNC_STAMP) ## only the e2e tests (the real stack as processes)
+test-e2e: $(SYNC_STAMP) browser-deps ## only the e2e tests (the real stack as processes)
 	$(call pytest,-m e2e)
 
 test-integration: $(SYNC_STAMP) ## only tests that need a real nats-server
@@ -113,6 +136,7 @@ logs: ## follow the compose stack's logs
 	$(COMPOSE) logs --follow
 
 # --- housekeeping ---------------------------------------------------------------------------
-clean: ## remove .venv, .tools, .data and caches
-	rm -rf $(VENV) $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache .hypothesis
+clean: ## remove .venv, .tools, .data, caches, test artifacts and the test provider's node_modules
+	rm -rf $(VENV) $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts \
+		$(OIDC_PROVIDER)/node_modules
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

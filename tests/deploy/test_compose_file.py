@@ -40,7 +40,24 @@ def healthcheck_command(service: dict[str, Any]) -> str:
 
 
 def test_every_app_service_and_its_infrastructure_is_defined(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"nats", "mongo", *SERVICES}
+    assert set(compose["services"]) == {"nats", "mongo", *SERVICES, "web"}
+
+
+def test_the_web_calls_the_services_apis_and_has_no_database_or_broker(
+    compose: dict[str, Any],
+) -> None:
+    web = compose["services"]["web"]
+    assert web["build"]["args"]["SERVICE"] == "web"
+    pyproject = tomllib.loads((ROOT / "services" / "web" / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == "leaveflow-web"
+    env = web["environment"]
+    for name, port in SERVICES.items():
+        assert env[f"{name.upper()}_URL"] == f"http://{name}:{port}"
+    assert not {key for key in env if key.endswith("_DATABASE_URL") or key == "NATS_URL"}
+    assert (env["WEB_HOST"], env["WEB_PORT"]) == ("0.0.0.0", "8000")
+    assert web["depends_on"]["requests"]["condition"] == "service_healthy"
+    assert "http://127.0.0.1:8000/readyz" in healthcheck_command(web)
+    assert any(str(p).endswith(":8000") for p in web["ports"])
 
 
 def test_nats_runs_jetstream_with_monitoring_and_a_healthcheck_on_it(

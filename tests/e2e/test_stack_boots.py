@@ -45,7 +45,7 @@ def test_a_killed_service_restarts_and_stop_leaves_no_process(
     assert httpx.get(f"{private.urls['balances']}/readyz").status_code == 200
 
     pids = list(private.pids.values())  # each child leads its own process group
-    assert len(pids) == 5
+    assert len(pids) == 6  # nats, four services, web
     private.stop()
 
     assert private.pids == {}

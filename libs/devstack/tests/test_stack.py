@@ -61,7 +61,14 @@ def test_start_waits_for_every_readyz_and_stop_leaves_no_process(
 ) -> None:
     stack = make_stack(FAKE_GRANDCHILD="calendar")
     with stack:
-        assert set(stack.pids) == {"nats", "requests", "balances", "notifications", "calendar"}
+        assert set(stack.pids) == {
+            "nats",
+            "requests",
+            "balances",
+            "notifications",
+            "calendar",
+            "web",
+        }
         for url in stack.urls.values():
             assert httpx.get(f"{url}/readyz").status_code == 200
         pgids = list(stack.pids.values())
@@ -153,7 +160,7 @@ time.sleep(120)
             assert time.monotonic() < deadline, "stack did not come up"
             time.sleep(0.05)
         pids = list(json.loads(pid_file.read_text()).values())
-        assert len(living_members(pids)) == 5
+        assert len(living_members(pids)) == 6  # nats, four services, web
     finally:
         supervisor.send_signal(signal.SIGKILL)
         supervisor.wait()
@@ -191,4 +198,4 @@ def test_unknown_names_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown port key"):
         Stack(tmp_path, ports={"request": 1})
     with pytest.raises(ValueError, match="unknown process"):
-        Stack(tmp_path).log_path("web")
+        Stack(tmp_path).log_path("website")

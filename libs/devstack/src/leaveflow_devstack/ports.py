@@ -11,11 +11,23 @@ from leaveflow_kit.settings import DEFAULT_PORTS as SERVICE_PORTS
 SERVICES = ("requests", "balances", "notifications", "calendar")
 """The four service processes, in start order; each is ``python -m leaveflow_<name>``."""
 
-PROCESSES = ("nats", *SERVICES)
+WEB = "web"
+"""The dashboard (``python -m leaveflow_web``): started after the services it calls."""
+
+APPS = (*SERVICES, WEB)
+"""Every Python process of the stack, in start order."""
+
+PROCESSES = ("nats", *APPS)
 """Every process a stack supervises."""
 
-# The services' defaults are the ones their settings use (API.md), stated once in the kit.
-DEFAULT_PORTS: Mapping[str, int] = {"nats": 4222, "nats_monitor": 8222, **SERVICE_PORTS}
+# The services' defaults are the ones their settings use (API.md), stated once in the kit;
+# the web is where people go, on the port web apps conventionally get.
+DEFAULT_PORTS: Mapping[str, int] = {
+    "nats": 4222,
+    "nats_monitor": 8222,
+    **SERVICE_PORTS,
+    WEB: 8000,
+}
 PORT_KEYS = tuple(DEFAULT_PORTS)
 
 

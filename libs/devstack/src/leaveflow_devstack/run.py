@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from .ports import DEFAULT_PORTS, SERVICES, PortInUseError
+from .ports import APPS, DEFAULT_PORTS, WEB, PortInUseError
 from .stack import Stack, StackError
 
 _HEALTH_CHECK_INTERVAL = 1.0
@@ -59,7 +59,10 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
     table.add_column()
     table.add_column(style="dim")
     for name, url in stack.urls.items():
-        table.add_row(name, url, f"{url}/docs")
+        if name == WEB:
+            table.add_row("web", url, "the dashboard: open this", style="bold green")
+        else:
+            table.add_row(name, url, f"{url}/docs")
     table.add_row("nats", stack.nats_url, f"monitor {stack.nats_monitor_url}")
     table.add_row("data", str(stack.data_dir), f"logs in {stack.log_dir}")
     return Panel(
@@ -73,6 +76,12 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
 
 def print_ready(console: Console, stack: Stack, started_in: float) -> None:
     console.print(ready_panel(stack, started_in))
+    web = stack.urls[WEB]
+    console.print(
+        f"[bold green]Open the dashboard: {web}[/] (sign up a company at {web}/signup)",
+        highlight=False,
+        soft_wrap=True,
+    )
     # Outside the panel and unwrapped, so a mouse copy gets no border characters.
     console.print("Try it (paste into a shell):", style="bold")
     console.print(
@@ -92,7 +101,7 @@ def _watch(stack: Stack, console: Console) -> None:
     reported: set[str] = set()
     while True:
         time.sleep(_HEALTH_CHECK_INTERVAL)
-        for name in ("nats", *SERVICES):
+        for name in ("nats", *APPS):
             if name not in stack.pids and name not in reported:
                 reported.add(name)
                 console.print(
@@ -114,7 +123,7 @@ def main(data_dir: Path | None = None) -> int:
     signal.signal(signal.SIGINT, _raise_shutdown)
     signal.signal(signal.SIGTERM, _raise_shutdown)
     try:
-        with console.status("starting nats-server and the four services..."):
+        with console.status("starting nats-server, the four services and the web..."):
             started = time.monotonic()
             stack.start()
         print_ready(console, stack, time.monotonic() - started)

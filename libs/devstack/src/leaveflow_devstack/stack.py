@@ -1,4 +1,4 @@
-"""The local stack as processes: nats-server with JetStream plus the four services.
+"""The local stack as processes: nats-server with JetStream, the four services and the web.
 
 Used by `make run`, `make bench` and the e2e tests::
 
@@ -25,7 +25,7 @@ import httpx
 
 from leaveflow_kit.messaging.server_binary import nats_server_binary as find_nats_server
 
-from .ports import PROCESSES, SERVICES, ensure_free, free_ports, resolve_ports
+from .ports import APPS, PROCESSES, SERVICES, WEB, ensure_free, free_ports, resolve_ports
 from .process import ManagedProcess, wait_all
 
 LOOPBACK = "127.0.0.1"
@@ -49,10 +49,10 @@ def service_argv(name: str) -> list[str]:
 
 
 class Stack:
-    """Supervises nats-server and the four services as child processes.
+    """Supervises nats-server, the four services and the web dashboard as child processes.
 
     ``ports`` overrides any of the keys ``nats``, ``nats_monitor``, ``requests``, ``balances``,
-    ``notifications``, ``calendar`` (defaults: 4222, 8222, 8001-8004); pass
+    ``notifications``, ``calendar``, ``web`` (defaults: 4222, 8222, 8001-8004, 8000); pass
     ``Stack.free_ports()`` in tests. ``env`` is applied last to every child's environment, so
     it can override anything the stack sets (for example ``REQUESTS_DATABASE_URL``).
     ``service_command`` replaces ``python -m leaveflow_<name>`` (the supervisor's own tests use
@@ -89,8 +89,8 @@ class Stack:
     # ----------------------------------------------------------------- addresses
     @property
     def urls(self) -> dict[str, str]:
-        """Base URL of each service, e.g. ``{"requests": "http://127.0.0.1:8001", ...}``."""
-        return {name: f"http://{LOOPBACK}:{self.ports[name]}" for name in SERVICES}
+        """Base URL of each service and the web, e.g. ``{"requests": "http://127.0.0.1:8001"}``."""
+        return {name: f"http://{LOOPBACK}:{self.ports[name]}" for name in APPS}
 
     @property
     def nats_url(self) -> str:
@@ -129,13 +129,15 @@ class Stack:
             PYTHONUNBUFFERED="1",
             LEAVEFLOW_SERVICE_SECRET=self._service_secret,
         )
-        for name in SERVICES:
+        for name in APPS:
             prefix = name.upper()
             env[f"{prefix}_HOST"] = LOOPBACK
             env[f"{prefix}_PORT"] = str(self.ports[name])
             env[f"{prefix}_URL"] = self.urls[name]
+        for name in SERVICES:
             # Explicit, so a DATABASE_URL in the caller's shell cannot send tests elsewhere.
-            env[f"{prefix}_DATABASE_URL"] = f"sqlite:///{self.data_dir / name}.db"
+            env[f"{name.upper()}_DATABASE_URL"] = f"sqlite:///{self.data_dir / name}.db"
+        env["WEB_PUBLIC_URL"] = self.urls[WEB]
         env.update(self._env_overrides)
         return env
 
@@ -156,6 +158,9 @@ class Stack:
             for name in SERVICES:
                 self._spawn(name)
             self._wait_ready(SERVICES)
+            # The web's readiness is the requests service answering: start it last.
+            self._spawn(WEB)
+            self._wait_ready([WEB])
         except BaseException:
             self.stop()
             raise
@@ -194,11 +199,11 @@ class Stack:
             raise StackError(f"{name} still running {self.stop_grace}s after signal {sig}")
 
     def stop(self) -> None:
-        """Stop everything: services first (they may flush to NATS on shutdown), then NATS.
+        """Stop everything: the web and services first (they may flush to NATS), then NATS.
 
         SIGTERM to each process group, SIGKILL what is left after the grace. Idempotent.
         """
-        services = [self._processes[n] for n in SERVICES if n in self._processes]
+        services = [self._processes[n] for n in APPS if n in self._processes]
         self._terminate_together(services)
         if "nats" in self._processes:
             self._terminate_together([self._processes["nats"]])

@@ -7,15 +7,54 @@ They live in the package rather than in a conftest so test modules can import an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
 import httpx
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 T = TypeVar("T")
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""The machine's Chromium (Debian package ``chromium``; ``make test`` installs it)."""
+
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """The system Chromium driven by Playwright; closed on exit.
+
+    Never Playwright's own browser download: the tests use what the machine has. Playwright
+    starts it with a fresh temporary profile (``--user-data-dir``) and deletes it afterwards;
+    each ``browser.new_context()`` is a separate cookie jar (one per person in a test).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass(frozen=True)

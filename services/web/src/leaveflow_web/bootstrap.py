@@ -1,0 +1,100 @@
+"""Composition root of the web dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from leaveflow_kit.http import create_service_app
+
+from .api import ServiceApis
+from .config import Settings
+from .entrypoints import admin, approvals, auth, home, live, team
+from .entrypoints.common import render
+from .oidc import build_client
+from .session import CsrfRejected, NotSignedIn
+from .tokens import DevLoginBroker, ServiceTokenBroker, TokenBroker
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "leaveflow_session"
+
+
+def token_broker(settings: Settings, apis: ServiceApis) -> TokenBroker:
+    if settings.token_broker == "service-token":
+        return ServiceTokenBroker(apis, settings.service_secret)
+    return DevLoginBroker(apis)
+
+
+def create_app(
+    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """``transport`` replaces the network for the calls to the services (tests)."""
+    settings = settings or Settings()
+    apis = ServiceApis(
+        {
+            "requests": settings.requests_url,
+            "balances": settings.balances_url,
+            "notifications": settings.notifications_url,
+            "calendar": settings.calendar_url,
+        },
+        timeout=settings.api_timeout_seconds,
+        transport=transport,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await apis.aclose()
+
+    async def requests_reachable() -> None:
+        response = await apis.http.get(apis.url("requests", "/healthz"))
+        response.raise_for_status()
+
+    app = create_service_app(
+        title="Leaveflow web", lifespan=lifespan, readiness=[("requests", requests_reachable)]
+    )
+    app.state.settings = settings
+    app.state.apis = apis
+    app.state.broker = token_broker(settings, apis)
+    app.state.oidc = build_client(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, home, approvals, team, admin, live):
+        app.include_router(module.router)
+    _install_handlers(app)
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def to_signin(request: Request, exc: NotSignedIn) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/signin"})
+        return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_refused(request: Request, exc: CsrfRejected) -> Response:
+        return render(
+            request,
+            "error.html",
+            403,
+            message="This form has expired or did not come from this site. Reload and retry.",
+        )
+
+    @app.exception_handler(admin.NotAdmin)
+    async def not_admin(request: Request, exc: admin.NotAdmin) -> Response:
+        return render(request, "error.html", 403, message="Only administrators can open this.")

@@ -1,0 +1,92 @@
+"""What every page needs: templates, the person's API handle, and error-tolerant fetches."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from ..api import Api, ApiError, ServiceApis
+from ..session import NotSignedIn, SignedIn, csrf_token, current_user, signed_in
+
+T = TypeVar("T")
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+
+def _options(items: list[dict[str, Any]], value: str = "id", text: str = "name") -> list[Any]:
+    """(value, text) pairs for a select, e.g. ``leave_types|options``."""
+    return [(str(item.get(value, "")), str(item.get(text, ""))) for item in items]
+
+
+def _number(value: Any) -> str:
+    """An amount as people write it: 5, 0.5, 2.25 (the API sends JSON numbers)."""
+    try:
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+templates.env.filters["options"] = _options
+templates.env.filters["num"] = _number
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    settings = request.app.state.settings
+    context.setdefault("user", signed_in(request))
+    context.setdefault("errors", {})
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "csrf_token": csrf_token(request),
+            "dev_login": settings.dev_login,
+            "oidc_enabled": settings.oidc_enabled,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def apis(request: Request) -> ServiceApis:
+    apis_: ServiceApis = request.app.state.apis
+    return apis_
+
+
+async def user_api(request: Request, user: SignedIn = Depends(current_user)) -> Api:
+    return Api(apis(request), user.token)
+
+
+UserApi = Annotated[Api, Depends(user_api)]
+
+
+async def attempt(call: Awaitable[T]) -> tuple[T | None, ApiError | None]:
+    """The result of an API call, or the error to show in its place on the page.
+
+    A page is made of sections fed by different services; one service failing (or not
+    having an endpoint yet) must show a clear message in its section, not break the page.
+    """
+    try:
+        return await call, None
+    except ApiError as exc:
+        if exc.status == 401:
+            # The API token expired (or its key rotated): sign in again, do not show errors.
+            raise NotSignedIn from exc
+        return None, exc
+
+
+def by_id(items: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    return {str(item["id"]): item for item in items or [] if "id" in item}
+
+
+def form_fields(form: Any, *names: str) -> dict[str, str]:
+    """Named text fields of a submitted form, stripped; absent ones as empty strings."""
+    out = {}
+    for name in names:
+        value = form.get(name)
+        out[name] = value.strip() if isinstance(value, str) else ""
+    return out

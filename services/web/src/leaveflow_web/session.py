@@ -1,0 +1,118 @@
+"""Who is signed in, and the CSRF token of the session.
+
+The session is Starlette's signed cookie (HttpOnly, SameSite=Lax, Secure behind TLS): it
+holds the person's API token, so the browser's JavaScript never sees it and every page the
+web renders is fetched with that person's rights.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass, replace
+from typing import Annotated, Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from fastapi import Depends, Request
+
+from .tokens import Grant
+
+_USER_KEY = "user"
+_CSRF_KEY = "csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    tenant_id: str
+    employee_id: str
+    role: str
+    email: str
+    token: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def may_approve(self) -> bool:
+        return self.role in ("admin", "approver")
+
+
+class NotSignedIn(Exception):
+    """Raised by ``current_user``; the app answers with a redirect to the sign-in page."""
+
+
+class CsrfRejected(Exception):
+    """A state-changing request without the session's CSRF token (403)."""
+
+
+def _sealer(request: Request) -> Fernet:
+    """The cookie is signed, not encrypted: the API token inside is sealed on its own, so a
+    copied cookie value shows nobody the bearer token."""
+    secret: str = request.app.state.settings.session_secret
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+
+
+def sign_in(request: Request, grant: Grant, email: str) -> SignedIn:
+    user = SignedIn(grant.tenant_id, grant.employee_id, grant.role, email, grant.token)
+    sealed = _sealer(request).encrypt(grant.token.encode()).decode()
+    request.session.clear()  # a new session for a new identity: nothing carried over
+    request.session[_USER_KEY] = asdict(replace(user, token=sealed))
+    request.session[_CSRF_KEY] = secrets.token_urlsafe(32)
+    return user
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+def signed_in(request: Request) -> SignedIn | None:
+    raw: Any = request.session.get(_USER_KEY)
+    if not isinstance(raw, dict):
+        return None
+    try:
+        user = SignedIn(**raw)
+        token = _sealer(request).decrypt(user.token.encode()).decode()
+    except (TypeError, InvalidToken):
+        return None
+    return replace(user, token=token)
+
+
+async def current_user(request: Request) -> SignedIn:
+    user = signed_in(request)
+    if user is None:
+        raise NotSignedIn
+    return user
+
+
+User = Annotated[SignedIn, Depends(current_user)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use (the sign-in forms need one too)."""
+    token = request.session.get(_CSRF_KEY)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session[_CSRF_KEY] = token
+    return token
+
+
+async def require_csrf(request: Request) -> None:
+    """Every POST carries the session's token: a form field or (HTMX) the header."""
+    expected = request.session.get(_CSRF_KEY)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+        raise CsrfRejected
+
+
+Csrf = Depends(require_csrf)
