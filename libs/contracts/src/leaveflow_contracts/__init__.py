@@ -1,6 +1,11 @@
 """Leaveflow's wire contracts: the event envelope, v1 events, subjects and value types."""
 
-from .balances import LeaveReservationRejected, LeaveReserved, PolicyUpserted
+from .balances import (
+    BalanceAdjusted,
+    LeaveReservationRejected,
+    LeaveReserved,
+    PolicyUpserted,
+)
 from .envelope import Envelope, EventData, new_id, utcnow
 from .registry import EVENT_TYPES, UnknownEventType, data_class, parse_data, subject_of
 from .requests import (
@@ -24,6 +29,7 @@ __all__ = [
     "DLQ_STREAM",
     "EVENT_TYPES",
     "Amount",
+    "BalanceAdjusted",
     "DayPart",
     "DepartmentUpserted",
     "EmployeeUpserted",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from .envelope import EventData
@@ -46,3 +47,15 @@ class PolicyUpserted(_BalancesEvent):
     # how far below zero a request may go: for consumers that explain availability.
     accrual: str | None = None
     negative_allowance: Amount | None = None
+
+
+class BalanceAdjusted(_BalancesEvent):
+    """An admin added (or, negative, removed) days by hand; the ledger entry names this."""
+
+    EVENT_TYPE: ClassVar[str] = "BalanceAdjusted"
+    entry_id: str
+    employee_id: str
+    leave_type_id: str
+    amount: Amount
+    reason: str
+    effective_date: date

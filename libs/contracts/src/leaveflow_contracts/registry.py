@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from .balances import LeaveReservationRejected, LeaveReserved, PolicyUpserted
+from .balances import (
+    BalanceAdjusted,
+    LeaveReservationRejected,
+    LeaveReserved,
+    PolicyUpserted,
+)
 from .envelope import Envelope, EventData
 from .requests import (
     DepartmentUpserted,
@@ -36,6 +41,7 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     LeaveReserved,
     LeaveReservationRejected,
     PolicyUpserted,
+    BalanceAdjusted,
 )
 
 _BY_KEY: dict[tuple[str, int], type[EventData]] = {

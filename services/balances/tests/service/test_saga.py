@@ -166,3 +166,26 @@ async def test_policy_put_announces_policy_upserted(harness: Harness) -> None:
     accruals = [e for e in await harness.ledger(to=date(2026, 2, 1)) if e.kind == "accrual"]
     assert [str(e.amount) for e in accruals][-2:] == ["0.83", "0.84"]  # 0.83, then 1.67 - 0.83
     assert {e.source_event_id for e in accruals} == {event.event_id}
+
+
+async def test_an_adjustment_entry_names_its_own_event(harness: Harness) -> None:
+    from leaveflow_balances.service_layer import admin
+    from leaveflow_balances.testing import T
+
+    await harness.setup()
+    entry = await admin.adjust(
+        harness.store,
+        tenant_id=T,
+        actor_id="boss",
+        employee_id="e1",
+        leave_type_id="vac",
+        amount=Decimal("-1.5"),
+        reason="unrecorded day off",
+        effective_date=date(2026, 3, 2),
+    )
+    (event,) = [e for e in await harness.outbox() if e.type == "BalanceAdjusted"]
+    assert entry.source_event_id == event.event_id
+    assert event.actor == "boss"
+    assert (event.data["entry_id"], event.data["amount"]) == (entry.id, "-1.50")
+    (logged,) = [e for e in await harness.ledger(to=date(2026, 3, 2)) if e.kind == "adjustment"]
+    assert logged.source_event_id == event.event_id

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from leaveflow_contracts import PolicyUpserted, new_id
+from leaveflow_contracts import BalanceAdjusted, PolicyUpserted, new_id
 from leaveflow_kit.documents import to_doc
 from leaveflow_kit.events import record
 from leaveflow_kit.storage import Store, Transaction
@@ -95,15 +95,29 @@ async def adjust(
         repo = Repository(tx)
         employee = await repo.employee(tenant_id, employee_id)
         year_start = await year_start_of(repo, employee) if employee else "01-01"
+        entry_id = new_id()
+        event = record(
+            tx,
+            BalanceAdjusted(
+                entry_id=entry_id,
+                employee_id=employee_id,
+                leave_type_id=leave_type_id,
+                amount=amount,
+                reason=reason,
+                effective_date=effective_date,
+            ),
+            tenant_id=tenant_id,
+            actor=actor_id,
+        )
         entry = LedgerEntry(
-            id=new_id(),
+            id=entry_id,
             tenant_id=tenant_id,
             employee_id=employee_id,
             leave_type_id=leave_type_id,
             kind=ledger.ADJUSTMENT,
             amount=amount,
             effective_date=effective_date,
-            source_event_id=None,
+            source_event_id=event.event_id,
             reason=f"{reason} (by {actor_id})",
             leave_year=leave_year_of(effective_date, year_start).label,
         )
