@@ -38,6 +38,25 @@ T = "tenant-1"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(name="holiday_source")
+def holiday_source_fixture() -> Callable[[str, str | None], HolidaySource]:
+    return holiday_source
+
+
+def holiday_source(country: str, subdivision: str | None) -> HolidaySource:
+    """What the requests service puts in LocationUpserted.holidays: its own calendar decides
+    the categories and the language, so these tests hold the two services to one rule."""
+    from leaveflow_requests.domain.holiday_calendar import HolidayCalendar
+
+    resolved = HolidayCalendar(country, subdivision)
+    return HolidaySource(
+        country=resolved.country,
+        subdivision=resolved.subdivision,
+        categories=list(resolved.categories or ()),
+        language=resolved.language,
+    )
+
+
 @pytest.fixture
 async def store() -> AsyncIterator[Store]:
     s = open_store("memory://", INDEXES)
@@ -92,9 +111,7 @@ class Events:
                 name=name,
                 timezone="Europe/Berlin",
                 workweek=[1, 2, 3, 4, 5],
-                holidays=HolidaySource(country=country, subdivision=subdivision)
-                if country
-                else None,
+                holidays=holiday_source(country, subdivision) if country else None,
                 extra_holidays=[ExtraHoliday(date=d, name=n) for d, n in (extra or {}).items()],
             ),
             tenant=tenant,

@@ -27,6 +27,11 @@ class HolidaySource(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     country: str
     subdivision: str | None = None
+    # How the requests service reads the `holidays` library for this location (its
+    # categories, e.g. DE adds `catholic`; the names' language), so every consumer shows
+    # the very days requests prices around without repeating that rule.
+    categories: list[str] = ["public"]
+    language: str | None = None
 
 
 class ExtraHoliday(BaseModel):

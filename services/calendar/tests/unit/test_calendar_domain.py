@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from leaveflow_calendar.domain.absence import (
 from leaveflow_calendar.domain.ical import HolidayView, render_feed
 from leaveflow_calendar.domain.leave_view import LeaveView, summary
 from leaveflow_calendar.domain.public_holidays import public_holidays
+from leaveflow_contracts.requests import HolidaySource
 
 STATUSES = [SUBMITTED, PENDING, APPROVED, ENDED]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -117,9 +119,25 @@ def test_summaries_say_who_what_and_which_half(changes: dict[str, object], expec
     ],
 )
 def test_public_holidays_per_subdivision(
-    country: str | None, subdivision: str | None, day: date, expected: str | None
+    country: str | None,
+    subdivision: str | None,
+    day: date,
+    expected: str | None,
+    holiday_source: Callable[[str, str | None], HolidaySource],
 ) -> None:
-    assert public_holidays(country, subdivision, [], [2026]).get(day) == expected
+    if country in (None, "XX"):
+        found = public_holidays(country, subdivision, [], [2026])
+    else:
+        source = holiday_source(country, subdivision)
+        found = public_holidays(
+            source.country,
+            source.subdivision,
+            [],
+            [2026],
+            categories=tuple(source.categories),
+            language=source.language,
+        )
+    assert found.get(day) == expected
 
 
 def test_extra_holidays_join_the_public_ones_by_name() -> None:

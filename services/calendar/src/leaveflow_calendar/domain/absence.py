@@ -164,6 +164,9 @@ class LocationReplica:
     timezone: str = "UTC"
     country: str | None = None
     subdivision: str | None = None
+    # As the requests service resolved them (LocationUpserted.holidays).
+    holiday_categories: list[str] = field(default_factory=lambda: ["public"])
+    holiday_language: str | None = None
     extra_holidays: list[ExtraHoliday] = field(default_factory=list)
     active: bool = True
     as_of: datetime | None = None

@@ -206,7 +206,14 @@ def _holidays(feed: Feed, directory: Directory, years: range) -> list[HolidayVie
         if location is None or not location.active or location.modified_at is None:
             continue
         extra = [(h.date, h.name) for h in location.extra_holidays]
-        days = public_holidays(location.country, location.subdivision, extra, years)
+        days = public_holidays(
+            location.country,
+            location.subdivision,
+            extra,
+            years,
+            categories=tuple(location.holiday_categories),
+            language=location.holiday_language,
+        )
         views += [
             HolidayView(
                 location_id=location.id,

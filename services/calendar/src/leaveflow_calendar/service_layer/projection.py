@@ -93,6 +93,8 @@ async def on_location(tx: Transaction, event: HandledEvent) -> None:
         timezone=d.timezone,
         country=d.holidays.country if d.holidays else None,
         subdivision=d.holidays.subdivision if d.holidays else None,
+        holiday_categories=list(d.holidays.categories) if d.holidays else ["public"],
+        holiday_language=d.holidays.language if d.holidays else None,
         extra_holidays=[ExtraHoliday(h.date, h.name) for h in d.extra_holidays],
         active=d.active,
     )

@@ -116,6 +116,11 @@ class HolidayCalendar:
         return _entity(self.country, self.subdivision, self.categories)
 
     @property
+    def language(self) -> str | None:
+        """The language of the holiday names (English where the library has it)."""
+        return self._resolved().language
+
+    @property
     def workweek(self) -> frozenset[int]:
         """The country's usual work week as ISO weekdays (the library's weekend is 0-based)."""
         weekend = holidays_lib.country_holidays(self.country).weekend

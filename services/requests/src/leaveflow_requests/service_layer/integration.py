@@ -32,15 +32,25 @@ def tenant_created(tenant: Tenant, admin_id: str) -> TenantCreated:
     )
 
 
+def _holiday_source(loc: Location) -> HolidaySource | None:
+    calendar = loc.holiday_calendar()
+    if calendar is None:
+        return None
+    return HolidaySource(
+        country=calendar.country,
+        subdivision=calendar.subdivision,
+        categories=list(calendar.categories or ()),
+        language=calendar.language,
+    )
+
+
 def location_upserted(loc: Location) -> LocationUpserted:
     return LocationUpserted(
         location_id=loc.id,
         name=loc.name,
         timezone=loc.timezone,
         workweek=list(loc.workweek),
-        holidays=(
-            HolidaySource(country=loc.country, subdivision=loc.subdivision) if loc.country else None
-        ),
+        holidays=_holiday_source(loc),
         extra_holidays=[
             ExtraHoliday(date=date.fromisoformat(h["date"]), name=h["name"])
             for h in loc.extra_holidays
