@@ -12,24 +12,27 @@ MongoDB target, in this order (the header and the summary say which one ran):
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import glob
-import importlib.util
 import os
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
 from leaveflow_contracts import new_id
+from leaveflow_devstack.mongo import (
+    MongoPlan,
+    MongoStandin,
+    ensure_mongoeco_venv,
+    masked,
+    mongoeco_venv,
+    wait_for_ping,
+    with_database,
+)
+from leaveflow_devstack.mongo import mongo_plan as devstack_mongo_plan
 from leaveflow_kit.storage import IndexSpec, Store, open_store
 
 INDEXES = (
@@ -37,31 +40,6 @@ INDEXES = (
     IndexSpec("users", ("team",)),
     IndexSpec("slots", ("tenant", "day"), unique=True),
 )
-
-MONGOECO_REQUIREMENT = "mongoeco[wire]==4.11.0"
-_HERE = Path(__file__).resolve().parent
-
-
-def _repo_root() -> Path:
-    for parent in _HERE.parents:
-        if (parent / "uv.lock").exists() or (parent / ".git").exists():
-            return parent
-    return _HERE.parents[3]
-
-
-REPO_ROOT = _repo_root()
-MONGOECO_VENV = REPO_ROOT / ".tools" / "mongoeco-venv"
-
-
-# -- choosing the MongoDB ------------------------------------------------------------------
-
-
-@dataclass
-class MongoPlan:
-    kind: str  # "real" | "testcontainers" | "mongoeco" | "unavailable"
-    detail: str
-    python: str | None = None
-    venv_python: Path | None = None
 
 
 @dataclass
@@ -81,79 +59,6 @@ class MongoTarget:
         return with_database(self.url, database)
 
 
-def with_database(url: str, database: str) -> str:
-    """`url` pointing at `database`; credentials keep authenticating where they did."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query)
-    if "@" in parts.netloc and not any(k.lower() == "authsource" for k, _ in query):
-        query.append(("authSource", parts.path.lstrip("/") or "admin"))
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", urlencode(query), ""))
-
-
-def _masked(url: str) -> str:
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    netloc = "***@" + parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def _docker_answers() -> bool:
-    try:
-        import docker
-
-        docker.from_env(timeout=2).ping()
-    except Exception:
-        return False
-    return True
-
-
-def _python_313_candidates() -> Iterator[tuple[list[str], dict[str, str]]]:
-    """Commands that print the path of a Python >= 3.13 (each is checked after)."""
-    probe = ["-c", "import sys; print(sys.executable)"]
-    env = dict(os.environ)
-    found = shutil.which("python3.13")
-    if found:
-        yield [found, *probe], env
-        # A pyenv shim answers only when that version is selected.
-        yield [found, *probe], {**env, "PYENV_VERSION": "3.13.0"}
-    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    for path in sorted(glob.glob(f"{pyenv_root}/versions/3.1[3-9]*/bin/python3"), reverse=True):
-        yield [path, *probe], env
-    uv = _uv_command()
-    if uv:
-        yield [*uv, "python", "find", ">=3.13"], {**env, "UV_PYTHON_DOWNLOADS": "never"}
-
-
-def _find_python_313() -> str | None:
-    check = "import sys; raise SystemExit(sys.version_info < (3, 13))"
-    for argv, env in _python_313_candidates():
-        try:
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
-            lines = done.stdout.strip().splitlines()
-            if done.returncode != 0 or not lines:
-                continue
-            path = lines[-1].strip()
-            if subprocess.run([path, "-c", check], capture_output=True, timeout=30).returncode:
-                continue
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        return path
-    return None
-
-
-def _uv_command() -> list[str] | None:
-    found = shutil.which("uv")
-    if found:
-        return [found]
-    local = REPO_ROOT / ".tools" / "bin" / "uv"
-    if local.exists():
-        return [str(local)]
-    if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
-    return None
-
-
 _PLAN: MongoPlan | None = None
 _TARGET: MongoTarget | None = None
 _TARGET_ERROR: str | None = None
@@ -162,100 +67,21 @@ _TARGET_ERROR: str | None = None
 def mongo_plan() -> MongoPlan:
     global _PLAN
     if _PLAN is None:
-        url = os.environ.get("MONGO_URL")
-        if url:
-            _PLAN = MongoPlan("real", f"real MongoDB at {_masked(url)} (MONGO_URL)")
-        elif _docker_answers():
-            _PLAN = MongoPlan("testcontainers", "testcontainers MongoDBAtlasLocalContainer")
-        else:
-            python = _find_python_313()
-            if python:
-                _PLAN = MongoPlan(
-                    "mongoeco",
-                    "mongoeco stand-in (not a real MongoDB; no MONGO_URL, no Docker engine)",
-                    python,
-                )
-            else:
-                _PLAN = MongoPlan(
-                    "unavailable",
-                    "no MONGO_URL, no Docker engine and no Python >= 3.13 for the mongoeco "
-                    "stand-in: mongo cases are skipped",
-                )
+        _PLAN = devstack_mongo_plan()
+        if _PLAN.kind == "unavailable":
+            _PLAN.detail += ": mongo cases are skipped"
     return _PLAN
 
 
 # -- the mongoeco stand-in ---------------------------------------------------------------
 
 
-def _run(argv: list[str], **kwargs: Any) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, **kwargs)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
-
-
-def ensure_mongoeco_venv(python: str) -> Path:
-    """Create (once; concurrent runs wait on a file lock) the stand-in's own venv."""
-    MONGOECO_VENV.parent.mkdir(parents=True, exist_ok=True)
-    marker = MONGOECO_VENV / ".leaveflow-ready"
-    venv_python = MONGOECO_VENV / "bin" / "python"
-    with open(MONGOECO_VENV.parent / "mongoeco-venv.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists() and marker.read_text() == MONGOECO_REQUIREMENT:
-            return venv_python
-        shutil.rmtree(MONGOECO_VENV, ignore_errors=True)
-        uv = _uv_command()
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-        if uv:
-            _run([*uv, "venv", "--python", python, str(MONGOECO_VENV)], env=env)
-            _run(
-                [*uv, "pip", "install", "--python", str(venv_python), MONGOECO_REQUIREMENT],
-                env=env,
-            )
-        else:
-            _run([python, "-m", "venv", str(MONGOECO_VENV)])
-            _run([str(venv_python), "-m", "pip", "install", "-q", MONGOECO_REQUIREMENT])
-        marker.write_text(MONGOECO_REQUIREMENT)
-    return venv_python
-
-
-def _wait_for_ping(url: str, timeout: float) -> None:
-    from pymongo import MongoClient
-
-    client: MongoClient[dict[str, Any]] = MongoClient(url, serverSelectionTimeoutMS=timeout * 1000)
-    try:
-        client.admin.command("ping")
-    finally:
-        client.close()
-
-
 @contextlib.contextmanager
-def _mongoeco_server(venv_python: Path) -> Iterator[str]:
-    log_path = MONGOECO_VENV / "server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [str(venv_python), str(_HERE / "mongoeco_launcher.py"), "0"],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        pool = ThreadPoolExecutor(1)
-        try:
-            assert process.stdout is not None
-            # The launcher prints its URI once it listens (port 0: no free-port race).
-            line = pool.submit(process.stdout.readline).result(timeout=120)
-            if not line.startswith("mongodb://"):
-                raise RuntimeError(f"mongoeco did not start: {log_path.read_text()[-2000:]}")
-            url = line.strip()
-            _wait_for_ping(url, 30)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            pool.shutdown(wait=False)
+def _mongoeco_server(python: str) -> Iterator[str]:
+    with MongoStandin(
+        mongoeco_venv().parent / "mongoeco-storage-tests.log", python=python
+    ) as server:
+        yield server.url
 
 
 @contextlib.contextmanager
@@ -263,8 +89,8 @@ def _start_target(plan: MongoPlan) -> Iterator[MongoTarget]:
     started = time.monotonic()
     if plan.kind == "real":
         url = os.environ["MONGO_URL"]
-        _wait_for_ping(url, 10)
-        target = MongoTarget("real", url, f"real MongoDB at {_masked(url)} (MONGO_URL)")
+        wait_for_ping(url, 10)
+        target = MongoTarget("real", url, f"real MongoDB at {masked(url)} (MONGO_URL)")
         target.started_in = time.monotonic() - started
         try:
             yield target
@@ -281,8 +107,8 @@ def _start_target(plan: MongoPlan) -> Iterator[MongoTarget]:
             target.started_in = time.monotonic() - started
             yield target
     else:
-        assert plan.venv_python is not None
-        with _mongoeco_server(plan.venv_python) as url:
+        assert plan.python is not None
+        with _mongoeco_server(plan.python) as url:
             target = MongoTarget(
                 "mongoeco", url, f"mongoeco stand-in (not a real MongoDB) at {url}"
             )
@@ -325,10 +151,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def mongo_target() -> Iterator[MongoTarget]:
     global _TARGET, _TARGET_ERROR
     plan = mongo_plan()
-    if plan.kind == "mongoeco" and plan.venv_python is None:
+    if plan.kind == "mongoeco":
         assert plan.python is not None
         try:
-            plan.venv_python = ensure_mongoeco_venv(plan.python)
+            ensure_mongoeco_venv(plan.python)
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
             plan.kind, plan.detail = "unavailable", f"building the mongoeco stand-in failed: {exc}"
     if plan.kind == "unavailable":
