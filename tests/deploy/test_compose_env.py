@@ -424,6 +424,30 @@ def test_compose_refuses_to_start_without_the_service_secret(tmp_path: Path) -> 
     assert again["LEAVEFLOW_SERVICE_SECRET"] != next(iter(shared)), "a fresh one per install"
 
 
+def test_make_up_fills_only_empty_secrets_and_keeps_the_rest(tmp_path: Path) -> None:
+    env_path = tmp_path / ".env"
+    first = make_up_env_file(env_path)
+    assert oct(env_path.stat().st_mode & 0o777) == "0o600", "secrets: owner only"
+    assert len(first["WEB_SESSION_SECRET"]) >= 32
+    # A second `make up` changes nothing (a new secret would sign everyone out).
+    done = subprocess.run(
+        [sys.executable, str(DEPLOY / "init_env.py"), str(env_path)],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert done.stdout == ""
+    assert dotenv_values(env_path) == first
+    # An operator's own values stay; a secret line they removed comes back, filled.
+    text = env_path.read_text().replace(first["LEAVEFLOW_SERVICE_SECRET"], "mine-" + "x" * 40)
+    text = "\n".join(line for line in text.splitlines() if "WEB_SESSION_SECRET" not in line)
+    env_path.write_text(text.replace("LOG_LEVEL=INFO", "LOG_LEVEL=DEBUG") + "\n")
+    subprocess.run([sys.executable, str(DEPLOY / "init_env.py"), str(env_path)], check=True)
+    after = dotenv_values(env_path)
+    assert after["LEAVEFLOW_SERVICE_SECRET"] == "mine-" + "x" * 40
+    assert after["LOG_LEVEL"] == "DEBUG"
+    assert after["WEB_SESSION_SECRET"]
+    assert after["WEB_SESSION_SECRET"] != first["WEB_SESSION_SECRET"]
+
+
 def _cluster_routes() -> list[tuple[str, int]]:
     text = (DEPLOY / "nats" / "cluster.conf").read_text()
     block = re.search(r"^cluster \{(.*?)^\}", text, re.MULTILINE | re.DOTALL)
@@ -751,6 +775,12 @@ def _slack_email_and_feed(
     assert httpx.get(link, timeout=10).status_code == 200
     decided = httpx.post(link, timeout=10)
     assert decided.status_code == 200, decided.text
+    with httpx.Client(headers=admin, timeout=10) as http:
+        mine = http.get(
+            requests_url + "/v1/leave-requests",
+            params={"employee_id": ana["id"], "from": str(start), "to": str(end)},
+        ).json()["items"]
+    assert [(r["start_date"], r["status"]) for r in mine] == [(str(start), "approved")]
 
     # Ana hears of the decision by email and in Slack: public links only, there too.
     (outcome,) = eventually(
@@ -759,11 +789,13 @@ def _slack_email_and_feed(
         what="Ana's decision email",
     )
     assert_public(urls_in(mail_text(outcome)), public, "decision email")
-    approved = eventually(
-        lambda: [c for c in sink.snapshot() if c.path == "/hook" and b"approved" in c.body],
+    # The walkthrough's approval was the first "Leave approved"; this one is the second.
+    eventually(
+        lambda: len([c for c in sink.snapshot() if b"Leave approved" in c.body]) == 2,
         timeout=30,
         what="Slack decision message",
     )
-    for call in [c for c in sink.snapshot() if c.path == "/hook"]:
+    messages = [c for c in sink.snapshot() if c.path == "/hook"]
+    assert len(messages) == 4, "two per request: the approvers told, then Ana"
+    for call in messages:
         assert_public(urls_in(call.body.decode()), public, f"Slack message {call.body[:80]!r}")
-    assert approved
