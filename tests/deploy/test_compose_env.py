@@ -42,7 +42,7 @@ import yaml
 from dotenv import dotenv_values
 from slack_sdk.signature import SignatureVerifier
 
-from leaveflow_devstack.mongo import MongoStandin, mongo_plan
+from leaveflow_devstack.mongo import MongoStandin, find_python_313
 from leaveflow_devstack.process import ManagedProcess
 from leaveflow_devstack.testing import eventually
 from leaveflow_kit.messaging.server_binary import nats_server_binary
@@ -394,12 +394,12 @@ def next_monday(after: date) -> date:
 # --- the test ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoStandin]:
-    plan = mongo_plan(docker=False)
-    if plan.kind == "real":
-        pytest.skip("MONGO_URL is set: this test maps compose's mongo to the stand-in only")
-    if plan.kind != "mongoeco":
-        pytest.skip(f"no MongoDB for the compose environment: {plan.detail}")
-    standin = MongoStandin(tmp_path_factory.mktemp("mongo") / "mongo.log", python=plan.python)
+    # Always the stand-in, even where MONGO_URL names a real server: compose's `mongo` is a
+    # fresh, empty server of its own, which the stand-in is (and a shared real one is not).
+    python = find_python_313()
+    if python is None:
+        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (compose's mongo here)")
+    standin = MongoStandin(tmp_path_factory.mktemp("mongo") / "mongo.log", python=python)
     standin.start()
     yield standin
     standin.stop()
