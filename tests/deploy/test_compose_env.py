@@ -497,6 +497,8 @@ def test_the_ha_profile_is_a_3_node_nats_cluster_and_two_replicas_of_everything(
         assert first["ports"]
         env = first["environment"]
         if name != "web":  # the web has no broker
+            for node in nodes:  # R3 streams can be created once every node is up
+                assert first["depends_on"][node]["condition"] == "service_healthy", name
             assert env["NATS_URL"].split(",") == [f"nats://{node}:4222" for node in nodes]
             assert env["NATS_STREAM_REPLICAS"] == "3"
     assert compose["services"]["web"]["environment"]["WEB_SESSION_SECRET"], (
@@ -579,6 +581,16 @@ def test_the_default_and_observability_profiles(tmp_path: Path) -> None:
     plain = load_compose(env_file)
     assert set(enabled_services(plain, [])) == {"nats", "mongo", *APPS}
     assert plain["services"]["nats"]["command"][1] == "/etc/nats/single.conf"
+    for name in SERVICES:  # the cluster's other nodes are not there: nothing may wait on them
+        depends = plain["services"][name]["depends_on"]
+        assert {
+            n: d.get("required", True)
+            for n, d in depends.items()
+            if n not in enabled_services(plain, [])
+        } == {
+            "nats-2": False,
+            "nats-3": False,
+        }, name
     variables = make_up_variables("OBSERVABILITY=1")
     assert variables["COMPOSE_PROFILES"] == "observability"
     traced = load_compose({**env_file, **variables})
