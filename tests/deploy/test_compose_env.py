@@ -225,8 +225,9 @@ def container_env(
             env[key] = network.rewrite(value)
     leaked = {k: v for k, v in env.items() if re.search(rf"//({'|'.join(INTERNAL_HOSTS)})[:/]", v)}
     assert not leaked, f"{name}: addresses this emulation does not know: {leaked}"
-    # What the image adds (deploy/Dockerfile ENV) and what a process needs to run at all;
-    # nothing from the test's own environment leaks in.
+    # What the image adds (deploy/Dockerfile ENV), what a process needs to run at all, and
+    # unbuffered output (so a crash's log tail is complete); nothing from the test's own
+    # environment leaks in.
     return {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(next(iter(volumes.values())).parent),
