@@ -32,7 +32,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -58,8 +58,6 @@ SPACING = 0.12  # seconds between burst starts: the burst outlives the kill
 RESEND_WITHIN = 10.0  # seconds after the restart for the message in flight at the kill
 HANG = 6.0  # the sink holds the first message of the notifications phase this long
 APPROVERS = {"U_BO": "Bo", "U_CY": "Cy"}
-# Consumers first: their recovery (up to one ack wait) overlaps the later phases.
-FAULTS = ("none", "requests", "balances", "notifications", "calendar", "web", "nats")
 
 # A leave year ahead, so every day is in the future and in one leave year.
 FIRST_MONDAY = date(date.today().year + 1, 2, 1)
@@ -110,9 +108,27 @@ class Item:
     retried: bool = False
 
 
+@dataclass(frozen=True)
+class Fault:
+    """What one phase does to the stack mid-burst, and how it comes back."""
+
+    name: str  # its row in the table
+    kill: Callable[[], None]
+    # None: nothing is restarted (the stack must carry on by itself).
+    restart: Callable[[], None] | None = None
+    # Submits may fail (connection error or 503) only while their entry point is down.
+    submits_may_fail: bool = False
+    via: str = "api"  # or "web": the burst goes through the dashboard's form
+    # Hold a Slack message at the peer and kill while it is in flight (notifications).
+    hold_message: bool = False
+
+
+NO_FAULT = Fault("none (control)", kill=lambda: None)
+
+
 @dataclass
 class Phase:
-    fault: str
+    fault: Fault
     items: list[Item] = field(default_factory=list)
     failed: Counter[str] = field(default_factory=Counter)
     retry_found_committed: int = 0
@@ -128,9 +144,9 @@ class Phase:
 class Company:
     """A tenant: six employees in one department approved by Bo and Cy (both on Slack)."""
 
-    def __init__(self, stack: Stack, sink: ArrivalSink) -> None:
-        self.stack = stack
-        self.tenant: Tenant = sign_up(stack.urls)
+    def __init__(self, urls: Mapping[str, str], sink: ArrivalSink) -> None:
+        self.urls = dict(urls)
+        self.tenant: Tenant = sign_up(self.urls)
         location = self.tenant.location()
         self.leave_type = self.tenant.leave_type("Vacation", allowance=25, location_ids=[location])
         approvers = [
@@ -160,7 +176,7 @@ class Company:
 
     def _web_session(self, email: str) -> tuple[dict[str, str], str]:
         """The cookies and CSRF token of a signed-in dashboard session."""
-        with httpx.Client(base_url=self.stack.urls["web"], timeout=10) as client:
+        with httpx.Client(base_url=self.urls["web"], timeout=10) as client:
             page = client.get("/signin")
             token = CSRF.search(page.text)
             assert token, page.text
@@ -200,7 +216,7 @@ class Company:
     def _submit_api(self, item: Item) -> str:
         _, _, token = self.people[item.employee]
         r = httpx.post(
-            f"{self.stack.urls['requests']}/v1/leave-requests",
+            f"{self.urls['requests']}/v1/leave-requests",
             json={
                 "leave_type_id": self.leave_type,
                 "start_date": item.day.isoformat(),
@@ -221,7 +237,7 @@ class Company:
 
     def _submit_web(self, item: Item) -> str:
         cookies, csrf = self.web_sessions[item.employee]
-        with httpx.Client(base_url=self.stack.urls["web"], cookies=cookies, timeout=15) as web_:
+        with httpx.Client(base_url=self.urls["web"], cookies=cookies, timeout=15) as web_:
             r = web_.post(
                 "/requests",
                 data={
@@ -372,14 +388,8 @@ def _await_recovery(company: Company, sink: ArrivalSink, items: list[Item]) -> N
     )
 
 
-def _kill(stack: Stack, fault: str) -> None:
-    if fault == "nats":
-        stack.kill("nats", signal.SIGTERM)  # a stop: the operator restarts the server
-    else:
-        stack.kill(fault)  # SIGKILL
-
-
-def _run_phase(stack: Stack, company: Company, sink: ArrivalSink, phase: Phase) -> None:
+def _run_phase(company: Company, sink: ArrivalSink, phase: Phase) -> None:
+    fault = phase.fault
     done = threading.Event()
     answered: list[int] = []
     lock = threading.Lock()
@@ -390,7 +400,7 @@ def _run_phase(stack: Stack, company: Company, sink: ArrivalSink, phase: Phase) 
             if len(answered) >= PER_FAULT // 3:
                 done.set()
 
-    if phase.fault == "notifications":
+    if fault.hold_message:
         sink.held.clear()
         sink.hang_next = HANG
     results: list[str] = []
@@ -398,32 +408,33 @@ def _run_phase(stack: Stack, company: Company, sink: ArrivalSink, phase: Phase) 
         target=lambda: results.extend(company.burst(phase.items, on_answer)), daemon=True
     )
     runner.start()
-    if phase.fault != "none":
+    if fault is not NO_FAULT:
         assert done.wait(30), "the burst did not get going"
-        if phase.fault == "notifications":
+        if fault.hold_message:
             assert sink.held.wait(30), "no Slack message was sent during the burst"
             held = sink.arrived()[-1][1]
             (request_id,) = set(re.findall(rb'"value": ?"([^"]+)"', held))
             (uid,) = [u for u in APPROVERS if f"<@{u}>".encode() in held]
             phase.in_flight = (request_id.decode(), uid)
         killed_at = time.monotonic()
-        _kill(stack, phase.fault)
+        fault.kill()
         runner.join(60)
         assert not runner.is_alive(), "the burst hung"
         phase.down_seconds = time.monotonic() - killed_at
-        started = time.monotonic()
-        stack.start_service(phase.fault)
-        restarted_at = time.monotonic()
-        phase.restart_seconds = restarted_at - started
-        if phase.in_flight is not None:
-            key = phase.in_flight
-            eventually(
-                lambda: company.messages(sink)[key] >= 2,
-                timeout=RESEND_WITHIN,
-                interval=0.1,
-                what=f"the message in flight at the kill ({key}) sent again after the restart",
-            )
-            phase.resend_after_restart = time.monotonic() - restarted_at
+        if fault.restart is not None:
+            started = time.monotonic()
+            fault.restart()
+            restarted_at = time.monotonic()
+            phase.restart_seconds = restarted_at - started
+            if phase.in_flight is not None:
+                key = phase.in_flight
+                eventually(
+                    lambda: company.messages(sink)[key] >= 2,
+                    timeout=RESEND_WITHIN,
+                    interval=0.1,
+                    what=f"the message in flight at the kill ({key}) sent again after the restart",
+                )
+                phase.resend_after_restart = time.monotonic() - restarted_at
     runner.join(60)
     assert len(results) == len(phase.items)
     for item, answer in zip(phase.items, results, strict=True):
@@ -484,14 +495,10 @@ def _table(phases: list[Phase], pending_ok: bool) -> str:
             if p.resend_after_restart is not None
             else "-"
         )
-        name = (
-            "none (control)"
-            if p.fault == "none"
-            else ("stop nats-server" if p.fault == "nats" else f"kill -9 {p.fault}")
-        )
+        restart = f"{p.restart_seconds:.1f}" if p.fault.restart else "-"
         lines.append(
-            f"| {name} | {len(p.items)} | {failed} | {p.retry_found_committed}"
-            f" | {p.down_seconds:.1f} | {p.restart_seconds:.1f} | {lost} | {doubled} | {resend}"
+            f"| {p.fault.name} | {len(p.items)} | {failed} | {p.retry_found_committed}"
+            f" | {p.down_seconds:.1f} | {restart} | {lost} | {doubled} | {resend}"
             f" | {p.seconds:.1f} |"
         )
     lines.append("")
@@ -502,17 +509,18 @@ def _table(phases: list[Phase], pending_ok: bool) -> str:
     return "\n".join(lines)
 
 
-def test_kill_each_process_and_stop_nats_mid_burst_loses_and_doubles_nothing(
-    make_stack: Callable[..., Stack], sink: ArrivalSink, capsys: pytest.CaptureFixture[str]
-) -> None:
-    began = time.monotonic()
-    stack = make_stack(
-        env={
-            # A dashboard session must outlive a web restart, as it would in production.
-            "WEB_SESSION_SECRET": "faults-e2e-session-secret",
-        }
-    )
-    company = Company(stack, sink)
+def run_faults(
+    name: str,
+    urls: Mapping[str, str],
+    sink: ArrivalSink,
+    faults: Callable[[Company], list[Fault]],
+    capsys: pytest.CaptureFixture[str],
+    *,
+    setup_began: float,
+) -> list[Phase]:
+    """A control phase then each fault, one recovery wait, the counts, the table, and the
+    assertions: nothing lost, nothing doubled, submits failed only as they may."""
+    company = Company(urls, sink)
     # Warm-up: notifications knows the department's approvers before the bursts begin.
     (warm,) = company.allocate(1, 0, "api")
     assert company.submit(warm) == "ok"
@@ -522,14 +530,14 @@ def test_kill_each_process_and_stop_nats_mid_burst_loses_and_doubles_nothing(
         timeout=30,
         what="warm-up message to both approvers",
     )
+    setup_seconds = time.monotonic() - setup_began
 
-    setup_seconds = time.monotonic() - began
     phases: list[Phase] = []
-    for k, fault in enumerate(FAULTS):
-        phase = Phase(fault, company.allocate(PER_FAULT, k, "web" if fault == "web" else "api"))
+    for k, fault in enumerate([NO_FAULT, *faults(company)]):
+        phase = Phase(fault, company.allocate(PER_FAULT, k, fault.via))
         phases.append(phase)
         began = time.monotonic()
-        _run_phase(stack, company, sink, phase)
+        _run_phase(company, sink, phase)
         phase.seconds = time.monotonic() - began
 
     every = [i for p in phases for i in p.items]
@@ -546,20 +554,58 @@ def test_kill_each_process_and_stop_nats_mid_burst_loses_and_doubles_nothing(
     table += "\nrecovery after the last phase (all pending, in the calendar, told): "
     table += f"{recovery_seconds:.1f} s"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "table.md").write_text(table + "\n")
+    (ARTIFACTS / f"{name}.md").write_text(table + "\n")
     with capsys.disabled():
-        print("\n" + table)
+        print(f"\n{name}:\n{table}")
 
     for phase in phases:
+        label = phase.fault.name
         bad = {k: v for k, v in phase.failed.items() if k not in ("connection", "503")}
-        assert not bad, f"{phase.fault}: submits failed otherwise than connection/503: {bad}"
-        if phase.fault not in ("requests", "web"):
-            assert not phase.failed, f"{phase.fault}: submits failed though requests was up"
-    assert [(p.fault, dict(p.lost), dict(p.doubled)) for p in phases] == [
-        (p.fault, {}, {}) for p in phases
+        assert not bad, f"{label}: submits failed otherwise than connection/503: {bad}"
+        if not phase.fault.submits_may_fail:
+            assert not phase.failed, f"{label}: submits failed though their entry point was up"
+    assert [(p.fault.name, dict(p.lost), dict(p.doubled)) for p in phases] == [
+        (p.fault.name, {}, {}) for p in phases
     ], table
     assert pending_ok, table
-    (notified,) = [p for p in phases if p.fault == "notifications"]
-    assert notified.in_flight is not None
-    assert notified.resend_after_restart is not None
-    assert notified.resend_after_restart <= RESEND_WITHIN
+    for phase in phases:
+        if phase.fault.hold_message:
+            assert phase.in_flight is not None
+            assert phase.resend_after_restart is not None
+            assert phase.resend_after_restart <= RESEND_WITHIN, table
+    return phases
+
+
+def test_kill_each_process_and_stop_nats_mid_burst_loses_and_doubles_nothing(
+    make_stack: Callable[..., Stack], sink: ArrivalSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    began = time.monotonic()
+    # A dashboard session must outlive a web restart, as it would in production.
+    stack = make_stack(env={"WEB_SESSION_SECRET": "faults-e2e-session-secret"})
+
+    def kill(name: str, sig: int = signal.SIGKILL) -> Fault:
+        return Fault(
+            f"kill -9 {name}" if sig == signal.SIGKILL else f"stop {name}-server",
+            kill=lambda: stack.kill(name, sig),
+            restart=lambda: stack.start_service(name),
+            submits_may_fail=name in ("requests", "web"),
+            via="web" if name == "web" else "api",
+            hold_message=name == "notifications",
+        )
+
+    # Consumers first: their recovery (up to one ack wait) overlaps the later phases.
+    run_faults(
+        "single-node",
+        stack.urls,
+        sink,
+        lambda _: [
+            kill("requests"),
+            kill("balances"),
+            kill("notifications"),
+            kill("calendar"),
+            kill("web"),
+            kill("nats", signal.SIGTERM),  # a stop: the operator starts it again
+        ],
+        capsys,
+        setup_began=began,
+    )
