@@ -27,8 +27,10 @@ counts is printed and written to ``test-artifacts/faults/table.md``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -96,6 +98,75 @@ class ArrivalSink(WebhookSink):
             return list(self.arrivals)
 
 
+class Outage:
+    """A loopback TCP proxy in front of a server. ``go_down()`` resets every connection
+    through it and refuses new ones, ``come_back()`` accepts again on the same port: to its
+    clients, the server went away and came back, as a restarted MongoDB does, while the
+    server behind keeps its data, as a MongoDB with durable storage does (the mongoeco
+    stand-in keeps its data in memory: killing it would lose everything)."""
+
+    def __init__(self, upstream_port: int, host: str = "127.0.0.1") -> None:
+        self.host, self.upstream_port = host, upstream_port
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            self.port: int = probe.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.transport.abort()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(self.host, self.upstream_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        pair = {writer, up_writer}
+        self._open |= pair
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        finally:
+            self._open -= pair
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(
+            self._accept, self.host, self.port, reuse_address=True
+        )
+
+    async def _cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._open):
+            writer.transport.abort()  # RST: the client sees the connection reset
+
+    def start(self) -> Outage:
+        self._thread.start()
+        self.come_back()
+        return self
+
+    def go_down(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._cut(), self._loop).result(10)
+
+    def come_back(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
+
+    def stop(self) -> None:
+        self.go_down()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
 @dataclass
 class Item:
     """One leave request to submit: who, which day, and what became of it."""
@@ -106,6 +177,8 @@ class Item:
     request_id: str | None = None
     first_answer: str = ""
     retried: bool = False
+    sent_at: float = 0.0
+    answered_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +194,9 @@ class Fault:
     via: str = "api"  # or "web": the burst goes through the dashboard's form
     # Hold a Slack message at the peer and kill while it is in flight (notifications).
     hold_message: bool = False
+    # Restart after this many seconds while the burst goes on (a short outage), instead of
+    # once the burst is over.
+    down_for: float | None = None
 
 
 NO_FAULT = Fault("none (control)", kill=lambda: None)
@@ -136,9 +212,16 @@ class Phase:
     restart_seconds: float = 0.0
     in_flight: tuple[str, str] | None = None  # (request id, Slack user) of the held message
     resend_after_restart: float | None = None
+    killed_at: float | None = None
     seconds: float = 0.0  # the whole phase: burst, fault, restart, retries
     lost: Counter[str] = field(default_factory=Counter)
     doubled: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def in_flight_at_fault(self) -> int:
+        """Submits sent before the fault struck and answered after it."""
+        at = self.killed_at
+        return 0 if at is None else sum(i.sent_at < at < i.answered_at for i in self.items)
 
 
 class Company:
@@ -259,7 +342,9 @@ class Company:
 
         def one(k: int) -> str:
             time.sleep(max(0.0, started + k * SPACING - time.monotonic()))
+            items[k].sent_at = time.monotonic()
             result = self.submit(items[k])
+            items[k].answered_at = time.monotonic()
             answered(k)
             return result
 
@@ -416,10 +501,13 @@ def _run_phase(company: Company, sink: ArrivalSink, phase: Phase) -> None:
             (request_id,) = set(re.findall(rb'"value": ?"([^"]+)"', held))
             (uid,) = [u for u in APPROVERS if f"<@{u}>".encode() in held]
             phase.in_flight = (request_id.decode(), uid)
-        killed_at = time.monotonic()
+        killed_at = phase.killed_at = time.monotonic()
         fault.kill()
-        runner.join(60)
-        assert not runner.is_alive(), "the burst hung"
+        if fault.down_for is not None:
+            time.sleep(fault.down_for)  # the outage itself: the burst goes on meanwhile
+        else:
+            runner.join(60)
+            assert not runner.is_alive(), "the burst hung"
         phase.down_seconds = time.monotonic() - killed_at
         if fault.restart is not None:
             started = time.monotonic()
@@ -481,10 +569,11 @@ EFFECTS = ("requests", "balances", "calendar", "notifications")
 
 def _table(phases: list[Phase], pending_ok: bool) -> str:
     lines = [
-        "| fault | submits | failed at first try (retried) | committed before the answer was lost"
-        " | down s | restart s | lost (req/bal/cal/notif) | doubled (req/bal/cal/notif)"
+        "| fault | submits | in flight at the fault | failed at first try (retried)"
+        " | committed before the answer was lost | down s | restart s"
+        " | lost (req/bal/cal/notif) | doubled (req/bal/cal/notif)"
         " | in-flight message resent after restart | phase s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in phases:
         failed = ", ".join(f"{n} {kind}" for kind, n in sorted(p.failed.items())) or "0"
@@ -497,7 +586,8 @@ def _table(phases: list[Phase], pending_ok: bool) -> str:
         )
         restart = f"{p.restart_seconds:.1f}" if p.fault.restart else "-"
         lines.append(
-            f"| {p.fault.name} | {len(p.items)} | {failed} | {p.retry_found_committed}"
+            f"| {p.fault.name} | {len(p.items)} | {p.in_flight_at_fault} | {failed}"
+            f" | {p.retry_found_committed}"
             f" | {p.down_seconds:.1f} | {restart} | {lost} | {doubled} | {resend}"
             f" | {p.seconds:.1f} |"
         )
@@ -609,3 +699,69 @@ def test_kill_each_process_and_stop_nats_mid_burst_loses_and_doubles_nothing(
         capsys,
         setup_began=began,
     )
+
+
+MONGO_OUTAGE = 2.0  # seconds: about what a mongod restart takes
+
+
+def test_mongodb_going_away_mid_burst_loses_and_doubles_nothing(
+    make_stack: Callable[..., Stack],
+    sink: ArrivalSink,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every service on MongoDB (a mongoeco stand-in of its own each, behind an `Outage`
+    proxy); mid-burst every connection to MongoDB is reset and refused for two seconds.
+    Clients reconnect; a submit in flight either succeeds or fails with 503 problem+json
+    and is retried, never half-applied."""
+    from leaveflow_devstack.mongo import STANDIN_LABEL, MongoStandin, find_python_313
+    from leaveflow_devstack.ports import SERVICES
+
+    python = find_python_313()
+    if python is None:
+        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (see STACK_NOTES.md)")
+    began = time.monotonic()
+    with contextlib.ExitStack() as cleanup:
+        env = {}
+        proxies = []
+        for name in SERVICES:
+            standin = MongoStandin(tmp_path / f"mongo-{name}.log", python=python)
+            standin.start()
+            cleanup.callback(standin.stop)
+            proxy = Outage(standin.port).start()
+            cleanup.callback(proxy.stop)
+            proxies.append(proxy)
+            env[f"{name.upper()}_DATABASE_URL"] = (
+                f"mongodb://127.0.0.1:{proxy.port}/leaveflow_{name}?directConnection=true"
+            )
+        stack = make_stack(env=env)
+
+        def go_down() -> None:
+            for proxy in proxies:
+                proxy.go_down()
+
+        def come_back() -> None:
+            for proxy in proxies:
+                proxy.come_back()
+
+        phases = run_faults(
+            "mongodb",
+            stack.urls,
+            sink,
+            lambda _: [
+                Fault(
+                    f"MongoDB away {MONGO_OUTAGE:.0f} s, connections reset ({STANDIN_LABEL})",
+                    kill=go_down,
+                    restart=come_back,
+                    submits_may_fail=True,
+                    down_for=MONGO_OUTAGE,
+                )
+            ],
+            capsys,
+            setup_began=began,
+        )
+    (outage,) = phases[1:]
+    killed = outage.killed_at
+    assert killed is not None
+    during = [i for i in outage.items if killed < i.sent_at < killed + MONGO_OUTAGE]
+    assert during, "no submit reached requests while MongoDB was away"
