@@ -24,7 +24,7 @@ from nats.js.api import PubAck
 
 from .. import telemetry
 from ..logging import get_logger
-from ..storage import OutboxRecord, Store
+from ..storage import OutboxKey, OutboxRecord, Store
 
 log = get_logger(__name__)
 
@@ -80,7 +80,7 @@ class OutboxRelay:
             if len(records) < self._batch_size:
                 return sent
 
-    async def _publish_in_order(self, records: list[OutboxRecord]) -> list[int]:
+    async def _publish_in_order(self, records: list[OutboxRecord]) -> list[OutboxKey]:
         """Pipeline the batch (one write each, acks awaited together) and return the
         sequence numbers of the longest fully acknowledged prefix.
 
@@ -106,7 +106,7 @@ class OutboxRelay:
         )
         for span, result in zip(spans, results, strict=True):
             telemetry.end_span(span, result if isinstance(result, BaseException) else None)
-        done: list[int] = []
+        done: list[OutboxKey] = []
         for record, result in zip(records, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning(
