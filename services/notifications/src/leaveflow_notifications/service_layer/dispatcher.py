@@ -22,6 +22,7 @@ from leaveflow_contracts import new_id
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.telemetry import span
 
 from ..adapters.senders import SendResult
 from ..domain.delivery import (
@@ -197,7 +198,12 @@ class DeliveryDispatcher:
             done = asyncio.Event()
             keeper = asyncio.create_task(self._keep_claim(delivery.id, token, done))
             try:
-                result = await self._attempt(delivery)
+                with span(
+                    f"deliver {delivery.event_type} by {delivery.channel}",
+                    parent=delivery.trace,
+                    attributes={"leaveflow.delivery.id": delivery.id},
+                ):
+                    result = await self._attempt(delivery)
             finally:
                 done.set()
                 # Shielded: cancelling the keeper while its wait_for completes would
