@@ -496,7 +496,7 @@ def _run_phase(company: Company, sink: ArrivalSink, phase: Phase) -> None:
     if fault is not NO_FAULT:
         assert done.wait(30), "the burst did not get going"
         if fault.hold_message:
-            assert sink.held.wait(30), "no Slack message was sent during the burst"
+            assert sink.held.wait(60), "no Slack message was sent during the burst"
             held = sink.arrived()[-1][1]
             (request_id,) = set(re.findall(rb'"value": ?"([^"]+)"', held))
             (uid,) = [u for u in APPROVERS if f"<@{u}>".encode() in held]
