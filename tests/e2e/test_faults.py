@@ -701,7 +701,7 @@ def test_kill_each_process_and_stop_nats_mid_burst_loses_and_doubles_nothing(
     )
 
 
-MONGO_OUTAGE = 2.0  # seconds: about what a mongod restart takes
+MONGO_OUTAGE = 3.0  # seconds: about what a mongod restart takes
 
 
 def test_mongodb_going_away_mid_burst_loses_and_doubles_nothing(
