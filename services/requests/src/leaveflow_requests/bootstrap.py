@@ -26,7 +26,7 @@ from .entrypoints.http import errors as http_errors
 from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.balance_outcomes import on_balance_outcome
 from .service_layer.policies import on_policy_upserted
-from .service_layer.ports import Clock
+from .service_layer.ports import Clock, ReadModel, UnitOfWork
 
 
 def system_clock() -> datetime:
@@ -57,6 +57,9 @@ def create_app(
         }
     )
     signals = TenantSignals()
+    # Typed as the ports, so the type checker proves the adapters implement them.
+    unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
+    read_model: ReadModel = StoreReads(runtime.store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,8 +84,8 @@ def create_app(
         issuer=issuer,
         clock=clock,
         tenant_signals=signals,
-        unit_of_work=StoreUnitOfWork(runtime.store),
-        read_model=StoreReads(runtime.store),
+        unit_of_work=unit_of_work,
+        read_model=read_model,
     )
     http_errors.install(app)
     return app
