@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -24,41 +25,20 @@ async def _actor(request: Request, user: CurrentUser) -> Actor:
     )
 
 
-async def _unit_of_work(request: Request) -> UnitOfWork:
-    uow: UnitOfWork = request.app.state.unit_of_work
-    return uow
+def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """What bootstrap.py set as `app.state.<name>` (async: a sync one costs a thread hop)."""
 
+    async def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-async def _read_model(request: Request) -> ReadModel:
-    reads: ReadModel = request.app.state.read_model
-    return reads
-
-
-async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-async def _issuer(request: Request) -> TokenIssuer:
-    issuer: TokenIssuer = request.app.state.issuer
-    return issuer
-
-
-async def _settings(request: Request) -> ServiceSettings:
-    settings: ServiceSettings = request.app.state.settings
-    return settings
-
-
-async def _tenant_signals(request: Request) -> TenantSignals:
-    signals: TenantSignals = request.app.state.tenant_signals
-    return signals
+    return get
 
 
 # The caller as the service layer sees them: tenant, employee, role, correlation id.
 ActorDep = Annotated[Actor, Depends(_actor)]
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
-ReadModelDep = Annotated[ReadModel, Depends(_read_model)]
-ClockDep = Annotated[Clock, Depends(_clock)]
-IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
-SettingsDep = Annotated[ServiceSettings, Depends(_settings)]
-TenantSignalsDep = Annotated[TenantSignals, Depends(_tenant_signals)]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_app_state("unit_of_work"))]
+ReadModelDep = Annotated[ReadModel, Depends(_app_state("read_model"))]
+ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
+IssuerDep = Annotated[TokenIssuer, Depends(_app_state("issuer"))]
+SettingsDep = Annotated[ServiceSettings, Depends(_app_state("settings"))]
+TenantSignalsDep = Annotated[TenantSignals, Depends(_app_state("tenant_signals"))]

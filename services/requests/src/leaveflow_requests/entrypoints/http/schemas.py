@@ -8,6 +8,7 @@ ISO strings, `created_at` and history times exactly as recorded, every field pre
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -287,22 +288,8 @@ class EmployeeOut(BaseModel):
 
     @classmethod
     def of(cls, e: Employee) -> EmployeeOut:
-        pattern = e.work_pattern
-        return cls(
-            id=e.id,
-            tenant_id=e.tenant_id,
-            name=e.name,
-            email=e.email,
-            role=e.role,
-            location_id=e.location_id,
-            department_id=e.department_id,
-            start_date=e.start_date,
-            end_date=e.end_date,
-            slack_user_id=e.slack_user_id,
-            teams_user_id=e.teams_user_id,
-            work_hours_per_day=float(e.work_hours_per_day),
-            work_pattern={k: float(v) for k, v in pattern.items()} if pattern is not None else None,
-        )
+        # Decimals become JSON numbers; request_guard is bookkeeping, not API.
+        return cls.model_validate(asdict(e))
 
 
 class ImportErrorOut(BaseModel):
@@ -337,19 +324,7 @@ class LeaveTypeOut(BaseModel):
 
     @classmethod
     def of(cls, t: LeaveType, available_at: dict[str, list[str]]) -> LeaveTypeOut:
-        allowance = t.annual_allowance
-        return cls(
-            id=t.id,
-            tenant_id=t.tenant_id,
-            name=t.name,
-            unit=t.unit,
-            requires_approval=t.requires_approval,
-            allow_half_days=t.allow_half_days,
-            color=t.color,
-            active=t.active,
-            annual_allowance=float(allowance) if allowance is not None else None,
-            location_ids=sorted(available_at.get(t.id, [])),
-        )
+        return cls.model_validate({**asdict(t), "location_ids": sorted(available_at.get(t.id, []))})
 
 
 class HistoryEntryOut(BaseModel):
@@ -383,24 +358,10 @@ class LeaveRequestOut(BaseModel):
 
     @classmethod
     def of(cls, r: LeaveRequest) -> LeaveRequestOut:
-        return cls(
-            id=r.id,
-            employee_id=r.employee_id,
-            leave_type_id=r.leave_type_id,
-            start_date=r.start_date,
-            end_date=r.end_date,
-            start_part=r.start_part,
-            end_part=r.end_part,
-            amount=float(r.amount),
-            unit=r.unit,
-            working_days=r.working_days,
-            status=r.status,
-            rejection_reason=r.rejection_reason,
-            reason=r.reason,
-            department_id=r.department_id,
-            created_at=r.created_at.isoformat() if r.created_at else None,
-            history=[HistoryEntryOut.model_validate(h) for h in r.history],
-        )
+        # created_at exactly as it was always written (isoformat, "+00:00"), not as
+        # pydantic would write a datetime ("Z").
+        created = r.created_at.isoformat() if r.created_at else None
+        return cls.model_validate({**asdict(r), "created_at": created})
 
 
 class WorkingDaysOut(BaseModel):
