@@ -21,7 +21,7 @@ from leaveflow_requests.service_layer.event_stream import (
     visible_to,
 )
 
-from .test_handlers import World, clock
+from .test_use_cases import World, clock
 
 
 @pytest.fixture
