@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leaveflow_contracts import new_id
-from leaveflow_kit.storage import Store
 
-from ..adapters.repository import EVENT_LOG
+from .ports import ReadModel
 
 LOOKBACK_MS = 2000
 BATCH = 500
@@ -77,13 +76,13 @@ class StreamCursor:
         return fresh
 
 
-async def read_new(store: Store, tenant_id: str, cursor: StreamCursor) -> list[Doc]:
+async def read_new(reads: ReadModel, tenant_id: str, cursor: StreamCursor) -> list[Doc]:
     """Every event of the tenant not yet sent on this connection, oldest first."""
     at = now_ms()
     after = cursor.read_from(at)
     found: list[Doc] = []
     while True:
-        docs = await store.find(EVENT_LOG, {"tenant_id": tenant_id}, limit=BATCH, after_key=after)
+        docs = await reads.events_after(tenant_id, after, limit=BATCH)
         found.extend(cursor.take(docs, at))
         if len(docs) < BATCH:
             return found
