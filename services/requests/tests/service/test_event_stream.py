@@ -13,6 +13,7 @@ from leaveflow_kit.storage import Store, open_store
 from leaveflow_requests.adapters.repository import EVENT_LOG, INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.service_layer import directory, leave_requests
 from leaveflow_requests.service_layer.commands import CancelLeaveRequest, CreateTenant
+from leaveflow_requests.service_layer import event_stream
 from leaveflow_requests.service_layer.event_stream import (
     LOOKBACK_MS,
     StreamCursor,
@@ -76,6 +77,22 @@ async def test_a_cursor_resumes_strictly_after_the_last_event_id(store: Store) -
     assert await read_new(StoreReads(store), w.admin.tenant_id, resumed) == []
 
 
+async def test_a_resume_from_an_old_last_event_id_misses_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client away for longer than the look-back window still gets every event since its
+    Last-Event-ID (the window only bounds re-reads once something was sent)."""
+    w = await World(store).build()
+    first = await read_new(StoreReads(store), w.admin.tenant_id, everything())
+    req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
+    await w.reserve(req.id)
+    later = event_stream.now_ms() + 10 * LOOKBACK_MS
+    monkeypatch.setattr(event_stream, "now_ms", lambda: later)
+    resumed = StreamCursor.resume_after(first[-1]["id"])
+    after = await read_new(StoreReads(store), w.admin.tenant_id, resumed)
+    assert [d["type"] for d in after] == ["LeaveRequested", "LeavePending"]
+
+
 async def test_a_fresh_cursor_starts_with_what_happens_next(store: Store) -> None:
     w = await World(store).build()
     cursor = StreamCursor.resume_after(None)
@@ -118,7 +135,8 @@ async def test_an_event_committed_late_with_an_earlier_id_still_arrives_once(
 def test_the_look_back_never_reaches_before_the_floor() -> None:
     cursor = StreamCursor(floor=floor_id(10_000))
     assert cursor.read_from(10_500) == floor_id(10_000)
-    assert cursor.read_from(20_000) == floor_id(20_000 - LOOKBACK_MS)
+    # Nothing sent yet: from the floor however old it is (a resume misses nothing).
+    assert cursor.read_from(20_000) == floor_id(10_000)
     cursor.last = floor_id(30_000)
     assert cursor.read_from(30_100) == floor_id(30_100 - LOOKBACK_MS)
     assert cursor.read_from(90_000) == floor_id(30_000)

@@ -59,10 +59,12 @@ class StreamCursor:
         return cls(floor=last_event_id or new_id())
 
     def read_from(self, at_ms: int) -> str:
-        """Key to read after: `LOOKBACK_MS` behind the last id sent, never before the floor."""
-        behind = floor_id(at_ms - LOOKBACK_MS)
-        start = min(self.last, behind) if self.last else behind
-        return max(start, self.floor)
+        """Key to read after: the floor until something was sent (a client resuming from an
+        old `Last-Event-ID` gets everything since), then `LOOKBACK_MS` behind the last id
+        sent; never before the floor."""
+        if not self.last:
+            return self.floor
+        return max(min(self.last, floor_id(at_ms - LOOKBACK_MS)), self.floor)
 
     def take(self, docs: list[Doc], at_ms: int) -> list[Doc]:
         """The docs not sent yet, in key order; remembers them and forgets old ones."""
