@@ -11,9 +11,8 @@ import pytest
 from leaveflow_contracts import new_id
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_requests.adapters.repository import EVENT_LOG, INDEXES, StoreReads, StoreUnitOfWork
-from leaveflow_requests.service_layer import directory, leave_requests
+from leaveflow_requests.service_layer import directory, event_stream, leave_requests
 from leaveflow_requests.service_layer.commands import CancelLeaveRequest, CreateTenant
-from leaveflow_requests.service_layer import event_stream
 from leaveflow_requests.service_layer.event_stream import (
     LOOKBACK_MS,
     StreamCursor,
