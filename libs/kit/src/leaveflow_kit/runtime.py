@@ -48,7 +48,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.store.start()
-        await connect_broker(self.broker)
+        await connect_broker(self.broker, stream_replicas=self.settings.nats_stream_replicas)
         for consumer in self.consumers:
             await consumer.start()
         self.relay.start()

@@ -19,10 +19,25 @@ _quiet.setLevel(logging.WARNING)
 START_TIMEOUT_SECONDS = 10.0
 
 
+def server_urls(nats_url: str) -> list[str]:
+    """``NATS_URL`` as nats-py's server pool: one URL, or a comma-separated list (a cluster).
+
+    nats-py parses a single string as one URL, so a list has to be split here; it then
+    fails over between them (and learns the other cluster members the servers gossip).
+    """
+    urls = [url.strip() for url in nats_url.split(",") if url.strip()]
+    if not urls:
+        raise ValueError("NATS_URL names no server")
+    return urls
+
+
 def create_broker(nats_url: str, routers: Iterable[NatsRouter] = (), name: str = "") -> NatsBroker:
-    """A broker with our routers; nothing connects until `connect_broker`."""
+    """A broker with our routers; nothing connects until `connect_broker`.
+
+    ``nats_url`` may list several servers, comma-separated (see `server_urls`).
+    """
     return NatsBroker(
-        nats_url,
+        server_urls(nats_url),
         routers=list(routers),
         logger=_quiet,
         name=name or "leaveflow",
@@ -33,8 +48,13 @@ def create_broker(nats_url: str, routers: Iterable[NatsRouter] = (), name: str =
     )
 
 
-async def ensure_streams(broker: NatsBroker) -> None:
-    """Create (or update) every Leaveflow stream, file-backed, with a 2 min dedupe window."""
+async def ensure_streams(broker: NatsBroker, *, replicas: int = 1) -> None:
+    """Create (or update) every Leaveflow stream, file-backed, with a 2 min dedupe window.
+
+    ``replicas`` is how many cluster nodes keep a copy (1 on a single server; 3 on a
+    3-node cluster, so losing one node loses no event and stops no publisher). Durable
+    consumers inherit the stream's replica count.
+    """
     js = broker.connection.jetstream()
     for name, subjects in all_streams().items():
         config = StreamConfig(
@@ -42,6 +62,7 @@ async def ensure_streams(broker: NatsBroker) -> None:
             subjects=subjects,
             storage=StorageType.FILE,
             duplicate_window=120.0,
+            num_replicas=replicas,
         )
         try:
             await js.add_stream(config)
@@ -49,12 +70,12 @@ async def ensure_streams(broker: NatsBroker) -> None:
             await js.update_stream(config)
 
 
-async def connect_broker(broker: NatsBroker) -> None:
-    """Connect, declare streams, then start subscribers.
+async def connect_broker(broker: NatsBroker, *, stream_replicas: int = 1) -> None:
+    """Connect, declare streams (at ``stream_replicas``), then start subscribers.
 
     nats-py's first connect to a dead server retries for minutes: bound it so a service
     fails fast at start-up with a clear error instead of hanging.
     """
     await asyncio.wait_for(broker.connect(), START_TIMEOUT_SECONDS)
-    await ensure_streams(broker)
+    await ensure_streams(broker, replicas=stream_replicas)
     await asyncio.wait_for(broker.start(), START_TIMEOUT_SECONDS)
