@@ -32,7 +32,7 @@ from types import TracebackType
 import httpx
 
 from .cluster import NatsCluster
-from .ports import APPS, SERVICES, WEB, ensure_free
+from .ports import APPS, ensure_free
 from .process import ManagedProcess, wait_all
 from .stack import LOOPBACK, Stack, StackError, service_argv
 
@@ -152,21 +152,17 @@ class ReplicatedStack:
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> ReplicatedStack:
-        """Start the cluster, then every service replica at once, then the web replicas;
-        return once every ``/readyz`` answers 200. A failed start leaves nothing behind."""
+        """Start the cluster, then every replica of everything at once; return once every
+        ``/readyz`` answers 200 (the web's says the requests service answers, so it comes
+        last by itself). A failed start leaves nothing behind."""
         try:
             for app in APPS:
                 for port in self.ports[app]:
                     ensure_free(app, port, LOOPBACK)
             self.cluster.start()
-            services = [replica_name(s, i) for s in SERVICES for i in range(self.replicas)]
-            for name in services:
+            for name in self.names:
                 self._spawn(name)
-            self._wait_ready(services)
-            webs = [replica_name(WEB, i) for i in range(self.replicas)]
-            for name in webs:
-                self._spawn(name)
-            self._wait_ready(webs)
+            self._wait_ready(self.names)
         except BaseException:
             self.stop()
             raise
