@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -511,3 +512,32 @@ def test_every_stream_is_kept_on_all_three_nats_nodes(ha: ReplicatedStack) -> No
     found = asyncio.run(replicas())
     assert set(found) == set(all_streams())
     assert all(kept == (3, 3) for kept in found.values()), found
+
+
+CSRF = re.compile(r'(?:name="csrf_token" value="|"x-csrf-token": ")([^"]+)"')
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = CSRF.search(page.text)
+    assert found, f"no CSRF token on {page.url}"
+    return found.group(1)
+
+
+def test_a_web_session_from_one_replica_works_on_the_other(ha: ReplicatedStack) -> None:
+    tenant = sign_up(ha.urls(0))
+    with httpx.Client(base_url=ha.url("web", 0), timeout=10.0) as web_a:
+        form = {
+            "tenant_id": tenant.tenant_id,
+            "email": tenant.admin_email,
+            "csrf_token": csrf_of(web_a.get("/signin")),
+        }
+        answer = web_a.post("/signin/dev", data=form)
+        assert answer.status_code == 303, answer.text
+        cookies = web_a.cookies
+    with httpx.Client(base_url=ha.url("web", 1), cookies=cookies, timeout=10.0) as web_b:
+        home = web_b.get("/")
+        assert home.status_code == 200, (home.status_code, home.headers.get("location"))
+        assert tenant.admin_email in home.text  # the header says who is signed in
+        # Its form token came from replica a's session: replica b accepts it.
+        assert web_b.post("/signout", data={"csrf_token": csrf_of(home)}).status_code == 303
+        assert web_b.get("/").status_code == 303  # signed out, on either replica
