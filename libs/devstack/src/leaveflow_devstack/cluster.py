@@ -171,7 +171,8 @@ class NatsCluster:
         self.stop()
 
     def wait_ready(self, nodes: Iterable[str]) -> None:
-        """Poll ``/healthz`` of each node: 200 once its JetStream has a current meta leader."""
+        """Poll each node until ``/healthz`` answers 200 (JetStream ready) and ``/routez``
+        shows a route to every other node."""
         pending = dict.fromkeys(nodes, "no answer yet")
         deadline = time.monotonic() + self.ready_timeout
         with httpx.Client(timeout=1.0) as client:
@@ -185,19 +186,31 @@ class NatsCluster:
                         )
                     try:
                         response = client.get(f"{self.monitor_url(node)}/healthz")
+                        routes = client.get(f"{self.monitor_url(node)}/routez")
                     except httpx.HTTPError as exc:
                         pending[node] = f"{type(exc).__name__}: {exc}"
                         continue
-                    if response.status_code == 200:
-                        del pending[node]
-                    else:
+                    if response.status_code != 200:
                         pending[node] = f"HTTP {response.status_code}: {response.text[:200]}"
+                    elif not self._routed(routes):
+                        pending[node] = f"routes to the other nodes not up: {routes.text[:200]}"
+                    else:
+                        del pending[node]
                 if pending and time.monotonic() > deadline:
                     raise ClusterError(self._not_ready_message(pending))
                 if pending:
                     time.sleep(_POLL_INTERVAL)
 
     # ----------------------------------------------------------------- internals
+    def _routed(self, routes: httpx.Response) -> bool:
+        """A route to every other node (healthz alone can pass before they meet, and a
+        stream at replicas 3 cannot be placed until they have)."""
+        if routes.status_code != 200:
+            return False
+        listed = routes.json().get("routes") or []
+        remotes = {r.get("remote_name") or r.get("remote_id") for r in listed}
+        return len(remotes - {None}) >= len(self.nodes) - 1
+
     def _ports_of(self, node: str) -> NodePorts:
         if node not in self.nodes:
             raise ValueError(f"unknown node {node!r}; expected one of {', '.join(self.nodes)}")
