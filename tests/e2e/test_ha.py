@@ -72,13 +72,24 @@ def shared_stores(kind: str, root: Path) -> Iterator[dict[str, str]]:
             f"{s.upper()}_DATABASE_URL": with_database(url, f"lf_ha_{run}_{s}") for s in SERVICES
         }
         return
-    with contextlib.ExitStack() as standins:
-        urls = {}
-        for service in SERVICES:
-            standin = MongoStandin(root / "logs" / f"mongo-{service}.log", python=plan.python)
-            standins.enter_context(standin)
-            urls[f"{service.upper()}_DATABASE_URL"] = standin.database_url(f"leaveflow_{service}")
-        yield urls
+    standins = {
+        service: MongoStandin(root / "logs" / f"mongo-{service}.log", python=plan.python)
+        for service in SERVICES
+    }
+    # Started side by side (about 4 s each). The pool's threads forked them and stay alive
+    # until the stand-ins are stopped: a child's parent-death signal follows its forking
+    # thread (see leaveflow_devstack.process).
+    with ThreadPoolExecutor(len(standins)) as pool:
+        try:
+            for started in [pool.submit(s.start) for s in standins.values()]:
+                started.result()
+            yield {
+                f"{service.upper()}_DATABASE_URL": standin.database_url(f"leaveflow_{service}")
+                for service, standin in standins.items()
+            }
+        finally:
+            for standin in standins.values():
+                standin.stop()
 
 
 # The production shape (MongoDB) runs by default; SQLite too when asked, e.g.
