@@ -52,6 +52,10 @@ class ServiceSettings(BaseSettings):
         2.0, gt=0, validation_alias=AliasChoices("LEAVEFLOW_RETRY_BASE")
     )
     ack_wait_seconds: float = Field(30.0, validation_alias=AliasChoices("LEAVEFLOW_ACK_WAIT"))
+    # Replicas consume each durable one at a time (messaging/lease.py); 0 turns that off.
+    consumer_lease_seconds: float = Field(
+        6.0, ge=0, validation_alias=AliasChoices("LEAVEFLOW_CONSUMER_LEASE")
+    )
     # Relay safety net for rows committed by another process; normal wake-ups are signals.
     relay_heartbeat_seconds: float = Field(
         15.0, validation_alias=AliasChoices("LEAVEFLOW_RELAY_HEARTBEAT")
