@@ -38,6 +38,7 @@ from leaveflow_devstack.mongo import MongoStandin, mongo_plan, with_database
 from leaveflow_devstack.ports import SERVICES
 from leaveflow_devstack.replicas import ReplicatedStack
 from leaveflow_devstack.testing import Tenant, eventually, sign_up, wait_offered
+from leaveflow_kit.messaging.lease import BUCKET as LEASE_BUCKET
 from leaveflow_kit.testing import WebhookSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -507,12 +508,15 @@ def test_the_year_end_runs_once_per_location_when_both_replicas_are_asked(
 
 
 def test_every_stream_is_kept_on_all_three_nats_nodes(ha: ReplicatedStack) -> None:
+    # The event streams, the dead letters, and the consumers' lease bucket.
+    expected = [*all_streams(), f"KV_{LEASE_BUCKET}"]
+
     async def replicas() -> dict[str, tuple[int, int]]:
         nc = await nats.connect(ha.cluster.urls, connect_timeout=5, max_reconnect_attempts=2)
         try:
             js = nc.jetstream()
             found = {}
-            for name in all_streams():
+            for name in expected:
                 info = await js.stream_info(name)
                 followers = len(info.cluster.replicas or []) if info.cluster else 0
                 found[name] = (info.config.num_replicas, followers + 1)
@@ -521,7 +525,7 @@ def test_every_stream_is_kept_on_all_three_nats_nodes(ha: ReplicatedStack) -> No
             await nc.close()
 
     found = asyncio.run(replicas())
-    assert set(found) == set(all_streams())
+    assert set(found) == set(expected)
     assert all(kept == (3, 3) for kept in found.values()), found
 
 

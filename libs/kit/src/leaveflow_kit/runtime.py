@@ -30,6 +30,7 @@ from .messaging import (
     create_broker,
     subscribe_events,
 )
+from .messaging.broker import while_forming
 from .messaging.lease import holder_id
 from .settings import ServiceSettings
 from .storage import IndexSpec, Store, open_store
@@ -51,7 +52,7 @@ class ServiceRuntime:
         await self.store.start()
         await connect_broker(self.broker, stream_replicas=self.settings.nats_stream_replicas)
         for consumer in self.consumers:
-            await consumer.start()
+            await while_forming(consumer.start, consumer.durable, undo=consumer.stop)
         self.relay.start()
         log.info("service_started", service=self.name, port=self.settings.port)
 

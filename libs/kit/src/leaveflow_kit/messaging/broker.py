@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
+import nats.errors
 from faststream.nats import NatsBroker, NatsRouter, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NoStreamResponseError, ServiceUnavailableError
 
 from leaveflow_contracts import all_streams
 
@@ -17,6 +20,43 @@ _quiet = logging.getLogger("leaveflow.faststream")
 _quiet.setLevel(logging.WARNING)
 
 START_TIMEOUT_SECONDS = 10.0
+# How long start-up keeps asking a JetStream that does not answer yet (see `while_forming`).
+JETSTREAM_START_SECONDS = 60.0
+NOT_ANSWERING_YET = (
+    nats.errors.TimeoutError,
+    nats.errors.NoRespondersError,
+    NoStreamResponseError,
+    ServiceUnavailableError,
+)
+T = TypeVar("T")
+
+
+async def while_forming(
+    call: Callable[[], Awaitable[T]],
+    what: str,
+    *,
+    budget: float = JETSTREAM_START_SECONDS,
+    undo: Callable[[], Awaitable[None]] | None = None,
+) -> T:
+    """Run a start-up JetStream call, again while the cluster is still forming.
+
+    On a cluster, a stream or consumer that another replica is creating at that moment, or
+    whose leader is being elected, answers nothing for a few seconds (timeout, no
+    responders, 503); a single server answers at once. Failing the start then would stop a
+    replica for a transient state, so retry (after ``undo``, which cleans up a half start)
+    until ``budget`` is spent.
+    """
+    deadline = time.monotonic() + budget
+    while True:
+        try:
+            return await call()
+        except NOT_ANSWERING_YET as exc:
+            if undo is not None:
+                await undo()
+            if time.monotonic() > deadline:
+                raise
+            _quiet.warning("jetstream not answering yet (%s: %r); retrying", what, exc)
+            await asyncio.sleep(0.5)
 
 
 def server_urls(nats_url: str) -> list[str]:
@@ -64,10 +104,14 @@ async def ensure_streams(broker: NatsBroker, *, replicas: int = 1) -> None:
             duplicate_window=120.0,
             num_replicas=replicas,
         )
-        try:
-            await js.add_stream(config)
-        except BadRequestError:
-            await js.update_stream(config)
+
+        async def declare(config: StreamConfig = config) -> None:
+            try:
+                await js.add_stream(config)
+            except BadRequestError:
+                await js.update_stream(config)
+
+        await while_forming(declare, f"stream {name}")
 
 
 async def connect_broker(broker: NatsBroker, *, stream_replicas: int = 1) -> None:
