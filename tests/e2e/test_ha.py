@@ -5,7 +5,11 @@ Clients alternate between the replicas (replica a for one call, b for the next),
 replica calls the *other* replica of its peers. Every effect of an event happens once across
 replicas: the balance reservations, the calendar rows, one Slack message per recipient, the
 digest once a day, the year end once per location. A live stream on either requests replica
-sees every event; an iCal feed is fresh on either calendar replica.
+sees every event; an iCal feed is fresh on either calendar replica; a web session works on
+either web replica; every stream (and the consumers' lease bucket) is kept on 3 nodes.
+
+Runs on MongoDB by default (``MONGO_URL``, else one mongoeco stand-in per service); on the
+shared SQLite files too with ``LEAVEFLOW_HA_STORES=sqlite,mongo``.
 """
 
 from __future__ import annotations
