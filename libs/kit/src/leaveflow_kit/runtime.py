@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -50,10 +51,18 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.store.start()
-        await connect_broker(self.broker, stream_replicas=self.settings.nats_stream_replicas)
-        for consumer in self.consumers:
-            await while_forming(consumer.start, consumer.durable, undo=consumer.stop)
-        self.relay.start()
+        try:
+            await connect_broker(self.broker, stream_replicas=self.settings.nats_stream_replicas)
+            for consumer in self.consumers:
+                await while_forming(consumer.start, consumer.durable, undo=consumer.stop)
+            self.relay.start()
+        except BaseException:
+            # Undo the half start, or the broker's reconnect and the leases' tasks keep the
+            # process alive after uvicorn reports "startup failed": it hangs instead of
+            # exiting for its supervisor to restart it.
+            with contextlib.suppress(Exception):
+                await self.stop()
+            raise
         log.info("service_started", service=self.name, port=self.settings.port)
 
     async def stop(self) -> None:
