@@ -20,6 +20,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from . import telemetry
 from .auth import TokenVerifier
 from .http.app import ReadinessCheck, create_service_app
 from .logging import configure, get_logger
@@ -188,6 +189,7 @@ class _StoreMetrics(Collector):
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
     """Run one service process (the `python -m leaveflow_<service>` entry point)."""
     configure(service, settings.log_level)
+    telemetry.setup(service, app)  # only with OTEL_EXPORTER_OTLP_ENDPOINT set
     uvicorn.run(
         app,
         host=settings.host,

@@ -2,6 +2,8 @@
 full), twice is once, a crash resumes, the clock closes years at local midnight, and the
 expiry takes only carried days not used before it."""
 
+# fixed-clock: the harness runs on FakeClock, moved by hand (`clock.move_to`)
+
 from __future__ import annotations
 
 import asyncio

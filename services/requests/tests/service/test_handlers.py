@@ -1,5 +1,7 @@
 """Requests use cases on the in-memory store: state, outbox and the rules of who may act."""
 
+# fixed-clock: every handler gets the `clock` fixture, a fixed time
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

@@ -1,5 +1,7 @@
 """Locations decide what a request costs: work week, public holidays, part-time patterns."""
 
+# fixed-clock: every handler gets `clock`, fixed at 2029-12-01
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
