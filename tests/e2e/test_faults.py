@@ -43,10 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 from aiohttp import web
 
+from leaveflow_contracts import stream_for
 from leaveflow_devstack import Stack
+from leaveflow_devstack.replicas import ReplicatedStack
 from leaveflow_devstack.testing import Tenant, eventually, sign_up
 from leaveflow_kit.testing import WebhookSink
 
@@ -789,3 +792,55 @@ def test_mongodb_going_away_mid_burst_loses_and_doubles_nothing(
     assert killed is not None
     during = [i for i in outage.items if killed < i.sent_at < killed + MONGO_OUTAGE]
     assert during, "no submit reached requests while MongoDB was away"
+
+
+def _logs_on_failure(names: list[str], tail: Callable[[str, int], str]) -> str:
+    return "\n".join(f"--- {name}:\n{tail(name, 25)}" for name in names)
+
+
+def test_killing_a_nats_cluster_node_mid_burst_loses_and_doubles_nothing(
+    tmp_path: Path, sink: ArrivalSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Streams at replicas 3 on three nodes: kill -9 the node leading the requests stream
+    mid-burst and leave it down; the stack must carry on by itself (no restart of anything)."""
+    began = time.monotonic()
+    # One process per service keeps this test cheap; two replicas are the HA tests' subject.
+    ha = ReplicatedStack(
+        tmp_path / "ha", replicas=1, nats_nodes=3, env=FAULT_ENV, ready_timeout=120
+    )
+    victim: list[str] = []
+
+    def leader() -> str:
+        async def ask() -> str:
+            nc = await nats.connect(ha.cluster.urls, connect_timeout=5, max_reconnect_attempts=2)
+            try:
+                info = await nc.jetstream().stream_info(stream_for("requests"))
+                assert info.cluster is not None, info
+                assert info.cluster.leader, info
+                return str(info.cluster.leader)
+            finally:
+                await nc.close()
+
+        return asyncio.run(ask())
+
+    def kill_leader() -> None:
+        victim.append(leader())
+        ha.kill(victim[0])
+
+    with ha:
+        try:
+            run_faults(
+                "nats-cluster",
+                ha.urls(0),
+                sink,
+                lambda _: [
+                    Fault("kill -9 the NATS node leading the requests stream", kill=kill_leader)
+                ],
+                capsys,
+                setup_began=began,
+            )
+        except BaseException:
+            print(_logs_on_failure([*ha.cluster.nodes, *ha.names], ha.log_tail))
+            raise
+    (killed,) = victim
+    assert killed in ha.cluster.nodes
