@@ -440,8 +440,9 @@ def _settle_ids(company: Company, phase: Phase) -> None:
                 if answer == "exists":
                     phase.retry_found_committed += 1
         if item.request_id is None:
-            (found,) = eventually(lambda item=item: company.find(item), what=f"{item} listed")
-            item.request_id = str(found["id"])
+            # More than one would be a double: the counts below report it.
+            found = eventually(lambda item=item: company.find(item), what=f"{item} listed")
+            item.request_id = str(found[0]["id"])
 
 
 def _await_recovery(company: Company, sink: ArrivalSink, items: list[Item]) -> dict[str, float]:
