@@ -18,7 +18,7 @@ MAX_ATTEMPTS = 6
 # (kill -9, a lost machine) stops renewing, so its delivery is due again within one lease
 # instead of waiting out a long fixed claim: the message in flight at a crash is resent
 # seconds after the restart, or by another replica.
-CLAIM_LEASE_SECONDS = 5.0
+CLAIM_LEASE_SECONDS = 8.0
 
 
 def delivery_id(event_id: str, channel: str, recipient: str) -> str:
