@@ -27,7 +27,7 @@ empty :=
 space := $(empty) $(empty)
 
 .PHONY: help run run-mongo test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi \
-	schemas up down logs clean sync browser-deps
+	schemas up down logs compose-env clean sync browser-deps
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -131,13 +131,31 @@ asyncapi: $(SYNC_STAMP) ## write each service's AsyncAPI 3.0 document (FastStrea
 	done
 
 # --- docker compose (MongoDB replica set + NATS + the services) -----------------------------
-up: ## build and start the compose stack, wait until healthy
-	$(COMPOSE) up --build --detach --wait
+# deploy/.env is created from deploy/.env.example on first use, with random secrets filled in
+# (compose refuses to start without LEAVEFLOW_SERVICE_SECRET; there is no default).
+# HA=1: the `ha` profile (3-node NATS cluster, two replicas of every service) and the
+# settings it needs; OBSERVABILITY=1: Jaeger, with the services exporting traces to it.
+# Variables given here win over deploy/.env (compose prefers the environment).
+COMPOSE_ENV_FILE := deploy/.env
+comma := ,
+UP_PROFILES := $(subst $(space),$(comma),$(strip $(if $(HA),ha) $(if $(OBSERVABILITY),observability)))
+UP_ENV := $(if $(UP_PROFILES),COMPOSE_PROFILES=$(UP_PROFILES)) \
+	$(if $(HA),NATS_CONFIG=cluster.conf NATS_STREAM_REPLICAS=3 \
+		NATS_URL=nats://nats:4222$(comma)nats://nats-2:4222$(comma)nats://nats-3:4222) \
+	$(if $(OBSERVABILITY),OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318)
 
-down: ## stop the compose stack (volumes kept; `docker compose ... down -v` drops them)
-	$(COMPOSE) down
+compose-env: ## create deploy/.env if missing and fill its empty secrets (make up does this)
+	@$(PYTHON) deploy/init_env.py $(COMPOSE_ENV_FILE)
 
-logs: ## follow the compose stack's logs
+up: compose-env ## build and start the compose stack, wait until healthy (HA=1, OBSERVABILITY=1)
+	$(strip $(UP_ENV)) $(COMPOSE) up --build --detach --wait
+	@$(PYTHON) deploy/init_env.py --banner $(COMPOSE_ENV_FILE)
+
+# Every profile enabled, so the second replicas and Jaeger go too.
+down: compose-env ## stop the compose stack (volumes kept; `docker compose ... down -v` drops them)
+	COMPOSE_PROFILES=ha,observability $(COMPOSE) down
+
+logs: compose-env ## follow the compose stack's logs
 	$(COMPOSE) logs --follow
 
 # --- housekeeping ---------------------------------------------------------------------------

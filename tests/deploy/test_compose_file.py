@@ -40,7 +40,16 @@ def healthcheck_command(service: dict[str, Any]) -> str:
 
 
 def test_every_app_service_and_its_infrastructure_is_defined(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"nats", "mongo", *SERVICES, "web"}
+    default = {name for name, s in compose["services"].items() if not s.get("profiles")}
+    assert default == {"nats", "mongo", *SERVICES, "web"}
+    by_profile: dict[str, set[str]] = {}
+    for name, service in compose["services"].items():
+        for profile in service.get("profiles", []):
+            by_profile.setdefault(profile, set()).add(name)
+    assert by_profile == {
+        "ha": {"nats-2", "nats-3", *(f"{name}-2" for name in (*SERVICES, "web"))},
+        "observability": {"jaeger"},
+    }
 
 
 def test_the_web_calls_the_services_apis_and_has_no_database_or_broker(
@@ -65,8 +74,14 @@ def test_nats_runs_jetstream_with_monitoring_and_a_healthcheck_on_it(
 ) -> None:
     nats = compose["services"]["nats"]
     command = nats["command"]
-    assert "-js" in command
-    assert command[command.index("-m") + 1] == "8222"
+    config = command[command.index("-c") + 1]
+    assert config == "/etc/nats/${NATS_CONFIG:-single.conf}"
+    assert "./nats:/etc/nats:ro" in nats["volumes"]  # deploy/nats/ is the config folder
+    for name in ("single.conf", "cluster.conf"):
+        text = (DEPLOY / "nats" / name).read_text()
+        assert re.search(r"^jetstream: enabled$", text, re.MULTILINE), name
+        assert re.search(r"^http_port: 8222$", text, re.MULTILINE), name
+        assert re.search(r"^port: 4222$", text, re.MULTILINE), name
     assert "8222/healthz" in healthcheck_command(nats)
     assert any(v.endswith(f":{command[command.index('-sd') + 1]}") for v in nats["volumes"])
 
@@ -104,7 +119,8 @@ def test_service_talks_to_nats_and_its_own_mongo_database(
 ) -> None:
     env = compose["services"][name]["environment"]
     prefix = name.upper()
-    assert env["NATS_URL"] == "nats://nats:4222"
+    assert env["NATS_URL"] == "${NATS_URL:-nats://nats:4222}"
+    assert env["NATS_STREAM_REPLICAS"] == "${NATS_STREAM_REPLICAS:-1}"
     assert env[f"{prefix}_DATABASE_URL"] == (
         f"mongodb://mongo:27017/leaveflow_{name}?replicaSet=rs0"
     )

@@ -207,6 +207,10 @@ class MongoStandin:
 
     The stand-in keeps its data in memory: a restart loses what it held, which is what a
     fault test of "the database went away" wants from it, not what a real replica set does.
+
+    It also validates transactions server-wide: any two that overlap in time conflict at
+    commit, even in different databases (retried by the store, but slow under load). So a
+    stack gives each service a stand-in of its own, as each would own its database.
     """
 
     host = "127.0.0.1"

@@ -30,6 +30,7 @@ from .messaging import (
     create_broker,
     subscribe_events,
 )
+from .messaging.lease import holder_id
 from .settings import ServiceSettings
 from .storage import IndexSpec, Store, open_store
 
@@ -94,6 +95,8 @@ class ServiceRuntime:
                 ack_wait_seconds=self.settings.ack_wait_seconds,
                 retry_base_seconds=self.settings.retry_base_seconds,
                 after_commit=after_commit,
+                lease_ttl=self.settings.consumer_lease_seconds or None,
+                lease_holder=holder_id(self.settings.port),
             )
             self.consumers.append(consumer)
 

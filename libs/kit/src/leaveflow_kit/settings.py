@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,7 +38,11 @@ class ServiceSettings(BaseSettings):
     )
     calendar_url: str = Field("http://127.0.0.1:8004", validation_alias=_url_alias("calendar"))
     dev_login: bool = Field(True, validation_alias=AliasChoices("LEAVEFLOW_DEV_LOGIN"))
-    signup_open: bool = Field(True, validation_alias=AliasChoices("LEAVEFLOW_SIGNUP_OPEN"))
+    # Public signup (POST /v1/tenants without a token): true, false, or "first" (open until
+    # the first company exists: a fresh self-hosted install lets its owner in, then closes).
+    signup_open: bool | Literal["first"] = Field(
+        True, validation_alias=AliasChoices("LEAVEFLOW_SIGNUP_OPEN")
+    )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     # Consumer tuning: attempts before a message goes to the dead-letter subject.
     # Delays double from the base: 2+4+8+...+128 s, about 4 minutes before a dead letter.
@@ -47,6 +51,10 @@ class ServiceSettings(BaseSettings):
         2.0, gt=0, validation_alias=AliasChoices("LEAVEFLOW_RETRY_BASE")
     )
     ack_wait_seconds: float = Field(30.0, validation_alias=AliasChoices("LEAVEFLOW_ACK_WAIT"))
+    # Replicas consume each durable one at a time (messaging/lease.py); 0 turns that off.
+    consumer_lease_seconds: float = Field(
+        6.0, ge=0, validation_alias=AliasChoices("LEAVEFLOW_CONSUMER_LEASE")
+    )
     # Relay safety net for rows committed by another process; normal wake-ups are signals.
     relay_heartbeat_seconds: float = Field(
         15.0, validation_alias=AliasChoices("LEAVEFLOW_RELAY_HEARTBEAT")

@@ -203,16 +203,3 @@ async def open_test_store() -> AsyncIterator[StoreFactory]:
 @pytest.fixture
 async def store(store_url: str, open_test_store: StoreFactory) -> Store:
     return await open_test_store(store_url)
-
-
-@pytest.fixture
-def standin_xfail(backend: str, request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Marks the current case xfail(strict) when it runs on the mongoeco stand-in only."""
-
-    def apply(reason: str) -> None:
-        if backend == "mongo" and _TARGET is not None and _TARGET.standin:
-            request.applymarker(
-                pytest.mark.xfail(strict=True, reason=f"mongoeco stand-in: {reason}")
-            )
-
-    return apply

@@ -416,13 +416,7 @@ async def test_retries_are_bounded(store: Store) -> None:
     assert len(attempts) == 4
 
 
-async def test_concurrent_increments_lose_no_update(
-    store: Store, standin_xfail: Callable[[str], None]
-) -> None:
-    standin_xfail(
-        "a commit-time write conflict has no TransientTransactionError label or code, "
-        "so it cannot be retried (and the failed session stays poisoned)"
-    )
+async def test_concurrent_increments_lose_no_update(store: Store) -> None:
     key = new_id()
     await insert(store, "counters", key, {"n": 0})
 

@@ -22,10 +22,13 @@ class Settings(ServiceSettings):
     secret_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("NOTIFICATIONS_SECRET_KEY")
     )
-    # Where people reach this service (links in Teams cards and emails).
+    # Where people reach this service (Approve/Deny links in Teams cards and emails). Unset,
+    # NOTIFICATIONS_URL serves, which is an internal address anywhere but the embedded stack.
     public_url: str | None = Field(None, validation_alias=AliasChoices("NOTIFICATIONS_PUBLIC_URL"))
+    # Where people reach the dashboard ("Open Leaveflow" links): the web's public URL.
     dashboard_url: str = Field(
-        "http://127.0.0.1:8000", validation_alias=AliasChoices("LEAVEFLOW_DASHBOARD_URL")
+        "http://127.0.0.1:8000",
+        validation_alias=AliasChoices("LEAVEFLOW_DASHBOARD_URL", "WEB_PUBLIC_URL"),
     )
     slack_api_url: str = Field(
         "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")

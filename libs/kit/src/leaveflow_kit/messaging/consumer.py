@@ -27,6 +27,7 @@ from leaveflow_contracts.subjects import stream_for, stream_subjects
 
 from ..logging import bound_contextvars, get_logger
 from ..storage import Store, Transaction
+from .lease import ConsumerLease
 
 log = get_logger(__name__)
 
@@ -225,6 +226,8 @@ class DurableConsumer:
         config: ConsumerConfig,
         batch_size: int,
         fetch_timeout: float,
+        lease_holder: str | None = None,
+        lease_ttl: float | None = None,
     ) -> None:
         self.state = state
         self.producer = producer
@@ -234,9 +237,22 @@ class DurableConsumer:
         self.fetch_timeout = fetch_timeout
         self._task: asyncio.Task[None] | None = None
         self._subscription: Any = None
+        self._lease_holder = lease_holder
+        self._lease_ttl = lease_ttl
+        self.lease: ConsumerLease | None = None
 
     async def start(self) -> None:
         js = self.state.broker.connection.jetstream()
+        if self._lease_ttl is not None:
+            stream = await js.stream_info(stream_for(self.producer))
+            self.lease = ConsumerLease(
+                js,
+                self.durable,
+                ttl=self._lease_ttl,
+                replicas=stream.config.num_replicas or 1,
+                holder=self._lease_holder,
+            )
+            self.lease.start()
         subscription = await js.pull_subscribe(
             stream_subjects(self.producer)[0],
             durable=self.durable,
@@ -252,6 +268,8 @@ class DurableConsumer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self.lease is not None:
+            await self.lease.stop()
         if self._subscription is not None:
             # Without this, the connection's drain waits on the cancelled fetch's inbox.
             # The durable consumer itself stays on the server for the next start.
@@ -275,6 +293,8 @@ class DurableConsumer:
 
     async def _run(self, subscription: Any) -> None:
         while True:
+            if self.lease is not None:
+                await self.lease.wait_held()
             try:
                 msgs = await self._next_batch(subscription)
             except TimeoutError:  # nats.errors.TimeoutError subclasses it too
@@ -308,10 +328,14 @@ def subscribe_events(
     fetch_timeout: float = 5.0,
     after_commit: Callable[[], None] | None = None,
     retry_base_seconds: float = 2.0,
+    lease_ttl: float | None = None,
+    lease_holder: str | None = None,
 ) -> DurableConsumer:
     """A durable pull consumer `<consumer>_<producer>` on the producer's stream.
 
-    Start it (`await consumer.start()`) once the broker is connected and streams exist.
+    With `lease_ttl`, replicas consume one at a time (`lease.ConsumerLease`), so events of
+    one employee are never applied concurrently on two replicas. Start it
+    (`await consumer.start()`) once the broker is connected and streams exist.
     """
     state = _Consumer(
         broker=broker,
@@ -340,4 +364,6 @@ def subscribe_events(
         ),
         batch_size=batch_size,
         fetch_timeout=fetch_timeout,
+        lease_holder=lease_holder,
+        lease_ttl=lease_ttl,
     )

@@ -17,7 +17,7 @@ import random
 from faststream.nats import NatsBroker
 
 from ..logging import get_logger
-from ..storage import OutboxRecord, Store
+from ..storage import OutboxKey, OutboxRecord, Store
 
 log = get_logger(__name__)
 
@@ -73,7 +73,7 @@ class OutboxRelay:
             if len(records) < self._batch_size:
                 return sent
 
-    async def _publish_in_order(self, records: list[OutboxRecord]) -> list[int]:
+    async def _publish_in_order(self, records: list[OutboxRecord]) -> list[OutboxKey]:
         """Pipeline the batch (one write each, acks awaited together) and return the
         sequence numbers of the longest fully acknowledged prefix.
 
@@ -106,7 +106,7 @@ class OutboxRelay:
         results = await asyncio.gather(
             *(asyncio.wait_for(f, PUBLISH_ACK_TIMEOUT) for f in futures), return_exceptions=True
         )
-        done: list[int] = []
+        done: list[OutboxKey] = []
         for record, result in zip(records, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning(

@@ -34,7 +34,7 @@ from ._common import (
     run_atomic,
     unique_values,
 )
-from .port import Doc, DuplicateKey, IndexSpec, OutboxRecord, StoreStats, Transaction
+from .port import Doc, DuplicateKey, IndexSpec, OutboxKey, OutboxRecord, StoreStats, Transaction
 
 T = TypeVar("T")
 Fields = tuple[str, ...]
@@ -196,13 +196,13 @@ class MemoryStore:
                 )
         return records
 
-    async def mark_published(self, seqs: Sequence[int]) -> None:
+    async def mark_published(self, seqs: Sequence[OutboxKey]) -> None:
         if not seqs:
             return
         self.stats.queries += 1
         now = datetime.now(UTC).isoformat()
         for seq in seqs:
-            row = self._outbox.get(seq)
+            row = self._outbox.get(int(seq))
             if row is not None and row.published_at is None:
                 row.published_at = now
 

@@ -1,10 +1,32 @@
 """MongoDB adapter (PyMongo's AsyncMongoClient; Motor is deprecated).
 
 A collection per port collection, documents stored as ``{"_id": key, **doc}``. Every
-`atomic` is a multi-document transaction (snapshot reads, majority commit). Outbox rows
-take their `seq` from a counter document incremented inside the same transaction: two
-transactions that both publish collide on that document (a write conflict, retried), so
-`seq` order is commit order and the relay never sees a gap that fills in later.
+`atomic` is a multi-document transaction (snapshot reads, majority commit).
+
+The outbox: a per-partition sequence, no document every writer touches.
+- Each outbox row has ``_id`` = a time-ordered id made at flush (``new_id()``), its
+  partition ``p`` (``tenant:employee`` or ``tenant:request``, else the tenant: the ordering
+  key of the consumers, coarsened) and ``n``, the partition's sequence number, taken in the
+  same transaction from the partition's counter document ``_counters/outbox:<p>``.
+- Two transactions that publish for the same partition both write its counter, so one of
+  them hits a write conflict and is retried: within a partition, ``n`` order is commit
+  order, and there are no gaps. Transactions of different partitions (other employees,
+  other tenants, another replica) share no document and commit in parallel.
+- The relay reads unpublished rows in ``_id`` order (roughly commit order across
+  partitions). A scan that runs while rows commit can still miss a row of partition P
+  whose successor it saw, and clocks of two hosts can disagree; so after the scan
+  ``fetch_unpublished`` asks once more for every unpublished row of the batch's partitions.
+  Any row it finds with a lower ``n`` than a batch row of its partition committed before
+  that batch row, i.e. before the scan began, so this second read is sure to see it; it
+  joins the batch, and each partition's rows are put back in ``n`` order. So the relay
+  publishes each partition strictly in commit order and never skips a row: rows are
+  found by ``published: false``, not by a cursor that could move past a late commit.
+- The mongoeco stand-in (``buildInfo.gitVersion == "mongoeco"``) validates transactions
+  globally: any two that overlap in time conflict at commit, whatever they touched, even
+  in different databases. Against it the store runs one transaction at a time per process
+  and retries longer; conflicts between processes remain, and are retried.
+- Failed transactions leave their server session dirty (pymongo then discards it rather
+  than pooling it): the mongoeco stand-in keeps a session that failed a commit unusable.
 
 Unique indexes are partial (`$type` of a non-null value), so documents whose indexed
 field is missing or null are not constrained, as in SQLite. Queries on such fields repeat
@@ -18,12 +40,13 @@ not for production (a failing `fn` keeps the writes it already made).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
@@ -36,7 +59,7 @@ from pymongo.errors import (
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from leaveflow_contracts import Envelope
+from leaveflow_contracts import Envelope, new_id
 
 from ..logging import get_logger
 from ._common import (
@@ -56,6 +79,7 @@ from .port import (
     Doc,
     DuplicateKey,
     IndexSpec,
+    OutboxKey,
     OutboxRecord,
     StorageError,
     StoreStats,
@@ -70,19 +94,25 @@ DEFAULT_DATABASE = "leaveflow"
 OUTBOX = "outbox"
 INBOX = "inbox"
 COUNTERS = "_counters"
-_OUTBOX_SEQ = "outbox_seq"
+PROBE = "_probe"
 # BSON types a JSON value other than null can have; the partial filter of unique indexes.
 _NON_NULL = ["string", "number", "bool", "object", "array"]
 _DUPLICATE_KEY = 11000
 _WRITE_CONFLICT = 112
 _ILLEGAL_OPERATION = 20  # "Transaction numbers are only allowed on a replica set member"
 _COMMIT_ATTEMPTS = 3
+_STANDIN_BUILD = "mongoeco"
+# Other processes' transactions conflict with ours on the stand-in: retry longer, wider.
+_STANDIN_RETRY = RetryPolicy(max_attempts=100, base_delay=0.005, max_delay=0.25)
 
 MongoDoc = dict[str, Any]
 
 
 def _translate(exc: PyMongoError) -> Exception:
     if exc.has_error_label("TransientTransactionError"):
+        return TransientConflict(str(exc))
+    # The mongoeco stand-in reports a commit-time conflict with neither label nor code.
+    if isinstance(exc, OperationFailure) and exc.code is None and "Write conflict" in str(exc):
         return TransientConflict(str(exc))
     if isinstance(exc, DuplicateKeyError):
         return DuplicateKey(str(exc))
@@ -106,6 +136,18 @@ def _translated() -> Iterator[None]:
         if translated is exc:
             raise
         raise translated from exc
+
+
+@contextmanager
+def _racing(upserts: bool) -> Iterator[None]:
+    """Two transactions creating the same counter: the loser sees a duplicate key, which
+    there only means "someone else wrote it first" and is retried like a write conflict."""
+    try:
+        yield
+    except DuplicateKey as exc:
+        if not upserts:
+            raise
+        raise TransientConflict(str(exc)) from exc
 
 
 def _now() -> str:
@@ -139,6 +181,8 @@ class MongoStore:
         self._client: AsyncMongoClient[MongoDoc] | None = None
         self._db: AsyncDatabase[MongoDoc] | None = None
         self.transactions = True
+        self.standin = False
+        self._one_at_a_time: asyncio.Lock | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -166,7 +210,12 @@ class MongoStore:
             await self._create_index(
                 db, OUTBOX, [("published", 1), ("_id", 1)], {"name": "ix_unpublished"}
             )
+            await self._create_index(
+                db, OUTBOX, [("published", 1), ("p", 1), ("n", 1)], {"name": "ix_partition"}
+            )
             self.transactions = await self._supports_transactions(client, db)
+            self.stats.queries += 1
+            build = await db.command("buildInfo")
         except BaseException:
             await client.close()
             raise
@@ -176,6 +225,16 @@ class MongoStore:
                 database=db.name,
                 detail="the server does not support multi-document transactions (not a "
                 "replica set?): atomic() runs without a session and is NOT atomic",
+            )
+        if build.get("gitVersion") == _STANDIN_BUILD:
+            self.standin = True
+            self._one_at_a_time = asyncio.Lock()
+            self.retry = _STANDIN_RETRY
+            log.warning(
+                "mongo_store_on_standin",
+                database=db.name,
+                detail="the mongoeco stand-in is not a real MongoDB: it conflicts any two "
+                "concurrent transactions, so this process runs one at a time",
             )
         self._client, self._db = client, db
 
@@ -196,25 +255,26 @@ class MongoStore:
     async def _supports_transactions(
         self, client: AsyncMongoClient[MongoDoc], db: AsyncDatabase[MongoDoc]
     ) -> bool:
-        """Probe with a real transaction that also creates the outbox counter."""
+        """Probe with a real transaction (on a document of its own: replicas starting
+        together may collide on it, which still proves transactions work)."""
         try:
             async with (
                 client.start_session() as session,
                 await session.start_transaction(**_txn_options()),
             ):
                 self.stats.queries += 2
-                await db[COUNTERS].update_one(
-                    {"_id": _OUTBOX_SEQ},
-                    {"$setOnInsert": {"value": 0}},
+                await db[PROBE].update_one(
+                    {"_id": "transactions"},
+                    {"$setOnInsert": {"at": _now()}},
                     upsert=True,
                     session=session,
                 )
         except (ConfigurationError, OperationFailure) as exc:
             if isinstance(exc, OperationFailure) and (
-                exc.has_error_label("TransientTransactionError")
+                isinstance(_translate(exc), TransientConflict)
                 or exc.code in (_DUPLICATE_KEY, _WRITE_CONFLICT)
             ):
-                return True  # another process initialised the counter: transactions work
+                return True  # another process probed at the same time: transactions work
             if (
                 isinstance(exc, ConfigurationError)
                 or exc.code == _ILLEGAL_OPERATION
@@ -243,6 +303,12 @@ class MongoStore:
         return await run_atomic(self, self._attempt, fn, self.retry)
 
     async def _attempt(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
+        if self._one_at_a_time is None:
+            return await self._attempt_now(fn)
+        async with self._one_at_a_time:
+            return await self._attempt_now(fn)
+
+    async def _attempt_now(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
         db = self._database()
         assert self._client is not None
         if not self.transactions:
@@ -264,10 +330,12 @@ class MongoStore:
                     await self._commit(session)
                 except BaseException:
                     tx.state.finished = True
+                    _discard_server_session(session)
                     if session.in_transaction:
                         if tx.round_trips:
                             self.stats.queries += 1
-                        await session.abort_transaction()
+                        with contextlib.suppress(PyMongoError):
+                            await session.abort_transaction()
                     raise
         self.stats.transactions += 1
         if tx.events:
@@ -346,10 +414,17 @@ class MongoStore:
         self.stats.queries += 1
         self.stats.outbox_polls += 1
         with _translated():
-            cursor = self._database()[OUTBOX].find(
-                {"published": False}, sort=[("_id", 1)], limit=limit
-            )
-            rows = await cursor.to_list()
+            outbox = self._database()[OUTBOX]
+            rows = await outbox.find({"published": False}, sort=[("_id", 1)], limit=limit).to_list()
+            partitions = sorted({row["p"] for row in rows if "p" in row})
+            if partitions:
+                # See the module docstring: a row of these partitions that the scan missed.
+                self.stats.queries += 1
+                seen = [row["_id"] for row in rows]
+                later = await outbox.find(
+                    {"published": False, "p": {"$in": partitions}, "_id": {"$nin": seen}}
+                ).to_list()
+                rows = _in_partition_order(rows, later)
         return [
             OutboxRecord(
                 seq=row["_id"],
@@ -359,15 +434,48 @@ class MongoStore:
             for row in rows
         ]
 
-    async def mark_published(self, seqs: Sequence[int]) -> None:
+    async def mark_published(self, seqs: Sequence[OutboxKey]) -> None:
         if not seqs:
             return
         self.stats.queries += 1
         with _translated():
             await self._database()[OUTBOX].update_many(
-                {"_id": {"$in": [int(seq) for seq in seqs]}, "published": False},
+                {"_id": {"$in": list(seqs)}, "published": False},
                 {"$set": {"published": True, "published_at": _now()}},
             )
+
+
+def _in_partition_order(rows: list[MongoDoc], later: list[MongoDoc]) -> list[MongoDoc]:
+    """`rows` (in _id order) plus those of `later` that must go before a row of their
+    partition already in `rows`; each partition's rows in `n` order, in the slots its rows
+    take in `_id` order."""
+    highest: dict[str, int] = {}
+    for row in rows:
+        if "p" in row:
+            highest[row["p"]] = max(highest.get(row["p"], -1), row["n"])
+    missed = [row for row in later if row["n"] < highest.get(row["p"], -1)]
+    merged = sorted([*rows, *missed], key=lambda row: row["_id"])
+    by_partition: dict[str, list[MongoDoc]] = {}
+    for row in merged:
+        if "p" in row:
+            by_partition.setdefault(row["p"], []).append(row)
+    queues = {p: iter(sorted(group, key=lambda row: row["n"])) for p, group in by_partition.items()}
+    return [next(queues[row["p"]]) if "p" in row else row for row in merged]
+
+
+def _partition(envelope: Envelope) -> str:
+    """The consumers' ordering key (`leaveflow_contracts.ordering_key`) within a tenant;
+    events with neither an employee nor a request share their tenant's partition."""
+    data = envelope.data
+    return f"{envelope.tenant_id}:{data.get('employee_id') or data.get('request_id') or ''}"
+
+
+def _discard_server_session(session: AsyncClientSession) -> None:
+    """Keep pymongo from pooling the session's server session (lsid) for reuse: a
+    transaction that failed may leave it unusable on the server (the stand-in does)."""
+    server_session = getattr(session, "_server_session", None)
+    if server_session is not None:
+        server_session.mark_dirty()
 
 
 def _txn_options() -> dict[str, Any]:
@@ -387,8 +495,8 @@ class _MongoTransaction:
         self.round_trips = 0
 
     @contextmanager
-    def _operation(self) -> Iterator[None]:
-        with self.state.operation(), _translated():
+    def _operation(self, *, racing_upserts: bool = False) -> Iterator[None]:
+        with self.state.operation(), _racing(racing_upserts), _translated():
             self.round_trips += 1
             self._store.stats.queries += 1
             yield
@@ -396,28 +504,26 @@ class _MongoTransaction:
     async def flush(self) -> None:
         """Write the queued outbox and inbox rows, just before the commit."""
         if self.events:
-            count = len(self.events)
-            with self._operation():
-                counter = await self._db[COUNTERS].find_one_and_update(
-                    {"_id": _OUTBOX_SEQ},
-                    {"$inc": {"value": count}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                    session=self._session,
+            counts: dict[str, int] = {}
+            partitions = [_partition(envelope) for envelope, _ in self.events]
+            for partition in partitions:
+                counts[partition] = counts.get(partition, 0) + 1
+            last = await self._advance_counters(counts)
+            first = {p: last[p] - counts[p] + 1 for p in counts}
+            rows = []
+            for partition, (envelope, subject) in zip(partitions, self.events, strict=True):
+                rows.append(
+                    {
+                        "_id": new_id(),
+                        "p": partition,
+                        "n": first[partition],
+                        "event_id": envelope.event_id,
+                        "subject": subject,
+                        "envelope": envelope.model_dump(mode="json"),
+                        "published": False,
+                    }
                 )
-            if counter is None:  # pragma: no cover - upsert with AFTER always returns one
-                raise StorageError("the outbox counter vanished")
-            first = int(counter["value"]) - count + 1
-            rows = [
-                {
-                    "_id": first + offset,
-                    "event_id": envelope.event_id,
-                    "subject": subject,
-                    "envelope": envelope.model_dump(mode="json"),
-                    "published": False,
-                }
-                for offset, (envelope, subject) in enumerate(self.events)
-            ]
+                first[partition] += 1
             with self._operation():
                 await self._db[OUTBOX].insert_many(rows, session=self._session)
         if self.marks:
@@ -433,6 +539,43 @@ class _MongoTransaction:
             ]
             with self._operation():
                 await self._db[INBOX].insert_many(marks, session=self._session)
+
+    async def _advance_counters(self, counts: Mapping[str, int]) -> dict[str, int]:
+        """Add each partition's count to its counter; return the new values. One round trip
+        for the usual single partition, two (read, then write) for several."""
+        ids = {f"outbox:{p}": p for p in counts}
+        if len(counts) == 1:
+            ((partition, count),) = counts.items()
+            with self._operation(racing_upserts=True):
+                counter = await self._db[COUNTERS].find_one_and_update(
+                    {"_id": f"outbox:{partition}"},
+                    {"$inc": {"value": count}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                    session=self._session,
+                )
+            if counter is None:  # pragma: no cover - upsert with AFTER always returns one
+                raise StorageError("the outbox counter vanished")
+            return {partition: int(counter["value"])}
+        with self._operation():
+            found = (
+                await self._db[COUNTERS]
+                .find({"_id": {"$in": list(ids)}}, session=self._session)
+                .to_list()
+            )
+        current = {ids[doc["_id"]]: int(doc["value"]) for doc in found}
+        last = {p: current.get(p, 0) + count for p, count in counts.items()}
+        # Setting what was read conflicts with any writer that committed since: retried.
+        with self._operation(racing_upserts=True):
+            await self._db[COUNTERS].bulk_write(
+                [
+                    UpdateOne({"_id": f"outbox:{p}"}, {"$set": {"value": value}}, upsert=True)
+                    for p, value in last.items()
+                ],
+                ordered=False,
+                session=self._session,
+            )
+        return last
 
     async def get(self, collection: str, key: str) -> Doc | None:
         check_collection(collection)

@@ -57,9 +57,13 @@ class IndexSpec:
     unique: bool = False
 
 
+OutboxKey = int | str
+"""An outbox row's key: SQLite's autoincrement, MongoDB's time-ordered id."""
+
+
 @dataclass(frozen=True)
 class OutboxRecord:
-    seq: int
+    seq: OutboxKey
     envelope: Envelope
     subject: str
 
@@ -138,4 +142,4 @@ class Store(Protocol):
     async def fetch_unpublished(self, limit: int) -> list[OutboxRecord]:
         """Outbox rows not yet marked published, in commit order."""
 
-    async def mark_published(self, seqs: Sequence[int]) -> None: ...
+    async def mark_published(self, seqs: Sequence[OutboxKey]) -> None: ...

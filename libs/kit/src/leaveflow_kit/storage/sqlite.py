@@ -46,6 +46,7 @@ from .port import (
     Doc,
     DuplicateKey,
     IndexSpec,
+    OutboxKey,
     OutboxRecord,
     StorageError,
     StoreStats,
@@ -337,7 +338,7 @@ class SqliteStore:
             for seq, subject, body in rows
         ]
 
-    async def mark_published(self, seqs: Sequence[int]) -> None:
+    async def mark_published(self, seqs: Sequence[OutboxKey]) -> None:
         if not seqs:
             return
         payload = "[" + ",".join(str(int(seq)) for seq in seqs) + "]"

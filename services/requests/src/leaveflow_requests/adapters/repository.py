@@ -63,6 +63,9 @@ class Repository:
         doc = await self.tx.get(TENANTS, tenant_id)
         return from_doc(Tenant, doc) if doc else None
 
+    async def any_tenant(self) -> bool:
+        return bool(await self.tx.find(TENANTS, {}, limit=1))
+
     async def employee(self, tenant_id: str, employee_id: str) -> Employee | None:
         return await self._get(EMPLOYEES, Employee, employee_id, tenant_id)
 

@@ -37,3 +37,7 @@ class DuplicateEmail(DomainError):
 
 class LastAdmin(DomainError):
     """A tenant always keeps at least one admin (HTTP 409)."""
+
+
+class SignupClosed(NotFound):
+    """Signup was open for the first company only, and it exists (HTTP 404, like signup off)."""

@@ -59,7 +59,16 @@ def _require_admin(actor: Actor) -> None:
         raise errors.NotAllowed("requires role admin")
 
 
-async def create_tenant(store: Store, cmd: CreateTenant) -> tuple[Tenant, Employee]:
+# One fixed document that the first signup inserts: two first signups racing both write
+# it, so one of them fails (a duplicate key, or a write conflict whose retry then sees the
+# tenant) instead of both reading "no company yet" and both committing.
+FIRST_SIGNUP = ("installation", "first-signup")
+
+
+async def create_tenant(
+    store: Store, cmd: CreateTenant, *, first_only: bool = False
+) -> tuple[Tenant, Employee]:
+    """Sign up a company and its first admin; with ``first_only``, only while none exists."""
     tenant = Tenant(id=new_id(), name=cmd.name, timezone=cmd.timezone)
     admin = Employee(
         id=new_id(), tenant_id=tenant.id, name=cmd.admin_name, email=cmd.admin_email, role="admin"
@@ -67,6 +76,10 @@ async def create_tenant(store: Store, cmd: CreateTenant) -> tuple[Tenant, Employ
 
     async def run(tx: Transaction) -> None:
         repo = Repository(tx)
+        if first_only:
+            if await tx.get(*FIRST_SIGNUP) or await repo.any_tenant():
+                raise errors.SignupClosed("signup is closed: the first company exists")
+            await tx.insert(*FIRST_SIGNUP, {"tenant_id": tenant.id})
         await repo.add_tenant(tenant)
         await repo.add_employee(admin)
         first = await emit(
@@ -74,7 +87,12 @@ async def create_tenant(store: Store, cmd: CreateTenant) -> tuple[Tenant, Employ
         )
         await emit(tx, integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
 
-    await store.atomic(run)
+    try:
+        await store.atomic(run)
+    except DuplicateKey:
+        if not first_only:
+            raise
+        raise errors.SignupClosed("signup is closed: the first company exists") from None
     return tenant, admin
 
 

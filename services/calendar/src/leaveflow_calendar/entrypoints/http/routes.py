@@ -74,8 +74,7 @@ class FeedIn(BaseModel):
 
 
 def _feed_url(request: Request, token: str) -> str:
-    base = str(request.app.state.settings.calendar_url).rstrip("/")
-    return f"{base}/ical/{token}.ics"
+    return f"{request.app.state.settings.feed_base_url}/ical/{token}.ics"
 
 
 @router.post("/v1/feeds", status_code=201)

@@ -92,10 +92,14 @@ async def _leave_types_out(
 
 @router.post("/v1/tenants", status_code=201, tags=["tenancy"])
 async def create_tenant(body: TenantIn, request: Request) -> dict[str, Any]:
-    """Sign up a company: creates the tenant and its first admin (public while signup is open)."""
-    if not request.app.state.settings.signup_open:
+    """Sign up a company: creates the tenant and its first admin (public while signup is open;
+    with `LEAVEFLOW_SIGNUP_OPEN=first`, until the first company exists)."""
+    mode = request.app.state.settings.signup_open
+    if mode is False:
         raise NotFound("signup is closed")
-    tenant, admin = await handlers.create_tenant(_store(request), CreateTenant(**body.model_dump()))
+    tenant, admin = await handlers.create_tenant(
+        _store(request), CreateTenant(**body.model_dump()), first_only=mode == "first"
+    )
     issuer: TokenIssuer = request.app.state.issuer
     token = issuer.issue(Principal(tenant_id=tenant.id, employee_id=admin.id, role="admin"))
     return {"tenant_id": tenant.id, "admin_id": admin.id, "token": token}

@@ -1,0 +1,161 @@
+"""One active consumer per durable across replicas: a lease in a NATS key-value bucket.
+
+Why: replicas pulling from one durable consumer each get different messages, so two
+events of one employee could be applied at the same time on two replicas, in either
+order (a re-price handled before the request it re-prices is lost). Events of one employee
+must be applied in order (docs/architecture.md), so consumption runs active/standby: the
+replica holding `LF_LEASES/<durable>` consumes; the others wait and take over when it lets
+go (graceful stop: at once) or dies (its entry ages out after `ttl`). HTTP, the relay and
+scheduled work keep running on every replica.
+
+The holder renews every `ttl / 3`. It counts as holding only until `ttl - renew` after its
+last successful renewal, so a holder cut off from NATS stops consuming before anyone else
+can have taken over. Work in flight when a lease is lost is still applied once (inbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.client import JetStreamContext
+from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from leaveflow_contracts import new_id
+
+from ..logging import get_logger
+
+log = get_logger(__name__)
+
+BUCKET = "LF_LEASES"
+DEFAULT_TTL_SECONDS = 6.0
+
+
+def holder_id(port: int | None = None) -> str:
+    """Who holds a lease, readable in `nats kv get`. With the service's port it is stable
+    across restarts and unique among live processes (one port, one process per host), so
+    a replica restarted after a crash takes its own stale lease back at once instead of
+    waiting for it to age out. Without a port: unique per process start."""
+    if port is not None:
+        return f"{socket.gethostname()}:{port}"
+    return f"{socket.gethostname()}-{os.getpid()}-{new_id()[-6:]}"
+
+
+async def lease_bucket(js: JetStreamContext, ttl: float, replicas: int = 1) -> KeyValue:
+    """The bucket, created on first use (replicas: as many as the streams have)."""
+    try:
+        return await js.key_value(BUCKET)
+    except BucketNotFoundError:
+        config = KeyValueConfig(
+            bucket=BUCKET, history=1, ttl=ttl, storage=StorageType.FILE, replicas=replicas
+        )
+        with contextlib.suppress(Exception):  # another replica may create it at once
+            return await js.create_key_value(config)
+        return await js.key_value(BUCKET)
+
+
+class ConsumerLease:
+    """Acquires and renews the lease named `key`; `wait_held()` blocks while another
+    process holds it."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        key: str,
+        *,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        replicas: int = 1,
+        holder: str | None = None,
+    ) -> None:
+        self._js = js
+        self.key = key
+        self.ttl = ttl
+        self.renew_every = ttl / 3
+        self._replicas = replicas
+        self.holder = holder or holder_id()
+        self._kv: KeyValue | None = None
+        self._revision: int | None = None
+        self._valid_until = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._taken = asyncio.Event()
+
+    @property
+    def held(self) -> bool:
+        return self._revision is not None and time.monotonic() < self._valid_until
+
+    async def wait_held(self) -> None:
+        while not self.held:
+            self._taken.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._taken.wait(), self.renew_every)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"lease-{self.key}")
+
+    async def stop(self) -> None:
+        """Let go at once, so a standby takes over without waiting for the entry to age."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._kv is not None and self._revision is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._kv.delete(self.key, last=self._revision), 2.0)
+        self._revision = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self._kv is None:
+                    self._kv = await lease_bucket(self._js, self.ttl, self._replicas)
+                await (self._renew() if self._revision is not None else self._acquire())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS away: keep trying; `held` lapses on its own
+                log.warning("consumer_lease_unreachable", lease=self.key, error=repr(exc))
+            await asyncio.sleep(self.renew_every if self.held else min(1.0, self.renew_every))
+
+    async def _acquire(self) -> None:
+        assert self._kv is not None
+        started = time.monotonic()
+        try:
+            revision = await self._kv.create(self.key, self.holder.encode())
+        except KeyWrongLastSequenceError:
+            entry = await self._kv.get(self.key)
+            if entry.value != self.holder.encode() or entry.revision is None:
+                return  # someone else holds it
+            # Our own previous run held it (we crashed): take it back.
+            try:
+                revision = await self._kv.update(
+                    self.key, self.holder.encode(), last=entry.revision
+                )
+            except KeyWrongLastSequenceError:
+                return
+        self._took(revision, started)
+        log.info("consumer_lease_acquired", lease=self.key, holder=self.holder)
+
+    async def _renew(self) -> None:
+        assert self._kv is not None
+        assert self._revision is not None
+        started = time.monotonic()
+        try:
+            revision = await self._kv.update(self.key, self.holder.encode(), last=self._revision)
+        except KeyWrongLastSequenceError:
+            # It aged out (we were cut off) and maybe someone else took it.
+            self._revision = None
+            log.warning("consumer_lease_lost", lease=self.key, holder=self.holder)
+            return
+        self._took(revision, started)
+
+    def _took(self, revision: int, asked_at: float) -> None:
+        self._revision = revision
+        # Counted from before the request: the server's clock started no earlier.
+        self._valid_until = asked_at + self.ttl - self.renew_every
+        self._taken.set()
