@@ -10,7 +10,7 @@
 The store: ``LEAVEFLOW_E2E_STORE`` (``sqlite``, the default, or ``mongo``; ``make test-mongo``
 sets ``mongo``) puts every stack of the suite on it. On ``mongo`` that is the MongoDB at
 ``MONGO_URL`` (a replica set; each stack gets databases of its own, dropped afterwards), or
-else the mongoeco stand-in (not a real MongoDB, data in memory), one per stack. A SQLite run
+else the mongoeco stand-ins (not a real MongoDB, data in memory), one per service. A SQLite run
 also runs the modules in ``ALSO_ON_MONGO`` a second time on MongoDB, so the default suite
 always covers the core flow, the saga and a kill -9 on both stores. Every test that uses a
 stack is parametrised by ``e2e_store`` (its id says ``[sqlite]`` or ``[mongo]``); the header
@@ -68,7 +68,7 @@ def planned_mongo() -> str:
     plan = _plan()
     if plan.kind == "unavailable":
         return f"none: {plan.detail}"
-    return f"{STANDIN_LABEL}, data in memory, one per stack (no MONGO_URL)"
+    return f"{STANDIN_LABEL}, data in memory, one per service of each stack (no MONGO_URL)"
 
 
 def _mongo_available() -> str | None:
@@ -95,7 +95,7 @@ def _started(stack: Stack) -> Stack:
 
 def _drop_mongo_databases(stack: Stack) -> None:
     """A real server keeps what a test wrote; the stand-in forgets it when it stops."""
-    if stack.store != "mongo" or stack.mongo is not None or stack.mongo_url is None:
+    if stack.mongo_url is None:
         return
     from pymongo import MongoClient
 
@@ -205,12 +205,10 @@ def pytest_runtest_makereport(
                     (f"{name} log ({used.log_path(name)})", used.log_tail(name, 30))
                 )
             if used.mongo is not None:
-                report.sections.append(
-                    (
-                        f"mongo stand-in log ({used.mongo.log_path})",
-                        _tail(used.mongo.log_path, 30),
+                for name, path in used.mongo.log_paths.items():
+                    report.sections.append(
+                        (f"mongo stand-in of {name} log ({path})", _tail(path, 30))
                     )
-                )
     return report
 
 

@@ -53,19 +53,32 @@ def test_mongo_url_comes_from_the_environment_and_prefixes_name_the_databases(
     )
 
 
-def test_without_a_url_the_stack_plans_the_standin(
+def test_without_a_url_each_service_gets_a_standin_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MONGO_URL", raising=False)
-    stack = Stack(tmp_path, store="mongo", mongo_port=27999)
+    stack = Stack(tmp_path, store="mongo", mongo_port=27990)
     assert stack.mongo is not None
-    assert stack.mongo.port == 27999
-    assert stack.mongo.log_path == stack.log_dir / "mongo.log"
-    assert stack.service_env()["REQUESTS_DATABASE_URL"] == (
-        "mongodb://127.0.0.1:27999/leaveflow_requests?directConnection=true"
+    assert stack.mongo.ports == {
+        "requests": 27990,
+        "balances": 27991,
+        "notifications": 27992,
+        "calendar": 27993,
+    }
+    assert stack.mongo.log_paths["balances"] == stack.log_dir / "mongo-balances.log"
+    env = stack.service_env()
+    assert env["REQUESTS_DATABASE_URL"] == (
+        "mongodb://127.0.0.1:27990/leaveflow_requests?directConnection=true"
     )
+    assert env["CALENDAR_DATABASE_URL"] == (
+        "mongodb://127.0.0.1:27993/leaveflow_calendar?directConnection=true"
+    )
+    assert stack.mongo_url is None
     assert "not a real MongoDB" in stack.store_label
     assert "in memory" in stack.store_label
+    free = Stack(tmp_path / "free", store="mongo")
+    assert free.mongo is not None
+    assert len(set(free.mongo.ports.values())) == len(SERVICES)
 
 
 def test_sqlite_stays_the_default_and_unknown_stores_are_refused(tmp_path: Path) -> None:
@@ -83,18 +96,20 @@ def test_sqlite_stays_the_default_and_unknown_stores_are_refused(tmp_path: Path)
 def test_run_mongo_on_the_standin_says_so_and_keeps_its_data_apart(tmp_path: Path) -> None:
     stack = build_stack({"WEB_PORT": "9100"}, store="mongo", data_dir=tmp_path)
     assert stack.mongo is not None
-    assert stack.mongo.port == 27017
+    assert stack.mongo.ports["requests"] == 27017
     assert stack.data_dir == (tmp_path / "mongo-standin").absolute()
     console = Console(record=True, width=200)
     print_ready(console, stack, 1.0)
     text = console.export_text()
-    assert "mongodb://127.0.0.1:27017/?directConnection=true" in text
+    assert "mongodb://127.0.0.1:27017/leaveflow_requests?directConnection=true" in text
+    assert "mongodb://127.0.0.1:27020/leaveflow_calendar?directConnection=true" in text
     assert "STAND-IN: not a real MongoDB, data in memory only" in text
-    assert "NOT a real MongoDB and keeps its data in memory" in text
+    assert "stand-in (one per service, 127.0.0.1:27017-27020) is NOT a real MongoDB" in text
+    assert "keeps its data in memory" in text
 
     moved = build_stack({"MONGO_PORT": "27555"}, store="mongo", data_dir=tmp_path)
     assert moved.mongo is not None
-    assert moved.mongo.port == 27555
+    assert moved.mongo.ports["requests"] == 27555
 
 
 def test_run_mongo_on_mongo_url_names_the_server_and_no_standin(tmp_path: Path) -> None:
@@ -136,20 +151,24 @@ def test_the_stack_runs_the_standin_first_and_stops_it_last(
         service_command=lambda name: [sys.executable, str(FAKE_SERVICE), name],
     )
     assert stack.mongo is not None
+    standins = stack.mongo.by_service.values()
     try:
         stack.start()
         assert stack.mongo.running
-        wait_for_ping(stack.service_env()["BALANCES_DATABASE_URL"], 10)
-        # A fault test's move: kill it and bring it back where the services expect it.
-        port = stack.mongo.port
+        for url in stack.service_env().values():
+            if url.startswith("mongodb://"):
+                wait_for_ping(url, 10)
+        # A fault test's move: kill them and bring them back where the services expect them.
+        ports = stack.mongo.ports
         stack.mongo.kill()
-        assert not stack.mongo.running
+        assert not any(standin.running for standin in standins)
         stack.mongo.start()
-        assert stack.mongo.port == port
-        wait_for_ping(stack.mongo.url, 10)
+        assert stack.mongo.ports == ports
+        for url in stack.mongo.urls.values():
+            wait_for_ping(url, 10)
     finally:
         stack.stop()
-    assert not stack.mongo.running
+    assert not any(standin.running for standin in standins)
 
 
 def test_a_mongo_url_that_does_not_answer_fails_the_start_with_its_reason(

@@ -1,8 +1,9 @@
 """`make run`: the whole stack in the foreground on the default ports, data kept in ./.data.
 
 `make run-mongo` (``run --store mongo``): the same with every service on MongoDB, the one at
-``MONGO_URL`` (a replica set) or else the mongoeco stand-in on ``MONGO_PORT`` (27017), which
-keeps nothing: its run starts from empty databases in ./.data/mongo-standin, cleared first.
+``MONGO_URL`` (a replica set) or else the mongoeco stand-in, one per service on ``MONGO_PORT``
+(27017) and up, which keeps nothing: its run starts from empty databases in
+./.data/mongo-standin, cleared first.
 
 Ctrl-C or SIGTERM stops every process it started and exits 0.
 """
@@ -72,15 +73,16 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
     table.add_row("nats", stack.nats_url, f"monitor {stack.nats_monitor_url}")
     if stack.store == "mongo":
         if stack.mongo is not None:
-            table.add_row(
-                "mongodb",
-                stack.mongo.url,
-                "the mongoeco STAND-IN: not a real MongoDB, data in memory only",
-                style="bold yellow",
-            )
+            for name, url in stack.database_urls.items():
+                table.add_row(
+                    f"mongodb ({name})",
+                    url,
+                    "the mongoeco STAND-IN: not a real MongoDB, data in memory only",
+                    style="bold yellow",
+                )
         else:
             table.add_row("mongodb", stack.store_label, "MONGO_URL")
-        table.add_row("databases", f"{stack.database_prefix}_<service>", "one per service")
+            table.add_row("databases", f"{stack.database_prefix}_<service>", "one per service")
     else:
         table.add_row("store", "SQLite", "one file per service in the data dir")
     table.add_row("data", str(stack.data_dir), f"logs in {stack.log_dir}")
@@ -96,8 +98,10 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
 def print_ready(console: Console, stack: Stack, started_in: float) -> None:
     console.print(ready_panel(stack, started_in))
     if stack.mongo is not None:
+        ports = sorted(stack.mongo.ports.values())
         console.print(
-            f"[bold yellow]MongoDB: the mongoeco stand-in at {stack.mongo.url} is NOT a real "
+            f"[bold yellow]MongoDB: the mongoeco stand-in (one per service, 127.0.0.1:"
+            f"{ports[0]}-{ports[-1]}) is NOT a real "
             "MongoDB and keeps its data in memory: everything is gone when this stops. "
             "For a real one: MONGO_URL='mongodb://HOST:27017/?replicaSet=rs0' make run-mongo[/]",
             highlight=False,
@@ -139,14 +143,16 @@ def _watch(stack: Stack, console: Console) -> None:
                     sep="\n",
                     highlight=False,
                 )
-        standin = stack.mongo
-        if standin is not None and not standin.running and "mongo" not in reported:
-            reported.add("mongo")
-            console.print(
-                f"[bold red]the MongoDB stand-in exited[/] (its data is gone); "
-                f"see {standin.log_path}",
-                highlight=False,
-            )
+        standins = stack.mongo.by_service if stack.mongo is not None else {}
+        for name, standin in standins.items():
+            key = f"mongo-{name}"
+            if not standin.running and key not in reported:
+                reported.add(key)
+                console.print(
+                    f"[bold red]the MongoDB stand-in of {name} exited[/] (its data is gone); "
+                    f"see {standin.log_path}",
+                    highlight=False,
+                )
 
 
 def build_stack(

@@ -13,16 +13,21 @@ its JetStream store under ``data_dir/nats``, and every process logs to
 (``<prefix>_<service>``): the server at ``mongo_url`` (default: ``$MONGO_URL``, a replica set;
 its query options are kept), or, when there is none, the mongoeco stand-in, which the stack
 starts first, stops last and exposes as ``stack.mongo`` (a fault test may kill it and start
-it again on the same port). The stand-in is not a real MongoDB and keeps its data in memory:
-a restart of it, or of the stack, starts from empty databases.
+it again on the same ports). The stand-in is not a real MongoDB and keeps its data in memory:
+a restart of it, or of the stack, starts from empty databases. It is one stand-in process
+per service, because mongoeco fails any two transactions that overlap in time at commit,
+even in different databases: on one shared stand-in, every service's writes would conflict
+with every other's (a CSV import of 50 employees then took 8 to 50 s instead of 0.1 s).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,6 +64,93 @@ STORES = ("sqlite", "mongo")
 DEFAULT_DATABASE_PREFIX = "leaveflow"
 
 
+class MongoStandins:
+    """The mongoeco stand-in of a stack: one :class:`MongoStandin` per service, each on its
+    own port (``base_port + i`` in service order, or free ports), started and stopped as one.
+
+    ``kill()`` then ``start()`` is "the database went away and came back" for every service at
+    once, on the same ports; ``by_service[name]`` reaches one alone. Data is in memory only.
+    """
+
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        base_port: int | None = None,
+        python: str | None = None,
+        services: Sequence[str] = SERVICES,
+    ) -> None:
+        ports = (
+            [base_port + offset for offset in range(len(services))]
+            if base_port is not None
+            else list(free_ports_for(len(services)))
+        )
+        self.by_service: dict[str, MongoStandin] = {
+            name: MongoStandin(log_dir / f"mongo-{name}.log", port=port, python=python)
+            for name, port in zip(services, ports, strict=True)
+        }
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Each service's stand-in, without a database (``?directConnection=true``)."""
+        return {name: standin.url for name, standin in self.by_service.items()}
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {name: standin.port for name, standin in self.by_service.items()}
+
+    @property
+    def log_paths(self) -> dict[str, Path]:
+        return {name: standin.log_path for name, standin in self.by_service.items()}
+
+    @property
+    def running(self) -> bool:
+        """Every stand-in is up."""
+        return all(standin.running for standin in self.by_service.values())
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start those that are not running, all at once, and wait until each answers."""
+        waiting = [s for s in self.by_service.values() if not s.running]
+        try:
+            for standin in waiting:
+                standin.spawn()
+        except BaseException:
+            self.stop(0)
+            raise
+        self.wait_ready(waiting, timeout)
+
+    def wait_ready(self, standins: Iterable[MongoStandin], timeout: float) -> None:
+        try:
+            for standin in standins:
+                standin.wait_ready(timeout)
+        except BaseException:
+            self.stop(0)
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL every stand-in: what they held is gone."""
+        for standin in self.by_service.values():
+            standin.kill()
+
+    def stop(self, grace: float = 10.0) -> None:
+        for standin in self.by_service.values():
+            standin.stop(grace)
+
+    def __repr__(self) -> str:
+        return f"MongoStandins({self.ports})"
+
+
+def free_ports_for(count: int, host: str = LOOPBACK) -> list[int]:
+    """``count`` distinct free ports (every socket stays open until all are picked)."""
+    with contextlib.ExitStack() as held:
+        picked: list[int] = []
+        for _ in range(count):
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((host, 0))
+            picked.append(sock.getsockname()[1])
+        return picked
+
+
 # Looking for a Python >= 3.13 runs a few subprocesses (pyenv shims are slow): once per run.
 _python_313 = functools.cache(find_python_313)
 
@@ -91,8 +183,9 @@ class Stack:
 
     ``store`` is ``"sqlite"`` (files under ``data_dir``) or ``"mongo"``: every service on the
     MongoDB at ``mongo_url`` (``None``: ``$MONGO_URL``), in database ``<database_prefix>_<name>``;
-    with no URL at all, on the mongoeco stand-in the stack runs itself on ``mongo_port``
-    (default: a free port), logging to ``log_dir/mongo.log``.
+    with no URL at all, on the mongoeco stand-ins the stack runs itself (one per service, on
+    ``mongo_port``, ``mongo_port + 1``, ... in service order; default: free ports), logging to
+    ``log_dir/mongo-<service>.log``.
     """
 
     free_ports = staticmethod(free_ports)
@@ -129,15 +222,13 @@ class Stack:
         )
         self.store = store
         self.database_prefix = database_prefix
-        self.mongo: MongoStandin | None = None
-        """The stand-in this stack runs (store="mongo" without a URL), else None."""
+        self.mongo: MongoStandins | None = None
+        """The stand-ins this stack runs (store="mongo" without a URL), else None."""
         self._mongo_url: str | None = None
         if store == "mongo":
             self._mongo_url = mongo_url or os.environ.get("MONGO_URL") or None
             if self._mongo_url is None:
-                self.mongo = MongoStandin(
-                    self.log_dir / "mongo.log", port=mongo_port, python=_python_313()
-                )
+                self.mongo = MongoStandins(self.log_dir, base_port=mongo_port, python=_python_313())
 
     # ----------------------------------------------------------------- addresses
     @property
@@ -155,14 +246,9 @@ class Stack:
 
     @property
     def mongo_url(self) -> str | None:
-        """The MongoDB every service uses (without a database), None on SQLite."""
-        if self.mongo is not None:
-            return self.mongo.url
+        """The real MongoDB every service uses (without a database); None on SQLite and on
+        the stand-ins (see ``mongo.urls``)."""
         return self._mongo_url
-
-    @property
-    def mongo_standin(self) -> bool:
-        return self.mongo is not None
 
     @property
     def store_label(self) -> str:
@@ -170,17 +256,25 @@ class Stack:
         if self.store == "sqlite":
             return f"SQLite files in {self.data_dir}"
         if self.mongo is not None:
-            return f"{STANDIN_LABEL} at {self.mongo.url}, data in memory only"
+            ports = sorted(self.mongo.ports.values())
+            where = f"127.0.0.1:{ports[0]}-{ports[-1]}" if len(ports) > 1 else f"port {ports[0]}"
+            return f"{STANDIN_LABEL}, one per service at {where}, data in memory only"
         assert self._mongo_url is not None
         return f"real MongoDB at {masked(self._mongo_url)}"
 
     @property
     def database_urls(self) -> dict[str, str]:
         """Each service's ``<NAME>_DATABASE_URL`` as the stack sets it (before ``env``)."""
-        mongo = self.mongo_url
-        if mongo is None:
+        if self.mongo is not None:
+            servers = self.mongo.urls
+        elif self._mongo_url is not None:
+            servers = dict.fromkeys(SERVICES, self._mongo_url)
+        else:
             return {name: f"sqlite:///{self.data_dir / name}.db" for name in SERVICES}
-        return {name: with_database(mongo, f"{self.database_prefix}_{name}") for name in SERVICES}
+        return {
+            name: with_database(servers[name], f"{self.database_prefix}_{name}")
+            for name in SERVICES
+        }
 
     @property
     def pids(self) -> dict[str, int]:
@@ -236,9 +330,10 @@ class Stack:
         try:
             for name in PROCESSES:
                 self._ensure_ports_free(name)
-            self._start_mongo()
+            self._spawn_mongo()
             self._spawn("nats")
             self._wait_ready(["nats"])
+            self._wait_mongo()
             for name in SERVICES:
                 self._spawn(name)
             self._wait_ready(SERVICES)
@@ -310,21 +405,30 @@ class Stack:
         return f"Stack(data_dir={str(self.data_dir)!r}, ports={self.ports}, pids={self.pids})"
 
     # ----------------------------------------------------------------- internals
-    def _start_mongo(self) -> None:
-        """The stand-in before anything that needs it; a real server must answer a ping, so a
-        wrong ``MONGO_URL`` fails here with its reason rather than as four unready services."""
-        if self.store != "mongo":
+    def _spawn_mongo(self) -> None:
+        """The stand-ins start first and come up while NATS does (each takes seconds)."""
+        if self.mongo is None:
             return
-        timeout = min(self.ready_timeout, 30.0)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
-            if self.mongo is not None:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                self.mongo.start(timeout=self.ready_timeout)
-            else:
-                assert self._mongo_url is not None
-                wait_for_ping(self._mongo_url, timeout)
+            for standin in self.mongo.by_service.values():
+                standin.spawn()
         except PortInUseError:
             raise
+        except Exception as exc:
+            raise StackError(f"MongoDB ({self.store_label}) is not usable: {exc}") from exc
+
+    def _wait_mongo(self) -> None:
+        """Before any service: a real server must answer a ping, so a wrong ``MONGO_URL``
+        fails here with its reason rather than as four unready services."""
+        if self.store != "mongo":
+            return
+        try:
+            if self.mongo is not None:
+                self.mongo.wait_ready(self.mongo.by_service.values(), self.ready_timeout)
+            else:
+                assert self._mongo_url is not None
+                wait_for_ping(self._mongo_url, min(self.ready_timeout, 30.0))
         except Exception as exc:
             raise StackError(f"MongoDB ({self.store_label}) is not usable: {exc}") from exc
 
