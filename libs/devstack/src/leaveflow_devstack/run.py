@@ -73,13 +73,14 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
     table.add_row("nats", stack.nats_url, f"monitor {stack.nats_monitor_url}")
     if stack.store == "mongo":
         if stack.mongo is not None:
+            table.add_row(
+                "mongodb",
+                "the mongoeco STAND-IN: not a real MongoDB, data in memory only",
+                "one per service",
+                style="bold yellow",
+            )
             for name, url in stack.database_urls.items():
-                table.add_row(
-                    f"mongodb ({name})",
-                    url,
-                    "the mongoeco STAND-IN: not a real MongoDB, data in memory only",
-                    style="bold yellow",
-                )
+                table.add_row(f"  {name}", url, "")
         else:
             table.add_row("mongodb", stack.store_label, "MONGO_URL")
             table.add_row("databases", f"{stack.database_prefix}_<service>", "one per service")

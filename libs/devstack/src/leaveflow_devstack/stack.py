@@ -256,9 +256,8 @@ class Stack:
         if self.store == "sqlite":
             return f"SQLite files in {self.data_dir}"
         if self.mongo is not None:
-            ports = sorted(self.mongo.ports.values())
-            where = f"127.0.0.1:{ports[0]}-{ports[-1]}" if len(ports) > 1 else f"port {ports[0]}"
-            return f"{STANDIN_LABEL}, one per service at {where}, data in memory only"
+            ports = ", ".join(f"{name} :{port}" for name, port in self.mongo.ports.items())
+            return f"{STANDIN_LABEL}, one per service (127.0.0.1 {ports}), data in memory only"
         assert self._mongo_url is not None
         return f"real MongoDB at {masked(self._mongo_url)}"
 
