@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import httpx
 import jwt
@@ -10,10 +11,18 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from leaveflow_devstack.stack import Stack
+from leaveflow_devstack.testing import coming_monday
 
 pytestmark = pytest.mark.e2e
 
 PROBLEM = "application/problem+json"
+
+# Requests go in a coming week, from today (these tenants' locations have no holidays).
+MONDAY = coming_monday()
+
+
+def day(offset: int) -> str:
+    return (MONDAY + timedelta(days=offset)).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +76,7 @@ def test_end_before_start_is_a_422_on_end_date(stack: Stack, tenants: dict) -> N
     ).json()["id"]
     r = httpx.post(
         f"{stack.urls['requests']}/v1/leave-requests",
-        json={"leave_type_id": lt, "start_date": "2031-03-05", "end_date": "2031-03-04"},
+        json={"leave_type_id": lt, "start_date": day(2), "end_date": day(1)},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 422, r.text
@@ -134,7 +143,7 @@ def test_another_tenants_request_is_404(stack: Stack, tenants: dict) -> None:
     ).json()["id"]
     r = httpx.post(
         f"{stack.urls['requests']}/v1/leave-requests",
-        json={"leave_type_id": lt, "start_date": "2031-03-04", "end_date": "2031-03-04"},
+        json={"leave_type_id": lt, "start_date": day(1), "end_date": day(1)},
         headers=headers,
     )
     assert r.status_code == 202, r.text

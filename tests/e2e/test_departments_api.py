@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from leaveflow_devstack import Stack
+from leaveflow_devstack.testing import coming_monday
 
 pytestmark = pytest.mark.e2e
+
+# Requests go in a coming week, from today (these tenants' locations have no holidays).
+MONDAY = coming_monday()
+
+
+def day(offset: int) -> str:
+    return (MONDAY + timedelta(days=offset)).isoformat()
 
 
 def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> None:
@@ -52,7 +61,7 @@ def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> 
     assert r.status_code == 200, r.text
     req = httpx.post(
         f"{R}/v1/leave-requests",
-        json={"leave_type_id": lt, "start_date": "2030-02-04", "end_date": "2030-02-05"},
+        json={"leave_type_id": lt, "start_date": day(0), "end_date": day(1)},
         headers=ana,
     ).json()["id"]
     deadline = time.monotonic() + 20

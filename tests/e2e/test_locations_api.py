@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import httpx
 import pytest
+from dateutil.easter import easter
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import wait_offered
+from leaveflow_devstack.testing import coming_monday, wait_offered
 
 pytestmark = pytest.mark.e2e
+
+# Dates come from today. Next year's Corpus Christi (Easter Sunday + 60 days, a Thursday)
+# is a Bavarian holiday in a week that holds no other one.
+YEAR = date.today().year + 1
+CORPUS_CHRISTI = easter(YEAR) + timedelta(days=60)
+CC_MONDAY = CORPUS_CHRISTI - timedelta(days=3)
+MONDAY = coming_monday()  # a plain coming week, for locations without public holidays
+
+
+def day(monday: date, offset: int = 0) -> str:
+    return (monday + timedelta(days=offset)).isoformat()
 
 
 def signup(stack: Stack, name: str) -> dict[str, str]:
@@ -45,16 +59,16 @@ def test_locations_price_requests_by_their_holidays(stack: Stack) -> None:
             "name": "Munich",
             "timezone": "Europe/Berlin",
             "holidays": {"country": "DE", "subdivision": "BY"},
-            "extra_holidays": [{"date": "2030-12-24", "name": "Christmas Eve"}],
+            "extra_holidays": [{"date": f"{YEAR}-12-24", "name": "Christmas Eve"}],
         },
     )
     assert munich.status_code == 201, munich.text
     location_id = munich.json()["id"]
-    holidays = api.get(f"/v1/locations/{location_id}/holidays", params={"year": 2030}).json()
+    holidays = api.get(f"/v1/locations/{location_id}/holidays", params={"year": YEAR}).json()
     names = {h["date"]: h["name"] for h in holidays["items"]}
-    assert names["2030-06-20"] == "Corpus Christi"
-    assert names["2030-12-24"] == "Christmas Eve"
-    assert "2030-08-15" in names  # Assumption Day, Bavaria
+    assert names[CORPUS_CHRISTI.isoformat()] == "Corpus Christi"
+    assert names[f"{YEAR}-12-24"] == "Christmas Eve"
+    assert f"{YEAR}-08-15" in names  # Assumption Day, Bavaria
 
     leave_type = api.post("/v1/leave-types", json={"name": "Vacation"}).json()["id"]
     offer(stack, acme, location_id, leave_type)
@@ -73,13 +87,13 @@ def test_locations_price_requests_by_their_holidays(stack: Stack) -> None:
         json={
             "employee_id": employee.json()["id"],
             "leave_type_id": leave_type,
-            "start_date": "2030-06-17",
-            "end_date": "2030-06-21",
+            "start_date": day(CC_MONDAY),
+            "end_date": day(CC_MONDAY, 4),
         },
     )
     assert r.status_code == 202, r.text
     assert r.json()["amount"] == 4
-    assert "2030-06-20" not in r.json()["working_days"]
+    assert CORPUS_CHRISTI.isoformat() not in r.json()["working_days"]
 
     r = api.patch(f"/v1/locations/{location_id}", json={"workweek": [1, 2, 3, 4]})
     assert r.status_code == 200, r.text
@@ -182,7 +196,7 @@ def test_employees_and_leave_types_can_be_patched(stack: Stack) -> None:
     assert api.delete(f"/v1/leave-types/{lt['id']}").status_code == 404
     r = api.post(
         "/v1/leave-requests",
-        json={"leave_type_id": lt["id"], "start_date": "2030-03-04", "end_date": "2030-03-04"},
+        json={"leave_type_id": lt["id"], "start_date": day(MONDAY), "end_date": day(MONDAY)},
     )
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "leave_type_id")
 
@@ -240,8 +254,8 @@ def test_a_new_holiday_reprices_a_pending_request_and_its_balance(stack: Stack) 
         json={
             "employee_id": ana,
             "leave_type_id": lt["id"],
-            "start_date": "2030-03-04",
-            "end_date": "2030-03-08",
+            "start_date": day(MONDAY),
+            "end_date": day(MONDAY, 4),
         },
     ).json()["id"]
 
@@ -254,13 +268,13 @@ def test_a_new_holiday_reprices_a_pending_request_and_its_balance(stack: Stack) 
     wait(lambda: api.get(f"/v1/leave-requests/{req}").json()["status"] == "pending")
     r = api.patch(
         f"/v1/locations/{location}",
-        json={"extra_holidays": [{"date": "2030-03-06", "name": "Founders' day"}]},
+        json={"extra_holidays": [{"date": day(MONDAY, 2), "name": "Founders' day"}]},
     )
     assert r.status_code == 200, r.text
     assert api.get(f"/v1/leave-requests/{req}").json()["amount"] == 4
 
     def pending() -> float:
-        body = balances.get(f"/v1/balances/{ana}", params={"as_of": "2030-03-04"}).json()
+        body = balances.get(f"/v1/balances/{ana}", params={"as_of": day(MONDAY)}).json()
         return float(body["balances"][0]["pending"])
 
     wait(lambda: pending() == 4)

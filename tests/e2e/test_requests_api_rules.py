@@ -11,13 +11,44 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import holidays
 import httpx
 import pytest
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, coming_mondays, eventually, sign_up
 
 pytestmark = pytest.mark.e2e
+
+# Every date is computed from today. The Munich office's days off, as the service counts them
+# (Germany observes `public` + `catholic`): the weeks below hold none of them, so each
+# request prices as plain working days and only the rule under test can refuse it.
+MUNICH = holidays.DE(subdiv="BY", categories=("public", "catholic"))
+(
+    PENDING,  # ana Mon-Fri, bea Mon-Tue: pending
+    APPROVED,  # ben Mon-Tue: approved
+    DENIED,  # ben Mon: denied
+    CANCELLED,  # ana Mon: cancelled
+    FREE,  # nobody's: the default of `submission`
+    AFTER_LEAVING,  # the week after the leaver's last day
+    HALF,  # ben's half days
+    OWN,  # the admin's own request
+) = coming_mondays(8, weeks_ahead=2, free_of=MUNICH)
+
+
+def day(monday: date, offset: int = 0) -> str:
+    return (monday + timedelta(days=offset)).isoformat()
+
+
+def first_weekday_in(calendar: holidays.HolidayBase, start: date) -> date:
+    """The first Monday-to-Friday day of `calendar` from `start` on."""
+    found = start
+    while found.weekday() > 4 or found not in calendar:
+        found += timedelta(days=1)
+    return found
+
+
+HOLIDAY = first_weekday_in(MUNICH, coming_monday(2))  # a day off on a working day
 
 
 @dataclass
@@ -91,17 +122,17 @@ def world(stack: Stack) -> World:
             name.title(), location_id=munich, department_id=ids["sales"]
         )
     ids["leaver"], tokens["leaver"] = tenant.employee(
-        "Leo", location_id=munich, department_id=ids["sales"], end_date="2027-06-30"
+        "Leo", location_id=munich, department_id=ids["sales"], end_date=day(AFTER_LEAVING, -3)
     )
     w = World(tenant, ids, tokens, sign_up(stack.urls))
-    # Live requests the rules below act on (all in 2027, in the future).
-    ids["ana_pending"] = w.submit("ana", "2027-03-01", "2027-03-05")
-    ids["bea_pending"] = w.submit("bea", "2027-03-01", "2027-03-02")
-    ids["ben_approved"] = w.submit("ben", "2027-04-05", "2027-04-06")
+    # Live requests the rules below act on (all in coming weeks).
+    ids["ana_pending"] = w.submit("ana", day(PENDING), day(PENDING, 4))
+    ids["bea_pending"] = w.submit("bea", day(PENDING), day(PENDING, 1))
+    ids["ben_approved"] = w.submit("ben", day(APPROVED), day(APPROVED, 1))
     assert w.call("bea", "POST", "/v1/leave-requests/{ben_approved}/approve", {}).is_success
-    ids["ben_denied"] = w.submit("ben", "2027-04-12", "2027-04-12")
+    ids["ben_denied"] = w.submit("ben", day(DENIED), day(DENIED))
     assert w.call("bea", "POST", "/v1/leave-requests/{ben_denied}/deny", {"note": "no"}).is_success
-    ids["ana_cancelled"] = w.submit("ana", "2027-04-19", "2027-04-19")
+    ids["ana_cancelled"] = w.submit("ana", day(CANCELLED), day(CANCELLED))
     assert w.call("ana", "POST", "/v1/leave-requests/{ana_cancelled}/cancel", {}).is_success
     # A request that has already started (only an admin may cancel it now).
     monday = date.today() - timedelta(days=date.today().weekday())
@@ -114,8 +145,8 @@ def world(stack: Stack) -> World:
 def submission(**body: Any) -> dict[str, Any]:
     return {
         "leave_type_id": "{vacation}",
-        "start_date": "2027-06-07",
-        "end_date": "2027-06-08",
+        "start_date": day(FREE),
+        "end_date": day(FREE, 1),
     } | body
 
 
@@ -131,13 +162,13 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         422,
         "leave_type_id",
     ),
-    ("end before start", "ana", "POST", LEAVE, submission(end_date="2027-06-01"), 422, "end_date"),
+    ("end before start", "ana", "POST", LEAVE, submission(end_date=day(FREE, -6)), 422, "end_date"),
     (
         "only a weekend",
         "ana",
         "POST",
         LEAVE,
-        submission(start_date="2027-06-05", end_date="2027-06-06"),
+        submission(start_date=day(FREE, -2), end_date=day(FREE, -1)),
         422,
         "start_date",
     ),
@@ -146,7 +177,7 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         "ana",
         "POST",
         LEAVE,
-        submission(start_date="2027-05-27", end_date="2027-05-27"),
+        submission(start_date=HOLIDAY.isoformat(), end_date=HOLIDAY.isoformat()),
         422,
         "start_date",
     ),
@@ -155,7 +186,7 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         "ana",
         "POST",
         LEAVE,
-        submission(start_date="2027-06-07", end_date="2028-06-08"),
+        submission(start_date=day(FREE), end_date=day(FREE, 367)),
         422,
         "end_date",
     ),
@@ -164,7 +195,7 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         "leaver",
         "POST",
         LEAVE,
-        submission(start_date="2027-07-05", end_date="2027-07-06"),
+        submission(start_date=day(AFTER_LEAVING), end_date=day(AFTER_LEAVING, 1)),
         422,
         "start_date",
     ),
@@ -193,7 +224,7 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         "ana",
         "POST",
         LEAVE,
-        submission(leave_type_id="{doctor}", end_date="2027-06-07"),
+        submission(leave_type_id="{doctor}", end_date=day(FREE)),
         422,
         "hours",
     ),
@@ -202,7 +233,7 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         "ana",
         "POST",
         LEAVE,
-        submission(leave_type_id="{doctor}", end_date="2027-06-07", hours=9),
+        submission(leave_type_id="{doctor}", end_date=day(FREE), hours=9),
         422,
         "hours",
     ),
@@ -276,7 +307,7 @@ RULES: list[tuple[str, str, str, str, dict[str, Any] | None, int, str | None]] =
         "ana",
         "POST",
         LEAVE,
-        submission(start_date="2027-03-05", end_date="2027-03-08"),
+        submission(start_date=day(PENDING, 3), end_date=day(PENDING, 4)),
         409,
         None,
     ),
@@ -357,17 +388,18 @@ def test_each_rule_answers_with_its_status(
 
 
 def test_an_overlap_names_the_other_request(world: World) -> None:
-    r = world.call("ana", "POST", LEAVE, submission(start_date="2027-03-03", end_date="2027-03-03"))
+    wednesday = day(PENDING, 2)
+    r = world.call("ana", "POST", LEAVE, submission(start_date=wednesday, end_date=wednesday))
     assert r.status_code == 409
     assert world.ids["ana_pending"] in r.json()["detail"]
 
 
 def test_half_days_of_one_day_share_it_but_not_with_a_full_day(world: World) -> None:
-    am = submission(start_date="2027-09-06", end_date="2027-09-06", start_part="am")
-    pm = submission(start_date="2027-09-06", end_date="2027-09-06", start_part="pm")
+    am = submission(start_date=day(HALF), end_date=day(HALF), start_part="am")
+    pm = submission(start_date=day(HALF), end_date=day(HALF), start_part="pm")
     assert world.call("ben", "POST", LEAVE, am).status_code == 202
     assert world.call("ben", "POST", LEAVE, pm).status_code == 202
-    full = submission(start_date="2027-09-06", end_date="2027-09-07")
+    full = submission(start_date=day(HALF), end_date=day(HALF, 1))
     assert world.call("ben", "POST", LEAVE, full).status_code == 409
 
 
@@ -375,9 +407,7 @@ def test_an_admin_may_cancel_a_started_leave_and_approve_their_own(world: World)
     r = world.call("admin", "POST", LEAVE + "/{ana_started}/cancel", {"note": "sick instead"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled"
-    own = world.call(
-        "admin", "POST", LEAVE, submission(start_date="2027-10-04", end_date="2027-10-04")
-    )
+    own = world.call("admin", "POST", LEAVE, submission(start_date=day(OWN), end_date=day(OWN)))
     assert own.status_code == 202, own.text
     request_id = own.json()["id"]
     eventually(

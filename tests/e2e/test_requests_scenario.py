@@ -2,8 +2,10 @@
 50 people imported from CSV, requests across regional holidays, approve / deny / cancel,
 and the SSE stream showing every transition in order (and resuming after Last-Event-ID).
 
-2027 dates: Ascension is Thursday 6 May in all of Germany; Corpus Christi is Thursday
-27 May in Bavaria (DE/BY) but a working day in Berlin (DE/BE).
+The dates come from today: the first coming week with one day off in Munich (DE/BY) that
+is a working day in Berlin (DE/BE) -- Epiphany, Corpus Christi, Assumption Day or All
+Saints' Day, whichever is next -- and the first with one day off in both (Easter, May Day,
+Ascension, Whit Monday, Unity Day...).
 """
 
 from __future__ import annotations
@@ -13,17 +15,47 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
+import holidays
 import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
-from leaveflow_devstack.testing import Tenant
+from leaveflow_devstack.testing import Tenant, coming_monday
 
 pytestmark = pytest.mark.e2e
 
 STREAM_WAIT = 15.0
+
+# Germany's days off as the requests service counts them (`public` + `catholic`).
+BAVARIA = holidays.DE(subdiv="BY", categories=("public", "catholic"))
+BERLIN = holidays.DE(subdiv="BE", categories=("public", "catholic"))
+
+
+def days_off(calendar: holidays.HolidayBase, week: list[date]) -> list[date]:
+    return [day for day in week if day in calendar]
+
+
+# A week with one Bavarian day off that Berlin works, and a week with one day off in both.
+REGIONAL = coming_monday(
+    where=lambda week: len(days_off(BAVARIA, week)) == 1 and not days_off(BERLIN, week)
+)
+SHARED = coming_monday(
+    where=lambda week: (
+        len(days_off(BAVARIA, week)) == 1 and days_off(BAVARIA, week) == days_off(BERLIN, week)
+    )
+)
+
+
+def friday(monday: date) -> str:
+    return (monday + timedelta(days=4)).isoformat()
+
+
+def day_off(calendar: holidays.HolidayBase, monday: date) -> str:
+    (found,) = days_off(calendar, [monday + timedelta(days=i) for i in range(5)])
+    return found.isoformat()
 
 
 @dataclass
@@ -150,8 +182,8 @@ async def test_directory_holidays_decisions_and_the_stream(tenant: Tenant) -> No
             "/v1/working-days",
             params={
                 "employee_id": person["id"],
-                "start_date": "2027-05-24",
-                "end_date": "2027-05-28",
+                "start_date": REGIONAL.isoformat(),
+                "end_date": friday(REGIONAL),
             },
         )
         assert r.status_code == 200, r.text
@@ -161,17 +193,18 @@ async def test_directory_holidays_decisions_and_the_stream(tenant: Tenant) -> No
         streaming(tenant.urls["requests"], boss) as seen_by_boss,
         streaming(tenant.urls["requests"], token[anna["id"]]) as seen_by_anna,
     ):
-        in_munich = submit(anna, "2027-05-24", "2027-05-28")  # Corpus Christi off: 4 days
-        in_berlin = submit(bert, "2027-05-24", "2027-05-28")  # a working day there: 5 days
-        ascension = submit(cleo, "2027-05-03", "2027-05-07")  # holiday everywhere: 4 days
+        regional, shared = day_off(BAVARIA, REGIONAL), day_off(BAVARIA, SHARED)
+        in_munich = submit(anna, REGIONAL.isoformat(), friday(REGIONAL))  # a day off: 4 days
+        in_berlin = submit(bert, REGIONAL.isoformat(), friday(REGIONAL))  # worked there: 5
+        everywhere = submit(cleo, SHARED.isoformat(), friday(SHARED))  # off everywhere: 4 days
         assert float(in_munich["amount"]) == 4
-        assert "2027-05-27" not in in_munich["working_days"]
+        assert regional not in in_munich["working_days"]
         assert float(in_berlin["amount"]) == 5
-        assert "2027-05-27" in in_berlin["working_days"]
-        assert float(ascension["amount"]) == 4
-        assert "2027-05-06" not in ascension["working_days"]
+        assert regional in in_berlin["working_days"]
+        assert float(everywhere["amount"]) == 4
+        assert shared not in everywhere["working_days"]
 
-        ids = [in_munich["id"], in_berlin["id"], ascension["id"]]
+        ids = [in_munich["id"], in_berlin["id"], everywhere["id"]]
         await seen_by_boss.until(
             lambda _: all(seen_by_boss.of(i)[-1:] == ["LeavePending"] for i in ids),
             "all three pending",
@@ -195,7 +228,7 @@ async def test_directory_holidays_decisions_and_the_stream(tenant: Tenant) -> No
         assert r.json()["status"] == "approved"
         r = await act(boss, in_berlin["id"], "deny", note="release week")
         assert r.status_code == 200, r.text
-        r = await act(token[cleo["id"]], ascension["id"], "cancel")
+        r = await act(token[cleo["id"]], everywhere["id"], "cancel")
         assert r.status_code == 200, r.text
         r = await act(boss, in_berlin["id"], "approve")
         assert r.status_code == 409, r.text  # denied is final
@@ -203,7 +236,7 @@ async def test_directory_holidays_decisions_and_the_stream(tenant: Tenant) -> No
         done = {
             in_munich["id"]: ["LeaveRequested", "LeavePending", "LeaveApproved"],
             in_berlin["id"]: ["LeaveRequested", "LeavePending", "LeaveDenied"],
-            ascension["id"]: ["LeaveRequested", "LeavePending", "LeaveCancelled"],
+            everywhere["id"]: ["LeaveRequested", "LeavePending", "LeaveCancelled"],
         }
         await seen_by_boss.until(
             lambda _: all(seen_by_boss.of(i) == want for i, want in done.items()),
@@ -218,7 +251,7 @@ async def test_directory_holidays_decisions_and_the_stream(tenant: Tenant) -> No
     approved = next(e for e in seen_by_boss.events if e["type"] == "LeaveApproved")
     assert approved["actor"] == boss_id
     assert approved["data"]["amount"] == "4.00"
-    assert "2027-05-27" not in approved["data"]["working_days"]
+    assert day_off(BAVARIA, REGIONAL) not in approved["data"]["working_days"]
     assert approved["data"]["department_id"] == department
     pending = next(e for e in seen_by_boss.events if e["type"] == "LeavePending")
     assert pending["actor"] == "system"

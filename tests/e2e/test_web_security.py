@@ -6,12 +6,13 @@ import base64
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, eventually, sign_up
 from leaveflow_web.bootstrap import SESSION_COOKIE, create_app
 from leaveflow_web.config import Settings
 
@@ -19,6 +20,9 @@ pytestmark = pytest.mark.e2e
 
 # Every page carries the session's token: in its forms and in the HTMX headers of <body>.
 CSRF = re.compile(r'(?:name="csrf_token" value="|"x-csrf-token": ")([^"]+)"')
+
+# The pending requests' week, from today (the location has no public holidays).
+MONDAY = coming_monday()
 
 
 def csrf_of(page: httpx.Response) -> str:
@@ -36,6 +40,10 @@ def signed_in(web: str, tenant_id: str, email: str) -> Iterator[httpx.Client]:
         )
         assert answer.status_code == 303, answer.text
         yield client
+
+
+def day(offset: int) -> str:
+    return (MONDAY + timedelta(days=offset)).isoformat()
 
 
 def pending_request(tenant: Tenant, token: str, leave_type: str, day: str) -> str:
@@ -92,8 +100,8 @@ def two_departments(tenant: Tenant) -> dict[str, str]:
                     f"/v1/employees/{people[person]}", json={"department_id": people[department]}
                 )
                 assert moved.status_code == 200, moved.text
-    people["eve_request"] = pending_request(tenant, tokens["Eve"], leave_type, "2027-04-06")
-    people["sid_request"] = pending_request(tenant, tokens["Sid"], leave_type, "2027-04-07")
+    people["eve_request"] = pending_request(tenant, tokens["Eve"], leave_type, day(1))
+    people["sid_request"] = pending_request(tenant, tokens["Sid"], leave_type, day(2))
     return people
 
 
@@ -219,7 +227,7 @@ def test_nothing_of_another_tenant_is_reachable(
         )
         people = intruder.get("/admin/employees")
         assert two_departments["Paula_email"] not in people.text
-        team = intruder.get("/team", params={"month": "2027-04"})
+        team = intruder.get("/team", params={"month": MONDAY.strftime("%Y-%m")})
         assert "Eve" not in team.text
 
 

@@ -1,5 +1,7 @@
 """Pure rules of the web: admin form bodies, approval overlaps, who approves where."""
 
+# fixed-clock: pure functions of the dates given (no clock)
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,7 @@
 """The team calendar's month grid: who is off on which day, holidays marked."""
 
+# fixed-clock: pure functions; `parse_month` takes today as an argument
+
 from __future__ import annotations
 
 from datetime import date

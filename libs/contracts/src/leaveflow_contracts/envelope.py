@@ -63,6 +63,14 @@ class Envelope(BaseModel):
     correlation_id: str | None = None
     causation_id: str | None = None
     data: dict[str, Any]
+    # W3C trace context (`traceparent`, maybe `tracestate`) of the transaction that recorded
+    # the event, when the producer traces; consumers continue that trace. Left out of the
+    # JSON when absent, so an untraced event's bytes are what they always were.
+    trace: dict[str, str] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="W3C trace context (traceparent, tracestate) of the recording transaction",
+    )
 
     @classmethod
     def wrap(

@@ -7,9 +7,10 @@ They live in the package rather than in a conftest so test modules can import an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -204,3 +205,59 @@ def eventually(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not met within {timeout}s; last result: {last!r}")
         time.sleep(interval)
+
+
+WEEKS_SEARCHED = 520
+"""How far ahead `coming_mondays` looks (ten years) before it gives up."""
+
+
+def this_monday(today: date | None = None) -> date:
+    """The Monday of the current week (``today`` defaults to the machine's date)."""
+    today = today or date.today()
+    return today - timedelta(days=today.weekday())
+
+
+def coming_mondays(
+    count: int = 1,
+    *,
+    weeks_ahead: int = 1,
+    free_of: Container[date] = (),
+    where: Callable[[Sequence[date]], bool] | None = None,
+    today: date | None = None,
+) -> list[date]:
+    """Mondays of the first `count` distinct weeks, from `weeks_ahead` weeks after the
+    current one on, whose Monday to Friday lie in one month, hold no day of `free_of` and
+    (if given) pass ``where(monday_to_friday)``.
+
+    Tests date their requests with it instead of literal dates, which would turn into past
+    dates one day and fail (or test something else) from then on. ``free_of`` takes any
+    container of dates, e.g. a ``holidays.DE(subdiv="BY")`` calendar; one month keeps a week
+    inside one leave year (for years starting on 1 January).
+    """
+    if count < 1 or weeks_ahead < 0:
+        raise ValueError("count must be positive and weeks_ahead not negative")
+    found: list[date] = []
+    monday = this_monday(today) + timedelta(weeks=weeks_ahead)
+    for _ in range(WEEKS_SEARCHED):
+        week = [monday + timedelta(days=i) for i in range(5)]
+        if (
+            week[-1].month == monday.month
+            and not any(day in free_of for day in week)
+            and (where is None or where(week))
+        ):
+            found.append(monday)
+            if len(found) == count:
+                return found
+        monday += timedelta(weeks=1)
+    raise LookupError(f"only {len(found)} of {count} such weeks in {WEEKS_SEARCHED} weeks")
+
+
+def coming_monday(
+    weeks_ahead: int = 1,
+    *,
+    free_of: Container[date] = (),
+    where: Callable[[Sequence[date]], bool] | None = None,
+    today: date | None = None,
+) -> date:
+    """The Monday of the first such week (see `coming_mondays`)."""
+    return coming_mondays(1, weeks_ahead=weeks_ahead, free_of=free_of, where=where, today=today)[0]

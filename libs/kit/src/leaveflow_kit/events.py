@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leaveflow_contracts import Envelope, EventData, subject_for
 
+from . import telemetry
 from .storage import Transaction
 
 
@@ -23,5 +24,8 @@ def record(
         envelope = Envelope.wrap(
             data, tenant_id=tenant_id, actor=actor, correlation_id=correlation_id
         )
+    if (trace_context := telemetry.current_trace()) is not None:
+        # Stored with the outbox row, so the relay can continue this trace when it publishes.
+        envelope = envelope.model_copy(update={"trace": trace_context})
     tx.publish(envelope, subject_for(data.PRODUCER, data.EVENT_TYPE, data.VERSION))
     return envelope

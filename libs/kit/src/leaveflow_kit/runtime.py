@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -19,6 +20,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from . import telemetry
 from .auth import TokenVerifier
 from .http.app import ReadinessCheck, create_service_app
 from .logging import configure, get_logger
@@ -30,6 +32,7 @@ from .messaging import (
     create_broker,
     subscribe_events,
 )
+from .messaging.broker import while_forming
 from .messaging.lease import holder_id
 from .settings import ServiceSettings
 from .storage import IndexSpec, Store, open_store
@@ -49,10 +52,18 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.store.start()
-        await connect_broker(self.broker)
-        for consumer in self.consumers:
-            await consumer.start()
-        self.relay.start()
+        try:
+            await connect_broker(self.broker, stream_replicas=self.settings.nats_stream_replicas)
+            for consumer in self.consumers:
+                await while_forming(consumer.start, consumer.durable, undo=consumer.stop)
+            self.relay.start()
+        except BaseException:
+            # Undo the half start, or the broker's reconnect and the leases' tasks keep the
+            # process alive after uvicorn reports "startup failed": it hangs instead of
+            # exiting for its supervisor to restart it.
+            with contextlib.suppress(Exception):
+                await self.stop()
+            raise
         log.info("service_started", service=self.name, port=self.settings.port)
 
     async def stop(self) -> None:
@@ -178,6 +189,7 @@ class _StoreMetrics(Collector):
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
     """Run one service process (the `python -m leaveflow_<service>` entry point)."""
     configure(service, settings.log_level)
+    telemetry.setup(service, app)  # only with OTEL_EXPORTER_OTLP_ENDPOINT set
     uvicorn.run(
         app,
         host=settings.host,

@@ -27,7 +27,12 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(Path(".data"), validation_alias=AliasChoices("LEAVEFLOW_DATA_DIR"))
+    # One URL, or a comma-separated list: every node of a cluster, to fail over between.
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL"))
+    # Copies of each JetStream stream: 1 on a single server, 3 on a 3-node cluster.
+    nats_stream_replicas: int = Field(
+        1, ge=1, le=5, validation_alias=AliasChoices("NATS_STREAM_REPLICAS")
+    )
     host: str = "127.0.0.1"
     port: int = 0
     database_url: str = ""

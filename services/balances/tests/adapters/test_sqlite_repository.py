@@ -1,6 +1,8 @@
 """The balances queries on the real SQLite adapter: a year's entries by leave year (an int
 field), carry-over sheets joined into an employee's ledger, and a year end end to end."""
 
+# fixed-clock: the harness runs on FakeClock(2026-06-01); balances take `as_of` dates
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

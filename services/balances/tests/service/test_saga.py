@@ -1,5 +1,7 @@
 """Rule 5, the balances side of the saga, on the in-memory store."""
 
+# fixed-clock: the harness fixture runs on FakeClock(2026-06-01); balances take `as_of` dates
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -2,15 +2,18 @@
 full), twice is once, a crash resumes, the clock closes years at local midnight, and the
 expiry takes only carried days not used before it."""
 
+# fixed-clock: the harness runs on FakeClock, moved by hand (`clock.move_to`)
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from leaveflow_balances.adapters.repository import CARRYOVERS
+from leaveflow_balances.adapters.repository import CARRYOVERS, YEAR_ENDS
 from leaveflow_balances.service_layer.clock import local_midnight
 from leaveflow_balances.service_layer.scheduler import YearEndScheduler
 from leaveflow_balances.service_layer.year_end import open_job, run_job
@@ -150,3 +153,55 @@ async def test_years_before_the_location_was_known_do_not_close_by_themselves(
     await scheduler.tick()
     await scheduler.settle()
     assert await harness.store.find(CARRYOVERS, {"tenant_id": T}) == []
+
+
+async def test_two_replicas_running_one_job_close_each_employee_once(harness: Harness) -> None:
+    """Both balances replicas are asked at once (or both find the job running at start-up):
+    one runs it, the other leaves it alone, and the job's counts are those of one run."""
+    await harness.setup(carryover_max=D(5))
+    for n in range(2, 8):
+        await harness.employee(f"e{n}")
+    mine = await open_job(harness.store, T, "loc", 2026, "admin")
+    theirs = await open_job(harness.store, T, "loc", 2026, "admin")  # the other replica's copy
+    batches: dict[str, int] = {"a": 0, "b": 0}
+
+    def counted(replica: str) -> Callable[[int, int], None]:
+        def progress(done: int, total: int) -> None:
+            batches[replica] += 1
+
+        return progress
+
+    await asyncio.gather(
+        run_job(harness.store, mine, batch=2, progress=counted("a"), runner="a"),
+        run_job(harness.store, theirs, batch=2, progress=counted("b"), runner="b"),
+    )
+    assert sorted(batches.values()) == [0, 4], batches  # 7 employees, 2 a batch, one runner
+    stored = await open_job(harness.store, T, "loc", 2026, "admin")
+    assert (stored.state, stored.processed, stored.carried) == ("done", 7, 7)
+    sheets = await harness.store.find(CARRYOVERS, {"tenant_id": T})
+    assert sorted(s["employee_id"] for s in sheets) == sorted(f"e{n}" for n in range(1, 8))
+
+
+async def test_a_replica_takes_over_a_job_whose_runner_died(harness: Harness) -> None:
+    await harness.setup(carryover_max=D(5))
+    for n in range(2, 8):
+        await harness.employee(f"e{n}")
+    job = await open_job(harness.store, T, "loc", 2026, "admin")
+
+    def die(done: int, total: int) -> None:
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        await run_job(harness.store, job, batch=3, progress=die, runner="a")
+    # Replica b leaves it alone while a's lease holds ...
+    held = await run_job(harness.store, job, batch=3, runner="b")
+    assert (held.state, held.runner, held.processed) == ("running", "a", 3)
+    # ... and finishes it from the cursor once the lease has lapsed.
+    stored = await harness.store.get(YEAR_ENDS, job.id)
+    assert stored is not None
+    await harness.store.atomic(lambda tx: tx.put(YEAR_ENDS, job.id, {**stored, "lease_until": 0}))
+    done = await run_job(harness.store, job, batch=3, runner="b")
+    assert (done.state, done.processed, done.carried) == ("done", 7, 7)
+    # a, back from the dead with its stale copy, writes nothing over it.
+    again = await run_job(harness.store, job, batch=3, runner="a")
+    assert (again.state, again.processed, again.carried) == ("done", 7, 7)

@@ -1,6 +1,8 @@
 """Rules 2 and 3 with written-out numbers: upfront grants with proration and rounding, and
 cumulative periodic accrual."""
 
+# fixed-clock: pure functions of the dates given (no clock)
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,6 +1,8 @@
 """Rules 4, 5 and 7 in the pure domain: the balance is the fold of the ledger; carry-over
 with cap and expiry; carried days only for leave before the expiry; splitting by year."""
 
+# fixed-clock: pure functions of the dates given (`as_of` is an argument)
+
 from __future__ import annotations
 
 from datetime import date

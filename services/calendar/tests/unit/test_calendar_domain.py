@@ -1,5 +1,7 @@
 """Pure rules of the calendar: status lattice, replicas, summaries, holidays, the VEVENTs."""
 
+# fixed-clock: pure functions of the dates and years given (no clock)
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -93,7 +93,8 @@ def create_app(
             for channel in (SLACK, TEAMS, EMAIL)
         ]
     )
-    digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake)
+    every = settings.digest_interval_seconds
+    digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
     runtime.subscribe({"requests": requests_handlers(clock)}, after_commit=dispatchers.wake)
 

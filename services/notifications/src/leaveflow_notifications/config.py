@@ -45,6 +45,12 @@ class Settings(ServiceSettings):
         300.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_MAX_BACKOFF")
     )
 
+    # How often each replica checks whether a digest is due (every replica checks; the
+    # store's insert-once key per tenant and day keeps it one digest). Tests lower it.
+    digest_interval_seconds: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_DIGEST_INTERVAL")
+    )
+
     @property
     def secret_key_path(self) -> Path:
         return self.data_dir / "notifications-secret.key"

@@ -1,4 +1,9 @@
-"""Composition root of the requests service: settings -> runtime -> FastAPI app."""
+"""Composition root of the requests service: settings -> runtime -> FastAPI app.
+
+The only place that knows both sides of every port: the store adapters behind the
+service layer's `UnitOfWork`, `ReadModel` and `RepositoryFactory`, the clock, the event
+handlers, and the HTTP routers.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +18,15 @@ from leaveflow_kit.auth import TokenIssuer, TokenVerifier
 from leaveflow_kit.runtime import ServiceRuntime, build_runtime
 from leaveflow_kit.storage import Store
 
-from .adapters.repository import INDEXES
+from .adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from .adapters.tenant_signals import TenantSignals
 from .config import Settings
+from .entrypoints.http import directory, leave_requests, stream, tenancy
 from .entrypoints.http import errors as http_errors
-from .entrypoints.http import stream
-from .entrypoints.http.routes import router
 from .entrypoints.http.service_tokens import router as service_token_router
-from .service_layer.handlers import Clock, on_balance_outcome
+from .service_layer.balance_outcomes import on_balance_outcome
 from .service_layer.policies import on_policy_upserted
+from .service_layer.ports import Clock, ReadModel, UnitOfWork
 
 
 def system_clock() -> datetime:
@@ -41,17 +46,20 @@ def create_app(
         # The issuer verifies its own tokens locally: no HTTP round trip to itself.
         verifier=TokenVerifier(jwks=issuer.jwks()),
     )
-    outcome = on_balance_outcome(clock)
+    outcome = on_balance_outcome(clock, Repository)
     runtime.subscribe(
         {
             "balances": {
                 "LeaveReserved": outcome,
                 "LeaveReservationRejected": outcome,
-                "PolicyUpserted": on_policy_upserted,
+                "PolicyUpserted": on_policy_upserted(Repository),
             }
         }
     )
     signals = TenantSignals()
+    # Typed as the ports, so the type checker proves the adapters implement them.
+    unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
+    read_model: ReadModel = StoreReads(runtime.store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,11 +73,19 @@ def create_app(
 
     app = runtime.app(
         title="Leaveflow requests",
-        routers=[router, stream.router, service_token_router],
+        routers=[
+            tenancy.router,
+            directory.router,
+            leave_requests.router,
+            stream.router,
+            service_token_router,
+        ],
         lifespan=lifespan,
         issuer=issuer,
         clock=clock,
         tenant_signals=signals,
+        unit_of_work=unit_of_work,
+        read_model=read_model,
     )
     http_errors.install(app)
     return app

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from leaveflow_kit.storage import Store, open_store
-from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
-from leaveflow_requests.service_layer import handlers, queries
+from leaveflow_requests.service_layer import directory
 from leaveflow_requests.service_layer.commands import (
     Actor,
     CreateTenant,
@@ -31,14 +31,15 @@ async def store() -> AsyncIterator[Store]:
 
 
 async def setup(store: Store) -> Actor:
-    tenant, admin = await handlers.create_tenant(
-        store, CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test")
+    tenant, admin = await directory.create_tenant(
+        StoreUnitOfWork(store),
+        CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test"),
     )
     actor = Actor(tenant.id, admin.id, "admin")
-    await handlers.save_location(
-        store, actor, LocationFields(name="Munich", country="DE", subdivision="BY")
+    await directory.save_location(
+        StoreUnitOfWork(store), actor, LocationFields(name="Munich", country="DE", subdivision="BY")
     )
-    await handlers.save_department(store, actor, DepartmentFields(name="Sales"))
+    await directory.save_department(StoreUnitOfWork(store), actor, DepartmentFields(name="Sales"))
     return actor
 
 
@@ -49,20 +50,20 @@ def fifty() -> str:
 
 
 async def employees(store: Store, actor: Actor) -> list:
-    items, _ = await queries.list_employees(store, actor.tenant_id, limit=1000, cursor=None)
+    items, _ = await StoreReads(store).employees(actor.tenant_id, limit=1000, cursor=None)
     return items
 
 
 async def test_imports_fifty_then_reimport_updates(store: Store) -> None:
     admin = await setup(store)
-    report = await import_employees(store, admin, fifty())
+    report = await import_employees(StoreUnitOfWork(store), admin, fifty())
     assert (report.created, report.updated, report.errors) == (50, 0, [])
     people = await employees(store, admin)
     assert len(people) == 51  # with the admin
     assert all(p.location_id and p.department_id for p in people if p.email.startswith("p"))
     renamed = fifty().replace("Person 7,", "Person Seven,")
     again = await import_employees(
-        store, admin, renamed.replace(",p1@acme.test,", ",P1@Acme.TEST,")
+        StoreUnitOfWork(store), admin, renamed.replace(",p1@acme.test,", ",P1@Acme.TEST,")
     )
     assert (again.created, again.updated, again.errors) == (0, 50, [])
     assert len(await employees(store, admin)) == 51
@@ -81,7 +82,7 @@ async def test_a_bad_file_changes_nobody_and_reports_every_bad_line(store: Store
         + "Role,role@acme.test,,,king,2024-13-01\n"
         + "Twice,ok@acme.test,,,user,\n"
     )
-    report = await import_employees(store, admin, text)
+    report = await import_employees(StoreUnitOfWork(store), admin, text)
     assert (report.created, report.updated) == (0, 0)
     assert [e["line"] for e in report.errors] == [3, 4, 5, 6, 7]
     assert "unknown location 'Atlantis'" in report.errors[2]["message"]
@@ -93,7 +94,7 @@ async def test_a_bad_file_changes_nobody_and_reports_every_bad_line(store: Store
 
 async def test_missing_columns_are_reported_on_line_one(store: Store) -> None:
     admin = await setup(store)
-    report = await import_employees(store, admin, "name,email\nA,a@acme.test\n")
+    report = await import_employees(StoreUnitOfWork(store), admin, "name,email\nA,a@acme.test\n")
     assert report.errors == [
         {"line": 1, "message": "missing columns: location, department, role, start_date"}
     ]
@@ -102,19 +103,25 @@ async def test_missing_columns_are_reported_on_line_one(store: Store) -> None:
 async def test_only_admins_import(store: Store) -> None:
     admin = await setup(store)
     with pytest.raises(errors.NotAllowed):
-        await import_employees(store, Actor(admin.tenant_id, "x", "approver"), fifty())
+        await import_employees(
+            StoreUnitOfWork(store), Actor(admin.tenant_id, "x", "approver"), fifty()
+        )
 
 
 async def test_a_file_that_is_not_csv_is_reported_not_a_crash(store: Store) -> None:
     admin = await setup(store)
     huge_field = "x" * 200_000  # beyond the csv module's field limit
-    report = await import_employees(store, admin, HEADER + f'"{huge_field}",a@acme.test\n')
+    report = await import_employees(
+        StoreUnitOfWork(store), admin, HEADER + f'"{huge_field}",a@acme.test\n'
+    )
     assert (report.created, report.updated) == (0, 0)
     assert report.errors == [
         {"line": 2, "message": "not valid CSV: field larger than field limit (131072)"}
     ]
     # a bare carriage return ends a CSV record: the broken rows are reported, nothing applied
-    report = await import_employees(store, admin, HEADER + "Ann\r,ann@acme.test,,,user,\n")
+    report = await import_employees(
+        StoreUnitOfWork(store), admin, HEADER + "Ann\r,ann@acme.test,,,user,\n"
+    )
     assert report.created == 0
     assert [e["line"] for e in report.errors] == [2, 3]
 
@@ -122,24 +129,28 @@ async def test_a_file_that_is_not_csv_is_reported_not_a_crash(store: Store) -> N
 async def test_a_file_that_demotes_the_last_admin_changes_nobody(store: Store) -> None:
     actor = await setup(store)
     demote = HEADER + "Ada,ada@acme.test,Munich,,user,\nBo,bo@acme.test,,,user,\n"
-    report = await import_employees(store, actor, demote)
+    report = await import_employees(StoreUnitOfWork(store), actor, demote)
     assert (report.created, report.updated) == (0, 0)
     assert [e["line"] for e in report.errors] == [1]
     assert "without an admin" in str(report.errors[0]["message"])
     # Handing the role over in the same file is fine.
     handover = HEADER + "Ada,ada@acme.test,Munich,,user,\nBo,bo@acme.test,,,admin,\n"
-    report = await import_employees(store, actor, handover)
+    report = await import_employees(StoreUnitOfWork(store), actor, handover)
     assert (report.created, report.updated, report.errors) == (1, 1, [])
 
 
 async def test_patch_cannot_demote_the_last_admin(store: Store) -> None:
     actor = await setup(store)
     with pytest.raises(errors.LastAdmin):
-        await handlers.update_employee(store, actor, actor.employee_id, {"role": "approver"})
-    second = await handlers.create_employee(
-        store, actor, UpsertEmployee(name="Bo", email="bo@acme.test", role="admin")
+        await directory.update_employee(
+            StoreUnitOfWork(store), actor, actor.employee_id, {"role": "approver"}
+        )
+    second = await directory.create_employee(
+        StoreUnitOfWork(store), actor, UpsertEmployee(name="Bo", email="bo@acme.test", role="admin")
     )
-    demoted = await handlers.update_employee(store, actor, actor.employee_id, {"role": "user"})
+    demoted = await directory.update_employee(
+        StoreUnitOfWork(store), actor, actor.employee_id, {"role": "user"}
+    )
     assert demoted.role == "user"
     with pytest.raises(errors.LastAdmin):
-        await handlers.update_employee(store, actor, second.id, {"role": "user"})
+        await directory.update_employee(StoreUnitOfWork(store), actor, second.id, {"role": "user"})

@@ -1,5 +1,7 @@
 """Locations decide what a request costs: work week, public holidays, part-time patterns."""
 
+# fixed-clock: every handler gets `clock`, fixed at 2029-12-01
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -11,9 +13,9 @@ import pytest
 from leaveflow_contracts import Envelope, PolicyUpserted
 from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, open_store
-from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
-from leaveflow_requests.service_layer import handlers, queries
+from leaveflow_requests.service_layer import directory, leave_requests, queries
 from leaveflow_requests.service_layer.commands import (
     Actor,
     CreateLeaveType,
@@ -23,7 +25,6 @@ from leaveflow_requests.service_layer.commands import (
     UpsertEmployee,
 )
 from leaveflow_requests.service_layer.policies import (
-    locations_by_leave_type,
     on_policy_upserted,
 )
 
@@ -41,11 +42,14 @@ async def store() -> AsyncIterator[Store]:
 
 
 async def setup(store: Store) -> tuple[Actor, str]:
-    tenant, admin = await handlers.create_tenant(
-        store, CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test")
+    tenant, admin = await directory.create_tenant(
+        StoreUnitOfWork(store),
+        CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test"),
     )
     actor = Actor(tenant.id, admin.id, "admin")
-    lt = await handlers.create_leave_type(store, actor, CreateLeaveType(name="Vacation"))
+    lt = await directory.create_leave_type(
+        StoreUnitOfWork(store), actor, CreateLeaveType(name="Vacation")
+    )
     return actor, lt.id
 
 
@@ -56,18 +60,20 @@ async def offer(
     data = PolicyUpserted(location_id=location_id, leave_type_id=leave_type_id, active=active)
     env = Envelope.wrap(data, tenant_id=tenant_id)
     await store.atomic(
-        lambda tx: on_policy_upserted(tx, HandledEvent(envelope=env, data=data, subject="s"))  # type: ignore[arg-type]
+        lambda tx: on_policy_upserted(Repository)(
+            tx, HandledEvent(envelope=env, data=data, subject="s")
+        )  # type: ignore[arg-type]
     )
     return env
 
 
 async def person(store: Store, admin: Actor, location_id: str, **kw: object) -> Actor:
     """An employee at the location, where every leave type of the tenant has a policy."""
-    for leave_type in await queries.list_leave_types(store, admin.tenant_id):
+    for leave_type in await StoreReads(store).leave_types(admin.tenant_id):
         await offer(store, admin.tenant_id, location_id, leave_type.id)
     name = f"p{location_id[-6:]}{len(kw)}"
-    e = await handlers.create_employee(
-        store,
+    e = await directory.create_employee(
+        StoreUnitOfWork(store),
         admin,
         UpsertEmployee(
             name=name,
@@ -81,8 +87,8 @@ async def person(store: Store, admin: Actor, location_id: str, **kw: object) -> 
 
 
 async def submit(store: Store, who: Actor, lt: str, start: date, end: date, **kw: object):
-    return await handlers.submit_leave_request(
-        store,
+    return await leave_requests.submit_leave_request(
+        StoreUnitOfWork(store),
         clock,
         who,
         SubmitLeaveRequest(leave_type_id=lt, start_date=start, end_date=end, **kw),  # type: ignore[arg-type]
@@ -91,13 +97,13 @@ async def submit(store: Store, who: Actor, lt: str, start: date, end: date, **kw
 
 async def test_corpus_christi_counts_in_bavaria_not_in_berlin(store: Store) -> None:
     admin, lt = await setup(store)
-    by = await handlers.save_location(
-        store,
+    by = await directory.save_location(
+        StoreUnitOfWork(store),
         admin,
         LocationFields(name="Munich", timezone="Europe/Berlin", country="DE", subdivision="BY"),
     )
-    be = await handlers.save_location(
-        store,
+    be = await directory.save_location(
+        StoreUnitOfWork(store),
         admin,
         LocationFields(name="Berlin", timezone="Europe/Berlin", country="DE", subdivision="BE"),
     )
@@ -115,8 +121,8 @@ async def test_corpus_christi_counts_in_bavaria_not_in_berlin(store: Store) -> N
 
 async def test_company_holiday_and_sunday_to_thursday_week(store: Store) -> None:
     admin, lt = await setup(store)
-    tlv = await handlers.save_location(
-        store,
+    tlv = await directory.save_location(
+        StoreUnitOfWork(store),
         admin,
         LocationFields(
             name="Tel Aviv",
@@ -135,7 +141,9 @@ async def test_company_holiday_and_sunday_to_thursday_week(store: Store) -> None
 
 async def test_part_time_pattern_counts_days_by_their_hours(store: Store) -> None:
     admin, lt = await setup(store)
-    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    office = await directory.save_location(
+        StoreUnitOfWork(store), admin, LocationFields(name="Office")
+    )
     part_timer = await person(store, admin, office.id, work_pattern={"1": "8", "2": "8", "3": "4"})
     week = await submit(store, part_timer, lt, date(2030, 3, 4), date(2030, 3, 8))
     assert week.amount == Decimal("2.5")
@@ -148,11 +156,13 @@ async def test_part_time_pattern_counts_days_by_their_hours(store: Store) -> Non
 async def test_unknown_country_or_subdivision_is_refused(store: Store) -> None:
     admin, _ = await setup(store)
     with pytest.raises(errors.InvalidRequest) as info:
-        await handlers.save_location(store, admin, LocationFields(name="X", country="XX"))
+        await directory.save_location(
+            StoreUnitOfWork(store), admin, LocationFields(name="X", country="XX")
+        )
     assert info.value.field == "holidays.country"
     with pytest.raises(errors.InvalidRequest) as info:
-        await handlers.save_location(
-            store, admin, LocationFields(name="X", country="DE", subdivision="ZZ")
+        await directory.save_location(
+            StoreUnitOfWork(store), admin, LocationFields(name="X", country="DE", subdivision="ZZ")
         )
     assert info.value.field == "holidays.subdivision"
 
@@ -166,19 +176,25 @@ async def test_employee_needs_a_known_location(store: Store) -> None:
 
 async def test_only_admins_manage_locations(store: Store) -> None:
     admin, _ = await setup(store)
-    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    office = await directory.save_location(
+        StoreUnitOfWork(store), admin, LocationFields(name="Office")
+    )
     user = await person(store, admin, office.id)
     with pytest.raises(errors.NotAllowed):
-        await handlers.save_location(store, user, LocationFields(name="Mine"))
+        await directory.save_location(StoreUnitOfWork(store), user, LocationFields(name="Mine"))
     with pytest.raises(errors.NotAllowed):
-        await handlers.deactivate_location(store, user, office.id)
+        await directory.deactivate_location(StoreUnitOfWork(store), user, office.id)
 
 
 async def test_hour_unit_types_take_hours_on_one_working_day(store: Store) -> None:
     admin, _ = await setup(store)
-    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
-    doctor = await handlers.create_leave_type(
-        store, admin, CreateLeaveType(name="Doctor", unit="hours", allow_half_days=False)
+    office = await directory.save_location(
+        StoreUnitOfWork(store), admin, LocationFields(name="Office")
+    )
+    doctor = await directory.create_leave_type(
+        StoreUnitOfWork(store),
+        admin,
+        CreateLeaveType(name="Doctor", unit="hours", allow_half_days=False),
     )
     who = await person(store, admin, office.id)
     req = await submit(store, who, doctor.id, date(2030, 3, 4), date(2030, 3, 4), hours=Decimal(3))
@@ -196,14 +212,16 @@ async def test_hour_unit_types_take_hours_on_one_working_day(store: Store) -> No
 
 async def test_a_new_company_holiday_reprices_live_requests(store: Store) -> None:
     admin, lt = await setup(store)
-    office = await handlers.save_location(store, admin, LocationFields(name="Office"))
+    office = await directory.save_location(
+        StoreUnitOfWork(store), admin, LocationFields(name="Office")
+    )
     who = await person(store, admin, office.id)
     week = await submit(store, who, lt, date(2030, 3, 4), date(2030, 3, 8))
     single = await submit(store, who, lt, date(2030, 3, 11), date(2030, 3, 11))
     past = await submit(store, who, lt, date(2029, 11, 5), date(2029, 11, 5))  # ended
     assert week.amount == Decimal(5)
-    await handlers.save_location(
-        store,
+    await directory.save_location(
+        StoreUnitOfWork(store),
         admin,
         LocationFields(
             name="Office",
@@ -216,15 +234,15 @@ async def test_a_new_company_holiday_reprices_live_requests(store: Store) -> Non
         office.id,
         clock=clock,
     )
-    repriced = await queries.get_leave_request(store, admin.tenant_id, week.id)
+    repriced = await StoreReads(store).leave_request(admin.tenant_id, week.id)
     assert repriced is not None
     assert (repriced.amount, repriced.status) == (Decimal(4), "submitted")
     assert date(2030, 3, 6) not in repriced.working_days
     assert repriced.history[-1]["note"] == "repriced from 5 to 4"
-    cancelled = await queries.get_leave_request(store, admin.tenant_id, single.id)
+    cancelled = await StoreReads(store).leave_request(admin.tenant_id, single.id)
     assert cancelled is not None
     assert (cancelled.status, cancelled.rejection_reason) == ("cancelled", "no_working_days")
-    untouched = await queries.get_leave_request(store, admin.tenant_id, past.id)
+    untouched = await StoreReads(store).leave_request(admin.tenant_id, past.id)
     assert untouched is not None
     assert untouched.amount == Decimal(1)
     events = [r.envelope for r in await store.fetch_unpublished(1000)]
@@ -247,22 +265,28 @@ async def test_the_working_days_preview_counts_like_a_submission(
     store: Store, subdivision: str, parts: tuple[str, str], amount: Decimal
 ) -> None:
     admin, lt = await setup(store)
-    loc = await handlers.save_location(
-        store,
+    loc = await directory.save_location(
+        StoreUnitOfWork(store),
         admin,
         LocationFields(
             name="Here", timezone="Europe/Berlin", country="DE", subdivision=subdivision
         ),
     )
     who = await person(store, admin, loc.id)
-    employee = await queries.get_employee(store, admin.tenant_id, who.employee_id)
+    employee = await StoreReads(store).employee(admin.tenant_id, who.employee_id)
     assert employee is not None
     start, end = date(2030, 6, 17), date(2030, 6, 21)
     preview = await queries.working_days(
-        store, admin.tenant_id, employee, start, end, start_part=parts[0], end_part=parts[1]
+        StoreReads(store),
+        admin.tenant_id,
+        employee,
+        start,
+        end,
+        start_part=parts[0],
+        end_part=parts[1],
     )
-    submitted = await handlers.submit_leave_request(
-        store,
+    submitted = await leave_requests.submit_leave_request(
+        StoreUnitOfWork(store),
         clock,
         who,
         SubmitLeaveRequest(
@@ -275,8 +299,10 @@ async def test_the_working_days_preview_counts_like_a_submission(
 
 async def test_a_type_without_an_active_policy_at_the_location_is_refused(store: Store) -> None:
     admin, lt = await setup(store)
-    here = await handlers.save_location(store, admin, LocationFields(name="Here"))
-    there = await handlers.save_location(store, admin, LocationFields(name="There"))
+    here = await directory.save_location(StoreUnitOfWork(store), admin, LocationFields(name="Here"))
+    there = await directory.save_location(
+        StoreUnitOfWork(store), admin, LocationFields(name="There")
+    )
     who = await person(store, admin, here.id)
     start = date(2030, 6, 17)
     await offer(store, admin.tenant_id, here.id, lt, active=False)
@@ -284,24 +310,26 @@ async def test_a_type_without_an_active_policy_at_the_location_is_refused(store:
         await submit(store, who, lt, start, start)
     assert info.value.field == "leave_type_id"
     assert "Here" in str(info.value)
-    assert await locations_by_leave_type(store, admin.tenant_id) == {}
+    assert await StoreReads(store).locations_by_leave_type(admin.tenant_id) == {}
     await offer(store, admin.tenant_id, there.id, lt)
     with pytest.raises(errors.InvalidRequest):
         await submit(store, who, lt, start, start)  # offered elsewhere only
     await offer(store, admin.tenant_id, here.id, lt)
     assert (await submit(store, who, lt, start, start)).amount == 1
-    assert sorted((await locations_by_leave_type(store, admin.tenant_id))[lt]) == sorted(
+    assert sorted((await StoreReads(store).locations_by_leave_type(admin.tenant_id))[lt]) == sorted(
         [here.id, there.id]
     )
 
 
 async def test_a_late_policy_event_does_not_undo_a_newer_one(store: Store) -> None:
     admin, lt = await setup(store)
-    here = await handlers.save_location(store, admin, LocationFields(name="Here"))
+    here = await directory.save_location(StoreUnitOfWork(store), admin, LocationFields(name="Here"))
     older = PolicyUpserted(location_id=here.id, leave_type_id=lt, active=False)
     older_env = Envelope.wrap(older, tenant_id=admin.tenant_id)
     await offer(store, admin.tenant_id, here.id, lt, active=True)  # newer id
     await store.atomic(
-        lambda tx: on_policy_upserted(tx, HandledEvent(envelope=older_env, data=older, subject="s"))  # type: ignore[arg-type]
+        lambda tx: on_policy_upserted(Repository)(
+            tx, HandledEvent(envelope=older_env, data=older, subject="s")
+        )  # type: ignore[arg-type]
     )
-    assert await locations_by_leave_type(store, admin.tenant_id) == {lt: [here.id]}
+    assert await StoreReads(store).locations_by_leave_type(admin.tenant_id) == {lt: [here.id]}

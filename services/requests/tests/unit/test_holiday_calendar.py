@@ -1,5 +1,7 @@
 """HolidayCalendar over real calendars from the `holidays` library (expectations by hand)."""
 
+# fixed-clock: pure functions of the dates given (no clock)
+
 from datetime import date
 
 import pytest

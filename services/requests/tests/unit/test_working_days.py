@@ -3,6 +3,8 @@
 Every expected amount below was counted by hand on a calendar; none comes from the library.
 """
 
+# fixed-clock: pure functions of the dates given (no clock)
+
 from datetime import date, timedelta
 from decimal import Decimal
 

@@ -55,12 +55,19 @@ def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Write-then-rename so a crash never leaves a half-written key behind.
-    tmp = path.with_suffix(".tmp")
+    # Write, then link into place: a crash never leaves a half-written key behind, and when
+    # two replicas start at once on a shared data dir the first link wins and the other
+    # loads that key (a rename would let each keep its own, and tokens fail on the other).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        os.link(tmp, path)
+    except FileExistsError:
+        return _load_or_create_key(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 

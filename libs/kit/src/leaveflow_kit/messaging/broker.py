@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
+import nats.errors
 from faststream.nats import NatsBroker, NatsRouter, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NoStreamResponseError, ServiceUnavailableError
 
 from leaveflow_contracts import all_streams
 
@@ -17,12 +20,64 @@ _quiet = logging.getLogger("leaveflow.faststream")
 _quiet.setLevel(logging.WARNING)
 
 START_TIMEOUT_SECONDS = 10.0
+# How long start-up keeps asking a JetStream that does not answer yet (see `while_forming`).
+JETSTREAM_START_SECONDS = 60.0
+NOT_ANSWERING_YET = (
+    nats.errors.TimeoutError,
+    nats.errors.NoRespondersError,
+    NoStreamResponseError,
+    ServiceUnavailableError,
+)
+T = TypeVar("T")
+
+
+async def while_forming(
+    call: Callable[[], Awaitable[T]],
+    what: str,
+    *,
+    budget: float = JETSTREAM_START_SECONDS,
+    undo: Callable[[], Awaitable[None]] | None = None,
+) -> T:
+    """Run a start-up JetStream call, again while the cluster is still forming.
+
+    On a cluster, a stream or consumer that another replica is creating at that moment, or
+    whose leader is being elected, answers nothing for a few seconds (timeout, no
+    responders, 503); a single server answers at once. Failing the start then would stop a
+    replica for a transient state, so retry (after ``undo``, which cleans up a half start)
+    until ``budget`` is spent.
+    """
+    deadline = time.monotonic() + budget
+    while True:
+        try:
+            return await call()
+        except NOT_ANSWERING_YET as exc:
+            if undo is not None:
+                await undo()
+            if time.monotonic() > deadline:
+                raise
+            _quiet.warning("jetstream not answering yet (%s: %r); retrying", what, exc)
+            await asyncio.sleep(0.5)
+
+
+def server_urls(nats_url: str) -> list[str]:
+    """``NATS_URL`` as nats-py's server pool: one URL, or a comma-separated list (a cluster).
+
+    nats-py parses a single string as one URL, so a list has to be split here; it then
+    fails over between them (and learns the other cluster members the servers gossip).
+    """
+    urls = [url.strip() for url in nats_url.split(",") if url.strip()]
+    if not urls:
+        raise ValueError("NATS_URL names no server")
+    return urls
 
 
 def create_broker(nats_url: str, routers: Iterable[NatsRouter] = (), name: str = "") -> NatsBroker:
-    """A broker with our routers; nothing connects until `connect_broker`."""
+    """A broker with our routers; nothing connects until `connect_broker`.
+
+    ``nats_url`` may list several servers, comma-separated (see `server_urls`).
+    """
     return NatsBroker(
-        nats_url,
+        server_urls(nats_url),
         routers=list(routers),
         logger=_quiet,
         name=name or "leaveflow",
@@ -33,8 +88,13 @@ def create_broker(nats_url: str, routers: Iterable[NatsRouter] = (), name: str =
     )
 
 
-async def ensure_streams(broker: NatsBroker) -> None:
-    """Create (or update) every Leaveflow stream, file-backed, with a 2 min dedupe window."""
+async def ensure_streams(broker: NatsBroker, *, replicas: int = 1) -> None:
+    """Create (or update) every Leaveflow stream, file-backed, with a 2 min dedupe window.
+
+    ``replicas`` is how many cluster nodes keep a copy (1 on a single server; 3 on a
+    3-node cluster, so losing one node loses no event and stops no publisher). Durable
+    consumers inherit the stream's replica count.
+    """
     js = broker.connection.jetstream()
     for name, subjects in all_streams().items():
         config = StreamConfig(
@@ -42,19 +102,24 @@ async def ensure_streams(broker: NatsBroker) -> None:
             subjects=subjects,
             storage=StorageType.FILE,
             duplicate_window=120.0,
+            num_replicas=replicas,
         )
-        try:
-            await js.add_stream(config)
-        except BadRequestError:
-            await js.update_stream(config)
+
+        async def declare(config: StreamConfig = config) -> None:
+            try:
+                await js.add_stream(config)
+            except BadRequestError:
+                await js.update_stream(config)
+
+        await while_forming(declare, f"stream {name}")
 
 
-async def connect_broker(broker: NatsBroker) -> None:
-    """Connect, declare streams, then start subscribers.
+async def connect_broker(broker: NatsBroker, *, stream_replicas: int = 1) -> None:
+    """Connect, declare streams (at ``stream_replicas``), then start subscribers.
 
     nats-py's first connect to a dead server retries for minutes: bound it so a service
     fails fast at start-up with a clear error instead of hanging.
     """
     await asyncio.wait_for(broker.connect(), START_TIMEOUT_SECONDS)
-    await ensure_streams(broker)
+    await ensure_streams(broker, replicas=stream_replicas)
     await asyncio.wait_for(broker.start(), START_TIMEOUT_SECONDS)

@@ -6,6 +6,10 @@ a redelivered event changes nothing. Messages are fetched in batches and a batch
 tried in one transaction (cheap); if that fails, each message is retried alone, so one
 poison message cannot block the others. After `max_deliver` attempts a message goes to
 `lf.dlq.<consumer>.<subject>` (stream LF_DLQ), where it stays visible and replayable.
+
+With tracing on (`leaveflow_kit.telemetry`), each handler runs in a consumer span, child of
+the message's `traceparent` header (the relay's producer span) or else of the context in
+the envelope; events the handler records carry the trace on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pydantic import ValidationError
 from leaveflow_contracts import DLQ_STREAM, Envelope, EventData, dlq_subject, parse_data
 from leaveflow_contracts.subjects import stream_for, stream_subjects
 
+from .. import telemetry
 from ..logging import bound_contextvars, get_logger
 from ..storage import Store, Transaction
 from .lease import ConsumerLease
@@ -82,14 +87,35 @@ class _Consumer:
         if self.after_commit is not None:
             self.after_commit()
 
-    async def _apply(self, tx: Transaction, envelope: Envelope, subject: str) -> None:
+    async def _apply(
+        self,
+        tx: Transaction,
+        envelope: Envelope,
+        subject: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         if await tx.already_processed(self.name, envelope.event_id):
             return
         handler = self.handlers.get(envelope.type)
         if handler is not None:
             event = HandledEvent(envelope=envelope, data=parse_data(envelope), subject=subject)
-            with bound_contextvars(
-                correlation_id=envelope.correlation_id, event_id=envelope.event_id
+            with (
+                bound_contextvars(
+                    correlation_id=envelope.correlation_id, event_id=envelope.event_id
+                ),
+                telemetry.span(
+                    f"{subject} process",
+                    parent=headers,
+                    fallback=envelope.trace,
+                    kind=telemetry.SpanKind.CONSUMER,
+                    attributes={
+                        "messaging.system": "nats",
+                        "messaging.operation.type": "process",
+                        "messaging.destination.name": subject,
+                        "messaging.consumer.group.name": self.name,
+                        "messaging.message.id": envelope.event_id,
+                    },
+                ),
             ):
                 await handler(tx, event)
         tx.mark_processed(self.name, envelope.event_id)
@@ -117,7 +143,7 @@ class _Consumer:
 
             async def apply_all(tx: Transaction) -> None:
                 for raw, envelope in decoded:
-                    await self._apply(tx, envelope, raw.subject)
+                    await self._apply(tx, envelope, raw.subject, raw.headers)
 
             await self.store.atomic(apply_all)
         except Exception:
@@ -142,9 +168,9 @@ class _Consumer:
             try:
 
                 async def apply_one(
-                    tx: Transaction, env: Envelope = envelope, subject: str = raw.subject
+                    tx: Transaction, env: Envelope = envelope, msg: Msg = raw
                 ) -> None:
-                    await self._apply(tx, env, subject)
+                    await self._apply(tx, env, msg.subject, msg.headers)
 
                 await self.store.atomic(apply_one)
             except Exception as exc:

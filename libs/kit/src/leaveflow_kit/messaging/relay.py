@@ -6,6 +6,10 @@ publish and mark-published is dropped by the server's duplicate window (and by t
 consumers' inbox beyond it). The relay sleeps on the store's `outbox_signal` and only
 polls on a slow heartbeat (for rows committed by another process), so an idle service
 issues almost no store queries.
+
+With tracing on (`leaveflow_kit.telemetry`), each publish is a producer span, child of the
+trace context stored in the envelope by the transaction that recorded the event, and its
+own context travels in the message's `traceparent` header for the consumers.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import contextlib
 import random
 
 from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
 
+from .. import telemetry
 from ..logging import get_logger
 from ..storage import OutboxKey, OutboxRecord, Store
 
@@ -86,9 +93,52 @@ class OutboxRelay:
         is why consumers do not rely on order alone (request states, tombstones).
         """
         js = self._broker.connection.jetstream()
-        futures = []
+        futures: list[asyncio.Future[PubAck]] = []
+        spans: list[telemetry.Span | None] = []
+        try:
+            await self._send_all(js, records, futures, spans)
+        except BaseException as exc:
+            for span in spans:
+                telemetry.end_span(span, exc)
+            raise
+        results = await asyncio.gather(
+            *(asyncio.wait_for(f, PUBLISH_ACK_TIMEOUT) for f in futures), return_exceptions=True
+        )
+        for span, result in zip(spans, results, strict=True):
+            telemetry.end_span(span, result if isinstance(result, BaseException) else None)
+        done: list[OutboxKey] = []
+        for record, result in zip(records, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning(
+                    "outbox_publish_failed", event_id=record.envelope.event_id, error=repr(result)
+                )
+                break
+            done.append(record.seq)
+        return done
+
+    async def _send_all(
+        self,
+        js: JetStreamContext,
+        records: list[OutboxRecord],
+        futures: list[asyncio.Future[PubAck]],
+        spans: list[telemetry.Span | None],
+    ) -> None:
+        """Write every record (acks not awaited), each in a producer span (when tracing)
+        whose context goes in the message headers; `futures` and `spans` fill in order."""
         for record in records:
             envelope = record.envelope
+            span = telemetry.start_span(
+                f"{record.subject} publish",
+                parent=envelope.trace,
+                kind=telemetry.SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.operation.type": "send",
+                    "messaging.destination.name": record.subject,
+                    "messaging.message.id": envelope.event_id,
+                },
+            )
+            spans.append(span)
             futures.append(
                 await js.publish_async(
                     record.subject,
@@ -100,21 +150,10 @@ class OutboxRelay:
                         "lf-type": envelope.type,
                         "lf-tenant": envelope.tenant_id,
                         "correlation_id": envelope.correlation_id or envelope.event_id,
+                        **telemetry.trace_headers(span),
                     },
                 )
             )
-        results = await asyncio.gather(
-            *(asyncio.wait_for(f, PUBLISH_ACK_TIMEOUT) for f in futures), return_exceptions=True
-        )
-        done: list[OutboxKey] = []
-        for record, result in zip(records, results, strict=True):
-            if isinstance(result, BaseException):
-                log.warning(
-                    "outbox_publish_failed", event_id=record.envelope.event_id, error=repr(result)
-                )
-                break
-            done.append(record.seq)
-        return done
 
     async def _run(self) -> None:
         backoff = 0.5

@@ -56,10 +56,12 @@ from .port import (
 
 T = TypeVar("T")
 
+# busy_timeout first: two replicas opening one new file at once both switch it to WAL and
+# create the schema, and the second must wait for the first rather than fail "locked".
 _PRAGMAS = """
+PRAGMA busy_timeout=5000;
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
-PRAGMA busy_timeout=5000;
 PRAGMA foreign_keys=ON;
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import datetime, timedelta
 
 from leaveflow_kit.documents import from_doc
@@ -19,7 +20,7 @@ from ..adapters.repository import LOCATIONS, YEAR_ENDS, year_end_key
 from ..domain.calendar import leave_year_of
 from ..domain.replicas import LocationReplica
 from .clock import Clock, local_midnight, local_today
-from .year_end import RUNNING, YearEndJob, open_job, run_job
+from .year_end import DONE, RUNNING, YearEndJob, open_job, run_job
 
 log = get_logger(__name__)
 
@@ -63,8 +64,17 @@ class YearEndScheduler:
         """Run a job unless it is already running here (a second POST joins the first)."""
         current = self._running.get(job.id)
         if current is None or current.done():
-            task = asyncio.create_task(run_job(self._store, job), name=f"year-end-{job.id}")
+            task = asyncio.create_task(self._run_until_done(job), name=f"year-end-{job.id}")
             self._running[job.id] = task
+
+    async def _run_until_done(self, job: YearEndJob) -> YearEndJob:
+        """Run the job; while another replica holds it, look again when its lease lapses
+        (it renews the lease every batch, so a lapse means that replica died)."""
+        while True:
+            job = await run_job(self._store, job)
+            if job.state == DONE:
+                return job
+            await asyncio.sleep(max(job.lease_until - time.time(), 0.0) + 1.0)
 
     async def settle(self) -> None:
         """Wait for the jobs running now (tests, shutdown)."""

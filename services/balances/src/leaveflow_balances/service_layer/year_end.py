@@ -4,10 +4,19 @@ One job per (tenant, location, year), stored, so a second request finds it (idem
 and a crash resumes it from the last committed batch (the job keeps a cursor). Each batch
 is one transaction writing one carry-over document per employee, with deterministic keys:
 re-running a batch writes the same documents again and nothing twice.
+
+With several replicas of the service, each may be asked (or find the job running at
+start-up) at once: a job has one runner at a time. A runner claims it with a lease, renews
+the lease with every batch and gives it up when done; another replica finds the lease held
+and leaves the job alone, unless the lease has lapsed (its runner died), when it takes over
+from the cursor. A runner whose lease was taken stops at its next batch, before writing.
+Without this both replicas ran the whole job, and the one that started later, seeing the
+employees the other had closed, stored its own counts over the other's (carried 0).
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +46,13 @@ from ..domain.replicas import AllowanceOverride, EmployeeReplica
 log = get_logger(__name__)
 RUNNING, DONE = "running", "done"
 Progress = Callable[[int, int], None]
+LEASE_SECONDS = 60.0  # far above one batch's time; how long a dead runner blocks its job
+THIS_PROCESS = new_id()
+"""The runner id of this process: a restart is a new runner, which waits out the lease."""
+
+
+class LeaseLost(Exception):
+    """Another runner holds the job now (this one's lease lapsed): stop without writing."""
 
 
 @dataclass
@@ -51,6 +67,29 @@ class YearEndJob:
     processed: int = 0
     carried: int = 0
     requested_by: str | None = None
+    runner: str | None = None
+    lease_until: float = 0.0  # wall-clock seconds (time.time()); leases are real time
+
+
+async def claim(store: Store, job_id: str, runner: str) -> YearEndJob | None:
+    """The stored job, now leased to `runner`; None while another runner's lease holds.
+    A finished job is returned as it is (nothing to run)."""
+
+    async def run(tx: Transaction) -> YearEndJob | None:
+        doc = await tx.get(YEAR_ENDS, job_id)
+        if doc is None:
+            return None
+        job = from_doc(YearEndJob, doc)
+        if job.state == DONE:
+            return job
+        now = time.time()
+        if job.runner not in (None, runner) and job.lease_until > now:
+            return None
+        job.runner, job.lease_until = runner, now + LEASE_SECONDS
+        await tx.put(YEAR_ENDS, job.id, to_doc(job))
+        return job
+
+    return await store.atomic(run)
 
 
 async def open_job(
@@ -147,11 +186,37 @@ class _YearData:
 
 
 async def run_job(
-    store: Store, job: YearEndJob, *, batch: int = 1000, progress: Progress | None = None
+    store: Store,
+    job: YearEndJob,
+    *,
+    batch: int = 1000,
+    progress: Progress | None = None,
+    runner: str = THIS_PROCESS,
 ) -> YearEndJob:
-    """Carry every employee of the location over, batch by batch, from the job's cursor."""
+    """Carry every employee of the location over, batch by batch, from the stored cursor.
+
+    Returns the job as it stands: done, or still running under another runner's lease
+    (its ``runner`` is then not ours, and ``lease_until`` says when to look again)."""
     if job.state == DONE:
         return job
+    claimed = await claim(store, job.id, runner)
+    if claimed is None:
+        doc = await store.get(YEAR_ENDS, job.id)
+        return from_doc(YearEndJob, doc) if doc is not None else job
+    job = claimed
+    if job.state == DONE:
+        return job
+    try:
+        return await _run_claimed(store, job, batch, progress)
+    except LeaseLost:
+        log.warning("year_end_lease_lost", job_id=job.id, runner=runner)
+        doc = await store.get(YEAR_ENDS, job.id)
+        return from_doc(YearEndJob, doc) if doc is not None else job
+
+
+async def _run_claimed(
+    store: Store, job: YearEndJob, batch: int, progress: Progress | None
+) -> YearEndJob:
     directory = Directory(store)
     location = await directory.location(job.tenant_id, job.location_id)
     year_start = location.leave_year_start if location else "01-01"
@@ -185,11 +250,12 @@ async def run_job(
         job.cursor = docs[-1]["id"]
         job.processed += len(docs)
         job.carried += sum(len(e) for _, e in sheets)
+        job.lease_until = time.time() + LEASE_SECONDS
         await store.atomic(_write_batch(job, sheets, next_year.label))
         if progress is not None:
             progress(job.processed, total)
-    job.state = DONE
-    await store.atomic(_save_job(job))
+    runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
+    await store.atomic(_save_job(job, runner))
     log.info(
         "year_end_done",
         tenant_id=job.tenant_id,
@@ -213,8 +279,15 @@ async def _remaining_count(store: Store, where: dict[str, str], cursor: str | No
     return len(await store.find(EMPLOYEES, where, after_key=cursor))
 
 
-def _save_job(job: YearEndJob) -> Callable[[Transaction], Awaitable[None]]:
+async def _check_lease(tx: Transaction, job: YearEndJob, runner: str | None) -> None:
+    doc = await tx.get(YEAR_ENDS, job.id)
+    if doc is None or doc.get("runner") != runner:
+        raise LeaseLost(job.id)
+
+
+def _save_job(job: YearEndJob, runner: str | None) -> Callable[[Transaction], Awaitable[None]]:
     async def run(tx: Transaction) -> None:
+        await _check_lease(tx, job, runner)
         await tx.put(YEAR_ENDS, job.id, to_doc(job))
 
     return run
@@ -224,6 +297,7 @@ def _write_batch(
     job: YearEndJob, sheets: list[tuple[str, list[LedgerEntry]]], label: int
 ) -> Callable[[Transaction], Awaitable[None]]:
     async def run(tx: Transaction) -> None:
+        await _check_lease(tx, job, job.runner)
         for employee_id, entries in sheets:
             await tx.put(
                 CARRYOVERS,

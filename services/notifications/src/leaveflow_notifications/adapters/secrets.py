@@ -30,11 +30,18 @@ def load_or_create_key(path: Path) -> bytes:
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
-    tmp = path.with_suffix(".tmp")
+    # Linked into place, not renamed: of two replicas starting at once on a shared data
+    # dir, the first link wins and the other reads that key (one key for both).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        os.link(tmp, path)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 

@@ -47,6 +47,9 @@ class Delivery:
     sent_at: datetime | None = None
     claim: str | None = None
     claimed_until: datetime | None = None
+    # W3C trace context of the event handling that created it (when tracing): the send
+    # continues that trace, however much later it happens.
+    trace: dict[str, str] | None = None
 
     def is_due(self, at: datetime) -> bool:
         if self.status == SENDING:

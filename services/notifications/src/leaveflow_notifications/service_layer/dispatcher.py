@@ -17,6 +17,7 @@ from leaveflow_contracts import new_id
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.telemetry import span
 
 from ..adapters.senders import SendResult
 from ..domain.delivery import MAX_ATTEMPTS, PENDING, RETRYING, SENDING, Delivery
@@ -134,7 +135,12 @@ class DeliveryDispatcher:
             if delivery is None:
                 continue  # another sender took it, or it is no longer due
             token = delivery.claim
-            result = await self._attempt(delivery)
+            with span(
+                f"deliver {delivery.event_type} by {delivery.channel}",
+                parent=delivery.trace,
+                attributes={"leaveflow.delivery.id": delivery.id},
+            ):
+                result = await self._attempt(delivery)
             if result.ok:
                 delivery.succeeded(self._clock())
                 sent += 1

@@ -18,6 +18,7 @@ from leaveflow_contracts import (
 from leaveflow_kit.documents import to_doc
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import Transaction
+from leaveflow_kit.telemetry import current_trace
 
 from ..domain.delivery import Delivery, delivery_id
 from ..domain.messages import APPROVED, CANCELLED, DENIED, PENDING, REJECTED, Notice
@@ -93,6 +94,7 @@ async def create_deliveries(
                 recipient=who["id"],
                 payload={"notice": notice.to_dict(), "to": recipient_view(who)},
                 created_at=clock(),
+                trace=current_trace(),
             )
             if await tx.get(DELIVERIES, delivery.id) is None:
                 await tx.insert(DELIVERIES, delivery.id, to_doc(delivery))

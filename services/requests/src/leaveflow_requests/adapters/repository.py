@@ -1,15 +1,21 @@
-"""Typed access to the requests service's documents, inside one store transaction."""
+"""The requests service's documents in the store: the repository, unit of work and read
+model that `service_layer/ports.py` declares."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import IndexSpec, Transaction
+from leaveflow_kit.events import record
+from leaveflow_kit.storage import IndexSpec, Store, Transaction
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LIVE_STATUSES, LeaveRequest
+from ..service_layer.ports import Record
 
 TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "tenants",
@@ -19,7 +25,9 @@ TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "locations",
     "departments",
 )
-# Every event this service records, per tenant, for the SSE stream (service_layer/event_log).
+# Every event this service records, per tenant, for the SSE stream. Keys are the event
+# ids, which are time-ordered, so a tenant's log reads in id order and an SSE
+# `Last-Event-ID` is a plain cursor.
 EVENT_LOG = "event_log"
 # Replica of the balances service's policies: a leave type is available at a location only
 # while an active policy exists for the pair (service_layer/policies.py keeps it).
@@ -38,44 +46,61 @@ INDEXES = (
     IndexSpec(POLICIES, ("tenant_id",)),
 )
 
+_COLLECTION: dict[type[Any], str] = {
+    Tenant: TENANTS,
+    Employee: EMPLOYEES,
+    LeaveType: LEAVE_TYPES,
+    LeaveRequest: LEAVE_REQUESTS,
+    Location: LOCATIONS,
+    Department: DEPARTMENTS,
+}
+
 
 def policy_key(tenant_id: str, location_id: str, leave_type_id: str) -> str:
     return f"{tenant_id}:{location_id}:{leave_type_id}"
 
 
 T = TypeVar("T")
+# The one document the first signup inserts (LEAVEFLOW_SIGNUP_OPEN=first).
+_FIRST_SIGNUP = ("installation", "first-signup")
 
 
-class Repository:
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
+class _Source(Protocol):
+    """What a Store and a Transaction both offer."""
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None: ...
+
+    async def find(
+        self, collection: str, where: Mapping[str, Any], *, limit: int | None = None
+    ) -> list[dict[str, Any]]: ...
+
+
+class _TenantDocuments:
+    """Tenant-scoped typed reads, inside a transaction or not."""
+
+    def __init__(self, source: _Source) -> None:
+        self._source = source
 
     async def _get(self, collection: str, cls: type[T], key: str, tenant_id: str) -> T | None:
         if not key:
             return None  # an empty id names nothing
-        doc = await self.tx.get(collection, key)
+        doc = await self._source.get(collection, key)
         # Another tenant's record does not exist for this caller.
         if doc is None or doc.get("tenant_id", doc.get("id")) != tenant_id:
             return None
         return from_doc(cls, doc)
 
-    async def tenant(self, tenant_id: str) -> Tenant | None:
-        doc = await self.tx.get(TENANTS, tenant_id)
-        return from_doc(Tenant, doc) if doc else None
-
-    async def any_tenant(self) -> bool:
-        return bool(await self.tx.find(TENANTS, {}, limit=1))
+    async def _all(self, collection: str, cls: type[T], tenant_id: str) -> list[T]:
+        docs = await self._source.find(collection, {"tenant_id": tenant_id})
+        return [from_doc(cls, d) for d in docs]
 
     async def employee(self, tenant_id: str, employee_id: str) -> Employee | None:
         return await self._get(EMPLOYEES, Employee, employee_id, tenant_id)
 
     async def employee_by_email(self, tenant_id: str, email: str) -> Employee | None:
-        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "email": email}, limit=1)
+        where = {"tenant_id": tenant_id, "email": email}
+        docs = await self._source.find(EMPLOYEES, where, limit=1)
         return from_doc(Employee, docs[0]) if docs else None
-
-    async def admin_ids(self, tenant_id: str) -> set[str]:
-        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "role": "admin"})
-        return {d["id"] for d in docs}
 
     async def department(self, tenant_id: str, department_id: str) -> Department | None:
         return await self._get(DEPARTMENTS, Department, department_id, tenant_id)
@@ -86,26 +111,66 @@ class Repository:
     async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveType | None:
         return await self._get(LEAVE_TYPES, LeaveType, leave_type_id, tenant_id)
 
+    async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
+        return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)
+
+    async def departments(self, tenant_id: str) -> list[Department]:
+        return await self._all(DEPARTMENTS, Department, tenant_id)
+
+    async def locations(self, tenant_id: str) -> list[Location]:
+        return await self._all(LOCATIONS, Location, tenant_id)
+
+
+class Repository(_TenantDocuments):
+    """`ports.Repository` over one store transaction."""
+
+    def __init__(self, tx: Transaction) -> None:
+        super().__init__(tx)
+        self.tx = tx
+
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        doc = await self.tx.get(TENANTS, tenant_id)
+        return from_doc(Tenant, doc) if doc else None
+
+    async def employees_at(self, tenant_id: str, location_id: str) -> list[Employee]:
+        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "location_id": location_id})
+        return [from_doc(Employee, d) for d in docs]
+
+    async def admin_ids(self, tenant_id: str) -> set[str]:
+        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "role": "admin"})
+        return {d["id"] for d in docs}
+
     async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
         where = {"tenant_id": tenant_id, "leave_type_id": leave_type_id}
         return bool(await self.tx.find(LEAVE_REQUESTS, where, limit=1))
 
     async def offers(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
-        """Whether balances has an active policy for the type at the location."""
         doc = await self.tx.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
         return doc is not None and bool(doc["active"])
 
-    async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
-        return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)
+    async def policy_event_id(
+        self, tenant_id: str, location_id: str, leave_type_id: str
+    ) -> str | None:
+        doc = await self.tx.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
+        return None if doc is None else str(doc["event_id"])
+
+    async def save_policy(
+        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, event_id: str
+    ) -> None:
+        doc = {
+            "tenant_id": tenant_id,
+            "location_id": location_id,
+            "leave_type_id": leave_type_id,
+            "active": active,
+            "event_id": event_id,
+        }
+        await self.tx.put(POLICIES, policy_key(tenant_id, location_id, leave_type_id), doc)
 
     async def live_requests_overlapping(
         self, tenant_id: str, employee_id: str, start: date, end: date
     ) -> list[LeaveRequest]:
-        """Submitted, pending or approved requests of the employee that touch [start, end].
-
-        Filtered on the raw documents (ISO dates compare as strings) so that an employee
-        with years of history does not cost a decode per old request on every submission.
-        """
+        # Filtered on the raw documents (ISO dates compare as strings) so that an employee
+        # with years of history does not cost a decode per old request on every submission.
         docs = await self.tx.find(
             LEAVE_REQUESTS, {"tenant_id": tenant_id, "employee_id": employee_id}
         )
@@ -119,16 +184,136 @@ class Repository:
     async def add_tenant(self, tenant: Tenant) -> None:
         await self.tx.insert(TENANTS, tenant.id, to_doc(tenant))
 
+    async def any_tenant(self) -> bool:
+        return bool(await self.tx.find(TENANTS, {}, limit=1))
+
+    async def claim_first_signup(self, tenant_id: str) -> bool:
+        if await self.tx.get(*_FIRST_SIGNUP) is not None:
+            return False
+        await self.tx.insert(*_FIRST_SIGNUP, {"tenant_id": tenant_id})
+        return True
+
     async def add_employee(self, employee: Employee) -> None:
         await self.tx.insert(EMPLOYEES, employee.id, to_doc(employee))
 
-    async def save(self, record: Any) -> None:
-        collection = {
-            Tenant: TENANTS,
-            Employee: EMPLOYEES,
-            LeaveType: LEAVE_TYPES,
-            LeaveRequest: LEAVE_REQUESTS,
-            Location: LOCATIONS,
-            Department: DEPARTMENTS,
-        }[type(record)]
-        await self.tx.put(collection, record.id, to_doc(record))
+    async def save(self, record: Record) -> None:
+        await self.tx.put(_COLLECTION[type(record)], record.id, to_doc(record))
+
+    async def delete_leave_type(self, leave_type_id: str) -> None:
+        await self.tx.delete(LEAVE_TYPES, leave_type_id)
+
+    async def record(
+        self,
+        data: EventData,
+        *,
+        tenant_id: str,
+        actor: str | None = None,
+        correlation_id: str | None = None,
+        cause: Envelope | None = None,
+    ) -> Envelope:
+        envelope = record(
+            self.tx,
+            data,
+            tenant_id=tenant_id,
+            actor=actor,
+            correlation_id=correlation_id,
+            cause=cause,
+        )
+        await self.tx.insert(
+            EVENT_LOG,
+            envelope.event_id,
+            {
+                "id": envelope.event_id,
+                "tenant_id": envelope.tenant_id,
+                "type": envelope.type,
+                # Whose event it is, for the stream's visibility rule (None: directory-wide).
+                "employee_id": getattr(data, "employee_id", None),
+                "envelope": envelope.model_dump(mode="json"),
+            },
+        )
+        return envelope
+
+
+class StoreUnitOfWork:
+    """`ports.UnitOfWork`: one store transaction per use case."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def run(self, work: Callable[[Repository], Awaitable[T]]) -> T:
+        async def in_transaction(tx: Transaction) -> T:
+            return await work(Repository(tx))
+
+        return await self._store.atomic(in_transaction)
+
+
+class StoreReads(_TenantDocuments):
+    """`ports.ReadModel`: plain reads on the store, outside any transaction."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._store = store
+
+    async def _page(
+        self, collection: str, where: dict[str, Any], limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        docs = await self._store.find(collection, where, limit=limit + 1, after_key=cursor)
+        next_cursor = docs[limit - 1]["id"] if len(docs) > limit else None
+        return docs[:limit], next_cursor
+
+    async def employees(
+        self, tenant_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Employee], str | None]:
+        docs, next_cursor = await self._page(EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
+        return [from_doc(Employee, d) for d in docs], next_cursor
+
+    async def leave_types(self, tenant_id: str) -> list[LeaveType]:
+        return await self._all(LEAVE_TYPES, LeaveType, tenant_id)
+
+    async def leave_requests(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        start: date | None,
+        end: date | None,
+        filters: Mapping[str, str],
+    ) -> tuple[list[LeaveRequest], str | None]:
+        where: dict[str, Any] = {"tenant_id": tenant_id, **filters}
+        if start is None and end is None:
+            docs, next_cursor = await self._page(LEAVE_REQUESTS, where, limit, cursor)
+            return [from_doc(LeaveRequest, d) for d in docs], next_cursor
+        # The store filters by equality only, so the window is applied while scanning.
+        first = start.isoformat() if start else ""
+        last = end.isoformat() if end else "9999-12-31"
+        found: list[dict[str, Any]] = []
+        scanned = cursor
+        exhausted = False
+        while len(found) < limit and not exhausted:
+            batch = await self._store.find(LEAVE_REQUESTS, where, limit=limit, after_key=scanned)
+            exhausted = len(batch) < limit
+            for doc in batch:
+                scanned = doc["id"]
+                if doc["start_date"] <= last and first <= doc["end_date"]:
+                    found.append(doc)
+                    if len(found) == limit:
+                        break
+        next_cursor = None
+        if len(found) == limit and await self._store.find(
+            LEAVE_REQUESTS, where, limit=1, after_key=scanned
+        ):
+            next_cursor = scanned
+        return [from_doc(LeaveRequest, d) for d in found], next_cursor
+
+    async def locations_by_leave_type(self, tenant_id: str) -> dict[str, list[str]]:
+        available: dict[str, list[str]] = defaultdict(list)
+        for doc in await self._store.find(POLICIES, {"tenant_id": tenant_id}):
+            if doc["active"]:
+                available[doc["leave_type_id"]].append(doc["location_id"])
+        return dict(available)
+
+    async def events_after(self, tenant_id: str, after: str, *, limit: int) -> list[dict[str, Any]]:
+        return await self._store.find(
+            EVENT_LOG, {"tenant_id": tenant_id}, limit=limit, after_key=after
+        )

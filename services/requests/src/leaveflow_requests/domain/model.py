@@ -7,12 +7,16 @@ approved  -> cancelled
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .errors import InvalidTransition, NotAllowed
+from .directory import Employee, LeaveType, Location
+from .errors import InvalidRequest, InvalidTransition, NotAllowed, OverlappingRequest
+from .work_schedule import WorkSchedule
+from .working_days import WorkingDays, count_hours, count_working_days
 
 SUBMITTED, PENDING, APPROVED = "submitted", "pending", "approved"
 REJECTED, DENIED, CANCELLED = "rejected", "denied", "cancelled"
@@ -46,6 +50,32 @@ def day_halves(
     }
 
 
+def count_leave(
+    leave_type: LeaveType,
+    start: date,
+    end: date,
+    *,
+    start_part: str = "full",
+    end_part: str = "full",
+    hours: Decimal | None = None,
+    schedule: WorkSchedule | None = None,
+    holidays: Collection[date] = (),
+) -> WorkingDays:
+    """What a request costs: days for a day-unit type; hours on one working day for an
+    hour-unit type (the hours are given, never derived)."""
+    if leave_type.unit == "hours":
+        if hours is None:
+            raise InvalidRequest(f"{leave_type.name} is taken in hours", field="hours")
+        if end != start:
+            raise InvalidRequest("an hour request covers one day", field="end_date")
+        return count_hours(start, hours, schedule, holidays)
+    if hours is not None:
+        raise InvalidRequest(f"{leave_type.name} is taken in days", field="hours")
+    return count_working_days(
+        start, end, start_part=start_part, end_part=end_part, schedule=schedule, holidays=holidays
+    )
+
+
 ALLOWED: dict[str, frozenset[str]] = {
     SUBMITTED: frozenset({PENDING, APPROVED, REJECTED}),
     PENDING: frozenset({APPROVED, DENIED, CANCELLED}),
@@ -76,6 +106,83 @@ class LeaveRequest:
     department_id: str | None = None
     created_at: datetime | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def submit(
+        cls,
+        *,
+        id: str,
+        employee: Employee,
+        leave_type: LeaveType | None,
+        location: Location | None,
+        offered_at_location: bool,
+        live_requests: Iterable[LeaveRequest],
+        start_date: date,
+        end_date: date,
+        start_part: str = "full",
+        end_part: str = "full",
+        hours: Decimal | None = None,
+        reason: str | None = None,
+        by: str,
+        at: datetime,
+    ) -> LeaveRequest:
+        """A new request of `employee`, if the rules allow it (checked in this order):
+
+        - the leave type exists and is active; half days only where the type allows them;
+        - at a location, only a type balances offers there (`offered_at_location`);
+        - hours for an hour-unit type (one day), none for a day-unit type, and at least
+          one working day of the location's work week, the employee's pattern, and not a
+          holiday;
+        - the employee is employed on the first and the last day;
+        - no half day of it is taken by one of the employee's `live_requests`.
+        """
+        if leave_type is None or not leave_type.active:
+            raise InvalidRequest("unknown leave type", field="leave_type_id")
+        if (start_part != "full" or end_part != "full") and not leave_type.allow_half_days:
+            raise InvalidRequest(f"{leave_type.name} does not allow half days", field="start_part")
+        if location is not None and not offered_at_location:
+            raise InvalidRequest(
+                f"{leave_type.name} is not available at {location.name} (no policy)",
+                field="leave_type_id",
+            )
+        counted = count_leave(
+            leave_type,
+            start_date,
+            end_date,
+            start_part=start_part,
+            end_part=end_part,
+            hours=hours,
+            schedule=location.schedule_for(employee) if location else None,
+            holidays=location.holidays_between(start_date, end_date).keys() if location else (),
+        )
+        for day in (start_date, end_date):
+            if not employee.is_active_on(day):
+                raise InvalidRequest(
+                    f"{employee.name} is not employed on {day.isoformat()}", field="start_date"
+                )
+        for other in live_requests:
+            if other.overlaps(start_date, end_date, start_part, end_part):
+                raise OverlappingRequest(f"overlaps request {other.id} ({other.status})")
+        return cls(
+            id=id,
+            tenant_id=employee.tenant_id,
+            employee_id=employee.id,
+            leave_type_id=leave_type.id,
+            start_date=start_date,
+            end_date=end_date,
+            start_part=start_part,
+            end_part=end_part,
+            amount=counted.amount,
+            unit=leave_type.unit,
+            working_days=list(counted.days),
+            requires_approval=leave_type.requires_approval,
+            reason=reason,
+            department_id=employee.department_id,
+            created_at=at,
+            history=[
+                {"from": None, "to": SUBMITTED, "at": at.isoformat(), "by": by, "note": reason}
+            ],
+        )
 
     def overlaps(
         self, start: date, end: date, start_part: str = "full", end_part: str = "full"

@@ -14,14 +14,12 @@ from datetime import date
 from typing import Any
 
 from leaveflow_contracts import new_id
-from leaveflow_kit.storage import Store, Transaction
 
-from ..adapters.repository import DEPARTMENTS, LOCATIONS, Repository
-from ..domain import errors
-from ..domain.directory import Employee, normalise_email
+from ..domain.directory import Department, Employee, Location, normalise_email
 from . import integration
+from .acting import record_by, require_admin
 from .commands import Actor
-from .event_log import emit
+from .ports import Repository, UnitOfWork
 
 COLUMNS = ("name", "email", "location", "department", "role", "start_date")
 ROLES = ("admin", "approver", "user")
@@ -101,27 +99,24 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
     return rows
 
 
-async def _by_name_or_id(tx: Transaction, collection: str, tenant_id: str) -> dict[str, str]:
-    docs = await tx.find(collection, {"tenant_id": tenant_id})
+def _by_name_or_id(records: list[Location] | list[Department]) -> dict[str, str]:
     index: dict[str, str] = {}
-    for doc in docs:
-        if doc.get("active", True):
-            index[doc["id"]] = doc["id"]
-            index.setdefault(doc["name"].strip().lower(), doc["id"])
+    for found in records:
+        if found.active:
+            index[found.id] = found.id
+            index.setdefault(found.name.strip().lower(), found.id)
     return index
 
 
-async def import_employees(store: Store, actor: Actor, text: str) -> ImportReport:
-    if not actor.is_admin:
-        raise errors.NotAllowed("requires role admin")
+async def import_employees(uow: UnitOfWork, actor: Actor, text: str) -> ImportReport:
+    require_admin(actor)
     parsed = ImportReport()
     rows = _rows(text, parsed)
 
-    async def run(tx: Transaction) -> ImportReport:
+    async def work(repo: Repository) -> ImportReport:
         report = ImportReport(errors=list(parsed.errors))
-        repo = Repository(tx)
-        locations = await _by_name_or_id(tx, LOCATIONS, actor.tenant_id)
-        departments = await _by_name_or_id(tx, DEPARTMENTS, actor.tenant_id)
+        locations = _by_name_or_id(await repo.locations(actor.tenant_id))
+        departments = _by_name_or_id(await repo.departments(actor.tenant_id))
         planned: list[tuple[Employee, bool]] = []
         for row in rows:
             problems = []
@@ -153,19 +148,13 @@ async def import_employees(store: Store, actor: Actor, text: str) -> ImportRepor
             return report  # all or nothing: a file with one bad line changes nobody
         for employee, is_new in planned:
             await repo.save(employee)
-            await emit(
-                tx,
-                integration.employee_upserted(employee),
-                tenant_id=actor.tenant_id,
-                actor=actor.employee_id,
-                correlation_id=actor.correlation_id,
-            )
+            await record_by(repo, actor, integration.employee_upserted(employee))
             if is_new:
                 report.created += 1
             else:
                 report.updated += 1
         return report
 
-    report = await store.atomic(run)
+    report = await uow.run(work)
     report.errors.sort(key=lambda e: int(str(e["line"])))
     return report

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leaveflow_contracts import new_id
-from leaveflow_kit.storage import Store
 
-from ..adapters.repository import EVENT_LOG
+from .ports import ReadModel
 
 LOOKBACK_MS = 2000
 BATCH = 500
@@ -60,10 +59,12 @@ class StreamCursor:
         return cls(floor=last_event_id or new_id())
 
     def read_from(self, at_ms: int) -> str:
-        """Key to read after: `LOOKBACK_MS` behind the last id sent, never before the floor."""
-        behind = floor_id(at_ms - LOOKBACK_MS)
-        start = min(self.last, behind) if self.last else behind
-        return max(start, self.floor)
+        """Key to read after: the floor until something was sent (a client resuming from an
+        old `Last-Event-ID` gets everything since), then `LOOKBACK_MS` behind the last id
+        sent; never before the floor."""
+        if not self.last:
+            return self.floor
+        return max(min(self.last, floor_id(at_ms - LOOKBACK_MS)), self.floor)
 
     def take(self, docs: list[Doc], at_ms: int) -> list[Doc]:
         """The docs not sent yet, in key order; remembers them and forgets old ones."""
@@ -77,13 +78,13 @@ class StreamCursor:
         return fresh
 
 
-async def read_new(store: Store, tenant_id: str, cursor: StreamCursor) -> list[Doc]:
+async def read_new(reads: ReadModel, tenant_id: str, cursor: StreamCursor) -> list[Doc]:
     """Every event of the tenant not yet sent on this connection, oldest first."""
     at = now_ms()
     after = cursor.read_from(at)
     found: list[Doc] = []
     while True:
-        docs = await store.find(EVENT_LOG, {"tenant_id": tenant_id}, limit=BATCH, after_key=after)
+        docs = await reads.events_after(tenant_id, after, limit=BATCH)
         found.extend(cursor.take(docs, at))
         if len(docs) < BATCH:
             return found

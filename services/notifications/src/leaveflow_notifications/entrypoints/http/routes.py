@@ -128,7 +128,7 @@ async def put_preferences(
 
 def _delivery_out(d: Delivery) -> dict[str, Any]:
     out = to_doc(d)
-    for private in ("payload", "claim", "claimed_until"):
+    for private in ("payload", "claim", "claimed_until", "trace"):
         out.pop(private, None)
     out["event"] = {"id": d.event_id, "type": d.event_type}
     return out

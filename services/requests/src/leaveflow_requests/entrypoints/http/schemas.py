@@ -1,11 +1,17 @@
-"""HTTP request and response models of the requests service (API.md)."""
+"""HTTP request and response models of the requests service.
+
+Responses keep the JSON the API has always sent: amounts as JSON numbers, dates as
+ISO strings, `created_at` and history times exactly as recorded, every field present
+(null when unset).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -17,8 +23,10 @@ from pydantic import (
     field_validator,
 )
 
-from ...domain.directory import normalise_email
+from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
 from ...domain.model import LeaveRequest
+from ...domain.working_days import WorkingDays
+from ...service_layer.employee_import import ImportReport
 
 EmailStr = Annotated[str, AfterValidator(normalise_email)]
 
@@ -179,22 +187,187 @@ class RequiredNoteIn(_In):
     note: str = Field(min_length=1, max_length=2000)
 
 
-def request_out(r: LeaveRequest) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "employee_id": r.employee_id,
-        "leave_type_id": r.leave_type_id,
-        "start_date": r.start_date.isoformat(),
-        "end_date": r.end_date.isoformat(),
-        "start_part": r.start_part,
-        "end_part": r.end_part,
-        "amount": float(r.amount),
-        "unit": r.unit,
-        "working_days": [d.isoformat() for d in r.working_days],
-        "status": r.status,
-        "rejection_reason": r.rejection_reason,
-        "reason": r.reason,
-        "department_id": r.department_id,
-        "created_at": r.created_at.isoformat() if r.created_at else None,
-        "history": r.history,
-    }
+# --- responses ----------------------------------------------------------------------------
+
+ItemT = TypeVar("ItemT")
+
+
+class PageOut(BaseModel, Generic[ItemT]):
+    """One page of a list; `next_cursor` is null on the last page."""
+
+    items: list[ItemT]
+    next_cursor: str | None
+
+
+class TenantCreatedOut(BaseModel):
+    tenant_id: str
+    admin_id: str
+    token: str
+
+
+class TokenOut(BaseModel):
+    token: str
+    employee_id: str
+    role: str
+
+
+class JwksOut(BaseModel):
+    keys: list[dict[str, Any]]
+
+
+class DepartmentOut(BaseModel):
+    id: str
+    name: str
+    approver_ids: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, d: Department) -> DepartmentOut:
+        return cls(id=d.id, name=d.name, approver_ids=d.approver_ids, active=d.active)
+
+
+class HolidaySourceOut(BaseModel):
+    country: str
+    subdivision: str | None
+
+
+class HolidayOut(BaseModel):
+    date: date
+    name: str
+
+
+class LocationOut(BaseModel):
+    id: str
+    name: str
+    timezone: str
+    workweek: list[int]
+    holidays: HolidaySourceOut | None
+    extra_holidays: list[HolidayOut]
+    leave_year_start: str
+    active: bool
+
+    @classmethod
+    def of(cls, loc: Location) -> LocationOut:
+        source = (
+            HolidaySourceOut(country=loc.country, subdivision=loc.subdivision)
+            if loc.country
+            else None
+        )
+        return cls(
+            id=loc.id,
+            name=loc.name,
+            timezone=loc.timezone,
+            workweek=loc.workweek,
+            holidays=source,
+            extra_holidays=[HolidayOut.model_validate(h) for h in loc.extra_holidays],
+            leave_year_start=loc.leave_year_start,
+            active=loc.active,
+        )
+
+
+class LocationHolidaysOut(BaseModel):
+    location_id: str
+    year: int
+    items: list[HolidayOut]
+
+
+class EmployeeOut(BaseModel):
+    id: str
+    tenant_id: str
+    name: str
+    email: str
+    role: str
+    location_id: str | None
+    department_id: str | None
+    start_date: date | None
+    end_date: date | None
+    slack_user_id: str | None
+    teams_user_id: str | None
+    work_hours_per_day: float
+    work_pattern: dict[str, float] | None
+
+    @classmethod
+    def of(cls, e: Employee) -> EmployeeOut:
+        # Decimals become JSON numbers; request_guard is bookkeeping, not API.
+        return cls.model_validate(asdict(e))
+
+
+class ImportErrorOut(BaseModel):
+    line: int
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    created: int
+    updated: int
+    errors: list[ImportErrorOut]
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportReportOut:
+        return cls.model_validate(
+            {"created": report.created, "updated": report.updated, "errors": report.errors}
+        )
+
+
+class LeaveTypeOut(BaseModel):
+    id: str
+    tenant_id: str
+    name: str
+    unit: str
+    requires_approval: bool
+    allow_half_days: bool
+    color: str | None
+    active: bool
+    annual_allowance: float | None
+    # Where it can be requested: the locations with an active policy in balances.
+    location_ids: list[str]
+
+    @classmethod
+    def of(cls, t: LeaveType, available_at: dict[str, list[str]]) -> LeaveTypeOut:
+        return cls.model_validate({**asdict(t), "location_ids": sorted(available_at.get(t.id, []))})
+
+
+class HistoryEntryOut(BaseModel):
+    """One step of a request's life, as recorded (`at` is the recorded ISO time)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    from_: str | None = Field(alias="from")
+    to: str
+    at: str
+    by: str | None
+    note: str | None
+
+
+class LeaveRequestOut(BaseModel):
+    id: str
+    employee_id: str
+    leave_type_id: str
+    start_date: date
+    end_date: date
+    start_part: str
+    end_part: str
+    amount: float
+    unit: str
+    working_days: list[date]
+    status: str
+    rejection_reason: str | None
+    reason: str | None
+    department_id: str | None
+    created_at: str | None
+    history: list[HistoryEntryOut]
+
+    @classmethod
+    def of(cls, r: LeaveRequest) -> LeaveRequestOut:
+        # created_at exactly as it was always written (isoformat, "+00:00"), not as
+        # pydantic would write a datetime ("Z").
+        created = r.created_at.isoformat() if r.created_at else None
+        return cls.model_validate({**asdict(r), "created_at": created})
+
+
+class WorkingDaysOut(BaseModel):
+    amount: float
+    days: list[date]
+
+    @classmethod
+    def of(cls, counted: WorkingDays) -> WorkingDaysOut:
+        return cls(amount=float(counted.amount), days=list(counted.days))

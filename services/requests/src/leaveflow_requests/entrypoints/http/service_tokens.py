@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import hmac
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from fastapi import APIRouter, Request
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from leaveflow_kit.auth import Principal, TokenIssuer
+from leaveflow_kit.auth import Principal
 from leaveflow_kit.http import NotFound, Unauthorized
 
 from ...service_layer import queries
+from .deps import IssuerDep, ReadModelDep
+from .schemas import TokenOut
 
 router = APIRouter()
 
@@ -59,7 +61,9 @@ def _configured_secret(request: Request) -> str | None:
 
 
 @router.post("/v1/auth/service-token", tags=["tenancy"], include_in_schema=False)
-async def service_token(body: ServiceTokenIn, request: Request) -> dict[str, Any]:
+async def service_token(
+    body: ServiceTokenIn, request: Request, reads: ReadModelDep, issuer: IssuerDep
+) -> TokenOut:
     """A 5-minute token for (tenant, employee) with the employee's current role."""
     expected = _configured_secret(request)
     if expected is None:
@@ -70,15 +74,13 @@ async def service_token(body: ServiceTokenIn, request: Request) -> dict[str, Any
         given.strip().encode(), expected.encode()
     ):
         raise Unauthorized("bad service credentials")
-    store = request.app.state.store
     employee = (
-        await queries.get_employee(store, body.tenant_id, body.employee_id)
+        await reads.employee(body.tenant_id, body.employee_id)
         if body.employee_id is not None
-        else await queries.get_employee_by_email(store, body.tenant_id, body.email or "")
+        else await queries.get_employee_by_email(reads, body.tenant_id, body.email or "")
     )
     if employee is None or (employee.end_date is not None and employee.end_date < date.today()):
         raise NotFound("no such employee")
-    issuer: TokenIssuer = request.app.state.issuer
     principal = Principal(tenant_id=employee.tenant_id, employee_id=employee.id, role=employee.role)
     token = issuer.issue(principal, ttl_seconds=SERVICE_TOKEN_TTL_SECONDS, via=body.via)
-    return {"token": token, "employee_id": employee.id, "role": employee.role}
+    return TokenOut(token=token, employee_id=employee.id, role=employee.role)

@@ -13,14 +13,14 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from leaveflow_kit.auth import CurrentUser
 from leaveflow_kit.http import Unprocessable
 
-from ...adapters.tenant_signals import TenantSignals
 from ...service_layer.event_stream import EVENT_ID, StreamCursor, read_new, visible_to
+from .deps import ReadModelDep, TenantSignalsDep
 
 router = APIRouter()
 
@@ -45,18 +45,17 @@ def _resume_point(
 
 @router.get("/v1/stream", response_class=EventSourceResponse, tags=["leave requests"])
 async def stream(
-    request: Request,
     user: CurrentUser,
     resume_after: Annotated[str | None, Depends(_resume_point)],
+    reads: ReadModelDep,
+    signals: TenantSignalsDep,
 ) -> AsyncIterator[ServerSentEvent]:
-    store = request.app.state.store
-    signals: TenantSignals = request.app.state.tenant_signals
     cursor = StreamCursor.resume_after(resume_after)
     with signals.listen(user.tenant_id) as wake:
         yield ServerSentEvent(comment="stream open", retry=RECONNECT_MS)
         while True:
             wake.clear()
-            for doc in await read_new(store, user.tenant_id, cursor):
+            for doc in await read_new(reads, user.tenant_id, cursor):
                 if visible_to(doc, role=user.role, employee_id=user.employee_id):
                     yield ServerSentEvent(
                         id=doc["id"],

@@ -1,5 +1,7 @@
 """Requests use cases on the in-memory store: state, outbox and the rules of who may act."""
 
+# fixed-clock: every handler gets the `clock` fixture, a fixed time
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -11,9 +13,9 @@ import pytest
 from leaveflow_contracts import Envelope, LeaveReservationRejected, LeaveReserved
 from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, open_store
-from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
-from leaveflow_requests.service_layer import handlers, queries
+from leaveflow_requests.service_layer import balance_outcomes, directory, leave_requests, queries
 from leaveflow_requests.service_layer.commands import (
     Actor,
     CancelLeaveRequest,
@@ -51,19 +53,20 @@ class World:
         self.store = store
 
     async def build(self, *, half_days: bool = True, approval: bool = True) -> World:
-        tenant, admin = await handlers.create_tenant(
-            self.store, CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test")
+        tenant, admin = await directory.create_tenant(
+            StoreUnitOfWork(self.store),
+            CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test"),
         )
         self.admin = Actor(tenant.id, admin.id, "admin")
-        self.lt = await handlers.create_leave_type(
-            self.store,
+        self.lt = await directory.create_leave_type(
+            StoreUnitOfWork(self.store),
             self.admin,
             CreateLeaveType(name="Vacation", allow_half_days=half_days, requires_approval=approval),
         )
 
         async def person(name: str, role: str, dept: str | None) -> Actor:
-            e = await handlers.create_employee(
-                self.store,
+            e = await directory.create_employee(
+                StoreUnitOfWork(self.store),
                 self.admin,
                 UpsertEmployee(
                     name=name,
@@ -78,26 +81,30 @@ class World:
 
         self.boss = await person("boss", "approver", None)
         self.other_boss = await person("otherboss", "approver", None)
-        d1 = await handlers.save_department(
-            self.store, self.admin, DepartmentFields("Sales", (self.boss.employee_id,))
+        d1 = await directory.save_department(
+            StoreUnitOfWork(self.store),
+            self.admin,
+            DepartmentFields("Sales", (self.boss.employee_id,)),
         )
-        await handlers.save_department(
-            self.store, self.admin, DepartmentFields("Ops", (self.other_boss.employee_id,))
+        await directory.save_department(
+            StoreUnitOfWork(self.store),
+            self.admin,
+            DepartmentFields("Ops", (self.other_boss.employee_id,)),
         )
         self.ana = await person("ana", "user", d1.id)
         self.ben = await person("ben", "user", d1.id)
         return self
 
     async def submit(self, actor: Actor, start: date, end: date, **kw: object):
-        return await handlers.submit_leave_request(
-            self.store,
+        return await leave_requests.submit_leave_request(
+            StoreUnitOfWork(self.store),
             clock,
             actor,
             SubmitLeaveRequest(leave_type_id=self.lt.id, start_date=start, end_date=end, **kw),  # type: ignore[arg-type]
         )
 
     async def reserve(self, request_id: str, ok: bool = True) -> None:
-        req = await queries.get_leave_request(self.store, self.admin.tenant_id, request_id)
+        req = await StoreReads(self.store).leave_request(self.admin.tenant_id, request_id)
         assert req is not None
         data = (
             LeaveReserved(
@@ -116,7 +123,7 @@ class World:
             )
         )
         env = Envelope.wrap(data, tenant_id=self.admin.tenant_id)
-        handle = handlers.on_balance_outcome(clock)
+        handle = balance_outcomes.on_balance_outcome(clock, Repository)
         await self.store.atomic(
             lambda tx: handle(tx, HandledEvent(envelope=env, data=data, subject="s"))  # type: ignore[arg-type]
         )
@@ -178,7 +185,9 @@ async def test_invalid_requests_name_the_field(store: Store, kwargs: dict, field
         **kwargs,
     }
     with pytest.raises(errors.InvalidRequest) as info:
-        await handlers.submit_leave_request(store, clock, w.ana, SubmitLeaveRequest(**cmd))
+        await leave_requests.submit_leave_request(
+            StoreUnitOfWork(store), clock, w.ana, SubmitLeaveRequest(**cmd)
+        )
     assert info.value.field == field
 
 
@@ -195,11 +204,11 @@ async def test_reserved_request_becomes_pending_then_approved_by_its_approver(
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
     with pytest.raises(errors.NotAllowed):
-        await handlers.decide_leave_request(
-            store, clock, w.other_boss, DecideLeaveRequest(req.id, approve=True)
+        await leave_requests.decide_leave_request(
+            StoreUnitOfWork(store), clock, w.other_boss, DecideLeaveRequest(req.id, approve=True)
         )
-    decided = await handlers.decide_leave_request(
-        store, clock, w.boss, DecideLeaveRequest(req.id, approve=True, note="ok")
+    decided = await leave_requests.decide_leave_request(
+        StoreUnitOfWork(store), clock, w.boss, DecideLeaveRequest(req.id, approve=True, note="ok")
     )
     assert decided.status == "approved"
     assert [h["to"] for h in decided.history] == ["submitted", "pending", "approved"]
@@ -210,9 +219,7 @@ async def test_type_without_approval_is_approved_when_reserved(store: Store) -> 
     w = await World(store).build(approval=False)
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
-    assert (await queries.get_leave_request(store, w.admin.tenant_id, req.id)).status == (
-        "approved"
-    )
+    assert (await StoreReads(store).leave_request(w.admin.tenant_id, req.id)).status == ("approved")
     assert (await outbox_types(store))[-1] == "LeaveApproved"
 
 
@@ -221,8 +228,8 @@ async def test_approver_cannot_approve_own_request(store: Store) -> None:
     req = await w.submit(w.boss, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
     with pytest.raises(errors.NotAllowed):
-        await handlers.decide_leave_request(
-            store, clock, w.boss, DecideLeaveRequest(req.id, approve=True)
+        await leave_requests.decide_leave_request(
+            StoreUnitOfWork(store), clock, w.boss, DecideLeaveRequest(req.id, approve=True)
         )
 
 
@@ -231,8 +238,8 @@ async def test_user_cannot_approve(store: Store) -> None:
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
     with pytest.raises(errors.NotAllowed):
-        await handlers.decide_leave_request(
-            store, clock, w.ben, DecideLeaveRequest(req.id, approve=True)
+        await leave_requests.decide_leave_request(
+            StoreUnitOfWork(store), clock, w.ben, DecideLeaveRequest(req.id, approve=True)
         )
 
 
@@ -242,15 +249,17 @@ async def test_requester_cancels_and_the_event_carries_the_previous_status(
     w = await World(store).build()
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
-    cancelled = await handlers.cancel_leave_request(
-        store, clock, w.ana, CancelLeaveRequest(req.id, note="plans changed")
+    cancelled = await leave_requests.cancel_leave_request(
+        StoreUnitOfWork(store), clock, w.ana, CancelLeaveRequest(req.id, note="plans changed")
     )
     assert cancelled.status == "cancelled"
     last = (await store.fetch_unpublished(1000))[-1].envelope
     assert last.type == "LeaveCancelled"
     assert last.data["previous_status"] == "pending"
     with pytest.raises(errors.InvalidTransition):
-        await handlers.cancel_leave_request(store, clock, w.ana, CancelLeaveRequest(req.id))
+        await leave_requests.cancel_leave_request(
+            StoreUnitOfWork(store), clock, w.ana, CancelLeaveRequest(req.id)
+        )
 
 
 async def test_another_tenant_sees_nothing(store: Store) -> None:
@@ -258,21 +267,21 @@ async def test_another_tenant_sees_nothing(store: Store) -> None:
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
     other = await World(store).build()
     with pytest.raises(errors.NotFound):
-        await handlers.decide_leave_request(
-            store, clock, other.admin, DecideLeaveRequest(req.id, approve=True)
+        await leave_requests.decide_leave_request(
+            StoreUnitOfWork(store), clock, other.admin, DecideLeaveRequest(req.id, approve=True)
         )
-    assert await queries.get_leave_request(store, other.admin.tenant_id, req.id) is None
+    assert await StoreReads(store).leave_request(other.admin.tenant_id, req.id) is None
 
 
 async def test_approver_without_department_approves_nobody(store: Store) -> None:
     w = await World(store).build()
-    loner = await handlers.create_employee(
-        store,
+    loner = await directory.create_employee(
+        StoreUnitOfWork(store),
         w.admin,
         UpsertEmployee(name="loner", email="loner@acme.test", role="approver"),
     )
-    nobody = await handlers.create_employee(
-        store,
+    nobody = await directory.create_employee(
+        StoreUnitOfWork(store),
         w.admin,
         UpsertEmployee(name="free", email="free@acme.test", start_date=date(2025, 1, 1)),
     )
@@ -280,8 +289,8 @@ async def test_approver_without_department_approves_nobody(store: Store) -> None
     req = await w.submit(free, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
     with pytest.raises(errors.NotAllowed):
-        await handlers.decide_leave_request(
-            store,
+        await leave_requests.decide_leave_request(
+            StoreUnitOfWork(store),
             clock,
             Actor(w.admin.tenant_id, loner.id, "approver"),
             DecideLeaveRequest(req.id, approve=True),
@@ -290,9 +299,11 @@ async def test_approver_without_department_approves_nobody(store: Store) -> None
 
 async def test_department_without_approvers_falls_to_admins(store: Store) -> None:
     w = await World(store).build()
-    empty = await handlers.save_department(store, w.admin, DepartmentFields("Empty"))
-    e = await handlers.create_employee(
-        store,
+    empty = await directory.save_department(
+        StoreUnitOfWork(store), w.admin, DepartmentFields("Empty")
+    )
+    e = await directory.create_employee(
+        StoreUnitOfWork(store),
         w.admin,
         UpsertEmployee(
             name="solo", email="solo@acme.test", department_id=empty.id, start_date=date(2025, 1, 1)
@@ -302,11 +313,11 @@ async def test_department_without_approvers_falls_to_admins(store: Store) -> Non
     req = await w.submit(solo, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
     with pytest.raises(errors.NotAllowed):
-        await handlers.decide_leave_request(
-            store, clock, w.boss, DecideLeaveRequest(req.id, approve=True)
+        await leave_requests.decide_leave_request(
+            StoreUnitOfWork(store), clock, w.boss, DecideLeaveRequest(req.id, approve=True)
         )
-    decided = await handlers.decide_leave_request(
-        store, clock, w.admin, DecideLeaveRequest(req.id, approve=True)
+    decided = await leave_requests.decide_leave_request(
+        StoreUnitOfWork(store), clock, w.admin, DecideLeaveRequest(req.id, approve=True)
     )
     assert decided.status == "approved"
 
@@ -314,13 +325,15 @@ async def test_department_without_approvers_falls_to_admins(store: Store) -> Non
 async def test_only_approvers_and_admins_can_be_department_approvers(store: Store) -> None:
     w = await World(store).build()
     with pytest.raises(errors.InvalidRequest) as info:
-        await handlers.save_department(
-            store, w.admin, DepartmentFields("Bad", (w.ana.employee_id,))
+        await directory.save_department(
+            StoreUnitOfWork(store), w.admin, DepartmentFields("Bad", (w.ana.employee_id,))
         )
     assert info.value.field == "approver_ids"
     with pytest.raises(errors.InvalidRequest) as info:
-        await handlers.create_employee(
-            store, w.admin, UpsertEmployee(name="x", email="x@acme.test", department_id="nope")
+        await directory.create_employee(
+            StoreUnitOfWork(store),
+            w.admin,
+            UpsertEmployee(name="x", email="x@acme.test", department_id="nope"),
         )
     assert info.value.field == "department_id"
 
@@ -329,19 +342,23 @@ async def test_a_deactivated_department_or_location_takes_no_new_people(store: S
     from leaveflow_requests.service_layer.commands import LocationFields
 
     w = await World(store).build()
-    gone = await handlers.save_department(store, w.admin, DepartmentFields("Gone"))
-    place = await handlers.save_location(store, w.admin, LocationFields(name="Closed"))
-    await handlers.deactivate_department(store, w.admin, gone.id)
-    await handlers.deactivate_location(store, w.admin, place.id)
+    gone = await directory.save_department(
+        StoreUnitOfWork(store), w.admin, DepartmentFields("Gone")
+    )
+    place = await directory.save_location(
+        StoreUnitOfWork(store), w.admin, LocationFields(name="Closed")
+    )
+    await directory.deactivate_department(StoreUnitOfWork(store), w.admin, gone.id)
+    await directory.deactivate_location(StoreUnitOfWork(store), w.admin, place.id)
     for field, cmd in (
         ("department_id", UpsertEmployee(name="a", email="a1@acme.test", department_id=gone.id)),
         ("location_id", UpsertEmployee(name="b", email="b1@acme.test", location_id=place.id)),
     ):
         with pytest.raises(errors.InvalidRequest) as info:
-            await handlers.create_employee(store, w.admin, cmd)
+            await directory.create_employee(StoreUnitOfWork(store), w.admin, cmd)
         assert info.value.field == field
     with pytest.raises(errors.NotFound):
-        await handlers.deactivate_department(store, w.admin, gone.id)
+        await directory.deactivate_department(StoreUnitOfWork(store), w.admin, gone.id)
     assert (await outbox_types(store)).count("DepartmentUpserted") == 4
 
 
@@ -357,7 +374,7 @@ async def test_listing_by_date_window_fills_pages_and_pages_on(store: Store) -> 
     cursor = None
     while True:
         page, cursor = await queries.list_leave_requests(
-            store,
+            StoreReads(store),
             w.admin.tenant_id,
             limit=3,
             cursor=cursor,
@@ -369,7 +386,7 @@ async def test_listing_by_date_window_fills_pages_and_pages_on(store: Store) -> 
         assert len(page) == 3, "a page with a next cursor is full"
     assert seen == [d for d in march if window["start"] <= d <= window["end"]]
     april, _ = await queries.list_leave_requests(
-        store, w.admin.tenant_id, limit=10, cursor=None, start=date(2026, 4, 1)
+        StoreReads(store), w.admin.tenant_id, limit=10, cursor=None, start=date(2026, 4, 1)
     )
     assert [r.employee_id for r in april] == [w.ben.employee_id]
 
@@ -394,7 +411,7 @@ async def test_balances_outcome_is_a_transition_event_with_the_facts(
     assert last.data["department_id"] == req.department_id
     if not ok:
         assert last.data["rejection_reason"] == "insufficient_balance"
-    after = await queries.get_leave_request(store, w.admin.tenant_id, req.id)
+    after = await StoreReads(store).leave_request(w.admin.tenant_id, req.id)
     assert after is not None
     assert after.status == status
     assert after.history[-1]["to"] == status
@@ -404,10 +421,12 @@ async def test_every_decision_event_carries_working_days_and_actor(store: Store)
     w = await World(store).build()
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 2))
     await w.reserve(req.id)
-    await handlers.decide_leave_request(
-        store, clock, w.boss, DecideLeaveRequest(req.id, approve=True)
+    await leave_requests.decide_leave_request(
+        StoreUnitOfWork(store), clock, w.boss, DecideLeaveRequest(req.id, approve=True)
     )
-    await handlers.cancel_leave_request(store, clock, w.ana, CancelLeaveRequest(req.id))
+    await leave_requests.cancel_leave_request(
+        StoreUnitOfWork(store), clock, w.ana, CancelLeaveRequest(req.id)
+    )
     envelopes = [r.envelope for r in await store.fetch_unpublished(1000)][-4:]
     assert [e.type for e in envelopes] == [
         "LeaveRequested",
@@ -428,18 +447,20 @@ async def test_removing_a_used_type_deactivates_it_and_an_unused_one_is_deleted(
     store: Store,
 ) -> None:
     w = await World(store).build()
-    unused = await handlers.create_leave_type(store, w.admin, CreateLeaveType(name="Spare"))
+    unused = await directory.create_leave_type(
+        StoreUnitOfWork(store), w.admin, CreateLeaveType(name="Spare")
+    )
     await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 2))
     with pytest.raises(errors.NotAllowed):
-        await handlers.remove_leave_type(store, w.ana, w.lt.id)
-    assert await handlers.remove_leave_type(store, w.admin, w.lt.id) is False
-    kept = await queries.get_leave_type(store, w.admin.tenant_id, w.lt.id)
+        await directory.remove_leave_type(StoreUnitOfWork(store), w.ana, w.lt.id)
+    assert await directory.remove_leave_type(StoreUnitOfWork(store), w.admin, w.lt.id) is False
+    kept = await StoreReads(store).leave_type(w.admin.tenant_id, w.lt.id)
     assert kept is not None
     assert kept.active is False
-    assert await handlers.remove_leave_type(store, w.admin, unused.id) is True
-    assert await queries.get_leave_type(store, w.admin.tenant_id, unused.id) is None
+    assert await directory.remove_leave_type(StoreUnitOfWork(store), w.admin, unused.id) is True
+    assert await StoreReads(store).leave_type(w.admin.tenant_id, unused.id) is None
     with pytest.raises(errors.NotFound):
-        await handlers.remove_leave_type(store, w.admin, unused.id)
+        await directory.remove_leave_type(StoreUnitOfWork(store), w.admin, unused.id)
     last = (await store.fetch_unpublished(1000))[-1].envelope
     assert (last.type, last.data["leave_type_id"], last.data["active"]) == (
         "LeaveTypeUpserted",

@@ -1,0 +1,142 @@
+"""Leave requests API: submit, list, read, decide, cancel, and what a range would cost."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from leaveflow_kit.http import NotFound, Unprocessable
+from leaveflow_kit.http.paging import Page
+
+from ...service_layer import leave_requests, queries
+from ...service_layer.commands import (
+    Actor,
+    CancelLeaveRequest,
+    DecideLeaveRequest,
+    SubmitLeaveRequest,
+)
+from ...service_layer.ports import Clock, UnitOfWork
+from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
+from .schemas import (
+    LeaveRequestIn,
+    LeaveRequestOut,
+    NoteIn,
+    PageOut,
+    RequiredNoteIn,
+    WorkingDaysOut,
+)
+
+router = APIRouter(tags=["leave requests"])
+
+
+@router.post("/v1/leave-requests", status_code=202)
+async def submit(
+    body: LeaveRequestIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
+) -> LeaveRequestOut:
+    """Submit a leave request; its status moves on asynchronously (poll or stream)."""
+    cmd = SubmitLeaveRequest(**body.model_dump())
+    return LeaveRequestOut.of(await leave_requests.submit_leave_request(uow, clock, actor, cmd))
+
+
+@router.get("/v1/leave-requests")
+async def list_requests(
+    actor: ActorDep,
+    reads: ReadModelDep,
+    page: Page,
+    employee_id: str | None = None,
+    status: str | None = None,
+    department_id: str | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> PageOut[LeaveRequestOut]:
+    if actor.role == "user":
+        employee_id = actor.employee_id  # a user sees only their own requests
+    if from_ is not None and to is not None and to < from_:
+        raise Unprocessable("to is before from", field="to")
+    items, cursor = await queries.list_leave_requests(
+        reads,
+        actor.tenant_id,
+        limit=page.limit,
+        cursor=page.cursor,
+        start=from_,
+        end=to,
+        employee_id=employee_id,
+        status=status,
+        department_id=department_id,
+    )
+    return PageOut(items=[LeaveRequestOut.of(r) for r in items], next_cursor=cursor)
+
+
+@router.get("/v1/leave-requests/{request_id}")
+async def get_request(request_id: str, actor: ActorDep, reads: ReadModelDep) -> LeaveRequestOut:
+    found = await reads.leave_request(actor.tenant_id, request_id)
+    if found is None or (actor.role == "user" and found.employee_id != actor.employee_id):
+        raise NotFound("no such leave request")
+    return LeaveRequestOut.of(found)
+
+
+async def _decide(
+    uow: UnitOfWork, clock: Clock, actor: Actor, request_id: str, approve: bool, note: str | None
+) -> LeaveRequestOut:
+    cmd = DecideLeaveRequest(request_id=request_id, approve=approve, note=note)
+    return LeaveRequestOut.of(await leave_requests.decide_leave_request(uow, clock, actor, cmd))
+
+
+@router.post("/v1/leave-requests/{request_id}/approve")
+async def approve(
+    request_id: str,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    body: NoteIn | None = None,
+) -> LeaveRequestOut:
+    """Approve a pending request (approver of the department, or admin)."""
+    return await _decide(uow, clock, actor, request_id, True, body.note if body else None)
+
+
+@router.post("/v1/leave-requests/{request_id}/deny")
+async def deny(
+    request_id: str, body: RequiredNoteIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
+) -> LeaveRequestOut:
+    """Deny a pending request; a note is required."""
+    return await _decide(uow, clock, actor, request_id, False, body.note)
+
+
+@router.post("/v1/leave-requests/{request_id}/cancel")
+async def cancel(
+    request_id: str,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    body: NoteIn | None = None,
+) -> LeaveRequestOut:
+    """Cancel: the requester before the leave starts, or an admin at any time."""
+    cmd = CancelLeaveRequest(request_id=request_id, note=body.note if body else None)
+    return LeaveRequestOut.of(await leave_requests.cancel_leave_request(uow, clock, actor, cmd))
+
+
+@router.get("/v1/working-days")
+async def working_days(
+    actor: ActorDep,
+    reads: ReadModelDep,
+    start_date: date,
+    end_date: date,
+    employee_id: str | None = None,
+    start_part: Literal["full", "am", "pm"] = "full",
+    end_part: Literal["full", "am", "pm"] = "full",
+) -> WorkingDaysOut:
+    employee = await reads.employee(actor.tenant_id, employee_id or actor.employee_id)
+    if employee is None:
+        raise Unprocessable("unknown employee", field="employee_id")
+    counted = await queries.working_days(
+        reads,
+        actor.tenant_id,
+        employee,
+        start_date,
+        end_date,
+        start_part=start_part,
+        end_part=end_part,
+    )
+    return WorkingDaysOut.of(counted)

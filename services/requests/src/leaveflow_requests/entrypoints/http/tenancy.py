@@ -1,0 +1,49 @@
+"""Tenancy API: sign up a company, log in (development), publish the token keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from leaveflow_kit.auth import Principal
+from leaveflow_kit.http import NotFound
+
+from ...service_layer import directory
+from ...service_layer.commands import CreateTenant
+from .deps import IssuerDep, SettingsDep, UnitOfWorkDep
+from .schemas import DevLoginIn, JwksOut, TenantCreatedOut, TenantIn, TokenOut
+
+router = APIRouter(tags=["tenancy"])
+
+
+@router.post("/v1/tenants", status_code=201)
+async def create_tenant(
+    body: TenantIn, settings: SettingsDep, uow: UnitOfWorkDep, issuer: IssuerDep
+) -> TenantCreatedOut:
+    """Sign up a company: creates the tenant and its first admin (public while signup is open;
+    with `LEAVEFLOW_SIGNUP_OPEN=first`, until the first company exists)."""
+    mode = settings.signup_open
+    if mode is False:
+        raise NotFound("signup is closed")
+    tenant, admin = await directory.create_tenant(
+        uow, CreateTenant(**body.model_dump()), first_only=mode == "first"
+    )
+    token = issuer.issue(Principal(tenant_id=tenant.id, employee_id=admin.id, role="admin"))
+    return TenantCreatedOut(tenant_id=tenant.id, admin_id=admin.id, token=token)
+
+
+@router.post("/v1/auth/dev-login")
+async def dev_login(
+    body: DevLoginIn, settings: SettingsDep, uow: UnitOfWorkDep, issuer: IssuerDep
+) -> TokenOut:
+    """Log in as any employee by email (development only; 404 when disabled)."""
+    if not settings.dev_login:
+        raise NotFound("dev login is disabled")
+    employee = await directory.find_login(uow, body.tenant_id, body.email)
+    principal = Principal(tenant_id=employee.tenant_id, employee_id=employee.id, role=employee.role)
+    return TokenOut(token=issuer.issue(principal), employee_id=employee.id, role=employee.role)
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(issuer: IssuerDep) -> JwksOut:
+    """Public keys that verify Leaveflow tokens."""
+    return JwksOut.model_validate(issuer.jwks())

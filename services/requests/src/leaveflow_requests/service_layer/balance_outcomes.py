@@ -1,0 +1,36 @@
+"""Reactions to the balances service's verdict on a submitted request: reserved (it
+waits for approval, or is approved at once) or rejected (not enough left)."""
+
+from __future__ import annotations
+
+from leaveflow_contracts import LeaveReservationRejected, LeaveReserved
+from leaveflow_kit.messaging import EventHandler, HandledEvent
+from leaveflow_kit.storage import Transaction
+
+from . import integration
+from .ports import Clock, RepositoryFactory
+
+
+def on_balance_outcome(clock: Clock, repositories: RepositoryFactory) -> EventHandler:
+    async def handle(tx: Transaction, event: HandledEvent) -> None:
+        data = event.data
+        assert isinstance(data, LeaveReserved | LeaveReservationRejected)
+        repo = repositories(tx)
+        request = await repo.leave_request(event.envelope.tenant_id, data.request_id)
+        if request is None or request.status != "submitted":
+            return  # cancelled meanwhile, or already moved: nothing to do
+        now = clock()
+        if isinstance(data, LeaveReserved):
+            if request.reserved(now) == "approved":
+                outcome = integration.leave_decided(request, None, "no approval needed")
+            else:
+                outcome = integration.leave_pending(request, data.available_after)
+        else:
+            request.reservation_rejected(data.reason, now)
+            outcome = integration.leave_rejected(request, data.available)
+        await repo.record(
+            outcome, tenant_id=request.tenant_id, actor="system", cause=event.envelope
+        )
+        await repo.save(request)
+
+    return handle

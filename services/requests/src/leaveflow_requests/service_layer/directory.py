@@ -1,0 +1,295 @@
+"""Directory use cases: tenants, employees, locations, departments and leave types.
+
+Each opens one transaction, applies its rules, and records its events in the outbox of
+that same transaction. Directory records are deactivated rather than deleted (history
+keeps naming them), except a leave type nobody has requested yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from leaveflow_contracts import EventData, new_id
+from leaveflow_kit.storage import DuplicateKey
+
+from ..domain import errors
+from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
+from . import integration
+from .acting import record_by, require_admin
+from .commands import (
+    Actor,
+    CreateLeaveType,
+    CreateTenant,
+    DepartmentFields,
+    LocationFields,
+    UpsertEmployee,
+)
+from .leave_requests import reprice_location
+from .ports import Clock, Repository, UnitOfWork
+
+Deactivatable = TypeVar("Deactivatable", Department, Location)
+
+
+async def create_tenant(
+    uow: UnitOfWork, cmd: CreateTenant, *, first_only: bool = False
+) -> tuple[Tenant, Employee]:
+    """Sign up a company and its first admin; with ``first_only``, only while none exists."""
+    tenant = Tenant(id=new_id(), name=cmd.name, timezone=cmd.timezone)
+    admin = Employee(
+        id=new_id(), tenant_id=tenant.id, name=cmd.admin_name, email=cmd.admin_email, role="admin"
+    )
+    closed = errors.SignupClosed("signup is closed: the first company exists")
+
+    async def work(repo: Repository) -> None:
+        if first_only and (await repo.any_tenant() or not await repo.claim_first_signup(tenant.id)):
+            raise closed
+        await repo.add_tenant(tenant)
+        await repo.add_employee(admin)
+        first = await repo.record(
+            integration.tenant_created(tenant, admin.id), tenant_id=tenant.id, actor=admin.id
+        )
+        await repo.record(integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
+
+    try:
+        await uow.run(work)
+    except DuplicateKey:
+        if not first_only:
+            raise
+        raise closed from None
+    return tenant, admin
+
+
+async def find_login(uow: UnitOfWork, tenant_id: str, email: str) -> Employee:
+    async def work(repo: Repository) -> Employee | None:
+        return await repo.employee_by_email(tenant_id, email)
+
+    employee = await uow.run(work)
+    if employee is None:
+        raise errors.NotFound("no such employee in this tenant")
+    return employee
+
+
+async def _check_references(repo: Repository, actor: Actor, employee: Employee) -> None:
+    """The department and location must be live ones of this tenant, and the work
+    pattern must fit the working day."""
+    if employee.start_date and employee.end_date and employee.end_date < employee.start_date:
+        raise errors.InvalidRequest("end_date is before start_date", field="end_date")
+    if employee.department_id is not None:
+        department = await repo.department(actor.tenant_id, employee.department_id)
+        if department is None or not department.active:
+            raise errors.InvalidRequest("unknown department", field="department_id")
+    if employee.location_id is not None:
+        location = await repo.location(actor.tenant_id, employee.location_id)
+        if location is None or not location.active:
+            raise errors.InvalidRequest("unknown location", field="location_id")
+        try:
+            location.schedule_for(employee)
+        except errors.InvalidRequest as exc:
+            raise errors.InvalidRequest(str(exc), field="work_pattern") from None
+
+
+async def create_employee(uow: UnitOfWork, actor: Actor, cmd: UpsertEmployee) -> Employee:
+    require_admin(actor)
+    employee = Employee(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
+
+    async def work(repo: Repository) -> None:
+        await _check_references(repo, actor, employee)
+        try:
+            await repo.add_employee(employee)
+        except DuplicateKey:
+            raise errors.DuplicateEmail(f"an employee with email {cmd.email} exists") from None
+        await record_by(repo, actor, integration.employee_upserted(employee))
+
+    await uow.run(work)
+    return employee
+
+
+async def update_employee(
+    uow: UnitOfWork, actor: Actor, employee_id: str, changes: dict[str, Any]
+) -> Employee:
+    """Change some fields of an employee (admin); email stays unique in the tenant."""
+    require_admin(actor)
+
+    async def work(repo: Repository) -> Employee:
+        employee = await repo.employee(actor.tenant_id, employee_id)
+        if employee is None:
+            raise errors.NotFound("no such employee")
+        new_email = changes.get("email", employee.email)
+        if new_email != employee.email and await repo.employee_by_email(actor.tenant_id, new_email):
+            raise errors.DuplicateEmail(f"an employee with email {new_email} exists")
+        for key, value in changes.items():
+            setattr(employee, key, value)
+        await _check_references(repo, actor, employee)
+        if employee.role != "admin" and (await repo.admin_ids(actor.tenant_id)) == {employee.id}:
+            raise errors.LastAdmin(
+                f"{employee.name} is the last admin: make someone else admin first"
+            )
+        await repo.save(employee)
+        await record_by(repo, actor, integration.employee_upserted(employee))
+        return employee
+
+    return await uow.run(work)
+
+
+async def create_leave_type(uow: UnitOfWork, actor: Actor, cmd: CreateLeaveType) -> LeaveType:
+    require_admin(actor)
+    leave_type = LeaveType(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
+
+    async def work(repo: Repository) -> None:
+        await repo.save(leave_type)
+        await record_by(repo, actor, integration.leave_type_upserted(leave_type))
+
+    await uow.run(work)
+    return leave_type
+
+
+async def _existing_leave_type(repo: Repository, actor: Actor, leave_type_id: str) -> LeaveType:
+    leave_type = await repo.leave_type(actor.tenant_id, leave_type_id)
+    if leave_type is None:
+        raise errors.NotFound("no such leave type")
+    return leave_type
+
+
+async def update_leave_type(
+    uow: UnitOfWork, actor: Actor, leave_type_id: str, changes: dict[str, Any]
+) -> LeaveType:
+    """Change some fields of a leave type (admin); `active: false` deactivates it."""
+    require_admin(actor)
+
+    async def work(repo: Repository) -> LeaveType:
+        leave_type = await _existing_leave_type(repo, actor, leave_type_id)
+        for key, value in changes.items():
+            setattr(leave_type, key, value)
+        await repo.save(leave_type)
+        await record_by(repo, actor, integration.leave_type_upserted(leave_type))
+        return leave_type
+
+    return await uow.run(work)
+
+
+async def remove_leave_type(uow: UnitOfWork, actor: Actor, leave_type_id: str) -> bool:
+    """Delete a leave type nobody has requested yet; deactivate one that has been used, so
+    its requests and ledger keep naming it. Returns whether it was deleted."""
+    require_admin(actor)
+
+    async def work(repo: Repository) -> bool:
+        leave_type = await _existing_leave_type(repo, actor, leave_type_id)
+        used = await repo.leave_type_used(actor.tenant_id, leave_type_id)
+        leave_type.active = False
+        if used:
+            await repo.save(leave_type)
+        else:
+            await repo.delete_leave_type(leave_type_id)
+        # Either way the other services stop offering it.
+        await record_by(repo, actor, integration.leave_type_upserted(leave_type))
+        return not used
+
+    return await uow.run(work)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def save_location(
+    uow: UnitOfWork,
+    actor: Actor,
+    fields: LocationFields,
+    location_id: str | None = None,
+    clock: Clock | None = None,
+) -> Location:
+    """Create a location, or replace the given fields of an existing one (admin); a
+    changed calendar re-prices the requests of its people that have not ended."""
+    require_admin(actor)
+
+    async def work(repo: Repository) -> Location:
+        if location_id is None:
+            location = Location(id=new_id(), tenant_id=actor.tenant_id, name=fields.name)
+        else:
+            found = await repo.location(actor.tenant_id, location_id)
+            if found is None:
+                raise errors.NotFound("no such location")
+            location = found
+        location.name = fields.name
+        location.timezone = fields.timezone
+        location.workweek = sorted(set(fields.workweek))
+        location.country = fields.country.upper() if fields.country else None
+        location.subdivision = fields.subdivision if fields.country else None
+        location.extra_holidays = [{"date": d, "name": n} for d, n in fields.extra_holidays]
+        location.leave_year_start = fields.leave_year_start
+        location.holiday_calendar()  # raises a 422 for an unknown country or subdivision
+        await repo.save(location)
+        await record_by(repo, actor, integration.location_upserted(location))
+        if location_id is not None:
+            await reprice_location(repo, actor, location, (clock or _utcnow)())
+        return location
+
+    return await uow.run(work)
+
+
+async def save_department(
+    uow: UnitOfWork, actor: Actor, fields: DepartmentFields, department_id: str | None = None
+) -> Department:
+    """Create or rename a department and set its approvers (admin)."""
+    require_admin(actor)
+
+    async def work(repo: Repository) -> Department:
+        if department_id is None:
+            department = Department(id=new_id(), tenant_id=actor.tenant_id, name=fields.name)
+        else:
+            found = await repo.department(actor.tenant_id, department_id)
+            if found is None or not found.active:
+                raise errors.NotFound("no such department")
+            department = found
+        approvers = list(dict.fromkeys(fields.approver_ids))
+        for approver_id in approvers:
+            approver = await repo.employee(actor.tenant_id, approver_id)
+            if approver is None or approver.role not in ("approver", "admin"):
+                raise errors.InvalidRequest(
+                    f"{approver_id} is not an approver or admin of this company",
+                    field="approver_ids",
+                )
+        department.name = fields.name
+        department.approver_ids = approvers
+        await repo.save(department)
+        await record_by(repo, actor, integration.department_upserted(department))
+        return department
+
+    return await uow.run(work)
+
+
+async def deactivate_department(uow: UnitOfWork, actor: Actor, department_id: str) -> None:
+    async def load(repo: Repository) -> Department | None:
+        return await repo.department(actor.tenant_id, department_id)
+
+    await _deactivate(uow, actor, load, "department", integration.department_upserted)
+
+
+async def deactivate_location(uow: UnitOfWork, actor: Actor, location_id: str) -> None:
+    async def load(repo: Repository) -> Location | None:
+        return await repo.location(actor.tenant_id, location_id)
+
+    await _deactivate(uow, actor, load, "location", integration.location_upserted)
+
+
+async def _deactivate(
+    uow: UnitOfWork,
+    actor: Actor,
+    load: Callable[[Repository], Awaitable[Deactivatable | None]],
+    what: str,
+    event: Callable[[Deactivatable], EventData],
+) -> None:
+    """Directory records are deactivated, never deleted: history keeps naming them."""
+    require_admin(actor)
+
+    async def work(repo: Repository) -> None:
+        found = await load(repo)
+        if found is None or not found.active:
+            raise errors.NotFound(f"no such {what}")
+        found.active = False
+        await repo.save(found)
+        await record_by(repo, actor, event(found))
+
+    await uow.run(work)

@@ -1,0 +1,155 @@
+"""What the use cases need from the outside world, declared here and implemented by the
+adapters (`adapters/repository.py`); `bootstrap.py` wires one to the other.
+
+The service layer imports no adapter: it sees the store only through these Protocols, so
+a use case can be read (and tested) without knowing how or where documents are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
+
+from leaveflow_contracts import Envelope, EventData
+from leaveflow_kit.storage import Transaction
+
+from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
+from ..domain.model import LeaveRequest
+
+T = TypeVar("T")
+
+Record = Tenant | Employee | LeaveType | LeaveRequest | Location | Department
+
+
+class Clock(Protocol):
+    """Now, as an aware datetime (UTC in production; a fixed instant in tests)."""
+
+    def __call__(self) -> datetime: ...
+
+
+class _TenantReads(Protocol):
+    """Reads common to both sides. Each is scoped to a tenant: another tenant's record, or
+    an empty id, reads as absent."""
+
+    async def employee(self, tenant_id: str, employee_id: str) -> Employee | None: ...
+
+    async def employee_by_email(self, tenant_id: str, email: str) -> Employee | None:
+        """`email` as stored (normalised)."""
+
+    async def department(self, tenant_id: str, department_id: str) -> Department | None: ...
+
+    async def location(self, tenant_id: str, location_id: str) -> Location | None: ...
+
+    async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveType | None: ...
+
+    async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None: ...
+
+    async def departments(self, tenant_id: str) -> list[Department]:
+        """Every department of the tenant, inactive ones included."""
+
+    async def locations(self, tenant_id: str) -> list[Location]:
+        """Every location of the tenant, inactive ones included."""
+
+
+class Repository(_TenantReads, Protocol):
+    """The requests service's records inside one transaction: what it reads is consistent
+    with what it writes, and everything (events included) commits together or not at all."""
+
+    async def tenant(self, tenant_id: str) -> Tenant | None: ...
+
+    async def employees_at(self, tenant_id: str, location_id: str) -> list[Employee]: ...
+
+    async def admin_ids(self, tenant_id: str) -> set[str]: ...
+
+    async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
+        """Whether any request names the type (then it may only be deactivated)."""
+
+    async def live_requests_overlapping(
+        self, tenant_id: str, employee_id: str, start: date, end: date
+    ) -> list[LeaveRequest]:
+        """Submitted, pending or approved requests of the employee that touch [start, end]."""
+
+    async def offers(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
+        """Whether balances has an active policy for the type at the location."""
+
+    async def policy_event_id(
+        self, tenant_id: str, location_id: str, leave_type_id: str
+    ) -> str | None:
+        """The id of the newest balances event applied to this (location, type) policy."""
+
+    async def save_policy(
+        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, event_id: str
+    ) -> None: ...
+
+    async def add_tenant(self, tenant: Tenant) -> None: ...
+
+    async def any_tenant(self) -> bool:
+        """Whether any company exists on this installation."""
+
+    async def claim_first_signup(self, tenant_id: str) -> bool:
+        """Record that `tenant_id` is the installation's first company; False when one was
+        recorded already. Two first signups racing both write the same record, so one of
+        them fails its commit (`DuplicateKey`, or a conflict whose retry answers False)."""
+
+    async def add_employee(self, employee: Employee) -> None:
+        """Raises `leaveflow_kit.storage.DuplicateKey` when the email is taken in the tenant."""
+
+    async def save(self, record: Record) -> None:
+        """Insert or replace."""
+
+    async def delete_leave_type(self, leave_type_id: str) -> None: ...
+
+    async def record(
+        self,
+        data: EventData,
+        *,
+        tenant_id: str,
+        actor: str | None = None,
+        correlation_id: str | None = None,
+        cause: Envelope | None = None,
+    ) -> Envelope:
+        """Record an event in the outbox and in the tenant's event log (for the SSE
+        stream), in this same transaction: the stream shows only what was committed."""
+
+
+class RepositoryFactory(Protocol):
+    """The repository over a transaction someone else opened (an event consumer's)."""
+
+    def __call__(self, tx: Transaction) -> Repository: ...
+
+
+class UnitOfWork(Protocol):
+    async def run(self, work: Callable[[Repository], Awaitable[T]]) -> T:
+        """Run `work` in one transaction and commit. On a conflict it runs again, so it
+        must have no effect outside the repository it is given."""
+
+
+class ReadModel(_TenantReads, Protocol):
+    """Reads outside any transaction, for the HTTP queries and the event stream."""
+
+    async def employees(
+        self, tenant_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Employee], str | None]:
+        """A page of the tenant's employees in key order, and the cursor of the next."""
+
+    async def leave_types(self, tenant_id: str) -> list[LeaveType]: ...
+
+    async def leave_requests(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        start: date | None,
+        end: date | None,
+        filters: Mapping[str, str],
+    ) -> tuple[list[LeaveRequest], str | None]:
+        """A page of requests whose fields equal `filters`; with a date window, only those
+        touching it (pages fill up to `limit` matches; the cursor is the last key scanned)."""
+
+    async def locations_by_leave_type(self, tenant_id: str) -> dict[str, list[str]]:
+        """For each leave type, the locations where balances offers it."""
+
+    async def events_after(self, tenant_id: str, after: str, *, limit: int) -> list[dict[str, Any]]:
+        """The tenant's event log after the event id `after`, in id order."""
