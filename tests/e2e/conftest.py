@@ -89,7 +89,10 @@ def _new_stack(root: Path, store: str, **kwargs: Any) -> Stack:
 
 def _started(stack: Stack) -> Stack:
     stack.start()
-    _USED[stack.store_label if stack.store == "mongo" else "sqlite"] += 1
+    if stack.mongo is not None:
+        _USED[f"{STANDIN_LABEL}, one per service, data in memory only"] += 1
+    else:
+        _USED[stack.store_label if stack.store == "mongo" else "SQLite"] += 1
     return stack
 
 
