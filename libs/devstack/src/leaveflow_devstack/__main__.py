@@ -18,6 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench = commands.add_parser("bench", help="measure the event pipeline (make bench)")
     bench.add_argument("--n", type=int, default=2000, help="events / leave requests (2000)")
+    bench.add_argument(
+        "--store",
+        choices=("sqlite", "mongo"),
+        default="sqlite",
+        help="the services' store: sqlite, or mongo (MONGO_URL or the mongoeco stand-in); "
+        "the year-end stage always seeds its own SQLite file",
+    )
     bench.add_argument("--concurrency", type=int, default=32, help="HTTP requests in flight")
     bench.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all")
     bench.add_argument("--keep", action="store_true", help="keep the temp data dir and logs")
@@ -52,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         employees=args.employees,
         samples=args.samples,
         feed_employees=args.feed_employees,
+        store=args.store,
     )
 
 
