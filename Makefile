@@ -26,7 +26,7 @@ export UV_PYTHON_DOWNLOADS := never
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help run test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi \
+.PHONY: help run run-mongo test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi \
 	schemas up down logs compose-env clean sync browser-deps
 
 help: ## list the targets
@@ -76,6 +76,9 @@ $(OIDC_STAMP): $(OIDC_PROVIDER)/package-lock.json $(OIDC_PROVIDER)/package.json
 run: $(SYNC_STAMP) ## run NATS, the four services and the web (http://localhost:8000), data in ./.data
 	$(BIN)/python -m leaveflow_devstack run
 
+run-mongo: $(SYNC_STAMP) ## `make run` with every service on MongoDB: MONGO_URL, else the mongoeco stand-in
+	$(BIN)/python -m leaveflow_devstack run --store mongo
+
 # pytest exits 5 when it selected no test; that must fail loudly, never pass as "green".
 define pytest
 	$(BIN)/pytest $(1) $(PYTEST_ARGS) || { status=$$?; \
@@ -94,8 +97,10 @@ test-e2e: $(SYNC_STAMP) browser-deps ## only the e2e tests (the real stack as pr
 test-integration: $(SYNC_STAMP) ## only tests that need a real nats-server
 	$(call pytest,-m integration)
 
-test-mongo: $(SYNC_STAMP) ## only the MongoDB adapter tests (MONGO_URL, Docker, or stand-in)
-	$(call pytest,-m mongo)
+# The adapter tests (-m mongo) and every e2e test with each stack on MongoDB: the one at
+# MONGO_URL, else the mongoeco stand-in (the test output says which).
+test-mongo: $(SYNC_STAMP) browser-deps ## the MongoDB adapter tests and the whole e2e suite on MongoDB
+	LEAVEFLOW_E2E_STORE=mongo $(call pytest,-m "mongo or e2e")
 
 lint: $(SYNC_STAMP) ## ruff check, ruff format --check, mypy --strict on every src/
 	$(BIN)/ruff check .
@@ -113,8 +118,8 @@ check: lint test ## what a careful push runs: lint + the whole suite
 fuzz: $(SYNC_STAMP) ## schemathesis against every service's OpenAPI, 200 examples per operation
 	LEAVEFLOW_FUZZ_EXAMPLES=$${LEAVEFLOW_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_fuzz.py
 
-bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000)
-	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000)
+bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000, STORE=sqlite|mongo)
+	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000) --store $(or $(STORE),sqlite)
 
 schemas: $(SYNC_STAMP) ## export the event JSON Schemas to docs/events
 	$(BIN)/python -m leaveflow_contracts.schema_export docs/events

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import coming_monday
+from leaveflow_devstack.testing import coming_monday, wait_offered
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +59,7 @@ def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> 
     lt = httpx.post(f"{R}/v1/leave-types", json={"name": "Vacation"}, headers=admin).json()["id"]
     r = httpx.put(f"{B}/v1/policies/{location}/{lt}", json={"annual_allowance": 20}, headers=admin)
     assert r.status_code == 200, r.text
+    wait_offered(R, admin, lt, [location])  # requests learns the policy from an event
     req = httpx.post(
         f"{R}/v1/leave-requests",
         json={"leave_type_id": lt, "start_date": day(0), "end_date": day(1)},

@@ -9,9 +9,22 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m leaveflow_devstack")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the stack in the foreground (make run)")
+    run = commands.add_parser("run", help="run the stack in the foreground (make run)")
+    run.add_argument(
+        "--store",
+        choices=("sqlite", "mongo"),
+        default="sqlite",
+        help="sqlite (make run) or mongo: MONGO_URL or the mongoeco stand-in (make run-mongo)",
+    )
     bench = commands.add_parser("bench", help="measure the event pipeline (make bench)")
     bench.add_argument("--n", type=int, default=2000, help="events / leave requests (2000)")
+    bench.add_argument(
+        "--store",
+        choices=("sqlite", "mongo"),
+        default="sqlite",
+        help="the services' store: sqlite, or mongo (MONGO_URL or the mongoeco stand-in); "
+        "the year-end stage always seeds its own SQLite file",
+    )
     bench.add_argument("--concurrency", type=int, default=32, help="HTTP requests in flight")
     bench.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all")
     bench.add_argument("--keep", action="store_true", help="keep the temp data dir and logs")
@@ -34,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from .run import main as run_main
 
-        return run_main()
+        return run_main(store=args.store)
     from .bench import main as bench_main
 
     return bench_main(
@@ -46,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         employees=args.employees,
         samples=args.samples,
         feed_employees=args.feed_employees,
+        store=args.store,
     )
 
 

@@ -200,13 +200,14 @@ def main(
     employees: int = 100_000,
     samples: int = 1000,
     feed_employees: int = 1000,
+    store: str = "sqlite",
 ) -> int:
     console = Console()
     # SIGTERM behaves like Ctrl-C, so the `finally` below stops the stack either way.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     data_dir = Path(tempfile.mkdtemp(prefix="leaveflow-bench-"))
     # Quiet services: per-request INFO logging would be measured too.
-    stack = Stack(data_dir, ports=Stack.free_ports(), env={"LOG_LEVEL": "WARNING"})
+    stack = Stack(data_dir, ports=Stack.free_ports(), env={"LOG_LEVEL": "WARNING"}, store=store)
     ok = False
     needs_stack = "pipeline" in stages or "query" in stages
     try:
@@ -216,6 +217,7 @@ def main(
                 started = time.perf_counter()
                 stack.start()
                 stack_seconds = time.perf_counter() - started
+            console.print(f"services' store: {stack.store_label}", highlight=False)
         ok = True
         if "pipeline" in stages:
             broker, pipeline = _measure(stack, n, concurrency, timeout, console)

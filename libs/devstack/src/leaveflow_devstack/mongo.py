@@ -234,6 +234,11 @@ class MongoStandin:
         return self._process is not None and self._process.running
 
     def start(self, timeout: float = 60.0) -> str:
+        self.spawn()
+        return self.wait_ready(timeout)
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it (a stack starts several at once)."""
         if self._process is None:
             python = self._python or find_python_313()
             if python is None:
@@ -247,12 +252,16 @@ class MongoStandin:
             )
         ensure_free("mongo", self.port, self.host)
         self._process.spawn()
+
+    def wait_ready(self, timeout: float = 60.0) -> str:
+        """Wait until the spawned stand-in answers a ping; stop it and fail if it does not."""
         try:
             wait_for_ping(self.url, timeout)
         except Exception as exc:
             self.stop()
+            tail = self._process.tail() if self._process else ""
             raise RuntimeError(
-                f"the mongoeco stand-in did not answer on {self.url}: {exc}\n{self._process.tail()}"
+                f"the mongoeco stand-in did not answer on {self.url}: {exc}\n{tail}"
             ) from exc
         return self.url
 
