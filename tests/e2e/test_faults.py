@@ -762,7 +762,8 @@ def test_mongodb_going_away_mid_burst_loses_and_doubles_nothing(
             env[f"{name.upper()}_DATABASE_URL"] = (
                 f"mongodb://127.0.0.1:{proxy.port}/leaveflow_{name}?directConnection=true"
             )
-        stack = make_stack(env={**FAULT_ENV, **env})
+        # The databases are the proxied stand-ins above, whichever store the run is on.
+        stack = make_stack(store="sqlite", env={**FAULT_ENV, **env})
 
         def go_down() -> None:
             for proxy in proxies:
