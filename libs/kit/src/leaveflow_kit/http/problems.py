@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..logging import get_logger
+from ..storage.port import StorageError, TransientConflict
 
 log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# Seconds a client should wait before retrying a request the store could not serve.
+STORE_RETRY_AFTER = "1"
 
 
 class Problem(Exception):
@@ -81,6 +86,39 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or an error it was raised from) says the store is unreachable or too
+    busy right now: MongoDB lost or not yet elected (pymongo's ConnectionFailure family:
+    AutoReconnect, NetworkTimeout, NotPrimaryError, ServerSelectionTimeoutError), SQLite
+    still locked after its busy timeout, a write conflict that outlasted the retries.
+
+    The transaction did not commit (or, for a commit whose answer was lost, committed
+    whole): the client may retry, so these answer 503 with Retry-After, never 500.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionFailure | TransientConflict):
+            return True
+        if isinstance(current, sqlite3.OperationalError):
+            message = str(current)
+            if "locked" in message or "busy" in message:
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def store_unavailable_response() -> JSONResponse:
+    return problem_response(
+        503,
+        "Service unavailable",
+        "the service's database is unavailable right now; retry shortly",
+        type_slug="store-unavailable",
+        headers={"Retry-After": STORE_RETRY_AFTER},
+    )
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     # ("body", "end_date") -> "end_date"; ("query", "limit") -> "limit"; ("body",) -> "body"
     parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
@@ -126,7 +164,22 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
+    # The store's errors get handlers of their own (not only the catch-all below) so they
+    # are answered inside the app, without Starlette re-raising them to the server.
+    @app.exception_handler(ConnectionFailure)
+    @app.exception_handler(StorageError)
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _store(request: Request, exc: Exception) -> JSONResponse:
+        return _unexpected_or_unavailable(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", path=request.url.path)
-        return problem_response(500, "Internal server error", "an unexpected error occurred")
+        return _unexpected_or_unavailable(request, exc)
+
+
+def _unexpected_or_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if store_unavailable(exc):
+        log.warning("store_unavailable", path=request.url.path, error=type(exc).__name__)
+        return store_unavailable_response()
+    log.exception("unhandled_error", path=request.url.path, exc_info=exc)
+    return problem_response(500, "Internal server error", "an unexpected error occurred")

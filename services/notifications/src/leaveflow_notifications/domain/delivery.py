@@ -13,8 +13,12 @@ from typing import Any
 
 PENDING, RETRYING, SENDING, SENT, DEAD = "pending", "retrying", "sending", "sent", "dead"
 MAX_ATTEMPTS = 6
-# A sender that crashed mid-send loses its claim after this; the delivery is then due again.
-CLAIM_SECONDS = 120
+# A sender holds its claim for a short lease and renews it while the send is in flight
+# (a send may take up to its timeout, longer than one lease). A sender that died mid-send
+# (kill -9, a lost machine) stops renewing, so its delivery is due again within one lease
+# instead of waiting out a long fixed claim: the message in flight at a crash is resent
+# seconds after the restart, or by another replica.
+CLAIM_LEASE_SECONDS = 8.0
 
 
 def delivery_id(event_id: str, channel: str, recipient: str) -> str:
@@ -58,10 +62,28 @@ class Delivery:
             return False
         return self.next_attempt_at is None or self.next_attempt_at <= at
 
-    def claim_for(self, token: str, at: datetime) -> None:
+    def due_at(self) -> datetime | None:
+        """When a waiting or claimed delivery next becomes due (None: now, or never)."""
+        if self.status == SENDING:
+            return self.claimed_until
+        if self.status in (PENDING, RETRYING):
+            return self.next_attempt_at
+        return None
+
+    def claim_for(
+        self, token: str, at: datetime, lease_seconds: float = CLAIM_LEASE_SECONDS
+    ) -> None:
         """One sender at a time: whoever commits the claim first sends."""
         self.status, self.claim = SENDING, token
-        self.claimed_until = at + timedelta(seconds=CLAIM_SECONDS)
+        self.claimed_until = at + timedelta(seconds=lease_seconds)
+
+    def renew(self, token: str, at: datetime, lease_seconds: float = CLAIM_LEASE_SECONDS) -> bool:
+        """Extend the lease of the sender holding `token`; False if it no longer holds it
+        (an admin retry, or its lease ran out and another sender claimed it)."""
+        if self.status != SENDING or self.claim != token:
+            return False
+        self.claimed_until = at + timedelta(seconds=lease_seconds)
+        return True
 
     def succeeded(self, at: datetime) -> None:
         self.attempts += 1

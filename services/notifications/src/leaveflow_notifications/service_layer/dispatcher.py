@@ -3,6 +3,11 @@
 One dispatcher per channel, so a slow or dead Slack never delays email. Woken by the
 consumer after it commits new deliveries; otherwise it sleeps until the next retry is
 due (or a slow heartbeat), so an idle service issues almost no queries.
+
+A claim is a short lease (`Delivery.claim_for`) that the sender renews while its send is
+in flight. If the process dies mid-send, the lease runs out within seconds and whoever
+runs next (the restarted process, or another replica) sends it again: the message in
+flight at a crash may reach the peer twice, never zero times, and never after minutes.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.telemetry import span
 
 from ..adapters.senders import SendResult
-from ..domain.delivery import MAX_ATTEMPTS, PENDING, RETRYING, SENDING, Delivery
+from ..domain.delivery import (
+    CLAIM_LEASE_SECONDS,
+    MAX_ATTEMPTS,
+    PENDING,
+    RETRYING,
+    SENDING,
+    Delivery,
+)
 from .collections import DELIVERIES
 
 log = get_logger(__name__)
@@ -33,6 +45,10 @@ class RetryPolicy:
     max_attempts: int = MAX_ATTEMPTS
     max_backoff_seconds: float = 300.0
     send_timeout_seconds: float = 10.0
+    # Renewed every quarter of itself while a send runs: a sender stalled for up to three
+    # quarters of a lease (a busy machine) keeps its claim, so no other replica sends it
+    # too; one that died gives it up within one lease, well inside 10 s of a restart.
+    claim_lease_seconds: float = CLAIM_LEASE_SECONDS
 
 
 class DeliveryDispatcher:
@@ -56,6 +72,7 @@ class DeliveryDispatcher:
         self._heartbeat = heartbeat_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -64,10 +81,17 @@ class DeliveryDispatcher:
         self._task = asyncio.create_task(self._run(), name=f"dispatcher-{self.channel}")
 
     async def stop(self) -> None:
-        if self._task:
+        """Let a send in flight finish and be recorded (a graceful restart then sends
+        nothing twice); cancel only if it outlives its own timeout."""
+        if not self._task:
+            return
+        self._stopping = True
+        self._wake.set()
+        done, _ = await asyncio.wait({self._task}, timeout=self._policy.send_timeout_seconds + 1)
+        if not done:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def _due(self) -> list[Delivery]:
         now = self._clock()
@@ -91,11 +115,41 @@ class DeliveryDispatcher:
             delivery = from_doc(Delivery, doc)
             if not delivery.is_due(self._clock()):
                 return None
-            delivery.claim_for(token, self._clock())
+            delivery.claim_for(token, self._clock(), self._policy.claim_lease_seconds)
             await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
             return delivery
 
         return await self._store.atomic(run)
+
+    async def _renew(self, delivery_id: str, token: str) -> bool:
+        async def run(tx: Transaction) -> bool:
+            doc = await tx.get(DELIVERIES, delivery_id)
+            if doc is None:
+                return False
+            delivery = from_doc(Delivery, doc)
+            if not delivery.renew(token, self._clock(), self._policy.claim_lease_seconds):
+                return False
+            await tx.put(DELIVERIES, delivery_id, to_doc(delivery))
+            return True
+
+        return await self._store.atomic(run)
+
+    async def _keep_claim(self, delivery_id: str, token: str, done: asyncio.Event) -> None:
+        """Renew the lease until `done`; never cancelled mid-transaction (it waits on
+        `done` between renewals), so the store sees whole transactions only."""
+        interval = self._policy.claim_lease_seconds / 4
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), interval)
+                return
+            try:
+                held = await self._renew(delivery_id, token)
+            except Exception as exc:  # the store hiccuped: try again at the next tick
+                log.warning("claim_renewal_failed", delivery_id=delivery_id, error=repr(exc))
+                continue
+            if not held:
+                log.warning("claim_lost", delivery_id=delivery_id, channel=self.channel)
+                return
 
     async def _record(self, outcome: Delivery, token: str | None) -> None:
         """Store the attempt unless someone (an admin retry) changed the delivery meanwhile."""
@@ -109,9 +163,13 @@ class DeliveryDispatcher:
         await self._store.atomic(run)
 
     async def _next_due_in(self) -> float:
-        where = {"channel": self.channel, "status": RETRYING}
-        docs = await self._store.find(DELIVERIES, where, limit=200)
-        times = [from_doc(Delivery, d).next_attempt_at for d in docs]
+        """Until the next retry, or the end of a lease a dead sender (perhaps our own
+        previous incarnation) left behind: a restart then resends it within one lease."""
+        times = []
+        for status in (RETRYING, SENDING):
+            where = {"channel": self.channel, "status": status}
+            for doc in await self._store.find(DELIVERIES, where, limit=200):
+                times.append(from_doc(Delivery, doc).due_at())
         pending = [t for t in times if t is not None]
         if not pending:
             return self._heartbeat
@@ -131,16 +189,27 @@ class DeliveryDispatcher:
     async def send_due(self) -> int:
         sent = 0
         for candidate in await self._due():
+            if self._stopping:
+                break
             delivery = await self._claim(candidate.id)
             if delivery is None:
                 continue  # another sender took it, or it is no longer due
             token = delivery.claim
-            with span(
-                f"deliver {delivery.event_type} by {delivery.channel}",
-                parent=delivery.trace,
-                attributes={"leaveflow.delivery.id": delivery.id},
-            ):
-                result = await self._attempt(delivery)
+            assert token is not None
+            done = asyncio.Event()
+            keeper = asyncio.create_task(self._keep_claim(delivery.id, token, done))
+            try:
+                with span(
+                    f"deliver {delivery.event_type} by {delivery.channel}",
+                    parent=delivery.trace,
+                    attributes={"leaveflow.delivery.id": delivery.id},
+                ):
+                    result = await self._attempt(delivery)
+            finally:
+                done.set()
+                # Shielded: cancelling the keeper while its wait_for completes would
+                # swallow our own cancellation (Python 3.11) and `stop()` would hang.
+                await asyncio.shield(keeper)
             if result.ok:
                 delivery.succeeded(self._clock())
                 sent += 1
@@ -165,7 +234,7 @@ class DeliveryDispatcher:
         return sent
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.send_due()
@@ -175,6 +244,8 @@ class DeliveryDispatcher:
             except Exception as exc:
                 log.warning("dispatcher_failed", channel=self.channel, error=repr(exc))
                 wait = 2.0
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 
@@ -194,5 +265,5 @@ class Dispatchers:
             d.start()
 
     async def stop(self) -> None:
-        for d in self.by_channel.values():
-            await d.stop()
+        # Together: each may wait for its send in flight, and the grace is shared.
+        await asyncio.gather(*(d.stop() for d in self.by_channel.values()))
