@@ -55,7 +55,9 @@ class ServiceSettings(BaseSettings):
     retry_base_seconds: float = Field(
         2.0, gt=0, validation_alias=AliasChoices("LEAVEFLOW_RETRY_BASE")
     )
-    ack_wait_seconds: float = Field(30.0, validation_alias=AliasChoices("LEAVEFLOW_ACK_WAIT"))
+    # Short, so a crashed consumer's in-flight events come back seconds after its restart;
+    # a batch that takes longer tells the server it is still working (consumer heartbeat).
+    ack_wait_seconds: float = Field(6.0, gt=0, validation_alias=AliasChoices("LEAVEFLOW_ACK_WAIT"))
     # Replicas consume each durable one at a time (messaging/lease.py); 0 turns that off.
     consumer_lease_seconds: float = Field(
         6.0, ge=0, validation_alias=AliasChoices("LEAVEFLOW_CONSUMER_LEASE")

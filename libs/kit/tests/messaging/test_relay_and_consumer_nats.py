@@ -265,3 +265,44 @@ async def test_a_dead_letter_can_be_replayed_once_the_handler_is_fixed(
         await nc.close()
         await consumer.stop()
         await broker.stop()
+
+
+async def test_a_batch_slower_than_the_ack_wait_is_not_redelivered(
+    store: Store, nats_url: str
+) -> None:
+    """The consumer heartbeat (+WPI every third of the ack wait) keeps a slow batch's
+    messages with it: another puller on the durable (a replica taking over) gets nothing
+    while the batch runs past the ack wait, so a short ack wait costs no redelivery."""
+    started = asyncio.Event()
+    release = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(tx: Transaction, event: HandledEvent) -> None:
+        started.set()
+        await release.wait()
+        handled.append(event.envelope.event_id)
+
+    broker, consumer = await start_consumer(nats_url, store, slow)
+    other = await nats.connect(nats_url)
+    try:
+        envelope = Envelope.wrap(leave_type(7), tenant_id=TENANT)
+        await publish_raw(nats_url, envelope, envelope.event_id)
+        await asyncio.wait_for(started.wait(), 10)
+        await asyncio.sleep(2.5)  # past the 2 s ack wait
+        js = other.jetstream()
+        rival = await js.pull_subscribe_bind(consumer.durable, stream=stream_for("requests"))
+        with pytest.raises(nats.errors.TimeoutError):
+            await rival.fetch(1, timeout=2.0)
+        release.set()
+
+        async def done() -> bool:
+            return handled == [envelope.event_id]
+
+        await wait_for(done, limit=10)
+        info = await js.consumer_info(stream_for("requests"), consumer.durable)
+        assert info.num_redelivered == 0
+    finally:
+        release.set()
+        await other.close()
+        await consumer.stop()
+        await broker.stop()

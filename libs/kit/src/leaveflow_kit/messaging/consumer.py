@@ -317,6 +317,29 @@ class DurableConsumer:
                 msgs += await subscription.fetch(self.batch_size - 1, timeout=DRAIN_TIMEOUT)
         return msgs
 
+    async def _handle_with_heartbeat(self, msgs: list[Msg]) -> None:
+        """Handle a batch, telling the server every third of the ack wait that its messages
+        are still being worked on. So the ack wait can be short (a crashed consumer's
+        messages come back soon after its restart) without a slow batch being redelivered
+        to another replica while it runs."""
+        ack_wait = float(self.config.ack_wait or 30.0)
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(ack_wait / 3)
+                for msg in msgs:
+                    if not msg.is_acked:
+                        with contextlib.suppress(Exception):
+                            await msg.in_progress()
+
+        heartbeat = asyncio.create_task(beat(), name=f"heartbeat-{self.durable}")
+        try:
+            await self.state.handle_batch(msgs)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
     async def _run(self, subscription: Any) -> None:
         while True:
             if self.lease is not None:
@@ -332,7 +355,7 @@ class DurableConsumer:
                 await asyncio.sleep(1.0)
                 continue
             try:
-                await self.state.handle_batch(msgs)
+                await self._handle_with_heartbeat(msgs)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -349,7 +372,7 @@ def subscribe_events(
     producer: str,
     handlers: Mapping[str, EventHandler],
     max_deliver: int = 5,
-    ack_wait_seconds: float = 30.0,
+    ack_wait_seconds: float = 6.0,
     batch_size: int = 100,
     fetch_timeout: float = 5.0,
     after_commit: Callable[[], None] | None = None,
