@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import socket
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +26,11 @@ import httpx
 from leaveflow_kit.messaging.server_binary import nats_server_binary
 
 from .ports import ensure_free
-from .process import ManagedProcess, wait_all
+from .process import ManagedProcess, terminate_together
+from .readiness import http_ok, wait_until_ready
 
 LOOPBACK = "127.0.0.1"
 CLUSTER_NAME = "leaveflow"
-_POLL_INTERVAL = 0.05
 
 
 class ClusterError(RuntimeError):
@@ -150,14 +149,7 @@ class NatsCluster:
 
     def stop(self) -> None:
         """SIGTERM every node, SIGKILL what is left after one shared grace. Idempotent."""
-        processes = list(self._processes.values())
-        for process in processes:
-            if process.running:
-                process.send_signal(signal.SIGTERM)
-        for process in wait_all(processes, time.monotonic() + self.stop_grace):
-            process.force_kill()
-        for process in processes:
-            process.terminate(0)
+        terminate_together(list(self._processes.values()), self.stop_grace)
 
     def __enter__(self) -> NatsCluster:
         return self.start()
@@ -173,33 +165,24 @@ class NatsCluster:
     def wait_ready(self, nodes: Iterable[str]) -> None:
         """Poll each node until ``/healthz`` answers 200 (JetStream ready) and ``/routez``
         shows a route to every other node."""
-        pending = dict.fromkeys(nodes, "no answer yet")
-        deadline = time.monotonic() + self.ready_timeout
-        with httpx.Client(timeout=1.0) as client:
-            while pending:
-                for node in list(pending):
-                    process = self._processes[node]
-                    if not process.running:
-                        raise ClusterError(
-                            f"{node} exited with code {process.returncode} before it was "
-                            f"ready; last lines of {process.log_path}:\n{process.tail()}"
-                        )
-                    try:
-                        response = client.get(f"{self.monitor_url(node)}/healthz")
-                        routes = client.get(f"{self.monitor_url(node)}/routez")
-                    except httpx.HTTPError as exc:
-                        pending[node] = f"{type(exc).__name__}: {exc}"
-                        continue
-                    if response.status_code != 200:
-                        pending[node] = f"HTTP {response.status_code}: {response.text[:200]}"
-                    elif not self._routed(routes):
-                        pending[node] = f"routes to the other nodes not up: {routes.text[:200]}"
-                    else:
-                        del pending[node]
-                if pending and time.monotonic() > deadline:
-                    raise ClusterError(self._not_ready_message(pending))
-                if pending:
-                    time.sleep(_POLL_INTERVAL)
+
+        def not_ready(client: httpx.Client, node: str) -> str | None:
+            health = http_ok(f"{self.monitor_url(node)}/healthz", client)
+            if health is not None:
+                return health
+            routes = client.get(f"{self.monitor_url(node)}/routez")
+            if not self._routed(routes):
+                return f"routes to the other nodes not up: {routes.text[:200]}"
+            return None
+
+        wait_until_ready(
+            nodes,
+            self._processes,
+            not_ready,
+            timeout=self.ready_timeout,
+            failure=ClusterError,
+            timed_out=self._not_ready_message,
+        )
 
     # ----------------------------------------------------------------- internals
     def _routed(self, routes: httpx.Response) -> bool:

@@ -213,3 +213,15 @@ def living_members(pgids: Iterable[int]) -> list[int]:
         if state != "Z" and int(pgrp) in wanted:
             found.append(int(entry.name))
     return found
+
+
+def terminate_together(processes: Sequence[ManagedProcess], grace: float) -> None:
+    """SIGTERM all at once and share one grace period, so a stop takes one grace, not one
+    per process; SIGKILL what is left, then reap (and sweep any group member left)."""
+    for process in processes:
+        if process.running:
+            process.send_signal(signal.SIGTERM)
+    for process in wait_all(processes, time.monotonic() + grace):
+        process.force_kill()
+    for process in processes:
+        process.terminate(0)

@@ -24,7 +24,6 @@ import secrets
 import signal
 import socket
 import string
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -33,10 +32,10 @@ import httpx
 
 from .cluster import NatsCluster
 from .ports import APPS, ensure_free
-from .process import ManagedProcess, wait_all
+from .process import ManagedProcess, terminate_together
+from .readiness import http_ok, wait_until_ready
 from .stack import LOOPBACK, Stack, StackError, service_argv
 
-_POLL_INTERVAL = 0.05
 MAX_STREAM_REPLICAS = 3
 
 
@@ -192,14 +191,7 @@ class ReplicatedStack:
 
     def stop(self) -> None:
         """Stop the web and service replicas (one shared grace), then the cluster."""
-        processes = list(self._processes.values())
-        for process in processes:
-            if process.running:
-                process.send_signal(signal.SIGTERM)
-        for process in wait_all(processes, time.monotonic() + self.stop_grace):
-            process.force_kill()
-        for process in processes:
-            process.terminate(0)
+        terminate_together(list(self._processes.values()), self.stop_grace)
         self.cluster.stop()
 
     def __enter__(self) -> ReplicatedStack:
@@ -246,31 +238,18 @@ class ReplicatedStack:
         process.spawn()
 
     def _wait_ready(self, names: Iterable[str]) -> None:
-        pending = dict.fromkeys(names, "no answer yet")
-        deadline = time.monotonic() + self.ready_timeout
-        with httpx.Client(timeout=1.0) as client:
-            while pending:
-                for name in list(pending):
-                    process = self._processes[name]
-                    if not process.running:
-                        raise StackError(
-                            f"{name} exited with code {process.returncode} before it was "
-                            f"ready; last lines of {process.log_path}:\n{process.tail()}"
-                        )
-                    app, replica = self._split(name)
-                    try:
-                        response = client.get(f"{self.url(app, replica)}/readyz")
-                    except httpx.HTTPError as exc:
-                        pending[name] = f"{type(exc).__name__}: {exc}"
-                        continue
-                    if response.status_code == 200:
-                        del pending[name]
-                    else:
-                        pending[name] = f"HTTP {response.status_code}: {response.text[:200]}"
-                if pending and time.monotonic() > deadline:
-                    raise StackError(self._not_ready_message(pending))
-                if pending:
-                    time.sleep(_POLL_INTERVAL)
+        def not_ready(client: httpx.Client, name: str) -> str | None:
+            app, replica = self._split(name)
+            return http_ok(f"{self.url(app, replica)}/readyz", client)
+
+        wait_until_ready(
+            names,
+            self._processes,
+            not_ready,
+            timeout=self.ready_timeout,
+            failure=StackError,
+            timed_out=self._not_ready_message,
+        )
 
     def _not_ready_message(self, pending: Mapping[str, str]) -> str:
         parts = [f"not ready after {self.ready_timeout:.0f}s: {', '.join(pending)}"]

@@ -29,12 +29,9 @@ import secrets
 import signal
 import socket
 import sys
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-
-import httpx
 
 from leaveflow_kit.messaging.server_binary import nats_server_binary as find_nats_server
 
@@ -56,10 +53,10 @@ from .ports import (
     free_ports,
     resolve_ports,
 )
-from .process import ManagedProcess, wait_all
+from .process import ManagedProcess, terminate_together
+from .readiness import http_ok, wait_until_ready
 
 LOOPBACK = "127.0.0.1"
-_POLL_INTERVAL = 0.05
 STORES = ("sqlite", "mongo")
 DEFAULT_DATABASE_PREFIX = "leaveflow"
 
@@ -473,30 +470,14 @@ class Stack:
 
     def _wait_ready(self, names: Iterable[str]) -> None:
         """Poll every named process until all are ready; fail fast if one dies."""
-        pending = dict.fromkeys(names, "no answer yet")
-        deadline = time.monotonic() + self.ready_timeout
-        with httpx.Client(timeout=1.0) as client:
-            while pending:
-                for name in list(pending):
-                    process = self._processes[name]
-                    if not process.running:
-                        raise StackError(
-                            f"{name} exited with code {process.returncode} before it was "
-                            f"ready; last lines of {process.log_path}:\n{process.tail()}"
-                        )
-                    try:
-                        response = client.get(self._ready_url(name))
-                    except httpx.HTTPError as exc:
-                        pending[name] = f"{type(exc).__name__}: {exc}"
-                        continue
-                    if response.status_code == 200:
-                        del pending[name]
-                    else:
-                        pending[name] = f"HTTP {response.status_code}: {response.text[:200]}"
-                if pending and time.monotonic() > deadline:
-                    raise StackError(self._not_ready_message(pending))
-                if pending:
-                    time.sleep(_POLL_INTERVAL)
+        wait_until_ready(
+            names,
+            self._processes,
+            lambda client, name: http_ok(self._ready_url(name), client),
+            timeout=self.ready_timeout,
+            failure=StackError,
+            timed_out=self._not_ready_message,
+        )
 
     def _not_ready_message(self, pending: Mapping[str, str]) -> str:
         parts = [f"not ready after {self.ready_timeout:.0f}s: {', '.join(pending)}"]
@@ -509,11 +490,4 @@ class Stack:
         return "\n".join(parts)
 
     def _terminate_together(self, processes: Sequence[ManagedProcess]) -> None:
-        """SIGTERM all at once and share one grace period, so stop takes one grace, not four."""
-        for process in processes:
-            if process.running:
-                process.send_signal(signal.SIGTERM)
-        for process in wait_all(processes, time.monotonic() + self.stop_grace):
-            process.force_kill()
-        for process in processes:
-            process.terminate(0)  # reaps, and SIGKILLs any group member left behind
+        terminate_together(processes, self.stop_grace)
