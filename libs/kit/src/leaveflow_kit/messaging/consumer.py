@@ -32,6 +32,7 @@ from leaveflow_contracts.subjects import stream_for, stream_subjects
 from .. import telemetry
 from ..logging import bound_contextvars, get_logger
 from ..storage import Store, Transaction
+from ..tasks import cancel
 from .lease import ConsumerLease
 
 log = get_logger(__name__)
@@ -289,11 +290,8 @@ class DurableConsumer:
         self._task = asyncio.create_task(self._run(subscription), name=f"consume-{self.durable}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self.lease is not None:
             await self.lease.stop()
         if self._subscription is not None:
@@ -336,9 +334,7 @@ class DurableConsumer:
         try:
             await self.state.handle_batch(msgs)
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await cancel(heartbeat)
 
     async def _run(self, subscription: Any) -> None:
         while True:

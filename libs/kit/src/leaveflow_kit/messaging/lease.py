@@ -29,6 +29,7 @@ from nats.js.kv import KeyValue
 from leaveflow_contracts import new_id
 
 from ..logging import get_logger
+from ..tasks import cancel
 
 log = get_logger(__name__)
 
@@ -100,11 +101,8 @@ class ConsumerLease:
 
     async def stop(self) -> None:
         """Let go at once, so a standby takes over without waiting for the entry to age."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._kv is not None and self._revision is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._kv.delete(self.key, last=self._revision), 2.0)

@@ -25,6 +25,7 @@ from nats.js.api import PubAck
 from .. import telemetry
 from ..logging import get_logger
 from ..storage import OutboxKey, OutboxRecord, Store
+from ..tasks import cancel
 
 log = get_logger(__name__)
 
@@ -57,11 +58,8 @@ class OutboxRelay:
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def drain_once(self) -> int:
         """Publish every unpublished row now; returns how many were sent."""

@@ -8,13 +8,13 @@ a location changed), so an idle service costs a couple of queries an hour; no bu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from datetime import datetime, timedelta
 
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store
+from leaveflow_kit.tasks import cancel
 
 from ..adapters.repository import LOCATIONS, YEAR_ENDS, year_end_key
 from ..domain.calendar import leave_year_of
@@ -53,12 +53,7 @@ class YearEndScheduler:
         self._task = asyncio.create_task(self._loop(), name="year-end-scheduler")
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self._running.values()) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(self._task, *self._running.values())
 
     def run_in_background(self, job: YearEndJob) -> None:
         """Run a job unless it is already running here (a second POST joins the first)."""

@@ -4,7 +4,6 @@ local time an admin configured on an integration (`digest_time`, tenant's time z
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.tasks import cancel
 
 from ..adapters.leaveflow_api import ApiUnavailable, LeaveflowApi
 from ..domain.messages import DIGEST, Notice
@@ -120,10 +120,7 @@ class DigestScheduler:
         self._task = asyncio.create_task(self._run(), name="digest")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def _run(self) -> None:
         while True:

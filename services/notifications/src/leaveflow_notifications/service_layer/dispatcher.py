@@ -22,6 +22,7 @@ from leaveflow_contracts import new_id
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.tasks import cancel
 from leaveflow_kit.telemetry import span
 
 from ..adapters.senders import SendResult
@@ -87,11 +88,8 @@ class DeliveryDispatcher:
             return
         self._stopping = True
         self._wake.set()
-        done, _ = await asyncio.wait({self._task}, timeout=self._policy.send_timeout_seconds + 1)
-        if not done:
-            self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await asyncio.wait({self._task}, timeout=self._policy.send_timeout_seconds + 1)
+        await cancel(self._task)  # at once if it finished
 
     async def _due(self) -> list[Delivery]:
         now = self._clock()
