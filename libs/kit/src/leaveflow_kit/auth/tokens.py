@@ -114,6 +114,11 @@ class TokenVerifier:
         if jwks is not None:
             self._load(jwks)
 
+    def use(self, jwks: dict[str, Any]) -> None:
+        """Verify against `jwks` from now on (the issuer's own keys, once its lifespan has
+        loaded them)."""
+        self._load(jwks)
+
     def _load(self, jwks: Any) -> None:
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise InvalidToken("the signing keys are not a JWKS document")
