@@ -15,7 +15,12 @@ schema version per set of collections; when the stored one differs from the code
 collections are emptied and the producer's stream is replayed from its first event
 through the same handlers (no inbox: the durable consumer already marked those events).
 The producers' streams keep every event (limits retention with no limit, see
-`messaging.broker.ensure_streams`), so a replay sees the whole history.
+`messaging.broker.ensure_streams`), so a replay sees the whole history; a stream given a
+size or age limit would make a rebuild lose what it dropped.
+
+Two instances starting at once may both rebuild; the second one's clear happens before
+its replay subscribes, so whatever the first (or its live consumer) applied is replayed
+again, and the newest-wins rule makes the order harmless.
 """
 
 from __future__ import annotations
