@@ -36,6 +36,8 @@ from leaveflow_balances.adapters.repository import (
     LEDGER,
     LOCATIONS,
     POLICIES,
+    StoreReads,
+    StoreUnitOfWork,
 )
 from leaveflow_balances.domain.ledger import DEDUCTION, LedgerEntry
 from leaveflow_balances.domain.policy import Policy
@@ -153,10 +155,14 @@ async def measure_year_end(employees: int, progress: Progress) -> YearEndResult:
             await asyncio.to_thread(_seed, path, employees, year)
             seeded = time.perf_counter() - started
             task = progress.add_task(f"(d) year end {year}", total=employees)
-            job = await open_job(store, TENANT, LOCATION, year, "bench")
+            uow = StoreUnitOfWork(store)
+            job = await open_job(uow, TENANT, LOCATION, year, "bench")
             started = time.perf_counter()
             done = await run_job(
-                store, job, progress=lambda n, _total: progress.update(task, completed=n)
+                uow,
+                StoreReads(store),
+                job,
+                progress=lambda n, _total: progress.update(task, completed=n),
             )
             seconds = time.perf_counter() - started
             sheets = await store.count(CARRYOVERS, {"tenant_id": TENANT, "year": year + 1})

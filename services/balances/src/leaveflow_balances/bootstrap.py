@@ -1,4 +1,9 @@
-"""Composition root of the balances service."""
+"""Composition root of the balances service: settings -> runtime -> FastAPI app.
+
+The only place that knows both sides of every port: the store adapters behind the service
+layer's `UnitOfWork`, `ReadModel` and `RepositoryFactory`, the clock, the event handlers,
+the year-end scheduler and the HTTP routes.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from fastapi import FastAPI
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import Store
 
-from .adapters.repository import INDEXES
+from .adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from .config import Settings
 from .entrypoints.http.routes import router
 from .service_layer.clock import Clock, SystemClock
 from .service_layer.handlers import requests_event_handlers
+from .service_layer.ports import ReadModel, UnitOfWork
 from .service_layer.scheduler import YearEndScheduler
 
 
@@ -23,10 +29,13 @@ def create_app(
 ) -> FastAPI:
     clock = clock or SystemClock()
     runtime = build_runtime("balances", settings or Settings(), indexes=INDEXES, store=store)
-    year_ends = YearEndScheduler(runtime.store, clock)
+    # Typed as the ports, so the type checker proves the adapters implement them.
+    unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
+    read_model: ReadModel = StoreReads(runtime.store)
+    year_ends = YearEndScheduler(unit_of_work, read_model, clock)
     # A new or moved location may bring the next year boundary closer: re-plan.
     runtime.subscribe(
-        {"requests": requests_event_handlers(clock, year_ends.location_changed)},
+        {"requests": requests_event_handlers(clock, Repository, year_ends.location_changed)},
         after_commit=year_ends.after_commit,
     )
 
@@ -45,4 +54,6 @@ def create_app(
         lifespan=lifespan,
         clock=clock,
         year_ends=year_ends,
+        unit_of_work=unit_of_work,
+        read_model=read_model,
     )

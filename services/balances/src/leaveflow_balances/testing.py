@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from leaveflow_balances.adapters.repository import Directory
+from leaveflow_balances.adapters.repository import Repository, StoreReads, StoreUnitOfWork
 from leaveflow_balances.domain.ledger import LedgerEntry
 from leaveflow_balances.domain.policy import Policy
 from leaveflow_balances.service_layer import admin
@@ -59,7 +59,9 @@ class Harness:
     def __init__(self, store: Store, clock: FakeClock) -> None:
         self.store = store
         self.clock = clock
-        self.handlers = requests_event_handlers(clock)
+        self.uow = StoreUnitOfWork(store)
+        self.reads = StoreReads(store)
+        self.handlers = requests_event_handlers(clock, Repository)
         self.events: list[Envelope] = []
         self._n = 0
 
@@ -110,7 +112,7 @@ class Harness:
     async def policy(self, **fields: Any) -> Policy:
         fields.setdefault("annual_allowance", Decimal(10))
         return await admin.put_policy(
-            self.store,
+            self.uow,
             Policy(tenant_id=T, location_id="loc", leave_type_id="vac", **fields),
             "admin",
         )
@@ -143,17 +145,15 @@ class Harness:
         await self.deliver(LeaveCancelled(**self.facts(request_id, days), previous_status=previous))
 
     async def balance(self, as_of: date, employee: str = "e1") -> Any:
-        directory = Directory(self.store)
-        found = await directory.employee(T, employee)
+        found = await self.reads.employee(T, employee)
         assert found is not None
-        _, balances = await employee_balances(directory, found, as_of)
+        _, balances = await employee_balances(self.reads, found, as_of)
         (vacation,) = balances
         return vacation.balance
 
     async def ledger(self, *, to: date, employee: str = "e1") -> list[LedgerEntry]:
-        directory = Directory(self.store)
-        found = await directory.employee(T, employee)
+        found = await self.reads.employee(T, employee)
         assert found is not None
         return await ledger_view(
-            directory, found, leave_type_id=None, start=None, end=None, today=to
+            self.reads, found, leave_type_id=None, start=None, end=None, today=to
         )

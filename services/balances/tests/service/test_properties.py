@@ -47,7 +47,7 @@ async def _run(steps: list[tuple[str, int, int, int, Decimal]]) -> None:
                 await h.request(rid, spans[n])
             elif action == "adjust":
                 await admin.adjust(
-                    store,
+                    h.uow,
                     tenant_id=T,
                     actor_id="a",
                     employee_id="e1",

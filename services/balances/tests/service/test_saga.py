@@ -150,7 +150,7 @@ async def test_personal_override_replaces_the_allowance_for_that_year(harness: H
     from leaveflow_balances.service_layer import admin
 
     await harness.setup()
-    await admin.put_override(harness.store, AllowanceOverride("tenant-1", "e1", "vac", 2026, D(30)))
+    await admin.put_override(harness.uow, AllowanceOverride("tenant-1", "e1", "vac", 2026, D(30)))
     assert (await harness.balance(date(2026, 6, 1))).accrued == D(30)
     assert (await harness.balance(date(2027, 6, 1))).accrued == D(10)
 
@@ -176,7 +176,7 @@ async def test_an_adjustment_entry_names_its_own_event(harness: Harness) -> None
 
     await harness.setup()
     entry = await admin.adjust(
-        harness.store,
+        harness.uow,
         tenant_id=T,
         actor_id="boss",
         employee_id="e1",

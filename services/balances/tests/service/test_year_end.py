@@ -32,8 +32,8 @@ def days(start: date, n: int) -> list[date]:
 
 
 async def close(harness: Harness, year: int) -> None:
-    job = await open_job(harness.store, T, "loc", year, "admin")
-    await run_job(harness.store, job)
+    job = await open_job(harness.uow, T, "loc", year, "admin")
+    await run_job(harness.uow, harness.reads, job)
 
 
 async def test_year_end_carries_remaining_days_up_to_the_cap(harness: Harness) -> None:
@@ -59,7 +59,7 @@ async def test_year_end_twice_is_once(harness: Harness) -> None:
     await harness.setup(carryover_max=None)
     await close(harness, 2026)
     await close(harness, 2026)
-    job = await open_job(harness.store, T, "loc", 2026, "admin")
+    job = await open_job(harness.uow, T, "loc", 2026, "admin")
     assert (job.state, job.processed, job.carried) == ("done", 1, 1)
     b = await harness.balance(date(2027, 1, 1))
     assert b.carried_over == D(10)
@@ -71,17 +71,17 @@ async def test_a_crashed_year_end_resumes_where_it_stopped(harness: Harness) -> 
     await harness.setup(carryover_max=D(5))
     for n in range(2, 8):
         await harness.employee(f"e{n}")
-    job = await open_job(harness.store, T, "loc", 2026, "admin")
+    job = await open_job(harness.uow, T, "loc", 2026, "admin")
 
     def crash_after_first_batch(done: int, total: int) -> None:
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        await run_job(harness.store, job, batch=3, progress=crash_after_first_batch)
+        await run_job(harness.uow, harness.reads, job, batch=3, progress=crash_after_first_batch)
     assert len(await harness.store.find(CARRYOVERS, {"tenant_id": T})) == 3
-    resumed = await open_job(harness.store, T, "loc", 2026, "admin")
+    resumed = await open_job(harness.uow, T, "loc", 2026, "admin")
     assert (resumed.state, resumed.processed) == ("running", 3)
-    finished = await run_job(harness.store, resumed, batch=3)
+    finished = await run_job(harness.uow, harness.reads, resumed, batch=3)
     assert (finished.state, finished.processed, finished.carried) == ("done", 7, 7)
     sheets = await harness.store.find(CARRYOVERS, {"tenant_id": T})
     assert sorted(s["employee_id"] for s in sheets) == sorted(
@@ -121,7 +121,7 @@ async def test_carried_days_serve_only_leave_before_the_expiry(harness: Harness)
 async def test_the_clock_closes_the_year_at_local_midnight(harness: Harness) -> None:
     harness.clock.move_to(datetime(2026, 12, 31, 12, tzinfo=UTC))
     await harness.setup(carryover_max=D(5))  # Europe/Berlin, first seen in 2026
-    scheduler = YearEndScheduler(harness.store, harness.clock, heartbeat_seconds=3600)
+    scheduler = YearEndScheduler(harness.uow, harness.reads, harness.clock, heartbeat_seconds=3600)
     scheduler.start()
     try:
         await asyncio.sleep(0.05)
@@ -149,7 +149,7 @@ async def test_years_before_the_location_was_known_do_not_close_by_themselves(
 ) -> None:
     harness.clock.move_to(datetime(2026, 6, 1, tzinfo=UTC))
     await harness.setup(carryover_max=D(5))
-    scheduler = YearEndScheduler(harness.store, harness.clock)
+    scheduler = YearEndScheduler(harness.uow, harness.reads, harness.clock)
     await scheduler.tick()
     await scheduler.settle()
     assert await harness.store.find(CARRYOVERS, {"tenant_id": T}) == []
@@ -161,8 +161,8 @@ async def test_two_replicas_running_one_job_close_each_employee_once(harness: Ha
     await harness.setup(carryover_max=D(5))
     for n in range(2, 8):
         await harness.employee(f"e{n}")
-    mine = await open_job(harness.store, T, "loc", 2026, "admin")
-    theirs = await open_job(harness.store, T, "loc", 2026, "admin")  # the other replica's copy
+    mine = await open_job(harness.uow, T, "loc", 2026, "admin")
+    theirs = await open_job(harness.uow, T, "loc", 2026, "admin")  # the other replica's copy
     batches: dict[str, int] = {"a": 0, "b": 0}
 
     def counted(replica: str) -> Callable[[int, int], None]:
@@ -172,11 +172,11 @@ async def test_two_replicas_running_one_job_close_each_employee_once(harness: Ha
         return progress
 
     await asyncio.gather(
-        run_job(harness.store, mine, batch=2, progress=counted("a"), runner="a"),
-        run_job(harness.store, theirs, batch=2, progress=counted("b"), runner="b"),
+        run_job(harness.uow, harness.reads, mine, batch=2, progress=counted("a"), runner="a"),
+        run_job(harness.uow, harness.reads, theirs, batch=2, progress=counted("b"), runner="b"),
     )
     assert sorted(batches.values()) == [0, 4], batches  # 7 employees, 2 a batch, one runner
-    stored = await open_job(harness.store, T, "loc", 2026, "admin")
+    stored = await open_job(harness.uow, T, "loc", 2026, "admin")
     assert (stored.state, stored.processed, stored.carried) == ("done", 7, 7)
     sheets = await harness.store.find(CARRYOVERS, {"tenant_id": T})
     assert sorted(s["employee_id"] for s in sheets) == sorted(f"e{n}" for n in range(1, 8))
@@ -186,22 +186,22 @@ async def test_a_replica_takes_over_a_job_whose_runner_died(harness: Harness) ->
     await harness.setup(carryover_max=D(5))
     for n in range(2, 8):
         await harness.employee(f"e{n}")
-    job = await open_job(harness.store, T, "loc", 2026, "admin")
+    job = await open_job(harness.uow, T, "loc", 2026, "admin")
 
     def die(done: int, total: int) -> None:
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        await run_job(harness.store, job, batch=3, progress=die, runner="a")
+        await run_job(harness.uow, harness.reads, job, batch=3, progress=die, runner="a")
     # Replica b leaves it alone while a's lease holds ...
-    held = await run_job(harness.store, job, batch=3, runner="b")
+    held = await run_job(harness.uow, harness.reads, job, batch=3, runner="b")
     assert (held.state, held.runner, held.processed) == ("running", "a", 3)
     # ... and finishes it from the cursor once the lease has lapsed.
     stored = await harness.store.get(YEAR_ENDS, job.id)
     assert stored is not None
     await harness.store.atomic(lambda tx: tx.put(YEAR_ENDS, job.id, {**stored, "lease_until": 0}))
-    done = await run_job(harness.store, job, batch=3, runner="b")
+    done = await run_job(harness.uow, harness.reads, job, batch=3, runner="b")
     assert (done.state, done.processed, done.carried) == ("done", 7, 7)
     # a, back from the dead with its stale copy, writes nothing over it.
-    again = await run_job(harness.store, job, batch=3, runner="a")
+    again = await run_job(harness.uow, harness.reads, job, batch=3, runner="a")
     assert (again.state, again.processed, again.carried) == ("done", 7, 7)

@@ -3,7 +3,7 @@ run the reservation saga (reserve -> deduct | release; restore on a late cancel)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from leaveflow_contracts import (
@@ -19,22 +19,14 @@ from leaveflow_contracts import (
     LeaveTypeUpserted,
     LocationUpserted,
 )
-from leaveflow_kit.events import record
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import Transaction
 
-from ..adapters.repository import (
-    DEPARTMENTS,
-    EMPLOYEES,
-    LEAVE_TYPES,
-    LOCATIONS,
-    RESERVATIONS,
-    Repository,
-)
 from ..domain import ledger
 from ..domain.calendar import leave_year_of
 from ..domain.ledger import LedgerEntry, day_amounts_text
 from ..domain.replicas import (
+    DepartmentReplica,
     EmployeeReplica,
     LeaveTypeReplica,
     LocationReplica,
@@ -43,14 +35,16 @@ from ..domain.replicas import (
 )
 from ..domain.split import by_leave_year, day_amounts
 from .clock import Clock, local_today
+from .ports import Repository, RepositoryFactory
 from .projection import active_policy, type_balance, year_start_of
 
 INSUFFICIENT_BALANCE, NO_POLICY = "insufficient_balance", "no_policy"
 # The request events balances books from; they all carry the request's facts.
 RequestFacts = LeaveRequested | LeaveApproved | LeaveDenied | LeaveCancelled | LeaveRepriced
+RepositoryHandler = Callable[[Repository, HandledEvent], Awaitable[None]]
 
 
-async def on_leave_type_upserted(tx: Transaction, event: HandledEvent) -> None:
+async def on_leave_type_upserted(repo: Repository, event: HandledEvent) -> None:
     data = event.data
     assert isinstance(data, LeaveTypeUpserted)
     replica = LeaveTypeReplica(
@@ -60,14 +54,13 @@ async def on_leave_type_upserted(tx: Transaction, event: HandledEvent) -> None:
         unit=data.unit,
         active=data.active,
     )
-    await Repository(tx).save(LEAVE_TYPES, replica.id, replica)
+    await repo.save_leave_type(replica)
 
 
-def on_location_upserted(clock: Clock, changed: Callable[[], None]) -> EventHandler:
-    async def handle(tx: Transaction, event: HandledEvent) -> None:
+def on_location_upserted(clock: Clock, changed: Callable[[], None]) -> RepositoryHandler:
+    async def handle(repo: Repository, event: HandledEvent) -> None:
         data = event.data
         assert isinstance(data, LocationUpserted)
-        repo = Repository(tx)
         known = await repo.location(event.envelope.tenant_id, data.location_id)
         replica = LocationReplica(
             id=data.location_id,
@@ -77,13 +70,13 @@ def on_location_upserted(clock: Clock, changed: Callable[[], None]) -> EventHand
             active=data.active,
             first_seen=known.first_seen if known else local_today(clock, data.timezone),
         )
-        await repo.save(LOCATIONS, replica.id, replica)
+        await repo.save_location(replica)
         changed()
 
     return handle
 
 
-async def on_employee_upserted(tx: Transaction, event: HandledEvent) -> None:
+async def on_employee_upserted(repo: Repository, event: HandledEvent) -> None:
     data = event.data
     assert isinstance(data, EmployeeUpserted)
     replica = EmployeeReplica(
@@ -96,21 +89,19 @@ async def on_employee_upserted(tx: Transaction, event: HandledEvent) -> None:
         start_date=data.start_date,
         end_date=data.end_date,
     )
-    await Repository(tx).save(EMPLOYEES, replica.id, replica)
+    await repo.save_employee(replica)
 
 
-async def on_department_upserted(tx: Transaction, event: HandledEvent) -> None:
+async def on_department_upserted(repo: Repository, event: HandledEvent) -> None:
     data = event.data
     assert isinstance(data, DepartmentUpserted)
-    await tx.put(
-        DEPARTMENTS,
-        data.department_id,
-        {
-            "id": data.department_id,
-            "tenant_id": event.envelope.tenant_id,
-            "approver_ids": list(data.approver_ids),
-            "active": data.active,
-        },
+    await repo.save_department(
+        DepartmentReplica(
+            id=data.department_id,
+            tenant_id=event.envelope.tenant_id,
+            approver_ids=list(data.approver_ids),
+            active=data.active,
+        )
     )
 
 
@@ -150,12 +141,15 @@ def _portions(data: RequestFacts, year_start: str) -> list[Portion]:
 
 
 def _reject(
-    tx: Transaction, event: HandledEvent, reason: str, amount: Decimal, available: Decimal | None
+    repo: Repository,
+    event: HandledEvent,
+    reason: str,
+    amount: Decimal,
+    available: Decimal | None,
 ) -> None:
     data = event.data
     assert isinstance(data, LeaveRequested)
-    record(
-        tx,
+    repo.record(
         LeaveReservationRejected(
             request_id=data.request_id,
             employee_id=data.employee_id,
@@ -170,14 +164,13 @@ def _reject(
     )
 
 
-async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
+async def on_leave_requested(repo: Repository, event: HandledEvent) -> None:
     """Reserve the days, or reject the request for want of balance (or of a policy).
 
     A request across two leave years is split by date and each part checked against its
     own year; carried days count only for the part's days before they expire."""
     data = event.data
     assert isinstance(data, LeaveRequested)
-    repo = Repository(tx)
     if await repo.reservation(data.request_id) is not None:
         return
     tenant_id = event.envelope.tenant_id
@@ -195,8 +188,8 @@ async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
     employee = await repo.employee(tenant_id, data.employee_id)
     policy = await active_policy(repo, employee, data.leave_type_id) if employee else None
     if employee is None or policy is None:
-        await repo.save(RESERVATIONS, reservation.id, reservation)
-        _reject(tx, event, NO_POLICY, data.amount, None)
+        await repo.save_reservation(reservation)
+        _reject(repo, event, NO_POLICY, data.amount, None)
         return
     year_start = await year_start_of(repo, employee)
     entries = await repo.entries(tenant_id, employee.id)
@@ -209,17 +202,16 @@ async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
         before = portion.amount_before(view.balance.carryover_expires_on)
         available = view.balance.available_for(before)
         if not view.balance.can_reserve(portion.amount, before):
-            await repo.save(RESERVATIONS, reservation.id, reservation)
-            _reject(tx, event, INSUFFICIENT_BALANCE, portion.amount, available)
+            await repo.save_reservation(reservation)
+            _reject(repo, event, INSUFFICIENT_BALANCE, portion.amount, available)
             return
         if available_after is None:
             available_after = available - portion.amount
     for portion in reservation.portions:
         await repo.add_entry(_booking(event, portion, ledger.RESERVATION))
     reservation.state = "reserved"
-    await repo.save(RESERVATIONS, reservation.id, reservation)
-    record(
-        tx,
+    await repo.save_reservation(reservation)
+    repo.record(
         LeaveReserved(
             request_id=data.request_id,
             employee_id=data.employee_id,
@@ -233,11 +225,10 @@ async def on_leave_requested(tx: Transaction, event: HandledEvent) -> None:
     )
 
 
-async def on_leave_approved(tx: Transaction, event: HandledEvent) -> None:
+async def on_leave_approved(repo: Repository, event: HandledEvent) -> None:
     """A reservation becomes a deduction."""
     data = event.data
     assert isinstance(data, LeaveApproved)
-    repo = Repository(tx)
     reservation = await repo.reservation(data.request_id)
     if reservation is None or reservation.state != "reserved":
         return
@@ -245,14 +236,13 @@ async def on_leave_approved(tx: Transaction, event: HandledEvent) -> None:
         await repo.add_entry(_booking(event, portion, ledger.RESERVATION_RELEASE))
         await repo.add_entry(_booking(event, portion, ledger.DEDUCTION))
     reservation.state = "deducted"
-    await repo.save(RESERVATIONS, reservation.id, reservation)
+    await repo.save_reservation(reservation)
 
 
-async def on_leave_released(tx: Transaction, event: HandledEvent) -> None:
+async def on_leave_released(repo: Repository, event: HandledEvent) -> None:
     """Denied or cancelled: release the reservation, or restore deducted days."""
     data = event.data
     assert isinstance(data, LeaveDenied | LeaveCancelled)
-    repo = Repository(tx)
     reservation = await repo.reservation(data.request_id)
     if reservation is None or reservation.state not in ("reserved", "deducted"):
         return
@@ -260,16 +250,15 @@ async def on_leave_released(tx: Transaction, event: HandledEvent) -> None:
     for portion in reservation.portions:
         await repo.add_entry(_booking(event, portion, kind))
     reservation.state = "released"
-    await repo.save(RESERVATIONS, reservation.id, reservation)
+    await repo.save_reservation(reservation)
 
 
-async def on_leave_repriced(tx: Transaction, event: HandledEvent) -> None:
+async def on_leave_repriced(repo: Repository, event: HandledEvent) -> None:
     """The request's price changed: the reservation (or deduction) follows by the
     difference, day by day and year by year, booked as its own entry so the ledger shows
     why."""
     data = event.data
     assert isinstance(data, LeaveRepriced)
-    repo = Repository(tx)
     reservation = await repo.reservation(data.request_id)
     if reservation is None or reservation.state not in ("reserved", "deducted"):
         return
@@ -294,18 +283,29 @@ async def on_leave_repriced(tx: Transaction, event: HandledEvent) -> None:
         await repo.add_entry(entry)
     reservation.portions = [new[label] for label in sorted(new)]
     reservation.amount = data.amount
-    await repo.save(RESERVATIONS, reservation.id, reservation)
+    await repo.save_reservation(reservation)
 
 
 def _nothing() -> None:
     return None
 
 
+def _on(repositories: RepositoryFactory, handle: RepositoryHandler) -> EventHandler:
+    """The consumer's handler: `handle` on the repository over the consumer's transaction."""
+
+    async def run(tx: Transaction, event: HandledEvent) -> None:
+        await handle(repositories(tx), event)
+
+    return run
+
+
 def requests_event_handlers(
-    clock: Clock, location_changed: Callable[[], None] = _nothing
+    clock: Clock,
+    repositories: RepositoryFactory,
+    location_changed: Callable[[], None] = _nothing,
 ) -> dict[str, EventHandler]:
     """`location_changed` is told when a location was saved (the year-end scheduler)."""
-    return {
+    handlers: dict[str, RepositoryHandler] = {
         "LocationUpserted": on_location_upserted(clock, location_changed),
         "DepartmentUpserted": on_department_upserted,
         "LeaveTypeUpserted": on_leave_type_upserted,
@@ -316,6 +316,4 @@ def requests_event_handlers(
         "LeaveCancelled": on_leave_released,
         "LeaveRepriced": on_leave_repriced,
     }
-
-
-_unused: Callable[..., object] | None = None
+    return {name: _on(repositories, handle) for name, handle in handlers.items()}

@@ -9,20 +9,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from leaveflow_kit.auth import CurrentUser, Principal
-from leaveflow_kit.documents import from_doc
 from leaveflow_kit.http import Forbidden, NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page, page_out
-from leaveflow_kit.storage import Store
 
-from ...adapters.repository import DEPARTMENTS, EMPLOYEES, YEAR_ENDS, Directory, year_end_key
 from ...domain.calendar import leave_year_of
 from ...domain.policy import Policy
 from ...domain.replicas import AllowanceOverride, EmployeeReplica
+from ...domain.year_end import YearEndJob, year_end_id
 from ...service_layer import admin
 from ...service_layer.clock import Clock, local_today
+from ...service_layer.ports import ReadModel as Directory
+from ...service_layer.ports import UnitOfWork
 from ...service_layer.projection import employee_balances, ledger_view
 from ...service_layer.scheduler import YearEndScheduler
-from ...service_layer.year_end import YearEndJob, open_job
+from ...service_layer.year_end import open_job
 from .schemas import (
     FIRST_DAY,
     LAST_DAY,
@@ -41,9 +41,14 @@ from .schemas import (
 router = APIRouter(tags=["balances"])
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
+def _reads(request: Request) -> Directory:
+    reads: Directory = request.app.state.read_model
+    return reads
+
+
+def _uow(request: Request) -> UnitOfWork:
+    uow: UnitOfWork = request.app.state.unit_of_work
+    return uow
 
 
 def _clock(request: Request) -> Clock:
@@ -103,7 +108,7 @@ async def get_balance(
 ) -> dict[str, Any]:
     """Balances per leave type on `as_of` (default today; future days project accruals
     and expire carried days); every figure is explained by `/v1/ledger/{employee_id}`."""
-    directory = Directory(_store(request))
+    directory = _reads(request)
     employee = await _viewable(directory, user, employee_id)
     return await _balances_of(directory, request, employee, as_of)
 
@@ -121,15 +126,13 @@ async def list_balances(
     if user.role not in ("admin", "approver"):
         raise Forbidden("requires role approver or admin")
     check_day(as_of, "as_of")
-    store = _store(request)
-    directory = Directory(store)
+    directory = _reads(request)
     allowed: set[str] | None = None
     if not user.is_admin:
-        docs = await store.find(DEPARTMENTS, {"tenant_id": user.tenant_id})
-        allowed = {d["id"] for d in docs if d["active"] and user.employee_id in d["approver_ids"]}
+        allowed = await directory.departments_approved_by(user.tenant_id, user.employee_id)
         if department_id is not None and department_id not in allowed:
             raise Forbidden("you do not approve for this department")
-    where: dict[str, Any] = {"tenant_id": user.tenant_id}
+    where: dict[str, str] = {}
     if department_id is not None:
         where["department_id"] = department_id
     if location_id is not None:
@@ -137,13 +140,14 @@ async def list_balances(
     items: list[dict[str, Any]] = []
     cursor = page.cursor
     while len(items) < page.limit:
-        docs = await store.find(EMPLOYEES, where, limit=page.limit, after_key=cursor)
+        docs = await directory.employees(
+            user.tenant_id, filters=where, limit=page.limit, after=cursor
+        )
         if not docs:
             cursor = None
             break
-        for doc in docs:
-            cursor = doc["id"]
-            employee = from_doc(EmployeeReplica, doc)
+        for employee in docs:
+            cursor = employee.id
             if allowed is None or employee.department_id in allowed:
                 items.append(await _balances_of(directory, request, employee, as_of))
                 if len(items) == page.limit:
@@ -167,7 +171,7 @@ async def get_ledger(
     """The entries that explain a balance, in date order."""
     check_day(from_, "from")
     check_day(to, "to")
-    directory = Directory(_store(request))
+    directory = _reads(request)
     employee = await _viewable(directory, user, employee_id)
     entries = await ledger_view(
         directory,
@@ -192,8 +196,7 @@ async def put_policy(
     Ids the service has not heard of yet are accepted: the directory's events may still
     be on their way. Ids of another tenant's location or type answer 404."""
     _require_admin(user)
-    store = _store(request)
-    await _not_foreign(store, user, location_id, leave_type_id)
+    await _not_foreign(_reads(request), user, location_id, leave_type_id)
     policy = Policy(
         tenant_id=user.tenant_id,
         location_id=location_id,
@@ -210,14 +213,16 @@ async def put_policy(
         negative_allowance=body.negative_allowance,
         unlimited=body.unlimited,
     )
-    return policy_out(await admin.put_policy(store, policy, user.employee_id))
+    return policy_out(await admin.put_policy(_uow(request), policy, user.employee_id))
 
 
-async def _not_foreign(store: Store, user: Principal, location_id: str, leave_type_id: str) -> None:
-    for collection, key in (("locations", location_id), ("leave_types", leave_type_id)):
-        doc = await store.get(collection, key)
-        if doc is not None and doc.get("tenant_id") != user.tenant_id:
-            raise NotFound("no such location or leave type")
+async def _not_foreign(
+    reads: Directory, user: Principal, location_id: str, leave_type_id: str
+) -> None:
+    if await reads.owned_by_another_tenant(
+        user.tenant_id, location_id=location_id, leave_type_id=leave_type_id
+    ):
+        raise NotFound("no such location or leave type")
 
 
 @router.delete("/v1/policies/{location_id}/{leave_type_id}", status_code=204)
@@ -227,7 +232,7 @@ async def delete_policy(
     """Withdraw a policy (admin): the type is no longer available at the location."""
     _require_admin(user)
     if not await admin.remove_policy(
-        _store(request), user.tenant_id, location_id, leave_type_id, user.employee_id
+        _uow(request), user.tenant_id, location_id, leave_type_id, user.employee_id
     ):
         raise NotFound("no such policy")
     return Response(status_code=204)
@@ -245,7 +250,7 @@ async def list_policies(
     policies = sorted(
         (
             p
-            for p in await Directory(_store(request)).policies(user.tenant_id)
+            for p in await _reads(request).policies(user.tenant_id)
             if p.active
             and (location_id is None or p.location_id == location_id)
             and (leave_type_id is None or p.leave_type_id == leave_type_id)
@@ -269,13 +274,12 @@ async def put_override(
 ) -> dict[str, Any]:
     """A personal annual allowance for one leave type and leave year (admin)."""
     _require_admin(user)
-    store = _store(request)
-    if await Directory(store).employee(user.tenant_id, employee_id) is None:
+    if await _reads(request).employee(user.tenant_id, employee_id) is None:
         raise NotFound("no such employee")
     override = AllowanceOverride(
         user.tenant_id, employee_id, leave_type_id, year, body.annual_allowance
     )
-    await admin.put_override(store, override)
+    await admin.put_override(_uow(request), override)
     return {
         "employee_id": employee_id,
         "leave_type_id": leave_type_id,
@@ -290,14 +294,13 @@ async def create_adjustment(
 ) -> dict[str, Any]:
     """Add or remove days by hand (admin); negative amounts allowed."""
     _require_admin(user)
-    store = _store(request)
-    directory = Directory(store)
+    directory = _reads(request)
     if await directory.employee(user.tenant_id, body.employee_id) is None:
         raise NotFound("no such employee")
     if await directory.leave_type(user.tenant_id, body.leave_type_id) is None:
         raise Unprocessable("unknown leave type", field="leave_type_id")
     entry = await admin.adjust(
-        store,
+        _uow(request),
         tenant_id=user.tenant_id,
         actor_id=user.employee_id,
         employee_id=body.employee_id,
@@ -324,16 +327,16 @@ async def close_year(body: YearEndIn, request: Request, user: CurrentUser) -> di
     """Close leave year `year` at every location of the tenant where it has ended (admin).
     Runs in the background; twice is the same as once. 422 when it has ended nowhere."""
     _require_admin(user)
-    store = _store(request)
     scheduler: YearEndScheduler = request.app.state.year_ends
     jobs, skipped = [], []
-    for doc in await store.find("locations", {"tenant_id": user.tenant_id}):
-        location_id, timezone, start = doc["id"], doc["timezone"], doc["leave_year_start"]
-        today = local_today(_clock(request), timezone)
-        if leave_year_of(today, start).label <= body.year:
-            skipped.append({"location_id": location_id, "reason": "leave year not ended"})
+    for location in await _reads(request).locations(user.tenant_id):
+        today = local_today(_clock(request), location.timezone)
+        if leave_year_of(today, location.leave_year_start).label <= body.year:
+            skipped.append({"location_id": location.id, "reason": "leave year not ended"})
             continue
-        job = await open_job(store, user.tenant_id, location_id, body.year, user.employee_id)
+        job = await open_job(
+            _uow(request), user.tenant_id, location.id, body.year, user.employee_id
+        )
         scheduler.run_in_background(job)
         jobs.append(_job_out(job))
     if not jobs:
@@ -345,10 +348,10 @@ async def close_year(body: YearEndIn, request: Request, user: CurrentUser) -> di
 async def year_end_status(year: int, request: Request, user: CurrentUser) -> dict[str, Any]:
     """Where the closing of `year` stands, per location (admin)."""
     _require_admin(user)
-    store = _store(request)
+    reads = _reads(request)
     jobs = []
-    for doc in await store.find("locations", {"tenant_id": user.tenant_id}):
-        job = await store.get(YEAR_ENDS, year_end_key(user.tenant_id, doc["id"], year))
+    for location in await reads.locations(user.tenant_id):
+        job = await reads.year_end_job(year_end_id(user.tenant_id, location.id, year))
         if job is not None:
-            jobs.append(_job_out(from_doc(YearEndJob, job)))
+            jobs.append(_job_out(job))
     return {"year": year, "jobs": jobs}
