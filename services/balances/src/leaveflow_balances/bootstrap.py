@@ -17,7 +17,7 @@ from leaveflow_kit.storage import Store
 
 from .adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from .config import Settings
-from .entrypoints.http.routes import router
+from .entrypoints.http import balances, policies, year_end
 from .service_layer.clock import Clock, SystemClock
 from .service_layer.handlers import requests_event_handlers
 from .service_layer.ports import ReadModel, UnitOfWork
@@ -50,7 +50,7 @@ def create_app(
 
     return runtime.app(
         title="Leaveflow balances",
-        routers=[router],
+        routers=[balances.router, policies.router, year_end.router],
         lifespan=lifespan,
         clock=clock,
         year_ends=year_ends,

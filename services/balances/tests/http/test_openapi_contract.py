@@ -3,7 +3,8 @@
 `openapi_contract.json` was taken from the app before its routes were split by API, moved
 onto the service layer's ports and given response models: every path, method, operation
 id, tag, parameter, request body and response status code. The current app must match it
-exactly; only the response bodies' schemas may gain detail.
+exactly; only the response bodies' schemas may gain detail, and every JSON response must
+name a model.
 """
 
 from __future__ import annotations
@@ -64,3 +65,18 @@ def test_paths_parameters_and_request_bodies_are_unchanged(app: FastAPI) -> None
     assert sorted(current) == sorted(expected)
     for operation, shape in expected.items():
         assert current[operation] == shape, operation
+
+
+def test_every_json_response_names_a_model(app: FastAPI) -> None:
+    untyped = []
+    for path, operations in app.openapi()["paths"].items():
+        for method, op in operations.items():
+            for status, response in op["responses"].items():
+                if not status.startswith("2"):
+                    continue
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if schema is None:
+                    continue  # 204, or the event stream (text/event-stream)
+                if "$ref" not in schema and "$ref" not in schema.get("items", {}):
+                    untyped.append(f"{method.upper()} {path} {status}")
+    assert untyped == []

@@ -77,6 +77,22 @@ class YearEndScheduler:
                 return job
             await asyncio.sleep(max(job.lease_until - time.time(), 0.0) + 1.0)
 
+    async def close_year(
+        self, tenant_id: str, year: int, requested_by: str
+    ) -> tuple[list[YearEndJob], list[str]]:
+        """Close leave `year` (in the background) at every location of the tenant where it
+        has ended; the jobs started or joined, and the locations where it has not ended."""
+        jobs, not_ended = [], []
+        for location in await self._reads.locations(tenant_id):
+            today = local_today(self._clock, location.timezone)
+            if leave_year_of(today, location.leave_year_start).label <= year:
+                not_ended.append(location.id)
+                continue
+            job = await open_job(self._uow, tenant_id, location.id, year, requested_by)
+            self.run_in_background(job)
+            jobs.append(job)
+        return jobs, not_ended
+
     async def settle(self) -> None:
         """Wait for the jobs running now (tests, shutdown)."""
         for task in list(self._running.values()):
