@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from leaveflow_kit.auth import TokenVerifier
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import Store
 
@@ -25,10 +26,17 @@ from .service_layer.scheduler import YearEndScheduler
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> FastAPI:
+    """`store`, `clock` and `verifier` replace the configured ones (in-process tests)."""
     clock = clock or SystemClock()
-    runtime = build_runtime("balances", settings or Settings(), indexes=INDEXES, store=store)
+    runtime = build_runtime(
+        "balances", settings or Settings(), indexes=INDEXES, store=store, verifier=verifier
+    )
     # Typed as the ports, so the type checker proves the adapters implement them.
     unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
     read_model: ReadModel = StoreReads(runtime.store)

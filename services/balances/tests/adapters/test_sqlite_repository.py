@@ -14,8 +14,9 @@ import pytest
 
 from leaveflow_balances.adapters.repository import INDEXES, LEDGER
 from leaveflow_balances.service_layer.year_end import open_job, run_job
-from leaveflow_balances.testing import FakeClock, Harness, T
 from leaveflow_kit.storage import Store, open_store
+
+from ..harness import FakeClock, Harness, T
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from leaveflow_balances.adapters.repository import INDEXES
 from leaveflow_balances.domain import ledger
 from leaveflow_balances.service_layer import admin
-from leaveflow_balances.testing import FakeClock, Harness, T
 from leaveflow_kit.storage import open_store
+
+from ..harness import FakeClock, Harness, T
 
 D = Decimal
 AS_OF = date(2026, 12, 31)

@@ -7,19 +7,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from leaveflow_balances.testing import Harness
+from ..harness import Harness, weekdays
 
 D = Decimal
 MARCH = [date(2026, 3, 2) + timedelta(days=i) for i in range(5)]  # Mon-Fri
-
-
-def weekdays(start: date, n: int) -> list[date]:
-    out, day = [], start
-    while len(out) < n:
-        if day.isoweekday() <= 5:
-            out.append(day)
-        day += timedelta(days=1)
-    return out
 
 
 async def test_request_within_balance_is_reserved(harness: Harness) -> None:
@@ -172,7 +163,8 @@ async def test_policy_put_announces_policy_upserted(harness: Harness) -> None:
 
 async def test_an_adjustment_entry_names_its_own_event(harness: Harness) -> None:
     from leaveflow_balances.service_layer import admin
-    from leaveflow_balances.testing import T
+
+    from ..harness import T
 
     await harness.setup()
     entry = await admin.adjust(

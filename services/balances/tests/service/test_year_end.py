@@ -17,18 +17,10 @@ from leaveflow_balances.adapters.repository import CARRYOVERS, YEAR_ENDS
 from leaveflow_balances.service_layer.clock import local_midnight
 from leaveflow_balances.service_layer.scheduler import YearEndScheduler
 from leaveflow_balances.service_layer.year_end import open_job, run_job
-from leaveflow_balances.testing import Harness, T
+
+from ..harness import Harness, T, weekdays
 
 D = Decimal
-
-
-def days(start: date, n: int) -> list[date]:
-    out, day = [], start
-    while len(out) < n:
-        if day.isoweekday() <= 5:
-            out.append(day)
-        day += timedelta(days=1)
-    return out
 
 
 async def close(harness: Harness, year: int) -> None:
@@ -38,8 +30,8 @@ async def close(harness: Harness, year: int) -> None:
 
 async def test_year_end_carries_remaining_days_up_to_the_cap(harness: Harness) -> None:
     await harness.setup(carryover_max=D(5))
-    await harness.request("r1", days(date(2026, 3, 2), 3))
-    await harness.approve("r1", days(date(2026, 3, 2), 3))
+    await harness.request("r1", weekdays(date(2026, 3, 2), 3))
+    await harness.approve("r1", weekdays(date(2026, 3, 2), 3))
     await close(harness, 2026)
     b = await harness.balance(date(2027, 1, 1))
     # 10 - 3 = 7 remaining, capped at 5.
@@ -48,8 +40,8 @@ async def test_year_end_carries_remaining_days_up_to_the_cap(harness: Harness) -
 
 async def test_owed_days_carry_over_in_full(harness: Harness) -> None:
     await harness.setup(carryover_max=D(5), negative_allowance=D(3))
-    await harness.request("r1", days(date(2026, 3, 2), 12))
-    await harness.approve("r1", days(date(2026, 3, 2), 12))
+    await harness.request("r1", weekdays(date(2026, 3, 2), 12))
+    await harness.approve("r1", weekdays(date(2026, 3, 2), 12))
     await close(harness, 2026)
     b = await harness.balance(date(2027, 1, 1))
     assert (b.carried_over, b.remaining) == (D(-2), D(8))
@@ -93,7 +85,7 @@ async def test_a_crashed_year_end_resumes_where_it_stopped(harness: Harness) -> 
 async def test_expiry_removes_only_the_unused_carried_days(harness: Harness) -> None:
     await harness.setup(carryover_max=D(5), carryover_expiry_months=3)
     await close(harness, 2026)  # 10 remaining -> 5 carried, expiring 1 April 2027
-    february = days(date(2027, 2, 1), 2)
+    february = weekdays(date(2027, 2, 1), 2)
     await harness.request("r1", february)
     await harness.approve("r1", february)
     before = await harness.balance(date(2027, 3, 31))
@@ -110,8 +102,8 @@ async def test_carried_days_serve_only_leave_before_the_expiry(harness: Harness)
     await harness.setup(carryover_max=D(5), carryover_expiry_months=3)
     await close(harness, 2026)
     # 15 available in March, but a May request can use only the 10 of 2027.
-    await harness.request("r1", days(date(2027, 5, 3), 11))
-    await harness.request("r2", days(date(2027, 3, 1), 12))
+    await harness.request("r1", weekdays(date(2027, 5, 3), 11))
+    await harness.request("r2", weekdays(date(2027, 3, 1), 12))
     types = [e.type for e in await harness.outbox() if e.type.startswith("Leave")]
     assert types == ["LeaveReservationRejected", "LeaveReserved"]
     (rejected,) = [e for e in await harness.outbox() if e.type == "LeaveReservationRejected"]

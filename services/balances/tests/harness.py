@@ -1,10 +1,11 @@
 """Test helpers: the balances service on a store, fed events by hand, with a clock tests
-move. Lives in the package so test modules can import it (importlib import mode)."""
+move. Test modules import it relatively (`from ..harness import ...`), which pytest's
+importlib mode resolves from the rootdir; it ships in no package."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,17 @@ from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, Transaction
 
 T = "tenant-1"
+
+
+def weekdays(start: date, n: int) -> list[date]:
+    """The first `n` weekdays from `start` on."""
+    out: list[date] = []
+    day = start
+    while len(out) < n:
+        if day.isoweekday() <= 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
 
 
 class FakeClock:
