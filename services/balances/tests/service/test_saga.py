@@ -1,4 +1,5 @@
-"""Rule 5, the balances side of the saga, on the in-memory store."""
+"""The balances side of the submit -> reserve -> pending saga (docs/architecture.md), on the
+in-memory store: reserve or reject, deduct, release, restore, re-price."""
 
 # fixed-clock: the harness fixture runs on FakeClock(2026-06-01); balances take `as_of` dates
 

@@ -1,6 +1,6 @@
-"""Rule 4 on the in-memory store: closing a year carries days over (capped, owed days in
-full), twice is once, a crash resumes, the clock closes years at local midnight, and the
-expiry takes only carried days not used before it."""
+"""The year end (docs/api.md, `POST /v1/year-end`) on the in-memory store: closing a year
+carries days over (capped, owed days in full), twice is once, a crash resumes, the clock
+closes years at local midnight, and the expiry takes only carried days not used before it."""
 
 # fixed-clock: the harness runs on FakeClock, moved by hand (`clock.move_to`)
 
