@@ -3,58 +3,87 @@
 The only place that knows both sides of every port: the store adapters behind the
 service layer's `UnitOfWork`, `ReadModel` and `RepositoryFactory`, the clock, the event
 handlers, and the HTTP routers.
+
+`create_app` does no I/O: the signing key is loaded (or made, on first start) in the
+lifespan, where the store and the broker connect too. Tests pass fakes in through
+`Overrides` (an in-memory store, a fixed clock, an issuer on a test key) instead of
+patching `app.state`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 
 from leaveflow_contracts.subjects import stream_subjects
 from leaveflow_kit.auth import TokenIssuer, TokenVerifier
+from leaveflow_kit.clock import Clock
+from leaveflow_kit.messaging import Handlers
+from leaveflow_kit.replica import ReplicaSet
 from leaveflow_kit.runtime import ServiceRuntime, build_runtime
 from leaveflow_kit.storage import Store
 
-from .adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
+from .adapters.repository import (
+    INDEXES,
+    POLICIES,
+    POLICIES_VERSION,
+    Repository,
+    StoreReads,
+    StoreUnitOfWork,
+)
 from .adapters.tenant_signals import TenantSignals
 from .config import Settings
 from .entrypoints.http import directory, leave_requests, stream, tenancy
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.service_tokens import router as service_token_router
-from .service_layer.balance_outcomes import on_balance_outcome
-from .service_layer.policies import on_policy_upserted
-from .service_layer.ports import Clock, ReadModel, UnitOfWork
+from .service_layer.balance_outcomes import balance_outcome_handlers
+from .service_layer.policies import policy_handlers
+from .service_layer.ports import ReadModel, UnitOfWork
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class Overrides:
+    """What tests put in place of the real thing; None: the real one."""
+
+    store: Store | None = None
+    clock: Clock | None = None
+    # Else made in the lifespan from `settings.signing_key_path` (written on first start).
+    issuer: TokenIssuer | None = None
 
 
-def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, clock: Clock = system_clock
-) -> FastAPI:
+def event_handlers(clock: Clock) -> Handlers:
+    """Everything this service handles, from the balances service."""
+    return Handlers().include(
+        balance_outcome_handlers(clock, Repository), policy_handlers(Repository)
+    )
+
+
+def create_app(settings: Settings | None = None, *, overrides: Overrides | None = None) -> FastAPI:
     settings = settings or Settings()
-    issuer = TokenIssuer(settings.signing_key_path)
+    overrides = overrides or Overrides()
+    # The issuer verifies its own tokens locally: no HTTP round trip to itself. Its keys
+    # arrive with the issuer (below, or from the overrides).
+    verifier = TokenVerifier(jwks=overrides.issuer.jwks() if overrides.issuer else None)
     runtime: ServiceRuntime = build_runtime(
         "requests",
         settings,
         indexes=INDEXES,
-        store=store,
-        # The issuer verifies its own tokens locally: no HTTP round trip to itself.
-        verifier=TokenVerifier(jwks=issuer.jwks()),
+        store=overrides.store,
+        verifier=verifier,
+        clock=overrides.clock,
     )
-    outcome = on_balance_outcome(clock, Repository)
-    runtime.subscribe(
-        {
-            "balances": {
-                "LeaveReserved": outcome,
-                "LeaveReservationRejected": outcome,
-                "PolicyUpserted": on_policy_upserted(Repository),
-            }
-        }
+    runtime.subscribe(event_handlers(runtime.clock))
+    runtime.rebuild_on_start(
+        ReplicaSet(
+            name="requests.policies",
+            version=POLICIES_VERSION,
+            producer="balances",
+            collections=[POLICIES],
+            handlers=policy_handlers(Repository),
+        )
     )
     signals = TenantSignals()
     # Typed as the ports, so the type checker proves the adapters implement them.
@@ -63,6 +92,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if overrides.issuer is None:
+            issuer = TokenIssuer(settings.signing_key_path)
+            verifier.use(issuer.jwks())
+            app.state.issuer = issuer
         async with runtime.lifespan(app):
             # Every event this service publishes wakes the SSE streams of its tenant.
             await signals.attach(runtime.broker.connection, stream_subjects("requests")[0])
@@ -81,11 +114,11 @@ def create_app(
             service_token_router,
         ],
         lifespan=lifespan,
-        issuer=issuer,
-        clock=clock,
         tenant_signals=signals,
         unit_of_work=unit_of_work,
         read_model=read_model,
     )
+    if overrides.issuer is not None:
+        app.state.issuer = overrides.issuer
     http_errors.install(app)
     return app

@@ -19,27 +19,25 @@ import pytest
 import pytest_asyncio
 
 from leaveflow_contracts import (
-    Envelope,
     EventData,
     LeaveReservationRejected,
     LeaveReserved,
     PolicyUpserted,
 )
-from leaveflow_kit.messaging import HandledEvent
+from leaveflow_kit.auth import TokenIssuer
 from leaveflow_kit.storage import Store, open_store
-from leaveflow_requests.adapters.repository import INDEXES, Repository
-from leaveflow_requests.bootstrap import create_app
+from leaveflow_kit.testing import FakeClock, deliver
+from leaveflow_requests.adapters.repository import INDEXES
+from leaveflow_requests.bootstrap import Overrides, create_app, event_handlers
 from leaveflow_requests.config import Settings
-from leaveflow_requests.service_layer.balance_outcomes import on_balance_outcome
-from leaveflow_requests.service_layer.policies import on_policy_upserted
 
 # The app's "now": nine in the morning today (UTC); leave is taken from next week on.
 NOW = datetime.combine(date.today(), datetime.min.time(), tzinfo=UTC).replace(hour=9)
 NEXT_MONDAY = NOW.date() + timedelta(days=7 - NOW.date().weekday())
 
 
-def clock() -> datetime:
-    return NOW
+clock = FakeClock(NOW)
+HANDLERS = event_handlers(clock)
 
 
 def day(offset: int) -> str:
@@ -69,15 +67,8 @@ class Api:
         return response.json()
 
     async def deliver(self, data: EventData, tenant_id: str) -> None:
-        """Hand a balances event to the handler the app subscribes to it."""
-        envelope = Envelope.wrap(data, tenant_id=tenant_id)
-        event = HandledEvent(envelope=envelope, data=data, subject="test")
-        handle = (
-            on_policy_upserted(Repository)
-            if isinstance(data, PolicyUpserted)
-            else on_balance_outcome(clock, Repository)
-        )
-        await self.store.atomic(lambda tx: handle(tx, event))
+        """Hand a balances event to the handlers the app subscribes to it."""
+        await deliver(self.store, HANDLERS, data, tenant_id=tenant_id)
 
     async def reserve(self, request: dict[str, Any], tenant_id: str, *, ok: bool = True) -> None:
         facts = {
@@ -96,18 +87,27 @@ class Api:
 
 @pytest.fixture(scope="session")
 def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # One signing key for the session: generating an RSA key per test would dominate.
     return tmp_path_factory.mktemp("requests-keys")
 
 
+@pytest.fixture(scope="session")
+def issuer(key_dir: Path) -> TokenIssuer:
+    # One signing key for the session: generating an RSA key per test would dominate. The
+    # app's lifespan (which would load it) does not run in process: the tests hand it in.
+    return TokenIssuer(key_dir / "requests-jwt-key.pem")
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def make_api(key_dir: Path) -> AsyncIterator[Callable[..., Any]]:
+async def make_api(key_dir: Path, issuer: TokenIssuer) -> AsyncIterator[Callable[..., Any]]:
     opened: list[tuple[Store, httpx.AsyncClient]] = []
 
     async def make(**settings: Any) -> Api:
         store = open_store("memory://", INDEXES)
         await store.start()
-        app = create_app(Settings(data_dir=key_dir, **settings), store=store, clock=clock)
+        app = create_app(
+            Settings(data_dir=key_dir, **settings),
+            overrides=Overrides(store=store, clock=clock, issuer=issuer),
+        )
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rq")
         opened.append((store, client))
         return Api(client, store)

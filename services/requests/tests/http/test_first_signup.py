@@ -11,16 +11,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from leaveflow_kit.auth import TokenIssuer
 from leaveflow_kit.storage import open_store
 from leaveflow_requests.adapters.repository import INDEXES
-from leaveflow_requests.bootstrap import create_app
+from leaveflow_requests.bootstrap import Overrides, create_app
 from leaveflow_requests.config import Settings
 
 Client = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Client:
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issuer: TokenIssuer) -> Client:
     """A requests app on one SQLite file, with LEAVEFLOW_SIGNUP_OPEN as given."""
 
     @asynccontextmanager
@@ -28,7 +29,9 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Client:
         monkeypatch.setenv("LEAVEFLOW_SIGNUP_OPEN", signup_open)
         store = open_store(f"sqlite:///{tmp_path / 'requests.db'}", INDEXES)
         await store.start()
-        app = create_app(Settings(data_dir=tmp_path), store=store)
+        app = create_app(
+            Settings(data_dir=tmp_path), overrides=Overrides(store=store, issuer=issuer)
+        )
         transport = httpx.ASGITransport(app=app)
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://requests") as c:

@@ -10,9 +10,10 @@ import httpx
 import jwt
 import pytest
 
+from leaveflow_kit.auth import TokenIssuer
 from leaveflow_kit.storage import open_store
 from leaveflow_requests.adapters.repository import INDEXES
-from leaveflow_requests.bootstrap import create_app
+from leaveflow_requests.bootstrap import Overrides, create_app
 from leaveflow_requests.config import Settings
 
 SECRET = "s3cret-for-tests-only"
@@ -20,12 +21,12 @@ SECRET = "s3cret-for-tests-only"
 
 @pytest.fixture
 async def client(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issuer: TokenIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("LEAVEFLOW_SERVICE_SECRET", SECRET)
     store = open_store("memory://", INDEXES)
     await store.start()
-    app = create_app(Settings(data_dir=tmp_path), store=store)
+    app = create_app(Settings(data_dir=tmp_path), overrides=Overrides(store=store, issuer=issuer))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://requests") as c:
         yield c
@@ -86,12 +87,12 @@ async def test_unknown_employee_or_other_tenant_is_404(client: httpx.AsyncClient
 
 
 async def test_without_a_configured_secret_the_endpoint_is_absent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issuer: TokenIssuer
 ) -> None:
     monkeypatch.delenv("LEAVEFLOW_SERVICE_SECRET", raising=False)
     store = open_store("memory://", INDEXES)
     await store.start()
-    app = create_app(Settings(data_dir=tmp_path), store=store)
+    app = create_app(Settings(data_dir=tmp_path), overrides=Overrides(store=store, issuer=issuer))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://requests"
     ) as c:

@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from leaveflow_contracts import Envelope, PolicyUpserted
-from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import FakeClock, deliver
 from leaveflow_requests.adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
 from leaveflow_requests.service_layer import directory, leave_requests, queries
@@ -24,13 +24,10 @@ from leaveflow_requests.service_layer.commands import (
     SubmitLeaveRequest,
     UpsertEmployee,
 )
-from leaveflow_requests.service_layer.policies import (
-    on_policy_upserted,
-)
+from leaveflow_requests.service_layer.policies import policy_handlers
 
-
-def clock() -> datetime:
-    return datetime(2029, 12, 1, tzinfo=UTC)
+clock = FakeClock(datetime(2029, 12, 1, tzinfo=UTC))
+POLICY_HANDLERS = policy_handlers(Repository)
 
 
 @pytest.fixture
@@ -58,13 +55,7 @@ async def offer(
 ) -> Envelope:
     """What the balances service's PolicyUpserted does to this service's replica."""
     data = PolicyUpserted(location_id=location_id, leave_type_id=leave_type_id, active=active)
-    env = Envelope.wrap(data, tenant_id=tenant_id)
-    await store.atomic(
-        lambda tx: on_policy_upserted(Repository)(
-            tx, HandledEvent(envelope=env, data=data, subject="s")
-        )  # type: ignore[arg-type]
-    )
-    return env
+    return await deliver(store, POLICY_HANDLERS, data, tenant_id=tenant_id)
 
 
 async def person(store: Store, admin: Actor, location_id: str, **kw: object) -> Actor:
@@ -326,10 +317,27 @@ async def test_a_late_policy_event_does_not_undo_a_newer_one(store: Store) -> No
     here = await directory.save_location(StoreUnitOfWork(store), admin, LocationFields(name="Here"))
     older = PolicyUpserted(location_id=here.id, leave_type_id=lt, active=False)
     older_env = Envelope.wrap(older, tenant_id=admin.tenant_id)
-    await offer(store, admin.tenant_id, here.id, lt, active=True)  # newer id
-    await store.atomic(
-        lambda tx: on_policy_upserted(Repository)(
-            tx, HandledEvent(envelope=older_env, data=older, subject="s")
-        )  # type: ignore[arg-type]
-    )
+    await offer(store, admin.tenant_id, here.id, lt, active=True)  # happened later
+    await deliver(store, POLICY_HANDLERS, older_env)
     assert await StoreReads(store).locations_by_leave_type(admin.tenant_id) == {lt: [here.id]}
+
+
+async def test_the_policy_event_that_happened_last_wins_whatever_its_id(store: Store) -> None:
+    """Newest occurred_at, not newest event id (docs/adr/0004): an event made later by a
+    process whose clock is behind, or replayed, must not undo what happened after it."""
+    admin, lt = await setup(store)
+    here = await directory.save_location(StoreUnitOfWork(store), admin, LocationFields(name="Here"))
+    latest = await offer(store, admin.tenant_id, here.id, lt, active=True)
+    earlier = PolicyUpserted(location_id=here.id, leave_type_id=lt, active=False)
+    late = Envelope.wrap(
+        earlier, tenant_id=admin.tenant_id, occurred_at=latest.occurred_at - timedelta(minutes=1)
+    )
+    assert late.event_id > latest.event_id  # a newer id ...
+    await deliver(store, POLICY_HANDLERS, late)  # ... for an older fact: ignored
+    assert await StoreReads(store).locations_by_leave_type(admin.tenant_id) == {lt: [here.id]}
+    # And a fact newer than both switches it off.
+    switched_off = Envelope.wrap(
+        earlier, tenant_id=admin.tenant_id, occurred_at=latest.occurred_at + timedelta(minutes=1)
+    )
+    await deliver(store, POLICY_HANDLERS, switched_off)
+    assert await StoreReads(store).locations_by_leave_type(admin.tenant_id) == {}

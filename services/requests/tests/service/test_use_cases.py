@@ -10,12 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from leaveflow_contracts import Envelope, LeaveReservationRejected, LeaveReserved
-from leaveflow_kit.messaging import HandledEvent
+from leaveflow_contracts import EventData, LeaveReservationRejected, LeaveReserved
 from leaveflow_kit.storage import Store, open_store
-from leaveflow_requests.adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
+from leaveflow_kit.testing import FakeClock, deliver
+from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
+from leaveflow_requests.bootstrap import event_handlers
 from leaveflow_requests.domain import errors
-from leaveflow_requests.service_layer import balance_outcomes, directory, leave_requests, queries
+from leaveflow_requests.service_layer import directory, leave_requests, queries
 from leaveflow_requests.service_layer.commands import (
     Actor,
     CancelLeaveRequest,
@@ -30,8 +31,8 @@ from leaveflow_requests.service_layer.commands import (
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
-def clock() -> datetime:
-    return NOW
+clock = FakeClock(NOW)
+HANDLERS = event_handlers(clock)
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ class World:
     async def reserve(self, request_id: str, ok: bool = True) -> None:
         req = await StoreReads(self.store).leave_request(self.admin.tenant_id, request_id)
         assert req is not None
-        data = (
+        data: EventData = (
             LeaveReserved(
                 request_id=request_id,
                 employee_id=req.employee_id,
@@ -122,11 +123,7 @@ class World:
                 reason="insufficient_balance",
             )
         )
-        env = Envelope.wrap(data, tenant_id=self.admin.tenant_id)
-        handle = balance_outcomes.on_balance_outcome(clock, Repository)
-        await self.store.atomic(
-            lambda tx: handle(tx, HandledEvent(envelope=env, data=data, subject="s"))  # type: ignore[arg-type]
-        )
+        await deliver(self.store, HANDLERS, data, tenant_id=self.admin.tenant_id)
 
 
 async def test_signup_records_tenant_and_admin_events(store: Store) -> None:

@@ -11,7 +11,8 @@ from typing import Any, Protocol, TypeVar
 from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.events import record
-from leaveflow_kit.storage import IndexSpec, Store, Transaction
+from leaveflow_kit.replica import Replica
+from leaveflow_kit.storage import IndexSpec, Store, Transaction, tenant_get
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LIVE_STATUSES, LeaveRequest
@@ -56,8 +57,14 @@ _COLLECTION: dict[type[Any], str] = {
 }
 
 
-def policy_key(tenant_id: str, location_id: str, leave_type_id: str) -> str:
-    return f"{tenant_id}:{location_id}:{leave_type_id}"
+POLICY_REPLICA = Replica(POLICIES)
+# Stored shape 1: kit replica documents (newest occurred_at wins) instead of "newest event
+# id"; the key (tenant:location:type) is unchanged. Bump on any change of shape or key.
+POLICIES_VERSION = 1
+
+
+def policy_id(location_id: str, leave_type_id: str) -> str:
+    return f"{location_id}:{leave_type_id}"
 
 
 T = TypeVar("T")
@@ -82,13 +89,13 @@ class _TenantDocuments:
         self._source = source
 
     async def _get(self, collection: str, cls: type[T], key: str, tenant_id: str) -> T | None:
-        if not key:
-            return None  # an empty id names nothing
-        doc = await self._source.get(collection, key)
-        # Another tenant's record does not exist for this caller.
-        if doc is None or doc.get("tenant_id", doc.get("id")) != tenant_id:
-            return None
-        return from_doc(cls, doc)
+        # Another tenant's record, or an empty id, does not exist for this caller.
+        doc = await tenant_get(self._source, collection, tenant_id, key)
+        return None if doc is None else from_doc(cls, doc)
+
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        doc = await self._source.get(TENANTS, tenant_id) if tenant_id else None
+        return from_doc(Tenant, doc) if doc else None
 
     async def _all(self, collection: str, cls: type[T], tenant_id: str) -> list[T]:
         docs = await self._source.find(collection, {"tenant_id": tenant_id})
@@ -128,10 +135,6 @@ class Repository(_TenantDocuments):
         super().__init__(tx)
         self.tx = tx
 
-    async def tenant(self, tenant_id: str) -> Tenant | None:
-        doc = await self.tx.get(TENANTS, tenant_id)
-        return from_doc(Tenant, doc) if doc else None
-
     async def employees_at(self, tenant_id: str, location_id: str) -> list[Employee]:
         docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "location_id": location_id})
         return [from_doc(Employee, d) for d in docs]
@@ -145,26 +148,17 @@ class Repository(_TenantDocuments):
         return bool(await self.tx.find(LEAVE_REQUESTS, where, limit=1))
 
     async def offers(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
-        doc = await self.tx.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
+        doc = await POLICY_REPLICA.get(self.tx, tenant_id, policy_id(location_id, leave_type_id))
         return doc is not None and bool(doc["active"])
 
-    async def policy_event_id(
-        self, tenant_id: str, location_id: str, leave_type_id: str
-    ) -> str | None:
-        doc = await self.tx.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
-        return None if doc is None else str(doc["event_id"])
-
     async def save_policy(
-        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, event_id: str
-    ) -> None:
-        doc = {
-            "tenant_id": tenant_id,
-            "location_id": location_id,
-            "leave_type_id": leave_type_id,
-            "active": active,
-            "event_id": event_id,
-        }
-        await self.tx.put(POLICIES, policy_key(tenant_id, location_id, leave_type_id), doc)
+        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, at: Envelope
+    ) -> bool:
+        doc = {"location_id": location_id, "leave_type_id": leave_type_id, "active": active}
+        stored = await POLICY_REPLICA.upsert(
+            self.tx, tenant_id, policy_id(location_id, leave_type_id), doc, at
+        )
+        return stored is not None
 
     async def live_requests_overlapping(
         self, tenant_id: str, employee_id: str, start: date, end: date
@@ -308,7 +302,7 @@ class StoreReads(_TenantDocuments):
 
     async def locations_by_leave_type(self, tenant_id: str) -> dict[str, list[str]]:
         available: dict[str, list[str]] = defaultdict(list)
-        for doc in await self._store.find(POLICIES, {"tenant_id": tenant_id}):
+        for doc in await POLICY_REPLICA.find(self._store, tenant_id):
             if doc["active"]:
                 available[doc["leave_type_id"]].append(doc["location_id"])
         return dict(available)

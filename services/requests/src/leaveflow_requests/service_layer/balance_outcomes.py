@@ -4,22 +4,26 @@ waits for approval, or is approved at once) or rejected (not enough left)."""
 from __future__ import annotations
 
 from leaveflow_contracts import LeaveReservationRejected, LeaveReserved
-from leaveflow_kit.messaging import EventHandler, HandledEvent
+from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.storage import Transaction
 
 from . import integration
 from .ports import Clock, RepositoryFactory
 
 
-def on_balance_outcome(clock: Clock, repositories: RepositoryFactory) -> EventHandler:
-    async def handle(tx: Transaction, event: HandledEvent) -> None:
+def balance_outcome_handlers(clock: Clock, repositories: RepositoryFactory) -> Handlers:
+    handlers = Handlers()
+
+    @handlers.on
+    async def on_balance_outcome(
+        tx: Transaction, event: Handled[LeaveReserved | LeaveReservationRejected]
+    ) -> None:
         data = event.data
-        assert isinstance(data, LeaveReserved | LeaveReservationRejected)
         repo = repositories(tx)
         request = await repo.leave_request(event.envelope.tenant_id, data.request_id)
         if request is None or request.status != "submitted":
             return  # cancelled meanwhile, or already moved: nothing to do
-        now = clock()
+        now = clock.now()
         if isinstance(data, LeaveReserved):
             if request.reserved(now) == "approved":
                 outcome = integration.leave_decided(request, None, "no approval needed")
@@ -33,4 +37,4 @@ def on_balance_outcome(clock: Clock, repositories: RepositoryFactory) -> EventHa
         )
         await repo.save(request)
 
-    return handle
+    return handlers

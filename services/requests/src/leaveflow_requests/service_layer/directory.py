@@ -8,10 +8,10 @@ keeps naming them), except a leave type nobody has requested yet.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from leaveflow_contracts import EventData, new_id
+from leaveflow_kit.clock import SystemClock
 from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
@@ -189,10 +189,6 @@ async def remove_leave_type(uow: UnitOfWork, actor: Actor, leave_type_id: str) -
     return await uow.run(work)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 async def save_location(
     uow: UnitOfWork,
     actor: Actor,
@@ -223,7 +219,7 @@ async def save_location(
         await repo.save(location)
         await record_by(repo, actor, integration.location_upserted(location))
         if location_id is not None:
-            await reprice_location(repo, actor, location, (clock or _utcnow)())
+            await reprice_location(repo, actor, location, (clock or SystemClock()).now())
         return location
 
     return await uow.run(work)

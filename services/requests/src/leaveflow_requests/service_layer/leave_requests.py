@@ -5,9 +5,9 @@ aggregate decide, saves it, and records the event in the same transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.clock import zone
 
 from ..domain import errors
 from ..domain.directory import Location
@@ -22,7 +22,7 @@ async def submit_leave_request(
     uow: UnitOfWork, clock: Clock, actor: Actor, cmd: SubmitLeaveRequest
 ) -> LeaveRequest:
     employee_id = cmd.employee_id or actor.employee_id
-    now = clock()
+    now = clock.now()
 
     async def work(repo: Repository) -> LeaveRequest:
         tenant_id = actor.tenant_id
@@ -95,7 +95,7 @@ async def decide_leave_request(
             raise errors.NotAllowed("you cannot decide your own request")
         if not actor.is_admin and not await _approves_for(repo, actor, request.department_id):
             raise errors.NotAllowed("you do not approve for this department")
-        now = clock()
+        now = clock.now()
         if cmd.approve:
             request.approve(actor.employee_id, now, cmd.note)
         else:
@@ -110,9 +110,9 @@ async def decide_leave_request(
 
 
 async def _today(repo: Repository, tenant_id: str, now: datetime) -> date:
+    """The tenant's date at `now` (the instant the use case acts at)."""
     tenant = await repo.tenant(tenant_id)
-    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
-    return now.astimezone(zone).date()
+    return now.astimezone(zone(tenant.timezone if tenant else None)).date()
 
 
 async def cancel_leave_request(
@@ -122,7 +122,7 @@ async def cancel_leave_request(
         request = await _existing_request(repo, actor, cmd.request_id)
         if not actor.is_admin and request.employee_id != actor.employee_id:
             raise errors.NotAllowed("only the requester or an admin may cancel")
-        now = clock()
+        now = clock.now()
         today = await _today(repo, actor.tenant_id, now)
         previous = request.cancel(
             actor.employee_id, now, today, is_admin=actor.is_admin, note=cmd.note
@@ -143,7 +143,7 @@ async def reprice_location(
 ) -> None:
     """Every request of the location's people that has not ended gets the new calendar's
     price (as Odoo does); one left with no working day is cancelled."""
-    today = now.astimezone(ZoneInfo(location.timezone)).date()
+    today = now.astimezone(zone(location.timezone)).date()
     for employee in await repo.employees_at(actor.tenant_id, location.id):
         for request in await repo.live_requests_overlapping(
             actor.tenant_id, employee.id, today, date.max

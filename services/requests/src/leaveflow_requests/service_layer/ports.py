@@ -8,29 +8,27 @@ a use case can be read (and tested) without knowing how or where documents are k
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from leaveflow_contracts import Envelope, EventData
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.storage import Transaction
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
 
 T = TypeVar("T")
+__all__ = ["Clock", "ReadModel", "Record", "Repository", "RepositoryFactory", "UnitOfWork"]
 
 Record = Tenant | Employee | LeaveType | LeaveRequest | Location | Department
-
-
-class Clock(Protocol):
-    """Now, as an aware datetime (UTC in production; a fixed instant in tests)."""
-
-    def __call__(self) -> datetime: ...
 
 
 class _TenantReads(Protocol):
     """Reads common to both sides. Each is scoped to a tenant: another tenant's record, or
     an empty id, reads as absent."""
+
+    async def tenant(self, tenant_id: str) -> Tenant | None: ...
 
     async def employee(self, tenant_id: str, employee_id: str) -> Employee | None: ...
 
@@ -56,8 +54,6 @@ class Repository(_TenantReads, Protocol):
     """The requests service's records inside one transaction: what it reads is consistent
     with what it writes, and everything (events included) commits together or not at all."""
 
-    async def tenant(self, tenant_id: str) -> Tenant | None: ...
-
     async def employees_at(self, tenant_id: str, location_id: str) -> list[Employee]: ...
 
     async def admin_ids(self, tenant_id: str) -> set[str]: ...
@@ -73,14 +69,12 @@ class Repository(_TenantReads, Protocol):
     async def offers(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
         """Whether balances has an active policy for the type at the location."""
 
-    async def policy_event_id(
-        self, tenant_id: str, location_id: str, leave_type_id: str
-    ) -> str | None:
-        """The id of the newest balances event applied to this (location, type) policy."""
-
     async def save_policy(
-        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, event_id: str
-    ) -> None: ...
+        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, at: Envelope
+    ) -> bool:
+        """Keep the (location, type) policy's state from the balances event `at`, unless the
+        one kept already happened later (the replica rule, docs/adr/0004); whether it was
+        kept."""
 
     async def add_tenant(self, tenant: Tenant) -> None: ...
 

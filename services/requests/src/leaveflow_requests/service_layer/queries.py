@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from datetime import date
 
+from leaveflow_kit.clock import today_in
+
 from ..domain.directory import Employee, normalise_email
 from ..domain.model import LeaveRequest
 from ..domain.working_days import WorkingDays, count_working_days
-from .ports import ReadModel
+from .ports import Clock, ReadModel
+
+
+async def employee_today(reads: ReadModel, clock: Clock, employee: Employee) -> date:
+    """Today where the employee works: their location's zone, else their company's."""
+    location = (
+        await reads.location(employee.tenant_id, employee.location_id)
+        if employee.location_id
+        else None
+    )
+    if location is not None:
+        return today_in(clock, location.timezone)
+    tenant = await reads.tenant(employee.tenant_id)
+    return today_in(clock, tenant.timezone if tenant else None)
+
+
+async def employee_has_left(reads: ReadModel, clock: Clock, employee: Employee) -> bool:
+    """Whether the employee's last day is behind them (in their own time zone)."""
+    if employee.end_date is None:
+        return False
+    return employee.end_date < await employee_today(reads, clock, employee)
 
 
 async def get_employee_by_email(reads: ReadModel, tenant_id: str, email: str) -> Employee | None:

@@ -3,17 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from leaveflow_kit.auth import CurrentUser, TokenIssuer
-from leaveflow_kit.settings import ServiceSettings
+from leaveflow_kit.http.deps import ClockDep, SettingsDep, app_state
 
 from ...adapters.tenant_signals import TenantSignals
 from ...service_layer.commands import Actor
-from ...service_layer.ports import Clock, ReadModel, UnitOfWork
+from ...service_layer.ports import ReadModel, UnitOfWork
+
+__all__ = [
+    "ActorDep",
+    "ClockDep",
+    "IssuerDep",
+    "ReadModelDep",
+    "SettingsDep",
+    "TenantSignalsDep",
+    "UnitOfWorkDep",
+]
 
 
 async def _actor(request: Request, user: CurrentUser) -> Actor:
@@ -25,20 +34,9 @@ async def _actor(request: Request, user: CurrentUser) -> Actor:
     )
 
 
-def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
-    """What bootstrap.py set as `app.state.<name>` (async: a sync one costs a thread hop)."""
-
-    async def get(request: Request) -> Any:
-        return getattr(request.app.state, name)
-
-    return get
-
-
 # The caller as the service layer sees them: tenant, employee, role, correlation id.
 ActorDep = Annotated[Actor, Depends(_actor)]
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_app_state("unit_of_work"))]
-ReadModelDep = Annotated[ReadModel, Depends(_app_state("read_model"))]
-ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
-IssuerDep = Annotated[TokenIssuer, Depends(_app_state("issuer"))]
-SettingsDep = Annotated[ServiceSettings, Depends(_app_state("settings"))]
-TenantSignalsDep = Annotated[TenantSignals, Depends(_app_state("tenant_signals"))]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(app_state("unit_of_work"))]
+ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
+IssuerDep = Annotated[TokenIssuer, Depends(app_state("issuer"))]
+TenantSignalsDep = Annotated[TenantSignals, Depends(app_state("tenant_signals"))]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from leaveflow_kit.clock import today_in
 from leaveflow_kit.http import NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page
 
@@ -182,7 +183,7 @@ async def location_holidays(
 ) -> LocationHolidaysOut:
     """Public and company holidays of a location in a year (default: this year)."""
     location = await _location_or_404(reads, actor.tenant_id, location_id)
-    chosen = year or clock().year
+    chosen = year or today_in(clock, location.timezone).year
     found = location.holidays_between(date(chosen, 1, 1), date(chosen, 12, 31))
     return LocationHolidaysOut(
         location_id=location.id,

@@ -9,7 +9,6 @@ secret (`LEAVEFLOW_SERVICE_SECRET`); without one configured the endpoint does no
 from __future__ import annotations
 
 import hmac
-from datetime import date
 from typing import ClassVar
 
 from fastapi import APIRouter, Request
@@ -20,7 +19,7 @@ from leaveflow_kit.auth import Principal
 from leaveflow_kit.http import NotFound, Unauthorized
 
 from ...service_layer import queries
-from .deps import IssuerDep, ReadModelDep
+from .deps import ClockDep, IssuerDep, ReadModelDep
 from .schemas import TokenOut
 
 router = APIRouter()
@@ -62,7 +61,11 @@ def _configured_secret(request: Request) -> str | None:
 
 @router.post("/v1/auth/service-token", tags=["tenancy"], include_in_schema=False)
 async def service_token(
-    body: ServiceTokenIn, request: Request, reads: ReadModelDep, issuer: IssuerDep
+    body: ServiceTokenIn,
+    request: Request,
+    reads: ReadModelDep,
+    issuer: IssuerDep,
+    clock: ClockDep,
 ) -> TokenOut:
     """A 5-minute token for (tenant, employee) with the employee's current role."""
     expected = _configured_secret(request)
@@ -79,7 +82,7 @@ async def service_token(
         if body.employee_id is not None
         else await queries.get_employee_by_email(reads, body.tenant_id, body.email or "")
     )
-    if employee is None or (employee.end_date is not None and employee.end_date < date.today()):
+    if employee is None or await queries.employee_has_left(reads, clock, employee):
         raise NotFound("no such employee")
     principal = Principal(tenant_id=employee.tenant_id, employee_id=employee.id, role=employee.role)
     token = issuer.issue(principal, ttl_seconds=SERVICE_TOKEN_TTL_SECONDS, via=body.via)
