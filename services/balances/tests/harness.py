@@ -4,8 +4,7 @@ importlib mode resolves from the rootdir; it ships in no package."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +27,7 @@ from leaveflow_contracts import (
 )
 from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.testing import FakeClock
 
 T = "tenant-1"
 
@@ -41,30 +41,6 @@ def weekdays(start: date, n: int) -> list[date]:
             out.append(day)
         day += timedelta(days=1)
     return out
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-        self._moved = asyncio.Event()
-
-    def now(self) -> datetime:
-        return self.current
-
-    def move_to(self, moment: datetime) -> None:
-        self.current = moment
-        self._moved.set()
-
-    async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
-        while self.current < moment and not wake.is_set():
-            self._moved.clear()
-            waiters = [
-                asyncio.ensure_future(self._moved.wait()),
-                asyncio.ensure_future(wake.wait()),
-            ]
-            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in pending:
-                waiter.cancel()
 
 
 class Harness:

@@ -13,13 +13,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from leaveflow_kit.auth import TokenVerifier
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import Store
 
 from .adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from .config import Settings
 from .entrypoints.http import balances, policies, year_end
-from .service_layer.clock import Clock, SystemClock
 from .service_layer.handlers import requests_event_handlers
 from .service_layer.ports import ReadModel, UnitOfWork
 from .service_layer.scheduler import YearEndScheduler
@@ -33,10 +33,15 @@ def create_app(
     verifier: TokenVerifier | None = None,
 ) -> FastAPI:
     """`store`, `clock` and `verifier` replace the configured ones (in-process tests)."""
-    clock = clock or SystemClock()
     runtime = build_runtime(
-        "balances", settings or Settings(), indexes=INDEXES, store=store, verifier=verifier
+        "balances",
+        settings or Settings(),
+        indexes=INDEXES,
+        store=store,
+        verifier=verifier,
+        clock=clock,
     )
+    clock = runtime.clock
     # Typed as the ports, so the type checker proves the adapters implement them.
     unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
     read_model: ReadModel = StoreReads(runtime.store)
@@ -60,7 +65,6 @@ def create_app(
         title="Leaveflow balances",
         routers=[balances.router, policies.router, year_end.router],
         lifespan=lifespan,
-        clock=clock,
         year_ends=year_ends,
         unit_of_work=unit_of_work,
         read_model=read_model,

@@ -15,8 +15,9 @@ import pytest
 from leaveflow_balances.adapters.repository import INDEXES, LEDGER
 from leaveflow_balances.service_layer.year_end import open_job, run_job
 from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import FakeClock
 
-from ..harness import FakeClock, Harness, T
+from ..harness import Harness, T
 
 
 @pytest.fixture

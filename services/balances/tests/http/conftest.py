@@ -37,8 +37,9 @@ from leaveflow_contracts import (
 from leaveflow_kit.auth import Principal, TokenIssuer, TokenVerifier
 from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.testing import FakeClock
 
-from ..harness import FakeClock, weekdays
+from ..harness import weekdays
 
 # The app's now: mid-June of this year, 09:00 UTC. The office's leave year (from 1 January)
 # is half gone; Lisbon's (from 1 July) has not turned yet, so last year is still open there.

@@ -9,8 +9,9 @@ import pytest
 
 from leaveflow_balances.adapters.repository import INDEXES
 from leaveflow_kit.storage import open_store
+from leaveflow_kit.testing import FakeClock
 
-from ..harness import FakeClock, Harness
+from ..harness import Harness
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from leaveflow_balances.adapters.repository import INDEXES
 from leaveflow_balances.domain import ledger
 from leaveflow_balances.service_layer import admin
 from leaveflow_kit.storage import open_store
+from leaveflow_kit.testing import FakeClock
 
-from ..harness import FakeClock, Harness, T
+from ..harness import Harness, T
 
 D = Decimal
 AS_OF = date(2026, 12, 31)

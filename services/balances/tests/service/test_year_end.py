@@ -14,9 +14,9 @@ from decimal import Decimal
 import pytest
 
 from leaveflow_balances.adapters.repository import CARRYOVERS, YEAR_ENDS
-from leaveflow_balances.service_layer.clock import local_midnight
 from leaveflow_balances.service_layer.scheduler import YearEndScheduler
 from leaveflow_balances.service_layer.year_end import open_job, run_job
+from leaveflow_kit.clock import local_midnight
 
 from ..harness import Harness, T, weekdays
 

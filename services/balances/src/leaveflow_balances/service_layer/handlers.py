@@ -19,6 +19,7 @@ from leaveflow_contracts import (
     LeaveTypeUpserted,
     LocationUpserted,
 )
+from leaveflow_kit.clock import Clock, today_in
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import Transaction
 
@@ -34,7 +35,6 @@ from ..domain.replicas import (
     Reservation,
 )
 from ..domain.split import by_leave_year, day_amounts
-from .clock import Clock, local_today
 from .ports import Repository, RepositoryFactory
 from .projection import active_policy, type_balance, year_start_of
 
@@ -68,7 +68,7 @@ def on_location_upserted(clock: Clock, changed: Callable[[], None]) -> Repositor
             timezone=data.timezone,
             leave_year_start=data.leave_year_start,
             active=data.active,
-            first_seen=known.first_seen if known else local_today(clock, data.timezone),
+            first_seen=known.first_seen if known else today_in(clock, data.timezone),
         )
         await repo.save_location(replica)
         changed()

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol, TypeVar
 
 from leaveflow_contracts import Envelope, EventData
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.storage import Transaction
 
 from ..domain.ledger import LedgerEntry
@@ -24,7 +25,6 @@ from ..domain.replicas import (
     Reservation,
 )
 from ..domain.year_end import YearEndJob
-from .clock import Clock
 
 __all__ = [
     "Clock",

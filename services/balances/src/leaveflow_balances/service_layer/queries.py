@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from leaveflow_kit.clock import Clock, today_in
+
 from ..domain.policy import Policy
 from ..domain.replicas import EmployeeReplica
 from ..domain.year_end import YearEndJob, year_end_id
-from .clock import Clock, local_today
 from .ports import ReadModel, Reads
 
 
@@ -19,7 +20,7 @@ async def today_of(reads: Reads, clock: Clock, employee: EmployeeReplica) -> dat
     if employee.location_id is not None:
         location = await reads.location(employee.tenant_id, employee.location_id)
         timezone = location.timezone if location else timezone
-    return local_today(clock, timezone)
+    return today_in(clock, timezone)
 
 
 async def employees_page(

@@ -11,12 +11,12 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 
+from leaveflow_kit.clock import Clock, local_midnight, today_in
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.tasks import cancel
 
 from ..domain.calendar import leave_year_of
 from ..domain.year_end import DONE, YearEndJob, year_end_id
-from .clock import Clock, local_midnight, local_today
 from .ports import ReadModel, UnitOfWork
 from .year_end import open_job, run_job
 
@@ -84,7 +84,7 @@ class YearEndScheduler:
         has ended; the jobs started or joined, and the locations where it has not ended."""
         jobs, not_ended = [], []
         for location in await self._reads.locations(tenant_id):
-            today = local_today(self._clock, location.timezone)
+            today = today_in(self._clock, location.timezone)
             if leave_year_of(today, location.leave_year_start).label <= year:
                 not_ended.append(location.id)
                 continue
@@ -105,7 +105,7 @@ class YearEndScheduler:
         now = self._clock.now()
         next_at = now + self._heartbeat
         for location in await self._reads.active_locations():
-            today = local_today(self._clock, location.timezone)
+            today = today_in(self._clock, location.timezone)
             current = leave_year_of(today, location.leave_year_start)
             ended = current.previous(location.leave_year_start)
             # Only years whose end the service lived through close by themselves.
