@@ -18,7 +18,7 @@ import json
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from leaveflow_balances.domain.policy import Policy
 from leaveflow_balances.domain.replicas import EmployeeReplica, LeaveTypeReplica, LocationReplica
 from leaveflow_balances.service_layer.ports import Repository
 from leaveflow_balances.service_layer.year_end import open_job, run_job
+from leaveflow_kit.replica import Stamp
 from leaveflow_kit.storage import open_store
 
 TENANT, LOCATION = "bench-tenant", "bench-location"
@@ -45,6 +46,8 @@ TYPES: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
 )
 SEED_BATCH = 1000
+# As if the directory's events had all happened now (the replica keeps the newest).
+SEEDED = Stamp(datetime.now(UTC), "seed")
 
 
 def say(**fields: Any) -> None:
@@ -52,11 +55,11 @@ def say(**fields: Any) -> None:
 
 
 async def _seed_directory(repo: Repository, year: int) -> None:
-    await repo.save_location(
-        LocationReplica(LOCATION, TENANT, timezone="UTC", first_seen=date(year, 1, 1))
+    await repo.upsert_location(
+        LocationReplica(LOCATION, TENANT, timezone="UTC", first_seen=date(year, 1, 1)), SEEDED
     )
     for leave_type, rules in TYPES:
-        await repo.save_leave_type(LeaveTypeReplica(leave_type, TENANT, name=leave_type))
+        await repo.upsert_leave_type(LeaveTypeReplica(leave_type, TENANT, name=leave_type), SEEDED)
         await repo.save_policy(Policy(TENANT, LOCATION, leave_type, **rules))
 
 
@@ -64,14 +67,15 @@ def _seed_people(first: int, last: int, year: int) -> Any:
     async def work(repo: Repository) -> None:
         for n in range(first, last):
             employee_id = f"emp{n:07d}"
-            await repo.save_employee(
+            await repo.upsert_employee(
                 EmployeeReplica(
                     employee_id,
                     TENANT,
                     name=employee_id,
                     location_id=LOCATION,
                     start_date=date(2020, 1, 1),
-                )
+                ),
+                SEEDED,
             )
             await repo.add_entry(
                 LedgerEntry(

@@ -25,9 +25,8 @@ from leaveflow_contracts import (
     LeaveTypeUpserted,
     LocationUpserted,
 )
-from leaveflow_kit.messaging import HandledEvent
-from leaveflow_kit.storage import Store, Transaction
-from leaveflow_kit.testing import FakeClock
+from leaveflow_kit.storage import Store
+from leaveflow_kit.testing import FakeClock, deliver
 
 T = "tenant-1"
 
@@ -49,19 +48,15 @@ class Harness:
         self.clock = clock
         self.uow = StoreUnitOfWork(store)
         self.reads = StoreReads(store)
-        self.handlers = requests_event_handlers(clock, Repository)
+        self.handlers = requests_event_handlers(Repository)
         self.events: list[Envelope] = []
         self._n = 0
 
     async def deliver(self, data: EventData) -> Envelope:
-        env = Envelope.wrap(data, tenant_id=T)
-        handler = self.handlers[env.type]
-
-        async def run(tx: Transaction) -> None:
-            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
-
-        await self.store.atomic(run)
-        return env
+        """`data` as the consumer would apply it, happening now on the harness's clock."""
+        return await deliver(
+            self.store, self.handlers, data, tenant_id=T, occurred_at=self.clock.now()
+        )
 
     async def outbox(self) -> list[Envelope]:
         return [r.envelope for r in await self.store.fetch_unpublished(10_000)]

@@ -14,12 +14,21 @@ from fastapi import FastAPI
 
 from leaveflow_kit.auth import TokenVerifier
 from leaveflow_kit.clock import Clock
+from leaveflow_kit.replica import ReplicaSet
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import Store
 
-from .adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
+from .adapters.repository import (
+    DIRECTORY,
+    DIRECTORY_VERSION,
+    INDEXES,
+    Repository,
+    StoreReads,
+    StoreUnitOfWork,
+)
 from .config import Settings
 from .entrypoints.http import balances, policies, year_end
+from .service_layer.directory import directory_handlers
 from .service_layer.handlers import requests_event_handlers
 from .service_layer.ports import ReadModel, UnitOfWork
 from .service_layer.scheduler import YearEndScheduler
@@ -48,8 +57,19 @@ def create_app(
     year_ends = YearEndScheduler(unit_of_work, read_model, clock)
     # A new or moved location may bring the next year boundary closer: re-plan.
     runtime.subscribe(
-        {"requests": requests_event_handlers(clock, Repository, year_ends.location_changed)},
+        requests_event_handlers(Repository, year_ends.location_changed),
         after_commit=year_ends.after_commit,
+    )
+    # A directory replica stored in another shape (an older version) is rebuilt from the
+    # requests stream before the consumers start; the scheduler re-plans on start anyway.
+    runtime.rebuild_on_start(
+        ReplicaSet(
+            "balances.directory",
+            DIRECTORY_VERSION,
+            "requests",
+            DIRECTORY,
+            directory_handlers(Repository, lambda: None),
+        )
     )
 
     @asynccontextmanager

@@ -35,9 +35,9 @@ from leaveflow_contracts import (
     new_id,
 )
 from leaveflow_kit.auth import Principal, TokenIssuer, TokenVerifier
-from leaveflow_kit.messaging import HandledEvent
-from leaveflow_kit.storage import Store, Transaction, open_store
-from leaveflow_kit.testing import FakeClock
+from leaveflow_kit.messaging import Handlers
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import FakeClock, deliver
 
 from ..harness import weekdays
 
@@ -56,7 +56,8 @@ class Api:
     client: httpx.AsyncClient
     store: Store
     issuer: TokenIssuer
-    handlers: dict[str, Any]
+    handlers: Handlers
+    clock: FakeClock
 
     def token(self, tenant_id: str, employee_id: str, role: str) -> str:
         return self.issuer.issue(Principal(tenant_id, employee_id, role))
@@ -73,16 +74,10 @@ class Api:
         return await self.client.request(method, url, json=json, params=params, headers=headers)
 
     async def deliver(self, data: EventData, tenant_id: str) -> Envelope:
-        """Hand a requests event to the handler the app subscribes to it, in a transaction."""
-        envelope = Envelope.wrap(data, tenant_id=tenant_id)
-        handle = self.handlers[envelope.type]
-        event = HandledEvent(envelope=envelope, data=data, subject="test")
-
-        async def run(tx: Transaction) -> None:
-            await handle(tx, event)
-
-        await self.store.atomic(run)
-        return envelope
+        """Hand a requests event to the handlers the app subscribes, as its consumer would."""
+        return await deliver(
+            self.store, self.handlers, data, tenant_id=tenant_id, occurred_at=self.clock.now()
+        )
 
     async def outbox(self, tenant_id: str) -> list[Envelope]:
         records = await self.store.fetch_unpublished(10_000)
@@ -108,7 +103,7 @@ async def api(issuer: TokenIssuer, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://balances") as client:
-        yield Api(client, store, issuer, requests_event_handlers(clock, Repository))
+        yield Api(client, store, issuer, requests_event_handlers(Repository), clock)
     await app.state.year_ends.stop()
     await store.close()
 

@@ -1,6 +1,11 @@
 """The balances service's documents in the store: the repository, unit of work and read
 model that `service_layer/ports.py` declares. Collection names and keys live here only.
 
+The directory replica (locations, leave types, employees, departments) is kept with the
+kit's replica rule (`leaveflow_kit.replica`): keys `tenant:id`, newest event wins;
+`DIRECTORY_VERSION` names that shape, and bootstrap.py rebuilds the replica by replaying
+the requests stream when the stored version differs.
+
 Carry-overs are stored one document per employee and new leave year (holding that year's
 carry-over entries for every leave type): a year end then writes one document per person,
 which is what makes 100,000 people close in seconds rather than minutes.
@@ -14,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.events import record
+from leaveflow_kit.replica import DELETED, Replica, Stamp, replica_key
 from leaveflow_kit.storage import Doc, IndexSpec, Store, Transaction
 
 from ..domain.ledger import LedgerEntry
@@ -60,7 +66,10 @@ INDEXES = (
     IndexSpec(CARRYOVERS, ("tenant_id", "employee_id")),
     IndexSpec(CARRYOVERS, ("tenant_id", "year")),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
+    IndexSpec(LEAVE_TYPES, ("id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
+    IndexSpec(LOCATIONS, ("id",)),
+    IndexSpec(DEPARTMENTS, ("tenant_id",)),
     IndexSpec(EMPLOYEES, ("tenant_id",)),
     IndexSpec(EMPLOYEES, ("tenant_id", "location_id")),
     IndexSpec(EMPLOYEES, ("tenant_id", "department_id")),
@@ -68,6 +77,12 @@ INDEXES = (
     IndexSpec(YEAR_ENDS, ("state",)),
 )
 T = TypeVar("T")
+
+# Version 1 keyed these by the bare id, last write winning; 2 is the kit's replica rule.
+DIRECTORY_VERSION = 2
+DIRECTORY = (LOCATIONS, LEAVE_TYPES, EMPLOYEES, DEPARTMENTS)
+_LOCATIONS, _LEAVE_TYPES, _EMPLOYEES, _DEPARTMENTS = (Replica(c) for c in DIRECTORY)
+_LIVE: dict[str, None] = {DELETED: None}
 
 
 class _Source(Protocol):
@@ -98,20 +113,16 @@ class _Documents:
     def __init__(self, source: _Source) -> None:
         self._source = source
 
-    async def _owned(self, collection: str, key: str, tenant_id: str) -> Doc | None:
-        doc = await self._source.get(collection, key)
-        return doc if doc is not None and doc.get("tenant_id") == tenant_id else None
-
     async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveTypeReplica | None:
-        doc = await self._owned(LEAVE_TYPES, leave_type_id, tenant_id)
+        doc = await _LEAVE_TYPES.get(self._source, tenant_id, leave_type_id)
         return from_doc(LeaveTypeReplica, doc) if doc else None
 
     async def location(self, tenant_id: str, location_id: str) -> LocationReplica | None:
-        doc = await self._owned(LOCATIONS, location_id, tenant_id)
+        doc = await _LOCATIONS.get(self._source, tenant_id, location_id)
         return from_doc(LocationReplica, doc) if doc else None
 
     async def employee(self, tenant_id: str, employee_id: str) -> EmployeeReplica | None:
-        doc = await self._owned(EMPLOYEES, employee_id, tenant_id)
+        doc = await _EMPLOYEES.get(self._source, tenant_id, employee_id)
         return from_doc(EmployeeReplica, doc) if doc else None
 
     async def policy(self, tenant_id: str, location_id: str, leave_type_id: str) -> Policy | None:
@@ -138,7 +149,7 @@ class _Documents:
         return entries
 
     async def approves_for(self, tenant_id: str, approver_id: str, department_id: str) -> bool:
-        doc = await self._owned(DEPARTMENTS, department_id, tenant_id)
+        doc = await _DEPARTMENTS.get(self._source, tenant_id, department_id)
         return doc is not None and doc["active"] and approver_id in doc["approver_ids"]
 
     async def year_end_job(self, job_id: str) -> YearEndJob | None:
@@ -157,17 +168,21 @@ class Repository(_Documents):
         doc = await self.tx.get(RESERVATIONS, request_id)
         return from_doc(Reservation, doc) if doc else None
 
-    async def save_leave_type(self, leave_type: LeaveTypeReplica) -> None:
-        await self.tx.put(LEAVE_TYPES, leave_type.id, to_doc(leave_type))
+    async def _upsert(self, replica: Replica, record: Any, at: Stamp) -> bool:
+        doc = to_doc(record)
+        return await replica.upsert(self.tx, doc["tenant_id"], doc["id"], doc, at) is not None
 
-    async def save_location(self, location: LocationReplica) -> None:
-        await self.tx.put(LOCATIONS, location.id, to_doc(location))
+    async def upsert_leave_type(self, leave_type: LeaveTypeReplica, at: Stamp) -> bool:
+        return await self._upsert(_LEAVE_TYPES, leave_type, at)
 
-    async def save_employee(self, employee: EmployeeReplica) -> None:
-        await self.tx.put(EMPLOYEES, employee.id, to_doc(employee))
+    async def upsert_location(self, location: LocationReplica, at: Stamp) -> bool:
+        return await self._upsert(_LOCATIONS, location, at)
 
-    async def save_department(self, department: DepartmentReplica) -> None:
-        await self.tx.put(DEPARTMENTS, department.id, to_doc(department))
+    async def upsert_employee(self, employee: EmployeeReplica, at: Stamp) -> bool:
+        return await self._upsert(_EMPLOYEES, employee, at)
+
+    async def upsert_department(self, department: DepartmentReplica, at: Stamp) -> bool:
+        return await self._upsert(_DEPARTMENTS, department, at)
 
     async def save_policy(self, policy: Policy) -> None:
         await self.tx.put(POLICIES, policy.key, to_doc(policy))
@@ -243,42 +258,49 @@ class StoreReads(_Documents):
         self._store = store
 
     async def locations(self, tenant_id: str) -> list[LocationReplica]:
-        docs = await self._store.find(LOCATIONS, {"tenant_id": tenant_id})
+        docs = await _LOCATIONS.find(self._store, tenant_id)
         return [from_doc(LocationReplica, d) for d in docs]
 
     async def active_locations(self) -> list[LocationReplica]:
-        docs = await self._store.find(LOCATIONS, {"active": True})
+        docs = await self._store.find(LOCATIONS, {"active": True, **_LIVE})
         return [from_doc(LocationReplica, d) for d in docs]
+
+    async def _employees(
+        self, tenant_id: str, where: Mapping[str, str], limit: int | None, after: str | None
+    ) -> list[EmployeeReplica]:
+        # Keys are `tenant:id`, so within a tenant they sort as the ids the cursors name.
+        docs = await self._store.find(
+            EMPLOYEES,
+            {**where, "tenant_id": tenant_id, **_LIVE},
+            limit=limit,
+            after_key=None if after is None else replica_key(tenant_id, after),
+        )
+        return [from_doc(EmployeeReplica, d) for d in docs]
 
     async def employees(
         self, tenant_id: str, *, filters: Mapping[str, str], limit: int, after: str | None
     ) -> list[EmployeeReplica]:
-        where = {"tenant_id": tenant_id, **filters}
-        docs = await self._store.find(EMPLOYEES, where, limit=limit, after_key=after)
-        return [from_doc(EmployeeReplica, d) for d in docs]
+        return await self._employees(tenant_id, filters, limit, after)
 
     async def employees_at(
         self, tenant_id: str, location_id: str, *, limit: int | None = None, after: str | None
     ) -> list[EmployeeReplica]:
-        where = {"tenant_id": tenant_id, "location_id": location_id}
-        docs = await self._store.find(EMPLOYEES, where, limit=limit, after_key=after)
-        return [from_doc(EmployeeReplica, d) for d in docs]
+        return await self._employees(tenant_id, {"location_id": location_id}, limit, after)
 
     async def count_employees_at(self, tenant_id: str, location_id: str) -> int:
-        return await self._store.count(
-            EMPLOYEES, {"tenant_id": tenant_id, "location_id": location_id}
-        )
+        where = {"tenant_id": tenant_id, "location_id": location_id, **_LIVE}
+        return await self._store.count(EMPLOYEES, where)
 
     async def departments_approved_by(self, tenant_id: str, approver_id: str) -> set[str]:
-        docs = await self._store.find(DEPARTMENTS, {"tenant_id": tenant_id})
+        docs = await _DEPARTMENTS.find(self._store, tenant_id)
         return {d["id"] for d in docs if d["active"] and approver_id in d["approver_ids"]}
 
     async def owned_by_another_tenant(
         self, tenant_id: str, *, location_id: str, leave_type_id: str
     ) -> bool:
-        for collection, key in ((LOCATIONS, location_id), (LEAVE_TYPES, leave_type_id)):
-            doc = await self._store.get(collection, key)
-            if doc is not None and doc.get("tenant_id") != tenant_id:
+        for collection, record_id in ((LOCATIONS, location_id), (LEAVE_TYPES, leave_type_id)):
+            owners = {d["tenant_id"] for d in await self._store.find(collection, {"id": record_id})}
+            if owners and tenant_id not in owners:
                 return True
         return False
 
