@@ -1,27 +1,20 @@
 """FastAPI dependencies of the balances routes: the service-layer objects `bootstrap.py`
-put on the app (the unit of work, the read model, the clock, the year-end scheduler)."""
+put on the app (the unit of work, the read model, the year-end scheduler) and the kit's
+clock."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from ...service_layer.ports import Clock, ReadModel, UnitOfWork
+from leaveflow_kit.http.deps import ClockDep, app_state
+
+from ...service_layer.ports import ReadModel, UnitOfWork
 from ...service_layer.scheduler import YearEndScheduler
 
+__all__ = ["ClockDep", "ReadModelDep", "UnitOfWorkDep", "YearEndsDep"]
 
-def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
-    """What bootstrap.py set as `app.state.<name>` (async: a sync one costs a thread hop)."""
-
-    async def get(request: Request) -> Any:
-        return getattr(request.app.state, name)
-
-    return get
-
-
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_app_state("unit_of_work"))]
-ReadModelDep = Annotated[ReadModel, Depends(_app_state("read_model"))]
-ClockDep = Annotated[Clock, Depends(_app_state("clock"))]
-YearEndsDep = Annotated[YearEndScheduler, Depends(_app_state("year_ends"))]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(app_state("unit_of_work"))]
+ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
+YearEndsDep = Annotated[YearEndScheduler, Depends(app_state("year_ends"))]
