@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from leaveflow_calendar.bootstrap import INDEXES, create_app
+from leaveflow_calendar.bootstrap import INDEXES, Overrides, create_app
 from leaveflow_calendar.config import Settings
-from leaveflow_calendar.service_layer.projection import BALANCES_HANDLERS, REQUESTS_HANDLERS
+from leaveflow_calendar.service_layer.projection import HANDLERS
 from leaveflow_contracts import (
     DepartmentUpserted,
     EmployeeUpserted,
@@ -31,8 +31,8 @@ from leaveflow_contracts import (
 from leaveflow_contracts.requests import ExtraHoliday, HolidaySource
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.auth.tokens import InvalidToken
-from leaveflow_kit.messaging import HandledEvent
-from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import deliver
 
 T = "tenant-1"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -80,14 +80,7 @@ class Events:
         if at is None:
             self.clock += timedelta(seconds=1)
             at = self.clock
-        env = Envelope.wrap(data, tenant_id=tenant, occurred_at=at)
-        handler = {**REQUESTS_HANDLERS, **BALANCES_HANDLERS}[env.type]
-
-        async def run(tx: Transaction) -> None:
-            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
-
-        await self.store.atomic(run)
-        return env
+        return await deliver(self.store, HANDLERS, data, tenant_id=tenant, occurred_at=at)
 
     async def tenant(self, name: str = "Acme", *, tenant: str = T) -> None:
         await self.deliver(
@@ -224,12 +217,14 @@ def directory() -> FakeDirectory:
     return FakeDirectory()
 
 
+def fakes(store: Store, directory: FakeDirectory) -> Overrides:
+    """The in-process calendar's stand-ins: no broker, no requests service, no JWKS."""
+    return Overrides(store=store, verifier=FakeVerifier(), directory_for=directory.for_caller)
+
+
 @pytest.fixture
 def app(store: Store, directory: FakeDirectory) -> Any:
-    application = create_app(Settings(calendar_url="http://cal.test"), store=store)
-    application.state.token_verifier = FakeVerifier()
-    application.state.directory_for = directory.for_caller
-    return application
+    return create_app(Settings(calendar_url="http://cal.test"), overrides=fakes(store, directory))
 
 
 @pytest.fixture

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from nats.js.api import DeliverPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from leaveflow_contracts import Envelope, parse_data
-from leaveflow_contracts.subjects import stream_for, stream_subjects
+from leaveflow_contracts.subjects import PREFIX, stream_for, stream_subjects
 
 from .logging import get_logger
 from .messaging.consumer import EventHandler, HandledEvent
@@ -226,11 +226,15 @@ async def _replay(store: Store, js: Any, replicas: ReplicaSet, *, idle_timeout: 
     info = await js.stream_info(stream)
     if not info.state.messages:
         return 0
-    # An ordered consumer: ephemeral, in stream order, no acks. Deleted when done; the
-    # inactivity threshold removes it should this process die half-way.
+    # An ordered consumer: ephemeral, in stream order, no acks, and only the subjects of
+    # the types replayed (any version). Deleted when done; the inactivity threshold
+    # removes it should this process die half-way.
     subscription = await js.subscribe(
         stream_subjects(replicas.producer)[0],
         stream=stream,
+        config=ConsumerConfig(
+            filter_subjects=[f"{PREFIX}.{replicas.producer}.{t}.*" for t in replicas.handlers]
+        ),
         ordered_consumer=True,
         deliver_policy=DeliverPolicy.ALL,
         inactive_threshold=30.0,
@@ -238,7 +242,9 @@ async def _replay(store: Store, js: Any, replicas: ReplicaSet, *, idle_timeout: 
     applied = 0
     try:
         pending: list[tuple[Envelope, str]] = []
-        done = False
+        # Matching messages = those pushed to us already + those still on the server.
+        consumer = await subscription.consumer_info()
+        done = consumer.num_pending + (consumer.delivered.consumer_seq or 0) == 0
         while not done:
             try:
                 msg = await subscription.next_msg(timeout=idle_timeout)

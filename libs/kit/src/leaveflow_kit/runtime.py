@@ -22,7 +22,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from . import telemetry
-from .auth import TokenVerifier
+from .auth import TokenVerifier, Verifier
 from .clock import Clock, SystemClock
 from .http.app import ReadinessCheck, create_service_app
 from .logging import configure, get_logger
@@ -51,7 +51,7 @@ class ServiceRuntime:
     store: Store
     broker: NatsBroker
     relay: OutboxRelay
-    verifier: TokenVerifier
+    verifier: Verifier
     consumers: list[DurableConsumer] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
     replicas: list[ReplicaSet] = field(default_factory=list)
@@ -162,7 +162,7 @@ def build_runtime(
     settings: ServiceSettings,
     *,
     indexes: Iterable[IndexSpec] = (),
-    verifier: TokenVerifier | None = None,
+    verifier: Verifier | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
 ) -> ServiceRuntime:

@@ -94,8 +94,8 @@ async def consumer(broker: FakeBroker, handler: Any, max_deliver: int = 3) -> _C
 async def test_an_event_held_back_on_its_last_attempt_is_dead_lettered_not_dropped() -> None:
     broker = FakeBroker()
     c = await consumer(broker, always_fails)
-    first = message(LeaveApproved(**FACTS), delivered=1)  # type: ignore[arg-type]
-    held = message(LeaveCancelled(**FACTS, previous_status="approved"), delivered=3)  # type: ignore[arg-type]
+    first = message(LeaveApproved(**FACTS), delivered=1)
+    held = message(LeaveCancelled(**FACTS, previous_status="approved"), delivered=3)
     await c.handle_batch([first, held])  # type: ignore[list-item]
     assert first.outcome == ["nak 1.0"]
     assert held.outcome == ["term"]
@@ -104,8 +104,8 @@ async def test_an_event_held_back_on_its_last_attempt_is_dead_lettered_not_dropp
 
 async def test_a_held_back_event_keeps_its_order_while_attempts_remain() -> None:
     c = await consumer(FakeBroker(), always_fails)
-    first = message(LeaveApproved(**FACTS), delivered=2)  # type: ignore[arg-type]
-    held = message(LeaveCancelled(**FACTS, previous_status="approved"), delivered=1)  # type: ignore[arg-type]
+    first = message(LeaveApproved(**FACTS), delivered=2)
+    held = message(LeaveCancelled(**FACTS, previous_status="approved"), delivered=1)
     await c.handle_batch([first, held])  # type: ignore[list-item]
     assert first.outcome == ["nak 2.0"]
     assert held.outcome == ["nak 1.0"]
@@ -114,7 +114,7 @@ async def test_a_held_back_event_keeps_its_order_while_attempts_remain() -> None
 async def test_when_dead_lettering_fails_the_message_comes_back() -> None:
     broker = FakeBroker(fail=True)
     c = await consumer(broker, always_fails)
-    last = message(LeaveApproved(**FACTS), delivered=3)  # type: ignore[arg-type]
+    last = message(LeaveApproved(**FACTS), delivered=3)
     await c.handle_batch([last])  # type: ignore[list-item]
     assert last.outcome == ["nak 4.0"]
 

@@ -20,7 +20,7 @@ from leaveflow_contracts import (
 )
 from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.messaging.broker import connect_broker, create_broker
-from leaveflow_kit.replica import Replica, ReplicaSet, rebuild_if_stale, stored_version
+from leaveflow_kit.replica import Replica, ReplicaSet, rebuild, rebuild_if_stale, stored_version
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.settings import ServiceSettings
 from leaveflow_kit.storage import Store, Transaction, open_store
@@ -181,3 +181,23 @@ async def test_the_runtime_rebuilds_before_its_consumers_start(
         assert await stored_version(runtime.store, "svc.directory") == 3
     finally:
         await runtime.stop()
+
+
+async def test_only_the_replayed_types_are_read_and_none_means_no_wait(
+    nats_url: str, store: Store
+) -> None:
+    employee = EmployeeUpserted(
+        employee_id="e1", name="Ana", email="a@x.io", role="user", location_id="l1"
+    )
+    await publish(nats_url, [Envelope.wrap(employee, tenant_id="t1")])
+    broker = create_broker(nats_url, name="svc")
+    await connect_broker(broker)
+    try:
+        js = broker.connection.jetstream()
+        # No LeaveTypeUpserted in the stream: done at once, not after the idle timeout.
+        applied = await asyncio.wait_for(rebuild(store, js, replicas(1), idle_timeout=60), 10)
+        assert applied == 0
+        await publish(nats_url, [type_event("t1", "vac", "Vacation", 1)])
+        assert await rebuild(store, js, replicas(1), idle_timeout=60) == 1
+    finally:
+        await broker.stop()

@@ -107,9 +107,8 @@ async def test_the_consumer_continues_the_trace_of_the_transaction_that_recorded
     # And the message on the stream carries the producer span's context in its headers.
     nc = await nats.connect(nats_url)
     try:
-        msg = await nc.jetstream().get_last_msg(
-            stream_for("requests"), publish.attributes["messaging.destination.name"]
-        )
+        subject = str(dict(publish.attributes or {})["messaging.destination.name"])
+        msg = await nc.jetstream().get_last_msg(stream_for("requests"), subject)
     finally:
         await nc.close()
     assert msg.headers is not None

@@ -89,7 +89,7 @@ def test_any_scan_and_clock_order_keeps_each_partition_in_sequence(
     shuffle.shuffle(keys)
     for row, key in zip(rows, keys, strict=True):
         row["_id"] = key
-    by_id = sorted(rows, key=lambda row: row["_id"])
+    by_id = sorted(rows, key=lambda row: str(row["_id"]))
     batch, later = by_id[: max(cut, 1)], by_id[max(cut, 1) :]
     out = _in_partition_order(batch, later)
     for partition in set(partitions):

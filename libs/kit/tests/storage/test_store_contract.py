@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from leaveflow_contracts import Envelope, new_id
 from leaveflow_kit.storage import (
     DuplicateKey,
+    OutboxKey,
     RetryPolicy,
     Store,
     Transaction,
@@ -50,7 +51,7 @@ async def insert(store: Store, collection: str, key: str, doc: dict[str, Any]) -
     await store.atomic(write)
 
 
-async def drain(store: Store) -> list[int]:
+async def drain(store: Store) -> list[OutboxKey]:
     """Seqs of every unpublished row, marking none."""
     return [record.seq for record in await store.fetch_unpublished(10_000)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -47,7 +48,9 @@ class BalancesSettings(ServiceSettings):
     SERVICE: ClassVar[str] = "balances"
 
 
-def test_settings_read_per_service_variables(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_settings_read_per_service_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("BALANCES_PORT", "9102")
     monkeypatch.setenv("REQUESTS_PORT", "9101")
     monkeypatch.setenv("LEAVEFLOW_DATA_DIR", str(tmp_path))

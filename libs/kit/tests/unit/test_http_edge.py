@@ -59,7 +59,9 @@ async def call(app: Any, method: str, path: str, **kw: Any) -> httpx.Response:
         ({"json": {}}, {"start_date", "count"}),
     ],
 )
-async def test_bad_input_is_a_422_problem_naming_the_fields(kwargs: dict, fields: set | None):
+async def test_bad_input_is_a_422_problem_naming_the_fields(
+    kwargs: dict[str, Any], fields: set[str] | None
+) -> None:
     r = await call(build(), "POST", "/v1/things", **kwargs)
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 PROGRAM = """
 import logging
@@ -20,7 +21,7 @@ with bound_contextvars(correlation_id="c-1"):
 """
 
 
-def run() -> list[dict]:
+def run() -> list[dict[str, Any]]:
     out = subprocess.run(
         [sys.executable, "-c", PROGRAM], capture_output=True, text=True, check=True, timeout=30
     ).stdout

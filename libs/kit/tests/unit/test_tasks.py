@@ -11,7 +11,7 @@ from leaveflow_kit.tasks import cancel
 
 async def test_a_loop_that_swallows_one_cancellation_is_still_stopped() -> None:
     """What Python 3.11's wait_for can do to a cancellation: the loop carries on once."""
-    swallowed = []
+    swallowed: list[int] = []
 
     async def loop() -> None:
         while True:

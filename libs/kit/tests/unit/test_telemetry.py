@@ -123,11 +123,16 @@ def test_on_spans_chain_through_stored_context_and_headers() -> None:
 
     spans = {s.name: s for s in exporter.get_finished_spans()}
     assert {s.context.trace_id for n, s in spans.items() if n != "fails"} == {root_ctx.trace_id}
-    assert spans["publish"].parent.span_id == root_ctx.span_id
-    assert spans["process"].parent.span_id == pub_ctx.span_id
+    publish_parent, process_parent = spans["publish"].parent, spans["process"].parent
+    assert publish_parent is not None
+    assert process_parent is not None
+    assert publish_parent.span_id == root_ctx.span_id
+    assert process_parent.span_id == pub_ctx.span_id
     assert inner is not None
     assert f"-{spans['process'].context.span_id:016x}-" in inner["traceparent"]
-    assert spans["fallback"].parent.span_id == root_ctx.span_id
+    fallback_parent = spans["fallback"].parent
+    assert fallback_parent is not None
+    assert fallback_parent.span_id == root_ctx.span_id
     assert spans["fails"].parent is None  # no context: a trace of its own
     assert spans["fails"].context.trace_id != root_ctx.trace_id
     assert not spans["fails"].status.is_ok

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,7 +68,7 @@ async def test_verifier_fetches_jwks_over_http_once(
     fetches: list[int] = []
 
     @app.get("/.well-known/jwks.json")
-    async def jwks() -> dict:
+    async def jwks() -> dict[str, Any]:
         fetches.append(1)
         return issuer.jwks()
 

@@ -1,9 +1,19 @@
-"""Composition root of the calendar service."""
+"""Composition root of the calendar service.
+
+`create_app` does no I/O (the runtime connects in its lifespan). Tests pass their fakes
+in through `Overrides` (a store, a clock, a token verifier, the directory lookup, the
+caches) instead of patching `app.state` after the fact.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from fastapi import FastAPI
 
+from leaveflow_kit.auth import Verifier
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import IndexSpec, Store
 
@@ -12,17 +22,18 @@ from .adapters.requests_directory import RequestsDirectory
 from .adapters.snapshot_cache import MemorySnapshotCache
 from .config import Settings
 from .entrypoints.http.routes import router
-from .service_layer.feeds import DirectoryLookup
+from .service_layer.feeds import DirectoryLookup, FeedCache
 from .service_layer.projection import (
     ABSENCES,
-    BALANCES_HANDLERS,
     DEPARTMENTS,
+    DIRECTORY_REPLICAS,
     FEEDS,
+    HANDLERS,
     LEAVE_TYPES,
     LOCATIONS,
     PEOPLE,
-    REQUESTS_HANDLERS,
 )
+from .service_layer.queries import SnapshotCache
 
 INDEXES = (
     *(
@@ -33,10 +44,32 @@ INDEXES = (
 )
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+@dataclass(frozen=True)
+class Overrides:
+    """What tests put in place of the real thing; None: the real one."""
+
+    store: Store | None = None
+    clock: Clock | None = None
+    verifier: Verifier | None = None
+    # The directory as one caller sees it, from their Authorization header.
+    directory_for: Callable[[str], DirectoryLookup] | None = None
+    feed_cache: FeedCache | None = None
+    snapshots: SnapshotCache | None = None
+
+
+def create_app(settings: Settings | None = None, *, overrides: Overrides | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = build_runtime("calendar", settings, indexes=INDEXES, store=store)
-    runtime.subscribe({"requests": REQUESTS_HANDLERS, "balances": BALANCES_HANDLERS})
+    overrides = overrides or Overrides()
+    runtime = build_runtime(
+        "calendar",
+        settings,
+        indexes=INDEXES,
+        store=overrides.store,
+        verifier=overrides.verifier,
+        clock=overrides.clock,
+    )
+    runtime.subscribe(HANDLERS)
+    runtime.rebuild_on_start(DIRECTORY_REPLICAS)
 
     def directory_for(authorization: str) -> DirectoryLookup:
         """The directory as the caller sees it (their own bearer token)."""
@@ -45,7 +78,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     return runtime.app(
         title="Leaveflow calendar",
         routers=[router],
-        feed_cache=MemoryFeedCache(),
-        snapshots=MemorySnapshotCache(),
-        directory_for=directory_for,
+        feed_cache=overrides.feed_cache or MemoryFeedCache(),
+        snapshots=overrides.snapshots or MemorySnapshotCache(),
+        directory_for=overrides.directory_for or directory_for,
     )

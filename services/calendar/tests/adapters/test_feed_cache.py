@@ -9,7 +9,7 @@ from leaveflow_calendar.service_layer.feeds import RenderedFeed
 
 
 def rendered(size: int) -> RenderedFeed:
-    return RenderedFeed(b"x" * size, b"z" * 10, '"e"', 1, date(2026, 1, 1), None)
+    return RenderedFeed(b"x" * size, b"z" * 10, '"e"', 1, date(2026, 1, 1), "UTC", None)
 
 
 def test_least_recently_used_feeds_go_first_when_over_budget() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from leaveflow_calendar.bootstrap import create_app
+from leaveflow_calendar.bootstrap import Overrides, create_app
 from leaveflow_calendar.config import Settings
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.storage import Store
@@ -33,9 +33,12 @@ async def test_feed_url_is_built_from_the_public_url(
     expected_base: str,
 ) -> None:
     settings = Settings(calendar_url="http://calendar:8004", public_url=public_url)
-    app = create_app(settings, store=store)
-    app.state.token_verifier = AdminVerifier()
-    app.state.directory_for = directory.for_caller
+    app = create_app(
+        settings,
+        overrides=Overrides(
+            store=store, verifier=AdminVerifier(), directory_for=directory.for_caller
+        ),
+    )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://internal") as client:
         response = await client.post("/v1/feeds", json={"scope": "tenant"}, headers=auth())

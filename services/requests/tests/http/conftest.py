@@ -167,9 +167,9 @@ async def sign_up(api: Api, name: str = "Acme") -> Company:
     ids["office"] = (await company.ok("ada", "POST", "/v1/locations", office))["id"]
     ids["remote"] = (await company.ok("ada", "POST", "/v1/locations", {"name": "Remote"}))["id"]
     for who, role in (("bob", "approver"), ("ana", "user"), ("ben", "user")):
-        body = {"name": who.title(), "email": f"{who}@{domain}", "role": role}
-        body["location_id"] = ids["office"]
-        ids[who] = (await company.ok("ada", "POST", "/v1/employees", body))["id"]
+        person: dict[str, object] = {"name": who.title(), "email": f"{who}@{domain}"}
+        person.update(role=role, location_id=ids["office"])
+        ids[who] = (await company.ok("ada", "POST", "/v1/employees", person))["id"]
     sales = {"name": "Sales", "approver_ids": [ids["bob"]]}
     ids["sales"] = (await company.ok("ada", "POST", "/v1/departments", sales))["id"]
     for who in ("ana", "ben"):

@@ -224,7 +224,7 @@ async def test_employees_page_with_a_cursor(company: Company) -> None:
 
 
 async def test_an_employee_reads_as_the_api_always_wrote_them(company: Company) -> None:
-    body = {"name": "Cy", "email": "cy@acme.test", "work_hours_per_day": "7.5"}
+    body: dict[str, object] = {"name": "Cy", "email": "cy@acme.test", "work_hours_per_day": "7.5"}
     body["work_pattern"] = {"1": "7.5", "2": 4}
     created = await company.ok("ada", "POST", "/v1/employees", body)
     assert created == {

@@ -9,6 +9,7 @@ import pytest
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
+from leaveflow_requests.domain.directory import Employee
 from leaveflow_requests.service_layer import directory
 from leaveflow_requests.service_layer.commands import (
     Actor,
@@ -49,7 +50,7 @@ def fifty() -> str:
     )
 
 
-async def employees(store: Store, actor: Actor) -> list:
+async def employees(store: Store, actor: Actor) -> list[Employee]:
     items, _ = await StoreReads(store).employees(actor.tenant_id, limit=1000, cursor=None)
     return items
 
@@ -85,10 +86,11 @@ async def test_a_bad_file_changes_nobody_and_reports_every_bad_line(store: Store
     report = await import_employees(StoreUnitOfWork(store), admin, text)
     assert (report.created, report.updated) == (0, 0)
     assert [e["line"] for e in report.errors] == [3, 4, 5, 6, 7]
-    assert "unknown location 'Atlantis'" in report.errors[2]["message"]
-    assert "king" in report.errors[3]["message"]
-    assert "start_date" in report.errors[3]["message"]
-    assert "line 2" in report.errors[4]["message"]
+    messages = [str(e["message"]) for e in report.errors]
+    assert "unknown location 'Atlantis'" in messages[2]
+    assert "king" in messages[3]
+    assert "start_date" in messages[3]
+    assert "line 2" in messages[4]
     assert len(await employees(store, admin)) == 1
 
 

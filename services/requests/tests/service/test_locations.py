@@ -15,6 +15,7 @@ from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock, deliver
 from leaveflow_requests.adapters.repository import INDEXES, Repository, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
+from leaveflow_requests.domain.model import LeaveRequest
 from leaveflow_requests.service_layer import directory, leave_requests, queries
 from leaveflow_requests.service_layer.commands import (
     Actor,
@@ -77,7 +78,9 @@ async def person(store: Store, admin: Actor, location_id: str, **kw: object) -> 
     return Actor(admin.tenant_id, e.id, "user")
 
 
-async def submit(store: Store, who: Actor, lt: str, start: date, end: date, **kw: object):
+async def submit(
+    store: Store, who: Actor, lt: str, start: date, end: date, **kw: object
+) -> LeaveRequest:
     return await leave_requests.submit_leave_request(
         StoreUnitOfWork(store),
         clock,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from leaveflow_kit.testing import FakeClock, deliver
 from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.bootstrap import event_handlers
 from leaveflow_requests.domain import errors
+from leaveflow_requests.domain.model import LeaveRequest
 from leaveflow_requests.service_layer import directory, leave_requests, queries
 from leaveflow_requests.service_layer.commands import (
     Actor,
@@ -96,7 +98,7 @@ class World:
         self.ben = await person("ben", "user", d1.id)
         return self
 
-    async def submit(self, actor: Actor, start: date, end: date, **kw: object):
+    async def submit(self, actor: Actor, start: date, end: date, **kw: object) -> LeaveRequest:
         return await leave_requests.submit_leave_request(
             StoreUnitOfWork(self.store),
             clock,
@@ -173,9 +175,11 @@ async def test_rejected_request_frees_its_dates(store: Store) -> None:
         ({"start_date": date(2026, 3, 7), "end_date": date(2026, 3, 8)}, "start_date"),
     ],
 )
-async def test_invalid_requests_name_the_field(store: Store, kwargs: dict, field: str) -> None:
+async def test_invalid_requests_name_the_field(
+    store: Store, kwargs: dict[str, Any], field: str
+) -> None:
     w = await World(store).build()
-    cmd = {
+    cmd: dict[str, Any] = {
         "leave_type_id": w.lt.id,
         "start_date": date(2026, 3, 2),
         "end_date": date(2026, 3, 3),
@@ -216,7 +220,9 @@ async def test_type_without_approval_is_approved_when_reserved(store: Store) -> 
     w = await World(store).build(approval=False)
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
     await w.reserve(req.id)
-    assert (await StoreReads(store).leave_request(w.admin.tenant_id, req.id)).status == ("approved")
+    found = await StoreReads(store).leave_request(w.admin.tenant_id, req.id)
+    assert found is not None
+    assert found.status == "approved"
     assert (await outbox_types(store))[-1] == "LeaveApproved"
 
 

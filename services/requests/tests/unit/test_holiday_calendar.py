@@ -3,6 +3,7 @@
 # fixed-clock: pure functions of the dates given (no clock)
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ from leaveflow_requests.domain.holiday_calendar import HolidayCalendar
         ("IL", None, date(2026, 9, 21), "Yom Kippur"),
     ],
 )
-def test_knows_the_holiday_in_english(country, subdivision, day, name):
+def test_knows_the_holiday_in_english(country: Any, subdivision: Any, day: Any, name: Any) -> None:
     calendar = HolidayCalendar(country, subdivision)
     assert calendar.holidays_between(day, day) == {day: name}
     assert day in calendar
@@ -45,13 +46,13 @@ def test_knows_the_holiday_in_english(country, subdivision, day, name):
         ("DE", "BY", date(2026, 12, 24)),  # Christmas Eve is not a public holiday
     ],
 )
-def test_not_a_holiday_there(country, subdivision, day):
+def test_not_a_holiday_there(country: Any, subdivision: Any, day: Any) -> None:
     calendar = HolidayCalendar(country, subdivision)
     assert calendar.holidays_between(day, day) == {}
     assert day not in calendar
 
 
-def test_observed_days_are_separate_entries():
+def test_observed_days_are_separate_entries() -> None:
     calendar = HolidayCalendar("GB", "SCT")
     assert calendar.holidays_between(date(2026, 12, 24), date(2026, 12, 31)) == {
         date(2026, 12, 25): "Christmas Day",
@@ -60,7 +61,7 @@ def test_observed_days_are_separate_entries():
     }
 
 
-def test_bavaria_over_a_summer_spans_years_and_lists_in_order():
+def test_bavaria_over_a_summer_spans_years_and_lists_in_order() -> None:
     calendar = HolidayCalendar("DE", "BY")
     assert calendar.holidays_between(date(2025, 12, 24), date(2026, 1, 6)) == {
         date(2025, 12, 25): "Christmas Day",
@@ -71,7 +72,7 @@ def test_bavaria_over_a_summer_spans_years_and_lists_in_order():
     assert calendar.holidays_between(date(2026, 1, 7), date(2026, 1, 6)) == {}
 
 
-def test_names_stay_english_whatever_the_process_locale(monkeypatch):
+def test_names_stay_english_whatever_the_process_locale(monkeypatch: Any) -> None:
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     monkeypatch.setenv("LANGUAGE", "de")
     calendar = HolidayCalendar("DE", "BE")
@@ -80,7 +81,7 @@ def test_names_stay_english_whatever_the_process_locale(monkeypatch):
     }
 
 
-def test_extra_company_holidays_join_the_public_ones():
+def test_extra_company_holidays_join_the_public_ones() -> None:
     calendar = HolidayCalendar(
         "DE",
         "BE",
@@ -102,11 +103,11 @@ def test_extra_company_holidays_join_the_public_ones():
         ("US", "CA", ("public",)),
     ],
 )
-def test_default_categories(country, subdivision, categories):
+def test_default_categories(country: Any, subdivision: Any, categories: Any) -> None:
     assert HolidayCalendar(country, subdivision).categories == categories
 
 
-def test_categories_can_be_narrowed():
+def test_categories_can_be_narrowed() -> None:
     calendar = HolidayCalendar("DE", "BY", categories=("public",))
     assert calendar.holidays_between(date(2025, 8, 15), date(2025, 8, 15)) == {}
 
@@ -115,7 +116,7 @@ def test_categories_can_be_narrowed():
     ("given", "expected"),
     [(("de", "by"), ("DE", "BY")), ((" DE ", "Bayern"), ("DE", "BY")), (("US", ""), ("US", None))],
 )
-def test_normalises_codes(given, expected):
+def test_normalises_codes(given: Any, expected: Any) -> None:
     calendar = HolidayCalendar(*given)
     assert (calendar.country, calendar.subdivision) == expected
 
@@ -130,7 +131,9 @@ def test_normalises_codes(given, expected):
         ("GB", None, ("catholic",), "holidays.categories"),
     ],
 )
-def test_rejects_unknown_locations(country, subdivision, categories, field):
+def test_rejects_unknown_locations(
+    country: Any, subdivision: Any, categories: Any, field: Any
+) -> None:
     with pytest.raises(InvalidRequest) as info:
         HolidayCalendar(country, subdivision, categories=categories)
     assert info.value.field == field
@@ -140,10 +143,10 @@ def test_rejects_unknown_locations(country, subdivision, categories, field):
     ("country", "workweek"),
     [("DE", {1, 2, 3, 4, 5}), ("IL", {7, 1, 2, 3, 4}), ("US", {1, 2, 3, 4, 5})],
 )
-def test_the_country_work_week(country, workweek):
+def test_the_country_work_week(country: Any, workweek: Any) -> None:
     assert HolidayCalendar(country).workweek == workweek
 
 
-def test_calendars_are_values():
+def test_calendars_are_values() -> None:
     assert HolidayCalendar("DE", "BY") == HolidayCalendar("de", "Bayern")
     assert hash(HolidayCalendar("DE", "BY")) == hash(HolidayCalendar("de", "by"))

@@ -24,7 +24,7 @@ def make(requires_approval: bool = True) -> LeaveRequest:
     )
 
 
-def test_reserved_request_waits_for_approval():
+def test_reserved_request_waits_for_approval() -> None:
     r = make()
     assert r.reserved(NOW) == "pending"
     r.approve("boss", NOW, "enjoy")
@@ -32,11 +32,11 @@ def test_reserved_request_waits_for_approval():
     assert [h["to"] for h in r.history] == ["pending", "approved"]
 
 
-def test_type_without_approval_is_approved_on_reservation():
+def test_type_without_approval_is_approved_on_reservation() -> None:
     assert make(requires_approval=False).reserved(NOW) == "approved"
 
 
-def test_rejected_request_cannot_be_approved():
+def test_rejected_request_cannot_be_approved() -> None:
     r = make()
     r.reservation_rejected("insufficient_balance", NOW)
     assert r.rejection_reason == "insufficient_balance"
@@ -44,12 +44,12 @@ def test_rejected_request_cannot_be_approved():
         r.approve("boss", NOW)
 
 
-def test_submitted_request_cannot_be_approved_before_reservation():
+def test_submitted_request_cannot_be_approved_before_reservation() -> None:
     with pytest.raises(InvalidTransition):
         make().approve("boss", NOW)
 
 
-def test_requester_cancels_before_start_but_not_after():
+def test_requester_cancels_before_start_but_not_after() -> None:
     r = make()
     r.reserved(NOW)
     assert r.cancel("e1", NOW, date(2026, 3, 9), is_admin=False) == "pending"
@@ -61,7 +61,7 @@ def test_requester_cancels_before_start_but_not_after():
     assert r2.cancel("admin", NOW, date(2026, 3, 11), is_admin=True) == "pending"
 
 
-def test_denied_request_cannot_be_cancelled():
+def test_denied_request_cannot_be_cancelled() -> None:
     r = make()
     r.reserved(NOW)
     r.deny("boss", NOW, "busy month")
@@ -69,14 +69,14 @@ def test_denied_request_cannot_be_cancelled():
         r.cancel("e1", NOW, date(2026, 3, 1), is_admin=False)
 
 
-def test_someone_else_cannot_cancel():
+def test_someone_else_cannot_cancel() -> None:
     r = make()
     r.reserved(NOW)
     with pytest.raises(NotAllowed):
         r.cancel("e2", NOW, date(2026, 3, 1), is_admin=False)
 
 
-def test_overlap_ignores_finished_requests():
+def test_overlap_ignores_finished_requests() -> None:
     r = make()
     assert r.overlaps(date(2026, 3, 12), date(2026, 3, 20))
     assert not r.overlaps(date(2026, 3, 13), date(2026, 3, 20))
@@ -126,7 +126,9 @@ def test_overlap_ignores_finished_requests():
         ),
     ],
 )
-def test_overlap_is_by_half_day(taken: tuple, asked: tuple, overlap: bool) -> None:
+def test_overlap_is_by_half_day(
+    taken: tuple[str, str, str, str], asked: tuple[str, str, str, str], overlap: bool
+) -> None:
     start, end, start_part, end_part = taken
     r = make()
     r.start_date, r.end_date = date.fromisoformat(start), date.fromisoformat(end)

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ MON, WED, THU, SAT = date(2026, 3, 2), date(2026, 3, 4), date(2026, 3, 5), date(
         (WorkSchedule(workweek=frozenset({6, 7})), SAT, "1", "8"),
     ],
 )
-def test_day_weight_and_hours(schedule, day, weight, hours):
+def test_day_weight_and_hours(schedule: Any, day: Any, weight: Any, hours: Any) -> None:
     assert schedule.day_weight(day) == Decimal(weight)
     assert schedule.day_hours(day) == Decimal(hours)
 
@@ -43,18 +44,18 @@ def test_day_weight_and_hours(schedule, day, weight, hours):
         {"pattern": {1: Decimal(9)}},  # more than a full day
     ],
 )
-def test_rejects_impossible_schedules(kwargs):
+def test_rejects_impossible_schedules(kwargs: Any) -> None:
     with pytest.raises(InvalidRequest) as info:
         WorkSchedule(**kwargs)
     assert info.value.field == "schedule"
 
 
-def test_rejects_float_hours():
+def test_rejects_float_hours() -> None:
     with pytest.raises(TypeError):
         WorkSchedule(hours_per_day=7.5)  # type: ignore[arg-type]
 
 
-def test_schedules_are_immutable_values():
+def test_schedules_are_immutable_values() -> None:
     pattern = dict(PART_TIME)
     schedule = WorkSchedule(pattern=pattern)
     pattern[4] = Decimal(8)

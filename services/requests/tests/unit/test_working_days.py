@@ -7,6 +7,7 @@ Every expected amount below was counted by hand on a calendar; none comes from t
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -59,20 +60,22 @@ def d(text: str) -> date:
         (date(2026, 3, 7), date(2026, 3, 9), "pm", "full", "1", 1),
     ],
 )
-def test_counts_working_days_and_halves(start, end, start_part, end_part, amount, days):
+def test_counts_working_days_and_halves(
+    start: Any, end: Any, start_part: Any, end_part: Any, amount: Any, days: Any
+) -> None:
     counted = count_working_days(start, end, start_part=start_part, end_part=end_part)
     assert counted.amount == Decimal(amount)
     assert len(counted.days) == days
 
 
-def test_a_holiday_counts_nothing():
+def test_a_holiday_counts_nothing() -> None:
     counted = count_working_days(
         date(2026, 12, 24), date(2026, 12, 28), holidays={date(2026, 12, 25)}
     )
     assert [d.isoformat() for d in counted.days] == ["2026-12-24", "2026-12-28"]
 
 
-def test_sunday_to_thursday_work_week():
+def test_sunday_to_thursday_work_week() -> None:
     counted = count_working_days(date(2026, 3, 6), date(2026, 3, 8), workweek={7, 1, 2, 3, 4})
     assert counted.days == (date(2026, 3, 8),)
 
@@ -165,7 +168,9 @@ def test_sunday_to_thursday_work_week():
         ),
     ],
 )
-def test_real_calendars(calendar, schedule, start, end, parts, amount, days):
+def test_real_calendars(
+    calendar: Any, schedule: Any, start: Any, end: Any, parts: Any, amount: Any, days: Any
+) -> None:
     counted = count_working_days(
         d(start),
         d(end),
@@ -192,7 +197,9 @@ def test_real_calendars(calendar, schedule, start, end, parts, amount, days):
         (None, FULL_TIME, "2026-01-01", "2027-01-02", "end_date"),  # 367 days
     ],
 )
-def test_real_calendars_reject(calendar, schedule, start, end, field):
+def test_real_calendars_reject(
+    calendar: Any, schedule: Any, start: Any, end: Any, field: Any
+) -> None:
     with pytest.raises(InvalidRequest) as info:
         count_working_days(
             d(start), d(end), schedule=schedule, holidays=calendar if calendar else ()
@@ -200,7 +207,7 @@ def test_real_calendars_reject(calendar, schedule, start, end, field):
     assert info.value.field == field
 
 
-def test_a_full_leap_year_is_allowed():
+def test_a_full_leap_year_is_allowed() -> None:
     counted = count_working_days(d("2028-01-01"), d("2028-12-31"))
     assert counted.amount == 260  # 366 days, 2028 starts on a Saturday: 52 weeks + Sat, Sun
 
@@ -213,7 +220,7 @@ def test_a_full_leap_year_is_allowed():
         (date(2026, 1, 1), date(2027, 1, 2), "end_date"),  # 367 days
     ],
 )
-def test_rejects_impossible_ranges(start, end, field):
+def test_rejects_impossible_ranges(start: Any, end: Any, field: Any) -> None:
     with pytest.raises(InvalidRequest) as info:
         count_working_days(start, end)
     assert info.value.field == field
@@ -228,13 +235,15 @@ def test_rejects_impossible_ranges(start, end, field):
         (date(2026, 3, 2), date(2026, 3, 2), "evening", "full", "start_part"),
     ],
 )
-def test_rejects_impossible_parts(start, end, start_part, end_part, field):
+def test_rejects_impossible_parts(
+    start: Any, end: Any, start_part: Any, end_part: Any, field: Any
+) -> None:
     with pytest.raises(InvalidRequest) as info:
         count_working_days(start, end, start_part=start_part, end_part=end_part)
     assert info.value.field == field
 
 
-def test_schedule_and_workweek_are_exclusive():
+def test_schedule_and_workweek_are_exclusive() -> None:
     with pytest.raises(TypeError):
         count_working_days(d("2026-03-02"), d("2026-03-02"), workweek={1}, schedule=FULL_TIME)
 
@@ -251,7 +260,7 @@ def test_schedule_and_workweek_are_exclusive():
         ("2026-03-08", "3", WorkSchedule.of(SUN_TO_THU), IL, "3"),
     ],
 )
-def test_counts_hours(day, hours, schedule, calendar, amount):
+def test_counts_hours(day: Any, hours: Any, schedule: Any, calendar: Any, amount: Any) -> None:
     counted = count_hours(d(day), Decimal(hours), schedule, calendar if calendar else ())
     assert counted.amount == Decimal(amount)
     assert counted.days == (d(day),)
@@ -272,7 +281,9 @@ def test_counts_hours(day, hours, schedule, calendar, amount):
         ("2026-11-30", "2", FULL_TIME, GB_SCT, "start_date"),  # St Andrew's Day
     ],
 )
-def test_rejects_impossible_hours(day, hours, schedule, calendar, field):
+def test_rejects_impossible_hours(
+    day: Any, hours: Any, schedule: Any, calendar: Any, field: Any
+) -> None:
     with pytest.raises(InvalidRequest) as info:
         count_hours(d(day), Decimal(hours), schedule, calendar if calendar else ())
     assert info.value.field == field
@@ -307,7 +318,9 @@ def amount_or_zero(a: date, b: date, **kwargs: object) -> Decimal:
     calendar=calendars,
     start_part=st.sampled_from(["full", "pm"]),
 )
-def test_amount_never_exceeds_calendar_days(start, length, schedule, calendar, start_part):
+def test_amount_never_exceeds_calendar_days(
+    start: Any, length: Any, schedule: Any, calendar: Any, start_part: Any
+) -> None:
     end = start + timedelta(days=length)
     counted = amount_or_zero(
         start, end, schedule=schedule, holidays=calendar, start_part=start_part
@@ -317,7 +330,7 @@ def test_amount_never_exceeds_calendar_days(start, length, schedule, calendar, s
 
 @SETTINGS
 @given(start=starts, length=st.integers(min_value=0, max_value=120))
-def test_default_schedule_counts_only_weekdays(start, length):
+def test_default_schedule_counts_only_weekdays(start: Any, length: Any) -> None:
     end = start + timedelta(days=length)
     try:
         counted = count_working_days(start, end)
@@ -336,7 +349,9 @@ def test_default_schedule_counts_only_weekdays(start, length):
     schedule=st.just(FULL_TIME) | st.just(PART_TIME) | schedules,
     calendar=calendars,
 )
-def test_splitting_a_range_keeps_the_amount(start, length, cut, schedule, calendar):
+def test_splitting_a_range_keeps_the_amount(
+    start: Any, length: Any, cut: Any, schedule: Any, calendar: Any
+) -> None:
     end = start + timedelta(days=length)
     middle = start + timedelta(days=min(cut, length - 1))
     kwargs = {"schedule": schedule, "holidays": calendar}
@@ -348,7 +363,7 @@ def test_splitting_a_range_keeps_the_amount(start, length, cut, schedule, calend
 
 @SETTINGS
 @given(start=starts, length=st.integers(min_value=0, max_value=5), schedule=schedules)
-def test_a_range_of_days_off_is_refused(start, length, schedule):
+def test_a_range_of_days_off_is_refused(start: Any, length: Any, schedule: Any) -> None:
     span = [start + timedelta(days=i) for i in range(length + 1)]
     off_week = frozenset(range(1, 8)) - {day.isoweekday() for day in span}
     assume(off_week)

@@ -1,7 +1,7 @@
 """Tokens: issuing, JWKS verification, and the FastAPI dependency for the caller."""
 
 from .dependency import CurrentUser, current_user, require_role
-from .tokens import InvalidToken, Principal, TokenIssuer, TokenVerifier
+from .tokens import InvalidToken, Principal, TokenIssuer, TokenVerifier, Verifier
 
 __all__ = [
     "CurrentUser",
@@ -9,6 +9,7 @@ __all__ = [
     "Principal",
     "TokenIssuer",
     "TokenVerifier",
+    "Verifier",
     "current_user",
     "require_role",
 ]

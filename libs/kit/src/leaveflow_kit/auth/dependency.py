@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ..http.problems import Forbidden, Unauthorized
-from .tokens import InvalidToken, Principal, TokenVerifier
+from .tokens import InvalidToken, Principal, Verifier
 
 
 async def current_user(request: Request) -> Principal:
@@ -16,7 +16,7 @@ async def current_user(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("missing bearer token")
-    verifier: TokenVerifier = request.app.state.token_verifier
+    verifier: Verifier = request.app.state.token_verifier
     try:
         return await verifier.verify(token.strip())
     except InvalidToken as exc:

@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jwt
@@ -95,6 +95,12 @@ def _thumbprint(jwk: dict[str, Any]) -> str:
     canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class Verifier(Protocol):
+    """What the HTTP edge needs to turn a bearer token into a caller (a fake in tests)."""
+
+    async def verify(self, token: str) -> Principal: ...
 
 
 class TokenVerifier:

@@ -1,4 +1,5 @@
-"""List paging as API.md fixes it: `limit` (default 100, max 1000) and `cursor`."""
+"""List paging as the public API fixes it (docs/api.md): `limit` (default 100, max
+1000) and `cursor`."""
 
 from __future__ import annotations
 

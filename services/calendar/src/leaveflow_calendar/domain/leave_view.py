@@ -37,7 +37,7 @@ class LeaveView:
     modified_at: datetime
 
     def as_item(self) -> dict[str, object]:
-        """The `GET /v1/whos-off` item (API.md fields, plus ids that help clients)."""
+        """The `GET /v1/whos-off` item (docs/api.md fields, plus ids that help clients)."""
         return {
             "request_id": self.request_id,
             "employee_id": self.employee_id,

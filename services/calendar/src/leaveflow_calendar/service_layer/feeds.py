@@ -21,8 +21,9 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.clock import Clock, today_in
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.storage import Store, Transaction, tenant_get
 
 from ..domain.absence import APPROVED
 from ..domain.errors import FeedNotFound, UnknownScope
@@ -30,7 +31,7 @@ from ..domain.feed import Feed, Scope, new_token, token_hash
 from ..domain.ical import HolidayView, render_feed
 from ..domain.leave_view import LeaveView
 from ..domain.public_holidays import public_holidays
-from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, record_key
+from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, REPLICAS
 from .queries import Directory, Snapshot, SnapshotCache, Viewer, snapshot, tenant_version
 
 HISTORY = timedelta(days=365)
@@ -45,7 +46,8 @@ class RenderedFeed:
     gzipped: bytes
     etag: str  # a strong validator: quoted hash of the body
     version: int
-    day: date
+    day: date  # the tenant's date it was rendered on
+    timezone: str | None  # the tenant's zone then, which says what "today" is
     owner_left_on: date | None
 
     @property
@@ -84,8 +86,8 @@ async def create_feed(
         scope_id = None
     elif not scope_id:
         raise UnknownScope(f"a {scope.value} feed needs scope_id")
-    elif await store.get(
-        SCOPE_RECORDS[scope], record_key(viewer.tenant_id, scope_id)
+    elif await REPLICAS[SCOPE_RECORDS[scope]].get(
+        store, viewer.tenant_id, scope_id
     ) is None and not await directory.exists(scope, scope_id):
         raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
     token = new_token()
@@ -118,12 +120,8 @@ async def revoke_feed(store: Store, cache: FeedCache, viewer: Viewer, feed_id: s
     """Delete the feed (its owner or an admin); anyone else is told it does not exist."""
 
     async def revoke(tx: Transaction) -> None:
-        found = await tx.get(FEEDS, feed_id)
-        if (
-            found is None
-            or found["tenant_id"] != viewer.tenant_id
-            or (viewer.role != "admin" and found["owner_id"] != viewer.employee_id)
-        ):
+        found = await tenant_get(tx, FEEDS, viewer.tenant_id, feed_id)
+        if found is None or (viewer.role != "admin" and found["owner_id"] != viewer.employee_id):
             raise FeedNotFound("no such feed")
         await tx.delete(FEEDS, feed_id)
 
@@ -132,24 +130,32 @@ async def revoke_feed(store: Store, cache: FeedCache, viewer: Viewer, feed_id: s
 
 
 async def feed_document(
-    store: Store, snapshots: SnapshotCache, cache: FeedCache, token: str, today: date
+    store: Store, snapshots: SnapshotCache, cache: FeedCache, token: str, clock: Clock
 ) -> RenderedFeed:
-    """The rendered feed of a token; FeedNotFound for an unknown, revoked or orphaned one."""
+    """The rendered feed of a token; FeedNotFound for an unknown, revoked or orphaned one.
+
+    "Today" (what a year back means, whether the owner has left) is the tenant's date."""
     found = await store.find(FEEDS, {"token_hash": token_hash(token)}, limit=1)
     if not found:
         raise FeedNotFound("no such feed")
     feed = from_doc(Feed, found[0])
     version = await tenant_version(store, feed.tenant_id)
     rendered = cache.get(feed.id)
-    if rendered is None or rendered.version < version or rendered.day != today:
-        rendered = _render(feed, await snapshot(store, snapshots, feed.tenant_id, version), today)
+    if (
+        rendered is None
+        or rendered.version < version
+        or rendered.day != today_in(clock, rendered.timezone)
+    ):
+        tenant = await snapshot(store, snapshots, feed.tenant_id, version)
+        zone = tenant.directory.tenant.timezone if tenant.directory.tenant else None
+        rendered = _render(feed, tenant, today_in(clock, zone), zone)
         cache.put(feed.id, rendered)
-    if rendered.owner_left_on is not None and today > rendered.owner_left_on:
+    if rendered.owner_left_on is not None and rendered.day > rendered.owner_left_on:
         raise FeedNotFound("no such feed")
     return rendered
 
 
-def _render(feed: Feed, tenant: Snapshot, today: date) -> RenderedFeed:
+def _render(feed: Feed, tenant: Snapshot, today: date, timezone: str | None) -> RenderedFeed:
     directory = tenant.directory
     since = today - HISTORY
     leaves = [
@@ -166,6 +172,7 @@ def _render(feed: Feed, tenant: Snapshot, today: date) -> RenderedFeed:
         etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
         version=tenant.version,
         day=today,
+        timezone=timezone,
         owner_left_on=owner.end_date if owner else None,
     )
 

@@ -2,7 +2,8 @@
 
 Every handler is idempotent (the consumer's inbox drops redeliveries; re-applying is
 harmless anyway) and order-tolerant: the rules live in `domain.absence` (status lattice,
-tombstones, newest-fact-wins by `occurred_at`). Each handler also bumps the tenant's
+tombstones, newest-fact-wins by `occurred_at`; the directory replicas through
+`leaveflow_kit.replica`). Each handler also bumps the tenant's
 `version` in the same transaction: feed caches of every instance compare it, so a change
 reaches every feed of the tenant at the next fetch.
 """
@@ -15,16 +16,21 @@ from leaveflow_contracts import (
     DepartmentUpserted,
     EmployeeUpserted,
     LeaveApproved,
+    LeaveCancelled,
+    LeaveDenied,
     LeavePending,
+    LeaveRejected,
     LeaveRepriced,
     LeaveRequested,
+    LeaveReservationRejected,
     LeaveTypeUpserted,
     LocationUpserted,
     TenantCreated,
 )
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.messaging import EventHandler, HandledEvent
-from leaveflow_kit.storage import Transaction
+from leaveflow_kit.messaging import Handled, Handlers
+from leaveflow_kit.replica import Replica, ReplicaSet
+from leaveflow_kit.storage import Doc, Transaction
 
 from ..domain.absence import (
     APPROVED,
@@ -38,19 +44,29 @@ from ..domain.absence import (
     LeaveTypeReplica,
     LocationReplica,
     PersonReplica,
-    Replica,
     TenantReplica,
     advance,
     new_absence,
+)
+from ..domain.absence import (
+    Replica as ReplicaRecord,
 )
 
 ABSENCES, PEOPLE, LEAVE_TYPES = "absences", "people", "leave_types"
 DEPARTMENTS, LOCATIONS, TENANTS = "departments", "locations", "tenants"
 FEEDS, VERSIONS = "feeds", "tenant_versions"
+DIRECTORY_COLLECTIONS = (TENANTS, LOCATIONS, DEPARTMENTS, PEOPLE, LEAVE_TYPES)
+# The directory replicas, by collection: the kit's rule (tenant:id keys, newest
+# occurred_at wins, tombstones; docs/adr/0004).
+REPLICAS = {name: Replica(name) for name in DIRECTORY_COLLECTIONS}
+# Version 1: kit replica documents under `tenant:id` keys (before: `tenant/id`, no stamp).
+# Bump on any change of the replicas' keys or stored shape: they are then rebuilt from
+# the requests stream on start-up.
+DIRECTORY_VERSION = 1
 
 
 def record_key(tenant_id: str, record_id: str) -> str:
-    """Records are keyed within their tenant: ids come from events, and no id of one
+    """Absences are keyed within their tenant: ids come from events, and no id of one
     tenant may ever address (or overwrite) a record of another."""
     return f"{tenant_id}/{record_id}"
 
@@ -65,27 +81,38 @@ async def bump_version(tx: Transaction, tenant_id: str) -> None:
 
 
 async def _upsert_replica(
-    tx: Transaction, collection: str, incoming: Replica, event: HandledEvent
+    tx: Transaction, collection: str, incoming: ReplicaRecord, event: Handled[Any]
 ) -> None:
-    key = record_key(incoming.tenant_id, incoming.id)
-    found = await tx.get(collection, key)
-    current: Any = from_doc(type(incoming), found) if found else None
-    updated = advance(current, incoming, event.envelope.occurred_at)
-    if updated is not None:
-        await tx.put(collection, key, to_doc(updated))
+    """The kit decides whether the event is news; `advance` keeps the revision count the
+    feeds' SEQUENCE is built from (a change that changes nothing visible moves only
+    `as_of`)."""
+    occurred_at = event.envelope.occurred_at
+
+    def merge(current: Doc | None, doc: Doc) -> Doc:
+        known: Any = from_doc(type(incoming), current) if current else None
+        updated = advance(known, incoming, occurred_at)
+        return to_doc(updated) if updated is not None else (current or doc)
+
+    stored = await REPLICAS[collection].upsert(
+        tx, incoming.tenant_id, incoming.id, to_doc(incoming), event.envelope, merge=merge
+    )
+    if stored is not None:
         await bump_version(tx, event.envelope.tenant_id)
 
 
-async def on_tenant(tx: Transaction, event: HandledEvent) -> None:
+directory_handlers = Handlers()
+
+
+@directory_handlers.on
+async def on_tenant(tx: Transaction, event: Handled[TenantCreated]) -> None:
     d = event.data
-    assert isinstance(d, TenantCreated)
     tenant = TenantReplica(id=d.tenant_id, tenant_id=d.tenant_id, name=d.name, timezone=d.timezone)
     await _upsert_replica(tx, TENANTS, tenant, event)
 
 
-async def on_location(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_location(tx: Transaction, event: Handled[LocationUpserted]) -> None:
     d = event.data
-    assert isinstance(d, LocationUpserted)
     location = LocationReplica(
         id=d.location_id,
         tenant_id=event.envelope.tenant_id,
@@ -101,18 +128,18 @@ async def on_location(tx: Transaction, event: HandledEvent) -> None:
     await _upsert_replica(tx, LOCATIONS, location, event)
 
 
-async def on_department(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_department(tx: Transaction, event: Handled[DepartmentUpserted]) -> None:
     d = event.data
-    assert isinstance(d, DepartmentUpserted)
     department = DepartmentReplica(
         id=d.department_id, tenant_id=event.envelope.tenant_id, name=d.name, active=d.active
     )
     await _upsert_replica(tx, DEPARTMENTS, department, event)
 
 
-async def on_employee(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_employee(tx: Transaction, event: Handled[EmployeeUpserted]) -> None:
     d = event.data
-    assert isinstance(d, EmployeeUpserted)
     person = PersonReplica(
         id=d.employee_id,
         tenant_id=event.envelope.tenant_id,
@@ -124,9 +151,9 @@ async def on_employee(tx: Transaction, event: HandledEvent) -> None:
     await _upsert_replica(tx, PEOPLE, person, event)
 
 
-async def on_leave_type(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_leave_type(tx: Transaction, event: Handled[LeaveTypeUpserted]) -> None:
     d = event.data
-    assert isinstance(d, LeaveTypeUpserted)
     leave_type = LeaveTypeReplica(
         id=d.leave_type_id, tenant_id=event.envelope.tenant_id, name=d.name, color=d.color
     )
@@ -148,9 +175,8 @@ def _facts(d: LiveLeaveEvent) -> LeaveFacts:
     )
 
 
-async def _apply(tx: Transaction, event: HandledEvent, status: str) -> None:
+async def _apply(tx: Transaction, event: Handled[LiveLeaveEvent], status: str) -> None:
     d = event.data
-    assert isinstance(d, LiveLeaveEvent)
     tenant_id = event.envelope.tenant_id
     key = record_key(tenant_id, d.request_id)
     found = await tx.get(ABSENCES, key)
@@ -164,30 +190,43 @@ async def _apply(tx: Transaction, event: HandledEvent, status: str) -> None:
         await bump_version(tx, tenant_id)
 
 
-async def on_requested(tx: Transaction, event: HandledEvent) -> None:
+leave_handlers = Handlers()
+
+
+@leave_handlers.on
+async def on_requested(tx: Transaction, event: Handled[LeaveRequested]) -> None:
     await _apply(tx, event, SUBMITTED)
 
 
-async def on_pending(tx: Transaction, event: HandledEvent) -> None:
+@leave_handlers.on
+async def on_pending(tx: Transaction, event: Handled[LeavePending]) -> None:
     await _apply(tx, event, PENDING)
 
 
-async def on_approved(tx: Transaction, event: HandledEvent) -> None:
+@leave_handlers.on
+async def on_approved(tx: Transaction, event: Handled[LeaveApproved]) -> None:
     await _apply(tx, event, APPROVED)
 
 
-async def on_repriced(tx: Transaction, event: HandledEvent) -> None:
+@leave_handlers.on
+async def on_repriced(tx: Transaction, event: Handled[LeaveRepriced]) -> None:
     """New working days and amount; the status it carries only ever moves the lattice up."""
-    status = str(getattr(event.data, "status", SUBMITTED))
+    status = str(event.data.status)
     await _apply(tx, event, status if status in (PENDING, APPROVED) else SUBMITTED)
 
 
-async def on_ended(tx: Transaction, event: HandledEvent) -> None:
-    """Rejected, denied or cancelled: nobody is off for it any more.
+@leave_handlers.on
+async def on_ended(
+    tx: Transaction,
+    event: Handled[LeaveRejected | LeaveDenied | LeaveCancelled | LeaveReservationRejected],
+) -> None:
+    """Rejected, denied or cancelled: nobody is off for it any more. Balances' own "no"
+    (LeaveReservationRejected) arrives before requests turns it into LeaveRejected: it
+    ends it at once.
 
     A tombstone rather than a delete: a late LeaveRequested/LeaveApproved for this request
     (another consumer, a redelivery) must find that it is over."""
-    request_id = event.data.request_id  # type: ignore[attr-defined]
+    request_id = event.data.request_id
     tenant_id = event.envelope.tenant_id
     key = record_key(tenant_id, request_id)
     found = await tx.get(ABSENCES, key)
@@ -197,19 +236,13 @@ async def on_ended(tx: Transaction, event: HandledEvent) -> None:
     await bump_version(tx, tenant_id)
 
 
-REQUESTS_HANDLERS: dict[str, EventHandler] = {
-    "TenantCreated": on_tenant,
-    "LocationUpserted": on_location,
-    "DepartmentUpserted": on_department,
-    "EmployeeUpserted": on_employee,
-    "LeaveTypeUpserted": on_leave_type,
-    "LeaveRequested": on_requested,
-    "LeavePending": on_pending,
-    "LeaveApproved": on_approved,
-    "LeaveRepriced": on_repriced,
-    "LeaveRejected": on_ended,
-    "LeaveDenied": on_ended,
-    "LeaveCancelled": on_ended,
-}
-# Balances' own "no" arrives before requests turns it into LeaveRejected: end it at once.
-BALANCES_HANDLERS: dict[str, EventHandler] = {"LeaveReservationRejected": on_ended}
+# What the calendar's consumers run (grouped by producer: requests and balances).
+HANDLERS = Handlers().include(directory_handlers, leave_handlers)
+# The directory replicas, rebuilt from the requests stream when DIRECTORY_VERSION moves.
+DIRECTORY_REPLICAS = ReplicaSet(
+    name="calendar.directory",
+    version=DIRECTORY_VERSION,
+    producer="requests",
+    collections=DIRECTORY_COLLECTIONS,
+    handlers=directory_handlers,
+)

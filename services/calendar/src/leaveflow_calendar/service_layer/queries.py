@@ -1,10 +1,11 @@
 """The read side: who is off, joined with today's directory (so renames follow at once).
 
-Visibility, read from API.md and the requests service: the directory is readable by
-everyone in the tenant, and "who is off" is a directory-level fact (the team calendar), so
-*approved* leave is visible to every member of the tenant. Pending leave is a request still
-in its workflow, and requests shows a `user` only their own requests: with
-`include_pending`, a user sees their own pending leave; approvers and admins see all.
+Visibility, read from the public API (docs/api.md) and the requests service: the
+directory is readable by everyone in the tenant, and "who is off" is a directory-level fact
+(the team calendar), so *approved* leave is visible to every member of the tenant. Pending
+leave is a request still in its workflow, and requests shows a `user` only their own
+requests: with `include_pending`, a user sees their own pending leave; approvers and admins
+see all.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from .projection import (
     LEAVE_TYPES,
     LOCATIONS,
     PEOPLE,
+    REPLICAS,
     TENANTS,
     VERSIONS,
-    record_key,
 )
 
 T = TypeVar("T")
@@ -62,12 +63,18 @@ class Directory:
 
 
 async def _by_id(store: Store, collection: str, cls: type[T], tenant_id: str) -> dict[str, T]:
-    docs = await store.find(collection, {"tenant_id": tenant_id})
+    docs = await REPLICAS[collection].find(store, tenant_id)
     return {d["id"]: from_doc(cls, d) for d in docs}
 
 
+async def tenant_timezone(store: Store, tenant_id: str) -> str | None:
+    """The company's time zone, as the directory last said (None before it has)."""
+    tenant = await REPLICAS[TENANTS].get(store, tenant_id, tenant_id)
+    return str(tenant["timezone"]) if tenant and tenant.get("timezone") else None
+
+
 async def load_directory(store: Store, tenant_id: str) -> Directory:
-    tenant = await store.get(TENANTS, record_key(tenant_id, tenant_id))
+    tenant = await REPLICAS[TENANTS].get(store, tenant_id, tenant_id)
     return Directory(
         tenant=from_doc(TenantReplica, tenant) if tenant else None,
         people=await _by_id(store, PEOPLE, PersonReplica, tenant_id),

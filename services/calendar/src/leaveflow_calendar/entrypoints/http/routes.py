@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from leaveflow_kit.auth import CurrentUser, Principal
+from leaveflow_kit.auth import Principal
+from leaveflow_kit.clock import today_in
 from leaveflow_kit.http import NotFound, Unprocessable, problem_response
-from leaveflow_kit.http.paging import Page, page_out
+from leaveflow_kit.http.deps import ActorDep, ClockDep, StoreDep, app_state
+from leaveflow_kit.http.paging import Page
 from leaveflow_kit.logging import get_logger
 
 from ...domain.errors import DirectoryUnavailable, FeedNotFound, UnknownScope
-from ...domain.feed import Scope
 from ...service_layer import feeds
-from ...service_layer.queries import Viewer, whos_off
+from ...service_layer.feeds import DirectoryLookup, FeedCache
+from ...service_layer.queries import SnapshotCache, Viewer, tenant_timezone, whos_off
+from .schemas import FeedCreatedOut, FeedIn, FeedOut, FeedPage, WhosOffOut
 
 router = APIRouter(tags=["calendar"])
 log = get_logger(__name__)
@@ -26,37 +29,41 @@ ICAL_TYPE = "text/calendar; charset=utf-8"
 ICAL_CACHE_CONTROL = "private, max-age=300"
 
 
+SnapshotsDep = Annotated[SnapshotCache, Depends(app_state("snapshots"))]
+FeedCacheDep = Annotated[FeedCache, Depends(app_state("feed_cache"))]
+DirectoryForDep = Annotated[Callable[[str], DirectoryLookup], Depends(app_state("directory_for"))]
+
+
 def _viewer(user: Principal) -> Viewer:
     return Viewer(tenant_id=user.tenant_id, employee_id=user.employee_id, role=user.role)
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 @router.get("/v1/whos-off")
 async def get_whos_off(
-    request: Request,
-    user: CurrentUser,
+    user: ActorDep,
+    store: StoreDep,
+    snapshots: SnapshotsDep,
+    clock: ClockDep,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
     department_id: str | None = None,
     location_id: str | None = None,
     include_pending: bool = False,
-) -> dict[str, Any]:
-    """Who is off between `from` and `to` (default: today and the next 6 days).
+) -> WhosOffOut:
+    """Who is off between `from` and `to` (default: today, the company's date, and the
+    next 6 days).
 
     Approved leave is visible to the whole tenant; pending leave (`include_pending`) to
     approvers and admins, and to a user for their own requests."""
-    start = from_ or _today()
+    start = from_ or today_in(clock, await tenant_timezone(store, user.tenant_id))
     end = to or min(start, date.max - timedelta(days=6)) + timedelta(days=6)
     if end < start:
         raise Unprocessable("to is before from", field="to")
     if (end - start).days > 366:
         raise Unprocessable("a window spans at most 366 days", field="to")
     items = await whos_off(
-        request.app.state.store,
-        request.app.state.snapshots,
+        store,
+        snapshots,
         _viewer(user),
         start,
         end,
@@ -64,62 +71,63 @@ async def get_whos_off(
         location_id=location_id,
         include_pending=include_pending,
     )
-    return {"items": items, "next_cursor": None}
-
-
-class FeedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    scope: Scope
-    scope_id: str | None = Field(None, min_length=1, max_length=200)
+    return WhosOffOut.model_validate({"items": items, "next_cursor": None})
 
 
 def _feed_url(request: Request, token: str) -> str:
     return f"{request.app.state.settings.feed_base_url}/ical/{token}.ics"
 
 
-@router.post("/v1/feeds", status_code=201)
-async def create_feed(body: FeedIn, request: Request, user: CurrentUser) -> Any:
+@router.post(
+    "/v1/feeds",
+    status_code=201,
+    response_model=FeedCreatedOut,
+    responses={503: {"description": "the directory could not be reached"}},
+)
+async def create_feed(
+    body: FeedIn,
+    request: Request,
+    user: ActorDep,
+    store: StoreDep,
+    clock: ClockDep,
+    directory_for: DirectoryForDep,
+) -> Any:
     """A feed URL for the tenant, a department, a location or one employee.
 
     The token is shown only here; the service keeps its hash. Anyone in the tenant may
     subscribe to any scope, because a feed holds only approved leave and holidays, which
     every member can already read through `GET /v1/whos-off`."""
-    directory = request.app.state.directory_for(request.headers["authorization"])
+    directory = directory_for(request.headers["authorization"])
     try:
         feed, token = await feeds.create_feed(
-            request.app.state.store,
-            directory,
-            _viewer(user),
-            body.scope,
-            body.scope_id,
-            datetime.now(UTC),
+            store, directory, _viewer(user), body.scope, body.scope_id, clock.now()
         )
     except UnknownScope as exc:
         raise Unprocessable(str(exc), field="scope_id") from None
     except DirectoryUnavailable:
         return problem_response(503, "Unavailable", "the directory could not be reached")
-    return {**feed.as_item(), "url": _feed_url(request, token), "token": token}
+    return FeedCreatedOut.model_validate(
+        {**feed.as_item(), "url": _feed_url(request, token), "token": token}
+    )
 
 
 @router.get("/v1/feeds")
-async def list_feeds(request: Request, user: CurrentUser, page: Page) -> dict[str, Any]:
+async def list_feeds(user: ActorDep, store: StoreDep, page: Page) -> FeedPage:
     """The caller's feeds (an admin: the tenant's), without tokens."""
-    found = sorted(
-        await feeds.list_feeds(request.app.state.store, _viewer(user)), key=lambda f: f.id
-    )
+    found = sorted(await feeds.list_feeds(store, _viewer(user)), key=lambda f: f.id)
     after = [f for f in found if page.cursor is None or f.id > page.cursor]
     shown = after[: page.limit]
     cursor = shown[-1].id if len(after) > page.limit else None
-    return page_out([f.as_item() for f in shown], cursor)
+    return FeedPage(items=[FeedOut.model_validate(f.as_item()) for f in shown], next_cursor=cursor)
 
 
 @router.delete("/v1/feeds/{feed_id}", status_code=204)
-async def revoke_feed(feed_id: str, request: Request, user: CurrentUser) -> Response:
+async def revoke_feed(
+    feed_id: str, user: ActorDep, store: StoreDep, cache: FeedCacheDep
+) -> Response:
     """Revoke a feed (its owner or an admin): its URL answers 404 from the next fetch on."""
     try:
-        await feeds.revoke_feed(
-            request.app.state.store, request.app.state.feed_cache, _viewer(user), feed_id
-        )
+        await feeds.revoke_feed(store, cache, _viewer(user), feed_id)
     except FeedNotFound:
         raise NotFound("no such feed") from None
     return Response(status_code=204)
@@ -153,7 +161,7 @@ async def ical_feed(token: str, request: Request) -> Response:
     try:
         state = request.app.state
         rendered = await feeds.feed_document(
-            state.store, state.snapshots, state.feed_cache, token, _today()
+            state.store, state.snapshots, state.feed_cache, token, state.clock
         )
     except FeedNotFound:
         return problem_response(404, "Not found", "no such feed", type_slug="not-found")

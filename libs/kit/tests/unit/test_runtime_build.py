@@ -1,0 +1,49 @@
+"""Building a runtime and its app is side-effect free; subscribing takes typed handlers
+(grouped by producer) or the older {producer: {type: handler}} tables."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from leaveflow_contracts import LeaveRequested, LeaveReservationRejected, PolicyUpserted
+from leaveflow_kit.messaging import HandledEvent, Handlers
+from leaveflow_kit.runtime import build_runtime
+from leaveflow_kit.settings import ServiceSettings
+from leaveflow_kit.storage import Transaction
+
+
+async def test_building_writes_nothing_connects_nothing_starts_nothing(tmp_path: Path) -> None:
+    settings = ServiceSettings(data_dir=tmp_path / "data", nats_url="nats://127.0.0.1:1")
+    before = asyncio.all_tasks()
+    runtime = build_runtime("probe", settings)
+    app = runtime.app(title="probe", routers=[])
+    assert not (tmp_path / "data").exists()  # the SQLite file is made by start()
+    assert asyncio.all_tasks() == before
+    assert app.state.store is runtime.store
+    assert app.state.clock is runtime.clock
+
+
+def test_subscribe_groups_typed_handlers_by_producer(tmp_path: Path) -> None:
+    runtime = build_runtime("probe", ServiceSettings(data_dir=tmp_path))
+    handlers = Handlers()
+
+    @handlers.on
+    async def on_requested(tx: Transaction, data: LeaveRequested) -> None: ...
+
+    @handlers.on
+    async def on_balances(
+        tx: Transaction, data: LeaveReservationRejected | PolicyUpserted
+    ) -> None: ...
+
+    runtime.subscribe(handlers)
+
+    async def old_style(tx: Transaction, event: HandledEvent) -> None: ...
+
+    runtime.subscribe({"notifications": {"Whatever": old_style}})
+    consumed = {c.durable: sorted(c.state.handlers) for c in runtime.consumers}
+    assert consumed == {
+        "probe_requests": ["LeaveRequested"],
+        "probe_balances": ["LeaveReservationRejected", "PolicyUpserted"],
+        "probe_notifications": ["Whatever"],
+    }
