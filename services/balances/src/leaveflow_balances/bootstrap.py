@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 
@@ -34,21 +35,26 @@ from .service_layer.ports import ReadModel, UnitOfWork
 from .service_layer.scheduler import YearEndScheduler
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    store: Store | None = None,
-    clock: Clock | None = None,
-    verifier: TokenVerifier | None = None,
-) -> FastAPI:
-    """`store`, `clock` and `verifier` replace the configured ones (in-process tests)."""
+@dataclass(frozen=True)
+class Overrides:
+    """What tests put in place of the real thing; None: the real one."""
+
+    store: Store | None = None
+    clock: Clock | None = None
+    verifier: TokenVerifier | None = None  # else the requests service's JWKS
+
+
+def create_app(settings: Settings | None = None, *, overrides: Overrides | None = None) -> FastAPI:
+    """The balances app, built without I/O: the store, the broker and the scheduler start
+    in its lifespan."""
+    overrides = overrides or Overrides()
     runtime = build_runtime(
         "balances",
         settings or Settings(),
         indexes=INDEXES,
-        store=store,
-        verifier=verifier,
-        clock=clock,
+        store=overrides.store,
+        verifier=overrides.verifier,
+        clock=overrides.clock,
     )
     clock = runtime.clock
     # Typed as the ports, so the type checker proves the adapters implement them.

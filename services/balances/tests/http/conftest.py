@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 
 from leaveflow_balances.adapters.repository import INDEXES, Repository
-from leaveflow_balances.bootstrap import create_app
+from leaveflow_balances.bootstrap import Overrides, create_app
 from leaveflow_balances.config import Settings
 from leaveflow_balances.service_layer.handlers import requests_event_handlers
 from leaveflow_contracts import (
@@ -97,9 +97,7 @@ async def api(issuer: TokenIssuer, tmp_path_factory: pytest.TempPathFactory) -> 
     clock = FakeClock(NOW)
     app = create_app(
         Settings(data_dir=tmp_path_factory.mktemp("balances")),
-        store=store,
-        clock=clock,
-        verifier=TokenVerifier(jwks=issuer.jwks()),
+        overrides=Overrides(store=store, clock=clock, verifier=TokenVerifier(jwks=issuer.jwks())),
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://balances") as client:
