@@ -1,9 +1,10 @@
 """Bench stages (d) and (e): the balances service's year end and balance query.
 
-(d) Year end for N employees x 3 leave types, in process on the same SQLite adapter the
-embedded stack uses (a private file): replicas, policies and one booking per employee are
-seeded straight into the table (seeding is not what is measured), then the service's own
-year-end job runs with a progress bar. Targets: 100,000 x 3 under 60 s.
+(d) Year end for N employees x 3 leave types on the same SQLite adapter the embedded stack
+uses (a private file). It lives beside the service (`services/balances/bench/year_end.py`,
+which seeds through the service's own ports and runs its year-end job) and runs here as a
+process: devstack imports no service's code. Its progress feeds the bar shown here.
+Target: 100,000 x 3 under 60 s.
 
 (e) `GET /v1/balances/{employee}` latency over HTTP on the running stack, for an employee
 with 5 leave years of history (monthly accrual, carry-over with expiry, requests approved,
@@ -15,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import sqlite3
-import tempfile
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,36 +27,9 @@ from typing import Any
 import httpx
 from rich.progress import Progress
 
-from leaveflow_balances.adapters.repository import (
-    CARRYOVERS,
-    EMPLOYEES,
-    INDEXES,
-    LEAVE_TYPES,
-    LEDGER,
-    LOCATIONS,
-    POLICIES,
-)
-from leaveflow_balances.domain.ledger import DEDUCTION, LedgerEntry
-from leaveflow_balances.domain.policy import Policy
-from leaveflow_balances.service_layer.year_end import open_job, run_job
-from leaveflow_kit.documents import to_doc
-from leaveflow_kit.storage.sqlite import SqliteStore
-
 from .testing import Tenant, eventually, sign_up
 
-TENANT, LOCATION = "bench-tenant", "bench-location"
-TYPES = (
-    # (leave type, policy): upfront with a capped carry-over, monthly, semimonthly uncapped
-    ("vacation", {"annual_allowance": Decimal(25), "carryover_max": Decimal(5)}),
-    (
-        "training",
-        {"annual_allowance": Decimal(20), "accrual": "monthly", "carryover_max": Decimal(5)},
-    ),
-    (
-        "wellness",
-        {"annual_allowance": Decimal(12), "accrual": "semimonthly", "carryover_max": None},
-    ),
-)
+YEAR_END_BENCH = Path("services") / "balances" / "bench" / "year_end.py"
 
 
 @dataclass
@@ -76,97 +48,51 @@ class QueryResult:
     quiet: bool = True  # whether the stack's consumers had caught up before timing
 
 
-def _seed(path: Path, employees: int, year: int) -> None:
-    """Write the replicas, policies and bookings straight into the store's table."""
-    rows: list[tuple[str, str, str]] = []
-
-    def add(collection: str, key: str, doc: dict[str, Any]) -> None:
-        rows.append((collection, key, json.dumps(doc, separators=(",", ":"))))
-
-    add(
-        LOCATIONS,
-        LOCATION,
-        {
-            "id": LOCATION,
-            "tenant_id": TENANT,
-            "timezone": "UTC",
-            "leave_year_start": "01-01",
-            "active": True,
-            "first_seen": f"{year}-01-01",
-        },
-    )
-    for leave_type, rules in TYPES:
-        add(
-            LEAVE_TYPES,
-            leave_type,
-            {
-                "id": leave_type,
-                "tenant_id": TENANT,
-                "name": leave_type,
-                "unit": "days",
-                "active": True,
-            },
-        )
-        policy = Policy(TENANT, LOCATION, leave_type, **rules)
-        add(POLICIES, policy.key, to_doc(policy))
-    for n in range(employees):
-        employee_id = f"emp{n:07d}"
-        add(
-            EMPLOYEES,
-            employee_id,
-            {
-                "id": employee_id,
-                "tenant_id": TENANT,
-                "name": employee_id,
-                "role": "user",
-                "location_id": LOCATION,
-                "start_date": "2020-01-01",
-            },
-        )
-        days = {f"{year}-03-0{d}": "1" for d in (2, 3, 4)}
-        entry = LedgerEntry(
-            f"{employee_id}:r:{DEDUCTION}:{year}",
-            TENANT,
-            employee_id,
-            "vacation",
-            DEDUCTION,
-            Decimal(3),
-            date(year, 3, 2),
-            source_event_id="seed",
-            request_id=f"{employee_id}:r",
-            day_amounts=days,
-            leave_year=year,
-        )
-        add(LEDGER, entry.id, to_doc(entry))
-    with sqlite3.connect(path) as conn:
-        conn.executemany("INSERT INTO docs (collection, key, body) VALUES (?, ?, ?)", rows)
+def _year_end_script() -> Path:
+    """The balances year-end bench in the source tree this devstack runs from."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / YEAR_END_BENCH).is_file():
+            return parent / YEAR_END_BENCH
+    raise RuntimeError(f"{YEAR_END_BENCH} not found: the year-end bench needs the source tree")
 
 
 async def measure_year_end(employees: int, progress: Progress) -> YearEndResult:
-    year = date.today().year - 1
-    with tempfile.TemporaryDirectory(prefix="leaveflow-bench-yearend-") as tmp:
-        path = Path(tmp) / "balances.db"
-        store = SqliteStore(path, INDEXES)
-        await store.start()
+    """Run the balances year-end bench as a process; its JSON lines drive the bar (any other
+    line, such as the service's log, is shown as it comes)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(_year_end_script()),
+        "--employees",
+        str(employees),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    task = None
+    result: dict[str, Any] = {}
+    async for raw in child.stdout:
+        line = raw.decode().rstrip("\n")
         try:
-            started = time.perf_counter()
-            await asyncio.to_thread(_seed, path, employees, year)
-            seeded = time.perf_counter() - started
-            task = progress.add_task(f"(d) year end {year}", total=employees)
-            job = await open_job(store, TENANT, LOCATION, year, "bench")
-            started = time.perf_counter()
-            done = await run_job(
-                store, job, progress=lambda n, _total: progress.update(task, completed=n)
-            )
-            seconds = time.perf_counter() - started
-            sheets = await store.count(CARRYOVERS, {"tenant_id": TENANT, "year": year + 1})
-            if sheets != employees or done.carried != employees * len(TYPES):
-                raise RuntimeError(
-                    f"year end incomplete: {sheets} sheets, {done.carried} carry-overs"
-                )
-            return YearEndResult(employees, done.carried, seconds, seeded)
-        finally:
-            await store.close()
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        elif "total" in message:
+            task = progress.add_task(f"(d) year end {message['year']}", total=message["total"])
+        elif "processed" in message and task is not None:
+            progress.update(task, completed=message["processed"])
+        elif "error" in message:
+            raise RuntimeError(str(message["error"]))
+        else:
+            result = message.get("result", result)
+    if await child.wait() != 0 or not result:
+        raise RuntimeError(f"the year-end bench failed (exit {child.returncode})")
+    return YearEndResult(
+        int(result["employees"]),
+        int(result["carried"]),
+        float(result["seconds"]),
+        float(result["seed_seconds"]),
+    )
 
 
 def _weekdays(start: date, n: int) -> list[date]:

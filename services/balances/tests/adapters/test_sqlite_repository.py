@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from leaveflow_balances.adapters.repository import INDEXES, LEDGER, Directory
+from leaveflow_balances.adapters.repository import INDEXES, LEDGER
 from leaveflow_balances.service_layer.year_end import open_job, run_job
-from leaveflow_balances.testing import FakeClock, Harness, T
 from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import FakeClock
+
+from ..harness import Harness, T
 
 
 @pytest.fixture
@@ -35,11 +37,12 @@ async def test_year_end_and_expiry_on_sqlite(harness: Harness) -> None:
     await harness.approve("r1", march)
     found = await harness.store.find(LEDGER, {"tenant_id": T, "leave_year": 2026})
     assert sorted(d["kind"] for d in found) == ["deduction", "reservation", "reservation_release"]
-    job = await run_job(harness.store, await open_job(harness.store, T, "loc", 2026, "admin"))
+    opened = await open_job(harness.uow, T, "loc", 2026, "admin")
+    job = await run_job(harness.uow, harness.reads, opened)
     assert (job.state, job.carried) == ("done", 1)
-    employee = await Directory(harness.store).employee(T, "e1")
+    employee = await harness.reads.employee(T, "e1")
     assert employee is not None
-    entries = await Directory(harness.store).entries(T, "e1")
+    entries = await harness.reads.entries(T, "e1")
     (carry,) = [e for e in entries if e.kind == "carryover"]
     assert (carry.amount, carry.expires_on) == (Decimal(4), date(2027, 3, 1))
     assert (await harness.balance(date(2027, 2, 28))).carried_over == Decimal(4)

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from leaveflow_balances.adapters.repository import INDEXES
-from leaveflow_balances.testing import FakeClock, Harness
 from leaveflow_kit.storage import open_store
+from leaveflow_kit.testing import FakeClock
+
+from ..harness import Harness
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from leaveflow_balances.adapters.repository import INDEXES
 from leaveflow_balances.domain import ledger
 from leaveflow_balances.service_layer import admin
-from leaveflow_balances.testing import FakeClock, Harness, T
 from leaveflow_kit.storage import open_store
+from leaveflow_kit.testing import FakeClock
+
+from ..harness import Harness, T
 
 D = Decimal
 AS_OF = date(2026, 12, 31)
@@ -47,7 +49,7 @@ async def _run(steps: list[tuple[str, int, int, int, Decimal]]) -> None:
                 await h.request(rid, spans[n])
             elif action == "adjust":
                 await admin.adjust(
-                    store,
+                    h.uow,
                     tenant_id=T,
                     actor_id="a",
                     employee_id="e1",

@@ -1,4 +1,5 @@
-"""Rule 5, the balances side of the saga, on the in-memory store."""
+"""The balances side of the submit -> reserve -> pending saga (docs/architecture.md), on the
+in-memory store: reserve or reject, deduct, release, restore, re-price."""
 
 # fixed-clock: the harness fixture runs on FakeClock(2026-06-01); balances take `as_of` dates
 
@@ -7,19 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from leaveflow_balances.testing import Harness
+from ..harness import Harness, weekdays
 
 D = Decimal
 MARCH = [date(2026, 3, 2) + timedelta(days=i) for i in range(5)]  # Mon-Fri
-
-
-def weekdays(start: date, n: int) -> list[date]:
-    out, day = [], start
-    while len(out) < n:
-        if day.isoweekday() <= 5:
-            out.append(day)
-        day += timedelta(days=1)
-    return out
 
 
 async def test_request_within_balance_is_reserved(harness: Harness) -> None:
@@ -150,7 +142,7 @@ async def test_personal_override_replaces_the_allowance_for_that_year(harness: H
     from leaveflow_balances.service_layer import admin
 
     await harness.setup()
-    await admin.put_override(harness.store, AllowanceOverride("tenant-1", "e1", "vac", 2026, D(30)))
+    await admin.put_override(harness.uow, AllowanceOverride("tenant-1", "e1", "vac", 2026, D(30)))
     assert (await harness.balance(date(2026, 6, 1))).accrued == D(30)
     assert (await harness.balance(date(2027, 6, 1))).accrued == D(10)
 
@@ -172,11 +164,12 @@ async def test_policy_put_announces_policy_upserted(harness: Harness) -> None:
 
 async def test_an_adjustment_entry_names_its_own_event(harness: Harness) -> None:
     from leaveflow_balances.service_layer import admin
-    from leaveflow_balances.testing import T
+
+    from ..harness import T
 
     await harness.setup()
     entry = await admin.adjust(
-        harness.store,
+        harness.uow,
         tenant_id=T,
         actor_id="boss",
         employee_id="e1",

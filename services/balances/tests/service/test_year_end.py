@@ -1,6 +1,6 @@
-"""Rule 4 on the in-memory store: closing a year carries days over (capped, owed days in
-full), twice is once, a crash resumes, the clock closes years at local midnight, and the
-expiry takes only carried days not used before it."""
+"""The year end (docs/api.md, `POST /v1/year-end`) on the in-memory store: closing a year
+carries days over (capped, owed days in full), twice is once, a crash resumes, the clock
+closes years at local midnight, and the expiry takes only carried days not used before it."""
 
 # fixed-clock: the harness runs on FakeClock, moved by hand (`clock.move_to`)
 
@@ -14,32 +14,24 @@ from decimal import Decimal
 import pytest
 
 from leaveflow_balances.adapters.repository import CARRYOVERS, YEAR_ENDS
-from leaveflow_balances.service_layer.clock import local_midnight
 from leaveflow_balances.service_layer.scheduler import YearEndScheduler
 from leaveflow_balances.service_layer.year_end import open_job, run_job
-from leaveflow_balances.testing import Harness, T
+from leaveflow_kit.clock import local_midnight
+
+from ..harness import Harness, T, weekdays
 
 D = Decimal
 
 
-def days(start: date, n: int) -> list[date]:
-    out, day = [], start
-    while len(out) < n:
-        if day.isoweekday() <= 5:
-            out.append(day)
-        day += timedelta(days=1)
-    return out
-
-
 async def close(harness: Harness, year: int) -> None:
-    job = await open_job(harness.store, T, "loc", year, "admin")
-    await run_job(harness.store, job)
+    job = await open_job(harness.uow, T, "loc", year, "admin")
+    await run_job(harness.uow, harness.reads, job)
 
 
 async def test_year_end_carries_remaining_days_up_to_the_cap(harness: Harness) -> None:
     await harness.setup(carryover_max=D(5))
-    await harness.request("r1", days(date(2026, 3, 2), 3))
-    await harness.approve("r1", days(date(2026, 3, 2), 3))
+    await harness.request("r1", weekdays(date(2026, 3, 2), 3))
+    await harness.approve("r1", weekdays(date(2026, 3, 2), 3))
     await close(harness, 2026)
     b = await harness.balance(date(2027, 1, 1))
     # 10 - 3 = 7 remaining, capped at 5.
@@ -48,8 +40,8 @@ async def test_year_end_carries_remaining_days_up_to_the_cap(harness: Harness) -
 
 async def test_owed_days_carry_over_in_full(harness: Harness) -> None:
     await harness.setup(carryover_max=D(5), negative_allowance=D(3))
-    await harness.request("r1", days(date(2026, 3, 2), 12))
-    await harness.approve("r1", days(date(2026, 3, 2), 12))
+    await harness.request("r1", weekdays(date(2026, 3, 2), 12))
+    await harness.approve("r1", weekdays(date(2026, 3, 2), 12))
     await close(harness, 2026)
     b = await harness.balance(date(2027, 1, 1))
     assert (b.carried_over, b.remaining) == (D(-2), D(8))
@@ -59,7 +51,7 @@ async def test_year_end_twice_is_once(harness: Harness) -> None:
     await harness.setup(carryover_max=None)
     await close(harness, 2026)
     await close(harness, 2026)
-    job = await open_job(harness.store, T, "loc", 2026, "admin")
+    job = await open_job(harness.uow, T, "loc", 2026, "admin")
     assert (job.state, job.processed, job.carried) == ("done", 1, 1)
     b = await harness.balance(date(2027, 1, 1))
     assert b.carried_over == D(10)
@@ -71,17 +63,17 @@ async def test_a_crashed_year_end_resumes_where_it_stopped(harness: Harness) -> 
     await harness.setup(carryover_max=D(5))
     for n in range(2, 8):
         await harness.employee(f"e{n}")
-    job = await open_job(harness.store, T, "loc", 2026, "admin")
+    job = await open_job(harness.uow, T, "loc", 2026, "admin")
 
     def crash_after_first_batch(done: int, total: int) -> None:
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        await run_job(harness.store, job, batch=3, progress=crash_after_first_batch)
+        await run_job(harness.uow, harness.reads, job, batch=3, progress=crash_after_first_batch)
     assert len(await harness.store.find(CARRYOVERS, {"tenant_id": T})) == 3
-    resumed = await open_job(harness.store, T, "loc", 2026, "admin")
+    resumed = await open_job(harness.uow, T, "loc", 2026, "admin")
     assert (resumed.state, resumed.processed) == ("running", 3)
-    finished = await run_job(harness.store, resumed, batch=3)
+    finished = await run_job(harness.uow, harness.reads, resumed, batch=3)
     assert (finished.state, finished.processed, finished.carried) == ("done", 7, 7)
     sheets = await harness.store.find(CARRYOVERS, {"tenant_id": T})
     assert sorted(s["employee_id"] for s in sheets) == sorted(
@@ -93,7 +85,7 @@ async def test_a_crashed_year_end_resumes_where_it_stopped(harness: Harness) -> 
 async def test_expiry_removes_only_the_unused_carried_days(harness: Harness) -> None:
     await harness.setup(carryover_max=D(5), carryover_expiry_months=3)
     await close(harness, 2026)  # 10 remaining -> 5 carried, expiring 1 April 2027
-    february = days(date(2027, 2, 1), 2)
+    february = weekdays(date(2027, 2, 1), 2)
     await harness.request("r1", february)
     await harness.approve("r1", february)
     before = await harness.balance(date(2027, 3, 31))
@@ -110,8 +102,8 @@ async def test_carried_days_serve_only_leave_before_the_expiry(harness: Harness)
     await harness.setup(carryover_max=D(5), carryover_expiry_months=3)
     await close(harness, 2026)
     # 15 available in March, but a May request can use only the 10 of 2027.
-    await harness.request("r1", days(date(2027, 5, 3), 11))
-    await harness.request("r2", days(date(2027, 3, 1), 12))
+    await harness.request("r1", weekdays(date(2027, 5, 3), 11))
+    await harness.request("r2", weekdays(date(2027, 3, 1), 12))
     types = [e.type for e in await harness.outbox() if e.type.startswith("Leave")]
     assert types == ["LeaveReservationRejected", "LeaveReserved"]
     (rejected,) = [e for e in await harness.outbox() if e.type == "LeaveReservationRejected"]
@@ -121,7 +113,7 @@ async def test_carried_days_serve_only_leave_before_the_expiry(harness: Harness)
 async def test_the_clock_closes_the_year_at_local_midnight(harness: Harness) -> None:
     harness.clock.move_to(datetime(2026, 12, 31, 12, tzinfo=UTC))
     await harness.setup(carryover_max=D(5))  # Europe/Berlin, first seen in 2026
-    scheduler = YearEndScheduler(harness.store, harness.clock, heartbeat_seconds=3600)
+    scheduler = YearEndScheduler(harness.uow, harness.reads, harness.clock, heartbeat_seconds=3600)
     scheduler.start()
     try:
         await asyncio.sleep(0.05)
@@ -149,7 +141,7 @@ async def test_years_before_the_location_was_known_do_not_close_by_themselves(
 ) -> None:
     harness.clock.move_to(datetime(2026, 6, 1, tzinfo=UTC))
     await harness.setup(carryover_max=D(5))
-    scheduler = YearEndScheduler(harness.store, harness.clock)
+    scheduler = YearEndScheduler(harness.uow, harness.reads, harness.clock)
     await scheduler.tick()
     await scheduler.settle()
     assert await harness.store.find(CARRYOVERS, {"tenant_id": T}) == []
@@ -161,8 +153,8 @@ async def test_two_replicas_running_one_job_close_each_employee_once(harness: Ha
     await harness.setup(carryover_max=D(5))
     for n in range(2, 8):
         await harness.employee(f"e{n}")
-    mine = await open_job(harness.store, T, "loc", 2026, "admin")
-    theirs = await open_job(harness.store, T, "loc", 2026, "admin")  # the other replica's copy
+    mine = await open_job(harness.uow, T, "loc", 2026, "admin")
+    theirs = await open_job(harness.uow, T, "loc", 2026, "admin")  # the other replica's copy
     batches: dict[str, int] = {"a": 0, "b": 0}
 
     def counted(replica: str) -> Callable[[int, int], None]:
@@ -172,11 +164,11 @@ async def test_two_replicas_running_one_job_close_each_employee_once(harness: Ha
         return progress
 
     await asyncio.gather(
-        run_job(harness.store, mine, batch=2, progress=counted("a"), runner="a"),
-        run_job(harness.store, theirs, batch=2, progress=counted("b"), runner="b"),
+        run_job(harness.uow, harness.reads, mine, batch=2, progress=counted("a"), runner="a"),
+        run_job(harness.uow, harness.reads, theirs, batch=2, progress=counted("b"), runner="b"),
     )
     assert sorted(batches.values()) == [0, 4], batches  # 7 employees, 2 a batch, one runner
-    stored = await open_job(harness.store, T, "loc", 2026, "admin")
+    stored = await open_job(harness.uow, T, "loc", 2026, "admin")
     assert (stored.state, stored.processed, stored.carried) == ("done", 7, 7)
     sheets = await harness.store.find(CARRYOVERS, {"tenant_id": T})
     assert sorted(s["employee_id"] for s in sheets) == sorted(f"e{n}" for n in range(1, 8))
@@ -186,22 +178,22 @@ async def test_a_replica_takes_over_a_job_whose_runner_died(harness: Harness) ->
     await harness.setup(carryover_max=D(5))
     for n in range(2, 8):
         await harness.employee(f"e{n}")
-    job = await open_job(harness.store, T, "loc", 2026, "admin")
+    job = await open_job(harness.uow, T, "loc", 2026, "admin")
 
     def die(done: int, total: int) -> None:
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        await run_job(harness.store, job, batch=3, progress=die, runner="a")
+        await run_job(harness.uow, harness.reads, job, batch=3, progress=die, runner="a")
     # Replica b leaves it alone while a's lease holds ...
-    held = await run_job(harness.store, job, batch=3, runner="b")
+    held = await run_job(harness.uow, harness.reads, job, batch=3, runner="b")
     assert (held.state, held.runner, held.processed) == ("running", "a", 3)
     # ... and finishes it from the cursor once the lease has lapsed.
     stored = await harness.store.get(YEAR_ENDS, job.id)
     assert stored is not None
     await harness.store.atomic(lambda tx: tx.put(YEAR_ENDS, job.id, {**stored, "lease_until": 0}))
-    done = await run_job(harness.store, job, batch=3, runner="b")
+    done = await run_job(harness.uow, harness.reads, job, batch=3, runner="b")
     assert (done.state, done.processed, done.carried) == ("done", 7, 7)
     # a, back from the dead with its stale copy, writes nothing over it.
-    again = await run_job(harness.store, job, batch=3, runner="a")
+    again = await run_job(harness.uow, harness.reads, job, batch=3, runner="a")
     assert (again.state, again.processed, again.carried) == ("done", 7, 7)

@@ -1,4 +1,10 @@
-"""Typed access to the balances service's documents, in a transaction or outside one.
+"""The balances service's documents in the store: the repository, unit of work and read
+model that `service_layer/ports.py` declares. Collection names and keys live here only.
+
+The directory replica (locations, leave types, employees, departments) is kept with the
+kit's replica rule (`leaveflow_kit.replica`): keys `tenant:id`, newest event wins;
+`DIRECTORY_VERSION` names that shape, and bootstrap.py rebuilds the replica by replaying
+the requests stream when the stored version differs.
 
 Carry-overs are stored one document per employee and new leave year (holding that year's
 carry-over entries for every leave type): a year end then writes one document per person,
@@ -7,21 +13,26 @@ which is what makes 100,000 people close in seconds rather than minutes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
+from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import Doc, IndexSpec, Transaction
+from leaveflow_kit.events import record
+from leaveflow_kit.replica import DELETED, Replica, Stamp, replica_key
+from leaveflow_kit.storage import Doc, IndexSpec, Store, Transaction
 
 from ..domain.ledger import LedgerEntry
 from ..domain.policy import Policy, policy_key
 from ..domain.replicas import (
     AllowanceOverride,
+    DepartmentReplica,
     EmployeeReplica,
     LeaveTypeReplica,
     LocationReplica,
     Reservation,
 )
+from ..domain.year_end import RUNNING, YearEndJob
 
 (
     LEAVE_TYPES,
@@ -55,16 +66,26 @@ INDEXES = (
     IndexSpec(CARRYOVERS, ("tenant_id", "employee_id")),
     IndexSpec(CARRYOVERS, ("tenant_id", "year")),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
+    IndexSpec(LEAVE_TYPES, ("id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
+    IndexSpec(LOCATIONS, ("id",)),
+    IndexSpec(DEPARTMENTS, ("tenant_id",)),
     IndexSpec(EMPLOYEES, ("tenant_id",)),
     IndexSpec(EMPLOYEES, ("tenant_id", "location_id")),
     IndexSpec(EMPLOYEES, ("tenant_id", "department_id")),
     IndexSpec(POLICIES, ("tenant_id",)),
     IndexSpec(YEAR_ENDS, ("state",)),
 )
+T = TypeVar("T")
+
+# Version 1 keyed these by the bare id, last write winning; 2 is the kit's replica rule.
+DIRECTORY_VERSION = 2
+DIRECTORY = (LOCATIONS, LEAVE_TYPES, EMPLOYEES, DEPARTMENTS)
+_LOCATIONS, _LEAVE_TYPES, _EMPLOYEES, _DEPARTMENTS = (Replica(c) for c in DIRECTORY)
+_LIVE: dict[str, None] = {DELETED: None}
 
 
-class Reader(Protocol):
+class _Source(Protocol):
     """What a `Transaction` and a `Store` both offer for reading."""
 
     async def get(self, collection: str, key: str) -> Doc | None: ...
@@ -82,93 +103,222 @@ def override_key(tenant_id: str, employee_id: str, leave_type_id: str, year: int
     return f"{tenant_id}:{employee_id}:{leave_type_id}:{year}"
 
 
-def year_end_key(tenant_id: str, location_id: str, year: int) -> str:
-    return f"{tenant_id}:{location_id}:{year}"
+def balance_guard_key(tenant_id: str, employee_id: str, leave_type_id: str) -> str:
+    return f"{tenant_id}:{employee_id}:{leave_type_id}"
 
 
-class Directory:
-    """Reads that work on a transaction or on the store (the HTTP side reads outside any)."""
+class _Documents:
+    """`ports.Reads` on a transaction or on the store (the HTTP side reads outside any)."""
 
-    def __init__(self, reader: Reader) -> None:
-        self.reader = reader
-
-    async def _owned(self, collection: str, key: str, tenant_id: str) -> Doc | None:
-        doc = await self.reader.get(collection, key)
-        return doc if doc is not None and doc.get("tenant_id") == tenant_id else None
+    def __init__(self, source: _Source) -> None:
+        self._source = source
 
     async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveTypeReplica | None:
-        doc = await self._owned(LEAVE_TYPES, leave_type_id, tenant_id)
+        doc = await _LEAVE_TYPES.get(self._source, tenant_id, leave_type_id)
         return from_doc(LeaveTypeReplica, doc) if doc else None
 
-    async def leave_types(self, tenant_id: str) -> list[LeaveTypeReplica]:
-        docs = await self.reader.find(LEAVE_TYPES, {"tenant_id": tenant_id})
-        return [from_doc(LeaveTypeReplica, d) for d in docs]
-
     async def location(self, tenant_id: str, location_id: str) -> LocationReplica | None:
-        doc = await self._owned(LOCATIONS, location_id, tenant_id)
+        doc = await _LOCATIONS.get(self._source, tenant_id, location_id)
         return from_doc(LocationReplica, doc) if doc else None
 
     async def employee(self, tenant_id: str, employee_id: str) -> EmployeeReplica | None:
-        doc = await self._owned(EMPLOYEES, employee_id, tenant_id)
+        doc = await _EMPLOYEES.get(self._source, tenant_id, employee_id)
         return from_doc(EmployeeReplica, doc) if doc else None
 
     async def policy(self, tenant_id: str, location_id: str, leave_type_id: str) -> Policy | None:
-        doc = await self.reader.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
+        doc = await self._source.get(POLICIES, policy_key(tenant_id, location_id, leave_type_id))
         return from_doc(Policy, doc) if doc else None
 
     async def policies(self, tenant_id: str) -> list[Policy]:
-        docs = await self.reader.find(POLICIES, {"tenant_id": tenant_id})
+        docs = await self._source.find(POLICIES, {"tenant_id": tenant_id})
         return [from_doc(Policy, d) for d in docs]
 
     async def override(
         self, tenant_id: str, employee_id: str, leave_type_id: str, year: int
     ) -> AllowanceOverride | None:
-        doc = await self.reader.get(
+        doc = await self._source.get(
             OVERRIDES, override_key(tenant_id, employee_id, leave_type_id, year)
         )
         return from_doc(AllowanceOverride, doc) if doc else None
 
     async def entries(self, tenant_id: str, employee_id: str) -> list[LedgerEntry]:
-        """Every stored entry of the employee: bookings, adjustments and carry-overs."""
         where = {"tenant_id": tenant_id, "employee_id": employee_id}
-        entries = [from_doc(LedgerEntry, d) for d in await self.reader.find(LEDGER, where)]
-        for sheet in await self.reader.find(CARRYOVERS, where):
+        entries = [from_doc(LedgerEntry, d) for d in await self._source.find(LEDGER, where)]
+        for sheet in await self._source.find(CARRYOVERS, where):
             entries += [from_doc(LedgerEntry, e) for e in sheet["entries"]]
         return entries
 
-    async def reservation(self, request_id: str) -> Reservation | None:
-        doc = await self.reader.get(RESERVATIONS, request_id)
-        return from_doc(Reservation, doc) if doc else None
-
     async def approves_for(self, tenant_id: str, approver_id: str, department_id: str) -> bool:
-        doc = await self._owned(DEPARTMENTS, department_id, tenant_id)
+        doc = await _DEPARTMENTS.get(self._source, tenant_id, department_id)
         return doc is not None and doc["active"] and approver_id in doc["approver_ids"]
 
+    async def year_end_job(self, job_id: str) -> YearEndJob | None:
+        doc = await self._source.get(YEAR_ENDS, job_id)
+        return from_doc(YearEndJob, doc) if doc else None
 
-class Repository(Directory):
-    """Reads and writes inside one transaction."""
+
+class Repository(_Documents):
+    """`ports.Repository` over one store transaction."""
 
     def __init__(self, tx: Transaction) -> None:
         super().__init__(tx)
         self.tx = tx
 
-    async def save(self, collection: str, key: str, record: Any) -> None:
-        await self.tx.put(collection, key, to_doc(record))
+    async def reservation(self, request_id: str) -> Reservation | None:
+        doc = await self.tx.get(RESERVATIONS, request_id)
+        return from_doc(Reservation, doc) if doc else None
+
+    async def _upsert(self, replica: Replica, record: Any, at: Stamp) -> bool:
+        doc = to_doc(record)
+        return await replica.upsert(self.tx, doc["tenant_id"], doc["id"], doc, at) is not None
+
+    async def upsert_leave_type(self, leave_type: LeaveTypeReplica, at: Stamp) -> bool:
+        return await self._upsert(_LEAVE_TYPES, leave_type, at)
+
+    async def upsert_location(self, location: LocationReplica, at: Stamp) -> bool:
+        return await self._upsert(_LOCATIONS, location, at)
+
+    async def upsert_employee(self, employee: EmployeeReplica, at: Stamp) -> bool:
+        return await self._upsert(_EMPLOYEES, employee, at)
+
+    async def upsert_department(self, department: DepartmentReplica, at: Stamp) -> bool:
+        return await self._upsert(_DEPARTMENTS, department, at)
+
+    async def save_policy(self, policy: Policy) -> None:
+        await self.tx.put(POLICIES, policy.key, to_doc(policy))
+
+    async def save_override(self, override: AllowanceOverride) -> None:
+        key = override_key(
+            override.tenant_id, override.employee_id, override.leave_type_id, override.year
+        )
+        await self.tx.put(OVERRIDES, key, to_doc(override))
+
+    async def save_reservation(self, reservation: Reservation) -> None:
+        await self.tx.put(RESERVATIONS, reservation.id, to_doc(reservation))
 
     async def touch_balance_guard(
         self, tenant_id: str, employee_id: str, leave_type_id: str
     ) -> None:
-        key = f"{tenant_id}:{employee_id}:{leave_type_id}"
+        key = balance_guard_key(tenant_id, employee_id, leave_type_id)
         doc = await self.tx.get(BALANCE_GUARDS, key) or {"tenant_id": tenant_id, "writes": 0}
         await self.tx.put(BALANCE_GUARDS, key, {**doc, "writes": doc["writes"] + 1})
 
     async def add_entry(self, entry: LedgerEntry) -> bool:
-        """False if this entry (deterministic id) was already written.
-
-        Checked before inserting: a failed write aborts the whole transaction (MongoDB
-        semantics, which every adapter follows), so DuplicateKey cannot be caught here.
-        """
+        # Checked before inserting: a failed write aborts the whole transaction (MongoDB
+        # semantics, which every adapter follows), so DuplicateKey cannot be caught here.
         if await self.tx.get(LEDGER, entry.id) is not None:
             return False
         await self.tx.insert(LEDGER, entry.id, to_doc(entry))
         return True
+
+    async def save_carryover(
+        self, employee: EmployeeReplica, year: int, entries: list[LedgerEntry]
+    ) -> None:
+        # One document per employee and year, for every leave type: a year end then writes
+        # one document per person, which is what closes 100,000 people in seconds.
+        await self.tx.put(
+            CARRYOVERS,
+            carryover_key(employee.tenant_id, employee.id, year),
+            {
+                "tenant_id": employee.tenant_id,
+                "employee_id": employee.id,
+                "location_id": employee.location_id,
+                "year": year,
+                "entries": [to_doc(e) for e in entries],
+            },
+        )
+
+    async def save_year_end_job(self, job: YearEndJob) -> None:
+        await self.tx.put(YEAR_ENDS, job.id, to_doc(job))
+
+    def record(
+        self, data: EventData, *, tenant_id: str, actor: str, cause: Envelope | None = None
+    ) -> Envelope:
+        return record(self.tx, data, tenant_id=tenant_id, actor=actor, cause=cause)
+
+
+class StoreUnitOfWork:
+    """`ports.UnitOfWork`: one store transaction per use case."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def run(self, work: Callable[[Repository], Awaitable[T]]) -> T:
+        async def in_transaction(tx: Transaction) -> T:
+            return await work(Repository(tx))
+
+        return await self._store.atomic(in_transaction)
+
+
+class StoreReads(_Documents):
+    """`ports.ReadModel`: plain reads on the store, outside any transaction."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._store = store
+
+    async def locations(self, tenant_id: str) -> list[LocationReplica]:
+        docs = await _LOCATIONS.find(self._store, tenant_id)
+        return [from_doc(LocationReplica, d) for d in docs]
+
+    async def active_locations(self) -> list[LocationReplica]:
+        docs = await self._store.find(LOCATIONS, {"active": True, **_LIVE})
+        return [from_doc(LocationReplica, d) for d in docs]
+
+    async def _employees(
+        self, tenant_id: str, where: Mapping[str, str], limit: int | None, after: str | None
+    ) -> list[EmployeeReplica]:
+        # Keys are `tenant:id`, so within a tenant they sort as the ids the cursors name.
+        docs = await self._store.find(
+            EMPLOYEES,
+            {**where, "tenant_id": tenant_id, **_LIVE},
+            limit=limit,
+            after_key=None if after is None else replica_key(tenant_id, after),
+        )
+        return [from_doc(EmployeeReplica, d) for d in docs]
+
+    async def employees(
+        self, tenant_id: str, *, filters: Mapping[str, str], limit: int, after: str | None
+    ) -> list[EmployeeReplica]:
+        return await self._employees(tenant_id, filters, limit, after)
+
+    async def employees_at(
+        self, tenant_id: str, location_id: str, *, limit: int | None = None, after: str | None
+    ) -> list[EmployeeReplica]:
+        return await self._employees(tenant_id, {"location_id": location_id}, limit, after)
+
+    async def count_employees_at(self, tenant_id: str, location_id: str) -> int:
+        where = {"tenant_id": tenant_id, "location_id": location_id, **_LIVE}
+        return await self._store.count(EMPLOYEES, where)
+
+    async def departments_approved_by(self, tenant_id: str, approver_id: str) -> set[str]:
+        docs = await _DEPARTMENTS.find(self._store, tenant_id)
+        return {d["id"] for d in docs if d["active"] and approver_id in d["approver_ids"]}
+
+    async def owned_by_another_tenant(
+        self, tenant_id: str, *, location_id: str, leave_type_id: str
+    ) -> bool:
+        for collection, record_id in ((LOCATIONS, location_id), (LEAVE_TYPES, leave_type_id)):
+            owners = {d["tenant_id"] for d in await self._store.find(collection, {"id": record_id})}
+            if owners and tenant_id not in owners:
+                return True
+        return False
+
+    async def year_entries(self, tenant_id: str, year: int) -> list[LedgerEntry]:
+        where = {"tenant_id": tenant_id, "leave_year": year}
+        entries = [from_doc(LedgerEntry, d) for d in await self._store.find(LEDGER, where)]
+        for sheet in await self._store.find(CARRYOVERS, {"tenant_id": tenant_id, "year": year}):
+            entries += [from_doc(LedgerEntry, e) for e in sheet["entries"]]
+        return entries
+
+    async def carried_into(self, tenant_id: str, year: int) -> set[str]:
+        docs = await self._store.find(CARRYOVERS, {"tenant_id": tenant_id, "year": year})
+        return {d["employee_id"] for d in docs}
+
+    async def overrides_of_year(self, tenant_id: str, year: int) -> list[AllowanceOverride]:
+        docs = await self._store.find(OVERRIDES, {"tenant_id": tenant_id, "year": year})
+        return [from_doc(AllowanceOverride, d) for d in docs]
+
+    async def running_year_ends(self) -> list[YearEndJob]:
+        docs = await self._store.find(YEAR_ENDS, {"state": RUNNING})
+        return [from_doc(YearEndJob, d) for d in docs]

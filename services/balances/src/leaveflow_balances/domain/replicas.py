@@ -95,3 +95,13 @@ class AllowanceOverride:
     leave_type_id: str
     year: int
     annual_allowance: Decimal
+
+
+@dataclass
+class DepartmentReplica:
+    """Who approves for a department: an approver sees its people's balances."""
+
+    id: str
+    tenant_id: str
+    approver_ids: list[str] = field(default_factory=list)
+    active: bool = True

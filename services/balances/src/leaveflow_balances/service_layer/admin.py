@@ -8,22 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 from leaveflow_contracts import BalanceAdjusted, PolicyUpserted, new_id
-from leaveflow_kit.documents import to_doc
-from leaveflow_kit.events import record
-from leaveflow_kit.storage import Store, Transaction
 
-from ..adapters.repository import OVERRIDES, POLICIES, Repository, override_key
 from ..domain import ledger
 from ..domain.calendar import leave_year_of
 from ..domain.ledger import LedgerEntry
 from ..domain.policy import Policy
 from ..domain.replicas import AllowanceOverride
+from .ports import Repository, UnitOfWork
 from .projection import year_start_of
 
 
-def _announce(tx: Transaction, policy: Policy, actor_id: str) -> str:
-    envelope = record(
-        tx,
+def _announce(repo: Repository, policy: Policy, actor_id: str) -> str:
+    envelope = repo.record(
         PolicyUpserted(
             location_id=policy.location_id,
             leave_type_id=policy.leave_type_id,
@@ -40,48 +36,39 @@ def _announce(tx: Transaction, policy: Policy, actor_id: str) -> str:
     return envelope.event_id
 
 
-async def put_policy(store: Store, policy: Policy, actor_id: str) -> Policy:
-    async def run(tx: Transaction) -> Policy:
-        repo = Repository(tx)
+async def put_policy(uow: UnitOfWork, policy: Policy, actor_id: str) -> Policy:
+    async def run(repo: Repository) -> Policy:
         leave_type = await repo.leave_type(policy.tenant_id, policy.leave_type_id)
         saved = replace(policy, unit=leave_type.unit if leave_type else policy.unit)
         # The event id is known before the commit: accruals name it as their cause.
-        saved.event_id = _announce(tx, saved, actor_id)
-        await repo.save(POLICIES, saved.key, saved)
+        saved.event_id = _announce(repo, saved, actor_id)
+        await repo.save_policy(saved)
         return saved
 
-    return await store.atomic(run)
+    return await uow.run(run)
 
 
 async def remove_policy(
-    store: Store, tenant_id: str, location_id: str, leave_type_id: str, actor_id: str
+    uow: UnitOfWork, tenant_id: str, location_id: str, leave_type_id: str, actor_id: str
 ) -> bool:
-    async def run(tx: Transaction) -> bool:
-        repo = Repository(tx)
+    async def run(repo: Repository) -> bool:
         policy = await repo.policy(tenant_id, location_id, leave_type_id)
         if policy is None or not policy.active:
             return False
         policy.active = False
-        policy.event_id = _announce(tx, policy, actor_id)
-        await repo.save(POLICIES, policy.key, policy)
+        policy.event_id = _announce(repo, policy, actor_id)
+        await repo.save_policy(policy)
         return True
 
-    return await store.atomic(run)
+    return await uow.run(run)
 
 
-async def put_override(store: Store, override: AllowanceOverride) -> None:
-    key = override_key(
-        override.tenant_id, override.employee_id, override.leave_type_id, override.year
-    )
-
-    async def run(tx: Transaction) -> None:
-        await tx.put(OVERRIDES, key, to_doc(override))
-
-    await store.atomic(run)
+async def put_override(uow: UnitOfWork, override: AllowanceOverride) -> None:
+    await uow.run(lambda repo: repo.save_override(override))
 
 
 async def adjust(
-    store: Store,
+    uow: UnitOfWork,
     *,
     tenant_id: str,
     actor_id: str,
@@ -91,13 +78,11 @@ async def adjust(
     reason: str,
     effective_date: date,
 ) -> LedgerEntry:
-    async def run(tx: Transaction) -> LedgerEntry:
-        repo = Repository(tx)
+    async def run(repo: Repository) -> LedgerEntry:
         employee = await repo.employee(tenant_id, employee_id)
         year_start = await year_start_of(repo, employee) if employee else "01-01"
         entry_id = new_id()
-        event = record(
-            tx,
+        event = repo.record(
             BalanceAdjusted(
                 entry_id=entry_id,
                 employee_id=employee_id,
@@ -124,4 +109,4 @@ async def adjust(
         await repo.add_entry(entry)
         return entry
 
-    return await store.atomic(run)
+    return await uow.run(run)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..adapters.repository import Directory
 from ..domain import ledger
 from ..domain.calendar import LeaveYear, leave_year_of
 from ..domain.ledger import Balance, LedgerEntry, YearContext
 from ..domain.policy import Policy
 from ..domain.replicas import EmployeeReplica
+from .ports import Reads
 
 DEFAULT_YEAR_START = "01-01"
 
@@ -23,7 +23,7 @@ class TypeBalance:
     context: YearContext
 
 
-async def year_start_of(directory: Directory, employee: EmployeeReplica) -> str:
+async def year_start_of(directory: Reads, employee: EmployeeReplica) -> str:
     if employee.location_id is None:
         return DEFAULT_YEAR_START
     location = await directory.location(employee.tenant_id, employee.location_id)
@@ -31,7 +31,7 @@ async def year_start_of(directory: Directory, employee: EmployeeReplica) -> str:
 
 
 async def active_policy(
-    directory: Directory, employee: EmployeeReplica, leave_type_id: str
+    directory: Reads, employee: EmployeeReplica, leave_type_id: str
 ) -> Policy | None:
     if employee.location_id is None:
         return None
@@ -40,7 +40,7 @@ async def active_policy(
 
 
 async def context_for(
-    directory: Directory, employee: EmployeeReplica, policy: Policy, year: LeaveYear
+    directory: Reads, employee: EmployeeReplica, policy: Policy, year: LeaveYear
 ) -> YearContext:
     override = await directory.override(
         employee.tenant_id, employee.id, policy.leave_type_id, year.label
@@ -50,7 +50,7 @@ async def context_for(
 
 
 async def type_balance(
-    directory: Directory,
+    directory: Reads,
     employee: EmployeeReplica,
     policy: Policy,
     day: date,
@@ -65,7 +65,7 @@ async def type_balance(
 
 
 async def employee_balances(
-    directory: Directory, employee: EmployeeReplica, day: date
+    directory: Reads, employee: EmployeeReplica, day: date
 ) -> tuple[LeaveYear, list[TypeBalance]]:
     """One balance per leave type with an active policy at the employee's location."""
     year_start = await year_start_of(directory, employee)
@@ -83,7 +83,7 @@ async def employee_balances(
 
 
 async def ledger_view(
-    directory: Directory,
+    directory: Reads,
     employee: EmployeeReplica,
     *,
     leave_type_id: str | None,

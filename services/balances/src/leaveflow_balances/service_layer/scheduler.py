@@ -11,23 +11,29 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 
-from leaveflow_kit.documents import from_doc
+from leaveflow_kit.clock import Clock, local_midnight, today_in
 from leaveflow_kit.logging import get_logger
-from leaveflow_kit.storage import Store
 from leaveflow_kit.tasks import cancel
 
-from ..adapters.repository import LOCATIONS, YEAR_ENDS, year_end_key
 from ..domain.calendar import leave_year_of
-from ..domain.replicas import LocationReplica
-from .clock import Clock, local_midnight, local_today
-from .year_end import DONE, RUNNING, YearEndJob, open_job, run_job
+from ..domain.year_end import DONE, YearEndJob, year_end_id
+from .ports import ReadModel, UnitOfWork
+from .year_end import open_job, run_job
 
 log = get_logger(__name__)
 
 
 class YearEndScheduler:
-    def __init__(self, store: Store, clock: Clock, *, heartbeat_seconds: float = 3600.0) -> None:
-        self._store = store
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        reads: ReadModel,
+        clock: Clock,
+        *,
+        heartbeat_seconds: float = 3600.0,
+    ) -> None:
+        self._uow = uow
+        self._reads = reads
         self._clock = clock
         self._heartbeat = timedelta(seconds=heartbeat_seconds)
         self._wake = asyncio.Event()
@@ -66,10 +72,26 @@ class YearEndScheduler:
         """Run the job; while another replica holds it, look again when its lease lapses
         (it renews the lease every batch, so a lapse means that replica died)."""
         while True:
-            job = await run_job(self._store, job)
+            job = await run_job(self._uow, self._reads, job)
             if job.state == DONE:
                 return job
             await asyncio.sleep(max(job.lease_until - time.time(), 0.0) + 1.0)
+
+    async def close_year(
+        self, tenant_id: str, year: int, requested_by: str
+    ) -> tuple[list[YearEndJob], list[str]]:
+        """Close leave `year` (in the background) at every location of the tenant where it
+        has ended; the jobs started or joined, and the locations where it has not ended."""
+        jobs, not_ended = [], []
+        for location in await self._reads.locations(tenant_id):
+            today = today_in(self._clock, location.timezone)
+            if leave_year_of(today, location.leave_year_start).label <= year:
+                not_ended.append(location.id)
+                continue
+            job = await open_job(self._uow, tenant_id, location.id, year, requested_by)
+            self.run_in_background(job)
+            jobs.append(job)
+        return jobs, not_ended
 
     async def settle(self) -> None:
         """Wait for the jobs running now (tests, shutdown)."""
@@ -78,21 +100,20 @@ class YearEndScheduler:
 
     async def tick(self) -> datetime:
         """Start due work; return when the next boundary comes."""
-        for doc in await self._store.find(YEAR_ENDS, {"state": RUNNING}):
-            self.run_in_background(from_doc(YearEndJob, doc))
+        for running in await self._reads.running_year_ends():
+            self.run_in_background(running)
         now = self._clock.now()
         next_at = now + self._heartbeat
-        for doc in await self._store.find(LOCATIONS, {"active": True}):
-            location = from_doc(LocationReplica, doc)
-            today = local_today(self._clock, location.timezone)
+        for location in await self._reads.active_locations():
+            today = today_in(self._clock, location.timezone)
             current = leave_year_of(today, location.leave_year_start)
             ended = current.previous(location.leave_year_start)
             # Only years whose end the service lived through close by themselves.
             if location.first_seen is not None and location.first_seen <= ended.end:
-                key = year_end_key(location.tenant_id, location.id, ended.label)
-                if await self._store.get(YEAR_ENDS, key) is None:
+                job_id = year_end_id(location.tenant_id, location.id, ended.label)
+                if await self._reads.year_end_job(job_id) is None:
                     job = await open_job(
-                        self._store, location.tenant_id, location.id, ended.label, None
+                        self._uow, location.tenant_id, location.id, ended.label, None
                     )
                     log.info("year_end_due", location_id=location.id, year=ended.label)
                     self.run_in_background(job)

@@ -2,8 +2,8 @@
 
 One job per (tenant, location, year), stored, so a second request finds it (idempotent)
 and a crash resumes it from the last committed batch (the job keeps a cursor). Each batch
-is one transaction writing one carry-over document per employee, with deterministic keys:
-re-running a batch writes the same documents again and nothing twice.
+is one transaction writing one carry-over record per employee, under deterministic keys:
+re-running a batch writes the same records again and nothing twice.
 
 With several replicas of the service, each may be asked (or find the job running at
 start-up) at once: a job has one runner at a time. A runner claims it with a lease, renews
@@ -19,32 +19,28 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from leaveflow_contracts import new_id
-from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
-from leaveflow_kit.storage import Store, Transaction
 
-from ..adapters.repository import (
-    CARRYOVERS,
-    EMPLOYEES,
-    LEDGER,
-    OVERRIDES,
-    YEAR_ENDS,
-    Directory,
-    carryover_key,
-    year_end_key,
-)
-from ..domain import ledger
-from ..domain.calendar import LeaveYear, add_months, leave_year_labelled
+from ..domain.calendar import LeaveYear, leave_year_labelled
 from ..domain.ledger import LedgerEntry, YearContext
 from ..domain.policy import Policy
-from ..domain.replicas import AllowanceOverride, EmployeeReplica
+from ..domain.replicas import EmployeeReplica
+from ..domain.year_end import (
+    DONE,
+    RUNNING,
+    YearEndJob,
+    carryover_entries,
+    employed_across,
+    year_end_id,
+)
+from .ports import ReadModel, Repository, UnitOfWork
+
+__all__ = ["DONE", "RUNNING", "LeaseLost", "YearEndJob", "claim", "open_job", "run_job"]
 
 log = get_logger(__name__)
-RUNNING, DONE = "running", "done"
 Progress = Callable[[int, int], None]
 LEASE_SECONDS = 60.0  # far above one batch's time; how long a dead runner blocks its job
 THIS_PROCESS = new_id()
@@ -55,97 +51,39 @@ class LeaseLost(Exception):
     """Another runner holds the job now (this one's lease lapsed): stop without writing."""
 
 
-@dataclass
-class YearEndJob:
-    id: str
-    tenant_id: str
-    location_id: str
-    year: int
-    run_id: str
-    state: str = RUNNING
-    cursor: str | None = None
-    processed: int = 0
-    carried: int = 0
-    requested_by: str | None = None
-    runner: str | None = None
-    lease_until: float = 0.0  # wall-clock seconds (time.time()); leases are real time
-
-
-async def claim(store: Store, job_id: str, runner: str) -> YearEndJob | None:
+async def claim(uow: UnitOfWork, job_id: str, runner: str) -> YearEndJob | None:
     """The stored job, now leased to `runner`; None while another runner's lease holds.
     A finished job is returned as it is (nothing to run)."""
 
-    async def run(tx: Transaction) -> YearEndJob | None:
-        doc = await tx.get(YEAR_ENDS, job_id)
-        if doc is None:
-            return None
-        job = from_doc(YearEndJob, doc)
-        if job.state == DONE:
+    async def run(repo: Repository) -> YearEndJob | None:
+        job = await repo.year_end_job(job_id)
+        if job is None or job.state == DONE:
             return job
         now = time.time()
         if job.runner not in (None, runner) and job.lease_until > now:
             return None
         job.runner, job.lease_until = runner, now + LEASE_SECONDS
-        await tx.put(YEAR_ENDS, job.id, to_doc(job))
+        await repo.save_year_end_job(job)
         return job
 
-    return await store.atomic(run)
+    return await uow.run(run)
 
 
 async def open_job(
-    store: Store, tenant_id: str, location_id: str, year: int, requested_by: str | None
+    uow: UnitOfWork, tenant_id: str, location_id: str, year: int, requested_by: str | None
 ) -> YearEndJob:
     """The job closing `year` at the location: the existing one, or a new one."""
-    key = year_end_key(tenant_id, location_id, year)
+    job_id = year_end_id(tenant_id, location_id, year)
 
-    async def run(tx: Transaction) -> YearEndJob:
-        doc = await tx.get(YEAR_ENDS, key)
-        if doc is not None:
-            return from_doc(YearEndJob, doc)
-        job = YearEndJob(key, tenant_id, location_id, year, new_id(), requested_by=requested_by)
-        await tx.put(YEAR_ENDS, key, to_doc(job))
+    async def run(repo: Repository) -> YearEndJob:
+        found = await repo.year_end_job(job_id)
+        if found is not None:
+            return found
+        job = YearEndJob(job_id, tenant_id, location_id, year, new_id(), requested_by=requested_by)
+        await repo.save_year_end_job(job)
         return job
 
-    return await store.atomic(run)
-
-
-def carryover_entries(
-    employee: EmployeeReplica,
-    contexts: list[YearContext],
-    entries: list[LedgerEntry],
-    next_year: LeaveYear,
-    run_id: str,
-) -> list[LedgerEntry]:
-    """What each leave type carries from the closing year into `next_year`."""
-    out = []
-    for ctx in contexts:
-        policy = ctx.policy
-        mine = [e for e in entries if e.leave_type_id == policy.leave_type_id]
-        remaining = ledger.balance(ctx, employee.id, mine, ctx.year.end).remaining
-        carry = policy.carry(remaining)
-        if carry == 0:
-            continue
-        months = policy.carryover_expiry_months
-        out.append(
-            LedgerEntry(
-                id=f"carryover:{employee.id}:{policy.leave_type_id}:{next_year.label}",
-                tenant_id=employee.tenant_id,
-                employee_id=employee.id,
-                leave_type_id=policy.leave_type_id,
-                kind=ledger.CARRYOVER,
-                amount=carry,
-                effective_date=next_year.start,
-                source_event_id=run_id,
-                reason=f"carried over from leave year {ctx.year.label}",
-                expires_on=(
-                    add_months(next_year.start, months)
-                    if months is not None and carry > 0
-                    else None
-                ),
-                leave_year=next_year.label,
-            )
-        )
-    return out
+    return await uow.run(run)
 
 
 class _YearData:
@@ -157,17 +95,12 @@ class _YearData:
         self.closed: set[str] = set()
 
     @classmethod
-    async def load(cls, store: Store, tenant_id: str, year: int) -> _YearData:
+    async def load(cls, reads: ReadModel, tenant_id: str, year: int) -> _YearData:
         data = cls()
-        for doc in await store.find(LEDGER, {"tenant_id": tenant_id, "leave_year": year}):
-            entry = from_doc(LedgerEntry, doc)
+        for entry in await reads.year_entries(tenant_id, year):
             data.entries[entry.employee_id].append(entry)
-        for doc in await store.find(CARRYOVERS, {"tenant_id": tenant_id, "year": year}):
-            data.entries[doc["employee_id"]] += [from_doc(LedgerEntry, e) for e in doc["entries"]]
-        for doc in await store.find(CARRYOVERS, {"tenant_id": tenant_id, "year": year + 1}):
-            data.closed.add(doc["employee_id"])
-        for doc in await store.find(OVERRIDES, {"tenant_id": tenant_id, "year": year}):
-            o = from_doc(AllowanceOverride, doc)
+        data.closed = await reads.carried_into(tenant_id, year + 1)
+        for o in await reads.overrides_of_year(tenant_id, year):
             data.overrides[(o.employee_id, o.leave_type_id)] = o.annual_allowance
         return data
 
@@ -186,7 +119,8 @@ class _YearData:
 
 
 async def run_job(
-    store: Store,
+    uow: UnitOfWork,
+    reads: ReadModel,
     job: YearEndJob,
     *,
     batch: int = 1000,
@@ -199,45 +133,42 @@ async def run_job(
     (its ``runner`` is then not ours, and ``lease_until`` says when to look again)."""
     if job.state == DONE:
         return job
-    claimed = await claim(store, job.id, runner)
+    claimed = await claim(uow, job.id, runner)
     if claimed is None:
-        doc = await store.get(YEAR_ENDS, job.id)
-        return from_doc(YearEndJob, doc) if doc is not None else job
+        return await reads.year_end_job(job.id) or job
     job = claimed
     if job.state == DONE:
         return job
     try:
-        return await _run_claimed(store, job, batch, progress)
+        return await _run_claimed(uow, reads, job, batch, progress)
     except LeaseLost:
         log.warning("year_end_lease_lost", job_id=job.id, runner=runner)
-        doc = await store.get(YEAR_ENDS, job.id)
-        return from_doc(YearEndJob, doc) if doc is not None else job
+        return await reads.year_end_job(job.id) or job
 
 
 async def _run_claimed(
-    store: Store, job: YearEndJob, batch: int, progress: Progress | None
+    uow: UnitOfWork, reads: ReadModel, job: YearEndJob, batch: int, progress: Progress | None
 ) -> YearEndJob:
-    directory = Directory(store)
-    location = await directory.location(job.tenant_id, job.location_id)
+    location = await reads.location(job.tenant_id, job.location_id)
     year_start = location.leave_year_start if location else "01-01"
     year = leave_year_labelled(job.year, year_start)
     next_year = year.next(year_start)
     policies = [
         p
-        for p in await directory.policies(job.tenant_id)
+        for p in await reads.policies(job.tenant_id)
         if p.location_id == job.location_id and p.active and not p.unlimited
     ]
-    data = await _YearData.load(store, job.tenant_id, job.year)
-    where = {"tenant_id": job.tenant_id, "location_id": job.location_id}
-    total = job.processed + await _remaining_count(store, where, job.cursor)
+    data = await _YearData.load(reads, job.tenant_id, job.year)
+    total = job.processed + await _remaining_count(reads, job)
     while True:
-        docs = await store.find(EMPLOYEES, where, limit=batch, after_key=job.cursor)
-        if not docs:
+        employees = await reads.employees_at(
+            job.tenant_id, job.location_id, limit=batch, after=job.cursor
+        )
+        if not employees:
             break
         sheets = []
-        for doc in docs:
-            employee = from_doc(EmployeeReplica, doc)
-            if employee.id in data.closed or not _employed_across(employee, year, next_year):
+        for employee in employees:
+            if employee.id in data.closed or not employed_across(employee, year, next_year):
                 continue
             entries = carryover_entries(
                 employee,
@@ -246,16 +177,16 @@ async def _run_claimed(
                 next_year,
                 job.run_id,
             )
-            sheets.append((employee.id, entries))
-        job.cursor = docs[-1]["id"]
-        job.processed += len(docs)
+            sheets.append((employee, entries))
+        job.cursor = employees[-1].id
+        job.processed += len(employees)
         job.carried += sum(len(e) for _, e in sheets)
         job.lease_until = time.time() + LEASE_SECONDS
-        await store.atomic(_write_batch(job, sheets, next_year.label))
+        await uow.run(_write_batch(job, sheets, next_year.label))
         if progress is not None:
             progress(job.processed, total)
     runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
-    await store.atomic(_save_job(job, runner))
+    await uow.run(_save_job(job, runner))
     log.info(
         "year_end_done",
         tenant_id=job.tenant_id,
@@ -267,49 +198,33 @@ async def _run_claimed(
     return job
 
 
-def _employed_across(employee: EmployeeReplica, year: LeaveYear, next_year: LeaveYear) -> bool:
-    starts_in_time = employee.start_date is None or employee.start_date <= year.end
-    stays = employee.end_date is None or employee.end_date >= next_year.start
-    return starts_in_time and stays
+async def _remaining_count(reads: ReadModel, job: YearEndJob) -> int:
+    if job.cursor is None:
+        return await reads.count_employees_at(job.tenant_id, job.location_id)
+    return len(await reads.employees_at(job.tenant_id, job.location_id, after=job.cursor))
 
 
-async def _remaining_count(store: Store, where: dict[str, str], cursor: str | None) -> int:
-    if cursor is None:
-        return await store.count(EMPLOYEES, where)
-    return len(await store.find(EMPLOYEES, where, after_key=cursor))
-
-
-async def _check_lease(tx: Transaction, job: YearEndJob, runner: str | None) -> None:
-    doc = await tx.get(YEAR_ENDS, job.id)
-    if doc is None or doc.get("runner") != runner:
+async def _check_lease(repo: Repository, job: YearEndJob, runner: str | None) -> None:
+    stored = await repo.year_end_job(job.id)
+    if stored is None or stored.runner != runner:
         raise LeaseLost(job.id)
 
 
-def _save_job(job: YearEndJob, runner: str | None) -> Callable[[Transaction], Awaitable[None]]:
-    async def run(tx: Transaction) -> None:
-        await _check_lease(tx, job, runner)
-        await tx.put(YEAR_ENDS, job.id, to_doc(job))
+def _save_job(job: YearEndJob, runner: str | None) -> Callable[[Repository], Awaitable[None]]:
+    async def run(repo: Repository) -> None:
+        await _check_lease(repo, job, runner)
+        await repo.save_year_end_job(job)
 
     return run
 
 
 def _write_batch(
-    job: YearEndJob, sheets: list[tuple[str, list[LedgerEntry]]], label: int
-) -> Callable[[Transaction], Awaitable[None]]:
-    async def run(tx: Transaction) -> None:
-        await _check_lease(tx, job, job.runner)
-        for employee_id, entries in sheets:
-            await tx.put(
-                CARRYOVERS,
-                carryover_key(job.tenant_id, employee_id, label),
-                {
-                    "tenant_id": job.tenant_id,
-                    "employee_id": employee_id,
-                    "location_id": job.location_id,
-                    "year": label,
-                    "entries": [to_doc(e) for e in entries],
-                },
-            )
-        await tx.put(YEAR_ENDS, job.id, to_doc(job))
+    job: YearEndJob, sheets: list[tuple[EmployeeReplica, list[LedgerEntry]]], label: int
+) -> Callable[[Repository], Awaitable[None]]:
+    async def run(repo: Repository) -> None:
+        await _check_lease(repo, job, job.runner)
+        for employee, entries in sheets:
+            await repo.save_carryover(employee, label, entries)
+        await repo.save_year_end_job(job)
 
     return run

@@ -1,10 +1,14 @@
-"""Request bodies of the balances API and the JSON shapes it answers with."""
+"""Request bodies of the balances API and the models of what it answers.
+
+Responses keep the JSON the API has always sent: amounts as JSON numbers with at most two
+decimals, dates as ISO strings, every field present (null when unset).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -13,6 +17,7 @@ from leaveflow_kit.http import Unprocessable
 from ...domain.calendar import LeaveYear
 from ...domain.ledger import Balance, LedgerEntry
 from ...domain.policy import CENT, Policy
+from ...domain.year_end import YearEndJob
 
 Amount = Decimal
 
@@ -29,7 +34,7 @@ def check_day(day: date | None, field: str) -> date | None:
 
 
 def num(value: Decimal) -> float:
-    """API.md: amounts are JSON numbers with at most 2 decimals."""
+    """Amounts are JSON numbers with at most 2 decimals (docs/api.md)."""
     return float(value.quantize(CENT))
 
 
@@ -57,26 +62,6 @@ class PolicyIn(BaseModel):
         return self
 
 
-def policy_out(p: Policy) -> dict[str, Any]:
-    return {
-        "location_id": p.location_id,
-        "leave_type_id": p.leave_type_id,
-        "unit": p.unit,
-        "annual_allowance": num(p.annual_allowance),
-        "accrual": p.accrual,
-        "semimonthly_days": p.semimonthly_days or [1, 15],
-        "biweekly_anchor": p.biweekly_anchor.isoformat() if p.biweekly_anchor else None,
-        "accrue_at": p.accrue_at,
-        "prorate_first_year": p.prorate_first_year,
-        "rounding": p.rounding,
-        "carryover_max": None if p.carryover_max is None else num(p.carryover_max),
-        "carryover_expiry_months": p.carryover_expiry_months,
-        "negative_allowance": num(p.negative_allowance),
-        "unlimited": p.unlimited,
-        "active": p.active,
-    }
-
-
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     annual_allowance: Decimal = Field(ge=0, le=10000, decimal_places=2)
@@ -96,38 +81,173 @@ class YearEndIn(BaseModel):
     year: int = Field(ge=FIRST_DAY.year, le=LAST_DAY.year)
 
 
-def balance_out(leave_type_id: str, unit: str, b: Balance) -> dict[str, Any]:
-    return {
-        "leave_type_id": leave_type_id,
-        "unit": unit,
-        "allowance": num(b.allowance),
-        "accrued": num(b.accrued),
-        "carried_over": num(b.carried_over),
-        "carryover_expires_on": (
-            b.carryover_expires_on.isoformat() if b.carryover_expires_on else None
-        ),
-        "adjustments": num(b.adjustments),
-        "used": num(b.used),
-        "pending": num(b.pending),
-        "remaining": num(b.remaining),
-        "available": num(b.available),
-        "unlimited": b.unlimited,
-    }
+# --- responses ----------------------------------------------------------------------------
+
+ItemT = TypeVar("ItemT")
 
 
-def leave_year_out(year: LeaveYear) -> dict[str, Any]:
-    return {"label": year.label, "start": year.start.isoformat(), "end": year.end.isoformat()}
+class PageOut(BaseModel, Generic[ItemT]):
+    """One page of a list; `next_cursor` is null on the last page."""
+
+    items: list[ItemT]
+    next_cursor: str | None
 
 
-def entry_out(e: LedgerEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "leave_type_id": e.leave_type_id,
-        "kind": e.kind,
-        "amount": num(e.amount),
-        "effective_date": e.effective_date.isoformat(),
-        "source_event_id": e.source_event_id,
-        "request_id": e.request_id,
-        "reason": e.reason,
-        "expires_on": e.expires_on.isoformat() if e.expires_on else None,
-    }
+class PolicyOut(BaseModel):
+    location_id: str
+    leave_type_id: str
+    unit: str
+    annual_allowance: float
+    accrual: str
+    semimonthly_days: list[int]
+    biweekly_anchor: date | None
+    accrue_at: str
+    prorate_first_year: bool
+    rounding: str
+    carryover_max: float | None
+    carryover_expiry_months: int | None
+    negative_allowance: float
+    unlimited: bool
+    active: bool
+
+    @classmethod
+    def of(cls, p: Policy) -> PolicyOut:
+        return cls(
+            location_id=p.location_id,
+            leave_type_id=p.leave_type_id,
+            unit=p.unit,
+            annual_allowance=num(p.annual_allowance),
+            accrual=p.accrual,
+            semimonthly_days=list(p.semimonthly_days or [1, 15]),
+            biweekly_anchor=p.biweekly_anchor,
+            accrue_at=p.accrue_at,
+            prorate_first_year=p.prorate_first_year,
+            rounding=p.rounding,
+            carryover_max=None if p.carryover_max is None else num(p.carryover_max),
+            carryover_expiry_months=p.carryover_expiry_months,
+            negative_allowance=num(p.negative_allowance),
+            unlimited=p.unlimited,
+            active=p.active,
+        )
+
+
+class BalanceOut(BaseModel):
+    """One leave type's balance; `/v1/ledger/{employee_id}` lists the entries behind it."""
+
+    leave_type_id: str
+    unit: str
+    allowance: float
+    accrued: float
+    carried_over: float
+    carryover_expires_on: date | None
+    adjustments: float
+    used: float
+    pending: float
+    remaining: float
+    available: float
+    unlimited: bool
+
+    @classmethod
+    def of(cls, leave_type_id: str, unit: str, b: Balance) -> BalanceOut:
+        return cls(
+            leave_type_id=leave_type_id,
+            unit=unit,
+            allowance=num(b.allowance),
+            accrued=num(b.accrued),
+            carried_over=num(b.carried_over),
+            carryover_expires_on=b.carryover_expires_on,
+            adjustments=num(b.adjustments),
+            used=num(b.used),
+            pending=num(b.pending),
+            remaining=num(b.remaining),
+            available=num(b.available),
+            unlimited=b.unlimited,
+        )
+
+
+class LeaveYearOut(BaseModel):
+    label: int
+    start: date
+    end: date
+
+    @classmethod
+    def of(cls, year: LeaveYear) -> LeaveYearOut:
+        return cls(label=year.label, start=year.start, end=year.end)
+
+
+class EmployeeBalancesOut(BaseModel):
+    employee_id: str
+    name: str
+    as_of: date
+    leave_year: LeaveYearOut
+    balances: list[BalanceOut]
+
+
+class EntryOut(BaseModel):
+    """A ledger entry: a booking, an adjustment, a carry-over, or a derived accrual or
+    expiry."""
+
+    id: str
+    leave_type_id: str
+    kind: str
+    amount: float
+    effective_date: date
+    source_event_id: str | None
+    request_id: str | None
+    reason: str | None
+    expires_on: date | None
+
+    @classmethod
+    def of(cls, e: LedgerEntry) -> EntryOut:
+        return cls(
+            id=e.id,
+            leave_type_id=e.leave_type_id,
+            kind=e.kind,
+            amount=num(e.amount),
+            effective_date=e.effective_date,
+            source_event_id=e.source_event_id,
+            request_id=e.request_id,
+            reason=e.reason,
+            expires_on=e.expires_on,
+        )
+
+
+class OverrideOut(BaseModel):
+    employee_id: str
+    leave_type_id: str
+    year: int
+    annual_allowance: float
+
+
+class YearEndJobOut(BaseModel):
+    location_id: str
+    year: int
+    state: str
+    processed: int
+    carried: int
+
+    @classmethod
+    def of(cls, job: YearEndJob) -> YearEndJobOut:
+        return cls(
+            location_id=job.location_id,
+            year=job.year,
+            state=job.state,
+            processed=job.processed,
+            carried=job.carried,
+        )
+
+
+class SkippedLocationOut(BaseModel):
+    location_id: str
+    reason: str
+
+
+class YearEndStartedOut(BaseModel):
+    year: int
+    jobs: list[YearEndJobOut]
+    skipped: list[SkippedLocationOut]
+
+
+class YearEndStatusOut(BaseModel):
+    year: int
+    jobs: list[YearEndJobOut]

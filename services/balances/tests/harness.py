@@ -1,14 +1,14 @@
 """Test helpers: the balances service on a store, fed events by hand, with a clock tests
-move. Lives in the package so test modules can import it (importlib import mode)."""
+move. Test modules import it relatively (`from ..harness import ...`), which pytest's
+importlib mode resolves from the rootdir; it ships in no package."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from leaveflow_balances.adapters.repository import Directory
+from leaveflow_balances.adapters.repository import Repository, StoreReads, StoreUnitOfWork
 from leaveflow_balances.domain.ledger import LedgerEntry
 from leaveflow_balances.domain.policy import Policy
 from leaveflow_balances.service_layer import admin
@@ -25,53 +25,38 @@ from leaveflow_contracts import (
     LeaveTypeUpserted,
     LocationUpserted,
 )
-from leaveflow_kit.messaging import HandledEvent
-from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.storage import Store
+from leaveflow_kit.testing import FakeClock, deliver
 
 T = "tenant-1"
 
 
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-        self._moved = asyncio.Event()
-
-    def now(self) -> datetime:
-        return self.current
-
-    def move_to(self, moment: datetime) -> None:
-        self.current = moment
-        self._moved.set()
-
-    async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
-        while self.current < moment and not wake.is_set():
-            self._moved.clear()
-            waiters = [
-                asyncio.ensure_future(self._moved.wait()),
-                asyncio.ensure_future(wake.wait()),
-            ]
-            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in pending:
-                waiter.cancel()
+def weekdays(start: date, n: int) -> list[date]:
+    """The first `n` weekdays from `start` on."""
+    out: list[date] = []
+    day = start
+    while len(out) < n:
+        if day.isoweekday() <= 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
 
 
 class Harness:
     def __init__(self, store: Store, clock: FakeClock) -> None:
         self.store = store
         self.clock = clock
-        self.handlers = requests_event_handlers(clock)
+        self.uow = StoreUnitOfWork(store)
+        self.reads = StoreReads(store)
+        self.handlers = requests_event_handlers(Repository)
         self.events: list[Envelope] = []
         self._n = 0
 
     async def deliver(self, data: EventData) -> Envelope:
-        env = Envelope.wrap(data, tenant_id=T)
-        handler = self.handlers[env.type]
-
-        async def run(tx: Transaction) -> None:
-            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
-
-        await self.store.atomic(run)
-        return env
+        """`data` as the consumer would apply it, happening now on the harness's clock."""
+        return await deliver(
+            self.store, self.handlers, data, tenant_id=T, occurred_at=self.clock.now()
+        )
 
     async def outbox(self) -> list[Envelope]:
         return [r.envelope for r in await self.store.fetch_unpublished(10_000)]
@@ -110,7 +95,7 @@ class Harness:
     async def policy(self, **fields: Any) -> Policy:
         fields.setdefault("annual_allowance", Decimal(10))
         return await admin.put_policy(
-            self.store,
+            self.uow,
             Policy(tenant_id=T, location_id="loc", leave_type_id="vac", **fields),
             "admin",
         )
@@ -143,17 +128,15 @@ class Harness:
         await self.deliver(LeaveCancelled(**self.facts(request_id, days), previous_status=previous))
 
     async def balance(self, as_of: date, employee: str = "e1") -> Any:
-        directory = Directory(self.store)
-        found = await directory.employee(T, employee)
+        found = await self.reads.employee(T, employee)
         assert found is not None
-        _, balances = await employee_balances(directory, found, as_of)
+        _, balances = await employee_balances(self.reads, found, as_of)
         (vacation,) = balances
         return vacation.balance
 
     async def ledger(self, *, to: date, employee: str = "e1") -> list[LedgerEntry]:
-        directory = Directory(self.store)
-        found = await directory.employee(T, employee)
+        found = await self.reads.employee(T, employee)
         assert found is not None
         return await ledger_view(
-            directory, found, leave_type_id=None, start=None, end=None, today=to
+            self.reads, found, leave_type_id=None, start=None, end=None, today=to
         )

@@ -1,0 +1,79 @@
+"""Closing a leave year: what each employee carries into the next one, and the job that
+does it for every employee of a location (service_layer/year_end.py runs it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import ledger
+from .calendar import LeaveYear, add_months
+from .ledger import LedgerEntry, YearContext
+from .replicas import EmployeeReplica
+
+RUNNING, DONE = "running", "done"
+
+
+def year_end_id(tenant_id: str, location_id: str, year: int) -> str:
+    """One job per (tenant, location, year): a second request finds the first."""
+    return f"{tenant_id}:{location_id}:{year}"
+
+
+@dataclass
+class YearEndJob:
+    id: str
+    tenant_id: str
+    location_id: str
+    year: int
+    run_id: str
+    state: str = RUNNING
+    cursor: str | None = None
+    processed: int = 0
+    carried: int = 0
+    requested_by: str | None = None
+    runner: str | None = None
+    lease_until: float = 0.0  # wall-clock seconds (time.time()); leases are real time
+
+
+def employed_across(employee: EmployeeReplica, year: LeaveYear, next_year: LeaveYear) -> bool:
+    starts_in_time = employee.start_date is None or employee.start_date <= year.end
+    stays = employee.end_date is None or employee.end_date >= next_year.start
+    return starts_in_time and stays
+
+
+def carryover_entries(
+    employee: EmployeeReplica,
+    contexts: list[YearContext],
+    entries: list[LedgerEntry],
+    next_year: LeaveYear,
+    run_id: str,
+) -> list[LedgerEntry]:
+    """What each leave type carries from the closing year into `next_year`."""
+    out = []
+    for ctx in contexts:
+        policy = ctx.policy
+        mine = [e for e in entries if e.leave_type_id == policy.leave_type_id]
+        remaining = ledger.balance(ctx, employee.id, mine, ctx.year.end).remaining
+        carry = policy.carry(remaining)
+        if carry == 0:
+            continue
+        months = policy.carryover_expiry_months
+        out.append(
+            LedgerEntry(
+                id=f"carryover:{employee.id}:{policy.leave_type_id}:{next_year.label}",
+                tenant_id=employee.tenant_id,
+                employee_id=employee.id,
+                leave_type_id=policy.leave_type_id,
+                kind=ledger.CARRYOVER,
+                amount=carry,
+                effective_date=next_year.start,
+                source_event_id=run_id,
+                reason=f"carried over from leave year {ctx.year.label}",
+                expires_on=(
+                    add_months(next_year.start, months)
+                    if months is not None and carry > 0
+                    else None
+                ),
+                leave_year=next_year.label,
+            )
+        )
+    return out
