@@ -1,0 +1,66 @@
+"""The public HTTP contract of the notifications service holds still while its code moves.
+
+`openapi_contract.json` was taken from the app before the service layer got its ports
+and the routes their response models: every path, method, operation id, tag, parameter,
+request body and response status code. The current app must match it exactly; only the
+response bodies' schemas may have gained detail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from leaveflow_notifications.bootstrap import create_app
+from leaveflow_notifications.config import Settings
+
+CONTRACT = Path(__file__).with_name("openapi_contract.json")
+
+
+def _resolve(node: Any, schemas: dict[str, Any]) -> Any:
+    """Inline every `$ref`, so a renamed component with the same shape still compares equal."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return _resolve(schemas[ref.rsplit("/", 1)[1]], schemas)
+        return {k: _resolve(v, schemas) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, schemas) for v in node]
+    return node
+
+
+def contract(openapi: dict[str, Any]) -> dict[str, Any]:
+    """What a client relies on: everything about each operation but its response bodies."""
+    schemas = openapi.get("components", {}).get("schemas", {})
+    out: dict[str, Any] = {}
+    for path, operations in openapi["paths"].items():
+        for method, op in operations.items():
+            parameters = sorted(
+                _resolve(op.get("parameters", []), schemas),
+                key=lambda p: (p["in"], p["name"]),
+            )
+            out[f"{method.upper()} {path}"] = {
+                "operationId": op["operationId"],
+                "tags": op.get("tags", []),
+                "parameters": parameters,
+                "requestBody": _resolve(op.get("requestBody"), schemas),
+                "responses": sorted(op["responses"]),
+            }
+    return out
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    return create_app(Settings(data_dir=tmp_path_factory.mktemp("openapi")))
+
+
+def test_paths_parameters_and_request_bodies_are_unchanged(app: FastAPI) -> None:
+    expected = json.loads(CONTRACT.read_text(encoding="utf-8"))
+    current = contract(app.openapi())
+    assert sorted(current) == sorted(expected)
+    for operation, shape in expected.items():
+        assert current[operation] == shape, operation
