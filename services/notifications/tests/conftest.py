@@ -22,18 +22,21 @@ from leaveflow_kit.messaging import HandledEvent
 from leaveflow_kit.storage import Store, Transaction, open_store
 from leaveflow_kit.testing import WebhookSink
 from leaveflow_kit.testing.smtp_sink import SmtpSink
-from leaveflow_notifications.adapters.secrets import SecretBox
+from leaveflow_notifications.adapters.rendering import ChannelTemplates
+from leaveflow_notifications.adapters.secrets import FernetBox
 from leaveflow_notifications.adapters.senders import (
     EmailSender,
     HttpPoster,
     SlackSender,
     TeamsSender,
 )
+from leaveflow_notifications.adapters.store_reads import StoreReads
 from leaveflow_notifications.bootstrap import INDEXES
-from leaveflow_notifications.service_layer import integrations
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
 from leaveflow_notifications.service_layer.fanout import requests_handlers
+from leaveflow_notifications.service_layer.integrations import Integrations
 from leaveflow_notifications.service_layer.outbound import Links, Outbound
+from leaveflow_notifications.service_layer.ports import SecretBox
 
 
 class Clock:
@@ -51,16 +54,23 @@ class World:
         self.store, self.clock, self.box = store, clock, box
         self.handlers = requests_handlers(clock)
         self.poster = HttpPoster(timeout=5.0)
+        self.reads = StoreReads(store)
+        self.rewire()
+
+    def rewire(self, *, box: SecretBox | None = None, slack_api: str | None = None) -> None:
+        """Outbound (and the integrations admin) over another secret box or Slack Web API."""
+        self.box = box or self.box
+        self.integrations = Integrations(self.store, self.reads, self.box)
         self.outbound = Outbound(
-            store,
-            box,
+            self.reads,
+            self.box,
             {
-                "slack": SlackSender(self.poster, "http://127.0.0.1:9/api/"),
+                "slack": SlackSender(self.poster, slack_api or "http://127.0.0.1:9/api/"),
                 "teams": TeamsSender(self.poster),
                 "email": EmailSender(timeout=5.0),
             },
-            Links(box, "http://notify.test", clock),
-            "http://dash.test",
+            Links(self.box, "http://notify.test", self.clock),
+            ChannelTemplates("http://dash.test"),
         )
 
     async def feed(
@@ -103,7 +113,7 @@ class World:
         await self.feed(LeaveTypeUpserted(leave_type_id="vac", name="Vacation"), tenant)
 
     async def connect(self, channel: str, tenant: str = "t1", **fields: Any) -> None:
-        await integrations.save_integration(self.store, self.box, tenant, channel, fields)
+        await self.integrations.connect(tenant, channel, fields)
 
     def pending(self, tenant: str = "t1", request_id: str = "r1") -> LeavePending:
         return LeavePending(
@@ -140,7 +150,7 @@ async def store() -> AsyncIterator[Store]:
 
 @pytest.fixture
 def box() -> SecretBox:
-    return SecretBox(Fernet.generate_key())
+    return FernetBox(Fernet.generate_key())
 
 
 @pytest.fixture

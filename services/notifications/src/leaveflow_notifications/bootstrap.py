@@ -1,4 +1,9 @@
-"""Composition root of the notifications service."""
+"""Composition root of the notifications service: settings -> runtime -> FastAPI app.
+
+The only place that knows both sides of every port: the HTTP client of the other
+services, the secret box, the channel templates and senders, the store's read side, the
+clock, the event handlers and the HTTP routers.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ from fastapi import FastAPI
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import IndexSpec, Store
 
-from .adapters.leaveflow_api import LeaveflowApi
-from .adapters.secrets import SecretBox, load_or_create_key
+from .adapters.leaveflow_api import LeaveflowHttpApi
+from .adapters.rendering import ChannelTemplates
+from .adapters.secrets import FernetBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
+from .adapters.store_reads import StoreReads
 from .config import Settings
 from .entrypoints.http import actions, routes, slack, teams
 from .service_layer.background import Background
@@ -25,13 +32,15 @@ from .service_layer.collections import (
     PEOPLE,
     SLACK,
     TEAMS,
-    Clock,
 )
+from .service_layer.deliveries import DeliveryRetries
 from .service_layer.digest import DigestScheduler
 from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPolicy
 from .service_layer.fanout import requests_handlers
+from .service_layer.integrations import Integrations
 from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
+from .service_layer.ports import Clock, LeaveflowApi, ReadModel, SecretBox
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -49,8 +58,8 @@ def system_clock() -> datetime:
 
 def secret_box(settings: Settings) -> SecretBox:
     if settings.secret_key is not None:
-        return SecretBox(settings.secret_key.get_secret_value().encode())
-    return SecretBox(load_or_create_key(settings.secret_key_path))
+        return FernetBox(settings.secret_key.get_secret_value().encode())
+    return FernetBox(load_or_create_key(settings.secret_key_path))
 
 
 def create_app(
@@ -61,7 +70,9 @@ def create_app(
     box = secret_box(settings)
     poster = HttpPoster(timeout=settings.send_timeout_seconds)
     secret = settings.service_secret.get_secret_value() if settings.service_secret else None
-    api = LeaveflowApi(
+    # Typed as the ports, so the type checker proves the adapters implement them.
+    reads: ReadModel = StoreReads(runtime.store)
+    http_api = LeaveflowHttpApi(
         {
             "requests": settings.requests_url,
             "balances": settings.balances_url,
@@ -69,10 +80,11 @@ def create_app(
         },
         secret,
     )
+    api: LeaveflowApi = http_api
     chat = Chat(api)
     ttl = int(settings.action_link_hours * 3600)
     outbound = Outbound(
-        runtime.store,
+        reads,
         box,
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
@@ -80,7 +92,7 @@ def create_app(
             EMAIL: EmailSender(timeout=settings.send_timeout_seconds),
         },
         Links(box, settings.base_url, clock),
-        settings.dashboard_url,
+        ChannelTemplates(settings.dashboard_url),
     )
     policy = RetryPolicy(
         max_attempts=settings.max_attempts,
@@ -110,7 +122,7 @@ def create_app(
                 await dispatchers.stop()
                 await background.drain()
                 await poster.close()
-                await api.close()
+                await http_api.close()
 
     return runtime.app(
         title="Leaveflow notifications",
@@ -119,6 +131,9 @@ def create_app(
         clock=clock,
         dispatchers=dispatchers,
         secret_box=box,
+        read_model=reads,
+        integrations=Integrations(runtime.store, reads, box),
+        retries=DeliveryRetries(runtime.store, clock, dispatchers.wake),
         chat=chat,
         poster=poster,
         background=background,

@@ -54,6 +54,7 @@ class App:
         body = urlencode(form)
         ts = str(int(time.time()) - age)
         signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        assert signature is not None
         return await self.http.post(
             path,
             content=body,
@@ -61,7 +62,8 @@ class App:
                 "content-type": "application/x-www-form-urlencoded",
                 "x-slack-request-timestamp": ts,
                 "x-slack-signature": signature,
-                **headers,
+                # Keyword names stand for headers: x_slack_retry_num -> x-slack-retry-num.
+                **{name.replace("_", "-"): value for name, value in headers.items()},
             },
         )
 
@@ -83,8 +85,7 @@ async def app(
     issuer = TokenIssuer(tmp_path / "jwt.pem")
     application.state.token_verifier = TokenVerifier(jwks=issuer.jwks())
     # The app and the world fixture share the store; the app's own box must open the secrets.
-    world.box = application.state.secret_box
-    world.outbound._box = application.state.secret_box
+    world.rewire(box=application.state.secret_box)
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
         yield App(application, client, issuer, world)
@@ -201,7 +202,7 @@ async def test_slack_retries_of_a_command_are_not_run_twice(app: App, sink: Webh
     response_url = f"http://127.0.0.1:{sink.port}/respond"
     form = _command("balance", response_url=response_url)
     await app.slack("/slack/commands", form)
-    retry = await app.slack("/slack/commands", form, **{"x-slack-retry-num": "1"})
+    retry = await app.slack("/slack/commands", form, x_slack_retry_num="1")
     assert retry.status_code == 200
     await app.app.state.background.drain()
     assert len([c for c in sink.snapshot() if c.path == "/respond"]) == 1

@@ -12,7 +12,6 @@ from typing import Any
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import Transaction
 from leaveflow_kit.testing import WebhookSink
-from leaveflow_notifications.adapters.senders import SendResult
 from leaveflow_notifications.domain.delivery import (
     CLAIM_LEASE_SECONDS,
     PENDING,
@@ -20,6 +19,7 @@ from leaveflow_notifications.domain.delivery import (
     Delivery,
 )
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
+from leaveflow_notifications.service_layer.ports import SendResult
 
 
 def wall_clock() -> datetime:

@@ -50,11 +50,7 @@ async def test_slack_message_is_block_kit_with_buttons_sent_once(
 async def test_slack_web_api_gets_a_direct_message_with_the_bot_token(
     world: Any, sink: WebhookSink
 ) -> None:
-    from leaveflow_notifications.adapters.senders import SlackSender
-
-    world.outbound._senders["slack"] = SlackSender(
-        world.poster, f"http://127.0.0.1:{sink.port}/api/"
-    )
+    world.rewire(slack_api=f"http://127.0.0.1:{sink.port}/api/")
     sink.ok_body = '{"ok": true, "ts": "1.2"}'
     await world.connect("slack", team_id="T1", bot_token="xoxb-42", signing_secret="s")
     await world.feed(world.pending())
@@ -66,11 +62,7 @@ async def test_slack_web_api_gets_a_direct_message_with_the_bot_token(
 
 
 async def test_slack_web_api_refusal_is_dead_with_its_error(world: Any, sink: WebhookSink) -> None:
-    from leaveflow_notifications.adapters.senders import SlackSender
-
-    world.outbound._senders["slack"] = SlackSender(
-        world.poster, f"http://127.0.0.1:{sink.port}/api"
-    )
+    world.rewire(slack_api=f"http://127.0.0.1:{sink.port}/api")
     sink.ok_body = '{"ok": false, "error": "channel_not_found"}'
     await world.connect("slack", team_id="T1", bot_token="xoxb-42", signing_secret="s")
     await world.feed(world.pending())
@@ -189,8 +181,10 @@ async def test_email_has_text_html_and_single_use_links(world: Any, smtp: SmtpSi
     (mail,) = smtp.snapshot()
     assert mail["To"] == "bo@t1.test"
     assert "Ana Lima requests Vacation" in mail["Subject"]
-    text = mail.get_body(("plain",)).get_content()
-    html = mail.get_body(("html",)).get_content()
+    plain_part, html_part = mail.get_body(("plain",)), mail.get_body(("html",))
+    assert plain_part is not None
+    assert html_part is not None
+    text, html = plain_part.get_content(), html_part.get_content()
     assert "Approve: http://notify.test/actions/" in text
     assert 'href="http://notify.test/actions/' in html
     assert "http://dash.test" in text
@@ -279,11 +273,11 @@ async def test_secrets_under_a_changed_key_fail_the_delivery_not_the_dispatcher(
 ) -> None:
     from cryptography.fernet import Fernet
 
-    from leaveflow_notifications.adapters.secrets import SecretBox
+    from leaveflow_notifications.adapters.secrets import FernetBox
 
     await _webhook(world, sink.url)
     await world.feed(world.pending())
-    world.outbound._box = SecretBox(Fernet.generate_key())  # the operator lost the old key
+    world.rewire(box=FernetBox(Fernet.generate_key()))  # the operator lost the old key
     assert await world.dispatcher("slack").send_due() == 0
     (d,) = await world.deliveries()
     assert d["status"] == "dead"

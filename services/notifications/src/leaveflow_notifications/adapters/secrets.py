@@ -16,13 +16,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-
-class LinkInvalid(Exception):
-    """A link that is forged or malformed."""
-
-
-class LinkExpired(Exception):
-    """A genuine link past its lifetime."""
+from ..service_layer.ports import LinkExpired, LinkInvalid, Undecryptable
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -50,7 +44,9 @@ def _derived(key: bytes, purpose: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-class SecretBox:
+class FernetBox:
+    """Implements `service_layer.ports.SecretBox` with Fernet."""
+
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
         self._links = _derived(key, "action-links")
@@ -61,7 +57,10 @@ class SecretBox:
     def decrypt(self, token: str | None) -> str | None:
         if token is None:
             return None
-        return self._fernet.decrypt(token.encode()).decode()
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise Undecryptable("sealed under another key, or not a ciphertext") from exc
 
     def sign_link(self, claims: dict[str, Any], at: int) -> str:
         return self._links.encrypt_at_time(json.dumps(claims).encode(), at).decode()

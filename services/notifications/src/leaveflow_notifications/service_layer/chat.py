@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from ..adapters.leaveflow_api import ApiUnavailable, LeaveflowApi
 from ..domain.commands import USAGE, Balance, Command, Help, RequestLeave, WhosOff
 from ..domain.messages import digest_line
+from .ports import ApiUnavailable, LeaveflowApi
 
 
 class Chat:

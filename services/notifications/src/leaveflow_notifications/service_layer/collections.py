@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 DELIVERIES = "deliveries"
 INTEGRATIONS = "integrations"
 PEOPLE = "people"
@@ -16,8 +13,6 @@ USED_LINKS = "used_links"
 
 SLACK, TEAMS, EMAIL = "slack", "teams", "email"
 CHANNELS = (SLACK, TEAMS, EMAIL)
-
-Clock = Callable[[], datetime]
 
 
 def integration_key(tenant_id: str, channel: str) -> str:

@@ -13,11 +13,11 @@ from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.tasks import cancel
 
-from ..adapters.leaveflow_api import ApiUnavailable, LeaveflowApi
 from ..domain.messages import DIGEST, Notice
 from .chat import whos_off_item
-from .collections import INTEGRATIONS, PEOPLE, TENANTS, Clock
+from .collections import INTEGRATIONS, PEOPLE, TENANTS
 from .fanout import create_deliveries
+from .ports import ApiUnavailable, Clock, LeaveflowApi
 
 log = get_logger(__name__)
 DIGESTS = "digests"

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from leaveflow_contracts import new_id
 from leaveflow_kit.documents import from_doc, to_doc
@@ -25,7 +24,6 @@ from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.tasks import cancel
 from leaveflow_kit.telemetry import span
 
-from ..adapters.senders import SendResult
 from ..domain.delivery import (
     CLAIM_LEASE_SECONDS,
     MAX_ATTEMPTS,
@@ -35,6 +33,7 @@ from ..domain.delivery import (
     Delivery,
 )
 from .collections import DELIVERIES
+from .ports import Clock, SendResult
 
 log = get_logger(__name__)
 
@@ -58,7 +57,7 @@ class DeliveryDispatcher:
         store: Store,
         channel: str,
         send: SendFn,
-        clock: Callable[[], datetime],
+        clock: Clock,
         *,
         policy: RetryPolicy | None = None,
         # Only a safety net: local commits wake us, and retries set their own deadline.

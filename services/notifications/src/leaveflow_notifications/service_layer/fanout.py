@@ -31,10 +31,10 @@ from .collections import (
     PREFERENCES,
     SLACK,
     TEAMS,
-    Clock,
     integration_key,
     preference_key,
 )
+from .ports import Clock
 from .replica import approvers_of, directory_handlers, person
 
 

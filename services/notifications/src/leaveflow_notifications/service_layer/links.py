@@ -7,10 +7,10 @@ from typing import Any
 
 from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
-from ..adapters.leaveflow_api import ApiUnavailable
-from ..adapters.secrets import LinkExpired, LinkInvalid, SecretBox
+from ..domain.messages import DECISIONS
 from .chat import Chat
-from .collections import USED_LINKS, Clock
+from .collections import USED_LINKS
+from .ports import ApiUnavailable, Clock, LinkExpired, LinkInvalid, SecretBox
 
 
 class LinkGone(Exception):
@@ -54,7 +54,7 @@ class LinkActions:
             )
         except KeyError as exc:
             raise LinkInvalid("invalid link") from exc
-        if claims.decision not in ("approve", "deny"):
+        if claims.decision not in DECISIONS:
             raise LinkInvalid("invalid link")
         if await self._store.get(USED_LINKS, claims.link_id) is not None:
             raise LinkGone("this link was already used")

@@ -91,12 +91,6 @@ async def person(
     return doc if doc is not None and doc.get("tenant_id") == tenant_id else None
 
 
-async def person_by(store: Store, tenant_id: str, field: str, value: str) -> dict[str, Any] | None:
-    """The employee with this Slack/Teams user id in the tenant (a departed one acts never)."""
-    docs = await store.find(PEOPLE, {"tenant_id": tenant_id, field: value}, limit=1)
-    return docs[0] if docs else None
-
-
 async def approvers_of(
     tx: Transaction, tenant_id: str, department_id: str | None
 ) -> list[dict[str, Any]]:

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from leaveflow_kit.auth import CurrentUser, Principal
-from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.http import Conflict, Forbidden, NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page, page_out
-from leaveflow_kit.storage import Store, Transaction
 
-from ...adapters.secrets import SecretBox
-from ...domain.delivery import SENT, Delivery
-from ...service_layer import integrations
-from ...service_layer.collections import DELIVERIES, EMAIL, SLACK, TEAMS
-from ...service_layer.replica import person
+from ...service_layer.collections import EMAIL, SLACK, TEAMS
+from ...service_layer.deliveries import AlreadySent, NoSuchDelivery, delivery_view
+from ...service_layer.integrations import IntegrationConflict
+from .deps import IntegrationsDep, ReadModelDep, RetriesDep
 
 router = APIRouter()
 
@@ -67,76 +64,74 @@ class PreferencesIn(BaseModel):
     email: bool = True
 
 
-async def _save(request: Request, user: Principal, channel: str, fields: dict[str, Any]) -> Any:
+async def _save(
+    integrations: IntegrationsDep, user: Principal, channel: str, fields: dict[str, Any]
+) -> dict[str, Any]:
     _admin(user)
-    box: SecretBox = request.app.state.secret_box
     try:
-        view = await integrations.save_integration(
-            request.app.state.store, box, user.tenant_id, channel, fields
-        )
-    except integrations.IntegrationConflict as exc:
+        view = await integrations.connect(user.tenant_id, channel, fields)
+    except IntegrationConflict as exc:
         raise Conflict(str(exc)) from exc
     return {channel: view}
 
 
 @router.put("/v1/integrations/slack", tags=["integrations"])
-async def put_slack(body: SlackIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+async def put_slack(
+    body: SlackIn, integrations: IntegrationsDep, user: CurrentUser
+) -> dict[str, Any]:
     """Connect Slack (admin). Inbound requests are matched by `team_id`."""
     if body.bot_token is None and body.webhook_url is None:
         raise Unprocessable("give a bot_token, a webhook_url or both", field="bot_token")
     fields = body.model_dump()
     fields["webhook_url"] = str(body.webhook_url) if body.webhook_url else None
-    return await _save(request, user, SLACK, fields)  # type: ignore[no-any-return]
+    return await _save(integrations, user, SLACK, fields)
 
 
 @router.put("/v1/integrations/teams", tags=["integrations"])
-async def put_teams(body: TeamsIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+async def put_teams(
+    body: TeamsIn, integrations: IntegrationsDep, user: CurrentUser
+) -> dict[str, Any]:
     """Connect Microsoft Teams (admin): a Workflows webhook, and an outgoing webhook secret."""
     fields = body.model_dump()
     fields["webhook_url"] = str(body.webhook_url)
-    return await _save(request, user, TEAMS, fields)  # type: ignore[no-any-return]
+    return await _save(integrations, user, TEAMS, fields)
 
 
 @router.put("/v1/integrations/email", tags=["integrations"])
-async def put_email(body: EmailIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+async def put_email(
+    body: EmailIn, integrations: IntegrationsDep, user: CurrentUser
+) -> dict[str, Any]:
     """Connect an SMTP server (admin)."""
     fields = body.model_dump(by_alias=True)
-    return await _save(request, user, EMAIL, fields)  # type: ignore[no-any-return]
+    return await _save(integrations, user, EMAIL, fields)
 
 
 @router.get("/v1/integrations", tags=["integrations"])
-async def get_integrations(request: Request, user: CurrentUser) -> dict[str, Any]:
+async def get_integrations(integrations: IntegrationsDep, user: CurrentUser) -> dict[str, Any]:
     """The tenant's integrations; secrets show only as `has_<name>`."""
     _admin(user)
-    return await integrations.list_integrations(request.app.state.store, user.tenant_id)
+    return await integrations.listing(user.tenant_id)
 
 
 @router.put("/v1/preferences/{employee_id}", tags=["preferences"])
 async def put_preferences(
-    employee_id: str, body: PreferencesIn, request: Request, user: CurrentUser
+    employee_id: str,
+    body: PreferencesIn,
+    integrations: IntegrationsDep,
+    reads: ReadModelDep,
+    user: CurrentUser,
 ) -> dict[str, Any]:
     """Which channels reach an employee (themselves or an admin)."""
-    store: Store = request.app.state.store
     if employee_id != user.employee_id:
         _admin(user)
-        if await person(store, user.tenant_id, employee_id) is None:
+        if await reads.person(user.tenant_id, employee_id) is None:
             raise NotFound("no such employee")
-    return await integrations.save_preferences(
-        store, user.tenant_id, employee_id, body.model_dump()
-    )
-
-
-def _delivery_out(d: Delivery) -> dict[str, Any]:
-    out = to_doc(d)
-    for private in ("payload", "claim", "claimed_until", "trace"):
-        out.pop(private, None)
-    out["event"] = {"id": d.event_id, "type": d.event_type}
-    return out
+    return await integrations.set_preferences(user.tenant_id, employee_id, body.model_dump())
 
 
 @router.get("/v1/deliveries", tags=["deliveries"])
 async def list_deliveries(
-    request: Request,
+    reads: ReadModelDep,
     user: CurrentUser,
     page: Page,
     status: Literal["pending", "sending", "sent", "retrying", "dead"] | None = Query(None),
@@ -144,36 +139,22 @@ async def list_deliveries(
 ) -> dict[str, Any]:
     """The delivery log (admin)."""
     _admin(user)
-    store: Store = request.app.state.store
-    where: dict[str, Any] = {"tenant_id": user.tenant_id}
-    if status:
-        where["status"] = status
-    if channel:
-        where["channel"] = channel
-    docs = await store.find(DELIVERIES, where, limit=page.limit + 1, after_key=page.cursor)
-    items = [from_doc(Delivery, d) for d in docs[: page.limit]]
-    cursor = items[-1].id if len(docs) > page.limit else None
-    return page_out([_delivery_out(d) for d in items], cursor)
+    items, cursor = await reads.deliveries(
+        user.tenant_id, status=status, channel=channel, limit=page.limit, cursor=page.cursor
+    )
+    return page_out([delivery_view(d) for d in items], cursor)
 
 
 @router.post("/v1/deliveries/{delivery_id}/retry", status_code=202, tags=["deliveries"])
-async def retry_delivery(delivery_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
+async def retry_delivery(
+    delivery_id: str, retries: RetriesDep, user: CurrentUser
+) -> dict[str, Any]:
     """Send a delivery again now (admin)."""
     _admin(user)
-    store: Store = request.app.state.store
-    clock = request.app.state.clock
-
-    async def run(tx: Transaction) -> Delivery:
-        doc = await tx.get(DELIVERIES, delivery_id)
-        if doc is None or doc["tenant_id"] != user.tenant_id:
-            raise NotFound("no such delivery")
-        delivery = from_doc(Delivery, doc)
-        if delivery.status == SENT:
-            raise Conflict("this delivery was sent; it is not sent twice")
-        delivery.retry_now(clock())
-        await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
-        return delivery
-
-    delivery = await store.atomic(run)
-    request.app.state.dispatchers.wake()
-    return _delivery_out(delivery)
+    try:
+        delivery = await retries.retry(user.tenant_id, delivery_id)
+    except NoSuchDelivery as exc:
+        raise NotFound(str(exc)) from exc
+    except AlreadySent as exc:
+        raise Conflict(str(exc)) from exc
+    return delivery_view(delivery)
