@@ -81,7 +81,7 @@ def create_app(
         secret,
     )
     api: LeaveflowApi = http_api
-    chat = Chat(api)
+    chat = Chat(api, reads, clock)
     ttl = int(settings.action_link_hours * 3600)
     outbound = Outbound(
         reads,

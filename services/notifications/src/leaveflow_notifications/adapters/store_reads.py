@@ -8,7 +8,14 @@ from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
 from ..domain.delivery import Delivery
-from ..service_layer.collections import DELIVERIES, INTEGRATIONS, PEOPLE, integration_key
+from ..service_layer.collections import (
+    DELIVERIES,
+    INTEGRATIONS,
+    LOCATIONS,
+    PEOPLE,
+    TENANTS,
+    integration_key,
+)
 
 
 class StoreReads:
@@ -22,6 +29,15 @@ class StoreReads:
     async def person_by(self, tenant_id: str, field: str, value: str) -> dict[str, Any] | None:
         docs = await self._store.find(PEOPLE, {"tenant_id": tenant_id, field: value}, limit=1)
         return docs[0] if docs else None
+
+    async def time_zone(self, tenant_id: str, employee_id: str) -> str | None:
+        employee = await self.person(tenant_id, employee_id)
+        if employee is not None and employee.get("location_id"):
+            location = await self._store.get(LOCATIONS, employee["location_id"])
+            if location is not None and location.get("tenant_id") == tenant_id:
+                return str(location["timezone"])
+        tenant = await self._store.get(TENANTS, tenant_id)
+        return str(tenant["timezone"]) if tenant and tenant.get("timezone") else None
 
     async def integration(self, tenant_id: str, channel: str) -> dict[str, Any] | None:
         return await self._store.get(INTEGRATIONS, integration_key(tenant_id, channel))

@@ -7,12 +7,12 @@ import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.tasks import cancel
 
+from ..domain.local_time import zone
 from ..domain.messages import DIGEST, Notice
 from .chat import whos_off_item
 from .collections import INTEGRATIONS, PEOPLE, TENANTS
@@ -26,11 +26,7 @@ CHANNEL_RECIPIENT = {"id": "channel", "name": "", "email": None}
 
 def due_day(now: datetime, timezone: str, at: str) -> date | None:
     """The local date whose digest is due at `now`, or None before the configured time."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = now.astimezone(zone)
+    local = now.astimezone(zone(timezone))
     hours, minutes = (int(x) for x in at.split(":"))
     return local.date() if local.time() >= time(hours, minutes) else None
 

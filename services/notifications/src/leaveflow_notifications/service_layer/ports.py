@@ -153,6 +153,10 @@ class ReadModel(Protocol):
         """The employee whose `field` (`slack_user_id`, `teams_user_id`) is `value` (a
         departed one acts never: the API refuses them their token)."""
 
+    async def time_zone(self, tenant_id: str, employee_id: str) -> str | None:
+        """The IANA zone that decides the employee's "today": their location's, else
+        their tenant's (None when the replica knows neither yet)."""
+
     async def integration(self, tenant_id: str, channel: str) -> dict[str, Any] | None:
         """The stored integration, secrets still encrypted."""
 

@@ -1,5 +1,6 @@
 """Our copy of the directory, built from the requests service's events: who people are,
-how to reach them (email, Slack and Teams ids), who approves for which department."""
+how to reach them (email, Slack and Teams ids), who approves for which department, and
+the time zone of each location (it decides what "today" is for the people there)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from leaveflow_contracts import (
     DepartmentUpserted,
     EmployeeUpserted,
     LeaveTypeUpserted,
+    LocationUpserted,
     TenantCreated,
 )
 from leaveflow_kit.messaging import EventHandler, HandledEvent
 from leaveflow_kit.storage import Store, Transaction
 
-from .collections import DEPARTMENTS, LEAVE_TYPES, PEOPLE, TENANTS
+from .collections import DEPARTMENTS, LEAVE_TYPES, LOCATIONS, PEOPLE, TENANTS
 
 
 async def on_tenant(tx: Transaction, event: HandledEvent) -> None:
@@ -75,9 +77,25 @@ async def on_leave_type(tx: Transaction, event: HandledEvent) -> None:
     )
 
 
+async def on_location(tx: Transaction, event: HandledEvent) -> None:
+    d = event.data
+    assert isinstance(d, LocationUpserted)
+    await tx.put(
+        LOCATIONS,
+        d.location_id,
+        {
+            "id": d.location_id,
+            "tenant_id": event.envelope.tenant_id,
+            "name": d.name,
+            "timezone": d.timezone,
+        },
+    )
+
+
 def directory_handlers() -> dict[str, EventHandler]:
     return {
         "TenantCreated": on_tenant,
+        "LocationUpserted": on_location,
         "EmployeeUpserted": on_employee,
         "DepartmentUpserted": on_department,
         "LeaveTypeUpserted": on_leave_type,
