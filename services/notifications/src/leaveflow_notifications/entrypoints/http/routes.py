@@ -5,63 +5,35 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from leaveflow_kit.auth import CurrentUser, Principal
 from leaveflow_kit.http import Conflict, Forbidden, NotFound, Unprocessable
-from leaveflow_kit.http.paging import Page, page_out
+from leaveflow_kit.http.paging import Page
 
 from ...service_layer.collections import EMAIL, SLACK, TEAMS
-from ...service_layer.deliveries import AlreadySent, NoSuchDelivery, delivery_view
+from ...service_layer.deliveries import AlreadySent, NoSuchDelivery
 from ...service_layer.integrations import IntegrationConflict
 from .deps import IntegrationsDep, ReadModelDep, RetriesDep
+from .schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    EmailConnected,
+    EmailIn,
+    IntegrationsOut,
+    PreferencesIn,
+    PreferencesOut,
+    SlackConnected,
+    SlackIn,
+    TeamsConnected,
+    TeamsIn,
+)
 
 router = APIRouter()
-
-Id = Field(min_length=1, max_length=100)
-SecretText = Field(min_length=1, max_length=500)
 
 
 def _admin(user: Principal) -> None:
     if not user.is_admin:
         raise Forbidden("requires role admin")
-
-
-class SlackIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    # Needed for inbound commands and buttons; an outbound-only webhook can do without.
-    team_id: str | None = Field(None, min_length=1, max_length=100)
-    bot_token: str | None = Field(None, min_length=1, max_length=500)
-    webhook_url: AnyHttpUrl | None = None
-    signing_secret: str = SecretText
-    channel: str | None = Field(None, max_length=100)
-    digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class TeamsIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    aad_tenant_id: str = Id
-    webhook_url: AnyHttpUrl
-    outgoing_webhook_secret: str | None = Field(None, min_length=1, max_length=500)
-    digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class EmailIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    smtp_host: str = Field(min_length=1, max_length=255)
-    smtp_port: int = Field(ge=1, le=65535)
-    sender: str = Field(alias="from", min_length=3, max_length=255, pattern=r"^[^@\s]+@[^@\s]+$")
-    username: str | None = Field(None, max_length=255)
-    password: str | None = Field(None, max_length=500)
-    starttls: bool = False
-    digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class PreferencesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    slack: bool = True
-    teams: bool = True
-    email: bool = True
 
 
 async def _save(
@@ -75,42 +47,42 @@ async def _save(
     return {channel: view}
 
 
-@router.put("/v1/integrations/slack", tags=["integrations"])
+@router.put("/v1/integrations/slack", tags=["integrations"], response_model_exclude_unset=True)
 async def put_slack(
     body: SlackIn, integrations: IntegrationsDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> SlackConnected:
     """Connect Slack (admin). Inbound requests are matched by `team_id`."""
     if body.bot_token is None and body.webhook_url is None:
         raise Unprocessable("give a bot_token, a webhook_url or both", field="bot_token")
     fields = body.model_dump()
     fields["webhook_url"] = str(body.webhook_url) if body.webhook_url else None
-    return await _save(integrations, user, SLACK, fields)
+    return SlackConnected.model_validate(await _save(integrations, user, SLACK, fields))
 
 
-@router.put("/v1/integrations/teams", tags=["integrations"])
+@router.put("/v1/integrations/teams", tags=["integrations"], response_model_exclude_unset=True)
 async def put_teams(
     body: TeamsIn, integrations: IntegrationsDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> TeamsConnected:
     """Connect Microsoft Teams (admin): a Workflows webhook, and an outgoing webhook secret."""
     fields = body.model_dump()
     fields["webhook_url"] = str(body.webhook_url)
-    return await _save(integrations, user, TEAMS, fields)
+    return TeamsConnected.model_validate(await _save(integrations, user, TEAMS, fields))
 
 
-@router.put("/v1/integrations/email", tags=["integrations"])
+@router.put("/v1/integrations/email", tags=["integrations"], response_model_exclude_unset=True)
 async def put_email(
     body: EmailIn, integrations: IntegrationsDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> EmailConnected:
     """Connect an SMTP server (admin)."""
     fields = body.model_dump(by_alias=True)
-    return await _save(integrations, user, EMAIL, fields)
+    return EmailConnected.model_validate(await _save(integrations, user, EMAIL, fields))
 
 
-@router.get("/v1/integrations", tags=["integrations"])
-async def get_integrations(integrations: IntegrationsDep, user: CurrentUser) -> dict[str, Any]:
+@router.get("/v1/integrations", tags=["integrations"], response_model_exclude_unset=True)
+async def get_integrations(integrations: IntegrationsDep, user: CurrentUser) -> IntegrationsOut:
     """The tenant's integrations; secrets show only as `has_<name>`."""
     _admin(user)
-    return await integrations.listing(user.tenant_id)
+    return IntegrationsOut.model_validate(await integrations.listing(user.tenant_id))
 
 
 @router.put("/v1/preferences/{employee_id}", tags=["preferences"])
@@ -120,13 +92,14 @@ async def put_preferences(
     integrations: IntegrationsDep,
     reads: ReadModelDep,
     user: CurrentUser,
-) -> dict[str, Any]:
+) -> PreferencesOut:
     """Which channels reach an employee (themselves or an admin)."""
     if employee_id != user.employee_id:
         _admin(user)
         if await reads.person(user.tenant_id, employee_id) is None:
             raise NotFound("no such employee")
-    return await integrations.set_preferences(user.tenant_id, employee_id, body.model_dump())
+    saved = await integrations.set_preferences(user.tenant_id, employee_id, body.model_dump())
+    return PreferencesOut.model_validate(saved)
 
 
 @router.get("/v1/deliveries", tags=["deliveries"])
@@ -136,19 +109,17 @@ async def list_deliveries(
     page: Page,
     status: Literal["pending", "sending", "sent", "retrying", "dead"] | None = Query(None),
     channel: Literal["slack", "teams", "email"] | None = Query(None),
-) -> dict[str, Any]:
+) -> DeliveryPage:
     """The delivery log (admin)."""
     _admin(user)
     items, cursor = await reads.deliveries(
         user.tenant_id, status=status, channel=channel, limit=page.limit, cursor=page.cursor
     )
-    return page_out([delivery_view(d) for d in items], cursor)
+    return DeliveryPage(items=[DeliveryOut.of(d) for d in items], next_cursor=cursor)
 
 
 @router.post("/v1/deliveries/{delivery_id}/retry", status_code=202, tags=["deliveries"])
-async def retry_delivery(
-    delivery_id: str, retries: RetriesDep, user: CurrentUser
-) -> dict[str, Any]:
+async def retry_delivery(delivery_id: str, retries: RetriesDep, user: CurrentUser) -> DeliveryOut:
     """Send a delivery again now (admin)."""
     _admin(user)
     try:
@@ -157,4 +128,4 @@ async def retry_delivery(
         raise NotFound(str(exc)) from exc
     except AlreadySent as exc:
         raise Conflict(str(exc)) from exc
-    return delivery_view(delivery)
+    return DeliveryOut.of(delivery)

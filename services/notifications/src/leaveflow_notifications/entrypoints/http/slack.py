@@ -71,6 +71,8 @@ def _unknown_user(user_id: str) -> str:
     )
 
 
+# Both Slack routes stay outside the OpenAPI document (only Slack calls them, signed its
+# way); they answer Slack's own payloads: an ephemeral message or an empty 200.
 @router.post("/slack/commands", tags=["slack"], include_in_schema=False)
 async def slack_command(
     request: Request,

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import re
-from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -23,6 +22,7 @@ from leaveflow_kit.http import Unauthorized
 from ...domain.commands import parse
 from ...service_layer.collections import TEAMS
 from .deps import ChatDep, IntegrationsDep, ReadModelDep
+from .schemas import TeamsReply
 
 router = APIRouter()
 
@@ -42,14 +42,16 @@ def valid_hmac(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(expected, given.strip())
 
 
-def _reply(text: str) -> dict[str, Any]:
-    return {"type": "message", "text": text}
+def _reply(text: str) -> TeamsReply:
+    return TeamsReply(text=text)
 
 
+# Outside the OpenAPI document (only Teams calls it); the reply is Teams' own format.
 @router.post("/teams/messages", tags=["teams"], include_in_schema=False)
 async def teams_message(
     request: Request, integrations: IntegrationsDep, reads: ReadModelDep, chat: ChatDep
-) -> dict[str, Any]:
+) -> TeamsReply:
+    """A message that @mentions the bot: verified, then answered as a chat command."""
     body = await request.body()
     try:
         activity = json.loads(body)
