@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -22,11 +23,13 @@ from prometheus_client.registry import Collector
 
 from . import telemetry
 from .auth import TokenVerifier
+from .clock import Clock, SystemClock
 from .http.app import ReadinessCheck, create_service_app
 from .logging import configure, get_logger
 from .messaging import (
     DurableConsumer,
     EventHandler,
+    Handlers,
     OutboxRelay,
     connect_broker,
     create_broker,
@@ -34,6 +37,7 @@ from .messaging import (
 )
 from .messaging.broker import while_forming
 from .messaging.lease import holder_id
+from .replica import ReplicaSet, rebuild_if_stale
 from .settings import ServiceSettings
 from .storage import IndexSpec, Store, open_store
 
@@ -49,11 +53,20 @@ class ServiceRuntime:
     relay: OutboxRelay
     verifier: TokenVerifier
     consumers: list[DurableConsumer] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)
+    replicas: list[ReplicaSet] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.store.start()
         try:
             await connect_broker(self.broker, stream_replicas=self.settings.nats_stream_replicas)
+            # Before the consumers: a rebuilt replica must be whole before events apply on it.
+            js = self.broker.connection.jetstream()
+            for replicas in self.replicas:
+                await while_forming(
+                    functools.partial(rebuild_if_stale, self.store, js, replicas),
+                    f"replica {replicas.name}",
+                )
             for consumer in self.consumers:
                 await while_forming(consumer.start, consumer.durable, undo=consumer.stop)
             self.relay.start()
@@ -90,18 +103,22 @@ class ServiceRuntime:
 
     def subscribe(
         self,
-        handlers_by_producer: Mapping[str, Mapping[str, EventHandler]],
+        handlers: Handlers | Mapping[str, Mapping[str, EventHandler]],
         *,
         after_commit: Callable[[], None] | None = None,
     ) -> None:
-        """One durable consumer `<service>_<producer>` per producer whose events we handle."""
-        for producer, handlers in handlers_by_producer.items():
+        """One durable consumer `<service>_<producer>` per producer whose events we handle.
+
+        `handlers` is a `Handlers` (grouped by producer from the event types), or the older
+        form `{producer: {event_type: handler}}`."""
+        by_producer = handlers.by_producer() if isinstance(handlers, Handlers) else handlers
+        for producer, table in by_producer.items():
             consumer = subscribe_events(
                 self.broker,
                 self.store,
                 consumer=self.name,
                 producer=producer,
-                handlers=handlers,
+                handlers=table,
                 max_deliver=self.settings.max_deliver,
                 ack_wait_seconds=self.settings.ack_wait_seconds,
                 retry_base_seconds=self.settings.retry_base_seconds,
@@ -110,6 +127,11 @@ class ServiceRuntime:
                 lease_holder=holder_id(self.settings.port),
             )
             self.consumers.append(consumer)
+
+    def rebuild_on_start(self, replicas: ReplicaSet) -> None:
+        """Rebuild `replicas` from the producer's stream at start-up when their stored
+        schema version is not `replicas.version` (see `leaveflow_kit.replica`)."""
+        self.replicas.append(replicas)
 
     def app(
         self,
@@ -129,6 +151,7 @@ class ServiceRuntime:
         app.state.runtime = self
         app.state.store = self.store
         app.state.token_verifier = self.verifier
+        app.state.clock = self.clock
         for key, value in state.items():
             setattr(app.state, key, value)
         return app
@@ -141,6 +164,7 @@ def build_runtime(
     indexes: Iterable[IndexSpec] = (),
     verifier: TokenVerifier | None = None,
     store: Store | None = None,
+    clock: Clock | None = None,
 ) -> ServiceRuntime:
     store = store or open_store(settings.database_url, list(indexes))
     _StoreMetrics.track(name, store)
@@ -153,6 +177,7 @@ def build_runtime(
         broker=broker,
         relay=relay,
         verifier=verifier or TokenVerifier(jwks_url=settings.jwks_url),
+        clock=clock or SystemClock(),
     )
 
 

@@ -104,6 +104,20 @@ async def test_delete_reports_whether_it_removed_something(store: Store) -> None
     assert await store.get("people", key) is None
 
 
+async def test_clear_empties_one_collection_and_only_it(store: Store) -> None:
+    cleared, kept = f"cleared_{new_id()}", f"kept_{new_id()}"
+    for n in range(3):
+        await insert(store, cleared, f"k{n}", {"tenant_id": "t", "n": n})
+    await insert(store, kept, "k0", {"tenant_id": "t"})
+
+    assert await store.clear(cleared) == 3
+    assert await store.find(cleared, {}) == []
+    assert await store.get(kept, "k0") == {"tenant_id": "t"}
+    assert await store.clear(cleared) == 0
+    await insert(store, cleared, "k0", {"again": True})  # the key is free again
+    assert await store.get(cleared, "k0") == {"again": True}
+
+
 async def test_collections_do_not_share_keys(store: Store) -> None:
     key = new_id()
     await insert(store, "people", key, {"kind": "person"})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from ..keyfile import load_or_create
 
 ISSUER = "leaveflow"
 AUDIENCE = "leaveflow-api"
@@ -42,32 +43,21 @@ class Principal:
         return self.role == "admin"
 
 
-def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError(f"{path} does not hold an RSA private key")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _new_private_key_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Write, then link into place: a crash never leaves a half-written key behind, and when
-    # two replicas start at once on a shared data dir the first link wins and the other
-    # loads that key (a rename would let each keep its own, and tokens fail on the other).
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-        os.link(tmp, path)
-    except FileExistsError:
-        return _load_or_create_key(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+
+def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(
+        load_or_create(path, _new_private_key_pem), password=None
+    )
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} does not hold an RSA private key")
     return key
 
 

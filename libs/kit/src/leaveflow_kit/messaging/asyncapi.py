@@ -14,9 +14,9 @@ the rest, so the documents follow the code: `make asyncapi` writes them to
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 import tempfile
+import typing
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -35,6 +35,8 @@ from leaveflow_contracts import (
     stream_for,
     subject_for,
 )
+
+from ..settings import ServiceSettings
 
 
 @cache
@@ -98,13 +100,27 @@ def specification(service: str, handled: dict[str, list[str]], *, version: str) 
     return document
 
 
+def _build(factory: Callable[..., Any], data_dir: str) -> Any:
+    """Call `factory`, with its own settings pointed at `data_dir` when it takes settings.
+
+    Building an app writes nothing (keys are made in the lifespan), but a factory that
+    still did must not touch the real data dir; the environment is left alone."""
+    settings_type = typing.get_type_hints(factory).get("settings")
+    candidates = [
+        t
+        for t in (typing.get_args(settings_type) or (settings_type,))
+        if isinstance(t, type) and issubclass(t, ServiceSettings)
+    ]
+    if not candidates:
+        return factory()
+    return factory(candidates[0](data_dir=Path(data_dir)))
+
+
 def of_app_factory(factory_path: str) -> dict[str, Any]:
     """Build the service app named `module:function` (nothing connects) and document it."""
     module_name, _, function = factory_path.partition(":")
     with tempfile.TemporaryDirectory() as data_dir:
-        # Building an app may create its signing key: keep that out of the real data dir.
-        os.environ["LEAVEFLOW_DATA_DIR"] = data_dir
-        app = getattr(importlib.import_module(module_name), function)()
+        app = _build(getattr(importlib.import_module(module_name), function), data_dir)
     runtime = app.state.runtime
     handled: dict[str, list[str]] = {}
     for consumer in runtime.consumers:

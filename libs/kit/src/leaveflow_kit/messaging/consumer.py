@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
@@ -46,13 +46,19 @@ EVENTS_HANDLED = Counter(
 EVENTS_DEAD = Counter("leaveflow_events_dead_total", "Events sent to dead letters", ["consumer"])
 
 
+E = TypeVar("E", bound=EventData, covariant=True)
+
+
 @dataclass(frozen=True)
-class HandledEvent:
+class Handled(Generic[E]):
+    """An event as a handler sees it: the envelope, its parsed payload, the subject."""
+
     envelope: Envelope
-    data: EventData
+    data: E
     subject: str
 
 
+HandledEvent = Handled[EventData]
 EventHandler = Callable[[Transaction, HandledEvent], Awaitable[None]]
 
 
@@ -67,8 +73,45 @@ def _decode(raw: Msg) -> Envelope:
         raise PoisonMessage(str(exc)) from exc
 
 
+async def apply_event(
+    tx: Transaction,
+    consumer: str,
+    handlers: Mapping[str, EventHandler],
+    envelope: Envelope,
+    subject: str,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Apply one event in `tx` as consumer `consumer` does: at most once (the inbox row is
+    written in the same transaction), in a consumer span, with the event's ids bound to the
+    log lines. An event of a type without a handler is only marked processed."""
+    if await tx.already_processed(consumer, envelope.event_id):
+        return
+    handler = handlers.get(envelope.type)
+    if handler is not None:
+        event = HandledEvent(envelope=envelope, data=parse_data(envelope), subject=subject)
+        with (
+            bound_contextvars(correlation_id=envelope.correlation_id, event_id=envelope.event_id),
+            telemetry.span(
+                f"{subject} process",
+                parent=headers,
+                fallback=envelope.trace,
+                kind=telemetry.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.name": subject,
+                    "messaging.consumer.group.name": consumer,
+                    "messaging.message.id": envelope.event_id,
+                },
+            ),
+        ):
+            await handler(tx, event)
+    tx.mark_processed(consumer, envelope.event_id)
+
+
 def _ordering_key(envelope: Envelope) -> str:
-    """Events of one employee must be applied in order (ARCHITECTURE.md)."""
+    """Events of one employee must be applied in order (docs/architecture.md, "Outbox,
+    inbox, relay")."""
     data = envelope.data
     return str(data.get("employee_id") or data.get("request_id") or envelope.event_id)
 
@@ -95,31 +138,7 @@ class _Consumer:
         subject: str,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        if await tx.already_processed(self.name, envelope.event_id):
-            return
-        handler = self.handlers.get(envelope.type)
-        if handler is not None:
-            event = HandledEvent(envelope=envelope, data=parse_data(envelope), subject=subject)
-            with (
-                bound_contextvars(
-                    correlation_id=envelope.correlation_id, event_id=envelope.event_id
-                ),
-                telemetry.span(
-                    f"{subject} process",
-                    parent=headers,
-                    fallback=envelope.trace,
-                    kind=telemetry.SpanKind.CONSUMER,
-                    attributes={
-                        "messaging.system": "nats",
-                        "messaging.operation.type": "process",
-                        "messaging.destination.name": subject,
-                        "messaging.consumer.group.name": self.name,
-                        "messaging.message.id": envelope.event_id,
-                    },
-                ),
-            ):
-                await handler(tx, event)
-        tx.mark_processed(self.name, envelope.event_id)
+        await apply_event(tx, self.name, self.handlers, envelope, subject, headers)
 
     async def handle_batch(self, raws: list[Msg]) -> None:
         decoded: list[tuple[Msg, Envelope]] = []

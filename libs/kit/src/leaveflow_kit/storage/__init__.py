@@ -23,6 +23,7 @@ from .port import (
     Transaction,
     TransientConflict,
 )
+from .tenancy import Reader, belongs_to, tenant_get
 
 __all__ = [
     "Doc",
@@ -30,14 +31,17 @@ __all__ = [
     "IndexSpec",
     "OutboxKey",
     "OutboxRecord",
+    "Reader",
     "RetryPolicy",
     "StorageError",
     "Store",
     "StoreStats",
     "Transaction",
     "TransientConflict",
+    "belongs_to",
     "open_store",
     "sqlite_path",
+    "tenant_get",
 ]
 
 

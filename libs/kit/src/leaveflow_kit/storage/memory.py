@@ -182,6 +182,13 @@ class MemoryStore:
         docs = self._collections.get(collection, _EMPTY).docs.values()
         return sum(1 for doc in docs if matches(doc, items))
 
+    async def clear(self, collection: str) -> int:
+        check_collection(collection)
+        async with self._writer:  # not in the middle of a commit
+            self.stats.queries += 1
+            dropped = self._collections.pop(collection, None)
+        return 0 if dropped is None else len(dropped.keys)
+
     async def fetch_unpublished(self, limit: int) -> list[OutboxRecord]:
         check_limit(limit)
         self.stats.queries += 1

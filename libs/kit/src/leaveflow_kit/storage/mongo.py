@@ -406,6 +406,13 @@ class MongoStore:
         with _translated():
             return await self._database()[collection].count_documents(query)
 
+    async def clear(self, collection: str) -> int:
+        check_collection(collection)
+        self.stats.queries += 1
+        with _translated():
+            result = await self._database()[collection].delete_many({})
+        return int(result.deleted_count)
+
     # -- outbox ------------------------------------------------------------------------
 
     async def fetch_unpublished(self, limit: int) -> list[OutboxRecord]:

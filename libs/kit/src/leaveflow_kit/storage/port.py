@@ -139,6 +139,12 @@ class Store(Protocol):
 
     async def count(self, collection: str, where: Mapping[str, Any]) -> int: ...
 
+    async def clear(self, collection: str) -> int:
+        """Delete every document of `collection`, outside any transaction; how many went.
+
+        Start-up maintenance only (a replica rebuilt from its producer's stream): a
+        transaction running at the same time may still write into the collection."""
+
     async def fetch_unpublished(self, limit: int) -> list[OutboxRecord]:
         """Outbox rows not yet marked published, in commit order."""
 

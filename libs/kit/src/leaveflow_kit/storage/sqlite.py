@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS inbox (
 """
 
 _GET = "SELECT body FROM docs WHERE collection = ? AND key = ?"
+_CLEAR = "DELETE FROM docs WHERE collection = ?"
 _INSERT = "INSERT INTO docs (collection, key, body) VALUES (?, ?, ?)"
 _PUT = (
     "INSERT INTO docs (collection, key, body) VALUES (?, ?, ?) "
@@ -328,6 +329,14 @@ class SqliteStore:
         sql, params = _select_sql(collection, items, count=True, after_key=None, limit=None)
         rows = list(await self._fetch(self._read_connection(), sql, params))
         return int(rows[0][0])
+
+    async def clear(self, collection: str) -> int:
+        check_collection(collection)
+        async with self._write_lock:
+            conn = self._writer
+            if conn is None:
+                raise StorageError("SqliteStore is not started")
+            return await self._execute(conn, _CLEAR, (collection,))
 
     # -- outbox ------------------------------------------------------------------------
 
