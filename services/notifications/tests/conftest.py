@@ -1,5 +1,6 @@
 """Fixtures: an in-memory store wired like the service, real loopback peers (an HTTP
-recorder for Slack/Teams webhooks, an aiosmtpd SMTP server), and a controllable clock."""
+recorder for Slack/Teams webhooks, an aiosmtpd SMTP server), and the kit's fake clock.
+Events reach the handlers through `leaveflow_kit.testing.deliver`, the consumer's path."""
 
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ from leaveflow_contracts import (
     LeavePending,
     LeaveTypeUpserted,
 )
-from leaveflow_kit.messaging import HandledEvent
-from leaveflow_kit.storage import Store, Transaction, open_store
-from leaveflow_kit.testing import WebhookSink
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import FakeClock, WebhookSink, deliver
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 from leaveflow_notifications.adapters.rendering import ChannelTemplates
 from leaveflow_notifications.adapters.secrets import FernetBox
@@ -39,18 +39,10 @@ from leaveflow_notifications.service_layer.outbound import Links, Outbound
 from leaveflow_notifications.service_layer.ports import SecretBox
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class World:
     """A tenant's directory and integrations in the store, and helpers to feed events."""
 
-    def __init__(self, store: Store, clock: Clock, box: SecretBox) -> None:
+    def __init__(self, store: Store, clock: FakeClock, box: SecretBox) -> None:
         self.store, self.clock, self.box = store, clock, box
         self.handlers = requests_handlers(clock)
         self.poster = HttpPoster(timeout=5.0)
@@ -69,21 +61,18 @@ class World:
                 "teams": TeamsSender(self.poster),
                 "email": EmailSender(timeout=5.0),
             },
-            Links(self.box, "http://notify.test", self.clock),
+            Links(self.box, "http://notify.test"),
             ChannelTemplates("http://dash.test"),
         )
 
     async def feed(
         self, data: EventData, tenant: str = "t1", env: Envelope | None = None
     ) -> Envelope:
-        env = env or Envelope.wrap(data, tenant_id=tenant)
-        handler = self.handlers[env.type]
-
-        async def run(tx: Transaction) -> None:
-            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
-
-        await self.store.atomic(run)
-        return env
+        """Hand an event to the service's handlers. With `env`, that very event again, as
+        another consumer (so no inbox drops it: what stops a second delivery is ours)."""
+        if env is not None:
+            return await deliver(self.store, self.handlers, env, consumer="redelivery")
+        return await deliver(self.store, self.handlers, data, tenant_id=tenant)
 
     async def directory(self, tenant: str = "t1") -> None:
         """Ana (user, dept d1, Slack U_ANA), Bo (approver of d1, Slack U_BO), Cy (admin)."""
@@ -136,8 +125,8 @@ class World:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 9, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -149,12 +138,17 @@ async def store() -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def box() -> SecretBox:
-    return FernetBox(Fernet.generate_key())
+def secret_key() -> bytes:
+    return Fernet.generate_key()
 
 
 @pytest.fixture
-async def world(store: Store, clock: Clock, box: SecretBox) -> AsyncIterator[World]:
+def box(secret_key: bytes) -> SecretBox:
+    return FernetBox(secret_key)
+
+
+@pytest.fixture
+async def world(store: Store, clock: FakeClock, box: SecretBox) -> AsyncIterator[World]:
     w = World(store, clock, box)
     await w.directory()
     yield w

@@ -62,9 +62,15 @@ class App:
         )
 
 
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> TokenIssuer:
+    # One signing key for the session: generating an RSA key per test would dominate.
+    return TokenIssuer(tmp_path_factory.mktemp("jwt") / "jwt.pem")
+
+
 @pytest.fixture
 async def app(
-    tmp_path: Path, store: Any, world: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store: Any, world: Any, issuer: TokenIssuer, secret_key: bytes
 ) -> AsyncIterator[App]:
     closed = f"http://127.0.0.1:{free_port()}"
     settings = Settings(
@@ -74,12 +80,12 @@ async def app(
         calendar_url=closed,
         service_secret="svc",
         public_url="http://notify.test",
+        # The world's key: what the app seals, the world's outbound opens, and back.
+        secret_key=secret_key.decode(),
     )
-    application = create_app(settings, store=store, clock=world.clock)
-    issuer = TokenIssuer(tmp_path / "jwt.pem")
-    application.state.token_verifier = TokenVerifier(jwks=issuer.jwks())
-    # The app and the world fixture share the store; the app's own box must open the secrets.
-    world.rewire(box=application.state.secret_box)
+    application = create_app(
+        settings, store=store, clock=world.clock, verifier=TokenVerifier(jwks=issuer.jwks())
+    )
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
         yield App(application, client, issuer, world)

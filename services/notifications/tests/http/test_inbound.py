@@ -215,7 +215,7 @@ async def test_links_show_a_page_and_refuse_forgeries_and_expiry(app: App) -> No
 
     links = app.app.state.links
     claims = {"lid": "l1", "tid": "t1", "aid": "t1-bo", "rid": "r1", "d": "approve"}
-    at = int(app.world.clock().timestamp())
+    at = int(app.world.clock.now().timestamp())
     token = app.world.box.sign_link(claims, at)
     page = await app.http.get(f"/actions/{token}")
     assert page.status_code == 200

@@ -66,7 +66,7 @@ async def test_today_is_the_locations_date_when_utc_is_still_on_yesterday(
     world: Any, clock: Any
 ) -> None:
     await _tokyo_office(world)
-    clock.now = _at(23, 30)  # 08:30 tomorrow in Tokyo
+    clock.move_to(_at(23, 30))  # 08:30 tomorrow in Tokyo
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert await _whos_off(world, "t1-ana") == {"from": tomorrow, "to": tomorrow}
 
@@ -75,20 +75,20 @@ async def test_without_a_location_the_tenants_zone_decides(world: Any, clock: An
     await world.feed(
         TenantCreated(tenant_id="t1", name="T", timezone="America/Los_Angeles", admin_id="t1-cy")
     )
-    clock.now = _at(3)  # still the evening before in Los Angeles
+    clock.move_to(_at(3))  # still the evening before in Los Angeles
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     assert await _whos_off(world, "t1-bo") == {"from": yesterday, "to": yesterday}
 
 
 async def test_a_zone_the_replica_does_not_know_yet_reads_as_utc(world: Any, clock: Any) -> None:
-    clock.now = _at(23, 30)
+    clock.move_to(_at(23, 30))
     today = date.today().isoformat()
     assert await _whos_off(world, "t1-bo") == {"from": today, "to": today}
 
 
 async def test_a_date_given_in_the_command_wins(world: Any, clock: Any) -> None:
     await _tokyo_office(world)
-    clock.now = _at(23, 30)
+    clock.move_to(_at(23, 30))
     asked = date.today() + timedelta(days=10)
     params = await _whos_off(world, "t1-ana", asked)
     assert params == {"from": asked.isoformat(), "to": asked.isoformat()}

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leaveflow_kit.clock import SystemClock
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import Transaction
 from leaveflow_kit.testing import WebhookSink
@@ -21,9 +22,7 @@ from leaveflow_notifications.domain.delivery import (
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
 from leaveflow_notifications.service_layer.ports import SendResult
 
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
+wall_clock = SystemClock()
 
 
 def _delivery() -> Delivery:
@@ -63,7 +62,7 @@ async def _claimed_by_a_dead_sender(world: Any, sink: WebhookSink, lease: float)
     await world.feed(world.pending())
     (doc,) = await world.deliveries()
     stuck = from_doc(Delivery, doc)
-    stuck.claim_for("previous-incarnation", wall_clock(), lease)
+    stuck.claim_for("previous-incarnation", wall_clock.now(), lease)
 
     async def save(tx: Transaction) -> None:
         await tx.put("deliveries", stuck.id, to_doc(stuck))

@@ -81,7 +81,7 @@ async def test_server_error_is_retried_with_backoff(world: Any, sink: WebhookSin
     assert (d["status"], d["attempts"]) == ("retrying", 1)
     assert "503" in d["last_error"]
     assert await dispatcher.send_due() == 0, "not due yet"
-    world.clock.now += timedelta(minutes=1)
+    world.clock.advance(timedelta(minutes=1))
     assert await dispatcher.send_due() == 1
     assert len(sink.snapshot()) == 2
 
@@ -94,10 +94,10 @@ async def test_rate_limit_honours_retry_after(world: Any, sink: WebhookSink) -> 
     await dispatcher.send_due()
     (d,) = await world.deliveries()
     assert d["status"] == "retrying"
-    assert datetime.fromisoformat(d["next_attempt_at"]) == world.clock.now + timedelta(seconds=30)
-    world.clock.now += timedelta(seconds=29)
+    assert datetime.fromisoformat(d["next_attempt_at"]) == world.clock.now() + timedelta(seconds=30)
+    world.clock.advance(timedelta(seconds=29))
     assert await dispatcher.send_due() == 0, "Retry-After not over yet"
-    world.clock.now += timedelta(seconds=1)
+    world.clock.advance(timedelta(seconds=1))
     assert await dispatcher.send_due() == 1
 
 
@@ -107,7 +107,7 @@ async def test_client_error_is_dead_at_once(world: Any, sink: WebhookSink) -> No
     await world.feed(world.pending())
     dispatcher = world.dispatcher("slack")
     await dispatcher.send_due()
-    world.clock.now += timedelta(hours=1)
+    world.clock.advance(timedelta(hours=1))
     await dispatcher.send_due()
     (d,) = await world.deliveries()
     assert (d["status"], d["attempts"]) == ("dead", 1)
@@ -121,7 +121,7 @@ async def test_dead_after_max_attempts(world: Any, sink: WebhookSink) -> None:
     dispatcher = world.dispatcher("slack", max_attempts=3)
     for _ in range(5):
         await dispatcher.send_due()
-        world.clock.now += timedelta(minutes=10)
+        world.clock.advance(timedelta(minutes=10))
     (d,) = await world.deliveries()
     assert (d["status"], d["attempts"]) == ("dead", 3)
     assert len(sink.snapshot()) == 3
@@ -137,12 +137,12 @@ async def test_peer_down_then_back_gets_everything_exactly_once(
     dispatcher = world.dispatcher("slack")
     for _ in range(3):  # a minute of outage: every attempt fails and is rescheduled
         assert await dispatcher.send_due() == 0
-        world.clock.now += timedelta(seconds=20)
+        world.clock.advance(timedelta(seconds=20))
     assert {d["status"] for d in await world.deliveries()} == {"retrying"}
     sink.come_back()
-    world.clock.now += timedelta(minutes=5)
+    world.clock.advance(timedelta(minutes=5))
     assert await dispatcher.send_due() == 4
-    world.clock.now += timedelta(minutes=5)
+    world.clock.advance(timedelta(minutes=5))
     assert await dispatcher.send_due() == 0
     texts = [c.json()["text"] for c in sink.snapshot()]
     assert len(texts) == 4
@@ -242,7 +242,7 @@ async def test_a_crashed_senders_claim_expires(world: Any, sink: WebhookSink) ->
     await world.feed(world.pending())
     (doc,) = await world.deliveries()
     stuck = from_doc(Delivery, doc)
-    stuck.claim_for("dead-process", world.clock())
+    stuck.claim_for("dead-process", world.clock.now())
 
     async def save(tx: Transaction) -> None:
         await tx.put("deliveries", stuck.id, to_doc(stuck))
@@ -250,7 +250,7 @@ async def test_a_crashed_senders_claim_expires(world: Any, sink: WebhookSink) ->
     await world.store.atomic(save)
     dispatcher = world.dispatcher("slack")
     assert await dispatcher.send_due() == 0, "claimed by someone else"
-    world.clock.now += timedelta(minutes=5)
+    world.clock.advance(timedelta(minutes=5))
     assert await dispatcher.send_due() == 1
     assert len(sink.snapshot()) == 1
 

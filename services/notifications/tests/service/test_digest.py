@@ -65,12 +65,12 @@ async def test_digest_once_a_day_to_the_channel_and_admins(world: Any, sink: Web
     woken: list[int] = []
     digest = DigestScheduler(world.store, api, world.clock, lambda: woken.append(1))
     try:
-        world.clock.now = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+        world.clock.move_to(datetime(2026, 3, 2, 6, 30, tzinfo=UTC))  # 07:30 in Berlin
         assert await digest.run_once() == 0
-        world.clock.now += timedelta(hours=1)
+        world.clock.advance(timedelta(hours=1))
         assert await digest.run_once() == 2
         assert await digest.run_once() == 0, "once a day"
-        world.clock.now += timedelta(days=1)
+        world.clock.advance(timedelta(days=1))
         assert await digest.run_once() == 2, "and again the next day"
     finally:
         await api.close()

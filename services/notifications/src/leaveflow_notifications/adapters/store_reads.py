@@ -8,14 +8,8 @@ from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
 from ..domain.delivery import Delivery
-from ..service_layer.collections import (
-    DELIVERIES,
-    INTEGRATIONS,
-    LOCATIONS,
-    PEOPLE,
-    TENANTS,
-    integration_key,
-)
+from ..service_layer.collections import DELIVERIES, INTEGRATIONS, integration_key
+from ..service_layer.replica import LOCATION_REPLICA, PEOPLE_REPLICA, TENANT_REPLICA
 
 
 class StoreReads:
@@ -23,20 +17,21 @@ class StoreReads:
         self._store = store
 
     async def person(self, tenant_id: str, employee_id: str) -> dict[str, Any] | None:
-        doc = await self._store.get(PEOPLE, employee_id)
-        return doc if doc is not None and doc.get("tenant_id") == tenant_id else None
+        return await PEOPLE_REPLICA.get(self._store, tenant_id, employee_id)
 
     async def person_by(self, tenant_id: str, field: str, value: str) -> dict[str, Any] | None:
-        docs = await self._store.find(PEOPLE, {"tenant_id": tenant_id, field: value}, limit=1)
+        if not value:
+            return None
+        docs = await PEOPLE_REPLICA.find(self._store, tenant_id, {field: value})
         return docs[0] if docs else None
 
     async def time_zone(self, tenant_id: str, employee_id: str) -> str | None:
         employee = await self.person(tenant_id, employee_id)
         if employee is not None and employee.get("location_id"):
-            location = await self._store.get(LOCATIONS, employee["location_id"])
-            if location is not None and location.get("tenant_id") == tenant_id:
+            location = await LOCATION_REPLICA.get(self._store, tenant_id, employee["location_id"])
+            if location is not None:
                 return str(location["timezone"])
-        tenant = await self._store.get(TENANTS, tenant_id)
+        tenant = await TENANT_REPLICA.get(self._store, tenant_id, tenant_id)
         return str(tenant["timezone"]) if tenant and tenant.get("timezone") else None
 
     async def integration(self, tenant_id: str, channel: str) -> dict[str, Any] | None:

@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+from leaveflow_kit.clock import Clock, today_in
+
 from ..domain.commands import USAGE, Balance, Command, Help, RequestLeave, WhosOff
-from ..domain.local_time import local_date
 from ..domain.messages import digest_line
-from .ports import ApiUnavailable, Clock, LeaveflowApi, ReadModel
+from .ports import ApiUnavailable, LeaveflowApi, ReadModel
 
 
 class Chat:
@@ -20,7 +21,7 @@ class Chat:
 
     async def today(self, tenant_id: str, employee_id: str) -> date:
         """The employee's date now: in their location's time zone, else their tenant's."""
-        return local_date(self._clock(), await self._reads.time_zone(tenant_id, employee_id))
+        return today_in(self._clock, await self._reads.time_zone(tenant_id, employee_id))
 
     async def run(self, tenant_id: str, employee_id: str, command: Command, via: str) -> str:
         try:

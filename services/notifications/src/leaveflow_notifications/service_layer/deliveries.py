@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import Store, Transaction
 
 from ..domain.delivery import SENT, Delivery
 from .collections import DELIVERIES
-from .ports import Clock
 
 
 class NoSuchDelivery(Exception):
@@ -37,7 +37,7 @@ class DeliveryRetries:
             delivery = from_doc(Delivery, doc)
             if delivery.status == SENT:
                 raise AlreadySent("this delivery was sent; it is not sent twice")
-            delivery.retry_now(self._clock())
+            delivery.retry_now(self._clock.now())
             await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
             return delivery
 

@@ -16,8 +16,10 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
@@ -33,7 +35,7 @@ from ..domain.delivery import (
     Delivery,
 )
 from .collections import DELIVERIES
-from .ports import Clock, SendResult
+from .ports import SendResult
 
 log = get_logger(__name__)
 
@@ -91,7 +93,7 @@ class DeliveryDispatcher:
         await cancel(self._task)  # at once if it finished
 
     async def _due(self) -> list[Delivery]:
-        now = self._clock()
+        now = self._clock.now()
         due = []
         for status in (PENDING, RETRYING, SENDING):
             where = {"channel": self.channel, "status": status}
@@ -110,9 +112,9 @@ class DeliveryDispatcher:
             if doc is None:
                 return None
             delivery = from_doc(Delivery, doc)
-            if not delivery.is_due(self._clock()):
+            if not delivery.is_due(self._clock.now()):
                 return None
-            delivery.claim_for(token, self._clock(), self._policy.claim_lease_seconds)
+            delivery.claim_for(token, self._clock.now(), self._policy.claim_lease_seconds)
             await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
             return delivery
 
@@ -124,7 +126,7 @@ class DeliveryDispatcher:
             if doc is None:
                 return False
             delivery = from_doc(Delivery, doc)
-            if not delivery.renew(token, self._clock(), self._policy.claim_lease_seconds):
+            if not delivery.renew(token, self._clock.now(), self._policy.claim_lease_seconds):
                 return False
             await tx.put(DELIVERIES, delivery_id, to_doc(delivery))
             return True
@@ -170,7 +172,7 @@ class DeliveryDispatcher:
         pending = [t for t in times if t is not None]
         if not pending:
             return self._heartbeat
-        seconds = (min(pending) - self._clock()).total_seconds()
+        seconds = (min(pending) - self._clock.now()).total_seconds()
         return max(0.05, min(seconds, self._heartbeat))
 
     async def _attempt(self, delivery: Delivery) -> SendResult:
@@ -208,11 +210,11 @@ class DeliveryDispatcher:
                 # swallow our own cancellation (Python 3.11) and `stop()` would hang.
                 await asyncio.shield(keeper)
             if result.ok:
-                delivery.succeeded(self._clock())
+                delivery.succeeded(self._clock.now())
                 sent += 1
             else:
                 delivery.failed(
-                    self._clock(),
+                    self._clock.now(),
                     result.error or "failed",
                     retryable=result.retryable,
                     retry_after=result.retry_after,
@@ -243,8 +245,7 @@ class DeliveryDispatcher:
                 wait = 2.0
             if self._stopping:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await self._clock.sleep_until(self._clock.now() + timedelta(seconds=wait), self._wake)
 
 
 class Dispatchers:

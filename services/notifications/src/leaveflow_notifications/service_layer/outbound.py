@@ -9,7 +9,7 @@ from ..domain.delivery import Delivery
 from ..domain.messages import DECISIONS, Notice
 from .collections import EMAIL, SLACK, TEAMS
 from .integrations import UndecryptableSecrets, decrypted
-from .ports import Clock, ReadModel, Renderer, SecretBox, Sender, SendResult
+from .ports import ReadModel, Renderer, SecretBox, Sender, SendResult
 
 
 @dataclass
@@ -19,7 +19,6 @@ class Links:
 
     box: SecretBox
     base_url: str
-    clock: Clock
 
     def for_delivery(self, delivery: Delivery, request_id: str) -> dict[str, str]:
         at = int(delivery.created_at.timestamp())

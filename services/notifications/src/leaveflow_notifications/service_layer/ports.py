@@ -4,24 +4,17 @@ implemented by the adapters (`adapters/`); `bootstrap.py` wires one to the other
 The service layer imports no adapter: the other services' APIs, the secret box, the
 channel templates, the senders and the store's read side are these Protocols, and the
 values and errors that cross them are defined here too, so an adapter raises what the
-use case catches without the use case knowing the adapter.
+use case catches without the use case knowing the adapter. The clock is the kit's
+(`leaveflow_kit.clock.Clock`), as in every service.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from ..domain.delivery import Delivery
 from ..domain.messages import Notice
-
-
-class Clock(Protocol):
-    """Now, as an aware datetime (UTC in production; a controlled instant in tests)."""
-
-    def __call__(self) -> datetime: ...
-
 
 # --- the other services' public APIs, called as one employee -------------------------
 
