@@ -30,6 +30,7 @@ from leaveflow_notifications.adapters.senders import (
     SlackSender,
     TeamsSender,
 )
+from leaveflow_notifications.adapters.store_deliveries import StoreDeliveries
 from leaveflow_notifications.adapters.store_reads import StoreReads
 from leaveflow_notifications.bootstrap import INDEXES
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
@@ -47,6 +48,7 @@ class World:
         self.handlers = requests_handlers(clock)
         self.poster = HttpPoster(timeout=5.0)
         self.reads = StoreReads(store)
+        self.records = StoreDeliveries(store)
         self.rewire()
 
     def rewire(self, *, box: SecretBox | None = None, slack_api: str | None = None) -> None:
@@ -117,7 +119,7 @@ class World:
 
     def dispatcher(self, channel: str, **policy: Any) -> DeliveryDispatcher:
         return DeliveryDispatcher(
-            self.store, channel, self.outbound.send, self.clock, policy=RetryPolicy(**policy)
+            self.records, channel, self.outbound.send, self.clock, policy=RetryPolicy(**policy)
         )
 
     async def deliveries(self, **where: Any) -> list[dict[str, Any]]:

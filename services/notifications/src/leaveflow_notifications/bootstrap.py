@@ -24,6 +24,7 @@ from .adapters.leaveflow_api import LeaveflowHttpApi
 from .adapters.rendering import ChannelTemplates
 from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
+from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .config import Settings
 from .entrypoints.http import actions, routes, slack, teams
@@ -48,7 +49,7 @@ from .service_layer.fanout import requests_handlers
 from .service_layer.integrations import Integrations
 from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
-from .service_layer.ports import LeaveflowApi, ReadModel, SecretBox
+from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
 
 INDEXES = (
@@ -92,6 +93,7 @@ def create_app(
     # Typed as the ports, so the type checker proves the adapters implement them.
     api: LeaveflowApi = http_api
     reads: ReadModel = StoreReads(runtime.store)
+    records: DeliveryRecords = StoreDeliveries(runtime.store)
     chat = Chat(api, reads, clock)
     ttl = int(settings.action_link_hours * 3600)
     outbound = Outbound(
@@ -112,7 +114,7 @@ def create_app(
     )
     dispatchers = Dispatchers(
         [
-            DeliveryDispatcher(runtime.store, channel, outbound.send, clock, policy=policy)
+            DeliveryDispatcher(records, channel, outbound.send, clock, policy=policy)
             for channel in (SLACK, TEAMS, EMAIL)
         ]
     )
@@ -146,7 +148,7 @@ def create_app(
         secret_box=secrets,
         read_model=reads,
         integrations=Integrations(runtime.store, reads, secrets),
-        retries=DeliveryRetries(runtime.store, clock, dispatchers.wake),
+        retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,
         poster=poster,
         background=background,

@@ -85,7 +85,7 @@ async def test_a_restarted_dispatcher_resends_a_dead_senders_message_within_the_
 
     # The default 120 s heartbeat: only the lease's end may wake it this early.
     dispatcher = DeliveryDispatcher(
-        world.store, "slack", send, wall_clock, policy=RetryPolicy(claim_lease_seconds=lease)
+        world.records, "slack", send, wall_clock, policy=RetryPolicy(claim_lease_seconds=lease)
     )
     started = time.monotonic()
     dispatcher.start()
@@ -115,8 +115,8 @@ async def test_a_slow_send_keeps_its_claim_by_renewing_it(world: Any, sink: Webh
         return SendResult(ok=True)
 
     policy = RetryPolicy(claim_lease_seconds=lease)
-    slow = DeliveryDispatcher(world.store, "slack", slow_send, wall_clock, policy=policy)
-    other = DeliveryDispatcher(world.store, "slack", slow_send, wall_clock, policy=policy)
+    slow = DeliveryDispatcher(world.records, "slack", slow_send, wall_clock, policy=policy)
+    other = DeliveryDispatcher(world.records, "slack", slow_send, wall_clock, policy=policy)
     first = asyncio.create_task(slow.send_due())
     probes = []
     for _ in range(4):  # another sender looks again and again while the send runs

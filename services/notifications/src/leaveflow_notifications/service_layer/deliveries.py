@@ -6,11 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from leaveflow_kit.clock import Clock
-from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.documents import to_doc
 
 from ..domain.delivery import SENT, Delivery
-from .collections import DELIVERIES
+from .ports import DeliveryRecords
 
 
 class NoSuchDelivery(Exception):
@@ -22,26 +21,25 @@ class AlreadySent(Exception):
 
 
 class DeliveryRetries:
-    def __init__(self, store: Store, clock: Clock, wake: Callable[[], None]) -> None:
-        self._store = store
+    def __init__(self, records: DeliveryRecords, clock: Clock, wake: Callable[[], None]) -> None:
+        self._records = records
         self._clock = clock
         self._wake = wake
 
     async def retry(self, tenant_id: str, delivery_id: str) -> Delivery:
         """Due now, whatever its backoff said; the dispatchers are woken to send it."""
 
-        async def run(tx: Transaction) -> Delivery:
-            doc = await tx.get(DELIVERIES, delivery_id)
-            if doc is None or doc["tenant_id"] != tenant_id:
+        def retry_now(delivery: Delivery) -> Delivery:
+            if delivery.tenant_id != tenant_id:
                 raise NoSuchDelivery("no such delivery")
-            delivery = from_doc(Delivery, doc)
             if delivery.status == SENT:
                 raise AlreadySent("this delivery was sent; it is not sent twice")
             delivery.retry_now(self._clock.now())
-            await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
             return delivery
 
-        delivery = await self._store.atomic(run)
+        delivery = await self._records.change(delivery_id, retry_now)
+        if delivery is None:
+            raise NoSuchDelivery("no such delivery")
         self._wake()
         return delivery
 

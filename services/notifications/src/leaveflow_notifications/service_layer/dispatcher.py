@@ -20,9 +20,7 @@ from datetime import timedelta
 
 from leaveflow_contracts import new_id
 from leaveflow_kit.clock import Clock
-from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.logging import get_logger
-from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.tasks import cancel
 from leaveflow_kit.telemetry import span
 
@@ -34,8 +32,7 @@ from ..domain.delivery import (
     SENDING,
     Delivery,
 )
-from .collections import DELIVERIES
-from .ports import SendResult
+from .ports import DeliveryRecords, SendResult
 
 log = get_logger(__name__)
 
@@ -56,7 +53,7 @@ class RetryPolicy:
 class DeliveryDispatcher:
     def __init__(
         self,
-        store: Store,
+        records: DeliveryRecords,
         channel: str,
         send: SendFn,
         clock: Clock,
@@ -66,7 +63,7 @@ class DeliveryDispatcher:
         # Three channels poll, so keep it slow enough for an idle stack to stay quiet.
         heartbeat_seconds: float = 120.0,
     ) -> None:
-        self._store = store
+        self._records = records
         self.channel = channel
         self._send = send
         self._clock = clock
@@ -96,9 +93,7 @@ class DeliveryDispatcher:
         now = self._clock.now()
         due = []
         for status in (PENDING, RETRYING, SENDING):
-            where = {"channel": self.channel, "status": status}
-            for doc in await self._store.find(DELIVERIES, where, limit=200):
-                delivery = from_doc(Delivery, doc)
+            for delivery in await self._records.waiting(self.channel, status, limit=200):
                 if delivery.is_due(now):
                     due.append(delivery)
         return due
@@ -107,31 +102,21 @@ class DeliveryDispatcher:
         """Compare-and-set in one transaction, so two instances never send the same one."""
         token = new_id()
 
-        async def run(tx: Transaction) -> Delivery | None:
-            doc = await tx.get(DELIVERIES, delivery_id)
-            if doc is None:
+        def claim(delivery: Delivery) -> Delivery | None:
+            now = self._clock.now()
+            if not delivery.is_due(now):
                 return None
-            delivery = from_doc(Delivery, doc)
-            if not delivery.is_due(self._clock.now()):
-                return None
-            delivery.claim_for(token, self._clock.now(), self._policy.claim_lease_seconds)
-            await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
+            delivery.claim_for(token, now, self._policy.claim_lease_seconds)
             return delivery
 
-        return await self._store.atomic(run)
+        return await self._records.change(delivery_id, claim)
 
     async def _renew(self, delivery_id: str, token: str) -> bool:
-        async def run(tx: Transaction) -> bool:
-            doc = await tx.get(DELIVERIES, delivery_id)
-            if doc is None:
-                return False
-            delivery = from_doc(Delivery, doc)
-            if not delivery.renew(token, self._clock.now(), self._policy.claim_lease_seconds):
-                return False
-            await tx.put(DELIVERIES, delivery_id, to_doc(delivery))
-            return True
+        def renew(delivery: Delivery) -> Delivery | None:
+            lease = self._policy.claim_lease_seconds
+            return delivery if delivery.renew(token, self._clock.now(), lease) else None
 
-        return await self._store.atomic(run)
+        return await self._records.change(delivery_id, renew) is not None
 
     async def _keep_claim(self, delivery_id: str, token: str, done: asyncio.Event) -> None:
         """Renew the lease until `done`; never cancelled mid-transaction (it waits on
@@ -153,22 +138,18 @@ class DeliveryDispatcher:
     async def _record(self, outcome: Delivery, token: str | None) -> None:
         """Store the attempt unless someone (an admin retry) changed the delivery meanwhile."""
 
-        async def run(tx: Transaction) -> None:
-            doc = await tx.get(DELIVERIES, outcome.id)
-            if doc is None or doc.get("claim") != token:
-                return
-            await tx.put(DELIVERIES, outcome.id, to_doc(outcome))
+        def record(current: Delivery) -> Delivery | None:
+            return outcome if current.claim == token else None
 
-        await self._store.atomic(run)
+        await self._records.change(outcome.id, record)
 
     async def _next_due_in(self) -> float:
         """Until the next retry, or the end of a lease a dead sender (perhaps our own
         previous incarnation) left behind: a restart then resends it within one lease."""
         times = []
         for status in (RETRYING, SENDING):
-            where = {"channel": self.channel, "status": status}
-            for doc in await self._store.find(DELIVERIES, where, limit=200):
-                times.append(from_doc(Delivery, doc).due_at())
+            for delivery in await self._records.waiting(self.channel, status, limit=200):
+                times.append(delivery.due_at())
         pending = [t for t in times if t is not None]
         if not pending:
             return self._heartbeat

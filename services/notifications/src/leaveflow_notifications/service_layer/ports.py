@@ -10,6 +10,7 @@ use case catches without the use case knowing the adapter. The clock is the kit'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -130,6 +131,24 @@ class Poster(Protocol):
     async def post_json(
         self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> SendResult: ...
+
+
+# --- the store ------------------------------------------------------------------------
+
+
+class DeliveryRecords(Protocol):
+    """The stored deliveries, each change in a transaction of its own."""
+
+    async def waiting(self, channel: str, status: str, *, limit: int) -> list[Delivery]:
+        """Up to `limit` deliveries of `channel` in `status`, in key order."""
+
+    async def change(
+        self, delivery_id: str, change: Callable[[Delivery], Delivery | None]
+    ) -> Delivery | None:
+        """Read the delivery and store what `change` answers (None: leave it as it is), in
+        one transaction: of two changes racing on one delivery, one commits and the other
+        runs again on what that one stored, so `change` must do nothing but decide. The
+        delivery as stored, or None when it is absent or `change` declined."""
 
 
 # --- the store's read side, for the HTTP routes ---------------------------------------
