@@ -1,5 +1,6 @@
 """Fixtures: an in-memory store wired like the service, real loopback peers (an HTTP
-recorder for Slack/Teams webhooks, an aiosmtpd SMTP server), and a controllable clock."""
+recorder for Slack/Teams webhooks, an aiosmtpd SMTP server), and the kit's fake clock.
+Events reach the handlers through `leaveflow_kit.testing.deliver`, the consumer's path."""
 
 from __future__ import annotations
 
@@ -18,62 +19,62 @@ from leaveflow_contracts import (
     LeavePending,
     LeaveTypeUpserted,
 )
-from leaveflow_kit.messaging import HandledEvent
-from leaveflow_kit.storage import Store, Transaction, open_store
-from leaveflow_kit.testing import WebhookSink
+from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.testing import FakeClock, WebhookSink, deliver
 from leaveflow_kit.testing.smtp_sink import SmtpSink
-from leaveflow_notifications.adapters.secrets import SecretBox
+from leaveflow_notifications.adapters.rendering import ChannelTemplates
+from leaveflow_notifications.adapters.secrets import FernetBox
 from leaveflow_notifications.adapters.senders import (
     EmailSender,
     HttpPoster,
     SlackSender,
     TeamsSender,
 )
+from leaveflow_notifications.adapters.store_deliveries import StoreDeliveries
+from leaveflow_notifications.adapters.store_reads import StoreReads
 from leaveflow_notifications.bootstrap import INDEXES
-from leaveflow_notifications.service_layer import integrations
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
 from leaveflow_notifications.service_layer.fanout import requests_handlers
+from leaveflow_notifications.service_layer.integrations import Integrations
 from leaveflow_notifications.service_layer.outbound import Links, Outbound
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from leaveflow_notifications.service_layer.ports import SecretBox
 
 
 class World:
     """A tenant's directory and integrations in the store, and helpers to feed events."""
 
-    def __init__(self, store: Store, clock: Clock, box: SecretBox) -> None:
+    def __init__(self, store: Store, clock: FakeClock, box: SecretBox) -> None:
         self.store, self.clock, self.box = store, clock, box
         self.handlers = requests_handlers(clock)
         self.poster = HttpPoster(timeout=5.0)
+        self.reads = StoreReads(store)
+        self.records = StoreDeliveries(store)
+        self.rewire()
+
+    def rewire(self, *, box: SecretBox | None = None, slack_api: str | None = None) -> None:
+        """Outbound (and the integrations admin) over another secret box or Slack Web API."""
+        self.box = box or self.box
+        self.integrations = Integrations(self.store, self.reads, self.box)
         self.outbound = Outbound(
-            store,
-            box,
+            self.reads,
+            self.box,
             {
-                "slack": SlackSender(self.poster, "http://127.0.0.1:9/api/"),
+                "slack": SlackSender(self.poster, slack_api or "http://127.0.0.1:9/api/"),
                 "teams": TeamsSender(self.poster),
                 "email": EmailSender(timeout=5.0),
             },
-            Links(box, "http://notify.test", clock),
-            "http://dash.test",
+            Links(self.box, "http://notify.test"),
+            ChannelTemplates("http://dash.test"),
         )
 
     async def feed(
         self, data: EventData, tenant: str = "t1", env: Envelope | None = None
     ) -> Envelope:
-        env = env or Envelope.wrap(data, tenant_id=tenant)
-        handler = self.handlers[env.type]
-
-        async def run(tx: Transaction) -> None:
-            await handler(tx, HandledEvent(envelope=env, data=data, subject="s"))
-
-        await self.store.atomic(run)
-        return env
+        """Hand an event to the service's handlers. With `env`, that very event again, as
+        another consumer (so no inbox drops it: what stops a second delivery is ours)."""
+        if env is not None:
+            return await deliver(self.store, self.handlers, env, consumer="redelivery")
+        return await deliver(self.store, self.handlers, data, tenant_id=tenant)
 
     async def directory(self, tenant: str = "t1") -> None:
         """Ana (user, dept d1, Slack U_ANA), Bo (approver of d1, Slack U_BO), Cy (admin)."""
@@ -103,7 +104,7 @@ class World:
         await self.feed(LeaveTypeUpserted(leave_type_id="vac", name="Vacation"), tenant)
 
     async def connect(self, channel: str, tenant: str = "t1", **fields: Any) -> None:
-        await integrations.save_integration(self.store, self.box, tenant, channel, fields)
+        await self.integrations.connect(tenant, channel, fields)
 
     def pending(self, tenant: str = "t1", request_id: str = "r1") -> LeavePending:
         return LeavePending(
@@ -118,7 +119,7 @@ class World:
 
     def dispatcher(self, channel: str, **policy: Any) -> DeliveryDispatcher:
         return DeliveryDispatcher(
-            self.store, channel, self.outbound.send, self.clock, policy=RetryPolicy(**policy)
+            self.records, channel, self.outbound.send, self.clock, policy=RetryPolicy(**policy)
         )
 
     async def deliveries(self, **where: Any) -> list[dict[str, Any]]:
@@ -126,8 +127,8 @@ class World:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 9, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -139,12 +140,17 @@ async def store() -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def box() -> SecretBox:
-    return SecretBox(Fernet.generate_key())
+def secret_key() -> bytes:
+    return Fernet.generate_key()
 
 
 @pytest.fixture
-async def world(store: Store, clock: Clock, box: SecretBox) -> AsyncIterator[World]:
+def box(secret_key: bytes) -> SecretBox:
+    return FernetBox(secret_key)
+
+
+@pytest.fixture
+async def world(store: Store, clock: FakeClock, box: SecretBox) -> AsyncIterator[World]:
     w = World(store, clock, box)
     await w.directory()
     yield w

@@ -1,37 +1,56 @@
-"""Composition root of the notifications service."""
+"""Composition root of the notifications service: settings -> runtime -> FastAPI app.
+
+The only place that knows both sides of every port: the HTTP client of the other
+services, the secret box, the channel templates and senders, the store's read side, the
+clock, the event handlers and the HTTP routers.
+
+Building the app does no I/O: the secret key file is read (or created) in the lifespan,
+with the store, the broker, the dispatchers and the digest.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from leaveflow_kit.auth import TokenVerifier
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import IndexSpec, Store
 
-from .adapters.leaveflow_api import LeaveflowApi
-from .adapters.secrets import SecretBox, load_or_create_key
+from .adapters.leaveflow_api import LeaveflowHttpApi
+from .adapters.rendering import ChannelTemplates
+from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
+from .adapters.store_deliveries import StoreDeliveries
+from .adapters.store_reads import StoreReads
 from .config import Settings
 from .entrypoints.http import actions, routes, slack, teams
 from .service_layer.background import Background
 from .service_layer.chat import Chat
 from .service_layer.collections import (
     DELIVERIES,
+    DEPARTMENTS,
     EMAIL,
     INTEGRATIONS,
+    LEAVE_TYPES,
+    LOCATIONS,
     PEOPLE,
     SLACK,
     TEAMS,
-    Clock,
+    TENANTS,
 )
+from .service_layer.deliveries import DeliveryRetries
 from .service_layer.digest import DigestScheduler
 from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPolicy
 from .service_layer.fanout import requests_handlers
+from .service_layer.integrations import Integrations
 from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
+from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
+from .service_layer.replica import DIRECTORY
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -40,47 +59,53 @@ INDEXES = (
     IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "role")),
+    # The replica helper's reads name the tenant.
+    *(IndexSpec(c, ("tenant_id",)) for c in (TENANTS, LOCATIONS, PEOPLE, DEPARTMENTS, LEAVE_TYPES)),
 )
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def secret_box(settings: Settings) -> SecretBox:
-    if settings.secret_key is not None:
-        return SecretBox(settings.secret_key.get_secret_value().encode())
-    return SecretBox(load_or_create_key(settings.secret_key_path))
-
-
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, clock: Clock = system_clock
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> FastAPI:
+    """`store`, `clock` and `verifier` replace the real ones (tests pass fakes in)."""
     settings = settings or Settings()
-    runtime = build_runtime("notifications", settings, indexes=INDEXES, store=store)
-    box = secret_box(settings)
+    runtime = build_runtime(
+        "notifications", settings, indexes=INDEXES, store=store, clock=clock, verifier=verifier
+    )
+    clock = runtime.clock
+    configured = settings.secret_key.get_secret_value().encode() if settings.secret_key else None
+    box = DeferredBox(configured)
+    secrets: SecretBox = box
     poster = HttpPoster(timeout=settings.send_timeout_seconds)
-    secret = settings.service_secret.get_secret_value() if settings.service_secret else None
-    api = LeaveflowApi(
+    service_secret = settings.service_secret.get_secret_value() if settings.service_secret else None
+    http_api = LeaveflowHttpApi(
         {
             "requests": settings.requests_url,
             "balances": settings.balances_url,
             "calendar": settings.calendar_url,
         },
-        secret,
+        service_secret,
     )
-    chat = Chat(api)
+    # Typed as the ports, so the type checker proves the adapters implement them.
+    api: LeaveflowApi = http_api
+    reads: ReadModel = StoreReads(runtime.store)
+    records: DeliveryRecords = StoreDeliveries(runtime.store)
+    chat = Chat(api, reads, clock)
     ttl = int(settings.action_link_hours * 3600)
     outbound = Outbound(
-        runtime.store,
-        box,
+        reads,
+        secrets,
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
             TEAMS: TeamsSender(poster),
             EMAIL: EmailSender(timeout=settings.send_timeout_seconds),
         },
-        Links(box, settings.base_url, clock),
-        settings.dashboard_url,
+        Links(secrets, settings.base_url),
+        ChannelTemplates(settings.dashboard_url),
     )
     policy = RetryPolicy(
         max_attempts=settings.max_attempts,
@@ -89,17 +114,20 @@ def create_app(
     )
     dispatchers = Dispatchers(
         [
-            DeliveryDispatcher(runtime.store, channel, outbound.send, clock, policy=policy)
+            DeliveryDispatcher(records, channel, outbound.send, clock, policy=policy)
             for channel in (SLACK, TEAMS, EMAIL)
         ]
     )
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
-    runtime.subscribe({"requests": requests_handlers(clock)}, after_commit=dispatchers.wake)
+    runtime.subscribe(requests_handlers(clock), after_commit=dispatchers.wake)
+    runtime.rebuild_on_start(DIRECTORY)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not box.ready:
+            box.open(load_or_create_key(settings.secret_key_path))
         async with runtime.lifespan(app):
             dispatchers.start()
             digest.start()
@@ -110,19 +138,21 @@ def create_app(
                 await dispatchers.stop()
                 await background.drain()
                 await poster.close()
-                await api.close()
+                await http_api.close()
 
     return runtime.app(
         title="Leaveflow notifications",
         routers=[routes.router, slack.router, teams.router, actions.router],
         lifespan=lifespan,
-        clock=clock,
         dispatchers=dispatchers,
-        secret_box=box,
+        secret_box=secrets,
+        read_model=reads,
+        integrations=Integrations(runtime.store, reads, secrets),
+        retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,
         poster=poster,
         background=background,
-        links=LinkActions(runtime.store, box, chat, ttl, clock),
+        links=LinkActions(runtime.store, secrets, chat, ttl, clock),
         outbound=outbound,
         digest=digest,
     )

@@ -11,85 +11,10 @@ import base64
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
-import httpx
-import pytest
-from slack_sdk.signature import SignatureVerifier
+from leaveflow_kit.testing import WebhookSink
 
-from leaveflow_kit.auth import Principal, TokenIssuer, TokenVerifier
-from leaveflow_kit.testing import WebhookSink, free_port
-from leaveflow_notifications.bootstrap import create_app
-from leaveflow_notifications.config import Settings
-
-SIGNING = "slack-signing-secret"
-TEAMS_SECRET = base64.b64encode(b"teams-outgoing-secret").decode()
-
-
-class App:
-    def __init__(
-        self, app: Any, client: httpx.AsyncClient, issuer: TokenIssuer, world: Any
-    ) -> None:
-        self.app, self.http, self.issuer, self.world = app, client, issuer, world
-
-    def auth(
-        self, employee_id: str = "t1-cy", role: str = "admin", tenant: str = "t1"
-    ) -> dict[str, str]:
-        token = self.issuer.issue(Principal(tenant_id=tenant, employee_id=employee_id, role=role))
-        return {"authorization": f"Bearer {token}"}
-
-    async def slack(
-        self,
-        path: str,
-        form: dict[str, str],
-        *,
-        secret: str = SIGNING,
-        age: int = 0,
-        **headers: str,
-    ) -> httpx.Response:
-        body = urlencode(form)
-        ts = str(int(time.time()) - age)
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-        return await self.http.post(
-            path,
-            content=body,
-            headers={
-                "content-type": "application/x-www-form-urlencoded",
-                "x-slack-request-timestamp": ts,
-                "x-slack-signature": signature,
-                **headers,
-            },
-        )
-
-
-@pytest.fixture
-async def app(
-    tmp_path: Path, store: Any, world: Any, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[App]:
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        data_dir=tmp_path,
-        requests_url=closed,
-        balances_url=closed,
-        calendar_url=closed,
-        service_secret="svc",
-        public_url="http://notify.test",
-    )
-    application = create_app(settings, store=store, clock=world.clock)
-    issuer = TokenIssuer(tmp_path / "jwt.pem")
-    application.state.token_verifier = TokenVerifier(jwks=issuer.jwks())
-    # The app and the world fixture share the store; the app's own box must open the secrets.
-    world.box = application.state.secret_box
-    world.outbound._box = application.state.secret_box
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-        yield App(application, client, issuer, world)
-    await application.state.background.drain()
-    await application.state.poster.close()
+from .conftest import SIGNING, TEAMS_SECRET, App
 
 
 async def _connect_slack(app: App, sink: WebhookSink) -> None:
@@ -201,7 +126,7 @@ async def test_slack_retries_of_a_command_are_not_run_twice(app: App, sink: Webh
     response_url = f"http://127.0.0.1:{sink.port}/respond"
     form = _command("balance", response_url=response_url)
     await app.slack("/slack/commands", form)
-    retry = await app.slack("/slack/commands", form, **{"x-slack-retry-num": "1"})
+    retry = await app.slack("/slack/commands", form, x_slack_retry_num="1")
     assert retry.status_code == 200
     await app.app.state.background.drain()
     assert len([c for c in sink.snapshot() if c.path == "/respond"]) == 1
@@ -290,7 +215,7 @@ async def test_links_show_a_page_and_refuse_forgeries_and_expiry(app: App) -> No
 
     links = app.app.state.links
     claims = {"lid": "l1", "tid": "t1", "aid": "t1-bo", "rid": "r1", "d": "approve"}
-    at = int(app.world.clock().timestamp())
+    at = int(app.world.clock.now().timestamp())
     token = app.world.box.sign_link(claims, at)
     page = await app.http.get(f"/actions/{token}")
     assert page.status_code == 200

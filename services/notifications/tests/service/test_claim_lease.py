@@ -9,10 +9,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leaveflow_kit.clock import SystemClock
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import Transaction
 from leaveflow_kit.testing import WebhookSink
-from leaveflow_notifications.adapters.senders import SendResult
 from leaveflow_notifications.domain.delivery import (
     CLAIM_LEASE_SECONDS,
     PENDING,
@@ -20,10 +20,9 @@ from leaveflow_notifications.domain.delivery import (
     Delivery,
 )
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
+from leaveflow_notifications.service_layer.ports import SendResult
 
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
+wall_clock = SystemClock()
 
 
 def _delivery() -> Delivery:
@@ -63,7 +62,7 @@ async def _claimed_by_a_dead_sender(world: Any, sink: WebhookSink, lease: float)
     await world.feed(world.pending())
     (doc,) = await world.deliveries()
     stuck = from_doc(Delivery, doc)
-    stuck.claim_for("previous-incarnation", wall_clock(), lease)
+    stuck.claim_for("previous-incarnation", wall_clock.now(), lease)
 
     async def save(tx: Transaction) -> None:
         await tx.put("deliveries", stuck.id, to_doc(stuck))
@@ -86,7 +85,7 @@ async def test_a_restarted_dispatcher_resends_a_dead_senders_message_within_the_
 
     # The default 120 s heartbeat: only the lease's end may wake it this early.
     dispatcher = DeliveryDispatcher(
-        world.store, "slack", send, wall_clock, policy=RetryPolicy(claim_lease_seconds=lease)
+        world.records, "slack", send, wall_clock, policy=RetryPolicy(claim_lease_seconds=lease)
     )
     started = time.monotonic()
     dispatcher.start()
@@ -116,8 +115,8 @@ async def test_a_slow_send_keeps_its_claim_by_renewing_it(world: Any, sink: Webh
         return SendResult(ok=True)
 
     policy = RetryPolicy(claim_lease_seconds=lease)
-    slow = DeliveryDispatcher(world.store, "slack", slow_send, wall_clock, policy=policy)
-    other = DeliveryDispatcher(world.store, "slack", slow_send, wall_clock, policy=policy)
+    slow = DeliveryDispatcher(world.records, "slack", slow_send, wall_clock, policy=policy)
+    other = DeliveryDispatcher(world.records, "slack", slow_send, wall_clock, policy=policy)
     first = asyncio.create_task(slow.send_due())
     probes = []
     for _ in range(4):  # another sender looks again and again while the send runs

@@ -50,11 +50,7 @@ async def test_slack_message_is_block_kit_with_buttons_sent_once(
 async def test_slack_web_api_gets_a_direct_message_with_the_bot_token(
     world: Any, sink: WebhookSink
 ) -> None:
-    from leaveflow_notifications.adapters.senders import SlackSender
-
-    world.outbound._senders["slack"] = SlackSender(
-        world.poster, f"http://127.0.0.1:{sink.port}/api/"
-    )
+    world.rewire(slack_api=f"http://127.0.0.1:{sink.port}/api/")
     sink.ok_body = '{"ok": true, "ts": "1.2"}'
     await world.connect("slack", team_id="T1", bot_token="xoxb-42", signing_secret="s")
     await world.feed(world.pending())
@@ -66,11 +62,7 @@ async def test_slack_web_api_gets_a_direct_message_with_the_bot_token(
 
 
 async def test_slack_web_api_refusal_is_dead_with_its_error(world: Any, sink: WebhookSink) -> None:
-    from leaveflow_notifications.adapters.senders import SlackSender
-
-    world.outbound._senders["slack"] = SlackSender(
-        world.poster, f"http://127.0.0.1:{sink.port}/api"
-    )
+    world.rewire(slack_api=f"http://127.0.0.1:{sink.port}/api")
     sink.ok_body = '{"ok": false, "error": "channel_not_found"}'
     await world.connect("slack", team_id="T1", bot_token="xoxb-42", signing_secret="s")
     await world.feed(world.pending())
@@ -89,7 +81,7 @@ async def test_server_error_is_retried_with_backoff(world: Any, sink: WebhookSin
     assert (d["status"], d["attempts"]) == ("retrying", 1)
     assert "503" in d["last_error"]
     assert await dispatcher.send_due() == 0, "not due yet"
-    world.clock.now += timedelta(minutes=1)
+    world.clock.advance(timedelta(minutes=1))
     assert await dispatcher.send_due() == 1
     assert len(sink.snapshot()) == 2
 
@@ -102,10 +94,10 @@ async def test_rate_limit_honours_retry_after(world: Any, sink: WebhookSink) -> 
     await dispatcher.send_due()
     (d,) = await world.deliveries()
     assert d["status"] == "retrying"
-    assert datetime.fromisoformat(d["next_attempt_at"]) == world.clock.now + timedelta(seconds=30)
-    world.clock.now += timedelta(seconds=29)
+    assert datetime.fromisoformat(d["next_attempt_at"]) == world.clock.now() + timedelta(seconds=30)
+    world.clock.advance(timedelta(seconds=29))
     assert await dispatcher.send_due() == 0, "Retry-After not over yet"
-    world.clock.now += timedelta(seconds=1)
+    world.clock.advance(timedelta(seconds=1))
     assert await dispatcher.send_due() == 1
 
 
@@ -115,7 +107,7 @@ async def test_client_error_is_dead_at_once(world: Any, sink: WebhookSink) -> No
     await world.feed(world.pending())
     dispatcher = world.dispatcher("slack")
     await dispatcher.send_due()
-    world.clock.now += timedelta(hours=1)
+    world.clock.advance(timedelta(hours=1))
     await dispatcher.send_due()
     (d,) = await world.deliveries()
     assert (d["status"], d["attempts"]) == ("dead", 1)
@@ -129,7 +121,7 @@ async def test_dead_after_max_attempts(world: Any, sink: WebhookSink) -> None:
     dispatcher = world.dispatcher("slack", max_attempts=3)
     for _ in range(5):
         await dispatcher.send_due()
-        world.clock.now += timedelta(minutes=10)
+        world.clock.advance(timedelta(minutes=10))
     (d,) = await world.deliveries()
     assert (d["status"], d["attempts"]) == ("dead", 3)
     assert len(sink.snapshot()) == 3
@@ -145,12 +137,12 @@ async def test_peer_down_then_back_gets_everything_exactly_once(
     dispatcher = world.dispatcher("slack")
     for _ in range(3):  # a minute of outage: every attempt fails and is rescheduled
         assert await dispatcher.send_due() == 0
-        world.clock.now += timedelta(seconds=20)
+        world.clock.advance(timedelta(seconds=20))
     assert {d["status"] for d in await world.deliveries()} == {"retrying"}
     sink.come_back()
-    world.clock.now += timedelta(minutes=5)
+    world.clock.advance(timedelta(minutes=5))
     assert await dispatcher.send_due() == 4
-    world.clock.now += timedelta(minutes=5)
+    world.clock.advance(timedelta(minutes=5))
     assert await dispatcher.send_due() == 0
     texts = [c.json()["text"] for c in sink.snapshot()]
     assert len(texts) == 4
@@ -189,8 +181,10 @@ async def test_email_has_text_html_and_single_use_links(world: Any, smtp: SmtpSi
     (mail,) = smtp.snapshot()
     assert mail["To"] == "bo@t1.test"
     assert "Ana Lima requests Vacation" in mail["Subject"]
-    text = mail.get_body(("plain",)).get_content()
-    html = mail.get_body(("html",)).get_content()
+    plain_part, html_part = mail.get_body(("plain",)), mail.get_body(("html",))
+    assert plain_part is not None
+    assert html_part is not None
+    text, html = plain_part.get_content(), html_part.get_content()
     assert "Approve: http://notify.test/actions/" in text
     assert 'href="http://notify.test/actions/' in html
     assert "http://dash.test" in text
@@ -248,7 +242,7 @@ async def test_a_crashed_senders_claim_expires(world: Any, sink: WebhookSink) ->
     await world.feed(world.pending())
     (doc,) = await world.deliveries()
     stuck = from_doc(Delivery, doc)
-    stuck.claim_for("dead-process", world.clock())
+    stuck.claim_for("dead-process", world.clock.now())
 
     async def save(tx: Transaction) -> None:
         await tx.put("deliveries", stuck.id, to_doc(stuck))
@@ -256,7 +250,7 @@ async def test_a_crashed_senders_claim_expires(world: Any, sink: WebhookSink) ->
     await world.store.atomic(save)
     dispatcher = world.dispatcher("slack")
     assert await dispatcher.send_due() == 0, "claimed by someone else"
-    world.clock.now += timedelta(minutes=5)
+    world.clock.advance(timedelta(minutes=5))
     assert await dispatcher.send_due() == 1
     assert len(sink.snapshot()) == 1
 
@@ -279,11 +273,11 @@ async def test_secrets_under_a_changed_key_fail_the_delivery_not_the_dispatcher(
 ) -> None:
     from cryptography.fernet import Fernet
 
-    from leaveflow_notifications.adapters.secrets import SecretBox
+    from leaveflow_notifications.adapters.secrets import FernetBox
 
     await _webhook(world, sink.url)
     await world.feed(world.pending())
-    world.outbound._box = SecretBox(Fernet.generate_key())  # the operator lost the old key
+    world.rewire(box=FernetBox(Fernet.generate_key()))  # the operator lost the old key
     assert await world.dispatcher("slack").send_due() == 0
     (d,) = await world.deliveries()
     assert d["status"] == "dead"

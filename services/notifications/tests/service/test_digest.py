@@ -11,7 +11,7 @@ import pytest
 
 from leaveflow_contracts import TenantCreated
 from leaveflow_kit.testing import WebhookSink
-from leaveflow_notifications.adapters.leaveflow_api import LeaveflowApi
+from leaveflow_notifications.adapters.leaveflow_api import LeaveflowHttpApi
 from leaveflow_notifications.service_layer.digest import DigestScheduler, due_day
 
 
@@ -61,16 +61,16 @@ async def test_digest_once_a_day_to_the_channel_and_admins(world: Any, sink: Web
         "slack", team_id="T1", webhook_url=f"{base}/hook", signing_secret="s", digest_time="08:00"
     )
     await world.connect("email", smtp_host="127.0.0.1", smtp_port=25, **{"from": "lf@t1.test"})
-    api = LeaveflowApi({"requests": base, "calendar": base, "balances": base}, "svc")
+    api = LeaveflowHttpApi({"requests": base, "calendar": base, "balances": base}, "svc")
     woken: list[int] = []
     digest = DigestScheduler(world.store, api, world.clock, lambda: woken.append(1))
     try:
-        world.clock.now = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+        world.clock.move_to(datetime(2026, 3, 2, 6, 30, tzinfo=UTC))  # 07:30 in Berlin
         assert await digest.run_once() == 0
-        world.clock.now += timedelta(hours=1)
+        world.clock.advance(timedelta(hours=1))
         assert await digest.run_once() == 2
         assert await digest.run_once() == 0, "once a day"
-        world.clock.now += timedelta(days=1)
+        world.clock.advance(timedelta(days=1))
         assert await digest.run_once() == 2, "and again the next day"
     finally:
         await api.close()

@@ -91,15 +91,13 @@ async def test_preferences_turn_a_channel_off_for_one_person(world: Any) -> None
         "slack", team_id="T1", webhook_url="http://127.0.0.1:9/h", signing_secret="s"
     )
     await world.connect("email", smtp_host="127.0.0.1", smtp_port=25, **{"from": "lf@t1.test"})
-    await integrations.save_preferences(world.store, "t1", "t1-bo", {"slack": False, "email": True})
+    await world.integrations.set_preferences("t1", "t1-bo", {"slack": False, "email": True})
     await world.feed(world.pending())
     assert [d["channel"] for d in await world.deliveries()] == ["email"]
 
 
 async def test_secrets_are_encrypted_at_rest_and_never_shown(world: Any) -> None:
-    view = await integrations.save_integration(
-        world.store,
-        world.box,
+    view = await world.integrations.connect(
         "t1",
         "slack",
         {"team_id": "T1", "bot_token": "xoxb-secret", "signing_secret": "sign-secret"},
@@ -109,9 +107,9 @@ async def test_secrets_are_encrypted_at_rest_and_never_shown(world: Any) -> None
     assert "sign-secret" not in str(raw)
     assert "xoxb-secret" not in str(view)
     assert view["has_bot_token"] is True
-    listed = await integrations.list_integrations(world.store, "t1")
+    listed = await world.integrations.listing("t1")
     assert "sign-secret" not in str(listed)
-    found = await integrations.integration_by(world.store, world.box, "slack", "T1")
+    found = await world.integrations.inbound("slack", "T1")
     assert found is not None
     assert found["signing_secret"] == "sign-secret"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -79,7 +80,7 @@ def test_backoff_jitters() -> None:
 
 
 def _notice(kind: str, **kw: str) -> Notice:
-    base = {
+    base: dict[str, Any] = {
         "tenant_id": "t",
         "employee_name": "Ana",
         "request_id": "r1",

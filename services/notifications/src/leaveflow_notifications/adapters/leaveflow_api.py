@@ -7,37 +7,16 @@ permission checks, as if the person had clicked in the dashboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-
-class ApiUnavailable(Exception):
-    """A Leaveflow service could not be reached or failed (5xx)."""
+from ..service_layer.ports import ApiAnswer, ApiUnavailable
 
 
-@dataclass(frozen=True)
-class ApiAnswer:
-    status: int
-    body: Any
+class LeaveflowHttpApi:
+    """Implements `service_layer.ports.LeaveflowApi` over HTTP."""
 
-    @property
-    def ok(self) -> bool:
-        return self.status < 300
-
-    @property
-    def problem(self) -> str:
-        """The human part of a problem+json answer."""
-        if not isinstance(self.body, dict):
-            return f"HTTP {self.status}"
-        errors = self.body.get("errors") or []
-        parts = [f"{e.get('field')}: {e.get('message')}" for e in errors if isinstance(e, dict)]
-        detail = str(self.body.get("detail") or self.body.get("title") or f"HTTP {self.status}")
-        return "; ".join(parts) if parts else detail
-
-
-class LeaveflowApi:
     def __init__(
         self, urls: dict[str, str], service_secret: str | None, timeout: float = 5.0
     ) -> None:

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from ..domain.messages import Notice, digest_line
+from ..domain.messages import APPROVE, DENY, Notice, digest_line
 
 _jinja = Environment(
     loader=PackageLoader("leaveflow_notifications.adapters", "templates"),
@@ -25,8 +25,6 @@ _jinja_text = Environment(
     autoescape=False,
     undefined=StrictUndefined,
 )
-
-APPROVE, DENY = "approve", "deny"
 
 
 def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dict[str, Any]:
@@ -99,6 +97,25 @@ def email_message(
         "html": _jinja.get_template("email.html.j2").render(context),
         "text": _jinja_text.get_template("email.txt.j2").render(context),
     }
+
+
+class ChannelTemplates:
+    """Implements `service_layer.ports.Renderer`: every message ends with a link to the
+    dashboard at `dashboard_url`."""
+
+    def __init__(self, dashboard_url: str) -> None:
+        self._dashboard = dashboard_url
+
+    def slack(self, notice: Notice, to: dict[str, Any]) -> dict[str, Any]:
+        return slack_message(notice, to, self._dashboard)
+
+    def teams(
+        self, notice: Notice, to: dict[str, Any], links: dict[str, str] | None
+    ) -> dict[str, Any]:
+        return teams_message(notice, to, self._dashboard, links)
+
+    def email(self, notice: Notice, links: dict[str, str] | None) -> dict[str, Any]:
+        return email_message(notice, self._dashboard, links)
 
 
 def page(title: str, message: str, *, action: str | None = None, decision: str = "") -> str:

@@ -1,7 +1,8 @@
 """Secrets at rest (integration credentials) and the signed Approve/Deny links.
 
 Both use Fernet (AES-CBC + HMAC, with a timestamp) from `cryptography`. The master key
-comes from settings or is generated once into the data dir (mode 0600, write-then-rename).
+comes from settings or is generated once into the data dir (mode 0600, linked into place;
+see `leaveflow_kit.keyfile`), at start-up: building the app reads no file.
 Links use a key derived from the master, so a stored ciphertext can never pass as a link.
 """
 
@@ -10,39 +11,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from leaveflow_kit.keyfile import load_or_create
 
-class LinkInvalid(Exception):
-    """A link that is forged or malformed."""
-
-
-class LinkExpired(Exception):
-    """A genuine link past its lifetime."""
+from ..service_layer.ports import LinkExpired, LinkInvalid, Undecryptable
 
 
 def load_or_create_key(path: Path) -> bytes:
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    # Linked into place, not renamed: of two replicas starting at once on a shared data
-    # dir, the first link wins and the other reads that key (one key for both).
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-        os.link(tmp, path)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    finally:
-        tmp.unlink(missing_ok=True)
-    return key
+    """The master key kept at `path`, generated there on first start (kit key file)."""
+    return load_or_create(path, Fernet.generate_key).strip()
 
 
 def _derived(key: bytes, purpose: str) -> Fernet:
@@ -50,7 +31,9 @@ def _derived(key: bytes, purpose: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-class SecretBox:
+class FernetBox:
+    """Implements `service_layer.ports.SecretBox` with Fernet."""
+
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
         self._links = _derived(key, "action-links")
@@ -61,7 +44,10 @@ class SecretBox:
     def decrypt(self, token: str | None) -> str | None:
         if token is None:
             return None
-        return self._fernet.decrypt(token.encode()).decode()
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise Undecryptable("sealed under another key, or not a ciphertext") from exc
 
     def sign_link(self, claims: dict[str, Any], at: int) -> str:
         return self._links.encrypt_at_time(json.dumps(claims).encode(), at).decode()
@@ -79,3 +65,35 @@ class SecretBox:
         if now - issued > ttl_seconds:
             raise LinkExpired("this link has expired")
         return claims
+
+
+class DeferredBox:
+    """A `SecretBox` whose key may arrive at start-up: the lifespan reads (or creates) the
+    key file, so building the app does no I/O. Used before that, it fails loudly."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self._box = FernetBox(key) if key is not None else None
+
+    @property
+    def ready(self) -> bool:
+        return self._box is not None
+
+    def open(self, key: bytes) -> None:
+        self._box = FernetBox(key)
+
+    def _opened(self) -> FernetBox:
+        if self._box is None:
+            raise RuntimeError("the secret key is loaded at start-up (the app's lifespan)")
+        return self._box
+
+    def encrypt(self, plain: str | None) -> str | None:
+        return self._opened().encrypt(plain)
+
+    def decrypt(self, token: str | None) -> str | None:
+        return self._opened().decrypt(token)
+
+    def sign_link(self, claims: dict[str, Any], at: int) -> str:
+        return self._opened().sign_link(claims, at)
+
+    def open_link(self, token: str, *, ttl_seconds: int, now: int) -> dict[str, Any]:
+        return self._opened().open_link(token, ttl_seconds=ttl_seconds, now=now)

@@ -1,28 +1,19 @@
 """The three ways out: Slack (Web API or incoming webhook), a Teams Workflows webhook, SMTP.
 
-Every sender answers a `SendResult` that says whether trying again can help: 429 and 5xx
-(and network trouble) are temporary, other 4xx and refused recipients are not.
+Every sender (a `service_layer.ports.Sender`) answers a `SendResult` that says whether
+trying again can help: 429 and 5xx (and network trouble) are temporary, other 4xx and
+refused recipients are not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
 import httpx
 
-
-@dataclass(frozen=True)
-class SendResult:
-    ok: bool
-    error: str | None = None
-    retryable: bool = False
-    retry_after: float | None = None
-
-
-SENT = SendResult(ok=True)
+from ..service_layer.ports import SENT, SendResult
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -49,7 +40,8 @@ def network_failure(exc: Exception) -> SendResult:
 
 
 class HttpPoster:
-    """One pooled client for every HTTP peer (Slack, Teams, response_url)."""
+    """One pooled client for every HTTP peer (Slack, Teams, response_url); a
+    `service_layer.ports.Poster`."""
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.client = httpx.AsyncClient(timeout=timeout)

@@ -18,6 +18,9 @@ PENDING, APPROVED, DENIED, REJECTED, CANCELLED, DIGEST = (
     "digest",
 )
 KINDS = (PENDING, APPROVED, DENIED, REJECTED, CANCELLED, DIGEST)
+# What an approver can decide on a pending request (buttons, signed links).
+APPROVE, DENY = "approve", "deny"
+DECISIONS = (APPROVE, DENY)
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,22 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from ..adapters.leaveflow_api import ApiUnavailable, LeaveflowApi
+from leaveflow_kit.clock import Clock, today_in
+
 from ..domain.commands import USAGE, Balance, Command, Help, RequestLeave, WhosOff
 from ..domain.messages import digest_line
+from .ports import ApiUnavailable, LeaveflowApi, ReadModel
 
 
 class Chat:
-    def __init__(self, api: LeaveflowApi) -> None:
+    def __init__(self, api: LeaveflowApi, reads: ReadModel, clock: Clock) -> None:
         self._api = api
+        self._reads = reads
+        self._clock = clock
+
+    async def today(self, tenant_id: str, employee_id: str) -> date:
+        """The employee's date now: in their location's time zone, else their tenant's."""
+        return today_in(self._clock, await self._reads.time_zone(tenant_id, employee_id))
 
     async def run(self, tenant_id: str, employee_id: str, command: Command, via: str) -> str:
         try:
@@ -93,7 +101,7 @@ class Chat:
         return {t["id"]: t["name"] for t in items}
 
     async def _whos_off(self, tenant_id: str, employee_id: str, day: date | None, via: str) -> str:
-        when = (day or date.today()).isoformat()
+        when = (day or await self.today(tenant_id, employee_id)).isoformat()
         answer = await self._api.as_employee(
             tenant_id,
             employee_id,

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 DELIVERIES = "deliveries"
 INTEGRATIONS = "integrations"
 PEOPLE = "people"
 DEPARTMENTS = "departments"
 LEAVE_TYPES = "leave_types"
+LOCATIONS = "locations"
 TENANTS = "tenants"
 PREFERENCES = "preferences"
 USED_LINKS = "used_links"
 
 SLACK, TEAMS, EMAIL = "slack", "teams", "email"
 CHANNELS = (SLACK, TEAMS, EMAIL)
-
-Clock = Callable[[], datetime]
 
 
 def integration_key(tenant_id: str, channel: str) -> str:

@@ -7,17 +7,19 @@ import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leaveflow_kit.clock import Clock, zone
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.tasks import cancel
 
-from ..adapters.leaveflow_api import ApiUnavailable, LeaveflowApi
 from ..domain.messages import DIGEST, Notice
 from .chat import whos_off_item
-from .collections import INTEGRATIONS, PEOPLE, TENANTS, Clock
+from .collections import INTEGRATIONS
 from .fanout import create_deliveries
+from .ports import ApiUnavailable, LeaveflowApi
+from .replica import TENANT_REPLICA
+from .replica import admins as admins_of
 
 log = get_logger(__name__)
 DIGESTS = "digests"
@@ -26,11 +28,7 @@ CHANNEL_RECIPIENT = {"id": "channel", "name": "", "email": None}
 
 def due_day(now: datetime, timezone: str, at: str) -> date | None:
     """The local date whose digest is due at `now`, or None before the configured time."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = now.astimezone(zone)
+    local = now.astimezone(zone(timezone))
     hours, minutes = (int(x) for x in at.split(":"))
     return local.date() if local.time() >= time(hours, minutes) else None
 
@@ -51,6 +49,8 @@ class DigestScheduler:
         self._wake = wake
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
+        # Never set: the scheduler polls on the clock (a fake clock moves it in tests).
+        self._idle = asyncio.Event()
 
     async def _tenants(self) -> dict[str, str]:
         """tenant id -> digest time, for tenants that asked for one."""
@@ -70,11 +70,11 @@ class DigestScheduler:
         return sent
 
     async def _digest(self, tenant_id: str, at: str) -> int:
-        tenant = await self._store.get(TENANTS, tenant_id) or {}
-        day = due_day(self._clock(), tenant.get("timezone") or "UTC", at)
+        tenant = await TENANT_REPLICA.get(self._store, tenant_id, tenant_id) or {}
+        day = due_day(self._clock.now(), tenant.get("timezone") or "UTC", at)
         if day is None or await self._store.get(DIGESTS, f"{tenant_id}:{day}") is not None:
             return 0
-        admins = await self._store.find(PEOPLE, {"tenant_id": tenant_id, "role": "admin"}, limit=50)
+        admins = await admins_of(self._store, tenant_id)
         if not admins:
             return 0
         week_end = day + timedelta(days=6 - day.weekday())
@@ -130,4 +130,6 @@ class DigestScheduler:
                 raise
             except Exception as exc:
                 log.warning("digest_failed", error=repr(exc))
-            await asyncio.sleep(self._interval)
+            await self._clock.sleep_until(
+                self._clock.now() + timedelta(seconds=self._interval), self._idle
+            )

@@ -16,16 +16,14 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 
 from leaveflow_contracts import new_id
-from leaveflow_kit.documents import from_doc, to_doc
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.logging import get_logger
-from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.tasks import cancel
 from leaveflow_kit.telemetry import span
 
-from ..adapters.senders import SendResult
 from ..domain.delivery import (
     CLAIM_LEASE_SECONDS,
     MAX_ATTEMPTS,
@@ -34,7 +32,7 @@ from ..domain.delivery import (
     SENDING,
     Delivery,
 )
-from .collections import DELIVERIES
+from .ports import DeliveryRecords, SendResult
 
 log = get_logger(__name__)
 
@@ -55,17 +53,17 @@ class RetryPolicy:
 class DeliveryDispatcher:
     def __init__(
         self,
-        store: Store,
+        records: DeliveryRecords,
         channel: str,
         send: SendFn,
-        clock: Callable[[], datetime],
+        clock: Clock,
         *,
         policy: RetryPolicy | None = None,
         # Only a safety net: local commits wake us, and retries set their own deadline.
         # Three channels poll, so keep it slow enough for an idle stack to stay quiet.
         heartbeat_seconds: float = 120.0,
     ) -> None:
-        self._store = store
+        self._records = records
         self.channel = channel
         self._send = send
         self._clock = clock
@@ -92,12 +90,10 @@ class DeliveryDispatcher:
         await cancel(self._task)  # at once if it finished
 
     async def _due(self) -> list[Delivery]:
-        now = self._clock()
+        now = self._clock.now()
         due = []
         for status in (PENDING, RETRYING, SENDING):
-            where = {"channel": self.channel, "status": status}
-            for doc in await self._store.find(DELIVERIES, where, limit=200):
-                delivery = from_doc(Delivery, doc)
+            for delivery in await self._records.waiting(self.channel, status, limit=200):
                 if delivery.is_due(now):
                     due.append(delivery)
         return due
@@ -106,31 +102,21 @@ class DeliveryDispatcher:
         """Compare-and-set in one transaction, so two instances never send the same one."""
         token = new_id()
 
-        async def run(tx: Transaction) -> Delivery | None:
-            doc = await tx.get(DELIVERIES, delivery_id)
-            if doc is None:
+        def claim(delivery: Delivery) -> Delivery | None:
+            now = self._clock.now()
+            if not delivery.is_due(now):
                 return None
-            delivery = from_doc(Delivery, doc)
-            if not delivery.is_due(self._clock()):
-                return None
-            delivery.claim_for(token, self._clock(), self._policy.claim_lease_seconds)
-            await tx.put(DELIVERIES, delivery.id, to_doc(delivery))
+            delivery.claim_for(token, now, self._policy.claim_lease_seconds)
             return delivery
 
-        return await self._store.atomic(run)
+        return await self._records.change(delivery_id, claim)
 
     async def _renew(self, delivery_id: str, token: str) -> bool:
-        async def run(tx: Transaction) -> bool:
-            doc = await tx.get(DELIVERIES, delivery_id)
-            if doc is None:
-                return False
-            delivery = from_doc(Delivery, doc)
-            if not delivery.renew(token, self._clock(), self._policy.claim_lease_seconds):
-                return False
-            await tx.put(DELIVERIES, delivery_id, to_doc(delivery))
-            return True
+        def renew(delivery: Delivery) -> Delivery | None:
+            lease = self._policy.claim_lease_seconds
+            return delivery if delivery.renew(token, self._clock.now(), lease) else None
 
-        return await self._store.atomic(run)
+        return await self._records.change(delivery_id, renew) is not None
 
     async def _keep_claim(self, delivery_id: str, token: str, done: asyncio.Event) -> None:
         """Renew the lease until `done`; never cancelled mid-transaction (it waits on
@@ -152,26 +138,22 @@ class DeliveryDispatcher:
     async def _record(self, outcome: Delivery, token: str | None) -> None:
         """Store the attempt unless someone (an admin retry) changed the delivery meanwhile."""
 
-        async def run(tx: Transaction) -> None:
-            doc = await tx.get(DELIVERIES, outcome.id)
-            if doc is None or doc.get("claim") != token:
-                return
-            await tx.put(DELIVERIES, outcome.id, to_doc(outcome))
+        def record(current: Delivery) -> Delivery | None:
+            return outcome if current.claim == token else None
 
-        await self._store.atomic(run)
+        await self._records.change(outcome.id, record)
 
     async def _next_due_in(self) -> float:
         """Until the next retry, or the end of a lease a dead sender (perhaps our own
         previous incarnation) left behind: a restart then resends it within one lease."""
         times = []
         for status in (RETRYING, SENDING):
-            where = {"channel": self.channel, "status": status}
-            for doc in await self._store.find(DELIVERIES, where, limit=200):
-                times.append(from_doc(Delivery, doc).due_at())
+            for delivery in await self._records.waiting(self.channel, status, limit=200):
+                times.append(delivery.due_at())
         pending = [t for t in times if t is not None]
         if not pending:
             return self._heartbeat
-        seconds = (min(pending) - self._clock()).total_seconds()
+        seconds = (min(pending) - self._clock.now()).total_seconds()
         return max(0.05, min(seconds, self._heartbeat))
 
     async def _attempt(self, delivery: Delivery) -> SendResult:
@@ -209,11 +191,11 @@ class DeliveryDispatcher:
                 # swallow our own cancellation (Python 3.11) and `stop()` would hang.
                 await asyncio.shield(keeper)
             if result.ok:
-                delivery.succeeded(self._clock())
+                delivery.succeeded(self._clock.now())
                 sent += 1
             else:
                 delivery.failed(
-                    self._clock(),
+                    self._clock.now(),
                     result.error or "failed",
                     retryable=result.retryable,
                     retry_after=result.retry_after,
@@ -244,8 +226,7 @@ class DeliveryDispatcher:
                 wait = 2.0
             if self._stopping:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await self._clock.sleep_until(self._clock.now() + timedelta(seconds=wait), self._wake)
 
 
 class Dispatchers:

@@ -15,8 +15,9 @@ from leaveflow_contracts import (
     LeavePending,
     LeaveRejected,
 )
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.documents import to_doc
-from leaveflow_kit.messaging import EventHandler, HandledEvent
+from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.storage import Transaction
 from leaveflow_kit.telemetry import current_trace
 
@@ -27,15 +28,13 @@ from .collections import (
     DELIVERIES,
     EMAIL,
     INTEGRATIONS,
-    LEAVE_TYPES,
     PREFERENCES,
     SLACK,
     TEAMS,
-    Clock,
     integration_key,
     preference_key,
 )
-from .replica import approvers_of, directory_handlers, person
+from .replica import LEAVE_TYPE_REPLICA, approvers_of, directory_handlers, person
 
 
 def recipient_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +92,7 @@ async def create_deliveries(
                 channel=channel,
                 recipient=who["id"],
                 payload={"notice": notice.to_dict(), "to": recipient_view(who)},
-                created_at=clock(),
+                created_at=clock.now(),
                 trace=current_trace(),
             )
             if await tx.get(DELIVERIES, delivery.id) is None:
@@ -102,23 +101,22 @@ async def create_deliveries(
     return created
 
 
-KIND_OF = {
-    "LeavePending": PENDING,
-    "LeaveApproved": APPROVED,
-    "LeaveDenied": DENIED,
-    "LeaveRejected": REJECTED,
-    "LeaveCancelled": CANCELLED,
+LeaveEvent = LeavePending | LeaveApproved | LeaveDenied | LeaveRejected | LeaveCancelled
+
+KIND_OF: dict[type[LeaveEvent], str] = {
+    LeavePending: PENDING,
+    LeaveApproved: APPROVED,
+    LeaveDenied: DENIED,
+    LeaveRejected: REJECTED,
+    LeaveCancelled: CANCELLED,
 }
 
 
-async def notice_for(tx: Transaction, event: HandledEvent) -> Notice:
+async def notice_for(tx: Transaction, event: Handled[LeaveEvent]) -> Notice:
     d = event.data
-    assert isinstance(
-        d, LeavePending | LeaveApproved | LeaveDenied | LeaveRejected | LeaveCancelled
-    )
     tenant_id = event.envelope.tenant_id
     employee = await person(tx, tenant_id, d.employee_id)
-    leave_type = await tx.get(LEAVE_TYPES, d.leave_type_id)
+    leave_type = await LEAVE_TYPE_REPLICA.get(tx, tenant_id, d.leave_type_id)
     detail: str | None = None
     available: str | None = None
     if isinstance(d, LeaveApproved | LeaveDenied | LeaveCancelled):
@@ -127,7 +125,7 @@ async def notice_for(tx: Transaction, event: HandledEvent) -> Notice:
         detail = d.rejection_reason
         available = str(d.available) if d.available is not None else None
     return Notice(
-        kind=KIND_OF[event.envelope.type],
+        kind=KIND_OF[type(d)],
         tenant_id=tenant_id,
         employee_name=employee["name"] if employee else "An employee",
         request_id=d.request_id,
@@ -141,18 +139,22 @@ async def notice_for(tx: Transaction, event: HandledEvent) -> Notice:
     )
 
 
-def on_request_event(clock: Clock) -> EventHandler:
-    async def handle(tx: Transaction, event: HandledEvent) -> None:
+def requests_handlers(clock: Clock) -> Handlers:
+    """The directory replica's handlers, and one that turns each decision-relevant leave
+    event into deliveries."""
+    handlers = Handlers()
+
+    @handlers.on
+    async def on_leave_event(tx: Transaction, event: Handled[LeaveEvent]) -> None:
         tenant_id = event.envelope.tenant_id
         notice = await notice_for(tx, event)
-        employee_id: str = event.data.employee_id  # type: ignore[attr-defined]
-        department_id: str | None = event.data.department_id  # type: ignore[attr-defined]
+        employee_id = event.data.employee_id
         employee = await person(tx, tenant_id, employee_id)
         recipients: list[dict[str, Any]] = []
         if notice.kind in (PENDING, CANCELLED):
             recipients += [
                 a
-                for a in await approvers_of(tx, tenant_id, department_id)
+                for a in await approvers_of(tx, tenant_id, event.data.department_id)
                 if a["id"] != employee_id
             ]
         if notice.kind != PENDING and employee is not None:
@@ -167,9 +169,4 @@ def on_request_event(clock: Clock) -> EventHandler:
             recipients=recipients,
         )
 
-    return handle
-
-
-def requests_handlers(clock: Clock) -> dict[str, EventHandler]:
-    handler = on_request_event(clock)
-    return {**directory_handlers(), **dict.fromkeys(KIND_OF, handler)}
+    return Handlers().include(directory_handlers, handlers)

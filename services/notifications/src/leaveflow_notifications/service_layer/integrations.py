@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.fernet import InvalidToken
-
 from leaveflow_kit.storage import Store, Transaction
 
-from ..adapters.secrets import SecretBox
 from .collections import CHANNELS, INTEGRATIONS, PREFERENCES, integration_key, preference_key
+from .ports import ReadModel, SecretBox, Undecryptable
 
 # Everything that would let someone post as us or impersonate Slack/Teams to us.
 SECRET_FIELDS = frozenset(
@@ -33,7 +31,7 @@ class UndecryptableSecrets(Exception):
 def decrypted(box: SecretBox, doc: dict[str, Any]) -> dict[str, Any]:
     try:
         return _decrypted(box, doc)
-    except InvalidToken as exc:
+    except Undecryptable as exc:
         raise UndecryptableSecrets(f"{doc.get('kind')} secrets cannot be decrypted") from exc
 
 
@@ -53,57 +51,61 @@ def public_view(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def save_integration(
-    store: Store, box: SecretBox, tenant_id: str, channel: str, fields: dict[str, Any]
-) -> dict[str, Any]:
-    doc = {"tenant_id": tenant_id, "kind": channel, **encrypted(box, fields)}
-    lookup = LOOKUP_FIELDS.get(channel)
-
-    async def run(tx: Transaction) -> None:
-        if lookup and doc.get(lookup):
-            # One tenant per Slack workspace / Azure AD tenant: inbound requests are routed by it.
-            others = await tx.find(INTEGRATIONS, {"kind": channel, lookup: doc[lookup]}, limit=5)
-            if any(o["tenant_id"] != tenant_id for o in others):
-                raise IntegrationConflict(f"{lookup} is already connected to another tenant")
-        await tx.put(INTEGRATIONS, integration_key(tenant_id, channel), doc)
-
-    await store.atomic(run)
-    return public_view(doc)
-
-
 class IntegrationConflict(Exception):
-    pass
+    """The Slack workspace / Azure AD tenant is connected to another tenant (HTTP 409)."""
 
 
-async def list_integrations(store: Store, tenant_id: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for channel in CHANNELS:
-        doc = await store.get(INTEGRATIONS, integration_key(tenant_id, channel))
-        out[channel] = public_view(doc) if doc else None
-    return out
+class Integrations:
+    """Connecting channels, and the integration an inbound request belongs to."""
 
+    def __init__(self, store: Store, reads: ReadModel, box: SecretBox) -> None:
+        self._store = store
+        self._reads = reads
+        self._box = box
 
-async def integration_by(
-    store: Store, box: SecretBox, channel: str, lookup_value: str
-) -> dict[str, Any] | None:
-    """The decrypted integration whose team id / AAD tenant id is `lookup_value`."""
-    field = LOOKUP_FIELDS[channel]
-    docs = await store.find(INTEGRATIONS, {"kind": channel, field: lookup_value}, limit=1)
-    if not docs:
-        return None
-    try:
-        return decrypted(box, docs[0])
-    except UndecryptableSecrets:
-        return None  # cannot verify anything with it: treated as not connected
+    async def connect(self, tenant_id: str, channel: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Store (replace) the tenant's integration; what an admin may see of it."""
+        doc = {"tenant_id": tenant_id, "kind": channel, **encrypted(self._box, fields)}
+        lookup = LOOKUP_FIELDS.get(channel)
 
+        async def run(tx: Transaction) -> None:
+            if lookup and doc.get(lookup):
+                # One tenant per Slack workspace / Azure AD tenant: inbound requests are
+                # routed by it.
+                where = {"kind": channel, lookup: doc[lookup]}
+                others = await tx.find(INTEGRATIONS, where, limit=5)
+                if any(o["tenant_id"] != tenant_id for o in others):
+                    raise IntegrationConflict(f"{lookup} is already connected to another tenant")
+            await tx.put(INTEGRATIONS, integration_key(tenant_id, channel), doc)
 
-async def save_preferences(
-    store: Store, tenant_id: str, employee_id: str, prefs: dict[str, bool]
-) -> dict[str, Any]:
-    doc = {"tenant_id": tenant_id, "employee_id": employee_id, **prefs}
+        await self._store.atomic(run)
+        return public_view(doc)
 
-    async def run(tx: Transaction) -> None:
-        await tx.put(PREFERENCES, preference_key(tenant_id, employee_id), doc)
+    async def listing(self, tenant_id: str) -> dict[str, dict[str, Any] | None]:
+        """Each channel's integration as an admin may see it (None: not connected)."""
+        out: dict[str, dict[str, Any] | None] = {}
+        for channel in CHANNELS:
+            doc = await self._reads.integration(tenant_id, channel)
+            out[channel] = public_view(doc) if doc else None
+        return out
 
-    await store.atomic(run)
-    return doc
+    async def inbound(self, channel: str, lookup_value: str) -> dict[str, Any] | None:
+        """The decrypted integration whose team id / AAD tenant id is `lookup_value`."""
+        doc = await self._reads.integration_by(channel, LOOKUP_FIELDS[channel], lookup_value)
+        if doc is None:
+            return None
+        try:
+            return decrypted(self._box, doc)
+        except UndecryptableSecrets:
+            return None  # cannot verify anything with it: treated as not connected
+
+    async def set_preferences(
+        self, tenant_id: str, employee_id: str, prefs: dict[str, bool]
+    ) -> dict[str, Any]:
+        doc = {"tenant_id": tenant_id, "employee_id": employee_id, **prefs}
+
+        async def run(tx: Transaction) -> None:
+            await tx.put(PREFERENCES, preference_key(tenant_id, employee_id), doc)
+
+        await self._store.atomic(run)
+        return doc

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from leaveflow_kit.clock import Clock
 from leaveflow_kit.storage import DuplicateKey, Store, Transaction
 
-from ..adapters.leaveflow_api import ApiUnavailable
-from ..adapters.secrets import LinkExpired, LinkInvalid, SecretBox
+from ..domain.messages import DECISIONS
 from .chat import Chat
-from .collections import USED_LINKS, Clock
+from .collections import USED_LINKS
+from .ports import ApiUnavailable, LinkExpired, LinkInvalid, SecretBox
 
 
 class LinkGone(Exception):
@@ -40,7 +41,7 @@ class LinkActions:
         """Raises LinkInvalid (forged) or LinkGone (expired or already used)."""
         try:
             raw = self._box.open_link(
-                token, ttl_seconds=self._ttl, now=int(self._clock().timestamp())
+                token, ttl_seconds=self._ttl, now=int(self._clock.now().timestamp())
             )
         except LinkExpired as exc:
             raise LinkGone(str(exc)) from exc
@@ -54,7 +55,7 @@ class LinkActions:
             )
         except KeyError as exc:
             raise LinkInvalid("invalid link") from exc
-        if claims.decision not in ("approve", "deny"):
+        if claims.decision not in DECISIONS:
             raise LinkInvalid("invalid link")
         if await self._store.get(USED_LINKS, claims.link_id) is not None:
             raise LinkGone("this link was already used")
@@ -69,7 +70,7 @@ class LinkActions:
             "id": claims.link_id,
             "tenant_id": claims.tenant_id,
             "decision": claims.decision,
-            "used_at": self._clock().isoformat(),
+            "used_at": self._clock.now().isoformat(),
         }
 
         async def spend(tx: Transaction) -> None:

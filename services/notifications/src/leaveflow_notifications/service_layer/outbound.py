@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from leaveflow_kit.storage import Store
-
-from ..adapters.rendering import APPROVE, DENY, email_message, slack_message, teams_message
-from ..adapters.secrets import SecretBox
-from ..adapters.senders import SendResult
 from ..domain.delivery import Delivery
-from ..domain.messages import Notice
-from .collections import EMAIL, INTEGRATIONS, SLACK, TEAMS, Clock, integration_key
+from ..domain.messages import DECISIONS, Notice
+from .collections import EMAIL, SLACK, TEAMS
 from .integrations import UndecryptableSecrets, decrypted
-
-
-class Sender(Protocol):
-    async def send(
-        self, integration: dict[str, Any], to: dict[str, Any], message: dict[str, Any]
-    ) -> SendResult: ...
+from .ports import ReadModel, Renderer, SecretBox, Sender, SendResult
 
 
 @dataclass
@@ -29,12 +19,11 @@ class Links:
 
     box: SecretBox
     base_url: str
-    clock: Clock
 
     def for_delivery(self, delivery: Delivery, request_id: str) -> dict[str, str]:
         at = int(delivery.created_at.timestamp())
         links = {}
-        for decision in (APPROVE, DENY):
+        for decision in DECISIONS:
             claims = {
                 "lid": delivery.id,
                 "tid": delivery.tenant_id,
@@ -49,17 +38,17 @@ class Links:
 class Outbound:
     def __init__(
         self,
-        store: Store,
+        reads: ReadModel,
         box: SecretBox,
         senders: dict[str, Sender],
         links: Links,
-        dashboard_url: str,
+        renderer: Renderer,
     ) -> None:
-        self._store = store
+        self._reads = reads
         self._box = box
         self._senders = senders
         self._links = links
-        self._dashboard = dashboard_url
+        self._renderer = renderer
 
     def render(self, delivery: Delivery) -> dict[str, Any]:
         notice = Notice.from_dict(delivery.payload["notice"])
@@ -69,15 +58,13 @@ class Outbound:
             assert notice.request_id is not None
             links = self._links.for_delivery(delivery, notice.request_id)
         if delivery.channel == SLACK:
-            return slack_message(notice, to, self._dashboard)
+            return self._renderer.slack(notice, to)
         if delivery.channel == TEAMS:
-            return teams_message(notice, to, self._dashboard, links)
-        return email_message(notice, self._dashboard, links)
+            return self._renderer.teams(notice, to, links)
+        return self._renderer.email(notice, links)
 
     async def send(self, delivery: Delivery) -> SendResult:
-        stored = await self._store.get(
-            INTEGRATIONS, integration_key(delivery.tenant_id, delivery.channel)
-        )
+        stored = await self._reads.integration(delivery.tenant_id, delivery.channel)
         if stored is None:
             return SendResult(ok=False, error=f"{delivery.channel} integration removed")
         try:

@@ -1,5 +1,12 @@
 """Our copy of the directory, built from the requests service's events: who people are,
-how to reach them (email, Slack and Teams ids), who approves for which department."""
+how to reach them (email, Slack and Teams ids), who approves for which department, and
+the time zone of each location (it decides what "today" is for the people there).
+
+Kept by the kit's replica rule (docs/adr/0004-newest-wins-replicas.md): keys scoped by
+tenant, the event that happened last wins, whatever order events arrive or replay in.
+The collections are rebuilt from the requests stream on start-up whenever
+`DIRECTORY_VERSION` changes (version 1: tenant-scoped keys, where raw ids were before).
+"""
 
 from __future__ import annotations
 
@@ -9,92 +16,91 @@ from leaveflow_contracts import (
     DepartmentUpserted,
     EmployeeUpserted,
     LeaveTypeUpserted,
+    LocationUpserted,
     TenantCreated,
 )
-from leaveflow_kit.messaging import EventHandler, HandledEvent
-from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.messaging import Handled, Handlers
+from leaveflow_kit.replica import Replica, ReplicaSet
+from leaveflow_kit.storage import Reader, Store, Transaction
 
-from .collections import DEPARTMENTS, LEAVE_TYPES, PEOPLE, TENANTS
+from .collections import DEPARTMENTS, LEAVE_TYPES, LOCATIONS, PEOPLE, TENANTS
+
+TENANT_REPLICA = Replica(TENANTS)
+PEOPLE_REPLICA = Replica(PEOPLE)
+DEPARTMENT_REPLICA = Replica(DEPARTMENTS)
+LEAVE_TYPE_REPLICA = Replica(LEAVE_TYPES)
+LOCATION_REPLICA = Replica(LOCATIONS)
+
+DIRECTORY_VERSION = 1
+
+directory_handlers = Handlers()
 
 
-async def on_tenant(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_tenant(tx: Transaction, event: Handled[TenantCreated]) -> None:
     d = event.data
-    assert isinstance(d, TenantCreated)
-    await tx.put(TENANTS, d.tenant_id, {"id": d.tenant_id, "name": d.name, "timezone": d.timezone})
+    fields = {"name": d.name, "timezone": d.timezone}
+    await TENANT_REPLICA.upsert(tx, d.tenant_id, d.tenant_id, fields, event.envelope)
 
 
-async def on_employee(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_location(tx: Transaction, event: Handled[LocationUpserted]) -> None:
     d = event.data
-    assert isinstance(d, EmployeeUpserted)
-    await tx.put(
-        PEOPLE,
-        d.employee_id,
-        {
-            "id": d.employee_id,
-            "tenant_id": event.envelope.tenant_id,
-            "name": d.name,
-            "email": d.email,
-            "role": str(d.role),
-            "department_id": d.department_id,
-            "location_id": d.location_id,
-            "end_date": d.end_date.isoformat() if d.end_date else None,
-            "slack_user_id": d.slack_user_id,
-            "teams_user_id": d.teams_user_id,
-        },
+    fields = {"name": d.name, "timezone": d.timezone}
+    await LOCATION_REPLICA.upsert(
+        tx, event.envelope.tenant_id, d.location_id, fields, event.envelope
     )
 
 
-async def on_department(tx: Transaction, event: HandledEvent) -> None:
+@directory_handlers.on
+async def on_employee(tx: Transaction, event: Handled[EmployeeUpserted]) -> None:
     d = event.data
-    assert isinstance(d, DepartmentUpserted)
-    await tx.put(
-        DEPARTMENTS,
-        d.department_id,
-        {
-            "id": d.department_id,
-            "tenant_id": event.envelope.tenant_id,
-            "name": d.name,
-            "approver_ids": list(d.approver_ids),
-            "active": d.active,
-        },
-    )
-
-
-async def on_leave_type(tx: Transaction, event: HandledEvent) -> None:
-    d = event.data
-    assert isinstance(d, LeaveTypeUpserted)
-    await tx.put(
-        LEAVE_TYPES,
-        d.leave_type_id,
-        {
-            "id": d.leave_type_id,
-            "tenant_id": event.envelope.tenant_id,
-            "name": d.name,
-            "active": d.active,
-        },
-    )
-
-
-def directory_handlers() -> dict[str, EventHandler]:
-    return {
-        "TenantCreated": on_tenant,
-        "EmployeeUpserted": on_employee,
-        "DepartmentUpserted": on_department,
-        "LeaveTypeUpserted": on_leave_type,
+    fields = {
+        "name": d.name,
+        "email": d.email,
+        "role": str(d.role),
+        "department_id": d.department_id,
+        "location_id": d.location_id,
+        "end_date": d.end_date.isoformat() if d.end_date else None,
+        "slack_user_id": d.slack_user_id,
+        "teams_user_id": d.teams_user_id,
     }
+    await PEOPLE_REPLICA.upsert(tx, event.envelope.tenant_id, d.employee_id, fields, event.envelope)
 
 
-async def person(
-    reader: Store | Transaction, tenant_id: str, employee_id: str
-) -> dict[str, Any] | None:
-    doc = await reader.get(PEOPLE, employee_id)
-    return doc if doc is not None and doc.get("tenant_id") == tenant_id else None
+@directory_handlers.on
+async def on_department(tx: Transaction, event: Handled[DepartmentUpserted]) -> None:
+    d = event.data
+    fields = {"name": d.name, "approver_ids": list(d.approver_ids), "active": d.active}
+    await DEPARTMENT_REPLICA.upsert(
+        tx, event.envelope.tenant_id, d.department_id, fields, event.envelope
+    )
 
 
-async def person_by(store: Store, tenant_id: str, field: str, value: str) -> dict[str, Any] | None:
-    """The employee with this Slack/Teams user id in the tenant (a departed one acts never)."""
-    docs = await store.find(PEOPLE, {"tenant_id": tenant_id, field: value}, limit=1)
-    return docs[0] if docs else None
+@directory_handlers.on
+async def on_leave_type(tx: Transaction, event: Handled[LeaveTypeUpserted]) -> None:
+    d = event.data
+    fields = {"name": d.name, "active": d.active}
+    await LEAVE_TYPE_REPLICA.upsert(
+        tx, event.envelope.tenant_id, d.leave_type_id, fields, event.envelope
+    )
+
+
+DIRECTORY = ReplicaSet(
+    "notifications.directory",
+    DIRECTORY_VERSION,
+    "requests",
+    [TENANTS, LOCATIONS, PEOPLE, DEPARTMENTS, LEAVE_TYPES],
+    directory_handlers,
+)
+
+
+async def person(reader: Reader, tenant_id: str, employee_id: str) -> dict[str, Any] | None:
+    return await PEOPLE_REPLICA.get(reader, tenant_id, employee_id)
+
+
+async def admins(reader: Store | Transaction, tenant_id: str) -> list[dict[str, Any]]:
+    return (await PEOPLE_REPLICA.find(reader, tenant_id, {"role": "admin"}))[:50]
 
 
 async def approvers_of(
@@ -103,12 +109,12 @@ async def approvers_of(
     """The department's approvers; without any, the tenant's admins (as the API routes)."""
     found: list[dict[str, Any]] = []
     if department_id:
-        dept = await tx.get(DEPARTMENTS, department_id)
-        if dept is not None and dept.get("tenant_id") == tenant_id:
+        dept = await DEPARTMENT_REPLICA.get(tx, tenant_id, department_id)
+        if dept is not None:
             for approver_id in dept.get("approver_ids", []):
                 doc = await person(tx, tenant_id, approver_id)
                 if doc is not None:
                     found.append(doc)
     if not found:
-        found = await tx.find(PEOPLE, {"tenant_id": tenant_id, "role": "admin"}, limit=50)
+        found = await admins(tx, tenant_id)
     return found

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ...adapters.leaveflow_api import ApiUnavailable
 from ...adapters.rendering import page
-from ...adapters.secrets import LinkInvalid
-from ...service_layer.links import LinkActions, LinkGone
+from ...service_layer.links import LinkGone
+from ...service_layer.ports import ApiUnavailable, LinkInvalid
+from .deps import LinksDep
 
 router = APIRouter()
 
@@ -19,8 +19,7 @@ def _html(title: str, message: str, status: int, **kw: str) -> HTMLResponse:
 
 
 @router.get("/actions/{token}", tags=["actions"], response_class=HTMLResponse)
-async def confirm_action(token: str, request: Request) -> HTMLResponse:
-    links: LinkActions = request.app.state.links
+async def confirm_action(token: str, request: Request, links: LinksDep) -> HTMLResponse:
     try:
         claims = await links.inspect(token)
     except LinkGone as exc:
@@ -38,8 +37,7 @@ async def confirm_action(token: str, request: Request) -> HTMLResponse:
 
 
 @router.post("/actions/{token}", tags=["actions"], response_class=HTMLResponse)
-async def use_action(token: str, request: Request) -> HTMLResponse:
-    links: LinkActions = request.app.state.links
+async def use_action(token: str, links: LinksDep) -> HTMLResponse:
     try:
         message = await links.use(token)
     except LinkGone as exc:

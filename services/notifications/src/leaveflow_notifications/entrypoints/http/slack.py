@@ -18,15 +18,10 @@ from slack_sdk.signature import SignatureVerifier
 from leaveflow_kit.http import Unauthorized
 from leaveflow_kit.logging import get_logger
 
-from ...adapters.leaveflow_api import ApiUnavailable
-from ...adapters.secrets import SecretBox
-from ...adapters.senders import HttpPoster
 from ...domain.commands import Help, parse
-from ...service_layer.background import Background
-from ...service_layer.chat import Chat
 from ...service_layer.collections import SLACK
-from ...service_layer.integrations import integration_by
-from ...service_layer.replica import person_by
+from ...service_layer.ports import ApiUnavailable
+from .deps import BackgroundDep, ChatDep, IntegrationsDep, PosterDep, ReadModelDep
 
 router = APIRouter()
 log = get_logger(__name__)
@@ -50,15 +45,14 @@ def _team_of(form: dict[str, str]) -> str | None:
         return None
 
 
-async def _verified(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+async def _verified(
+    request: Request, integrations: IntegrationsDep
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(integration, form) of a genuine Slack request; 401 otherwise."""
     body = await request.body()
     form = _form(body)
     team_id = _team_of(form)
-    box: SecretBox = request.app.state.secret_box
-    integration = (
-        await integration_by(request.app.state.store, box, SLACK, team_id) if team_id else None
-    )
+    integration = await integrations.inbound(SLACK, team_id) if team_id else None
     secret = integration.get("signing_secret") if integration else None
     if not secret or not SignatureVerifier(secret).is_valid_request(body, dict(request.headers)):
         raise Unauthorized("bad Slack signature")
@@ -77,40 +71,51 @@ def _unknown_user(user_id: str) -> str:
     )
 
 
+# Both Slack routes stay outside the OpenAPI document (only Slack calls them, signed its
+# way); they answer Slack's own payloads: an ephemeral message or an empty 200.
 @router.post("/slack/commands", tags=["slack"], include_in_schema=False)
-async def slack_command(request: Request) -> Response:
+async def slack_command(
+    request: Request,
+    integrations: IntegrationsDep,
+    reads: ReadModelDep,
+    chat: ChatDep,
+    poster: PosterDep,
+    background: BackgroundDep,
+) -> Response:
     """`/vacation ...`: acked at once; the answer follows through `response_url`."""
-    integration, form = await _verified(request)
+    integration, form = await _verified(request, integrations)
     if request.headers.get("x-slack-retry-num"):
         return Response(status_code=200)  # the first delivery is already being handled
     tenant_id = integration["tenant_id"]
     user_id = form.get("user_id", "")
-    employee = await person_by(request.app.state.store, tenant_id, "slack_user_id", user_id)
+    employee = await reads.person_by(tenant_id, "slack_user_id", user_id)
     if employee is None:
         return _ephemeral(_unknown_user(user_id))
     command = parse(form.get("text", ""))
     if isinstance(command, Help):
-        return _ephemeral(
-            await request.app.state.chat.run(tenant_id, employee["id"], command, SLACK)
-        )
+        return _ephemeral(await chat.run(tenant_id, employee["id"], command, SLACK))
     response_url = form.get("response_url", "")
-    chat: Chat = request.app.state.chat
-    poster: HttpPoster = request.app.state.poster
 
     async def work() -> None:
         text = await chat.run(tenant_id, employee["id"], command, SLACK)
         await poster.post_json(response_url, {"response_type": "ephemeral", "text": text})
 
-    background: Background = request.app.state.background
     background.run(work(), "slack-command")
     return _ephemeral("On it…")
 
 
 @router.post("/slack/interactions", tags=["slack"], include_in_schema=False)
-async def slack_interaction(request: Request) -> Response:
+async def slack_interaction(
+    request: Request,
+    integrations: IntegrationsDep,
+    reads: ReadModelDep,
+    chat: ChatDep,
+    poster: PosterDep,
+    background: BackgroundDep,
+) -> Response:
     """Approve / Deny clicks: decided as the clicking user; the message is replaced by the
     outcome, so its buttons are gone and a second click cannot decide again."""
-    integration, form = await _verified(request)
+    integration, form = await _verified(request, integrations)
     if request.headers.get("x-slack-retry-num"):
         return Response(status_code=200)
     try:
@@ -124,11 +129,9 @@ async def slack_interaction(request: Request) -> Response:
     if decision not in ("approve", "deny"):
         return Response(status_code=200)
     tenant_id = integration["tenant_id"]
-    poster: HttpPoster = request.app.state.poster
-    employee = await person_by(request.app.state.store, tenant_id, "slack_user_id", user_id)
+    employee = await reads.person_by(tenant_id, "slack_user_id", user_id)
     if employee is None:
         return _ephemeral(_unknown_user(user_id))
-    chat: Chat = request.app.state.chat
 
     async def work() -> None:
         try:
@@ -143,6 +146,5 @@ async def slack_interaction(request: Request) -> Response:
             body = {"replace_original": False, "response_type": "ephemeral", "text": text}
         await poster.post_json(response_url, body)
 
-    background: Background = request.app.state.background
     background.run(work(), "slack-interaction")
     return Response(status_code=200)

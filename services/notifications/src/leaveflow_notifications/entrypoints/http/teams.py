@@ -14,18 +14,15 @@ import hashlib
 import hmac
 import json
 import re
-from typing import Any
 
 from fastapi import APIRouter, Request
 
 from leaveflow_kit.http import Unauthorized
 
-from ...adapters.secrets import SecretBox
 from ...domain.commands import parse
-from ...service_layer.chat import Chat
 from ...service_layer.collections import TEAMS
-from ...service_layer.integrations import integration_by
-from ...service_layer.replica import person_by
+from .deps import ChatDep, IntegrationsDep, ReadModelDep
+from .schemas import TeamsReply
 
 router = APIRouter()
 
@@ -45,20 +42,23 @@ def valid_hmac(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(expected, given.strip())
 
 
-def _reply(text: str) -> dict[str, Any]:
-    return {"type": "message", "text": text}
+def _reply(text: str) -> TeamsReply:
+    return TeamsReply(text=text)
 
 
+# Outside the OpenAPI document (only Teams calls it); the reply is Teams' own format.
 @router.post("/teams/messages", tags=["teams"], include_in_schema=False)
-async def teams_message(request: Request) -> dict[str, Any]:
+async def teams_message(
+    request: Request, integrations: IntegrationsDep, reads: ReadModelDep, chat: ChatDep
+) -> TeamsReply:
+    """A message that @mentions the bot: verified, then answered as a chat command."""
     body = await request.body()
     try:
         activity = json.loads(body)
         aad_tenant = str(activity["channelData"]["tenant"]["id"])
     except (ValueError, KeyError, TypeError) as exc:
         raise Unauthorized("bad Teams signature") from exc
-    box: SecretBox = request.app.state.secret_box
-    integration = await integration_by(request.app.state.store, box, TEAMS, aad_tenant)
+    integration = await integrations.inbound(TEAMS, aad_tenant)
     secret = integration.get("outgoing_webhook_secret") if integration else None
     if not secret or not valid_hmac(secret, body, request.headers.get("authorization", "")):
         raise Unauthorized("bad Teams signature")
@@ -67,14 +67,13 @@ async def teams_message(request: Request) -> dict[str, Any]:
     sender = activity.get("from")
     sender = sender if isinstance(sender, dict) else {}
     teams_user = str(sender.get("aadObjectId") or sender.get("id") or "")
-    employee = await person_by(request.app.state.store, tenant_id, "teams_user_id", teams_user)
+    employee = await reads.person_by(tenant_id, "teams_user_id", teams_user)
     if employee is None:
         return _reply(
             "I don't know who you are in Leaveflow yet. Ask your Leaveflow admin to put your "
             f"Teams user id `{teams_user}` on your employee profile."
         )
     text = _MENTION.sub("", str(activity.get("text") or "")).strip()
-    chat: Chat = request.app.state.chat
     try:
         answer = await asyncio.wait_for(
             chat.run(tenant_id, employee["id"], parse(text), TEAMS), ANSWER_WITHIN_SECONDS

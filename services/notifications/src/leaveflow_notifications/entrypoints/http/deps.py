@@ -1,0 +1,27 @@
+"""FastAPI dependencies of the notifications routes: the service-layer objects
+`bootstrap.py` put on the app, one `Annotated` alias each (the kit's `app_state`; the
+caller is `leaveflow_kit.auth.CurrentUser`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from leaveflow_kit.http.deps import app_state
+
+from ...service_layer.background import Background
+from ...service_layer.chat import Chat
+from ...service_layer.deliveries import DeliveryRetries
+from ...service_layer.integrations import Integrations
+from ...service_layer.links import LinkActions
+from ...service_layer.ports import Poster, ReadModel
+
+ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
+IntegrationsDep = Annotated[Integrations, Depends(app_state("integrations"))]
+RetriesDep = Annotated[DeliveryRetries, Depends(app_state("retries"))]
+ChatDep = Annotated[Chat, Depends(app_state("chat"))]
+LinksDep = Annotated[LinkActions, Depends(app_state("links"))]
+# Slack wants its ack within 3 s: work that calls other services runs after it.
+BackgroundDep = Annotated[Background, Depends(app_state("background"))]
+PosterDep = Annotated[Poster, Depends(app_state("poster"))]

@@ -1,0 +1,161 @@
+"""HTTP request and response models of the notifications service.
+
+Responses keep the JSON the API has always sent. An integration's view holds its plain
+settings as saved, and for each secret only whether it is set (`has_<name>`): secrets
+are never echoed. Stored integrations are answered with exactly the keys they have, so
+the routes that return them exclude unset fields.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from ...domain.delivery import Delivery
+from ...service_layer.deliveries import delivery_view
+
+Id = Field(min_length=1, max_length=100)
+SecretText = Field(min_length=1, max_length=500)
+
+
+class SlackIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    # Needed for inbound commands and buttons; an outbound-only webhook can do without.
+    team_id: str | None = Field(None, min_length=1, max_length=100)
+    bot_token: str | None = Field(None, min_length=1, max_length=500)
+    webhook_url: AnyHttpUrl | None = None
+    signing_secret: str = SecretText
+    channel: str | None = Field(None, max_length=100)
+    digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class TeamsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    aad_tenant_id: str = Id
+    webhook_url: AnyHttpUrl
+    outgoing_webhook_secret: str | None = Field(None, min_length=1, max_length=500)
+    digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class EmailIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    smtp_host: str = Field(min_length=1, max_length=255)
+    smtp_port: int = Field(ge=1, le=65535)
+    sender: str = Field(alias="from", min_length=3, max_length=255, pattern=r"^[^@\s]+@[^@\s]+$")
+    username: str | None = Field(None, max_length=255)
+    password: str | None = Field(None, max_length=500)
+    starttls: bool = False
+    digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class PreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slack: bool = True
+    teams: bool = True
+    email: bool = True
+
+
+# --- responses ---------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    # An integration saved by an older version may hold a setting this one no longer
+    # names: it is still shown, as it always was.
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class SlackOut(_Out):
+    tenant_id: str
+    team_id: str | None = None
+    channel: str | None = None
+    digest_time: str | None = None
+    has_bot_token: bool = False
+    has_webhook_url: bool = False
+    has_signing_secret: bool = False
+
+
+class TeamsOut(_Out):
+    tenant_id: str
+    aad_tenant_id: str | None = None
+    digest_time: str | None = None
+    has_webhook_url: bool = False
+    has_outgoing_webhook_secret: bool = False
+
+
+class EmailOut(_Out):
+    tenant_id: str
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    sender: str | None = Field(None, alias="from")
+    username: str | None = None
+    starttls: bool = False
+    digest_time: str | None = None
+    has_password: bool = False
+
+
+class SlackConnected(BaseModel):
+    slack: SlackOut
+
+
+class TeamsConnected(BaseModel):
+    teams: TeamsOut
+
+
+class EmailConnected(BaseModel):
+    email: EmailOut
+
+
+class IntegrationsOut(BaseModel):
+    """Each channel's integration; null when it is not connected."""
+
+    slack: SlackOut | None
+    teams: TeamsOut | None
+    email: EmailOut | None
+
+
+class PreferencesOut(BaseModel):
+    tenant_id: str
+    employee_id: str
+    slack: bool
+    teams: bool
+    email: bool
+
+
+class EventRef(BaseModel):
+    id: str
+    type: str
+
+
+class DeliveryOut(BaseModel):
+    """One message to one recipient on one channel. Times are ISO 8601 as recorded."""
+
+    id: str
+    tenant_id: str
+    event_id: str
+    event_type: str
+    channel: Literal["slack", "teams", "email"]
+    recipient: str
+    created_at: str
+    status: Literal["pending", "sending", "sent", "retrying", "dead"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: str | None
+    sent_at: str | None
+    event: EventRef
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> DeliveryOut:
+        return cls.model_validate(delivery_view(delivery))
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None
+
+
+class TeamsReply(BaseModel):
+    """What a Teams outgoing webhook expects back: a message activity with our answer."""
+
+    type: str = "message"
+    text: str
