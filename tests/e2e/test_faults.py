@@ -747,7 +747,7 @@ def test_mongodb_going_away_mid_burst_loses_and_doubles_nothing(
 
     python = find_python_313()
     if python is None:
-        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (see STACK_NOTES.md)")
+        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (leaveflow_devstack.mongo)")
     began = time.monotonic()
     with contextlib.ExitStack() as cleanup:
         env = {}
