@@ -102,12 +102,22 @@ test-integration: $(SYNC_STAMP) ## only tests that need a real nats-server
 test-mongo: $(SYNC_STAMP) browser-deps ## the MongoDB adapter tests and the whole e2e suite on MongoDB
 	LEAVEFLOW_E2E_STORE=mongo $(call pytest,-m "mongo or e2e")
 
-lint: $(SYNC_STAMP) ## ruff check, ruff format --check, mypy --strict on every src/
+# Tests are type-checked with the code (one mypy run: its module names come from the paths,
+# so the many conftest.py never clash). TEST_DIRS is every test directory; MYPY_TEST_DIRS,
+# what `make lint` checks, lists those already clean while the rest are being typed:
+# `make lint MYPY_TEST_DIRS='$$(TEST_DIRS)'` checks everything.
+TEST_DIRS := conftest.py tests $(wildcard libs/*/tests services/*/tests)
+MYPY_TEST_DIRS ?= conftest.py tests libs/contracts/tests libs/devstack/tests services/web/tests
+
+lint: $(SYNC_STAMP) ## ruff check, ruff format --check, mypy --strict (src/ and tests), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	MYPYPATH=$(subst $(space),:,$(SRC_DIRS)) $(BIN)/mypy $(SRC_DIRS)
-	@if [ -x $(BIN)/lint-imports ] && grep -q 'importlinter' pyproject.toml; then \
-		echo "$(BIN)/lint-imports"; $(BIN)/lint-imports; fi
+	MYPYPATH=$(subst $(space),:,$(SRC_DIRS)) $(BIN)/mypy $(SRC_DIRS) $(MYPY_TEST_DIRS)
+	@# Mandatory: a missing import-linter or contracts must fail, never pass silently.
+	@test -x $(BIN)/lint-imports || { echo "lint-imports is not installed (make sync)"; exit 1; }
+	@grep -q '^\[tool.importlinter\]' pyproject.toml \
+		|| { echo "no [tool.importlinter] contracts in pyproject.toml"; exit 1; }
+	$(BIN)/lint-imports
 
 fmt: $(SYNC_STAMP) ## autofix, then format (fixes can leave code unformatted)
 	$(BIN)/ruff check --fix .

@@ -211,7 +211,10 @@ def container_env(
 ) -> dict[str, str]:
     """The environment compose gives the container, mapped onto this machine."""
     env = {key: str(value) for key, value in service["environment"].items()}
-    mounts = dict(reversed(str(v).split(":")[:2]) for v in service.get("volumes", []))
+    mounts: dict[str, str] = {}  # container path -> volume or host path
+    for volume in service.get("volumes", []):
+        source, target = str(volume).split(":")[:2]
+        mounts[target] = source
     own_port = _container_port(service)
     for key, value in list(env.items()):
         if key.endswith("_HOST") and value == "0.0.0.0":
@@ -301,15 +304,15 @@ class ComposeRun:
 
     def _start_nats(self) -> None:
         nats = self.compose["services"]["nats"]
-        mounts = {}
+        mounts: dict[str, Path] = {}
         for volume in nats["volumes"]:
             source, target = str(volume).split(":")[:2]
             mounts[target] = DEPLOY / source if source.startswith(".") else self.volumes[source]
         argv = [str(nats_server_binary())]
         for arg in nats["command"]:
-            for target, source in mounts.items():
+            for target, mounted in mounts.items():
                 if arg == target or arg.startswith(target + "/"):
-                    arg = str(source) + arg[len(target) :]
+                    arg = str(mounted) + arg[len(target) :]
             argv.append(arg)
         # Command-line flags win over the config file: loopback and free ports only.
         argv += ["-a", LOOPBACK, "-p", str(self.network.internal[("nats", 4222)])]
@@ -566,7 +569,9 @@ def test_the_cluster_config_forms_a_jetstream_cluster_with_3_replicas(tmp_path: 
                         await asyncio.sleep(0.5)
                 cluster = info.cluster
                 assert cluster is not None
-                return sorted([cluster.leader or "", *(r.name for r in cluster.replicas or [])])
+                return sorted(
+                    [cluster.leader or "", *(r.name or "" for r in cluster.replicas or [])]
+                )
             finally:
                 await nc.close()
 
@@ -748,6 +753,7 @@ def _slack_email_and_feed(
         )
         ts = str(int(time.time()))
         signature = SignatureVerifier(SLACK_SIGNING).generate_signature(timestamp=ts, body=body)
+        assert signature is not None
         headers = {
             "content-type": "application/x-www-form-urlencoded",
             "x-slack-request-timestamp": ts,

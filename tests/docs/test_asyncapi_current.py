@@ -4,6 +4,7 @@ consumes; `make asyncapi` regenerates them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,12 +17,12 @@ SERVICES = ("requests", "balances", "notifications", "calendar")
 
 
 @pytest.fixture(scope="module", params=SERVICES)
-def generated(request: pytest.FixtureRequest) -> tuple[str, dict]:
+def generated(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     service = request.param
     return service, of_app_factory(f"leaveflow_{service}.bootstrap:create_app")
 
 
-def test_committed_document_is_current(generated: tuple[str, dict]) -> None:
+def test_committed_document_is_current(generated: tuple[str, dict[str, Any]]) -> None:
     service, document = generated
     committed = DOCS / f"{service}.yaml"
     assert committed.exists(), f"run `make asyncapi` to create {committed}"
@@ -31,7 +32,7 @@ def test_committed_document_is_current(generated: tuple[str, dict]) -> None:
 
 
 def test_every_produced_event_is_a_channel_with_its_typed_envelope(
-    generated: tuple[str, dict],
+    generated: tuple[str, dict[str, Any]],
 ) -> None:
     service, document = generated
     addresses = {c["address"] for c in document["channels"].values()}

@@ -38,7 +38,7 @@ def tenants(stack: Stack) -> dict[str, dict[str, str]]:
     return out
 
 
-def test_malformed_json_is_a_422_problem(stack: Stack, tenants: dict) -> None:
+def test_malformed_json_is_a_422_problem(stack: Stack, tenants: dict[str, dict[str, str]]) -> None:
     r = httpx.post(
         f"{stack.urls['requests']}/v1/leave-requests",
         content=b'{"leave_type_id": "x", "start_date": ',
@@ -56,7 +56,7 @@ def test_malformed_json_is_a_422_problem(stack: Stack, tenants: dict) -> None:
     assert body["errors"][0]["message"].startswith("malformed JSON")
 
 
-def test_wrong_types_name_the_field(stack: Stack, tenants: dict) -> None:
+def test_wrong_types_name_the_field(stack: Stack, tenants: dict[str, dict[str, str]]) -> None:
     r = httpx.post(
         f"{stack.urls['requests']}/v1/leave-requests",
         json={"leave_type_id": "x", "start_date": "not-a-date", "end_date": 42},
@@ -67,7 +67,9 @@ def test_wrong_types_name_the_field(stack: Stack, tenants: dict) -> None:
     assert {"start_date", "end_date"} <= fields
 
 
-def test_end_before_start_is_a_422_on_end_date(stack: Stack, tenants: dict) -> None:
+def test_end_before_start_is_a_422_on_end_date(
+    stack: Stack, tenants: dict[str, dict[str, str]]
+) -> None:
     token = tenants["alpha"]["token"]
     lt = httpx.post(
         f"{stack.urls['requests']}/v1/leave-types",
@@ -111,7 +113,9 @@ def forged_token(tenant_id: str, employee_id: str, *, exp_offset: int = 3600) ->
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "forged"})
 
 
-def test_forged_and_garbage_tokens_are_401(stack: Stack, tenants: dict) -> None:
+def test_forged_and_garbage_tokens_are_401(
+    stack: Stack, tenants: dict[str, dict[str, str]]
+) -> None:
     alpha = tenants["alpha"]
     for service, path in (("requests", "/v1/employees"), ("balances", "/v1/balances/x")):
         for token in (forged_token(alpha["tenant_id"], alpha["admin_id"]), "garbage"):
@@ -119,7 +123,9 @@ def test_forged_and_garbage_tokens_are_401(stack: Stack, tenants: dict) -> None:
             assert r.status_code == 401, (service, r.text)
 
 
-def test_expired_token_is_401(stack: Stack, tenants: dict, tmp_path_factory) -> None:
+def test_expired_token_is_401(
+    stack: Stack, tenants: dict[str, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     # Sign with the stack's real key, but already expired.
     from leaveflow_kit.auth import Principal, TokenIssuer
 
@@ -133,7 +139,7 @@ def test_expired_token_is_401(stack: Stack, tenants: dict, tmp_path_factory) -> 
         assert "expired" in r.json()["detail"]
 
 
-def test_another_tenants_request_is_404(stack: Stack, tenants: dict) -> None:
+def test_another_tenants_request_is_404(stack: Stack, tenants: dict[str, dict[str, str]]) -> None:
     alpha, beta = tenants["alpha"], tenants["beta"]
     headers = {"Authorization": f"Bearer {alpha['token']}"}
     lt = httpx.post(
@@ -159,7 +165,9 @@ def test_another_tenants_request_is_404(stack: Stack, tenants: dict) -> None:
     assert r.status_code == 404
 
 
-def test_dates_at_the_edge_of_the_calendar_are_not_a_500(stack: Stack, tenants: dict) -> None:
+def test_dates_at_the_edge_of_the_calendar_are_not_a_500(
+    stack: Stack, tenants: dict[str, dict[str, str]]
+) -> None:
     headers = {"Authorization": f"Bearer {tenants['alpha']['token']}"}
     r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from=9999-12-30", headers=headers)
     assert r.status_code == 200

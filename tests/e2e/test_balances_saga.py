@@ -21,7 +21,8 @@ YEAR = date.today().year + 2  # far enough ahead that the leave has never starte
 
 
 def weekdays(start: date, n: int) -> list[date]:
-    out, day = [], start
+    out: list[date] = []
+    day = start
     while len(out) < n:
         if day.isoweekday() <= 5:
             out.append(day)

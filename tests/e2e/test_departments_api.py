@@ -29,7 +29,9 @@ def test_the_departments_approver_decides_and_sees_the_balance(stack: Stack) -> 
     ).json()
     tenant, admin = signup["tenant_id"], {"Authorization": f"Bearer {signup['token']}"}
 
-    def employee(name: str, role: str, department_id: str | None = None) -> tuple[str, dict]:
+    def employee(
+        name: str, role: str, department_id: str | None = None
+    ) -> tuple[str, dict[str, str]]:
         body = {
             "name": name,
             "email": f"{name}@dept.test",

@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -417,8 +418,15 @@ class Company:
 
 @pytest.fixture
 def sink() -> Iterator[ArrivalSink]:
-    with ArrivalSink() as s:
+    s = ArrivalSink()  # entered as itself: WebhookSink's __enter__ is typed as the base
+    with s:
         yield s
+
+
+def _settled(company: Company, item: Item) -> str | None:
+    """Submit once more: the answer when the request now exists, else None (not yet)."""
+    answer = company.submit(item)
+    return answer if answer in ("ok", "exists") else None
 
 
 def _settle_ids(company: Company, phase: Phase) -> None:
@@ -433,7 +441,7 @@ def _settle_ids(company: Company, phase: Phase) -> None:
                 phase.retry_found_committed += 1
             else:
                 answer = eventually(
-                    lambda item=item: (a := company.submit(item)) in ("ok", "exists") and a,
+                    partial(_settled, company, item),
                     timeout=30,
                     what=f"retry of {item}",
                 )
@@ -441,7 +449,7 @@ def _settle_ids(company: Company, phase: Phase) -> None:
                     phase.retry_found_committed += 1
         if item.request_id is None:
             # More than one would be a double: the counts below report it.
-            found = eventually(lambda item=item: company.find(item), what=f"{item} listed")
+            found = eventually(partial(company.find, item), what=f"{item} listed")
             item.request_id = str(found[0]["id"])
 
 
@@ -646,6 +654,7 @@ def run_faults(
     (warm,) = company.allocate(1, 0, "api")
     assert company.submit(warm) == "ok"
     rid = warm.request_id
+    assert rid is not None
     eventually(
         lambda: all(company.messages(sink)[(rid, u)] for u in APPROVERS),
         timeout=30,
@@ -747,7 +756,7 @@ def test_mongodb_going_away_mid_burst_loses_and_doubles_nothing(
 
     python = find_python_313()
     if python is None:
-        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (see STACK_NOTES.md)")
+        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (leaveflow_devstack.mongo)")
     began = time.monotonic()
     with contextlib.ExitStack() as cleanup:
         env = {}

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -246,6 +247,7 @@ class Office:
                 body = urlencode(form)
                 ts = str(int(time.time()))
                 signature = SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body)
+                assert signature is not None
                 headers = {
                     "content-type": "application/x-www-form-urlencoded",
                     "x-slack-request-timestamp": ts,
@@ -332,9 +334,13 @@ def test_each_event_takes_effect_once_and_both_requests_replicas_stream_it_all(
                 assert r.status_code == 202, r.text
                 submitted[employee_id].append(r.json()["id"])
         all_requests = [rid for ids in submitted.values() for rid in ids]
+
+        def pending(request_id: str, replica: int) -> bool:
+            return bool(office.request(request_id, replica)["status"] == "pending")
+
         for n, request_id in enumerate(all_requests):
             eventually(
-                lambda rid=request_id, n=n: office.request(rid, n % 2)["status"] == "pending",
+                partial(pending, request_id, n % 2),
                 timeout=30,
                 what=f"{request_id} pending",
             )
@@ -356,20 +362,31 @@ def test_each_event_takes_effect_once_and_both_requests_replicas_stream_it_all(
                 timeout=10,
             )
             assert r.status_code == 200, r.text
+
+        def used_two(employee_id: str, replica: int) -> bool:
+            return bool(office.balance(employee_id, replica)["used"] == 2)
+
         for employee_id in submitted:
             for replica in REPLICAS:
                 eventually(
-                    lambda e=employee_id, r=replica: office.balance(e, r)["used"] == 2,
+                    partial(used_two, employee_id, replica),
                     timeout=30,
                     what=f"{employee_id} used 2 on balances-{replica}",
                 )
                 got = office.balance(employee_id, replica)
-                assert (Decimal(str(got["used"])), Decimal(str(got["pending"]))) == (2, 2), got
+                assert (Decimal(str(got["used"])), Decimal(str(got["pending"]))) == (
+                    Decimal(2),
+                    Decimal(2),
+                ), got
 
         # One calendar row per approved request, whichever replica answers.
+        def three_rows(replica: int) -> list[dict[str, Any]] | None:
+            rows = office.whos_off(replica)
+            return rows if len(rows) >= 3 else None
+
         for replica in REPLICAS:
             rows = eventually(
-                lambda r=replica: (rows := office.whos_off(r)) and len(rows) >= 3 and rows,
+                partial(three_rows, replica),
                 timeout=30,
                 what=f"three rows on calendar-{replica}",
             )
@@ -377,13 +394,17 @@ def test_each_event_takes_effect_once_and_both_requests_replicas_stream_it_all(
 
         # Every delivery settled (none pending or in flight), then count the messages.
         expected_deliveries = len(all_requests) + len(approved)  # Bo per request, each person
+
+        def all_sent(replica: int) -> bool:
+            d = office.deliveries(replica)
+            return len(d) == expected_deliveries and all(x["status"] == "sent" for x in d)
+
         for replica in REPLICAS:
             eventually(
-                lambda r=replica: (d := office.deliveries(r)) and len(d) == expected_deliveries
-                and all(x["status"] == "sent" for x in d),
+                partial(all_sent, replica),
                 timeout=40,
                 what=f"{expected_deliveries} deliveries sent (notifications-{replica})",
-            )  # fmt: skip
+            )
         to_bo = office.posted("<@U_BO>")
         assert len(to_bo) == len(all_requests), to_bo
         for request_id in all_requests:
@@ -401,7 +422,7 @@ def test_each_event_takes_effect_once_and_both_requests_replicas_stream_it_all(
             )
 
         for stream in streams:
-            eventually(lambda s=stream: streamed_everything(s), timeout=30, what="all streamed")
+            eventually(partial(streamed_everything, stream), timeout=30, what="all streamed")
         ids = [[e["id"] for e in stream.snapshot()] for stream in streams]
         for seen in ids:
             assert len(seen) == len(set(seen)), "an event came twice on one stream"
@@ -443,14 +464,18 @@ def test_an_ical_feed_is_fresh_on_either_calendar_replica(
     with office.admin[0].client("requests") as http:
         assert http.post(f"/v1/leave-requests/{request_id}/approve", json={}).status_code == 200
     uid = f"leave-{request_id}@leaveflow"
+
+    def shows(replica: int, expected: set[str]) -> bool:
+        return uids(replica) == expected
+
     for replica in REPLICAS:
-        eventually(lambda r=replica: uids(r) == {uid}, timeout=20, what=f"fresh on {replica}")
+        eventually(partial(shows, replica, {uid}), timeout=20, what=f"fresh on {replica}")
 
     with office.admin[1].client("requests") as http:
         r = http.post(f"/v1/leave-requests/{request_id}/cancel", json={})
         assert r.status_code in (200, 202), r.text
     for replica in REPLICAS:
-        eventually(lambda r=replica: uids(r) == set(), timeout=20, what=f"dropped on {replica}")
+        eventually(partial(shows, replica, set()), timeout=20, what=f"dropped on {replica}")
 
 
 def test_the_digest_goes_once_a_day_across_replicas(ha: ReplicatedStack, sink: WebhookSink) -> None:
@@ -492,10 +517,11 @@ def test_the_year_end_runs_once_per_location_when_both_replicas_are_asked(
         with office.admin[replica].client("balances") as http:
             return list(http.get(f"/v1/year-end/{closed}").json()["jobs"])
 
+    def done(replica: int) -> bool:
+        return [j["state"] for j in jobs(replica)] == ["done"]
+
     for replica in REPLICAS:
-        eventually(
-            lambda r=replica: [j["state"] for j in jobs(r)] == ["done"], timeout=30, what="done"
-        )
+        eventually(partial(done, replica), timeout=30, what="done")
     # Bo and the three employees were employed all year: each carries 5 days, once.
     people = [office.bo, *(p[0] for p in office.people)]
     (job,) = jobs(1)
@@ -514,7 +540,7 @@ def test_every_stream_is_kept_on_all_three_nats_nodes(ha: ReplicatedStack) -> No
     # The event streams, the dead letters, and the consumers' lease bucket.
     expected = [*all_streams(), f"KV_{LEASE_BUCKET}"]
 
-    async def replicas() -> dict[str, tuple[int, int]]:
+    async def replicas() -> dict[str, tuple[int | None, int]]:
         nc = await nats.connect(ha.cluster.urls, connect_timeout=5, max_reconnect_attempts=2)
         try:
             js = nc.jetstream()

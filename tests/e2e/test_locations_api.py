@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -112,7 +113,9 @@ def test_locations_price_requests_by_their_holidays(stack: Stack) -> None:
         ({"name": "X", "leave_year_start": "02-30"}, "leave_year_start"),
     ],
 )
-def test_bad_locations_are_422_naming_the_field(stack: Stack, body: dict, field: str) -> None:
+def test_bad_locations_are_422_naming_the_field(
+    stack: Stack, body: dict[str, Any], field: str
+) -> None:
     acme = signup(stack, "loc-bad")
     r = httpx.post(
         f"{stack.urls['requests']}/v1/locations",

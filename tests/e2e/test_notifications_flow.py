@@ -97,12 +97,12 @@ class Team:
     def slack(self, path: str, form: dict[str, str]) -> httpx.Response:
         body = urlencode(form)
         ts = str(int(time.time()))
+        signature = SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body)
+        assert signature is not None
         headers = {
             "content-type": "application/x-www-form-urlencoded",
             "x-slack-request-timestamp": ts,
-            "x-slack-signature": SignatureVerifier(SIGNING).generate_signature(
-                timestamp=ts, body=body
-            ),
+            "x-slack-signature": signature,
         }
         return httpx.post(self.notify + path, content=body, headers=headers, timeout=10)
 
@@ -226,15 +226,16 @@ def test_slack_request_approve_by_button_and_employee_told_once(
 def test_bad_signature_is_401_and_does_nothing(tenant: Tenant, sink: WebhookSink) -> None:
     team = Team(tenant, sink, None)
     body = urlencode({"team_id": team.team_id, "user_id": "U_ANA", "text": "balance"})
+    stale = str(int(time.time()) - 600)
+    signature = SignatureVerifier(SIGNING).generate_signature(timestamp=stale, body=body)
+    assert signature is not None
     r = httpx.post(
         team.notify + "/slack/commands",
         content=body,
         headers={
             "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": str(int(time.time()) - 600),
-            "x-slack-signature": SignatureVerifier(SIGNING).generate_signature(
-                timestamp=str(int(time.time()) - 600), body=body
-            ),
+            "x-slack-request-timestamp": stale,
+            "x-slack-signature": signature,
         },
         timeout=10,
     )
@@ -307,7 +308,9 @@ def test_email_link_confirms_then_decides_once(
         timeout=20,
         what="approver's email",
     )
-    text = mail.get_body(("plain",)).get_content()
+    plain = mail.get_body(("plain",))
+    assert plain is not None, mail
+    text = plain.get_content()
     approve = re.search(r"Approve: (\S+)", text)
     assert approve is not None, text
     link = approve.group(1)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 # Every date is computed from today. The Munich office's days off, as the service counts them
 # (Germany observes `public` + `catholic`): the weeks below hold none of them, so each
 # request prices as plain working days and only the rule under test can refuse it.
-MUNICH = holidays.DE(subdiv="BY", categories=("public", "catholic"))
+MUNICH = holidays.country_holidays("DE", subdiv="BY", categories=("public", "catholic"))
 (
     PENDING,  # ana Mon-Fri, bea Mon-Tue: pending
     APPROVED,  # ben Mon-Tue: approved

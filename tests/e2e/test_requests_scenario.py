@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -30,11 +30,11 @@ pytestmark = pytest.mark.e2e
 STREAM_WAIT = 15.0
 
 # Germany's days off as the requests service counts them (`public` + `catholic`).
-BAVARIA = holidays.DE(subdiv="BY", categories=("public", "catholic"))
-BERLIN = holidays.DE(subdiv="BE", categories=("public", "catholic"))
+BAVARIA = holidays.country_holidays("DE", subdiv="BY", categories=("public", "catholic"))
+BERLIN = holidays.country_holidays("DE", subdiv="BE", categories=("public", "catholic"))
 
 
-def days_off(calendar: holidays.HolidayBase, week: list[date]) -> list[date]:
+def days_off(calendar: holidays.HolidayBase, week: Sequence[date]) -> list[date]:
     return [day for day in week if day in calendar]
 
 

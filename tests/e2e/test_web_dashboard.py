@@ -32,7 +32,9 @@ def quiet_week(today: date) -> tuple[str, str, str]:
     while True:
         friday = monday + timedelta(days=4)
         week = [monday + timedelta(days=i) for i in range(5)]
-        if friday.month == monday.month and not any(day in holidays.DE() for day in week):
+        if friday.month == monday.month and not any(
+            day in holidays.country_holidays("DE") for day in week
+        ):
             return monday.isoformat(), friday.isoformat(), monday.strftime("%Y-%m")
         monday += timedelta(days=7)
 

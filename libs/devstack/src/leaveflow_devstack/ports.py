@@ -1,4 +1,4 @@
-"""Which ports the stack listens on: the defaults of API.md, free ones for tests, and checks."""
+"""Which ports the stack listens on: the defaults (docs/api.md), free ones for tests, checks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ APPS = (*SERVICES, WEB)
 PROCESSES = ("nats", *APPS)
 """Every process a stack supervises."""
 
-# The services' defaults are the ones their settings use (API.md), stated once in the kit;
+# The services' defaults are the ones their settings use (docs/api.md), stated once in the kit;
 # the web is where people go, on the port web apps conventionally get.
 DEFAULT_PORTS: Mapping[str, int] = {
     "nats": 4222,

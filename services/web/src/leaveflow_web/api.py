@@ -1,4 +1,4 @@
-"""The four services' public APIs as the signed-in person sees them (API.md).
+"""The four services' public APIs as the signed-in person sees them (docs/api.md).
 
 Every call carries that person's bearer token, so each service applies its own rules
 (roles, departments, tenants); the web never decides what someone may see by itself.

@@ -1,4 +1,4 @@
-"""Turning admin form fields into the JSON bodies API.md describes (pure)."""
+"""Turning admin form fields into the JSON bodies docs/api.md describes (pure)."""
 
 from __future__ import annotations
 
