@@ -103,16 +103,13 @@ test-mongo: $(SYNC_STAMP) browser-deps ## the MongoDB adapter tests and the whol
 	LEAVEFLOW_E2E_STORE=mongo $(call pytest,-m "mongo or e2e")
 
 # Tests are type-checked with the code (one mypy run: its module names come from the paths,
-# so the many conftest.py never clash). TEST_DIRS is every test directory; MYPY_TEST_DIRS,
-# what `make lint` checks, lists those already clean while the rest are being typed:
-# `make lint MYPY_TEST_DIRS='$$(TEST_DIRS)'` checks everything.
-TEST_DIRS := conftest.py tests $(wildcard libs/*/tests services/*/tests)
-MYPY_TEST_DIRS ?= conftest.py tests libs/contracts/tests libs/devstack/tests services/web/tests
+# so the many conftest.py never clash): every test directory, and the benches beside the code.
+TEST_DIRS := conftest.py tests $(wildcard libs/*/tests services/*/tests services/*/bench)
 
 lint: $(SYNC_STAMP) ## ruff check, ruff format --check, mypy --strict (src/ and tests), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	MYPYPATH=$(subst $(space),:,$(SRC_DIRS)) $(BIN)/mypy $(SRC_DIRS) $(MYPY_TEST_DIRS)
+	MYPYPATH=$(subst $(space),:,$(SRC_DIRS)) $(BIN)/mypy $(SRC_DIRS) $(TEST_DIRS)
 	@# Mandatory: a missing import-linter or contracts must fail, never pass silently.
 	@test -x $(BIN)/lint-imports || { echo "lint-imports is not installed (make sync)"; exit 1; }
 	@grep -q '^\[tool.importlinter\]' pyproject.toml \

@@ -29,8 +29,10 @@ def weekday(n: int) -> date:
     return BASE_MONDAY + timedelta(days=(n // 5) * 7 + n % 5)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sink() -> Iterator[WebhookSink]:
+    # One per test: a test counts the posts it caused, and the parametrised stacks (sqlite,
+    # mongo) each run the same tenant flow.
     with WebhookSink() as s:
         yield s
 
