@@ -143,7 +143,7 @@ def _field_of(response: Any) -> set[str]:
     [
         ("/v1/balances/{ana}", {"as_of": "1899-12-31"}, "as_of"),
         ("/v1/balances/{ana}", {"as_of": "someday"}, "as_of"),
-        ("/v1/balances", {"as_of": "9001-01-01"}, "as_of"),
+        ("/v1/balances", {"as_of": "9999-12-31"}, "as_of"),
         ("/v1/balances", {"limit": 0}, "limit"),
         ("/v1/balances", {"limit": 1001}, "limit"),
         ("/v1/policies", {"cursor": "x" * 201}, "cursor"),
