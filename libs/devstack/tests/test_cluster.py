@@ -78,6 +78,7 @@ async def _publish(urls: list[str], n: int, round_: int) -> tuple[str, int]:
         await nc.close()
 
 
+@pytest.mark.e2e  # kills and restarts a node of three: seconds, not milliseconds
 def test_a_stream_at_replicas_3_survives_a_node_and_the_node_rejoins(tmp_path: Path) -> None:
     cluster = NatsCluster(tmp_path / "nats")
     with cluster:

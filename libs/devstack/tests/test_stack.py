@@ -56,6 +56,7 @@ def make_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
         stack.stop()
 
 
+@pytest.mark.e2e  # starts and kills real processes
 def test_start_waits_for_every_readyz_and_stop_leaves_no_process(
     make_stack: Callable[..., Stack],
 ) -> None:
@@ -77,6 +78,7 @@ def test_start_waits_for_every_readyz_and_stop_leaves_no_process(
     assert wait_until_gone(pgids, timeout=0) == []
 
 
+@pytest.mark.e2e  # starts and kills real processes
 def test_a_service_that_crashes_fails_start_with_its_log_tail_and_stops_the_rest(
     make_stack: Callable[..., Stack],
 ) -> None:
@@ -88,6 +90,7 @@ def test_a_service_that_crashes_fails_start_with_its_log_tail_and_stops_the_rest
     assert stack.pids == {}
 
 
+@pytest.mark.e2e  # starts and kills real processes
 def test_a_service_that_never_gets_ready_times_out_naming_it(
     make_stack: Callable[..., Stack],
 ) -> None:
@@ -100,6 +103,7 @@ def test_a_service_that_never_gets_ready_times_out_naming_it(
     assert stack.pids == {}
 
 
+@pytest.mark.e2e  # starts and kills real processes
 def test_stop_kills_a_process_that_ignores_sigterm_after_the_grace(
     make_stack: Callable[..., Stack],
 ) -> None:
@@ -111,6 +115,7 @@ def test_stop_kills_a_process_that_ignores_sigterm_after_the_grace(
     assert wait_until_gone(pgids, timeout=0) == []
 
 
+@pytest.mark.e2e  # starts and kills real processes
 def test_kill_then_start_service_and_restart_bring_a_process_back(
     make_stack: Callable[..., Stack],
 ) -> None:
@@ -139,6 +144,7 @@ def test_a_busy_port_fails_start_naming_the_port(make_stack: Callable[..., Stack
     assert stack.pids == {}
 
 
+@pytest.mark.e2e  # starts and kills real processes
 def test_children_die_when_the_supervisor_is_sigkilled(tmp_path: Path) -> None:
     # Runs a supervisor in its own process, kills it with SIGKILL (no cleanup can run) and
     # checks that PR_SET_PDEATHSIG took every child down anyway.

@@ -132,7 +132,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest.mark.integration
+@pytest.mark.e2e
 @pytest.mark.mongo
 @pytest.mark.timeout(120)
 def test_the_stack_runs_the_standin_first_and_stops_it_last(
