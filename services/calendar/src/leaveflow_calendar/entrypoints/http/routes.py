@@ -146,11 +146,26 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-@router.api_route(
+_FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}},
+    304: {},
+    404: {},
+}
+
+
+# Two registrations, not one api_route with both methods: that gives HEAD and GET one
+# operation id, which OpenAPI forbids (FastAPI warns "Duplicate Operation ID").
+@router.get(
     "/ical/{token}.ics",
-    methods=["GET", "HEAD"],
+    operation_id="ical_feed",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 304: {}, 404: {}},
+    responses=_FEED_RESPONSES,
+)
+@router.head(
+    "/ical/{token}.ics",
+    operation_id="ical_feed_head",
+    response_class=Response,
+    responses=_FEED_RESPONSES,
 )
 async def ical_feed(token: str, request: Request) -> Response:
     """*Public*: the feed's iCalendar document; the token in the URL is the credential.
