@@ -465,3 +465,16 @@ async def test_every_instance_sees_a_change_handled_by_any_other(
         revoked = await other.delete(f"/v1/feeds/{feed['id']}", headers=auth())
         assert revoked.status_code == 204
         assert (await fetch(client, feed)).status_code == 404
+
+
+async def test_head_of_a_feed_answers_its_headers_without_the_body(
+    client: httpx.AsyncClient, events: Any, auth: Any
+) -> None:
+    await leave_of_ana(events)
+    feed = await new_feed(client, auth())
+    full = await fetch(client, feed)
+    head = await client.head(feed["url"].removeprefix("http://cal.test"))
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["etag"] == full.headers["etag"]
+    assert head.headers["content-type"].startswith("text/calendar")
+    assert (await client.head("/ical/not-a-token.ics")).status_code == 404
