@@ -20,6 +20,7 @@ from leaveflow_requests.service_layer.event_stream import (
     read_new,
     visible_to,
 )
+from leaveflow_requests.service_layer.visibility import Visibility
 
 from .test_use_cases import World, clock
 
@@ -146,18 +147,26 @@ def _doc(type_: str, employee_id: str | None, *, request: bool) -> dict[str, obj
     return {"type": type_, "employee_id": employee_id, "envelope": {"data": data}}
 
 
+USER = Visibility(everyone=False, self_id="me")
+APPROVER = Visibility(everyone=False, self_id="me", employee_ids=frozenset({"team"}))
+ADMIN = Visibility(everyone=True, self_id="me")
+
+
 @pytest.mark.parametrize(
-    ("doc", "role", "seen"),
+    ("doc", "scope", "seen"),
     [
-        (_doc("LeaveRequested", "me", request=True), "user", True),
-        (_doc("LeaveRequested", "you", request=True), "user", False),
-        (_doc("LeaveApproved", "you", request=True), "approver", True),
-        (_doc("LeaveCancelled", "you", request=True), "admin", True),
-        (_doc("EmployeeUpserted", "you", request=False), "user", True),
-        (_doc("LocationUpserted", None, request=False), "user", True),
+        (_doc("LeaveRequested", "me", request=True), USER, True),
+        (_doc("LeaveRequested", "you", request=True), USER, False),
+        (_doc("LeaveApproved", "team", request=True), APPROVER, True),
+        # issue 13: an approver sees only the requests of the people they approve for.
+        (_doc("LeaveApproved", "you", request=True), APPROVER, False),
+        (_doc("LeaveRequested", "me", request=True), APPROVER, True),
+        (_doc("LeaveCancelled", "you", request=True), ADMIN, True),
+        (_doc("EmployeeUpserted", "you", request=False), USER, True),
+        (_doc("LocationUpserted", None, request=False), USER, True),
     ],
 )
-def test_users_see_their_own_requests_and_the_directory(
-    doc: dict[str, object], role: str, seen: bool
+def test_each_caller_sees_their_scopes_requests_and_the_directory(
+    doc: dict[str, object], scope: Visibility, seen: bool
 ) -> None:
-    assert visible_to(doc, role=role, employee_id="me") is seen
+    assert visible_to(doc, scope) is seen

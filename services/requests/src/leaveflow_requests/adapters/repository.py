@@ -4,7 +4,7 @@ model that `service_layer/ports.py` declares."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -126,6 +126,13 @@ class _TenantDocuments:
 
     async def locations(self, tenant_id: str) -> list[Location]:
         return await self._all(LOCATIONS, Location, tenant_id)
+
+    async def employee_ids_in(self, tenant_id: str, department_ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for department_id in sorted(set(department_ids)):
+            where = {"tenant_id": tenant_id, "department_id": department_id}
+            found.update(d["id"] for d in await self._source.find(EMPLOYEES, where))
+        return found
 
 
 class Repository(_TenantDocuments):
@@ -273,14 +280,22 @@ class StoreReads(_TenantDocuments):
         start: date | None,
         end: date | None,
         filters: Mapping[str, str],
+        employee_ids: Collection[str] | None = None,
     ) -> tuple[list[LeaveRequest], str | None]:
         where: dict[str, Any] = {"tenant_id": tenant_id, **filters}
-        if start is None and end is None:
+        if start is None and end is None and employee_ids is None:
             docs, next_cursor = await self._page(LEAVE_REQUESTS, where, limit, cursor)
             return [from_doc(LeaveRequest, d) for d in docs], next_cursor
-        # The store filters by equality only, so the window is applied while scanning.
+        # The store filters by equality only, so the window and the set of employees are
+        # applied while scanning.
         first = start.isoformat() if start else ""
         last = end.isoformat() if end else "9999-12-31"
+
+        def wanted(doc: dict[str, Any]) -> bool:
+            if employee_ids is not None and doc["employee_id"] not in employee_ids:
+                return False
+            return bool(doc["start_date"] <= last and first <= doc["end_date"])
+
         found: list[dict[str, Any]] = []
         scanned = cursor
         exhausted = False
@@ -289,7 +304,7 @@ class StoreReads(_TenantDocuments):
             exhausted = len(batch) < limit
             for doc in batch:
                 scanned = doc["id"]
-                if doc["start_date"] <= last and first <= doc["end_date"]:
+                if wanted(doc):
                     found.append(doc)
                     if len(found) == limit:
                         break

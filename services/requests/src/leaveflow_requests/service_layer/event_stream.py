@@ -17,6 +17,7 @@ from typing import Any
 from leaveflow_contracts import new_id
 
 from .ports import ReadModel
+from .visibility import Visibility
 
 LOOKBACK_MS = 2000
 BATCH = 500
@@ -34,13 +35,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def visible_to(doc: Doc, *, role: str, employee_id: str) -> bool:
-    """Same rule as the HTTP reads: a user sees their own requests' events and the
-    directory (which every employee may read); approvers and admins see the tenant's."""
-    if role in ("admin", "approver"):
-        return True
+def visible_to(doc: Doc, scope: Visibility) -> bool:
+    """Same rule as the HTTP reads: the events of the requests of the people in the
+    caller's scope, and the directory (which every employee may read)."""
     is_request_event = "request_id" in doc["envelope"]["data"]
-    return not is_request_event or doc.get("employee_id") == employee_id
+    return not is_request_event or scope.covers(str(doc.get("employee_id")))
 
 
 @dataclass

@@ -16,6 +16,7 @@ from . import integration
 from .acting import record_by
 from .commands import Actor, CancelLeaveRequest, DecideLeaveRequest, SubmitLeaveRequest
 from .ports import Clock, Repository, UnitOfWork
+from .visibility import visibility_of
 
 
 async def submit_leave_request(
@@ -29,8 +30,11 @@ async def submit_leave_request(
         employee = await repo.employee(tenant_id, employee_id)
         if employee is None:
             raise errors.InvalidRequest("unknown employee", field="employee_id")
-        if employee.id != actor.employee_id and actor.role not in ("admin", "approver"):
-            raise errors.NotAllowed("only approvers and admins may request for others")
+        if employee.id != actor.employee_id:
+            if actor.role not in ("admin", "approver"):
+                raise errors.NotAllowed("only approvers and admins may request for others")
+            if not (await visibility_of(repo, actor)).covers_employee(employee):
+                raise errors.NotAllowed("you may request only for the people you approve for")
         leave_type = await repo.leave_type(tenant_id, cmd.leave_type_id)
         location = (
             await repo.location(tenant_id, employee.location_id) if employee.location_id else None

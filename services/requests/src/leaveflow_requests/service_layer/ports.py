@@ -7,7 +7,7 @@ a use case can be read (and tested) without knowing how or where documents are k
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -48,6 +48,9 @@ class _TenantReads(Protocol):
 
     async def locations(self, tenant_id: str) -> list[Location]:
         """Every location of the tenant, inactive ones included."""
+
+    async def employee_ids_in(self, tenant_id: str, department_ids: Iterable[str]) -> set[str]:
+        """The ids of the employees whose department is one of `department_ids` now."""
 
 
 class Repository(_TenantReads, Protocol):
@@ -138,9 +141,11 @@ class ReadModel(_TenantReads, Protocol):
         start: date | None,
         end: date | None,
         filters: Mapping[str, str],
+        employee_ids: Collection[str] | None = None,
     ) -> tuple[list[LeaveRequest], str | None]:
         """A page of requests whose fields equal `filters`; with a date window, only those
-        touching it (pages fill up to `limit` matches; the cursor is the last key scanned)."""
+        touching it; with `employee_ids`, only theirs (pages fill up to `limit` matches; the
+        cursor is the last key scanned)."""
 
     async def locations_by_leave_type(self, tenant_id: str) -> dict[str, list[str]]:
         """For each leave type, the locations where balances offers it."""

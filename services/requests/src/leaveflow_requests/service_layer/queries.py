@@ -14,6 +14,7 @@ from ..domain.directory import Employee, normalise_email
 from ..domain.model import LeaveRequest
 from ..domain.working_days import WorkingDays, count_working_days
 from .ports import Clock, ReadModel
+from .visibility import Visibility
 
 
 async def employee_today(reads: ReadModel, clock: Clock, employee: Employee) -> date:
@@ -52,13 +53,27 @@ async def list_leave_requests(
     cursor: str | None,
     start: date | None = None,
     end: date | None = None,
+    visible: Visibility | None = None,
     **filters: str | None,
 ) -> tuple[list[LeaveRequest], str | None]:
-    """A page of requests matching the filters (None: any); with a date window, only
-    those touching it."""
+    """A page of requests matching the filters (None: any) that `visible` covers (None:
+    the whole tenant); with a date window, only those touching it. A filter outside the
+    caller's scope finds nothing (an empty page, as for a filter nobody matches)."""
     given = {k: v for k, v in filters.items() if v is not None}
+    employee_ids = None
+    if visible is not None and not visible.everyone:
+        wanted = given.get("employee_id")
+        if wanted is not None and not visible.covers(wanted):
+            return [], None
+        employee_ids = None if wanted is not None else visible.employee_ids | {visible.self_id}
     return await reads.leave_requests(
-        tenant_id, limit=limit, cursor=cursor, start=start, end=end, filters=given
+        tenant_id,
+        limit=limit,
+        cursor=cursor,
+        start=start,
+        end=end,
+        filters=given,
+        employee_ids=employee_ids,
     )
 
 

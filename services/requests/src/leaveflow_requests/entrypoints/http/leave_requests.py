@@ -18,6 +18,7 @@ from ...service_layer.commands import (
     SubmitLeaveRequest,
 )
 from ...service_layer.ports import Clock, UnitOfWork
+from ...service_layer.visibility import visibility_of
 from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
     LeaveRequestIn,
@@ -51,8 +52,6 @@ async def list_requests(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> PageOut[LeaveRequestOut]:
-    if actor.role == "user":
-        employee_id = actor.employee_id  # a user sees only their own requests
     if from_ is not None and to is not None and to < from_:
         raise Unprocessable("to is before from", field="to")
     items, cursor = await queries.list_leave_requests(
@@ -62,6 +61,7 @@ async def list_requests(
         cursor=page.cursor,
         start=from_,
         end=to,
+        visible=await visibility_of(reads, actor),
         employee_id=employee_id,
         status=status,
         department_id=department_id,
@@ -72,7 +72,8 @@ async def list_requests(
 @router.get("/v1/leave-requests/{request_id}")
 async def get_request(request_id: str, actor: ActorDep, reads: ReadModelDep) -> LeaveRequestOut:
     found = await reads.leave_request(actor.tenant_id, request_id)
-    if found is None or (actor.role == "user" and found.employee_id != actor.employee_id):
+    # Out of the caller's scope reads as absent: its existence is not disclosed.
+    if found is None or not (await visibility_of(reads, actor)).covers(found.employee_id):
         raise NotFound("no such leave request")
     return LeaveRequestOut.of(found)
 
@@ -128,7 +129,8 @@ async def working_days(
     end_part: Literal["full", "am", "pm"] = "full",
 ) -> WorkingDaysOut:
     employee = await reads.employee(actor.tenant_id, employee_id or actor.employee_id)
-    if employee is None:
+    # Someone outside the caller's scope is as unknown as nobody (no schedule disclosed).
+    if employee is None or not (await visibility_of(reads, actor)).covers_employee(employee):
         raise Unprocessable("unknown employee", field="employee_id")
     counted = await queries.working_days(
         reads,

@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from leaveflow_kit.auth import CurrentUser
 from leaveflow_kit.http import Unprocessable
 
 from ...service_layer.event_stream import EVENT_ID, StreamCursor, read_new, visible_to
-from .deps import ReadModelDep, TenantSignalsDep
+from ...service_layer.visibility import visibility_of
+from .deps import ActorDep, ReadModelDep, TenantSignalsDep
 
 router = APIRouter()
 
@@ -28,6 +29,8 @@ router = APIRouter()
 # event committed by a process whose relay is down).
 CATCH_UP_SECONDS = 15.0
 RECONNECT_MS = 2000
+# How long an open stream keeps the caller's scope before reading the directory again.
+SCOPE_SECONDS = 15.0
 
 
 def _resume_point(
@@ -45,18 +48,24 @@ def _resume_point(
 
 @router.get("/v1/stream", response_class=EventSourceResponse, tags=["leave requests"])
 async def stream(
-    user: CurrentUser,
+    actor: ActorDep,
     resume_after: Annotated[str | None, Depends(_resume_point)],
     reads: ReadModelDep,
     signals: TenantSignalsDep,
 ) -> AsyncIterator[ServerSentEvent]:
     cursor = StreamCursor.resume_after(resume_after)
-    with signals.listen(user.tenant_id) as wake:
+    scope = await visibility_of(reads, actor)
+    scoped_at = time.monotonic()
+    with signals.listen(actor.tenant_id) as wake:
         yield ServerSentEvent(comment="stream open", retry=RECONNECT_MS)
         while True:
             wake.clear()
-            for doc in await read_new(reads, user.tenant_id, cursor):
-                if visible_to(doc, role=user.role, employee_id=user.employee_id):
+            if time.monotonic() - scoped_at > SCOPE_SECONDS:
+                # Departments and their approvers change: an open stream follows them.
+                scope = await visibility_of(reads, actor)
+                scoped_at = time.monotonic()
+            for doc in await read_new(reads, actor.tenant_id, cursor):
+                if visible_to(doc, scope):
                     yield ServerSentEvent(
                         id=doc["id"],
                         event=doc["type"],

@@ -1,0 +1,60 @@
+"""Whose leave a caller may see and act for: THE visibility rule of the requests service.
+
+Admins see the whole tenant; an approver sees the people of the departments whose
+`approver_ids` name them, plus themselves; a user sees themselves. Every read path (list,
+get, stream, working days) and submitting for someone else go through `visibility_of`, so
+the rule lives in one place (`_scope`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..domain.directory import Department, Employee
+from .commands import Actor
+from .ports import ReadModel, Repository
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """The caller's scope: everyone (admin), or the employees listed in `employee_ids`."""
+
+    everyone: bool
+    self_id: str
+    department_ids: frozenset[str] = frozenset()
+    employee_ids: frozenset[str] = frozenset()
+
+    def covers(self, employee_id: str) -> bool:
+        return self.everyone or employee_id == self.self_id or employee_id in self.employee_ids
+
+    def covers_employee(self, employee: Employee) -> bool:
+        """Like `covers`, by the employee's current department (no directory read)."""
+        return (
+            self.everyone
+            or employee.id == self.self_id
+            or employee.department_id in self.department_ids
+        )
+
+
+def _scope(actor: Actor, departments: Iterable[Department]) -> tuple[bool, frozenset[str]]:
+    """(sees everyone, departments the actor approves for): the rule itself."""
+    if actor.is_admin:
+        return True, frozenset()
+    if actor.role != "approver":
+        return False, frozenset()
+    return False, frozenset(d.id for d in departments if actor.employee_id in d.approver_ids)
+
+
+async def visibility_of(reads: ReadModel | Repository, actor: Actor) -> Visibility:
+    """The actor's scope over the CURRENT directory (departments and their members now)."""
+    if actor.is_admin:
+        return Visibility(everyone=True, self_id=actor.employee_id)
+    everyone, department_ids = _scope(actor, await reads.departments(actor.tenant_id))
+    members = await reads.employee_ids_in(actor.tenant_id, department_ids)
+    return Visibility(
+        everyone=everyone,
+        self_id=actor.employee_id,
+        department_ids=department_ids,
+        employee_ids=frozenset(members) | {actor.employee_id},
+    )
