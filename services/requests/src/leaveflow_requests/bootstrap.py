@@ -42,6 +42,7 @@ from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.balance_outcomes import balance_outcome_handlers
 from .service_layer.policies import policy_handlers
 from .service_layer.ports import ReadModel, UnitOfWork
+from .service_layer.standing import DirectoryStanding
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     # Typed as the ports, so the type checker proves the adapters implement them.
     unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
     read_model: ReadModel = StoreReads(runtime.store)
+    standing = DirectoryStanding(read_model, runtime.clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         tenant_signals=signals,
         unit_of_work=unit_of_work,
         read_model=read_model,
+        standing=standing,
     )
     if overrides.issuer is not None:
         app.state.issuer = overrides.issuer

@@ -116,6 +116,7 @@ async def update_employee(
         employee = await repo.employee(actor.tenant_id, employee_id)
         if employee is None:
             raise errors.NotFound("no such employee")
+        was_approver = employee.role in ("approver", "admin")
         new_email = changes.get("email", employee.email)
         if new_email != employee.email and await repo.employee_by_email(actor.tenant_id, new_email):
             raise errors.DuplicateEmail(f"an employee with email {new_email} exists")
@@ -128,9 +129,21 @@ async def update_employee(
             )
         await repo.save(employee)
         await record_by(repo, actor, integration.employee_upserted(employee))
+        if was_approver and employee.role == "user":
+            await _leave_approver_lists(repo, actor, employee.id)
         return employee
 
     return await uow.run(work)
+
+
+async def _leave_approver_lists(repo: Repository, actor: Actor, employee_id: str) -> None:
+    """Someone who may no longer approve leaves every department's approvers (each change
+    announced, so the other services' replicas follow)."""
+    for department in await repo.departments(actor.tenant_id):
+        if employee_id in department.approver_ids:
+            department.approver_ids = [a for a in department.approver_ids if a != employee_id]
+            await repo.save(department)
+            await record_by(repo, actor, integration.department_upserted(department))
 
 
 async def create_leave_type(uow: UnitOfWork, actor: Actor, cmd: CreateLeaveType) -> LeaveType:

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from leaveflow_kit.auth import CurrentUser, TokenIssuer
+from leaveflow_kit.http import Unauthorized
 from leaveflow_kit.http.deps import ClockDep, SettingsDep, app_state
 
 from ...adapters.tenant_signals import TenantSignals
 from ...service_layer.commands import Actor
 from ...service_layer.ports import ReadModel, UnitOfWork
+from ...service_layer.standing import DirectoryStanding
 
 __all__ = [
     "ActorDep",
@@ -20,23 +22,31 @@ __all__ = [
     "IssuerDep",
     "ReadModelDep",
     "SettingsDep",
+    "StandingDep",
     "TenantSignalsDep",
     "UnitOfWorkDep",
 ]
 
 
 async def _actor(request: Request, user: CurrentUser) -> Actor:
+    # The token's role is what the person had when it was issued; the directory says what
+    # they have now (a demoted approver's old token does not approve).
+    lookup: DirectoryStanding = request.app.state.standing
+    standing = await lookup.standing(user.tenant_id, user.employee_id)
+    if standing is not None and not standing.active:
+        raise Unauthorized("this person no longer works here")
     return Actor(
         tenant_id=user.tenant_id,
         employee_id=user.employee_id,
-        role=user.role,
+        role=standing.role if standing is not None else user.role,
         correlation_id=getattr(request.state, "correlation_id", None),
     )
 
 
-# The caller as the service layer sees them: tenant, employee, role, correlation id.
+# The caller as the service layer sees them: tenant, employee, CURRENT role, correlation id.
 ActorDep = Annotated[Actor, Depends(_actor)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(app_state("unit_of_work"))]
 ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
 IssuerDep = Annotated[TokenIssuer, Depends(app_state("issuer"))]
 TenantSignalsDep = Annotated[TenantSignals, Depends(app_state("tenant_signals"))]
+StandingDep = Annotated[DirectoryStanding, Depends(app_state("standing"))]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from leaveflow_kit.http import Unprocessable
 
 from ...service_layer.event_stream import EVENT_ID, StreamCursor, read_new, visible_to
 from ...service_layer.visibility import visibility_of
-from .deps import ActorDep, ReadModelDep, TenantSignalsDep
+from .deps import ActorDep, ReadModelDep, StandingDep, TenantSignalsDep
 
 router = APIRouter()
 
@@ -52,6 +53,7 @@ async def stream(
     resume_after: Annotated[str | None, Depends(_resume_point)],
     reads: ReadModelDep,
     signals: TenantSignalsDep,
+    standing: StandingDep,
 ) -> AsyncIterator[ServerSentEvent]:
     cursor = StreamCursor.resume_after(resume_after)
     scope = await visibility_of(reads, actor)
@@ -61,7 +63,13 @@ async def stream(
         while True:
             wake.clear()
             if time.monotonic() - scoped_at > SCOPE_SECONDS:
-                # Departments and their approvers change: an open stream follows them.
+                # Roles, departments and their approvers change: an open stream follows
+                # them, and ends for someone who has left.
+                now = await standing.standing(actor.tenant_id, actor.employee_id)
+                if now is not None and not now.active:
+                    return
+                if now is not None:
+                    actor = dataclasses.replace(actor, role=now.role)
                 scope = await visibility_of(reads, actor)
                 scoped_at = time.monotonic()
             for doc in await read_new(reads, actor.tenant_id, cursor):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from leaveflow_kit.auth import Principal
-from leaveflow_kit.http import NotFound
+from leaveflow_kit.http import Forbidden, NotFound
 
-from ...service_layer import directory
+from ...service_layer import directory, queries
 from ...service_layer.commands import CreateTenant
-from .deps import IssuerDep, SettingsDep, UnitOfWorkDep
+from .deps import ClockDep, IssuerDep, ReadModelDep, SettingsDep, UnitOfWorkDep
 from .schemas import DevLoginIn, JwksOut, TenantCreatedOut, TenantIn, TokenOut
 
 router = APIRouter(tags=["tenancy"])
@@ -33,12 +33,20 @@ async def create_tenant(
 
 @router.post("/v1/auth/dev-login")
 async def dev_login(
-    body: DevLoginIn, settings: SettingsDep, uow: UnitOfWorkDep, issuer: IssuerDep
+    body: DevLoginIn,
+    settings: SettingsDep,
+    uow: UnitOfWorkDep,
+    issuer: IssuerDep,
+    reads: ReadModelDep,
+    clock: ClockDep,
 ) -> TokenOut:
-    """Log in as any employee by email (development only; 404 when disabled)."""
+    """Log in as any employee by email (development only; 404 when disabled); 403 for
+    someone whose last day is behind them."""
     if not settings.dev_login:
         raise NotFound("dev login is disabled")
     employee = await directory.find_login(uow, body.tenant_id, body.email)
+    if await queries.employee_has_left(reads, clock, employee):
+        raise Forbidden("this person no longer works here")
     principal = Principal(tenant_id=employee.tenant_id, employee_id=employee.id, role=employee.role)
     return TokenOut(token=issuer.issue(principal), employee_id=employee.id, role=employee.role)
 
