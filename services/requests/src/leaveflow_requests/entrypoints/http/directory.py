@@ -113,7 +113,7 @@ def _location_fields(body: LocationIn | LocationPatch, base: Location | None) ->
         return given[key] if key in given else current.get(key, default)
 
     source = pick("holidays", None)
-    extras = pick("extra_holidays", [])
+    extras = pick("extra_holidays", []) or []  # null clears them
     return LocationFields(
         name=pick("name", ""),
         timezone=pick("timezone", "UTC"),

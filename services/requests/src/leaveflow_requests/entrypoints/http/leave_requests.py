@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -21,6 +20,7 @@ from ...service_layer.ports import Clock, UnitOfWork
 from ...service_layer.visibility import visibility_of
 from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
+    BoundedDate,
     LeaveRequestIn,
     LeaveRequestOut,
     NoteIn,
@@ -30,6 +30,8 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["leave requests"])
+
+QueryId = Annotated[str, Query(max_length=100)]
 
 
 @router.post("/v1/leave-requests", status_code=202)
@@ -46,11 +48,11 @@ async def list_requests(
     actor: ActorDep,
     reads: ReadModelDep,
     page: Page,
-    employee_id: str | None = None,
-    status: str | None = None,
-    department_id: str | None = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    employee_id: QueryId | None = None,
+    status: QueryId | None = None,
+    department_id: QueryId | None = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
 ) -> PageOut[LeaveRequestOut]:
     if from_ is not None and to is not None and to < from_:
         raise Unprocessable("to is before from", field="to")
@@ -122,9 +124,9 @@ async def cancel(
 async def working_days(
     actor: ActorDep,
     reads: ReadModelDep,
-    start_date: date,
-    end_date: date,
-    employee_id: str | None = None,
+    start_date: BoundedDate,
+    end_date: BoundedDate,
+    employee_id: QueryId | None = None,
     start_part: Literal["full", "am", "pm"] = "full",
     end_part: Literal["full", "am", "pm"] = "full",
 ) -> WorkingDaysOut:

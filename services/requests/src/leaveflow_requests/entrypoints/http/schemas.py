@@ -7,7 +7,9 @@ ISO strings, `created_at` and history times exactly as recorded, every field pre
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -37,17 +39,56 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-def _known_zone(value: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+@functools.cache
+def _zones() -> frozenset[str]:
+    # Read once: looking a zone up per request would touch the file system with whatever
+    # the caller sent (a 300-character name was an `OSError: File name too long`).
+    return frozenset(zoneinfo.available_timezones())
 
+
+MAX_ZONE_LENGTH = 64
+
+
+def _known_zone(value: str) -> str:
+    if len(value) > MAX_ZONE_LENGTH or value not in _zones():
+        raise ValueError(f"unknown IANA time zone {value[:MAX_ZONE_LENGTH]!r}")
+    return value
+
+
+# Dates the service can compute with (a year after 9000 overflows elsewhere).
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(9000, 12, 31)
+LEAVE_YEARS_AROUND_TODAY = 5
+
+
+def _bounded(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"a date between {MIN_DATE} and {MAX_DATE}")
+    return value
+
+
+def _years_from(day: date, years: int) -> date:
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _near_today(value: date) -> date:
+    """Leave is taken within five years either side of today (a 9999-12-30 request once
+    poisoned the balances service)."""
+    today = date.today()
+    first = _years_from(today, -LEAVE_YEARS_AROUND_TODAY)
+    last = _years_from(today, LEAVE_YEARS_AROUND_TODAY)
+    if not first <= value <= last:
+        raise ValueError(f"leave is requested between {first} and {last}")
     return value
 
 
 TimeZone = Annotated[str, AfterValidator(_known_zone)]
+BoundedDate = Annotated[date, AfterValidator(_bounded)]
+LeaveDate = Annotated[date, AfterValidator(_near_today)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+ExternalId = Annotated[str, Field(max_length=100)]
 IsoWeekday = Annotated[int, Field(ge=1, le=7)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
@@ -69,7 +110,7 @@ class HolidaySourceIn(_In):
 
 
 class ExtraHolidayIn(_In):
-    date: date
+    date: BoundedDate
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -90,6 +131,15 @@ class LocationPatch(_In):
     extra_holidays: list[ExtraHolidayIn] | None = Field(None, max_length=1000)
     leave_year_start: Annotated[str, AfterValidator(_month_day)] | None = None
 
+    @field_validator("name", "timezone", "workweek", "leave_year_start", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # Left out keeps the current value; an explicit null would leave a location
+        # without one. (`holidays: null` and `extra_holidays: null` clear those.)
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
 
 class TenantIn(_In):
     name: str = Field(min_length=1, max_length=200)
@@ -109,7 +159,7 @@ class DepartmentPatch(_In):
 
 
 class DevLoginIn(_In):
-    tenant_id: str = Field(min_length=1)
+    tenant_id: str = Field(min_length=1, max_length=100)
     email: EmailStr
 
 
@@ -119,10 +169,10 @@ class EmployeeIn(_In):
     role: Literal["admin", "approver", "user"] = "user"
     location_id: Id | None = None
     department_id: Id | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    slack_user_id: str | None = None
-    teams_user_id: str | None = None
+    start_date: BoundedDate | None = None
+    end_date: BoundedDate | None = None
+    slack_user_id: ExternalId | None = None
+    teams_user_id: ExternalId | None = None
     work_hours_per_day: Decimal = Field(Decimal(8), gt=0, le=24)
     work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
 
@@ -141,10 +191,10 @@ class EmployeePatch(_In):
     role: Literal["admin", "approver", "user"] | None = None
     location_id: Id | None = None
     department_id: Id | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    slack_user_id: str | None = None
-    teams_user_id: str | None = None
+    start_date: BoundedDate | None = None
+    end_date: BoundedDate | None = None
+    slack_user_id: ExternalId | None = None
+    teams_user_id: ExternalId | None = None
     work_hours_per_day: Decimal | None = Field(None, gt=0, le=24)
     work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
 
@@ -171,8 +221,8 @@ class LeaveTypeIn(_In):
 class LeaveRequestIn(_In):
     employee_id: Id | None = None
     leave_type_id: Id
-    start_date: date
-    end_date: date
+    start_date: LeaveDate
+    end_date: LeaveDate
     start_part: Literal["full", "am", "pm"] = "full"
     end_part: Literal["full", "am", "pm"] = "full"
     hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
