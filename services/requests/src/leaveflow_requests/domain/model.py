@@ -1,6 +1,7 @@
 """The LeaveRequest aggregate and its state machine.
 
 submitted -> pending | approved (no approval needed) | rejected (balances said no)
+             | cancelled (withdrawn before balances answered, also during its outage)
 pending   -> approved | denied | cancelled
 approved  -> cancelled
 """
@@ -77,7 +78,7 @@ def count_leave(
 
 
 ALLOWED: dict[str, frozenset[str]] = {
-    SUBMITTED: frozenset({PENDING, APPROVED, REJECTED}),
+    SUBMITTED: frozenset({PENDING, APPROVED, REJECTED, CANCELLED}),
     PENDING: frozenset({APPROVED, DENIED, CANCELLED}),
     APPROVED: frozenset({CANCELLED}),
     REJECTED: frozenset(),
