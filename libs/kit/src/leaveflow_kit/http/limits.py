@@ -315,7 +315,7 @@ def json_field(*names: str) -> AccountOf:
     async def account(request: Request) -> str | None:
         try:
             body = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting: a 1 MiB "[[[[..." body
             return None
         if not isinstance(body, dict):
             return None
