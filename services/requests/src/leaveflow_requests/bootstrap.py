@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             service_token_router,
         ],
         lifespan=lifespan,
+        body_limits={directory.IMPORT_PATH: directory.MAX_IMPORT_BYTES},
         tenant_signals=signals,
         unit_of_work=unit_of_work,
         read_model=read_model,

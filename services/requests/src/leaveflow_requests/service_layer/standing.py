@@ -5,24 +5,18 @@ services follow within a minute, from their replicas)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from leaveflow_kit.auth.standing import Standing
 
 from . import queries
 from .ports import Clock, ReadModel
-
-
-@dataclass(frozen=True)
-class Standing:
-    role: str
-    active: bool
-
 
 # The directory is this service's own: someone it does not know does not work here.
 UNKNOWN = Standing(role="user", active=False)
 
 
 class DirectoryStanding:
-    """The standing of (tenant, employee) over the requests service's directory."""
+    """`leaveflow_kit.auth.StandingLookup` over the requests service's directory: the kit's
+    `current_user` asks it on every authenticated call."""
 
     def __init__(self, reads: ReadModel, clock: Clock) -> None:
         self._reads = reads

@@ -3,13 +3,16 @@
 Admins see the whole tenant; an approver sees the people of the departments whose
 `approver_ids` name them, plus themselves; a user sees themselves. Every read path (list,
 get, stream, working days) and submitting for someone else go through `visibility_of`, so
-the rule lives in one place (`_scope`).
+the rule lives in one place (`_scope`, the kit's `scope_of`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from leaveflow_kit.auth import Principal
+from leaveflow_kit.auth.scope import Scope, scope_of
 
 from ..domain.directory import Department, Employee
 from .commands import Actor
@@ -37,24 +40,21 @@ class Visibility:
         )
 
 
-def _scope(actor: Actor, departments: Iterable[Department]) -> tuple[bool, frozenset[str]]:
-    """(sees everyone, departments the actor approves for): the rule itself."""
-    if actor.is_admin:
-        return True, frozenset()
-    if actor.role != "approver":
-        return False, frozenset()
-    return False, frozenset(d.id for d in departments if actor.employee_id in d.approver_ids)
+def _scope(actor: Actor, departments: Iterable[Department]) -> Scope:
+    """The rule itself: the kit's, shared by every service."""
+    principal = Principal(actor.tenant_id, actor.employee_id, actor.role)
+    return scope_of(principal, ((d.id, d.approver_ids) for d in departments))
 
 
 async def visibility_of(reads: ReadModel | Repository, actor: Actor) -> Visibility:
     """The actor's scope over the CURRENT directory (departments and their members now)."""
     if actor.is_admin:
         return Visibility(everyone=True, self_id=actor.employee_id)
-    everyone, department_ids = _scope(actor, await reads.departments(actor.tenant_id))
-    members = await reads.employee_ids_in(actor.tenant_id, department_ids)
+    scope = _scope(actor, await reads.departments(actor.tenant_id))
+    members = await reads.employee_ids_in(actor.tenant_id, scope.department_ids)
     return Visibility(
-        everyone=everyone,
+        everyone=scope.everyone,
         self_id=actor.employee_id,
-        department_ids=department_ids,
+        department_ids=scope.department_ids,
         employee_ids=frozenset(members) | {actor.employee_id},
     )

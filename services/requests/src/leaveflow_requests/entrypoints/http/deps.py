@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from leaveflow_kit.auth import CurrentUser, TokenIssuer
-from leaveflow_kit.http import Unauthorized
 from leaveflow_kit.http.deps import ClockDep, SettingsDep, app_state
 
 from ...adapters.tenant_signals import TenantSignals
@@ -29,16 +28,13 @@ __all__ = [
 
 
 async def _actor(request: Request, user: CurrentUser) -> Actor:
-    # The token's role is what the person had when it was issued; the directory says what
-    # they have now (a demoted approver's old token does not approve).
-    lookup: DirectoryStanding = request.app.state.standing
-    standing = await lookup.standing(user.tenant_id, user.employee_id)
-    if standing is not None and not standing.active:
-        raise Unauthorized("this person no longer works here")
+    # `user.role` is the role the directory gives them now, not the one in their token
+    # (the kit's current_user asks `app.state.standing`, a DirectoryStanding); someone who
+    # has left was refused there (401).
     return Actor(
         tenant_id=user.tenant_id,
         employee_id=user.employee_id,
-        role=standing.role if standing is not None else user.role,
+        role=user.role,
         correlation_id=getattr(request.state, "correlation_id", None),
     )
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from leaveflow_kit.http import NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page
+from leaveflow_kit.validation import BoundedDate
 
 from ...service_layer import leave_requests, queries
 from ...service_layer.commands import (
@@ -20,7 +21,6 @@ from ...service_layer.ports import Clock, UnitOfWork
 from ...service_layer.visibility import visibility_of
 from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
-    BoundedDate,
     LeaveRequestIn,
     LeaveRequestOut,
     NoteIn,

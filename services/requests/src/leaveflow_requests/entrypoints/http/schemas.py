@@ -7,9 +7,7 @@ ISO strings, `created_at` and history times exactly as recorded, every field pre
 
 from __future__ import annotations
 
-import functools
 import re
-import zoneinfo
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -25,6 +23,8 @@ from pydantic import (
     field_validator,
 )
 
+from leaveflow_kit.validation import BoundedDate, IanaZone, Text
+
 from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
 from ...domain.model import LeaveRequest
 from ...domain.working_days import WorkingDays
@@ -39,31 +39,7 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-@functools.cache
-def _zones() -> frozenset[str]:
-    # Read once: looking a zone up per request would touch the file system with whatever
-    # the caller sent (a 300-character name was an `OSError: File name too long`).
-    return frozenset(zoneinfo.available_timezones())
-
-
-MAX_ZONE_LENGTH = 64
-
-
-def _known_zone(value: str) -> str:
-    if len(value) > MAX_ZONE_LENGTH or value not in _zones():
-        raise ValueError(f"unknown IANA time zone {value[:MAX_ZONE_LENGTH]!r}")
-    return value
-
-
-# Dates the service can compute with (a year after 9000 overflows elsewhere).
-MIN_DATE, MAX_DATE = date(1900, 1, 1), date(9000, 12, 31)
 LEAVE_YEARS_AROUND_TODAY = 5
-
-
-def _bounded(value: date) -> date:
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise ValueError(f"a date between {MIN_DATE} and {MAX_DATE}")
-    return value
 
 
 def _years_from(day: date, years: int) -> date:
@@ -84,11 +60,14 @@ def _near_today(value: date) -> date:
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_known_zone)]
-BoundedDate = Annotated[date, AfterValidator(_bounded)]
-LeaveDate = Annotated[date, AfterValidator(_near_today)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-ExternalId = Annotated[str, Field(max_length=100)]
+# A zone of the zone list read once (a 300-character name per request was an `OSError:
+# File name too long` from the file system, a 500).
+TimeZone = IanaZone
+LeaveDate = Annotated[BoundedDate, AfterValidator(_near_today)]
+Name = Annotated[str, Text(200, min_length=1)]
+TypeName = Annotated[str, Text(100, min_length=1)]
+Note = Annotated[str, Text(2000, multiline=True)]
+ExternalId = Annotated[str, Text(100)]
 IsoWeekday = Annotated[int, Field(ge=1, le=7)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
@@ -111,11 +90,11 @@ class HolidaySourceIn(_In):
 
 class ExtraHolidayIn(_In):
     date: BoundedDate
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class LocationIn(_In):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     timezone: TimeZone = "UTC"
     workweek: list[IsoWeekday] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
     holidays: HolidaySourceIn | None = None
@@ -124,7 +103,7 @@ class LocationIn(_In):
 
 
 class LocationPatch(_In):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     timezone: TimeZone | None = None
     workweek: list[IsoWeekday] | None = Field(None, min_length=1)
     holidays: HolidaySourceIn | None = None
@@ -142,19 +121,19 @@ class LocationPatch(_In):
 
 
 class TenantIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    admin_name: str = Field(min_length=1, max_length=200)
+    name: Name
+    admin_name: Name
     admin_email: EmailStr
     timezone: TimeZone = "UTC"
 
 
 class DepartmentIn(_In):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     approver_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class DepartmentPatch(_In):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     approver_ids: list[Id] | None = Field(None, max_length=100)
 
 
@@ -164,7 +143,7 @@ class DevLoginIn(_In):
 
 
 class EmployeeIn(_In):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     email: EmailStr
     role: Literal["admin", "approver", "user"] = "user"
     location_id: Id | None = None
@@ -186,7 +165,7 @@ class EmployeeIn(_In):
 
 
 class EmployeePatch(_In):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     email: EmailStr | None = None
     role: Literal["admin", "approver", "user"] | None = None
     location_id: Id | None = None
@@ -200,7 +179,7 @@ class EmployeePatch(_In):
 
 
 class LeaveTypePatch(_In):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: TypeName | None = None
     requires_approval: bool | None = None
     allow_half_days: bool | None = None
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
@@ -209,7 +188,7 @@ class LeaveTypePatch(_In):
 
 
 class LeaveTypeIn(_In):
-    name: str = Field(min_length=1, max_length=100)
+    name: TypeName
     unit: Literal["days", "hours"] = "days"
     requires_approval: bool = True
     allow_half_days: bool = True
@@ -226,15 +205,15 @@ class LeaveRequestIn(_In):
     start_part: Literal["full", "am", "pm"] = "full"
     end_part: Literal["full", "am", "pm"] = "full"
     hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
-    reason: str | None = Field(None, max_length=2000)
+    reason: Note | None = None
 
 
 class NoteIn(_In):
-    note: str | None = Field(None, max_length=2000)
+    note: Note | None = None
 
 
 class RequiredNoteIn(_In):
-    note: str = Field(min_length=1, max_length=2000)
+    note: Annotated[str, Text(2000, min_length=1, multiline=True)]
 
 
 # --- responses ----------------------------------------------------------------------------

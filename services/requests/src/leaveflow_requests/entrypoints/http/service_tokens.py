@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.http import NotFound, Unauthorized
+from leaveflow_kit.http.limits import json_field, rate_limited
 
 from ...service_layer import queries
 from .deps import ClockDep, IssuerDep, ReadModelDep
@@ -59,7 +60,13 @@ def _configured_secret(request: Request) -> str | None:
     return secret.get_secret_value() if secret and secret.get_secret_value() else None
 
 
-@router.post("/v1/auth/service-token", tags=["tenancy"], include_in_schema=False)
+@router.post(
+    "/v1/auth/service-token",
+    tags=["tenancy"],
+    include_in_schema=False,
+    # Sign-in for the chat integrations and the dashboard: also a guess at the secret.
+    dependencies=[rate_limited("signin", account=json_field("tenant_id"))],
+)
 async def service_token(
     body: ServiceTokenIn,
     request: Request,

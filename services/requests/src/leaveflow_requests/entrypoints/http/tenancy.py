@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.http import Forbidden, NotFound
+from leaveflow_kit.http.limits import json_field, rate_limited
 
 from ...service_layer import directory, queries
 from ...service_layer.commands import CreateTenant
@@ -14,8 +17,17 @@ from .schemas import DevLoginIn, JwksOut, TenantCreatedOut, TenantIn, TokenOut
 
 router = APIRouter(tags=["tenancy"])
 
+# Public sign-up and sign-in are rate limited per address and per account (429 +
+# Retry-After; figures in LEAVEFLOW_RATE_LIMITS).
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": "Too many requests"}}
 
-@router.post("/v1/tenants", status_code=201)
+
+@router.post(
+    "/v1/tenants",
+    status_code=201,
+    dependencies=[rate_limited("signup", account=json_field("admin_email"))],
+    responses=RATE_LIMITED,
+)
 async def create_tenant(
     body: TenantIn, settings: SettingsDep, uow: UnitOfWorkDep, issuer: IssuerDep
 ) -> TenantCreatedOut:
@@ -31,7 +43,11 @@ async def create_tenant(
     return TenantCreatedOut(tenant_id=tenant.id, admin_id=admin.id, token=token)
 
 
-@router.post("/v1/auth/dev-login")
+@router.post(
+    "/v1/auth/dev-login",
+    dependencies=[rate_limited("signin", account=json_field("tenant_id", "email"))],
+    responses=RATE_LIMITED,
+)
 async def dev_login(
     body: DevLoginIn,
     settings: SettingsDep,
