@@ -78,3 +78,22 @@ async def test_the_last_day_still_counts_as_working_here(company: Company) -> No
     assert (await company.call("ben", "GET", "/v1/leave-requests")).status_code == 200
     login = {"tenant_id": company.tenant_id, "email": "ben@acme.test"}
     assert (await company.api.call(None, "POST", "/v1/auth/dev-login", login)).status_code == 200
+
+
+async def test_a_move_to_another_department_moves_who_sees_and_decides(company: Company) -> None:
+    ids = company.ids
+    request = (await company.submit("ana")).json()
+    await company.reserve(request)
+    await company.ok("ada", "PATCH", f"/v1/employees/{ids['ben']}", {"role": "approver"})
+    ops = {"name": "Ops", "approver_ids": [ids["ben"]]}
+    ids["ops"] = (await company.ok("ada", "POST", "/v1/departments", ops))["id"]
+    login = {"tenant_id": company.tenant_id, "email": "ben@acme.test"}
+    company.tokens["ben"] = (await company.api.ok(None, "POST", "/v1/auth/dev-login", login))[
+        "token"
+    ]
+    await company.ok("ada", "PATCH", f"/v1/employees/{ids['ana']}", {"department_id": ids["ops"]})
+    url = f"/v1/leave-requests/{request['id']}"
+    assert (await company.call("bob", "GET", url)).status_code == 404
+    assert (await company.call("bob", "POST", f"{url}/approve")).status_code == 403
+    assert (await company.ok("ben", "GET", url))["id"] == request["id"]
+    assert (await company.ok("ben", "POST", f"{url}/approve"))["status"] == "approved"

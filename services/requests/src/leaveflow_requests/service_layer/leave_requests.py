@@ -97,7 +97,11 @@ async def decide_leave_request(
             raise errors.NotAllowed("only approvers and admins decide requests")
         if request.employee_id == actor.employee_id and not actor.is_admin:
             raise errors.NotAllowed("you cannot decide your own request")
-        if not actor.is_admin and not await _approves_for(repo, actor, request.department_id):
+        # The employee's department now (as for who sees the request), not the one they
+        # were in when they asked: a move between departments moves the decision too.
+        employee = await repo.employee(actor.tenant_id, request.employee_id)
+        department_id = employee.department_id if employee else request.department_id
+        if not actor.is_admin and not await _approves_for(repo, actor, department_id):
             raise errors.NotAllowed("you do not approve for this department")
         now = clock.now()
         if cmd.approve:
