@@ -156,3 +156,19 @@ async def test_patch_cannot_demote_the_last_admin(store: Store) -> None:
     assert demoted.role == "user"
     with pytest.raises(errors.LastAdmin):
         await directory.update_employee(StoreUnitOfWork(store), actor, second.id, {"role": "user"})
+
+
+async def test_far_dates_and_long_names_are_bad_lines(store: Store) -> None:
+    admin = await setup(store)
+    text = (
+        HEADER
+        + "Far,far@acme.test,Munich,Sales,user,9999-12-31\n"
+        + f"{'N' * 201},long@acme.test,Munich,Sales,user,2024-01-01\n"
+        + "Fine,fine@acme.test,Munich,Sales,user,2024-01-01\n"
+    )
+    report = await import_employees(StoreUnitOfWork(store), admin, text)
+    assert [(e["line"], e["message"]) for e in report.errors] == [
+        (2, "start_date must be between 1900-01-01 and 9000-12-31"),
+        (3, "name is longer than 200 characters"),
+    ]
+    assert [e.email for e in await employees(store, admin)] == ["ada@acme.test"]

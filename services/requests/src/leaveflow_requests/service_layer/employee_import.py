@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.validation import MAX_DATE, MIN_DATE
 
 from ..domain.directory import Department, Employee, Location, normalise_email
 from . import integration
@@ -21,6 +22,7 @@ from .acting import record_by, require_admin
 from .commands import Actor
 from .ports import Repository, UnitOfWork
 
+MAX_NAME = 200  # as for POST /v1/employees
 COLUMNS = ("name", "email", "location", "department", "role", "start_date")
 ROLES = ("admin", "approver", "user")
 MAX_ROWS = 10_000
@@ -73,6 +75,8 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
         problems = []
         if not value["name"]:
             problems.append("name is empty")
+        elif len(value["name"]) > MAX_NAME:
+            problems.append(f"name is longer than {MAX_NAME} characters")
         try:
             email = normalise_email(value["email"])
         except ValueError as exc:
@@ -88,7 +92,10 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
             try:
                 start = date.fromisoformat(value["start_date"])
             except ValueError:
-                problems.append(f"start_date {value['start_date']!r} is not YYYY-MM-DD")
+                problems.append(f"start_date {value['start_date'][:40]!r} is not YYYY-MM-DD")
+            else:
+                if not MIN_DATE <= start <= MAX_DATE:
+                    problems.append(f"start_date must be between {MIN_DATE} and {MAX_DATE}")
         if problems:
             report.errors.append({"line": line, "message": "; ".join(problems)})
             continue
