@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.validation import MAX_DATE, MIN_DATE
 from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.domain import errors
 from leaveflow_requests.domain.directory import Employee
@@ -168,7 +169,7 @@ async def test_far_dates_and_long_names_are_bad_lines(store: Store) -> None:
     )
     report = await import_employees(StoreUnitOfWork(store), admin, text)
     assert [(e["line"], e["message"]) for e in report.errors] == [
-        (2, "start_date must be between 1900-01-01 and 9000-12-31"),
+        (2, f"start_date must be between {MIN_DATE} and {MAX_DATE}"),
         (3, "name is longer than 200 characters"),
     ]
     assert [e.email for e in await employees(store, admin)] == ["ada@acme.test"]
