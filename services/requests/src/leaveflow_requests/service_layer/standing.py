@@ -5,6 +5,8 @@ services follow within a minute, from their replicas)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from leaveflow_kit.auth.standing import Standing
 
 from . import queries
@@ -26,5 +28,12 @@ class DirectoryStanding:
         employee = await self._reads.employee(tenant_id, employee_id)
         if employee is None:
             return UNKNOWN
+        if employee.end_date is None:
+            return Standing(role=employee.role, active=True)
+        # Asked on every call: read the zone (location, tenant) only when it matters, on
+        # the day or so around the last one where zones disagree about "today".
+        utc_today = self._clock.now().astimezone(UTC).date()
+        if abs((employee.end_date - utc_today).days) > 1:
+            return Standing(role=employee.role, active=employee.end_date > utc_today)
         left = await queries.employee_has_left(self._reads, self._clock, employee)
         return Standing(role=employee.role, active=not left)
