@@ -266,7 +266,8 @@ def test_limits_parse_from_the_env_format() -> None:
         "signin": RateLimit(120, 60.0),
     }
     assert parse_rate_limits("") == {}
-    for bad in ("signup", "signup=30", "signup=x/60", "=3/4", "signup=0/60", "signup=3/0"):
+    bad_parts = ("signup", "signup=30", "signup=x/60", "=3/4", "signup=0/60", "signup=3/0")
+    for bad in (*bad_parts, "signup=3/nan", "signup=3/inf"):
         with pytest.raises(ValueError, match="rate limit"):
             parse_rate_limits(bad)
 
@@ -280,6 +281,9 @@ def test_settings_read_rate_limits_and_refuse_a_typo(monkeypatch: pytest.MonkeyP
     assert RateLimiter(settings.rate_limits).limits["signin"] == DEFAULT_RATE_LIMITS["signin"]
     monkeypatch.setenv("LEAVEFLOW_RATE_LIMITS", "signup=lots")
     with pytest.raises(ValueError, match="signup=lots"):
+        LimitSettings()
+    monkeypatch.setenv("LEAVEFLOW_RATE_LIMITS", "sigin=10/60")
+    with pytest.raises(ValueError, match="sigin"):
         LimitSettings()
 
 

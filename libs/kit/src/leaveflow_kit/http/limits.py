@@ -72,14 +72,14 @@ class RateLimit:
     seconds: float
 
     def __post_init__(self) -> None:
-        if self.count < 1 or self.seconds <= 0:
+        if self.count < 1 or not 0 < self.seconds < math.inf:
             raise ValueError(f"a rate limit needs count >= 1 and seconds > 0: {self}")
 
 
 # Generous: a script setting up a company (signup once, then dozens of sign-ins and link
 # openings a minute from one address) stays far below them; a flood does not.
 DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
-    "signup": RateLimit(30, 60),
+    "signup": RateLimit(60, 60),
     "signin": RateLimit(300, 60),
     "links": RateLimit(300, 60),
     "inbound": RateLimit(1200, 60),
@@ -117,7 +117,11 @@ class LimitSettings(BaseSettings):
     @field_validator("rate_limits_text")
     @classmethod
     def _parses(cls, value: str) -> str:
-        parse_rate_limits(value)  # a typo fails at start-up, not on the first request
+        # A typo fails at start-up, not on the first request (or never).
+        unknown = set(parse_rate_limits(value)) - set(DEFAULT_RATE_LIMITS)
+        if unknown:
+            known = ", ".join(DEFAULT_RATE_LIMITS)
+            raise ValueError(f"unknown rate-limit bucket(s) {sorted(unknown)}: one of {known}")
         return value
 
     @property
