@@ -15,6 +15,7 @@ from leaveflow_kit.http import create_service_app
 from leaveflow_kit.http.limits import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_LIMITS,
+    DRAIN_MAX_BYTES,
     BodyLimitMiddleware,
     LimitSettings,
     RateLimit,
@@ -96,31 +97,69 @@ async def test_a_declared_length_over_the_limit_is_refused_with_a_problem() -> N
     assert "x-correlation-id" in response.headers
 
 
-async def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body() -> None:
-    reached: list[str] = []
+class Recorder:
+    """An ASGI app that records whether it ran, and the messages a middleware sent."""
 
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        reached.append("app")
+    def __init__(self) -> None:
+        self.reached = False
+        self.sent: list[Message] = []
 
-    middleware = BodyLimitMiddleware(app, max_body_bytes=10)
-    sent: list[Message] = []
+    async def app(self, scope: Any, receive: Any, send: Any) -> None:
+        self.reached = True
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
+def post(length: int, *extra: tuple[bytes, bytes]) -> dict[str, Any]:
+    headers = [(b"content-length", str(length).encode()), *extra]
+    return {"type": "http", "method": "POST", "path": "/v1/x", "headers": headers}
+
+
+async def test_a_client_waiting_for_continue_is_refused_before_it_sends_a_byte() -> None:
+    recorder = Recorder()
 
     async def receive() -> Message:
         raise AssertionError("the body must not be read")
 
-    async def send(message: Message) -> None:
-        sent.append(message)
+    scope = post(50 * 1024 * 1024, (b"expect", b"100-continue"))
+    await BodyLimitMiddleware(recorder.app, max_body_bytes=10)(scope, receive, recorder.send)
+    assert recorder.reached is False
+    assert recorder.sent[0]["status"] == 413
 
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/v1/x",
-        "headers": [(b"content-length", str(50 * 1024 * 1024).encode())],
-    }
-    await middleware(scope, receive, send)
-    assert reached == []
-    assert sent[0]["type"] == "http.response.start"
-    assert sent[0]["status"] == 413
+
+async def test_a_declared_length_over_the_limit_is_dropped_unbuffered_before_the_answer() -> None:
+    recorder = Recorder()
+    chunk = b"x" * 65536
+    count = 0
+
+    async def receive() -> Message:
+        nonlocal count
+        count += 1
+        return {"type": "http.request", "body": chunk, "more_body": count < 800}
+
+    scope = post(800 * len(chunk))
+    await BodyLimitMiddleware(recorder.app, max_body_bytes=10)(scope, receive, recorder.send)
+    # the app never ran; the 50 MiB were read (so the client sees the answer) and dropped
+    assert recorder.reached is False
+    assert count == 800
+    assert recorder.sent[0]["status"] == 413
+    assert (b"connection", b"close") in recorder.sent[0]["headers"]
+
+
+async def test_draining_stops_at_its_budget() -> None:
+    recorder = Recorder()
+    count = 0
+
+    async def receive() -> Message:
+        nonlocal count
+        count += 1
+        return {"type": "http.request", "body": b"x" * 1024 * 1024, "more_body": True}
+
+    scope = post(10 * 1024 * 1024 * 1024)
+    await BodyLimitMiddleware(recorder.app, max_body_bytes=10)(scope, receive, recorder.send)
+    assert count == DRAIN_MAX_BYTES // (1024 * 1024)
+    assert recorder.sent[0]["status"] == 413
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -160,7 +199,7 @@ async def test_a_stream_counts_all_its_chunks() -> None:
 
     middleware = BodyLimitMiddleware(app, max_body_bytes=25)
     messages = iter(
-        [{"type": "http.request", "body": b"x" * 10, "more_body": True} for _ in range(5)]
+        [{"type": "http.request", "body": b"x" * 10, "more_body": n < 4} for n in range(5)]
     )
     sent: list[Message] = []
 
@@ -172,6 +211,7 @@ async def test_a_stream_counts_all_its_chunks() -> None:
 
     await middleware({"type": "http", "path": "/", "headers": []}, receive, send)
     assert received == [10, 10]  # the third chunk passed the limit and never reached the app
+    assert next(messages, None) is None  # the rest was drained before the answer
     assert sent[0]["status"] == 413
 
 
@@ -226,7 +266,8 @@ def test_limits_parse_from_the_env_format() -> None:
         "signin": RateLimit(120, 60.0),
     }
     assert parse_rate_limits("") == {}
-    for bad in ("signup", "signup=30", "signup=x/60", "=3/4", "signup=0/60", "signup=3/0"):
+    bad_parts = ("signup", "signup=30", "signup=x/60", "=3/4", "signup=0/60", "signup=3/0")
+    for bad in (*bad_parts, "signup=3/nan", "signup=3/inf"):
         with pytest.raises(ValueError, match="rate limit"):
             parse_rate_limits(bad)
 
@@ -240,6 +281,9 @@ def test_settings_read_rate_limits_and_refuse_a_typo(monkeypatch: pytest.MonkeyP
     assert RateLimiter(settings.rate_limits).limits["signin"] == DEFAULT_RATE_LIMITS["signin"]
     monkeypatch.setenv("LEAVEFLOW_RATE_LIMITS", "signup=lots")
     with pytest.raises(ValueError, match="signup=lots"):
+        LimitSettings()
+    monkeypatch.setenv("LEAVEFLOW_RATE_LIMITS", "sigin=10/60")
+    with pytest.raises(ValueError, match="sigin"):
         LimitSettings()
 
 

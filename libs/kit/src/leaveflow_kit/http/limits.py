@@ -1,9 +1,11 @@
 """Limits at the edge: request body size, and request rates on the public endpoints.
 
 Body size. `BodyLimitMiddleware` (installed by `create_service_app`, so on every service)
-answers 413 to a body over the limit: at once from `Content-Length`, or, for a chunked
-body, as soon as the bytes read pass it. Default 1 MiB (`LEAVEFLOW_MAX_BODY_BYTES`); a
-route with a documented larger limit passes `runtime.app(..., body_limits={path: bytes})`.
+answers 413 to a body over the limit: before the app runs when `Content-Length` says so,
+or, for a chunked body, as soon as the bytes read pass it. The refused body is never
+buffered; it is read and dropped (up to 64 MiB) so that the client sees the answer.
+Default 1 MiB (`LEAVEFLOW_MAX_BODY_BYTES`); a route with a documented larger limit passes
+`runtime.app(..., body_limits={path: bytes})`.
 
 Rates. `rate_limited(bucket)` is a dependency for the public endpoints:
 
@@ -52,6 +54,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# A refused body is still read (and dropped, never kept) up to this much so the client
+# sees the 413; past it the connection is simply closed.
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
 
 RATE_LIMITED = Counter(
     "leaveflow_http_rate_limited_total", "Requests refused by a rate limit", ["bucket", "by"]
@@ -67,14 +72,14 @@ class RateLimit:
     seconds: float
 
     def __post_init__(self) -> None:
-        if self.count < 1 or self.seconds <= 0:
+        if self.count < 1 or not 0 < self.seconds < math.inf:
             raise ValueError(f"a rate limit needs count >= 1 and seconds > 0: {self}")
 
 
 # Generous: a script setting up a company (signup once, then dozens of sign-ins and link
 # openings a minute from one address) stays far below them; a flood does not.
 DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
-    "signup": RateLimit(30, 60),
+    "signup": RateLimit(60, 60),
     "signin": RateLimit(300, 60),
     "links": RateLimit(300, 60),
     "inbound": RateLimit(1200, 60),
@@ -112,7 +117,11 @@ class LimitSettings(BaseSettings):
     @field_validator("rate_limits_text")
     @classmethod
     def _parses(cls, value: str) -> str:
-        parse_rate_limits(value)  # a typo fails at start-up, not on the first request
+        # A typo fails at start-up, not on the first request (or never).
+        unknown = set(parse_rate_limits(value)) - set(DEFAULT_RATE_LIMITS)
+        if unknown:
+            known = ", ".join(DEFAULT_RATE_LIMITS)
+            raise ValueError(f"unknown rate-limit bucket(s) {sorted(unknown)}: one of {known}")
         return value
 
     @property
@@ -162,17 +171,22 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope.get("path", ""))
         declared = _content_length(scope)
         if declared is not None and declared > limit:
+            # Refused before the app, and before anything is buffered.
+            if not _expects_continue(scope):
+                await _drain(receive, DRAIN_MAX_BYTES)
             await _refuse(scope, send, limit)
             return
         received = 0
         exceeded = False
+        finished = False
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal received, exceeded
+            nonlocal received, exceeded, finished
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                finished = not message.get("more_body", False)
                 if received > limit:
                     exceeded = True
                     raise _TooLarge
@@ -189,7 +203,30 @@ class BodyLimitMiddleware:
         with contextlib.suppress(_TooLarge):  # FastAPI turns it into a 400: ours goes instead
             await self.app(scope, counting_receive, guarded_send)
         if exceeded and not started:
+            if not finished:
+                await _drain(receive, DRAIN_MAX_BYTES - received)
             await _refuse(scope, send, limit)
+
+
+def _expects_continue(scope: Scope) -> bool:
+    # The client waits for "100 Continue" (sent only once the app reads): it sends nothing.
+    return any(
+        name == b"expect" and value.lower() == b"100-continue"
+        for name, value in scope.get("headers") or ()
+    )
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    """Read and drop the rest of the body, up to `budget` bytes. Clients that send the whole
+    body before reading (httpx, requests) would otherwise meet a reset connection instead
+    of the 413: the server closes while their bytes are still coming."""
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _content_length(scope: Scope) -> int | None:
