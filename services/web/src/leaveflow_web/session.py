@@ -46,6 +46,13 @@ class NotSignedIn(Exception):
     """Raised by ``current_user``; the app answers with a redirect to the sign-in page."""
 
 
+class SessionEnded(NotSignedIn):
+    """An API refused the session's token (401): the person left, or the token expired.
+
+    The app ends the session and sends them to sign in again, saying why.
+    """
+
+
 class CsrfRejected(Exception):
     """A state-changing request without the session's CSRF token (403)."""
 
