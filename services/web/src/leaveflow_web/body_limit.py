@@ -1,7 +1,9 @@
-"""Request bodies over a limit are refused (413) before any form parser reads them.
+"""Request bodies over a limit are refused (413) with a page, before any form parser reads them.
 
-The web's forms are small; a 1 MiB ceiling leaves room for any of them while a 50 MB post
-cannot take the process's memory. The employee CSV import has a larger, documented limit.
+The web's forms are small; a 1 MiB ceiling (``LEAVEFLOW_MAX_BODY_BYTES``, as for every
+service) leaves room for any of them while a 50 MB post cannot take the process's memory.
+The employee CSV import has a larger, documented limit. The kit's middleware guards the same
+figures but answers problem+json, which is for API clients, not for people.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from leaveflow_kit.http import create_service_app
+from leaveflow_kit.http.limits import LimitSettings
 
 from .api import ApiError, ServiceApis
-from .body_limit import BodyLimit
+from .body_limit import LARGER_LIMITS, BodyLimit
 from .config import Settings
 from .entrypoints import admin, approvals, auth, decide, home, live, team
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
@@ -65,8 +66,13 @@ def create_app(
         response = await apis.http.get(apis.url("requests", "/healthz"))
         response.raise_for_status()
 
+    limits = LimitSettings()
     app = create_service_app(
-        title="Leaveflow web", lifespan=lifespan, readiness=[("requests", requests_reachable)]
+        title="Leaveflow web",
+        lifespan=lifespan,
+        readiness=[("requests", requests_reachable)],
+        body_limits=LARGER_LIMITS,
+        limits=limits,
     )
     app.state.settings = settings
     app.state.apis = apis
@@ -81,7 +87,10 @@ def create_app(
         https_only=settings.cookie_secure,
     )
     # Outside the session and every form parser: a too-large body is refused unread.
-    app.add_middleware(BodyLimit, refusal=_too_large_page())
+    # The kit's own limit (problem+json) stays inside as a second guard with the same figures.
+    app.add_middleware(
+        BodyLimit, refusal=_too_large_page(), default=limits.max_body_bytes, larger=LARGER_LIMITS
+    )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, home, approvals, team, admin, live, decide):
