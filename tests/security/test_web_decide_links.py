@@ -1,5 +1,7 @@
-"""Approve links act only for their approver (issue 13): the real stack, the real email, the
-machine's headless Chromium.
+"""The dashboard's part of issue 13 on the real stack, in the machine's headless Chromium.
+
+Approve links act only for their approver, a person who left is signed out with a sentence,
+and every page holds the browser to a policy nothing on it breaks.
 
 Before: the email's Approve link decided for whoever opened it (a forwarded mail, a Teams
 channel). Now it opens the dashboard (``{web}/decide/{token}``): a stranger is asked to sign
@@ -7,14 +9,16 @@ in first; anyone signed in but the approver it was sent to sees nothing about th
 cannot decide it; the approver sees who asked for what and decides with one button - at
 phone and at desktop width. Screenshots: test-artifacts/security/.
 
-Needs the notifications side of the change (links to the web, ``/v1/actions/{token}``).
+The link test needs the notifications side of the change (links to the web,
+``/v1/actions/{token}``); the departure test needs the services' standing lookup (a departed
+employee's token refused within 60 s).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -197,3 +201,75 @@ def test_an_approve_link_shows_and_decides_only_for_its_approver(
     expect(bo.get_by_role("heading", name=done)).to_be_visible()
     expect(bo.get_by_role("button", name="Approve this request")).to_have_count(0)
     shot(bo, "decide-already-decided-desktop")
+
+
+def test_a_person_who_left_is_signed_out_with_a_sentence(stack: Stack, browser: Browser) -> None:
+    web = stack.urls["web"]
+    tenant = sign_up(stack.urls)
+    email = f"dee-{uuid4().hex[:6]}@e2e.test"
+    dee, _ = tenant.employee("Dee Dorn", email)
+    page = person(browser, web, PHONE)
+    page.goto("/signin")
+    dev_sign_in(page, tenant.tenant_id, email)
+    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
+    with tenant.client("requests") as http:
+        left = date.today() - timedelta(days=2)
+        gone = http.patch(f"/v1/employees/{dee}", json={"end_date": left.isoformat()})
+        assert gone.status_code == 200, gone.text
+
+    def signed_out() -> bool:
+        page.goto("/")
+        return "/signin" in page.url
+
+    eventually(signed_out, timeout=70, interval=2.0, what="the session of someone who left")
+    expect(page.get_by_text("Your session ended - sign in again.")).to_be_visible()
+    shot(page, "session-ended-phone")
+    dev_sign_in(page, tenant.tenant_id, email)  # and no new session either
+    expect(page.get_by_role("heading", name="My leave")).to_have_count(0)
+    assert "/signin" in page.url
+
+
+PAGES = ("/", "/team", "/approvals", "/admin", "/admin/employees", "/admin/integrations")
+
+
+def test_no_page_breaks_the_content_security_policy(stack: Stack, browser: Browser) -> None:
+    tenant = sign_up(stack.urls)
+    page = person(browser, stack.urls["web"], DESKTOP)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto("/signin")
+    dev_sign_in(page, tenant.tenant_id, tenant.admin_email)
+    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
+    for path in PAGES:
+        answer = page.goto(path)
+        assert answer is not None
+        assert answer.status == 200, path
+        headers = answer.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+    # HTMX still works under the policy: the amount preview is fetched as the dates change.
+    page.goto("/")
+    with page.expect_response(lambda response: "/partials/preview" in response.url) as preview:
+        page.get_by_label("First day", exact=True).fill(MONDAY.isoformat())
+        page.get_by_label("Last day", exact=True).fill(MONDAY.isoformat())
+    assert preview.value.status == 200
+    assert refused == []
+
+
+def test_a_post_over_one_mib_gets_the_413_page(stack: Stack) -> None:
+    answer = httpx.post(
+        f"{stack.urls['web']}/signin/dev",
+        data={"tenant_id": "t", "email": "x" * (1024 * 1024 + 1)},
+        timeout=10,
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "larger than this form accepts" in answer.text
+    assert answer.headers["x-frame-options"] == "DENY"
