@@ -83,7 +83,15 @@ class FakeServices:
             return self._action(request, who, path.removeprefix("/v1/actions/"))
         if self.forbid_reads:
             return problem(403, "Forbidden", "approvers only")
+        if path.startswith("/v1/employees/"):
+            return self._employee(path.removeprefix("/v1/employees/"))
         return httpx.Response(200, json={"items": []})
+
+    def _employee(self, employee_id: str) -> httpx.Response:
+        for email, (known, role) in self.people.items():
+            if known == employee_id:
+                return httpx.Response(200, json={"id": known, "email": email, "role": role})
+        return problem(404, "Not Found", "no such employee")
 
     def _public(self, request: httpx.Request) -> httpx.Response:
         if self.retry_after is not None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
+from leaveflow_web import session
 from leaveflow_web.api import ApiError
 from leaveflow_web.bootstrap import create_app
 from leaveflow_web.config import Settings
@@ -123,3 +124,41 @@ async def test_an_escaped_refusal_is_still_a_friendly_page(raising: httpx.AsyncC
     assert ended.status_code == 303
     assert ended.headers["location"] == "/signin?reason=ended&next=%2Fraises%2F401"
     assert (await raising.get("/")).headers["location"] == "/signin"
+
+
+class Clock:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.at = 1_000_000.0
+        monkeypatch.setattr(session, "now", lambda: self.at)
+
+
+async def test_a_role_change_shows_in_the_dashboard_within_the_check_period(
+    dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    fake.people["ada@acme.test"] = ("ada", "admin")
+    await sign_in(dashboard, "ada@acme.test")
+    assert (await dashboard.get("/admin")).status_code == 200
+    fake.people["ada@acme.test"] = ("ada", "user")  # demoted
+    clock.at += session.ROLE_CHECK_SECONDS - 1
+    assert (await dashboard.get("/admin")).status_code == 200  # not asked again yet
+    clock.at += 2
+    refused = await dashboard.get("/admin")
+    assert refused.status_code == 403
+    home = await dashboard.get("/")
+    assert 'href="/admin"' not in home.text
+    assert 'href="/approvals"' not in home.text
+    asked = [c for c in fake.calls if c.url.path == "/v1/employees/ada"]
+    assert len(asked) == 1  # once per period, not once per page
+
+
+async def test_a_departure_seen_by_the_role_check_ends_the_session(
+    dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    await sign_in(dashboard, "paula@acme.test")
+    fake.refused.add("paula")
+    clock.at += session.ROLE_CHECK_SECONDS + 1
+    answer = await dashboard.get("/approvals")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/signin?reason=ended")
