@@ -139,21 +139,22 @@ async def use_link(request: Request, token: str) -> Response:
         return _signin_first(token)
     note = form_fields(await request.form(), "note")["note"]
     if len(note) > NOTE_MAX:
-        link, problem = await _link(request, user, token)
-        if problem is not None:
-            return _outcome(request, token, problem.status)
-        message = f"The note is too long: at most {NOTE_MAX} characters."
-        return _page(request, token, link, 422, note=note, note_error=message)
+        return await _again(request, user, token, note, f"At most {NOTE_MAX} characters.")
     decided, problem = await attempt(
         Api(apis(request), user.token).post("notifications", _path(token), {"note": note or None})
     )
+    if problem is not None and problem.status == 422:
+        reason = "; ".join(problem.field_errors.values()) or problem.detail or problem.title
+        return await _again(request, user, token, note, reason)
     if problem is not None:
-        if problem.status == 422:
-            link, refused = await _link(request, user, token)
-            if refused is not None:
-                return _outcome(request, token, refused.status)
-            reason = "; ".join(problem.field_errors.values()) or problem.detail or problem.title
-            return _page(request, token, link, 422, note=note, note_error=reason)
         return _outcome(request, token, problem.status)
     status = str((decided or {}).get("status", ""))
-    return render(request, "decide_done.html", status=status, decided=decided or {})
+    return render(request, "decide_done.html", status=status)
+
+
+async def _again(request: Request, user: SignedIn, token: str, note: str, reason: str) -> Response:
+    """The form once more, with what was typed and why it was refused (422)."""
+    link, refused = await _link(request, user, token)
+    if refused is not None:
+        return _outcome(request, token, refused.status)
+    return _page(request, token, link, 422, note=note, note_error=f"The note: {reason}")
