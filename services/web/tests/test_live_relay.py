@@ -14,7 +14,7 @@ import pytest
 
 from leaveflow_web.bootstrap import create_app
 from leaveflow_web.config import Settings
-from leaveflow_web.entrypoints.live import UNAVAILABLE
+from leaveflow_web.entrypoints.live import ENDED, UNAVAILABLE
 
 
 def _token() -> str:
@@ -112,6 +112,16 @@ async def test_without_an_upstream_stream_the_page_is_told_to_poll() -> None:
         assert answer.content == UNAVAILABLE
 
 
+async def test_a_refused_token_ends_the_session_and_tells_the_page() -> None:
+    async for client in signed_in_client(Upstream(stream_status=401)):
+        answer = await client.get("/live/stream")
+        assert answer.status_code == 200
+        assert answer.content == ENDED  # live.js goes to /signin?reason=ended
+        after = await client.get("/")
+        assert after.status_code == 303
+        assert after.headers["location"] == "/signin"
+
+
 async def test_strangers_get_no_stream() -> None:
     app = create_app(Settings(), transport=httpx.MockTransport(Upstream()))
     async with httpx.AsyncClient(
@@ -129,4 +139,8 @@ async def test_an_expired_api_token_sends_the_person_to_sign_in_again(
     assert answer.status_code == 403
     answer = await web.get("/team")  # calls the APIs; the requests service says 401
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/signin"
+    # The session ended, the sign-in page says why, and signing in again comes back here.
+    assert answer.headers["location"] == "/signin?reason=ended&next=%2Fteam"
+    again = await web.get("/")
+    assert again.status_code == 303
+    assert again.headers["location"] == "/signin"

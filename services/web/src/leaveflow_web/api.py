@@ -28,6 +28,8 @@ class ApiError(Exception):
     title: str
     detail: str = ""
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds to wait before trying again (a 429's or 503's Retry-After), when it said.
+    retry_after: int | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}" if self.detail else self.title
@@ -55,7 +57,15 @@ class ApiError(Exception):
             title=title,
             detail=detail,
             errors=list(body.get("errors") or []),
+            retry_after=_seconds(response.headers.get("retry-after")),
         )
+
+
+def _seconds(value: str | None) -> int | None:
+    """Retry-After in delay-seconds (the only form our services send); None otherwise."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
 
 
 class ServiceApis:

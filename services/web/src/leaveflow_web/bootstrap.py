@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI, Request
@@ -13,17 +14,25 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from leaveflow_kit.http import create_service_app
+from leaveflow_kit.http.limits import LimitSettings
 
-from .api import ServiceApis
+from .api import ApiError, ServiceApis
+from .body_limit import LARGER_LIMITS, BodyLimit
 from .config import Settings
-from .entrypoints import admin, approvals, auth, home, live, team
-from .entrypoints.common import render
+from .entrypoints import admin, approvals, auth, decide, home, live, team
+from .entrypoints.common import render, retry_headers, templates, too_many_attempts
+from .local_paths import local_path
 from .oidc import build_client
-from .session import CsrfRejected, NotSignedIn
+from .security_headers import SecurityHeaders
+from .session import CsrfRejected, NotSignedIn, SessionEnded, sign_out
 from .tokens import DevLoginBroker, ServiceTokenBroker, TokenBroker
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "leaveflow_session"
+NOT_ALLOWED = (
+    "You are not allowed to do this. If your role changed recently, the pages now show what "
+    "your new role allows."
+)
 
 
 def token_broker(settings: Settings, apis: ServiceApis) -> TokenBroker:
@@ -57,8 +66,13 @@ def create_app(
         response = await apis.http.get(apis.url("requests", "/healthz"))
         response.raise_for_status()
 
+    limits = LimitSettings()
     app = create_service_app(
-        title="Leaveflow web", lifespan=lifespan, readiness=[("requests", requests_reachable)]
+        title="Leaveflow web",
+        lifespan=lifespan,
+        readiness=[("requests", requests_reachable)],
+        body_limits=LARGER_LIMITS,
+        limits=limits,
     )
     app.state.settings = settings
     app.state.apis = apis
@@ -72,14 +86,63 @@ def create_app(
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    # Outside the session and every form parser: a too-large body is refused unread.
+    # The kit's own limit (problem+json) stays inside as a second guard with the same figures.
+    app.add_middleware(
+        BodyLimit, refusal=_too_large_page(), default=limits.max_body_bytes, larger=LARGER_LIMITS
+    )
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, home, approvals, team, admin, live):
+    for module in (auth, home, approvals, team, admin, live, decide):
         app.include_router(module.router)
     _install_handlers(app)
     return app
 
 
+def _too_large_page() -> bytes:
+    return templates.get_template("too_large.html").render(user=None, csrf_token="").encode()
+
+
+ENDED = "/signin?reason=ended"
+
+
+def _session_ended(request: Request) -> Response:
+    """An API refused the person's token: end the session, say so on the sign-in page."""
+    sign_out(request)
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": ENDED})
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    onward = local_path(here) if request.method == "GET" else None
+    target = f"{ENDED}&{urlencode({'next': onward})}" if onward and onward != "/" else ENDED
+    return RedirectResponse(target, status_code=303)
+
+
 def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SessionEnded)
+    async def session_ended(request: Request, exc: SessionEnded) -> Response:
+        return _session_ended(request)
+
+    @app.exception_handler(ApiError)
+    async def api_refused(request: Request, exc: ApiError) -> Response:
+        """A service's error that no page handled: a sentence, never a 500 or raw error."""
+        if exc.status == 401:
+            return _session_ended(request)
+        if exc.status == 403:
+            return render(request, "error.html", 403, message=NOT_ALLOWED)
+        if exc.status == 429:
+            response = render(
+                request, "error.html", 429, title="Slow down", message=too_many_attempts(exc)
+            )
+            response.headers.update(retry_headers(exc))
+            return response
+        return render(
+            request,
+            "error.html",
+            502,
+            title="Something went wrong",
+            message="A Leaveflow service did not answer as expected. Try again in a minute.",
+        )
+
     @app.exception_handler(NotSignedIn)
     async def to_signin(request: Request, exc: NotSignedIn) -> Response:
         if request.headers.get("hx-request"):

@@ -11,16 +11,22 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import asdict, dataclass, replace
 from typing import Annotated, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Depends, Request
 
+from .api import ApiError, ServiceApis
 from .tokens import Grant
 
 _USER_KEY = "user"
 _CSRF_KEY = "csrf"
+_CHECKED_KEY = "checked"
+# How often a session asks the directory for the person's current role: a promotion or a
+# demotion shows in the dashboard (menus, admin pages) within this, like in the APIs.
+ROLE_CHECK_SECONDS = 30.0
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -46,6 +52,13 @@ class NotSignedIn(Exception):
     """Raised by ``current_user``; the app answers with a redirect to the sign-in page."""
 
 
+class SessionEnded(NotSignedIn):
+    """An API refused the session's token (401): the person left, or the token expired.
+
+    The app ends the session and sends them to sign in again, saying why.
+    """
+
+
 class CsrfRejected(Exception):
     """A state-changing request without the session's CSRF token (403)."""
 
@@ -63,7 +76,12 @@ def sign_in(request: Request, grant: Grant, email: str) -> SignedIn:
     request.session.clear()  # a new session for a new identity: nothing carried over
     request.session[_USER_KEY] = asdict(replace(user, token=sealed))
     request.session[_CSRF_KEY] = secrets.token_urlsafe(32)
+    request.session[_CHECKED_KEY] = now()
     return user
+
+
+def now() -> float:
+    return time.time()
 
 
 def sign_out(request: Request) -> None:
@@ -86,7 +104,32 @@ async def current_user(request: Request) -> SignedIn:
     user = signed_in(request)
     if user is None:
         raise NotSignedIn
-    return user
+    return await _with_current_role(request, user)
+
+
+async def _with_current_role(request: Request, user: SignedIn) -> SignedIn:
+    """The role the directory holds now (checked every ROLE_CHECK_SECONDS), not the one at
+    sign-in; a token the service refuses (the person left) ends the session."""
+    checked = request.session.get(_CHECKED_KEY)
+    if isinstance(checked, int | float) and 0 <= now() - checked < ROLE_CHECK_SECONDS:
+        return user
+    apis: ServiceApis = request.app.state.apis
+    try:
+        me = await apis.call(
+            "GET", "requests", f"/v1/employees/{user.employee_id}", token=user.token
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            raise SessionEnded from exc
+        me = None  # cannot tell now: keep what the session has, ask again next period
+    request.session[_CHECKED_KEY] = now()
+    role = me.get("role") if isinstance(me, dict) else None
+    if not isinstance(role, str) or not role or role == user.role:
+        return user
+    stored = dict(request.session[_USER_KEY])
+    stored["role"] = role
+    request.session[_USER_KEY] = stored
+    return replace(user, role=role)
 
 
 User = Annotated[SignedIn, Depends(current_user)]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ..api import Api, ApiError, ServiceApis
-from ..session import NotSignedIn, SignedIn, csrf_token, current_user, signed_in
+from ..session import SessionEnded, SignedIn, csrf_token, current_user, signed_in
 
 T = TypeVar("T")
 
@@ -74,9 +74,19 @@ async def attempt(call: Awaitable[T]) -> tuple[T | None, ApiError | None]:
         return await call, None
     except ApiError as exc:
         if exc.status == 401:
-            # The API token expired (or its key rotated): sign in again, do not show errors.
-            raise NotSignedIn from exc
+            # The token expired, its key rotated, or the person left: the session ends here.
+            raise SessionEnded from exc
         return None, exc
+
+
+def too_many_attempts(problem: ApiError) -> str:
+    """What a 429 from a service means to the person who filled in the form."""
+    seconds = problem.retry_after if problem.retry_after is not None else 60
+    return f"Too many attempts - try again in {seconds} seconds."
+
+
+def retry_headers(problem: ApiError) -> dict[str, str]:
+    return {"retry-after": str(problem.retry_after)} if problem.retry_after is not None else {}
 
 
 def by_id(items: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,8 @@ the web subscribes as the signed-in person and passes the events through unchang
 (``id:`` = event id, ``event:`` = type, ``data:`` = envelope). ``Last-Event-ID`` from the
 browser's reconnect goes upstream, so no event is missed across a reconnect.
 
+When the requests service refuses the person's token (401: they left, or it expired) the
+session ends and the web sends one ``ended`` event; the page goes to the sign-in page.
 When the requests service has no stream (404) the web sends one ``unavailable`` event; the
 page then falls back to refreshing its live parts every few seconds.
 """
@@ -17,13 +19,15 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ..session import User
+from ..session import User, sign_out
 from .common import apis
 
 router = APIRouter()
 
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 UNAVAILABLE = b"event: unavailable\ndata: {}\nretry: 60000\n\n"
+# The requests service refused the token (401): the page sends the person to sign in.
+ENDED = b"event: ended\ndata: {}\nretry: 60000\n\n"
 
 
 @router.get("/live/stream")
@@ -40,6 +44,10 @@ async def live_stream(request: Request, user: User) -> Response:
         response = await service.streams.send(upstream, stream=True)
     except httpx.HTTPError:
         return Response(UNAVAILABLE, media_type="text/event-stream", headers=_SSE_HEADERS)
+    if response.status_code == 401:
+        await response.aclose()
+        sign_out(request)
+        return Response(ENDED, media_type="text/event-stream", headers=_SSE_HEADERS)
     if response.status_code != 200:
         await response.aclose()
         return Response(UNAVAILABLE, media_type="text/event-stream", headers=_SSE_HEADERS)

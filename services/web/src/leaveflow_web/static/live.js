@@ -26,6 +26,10 @@
     source.close();
     poll();
   });
+  source.addEventListener("ended", function () {
+    source.close();
+    window.location.assign("/signin?reason=ended");
+  });
   source.onmessage = refresh;
   ["LeaveRequested", "LeavePending", "LeaveRejected", "LeaveApproved", "LeaveDenied",
    "LeaveRepriced", "LeaveCancelled"].forEach(function (type) {
