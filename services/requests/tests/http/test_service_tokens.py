@@ -24,6 +24,22 @@ async def client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issuer: TokenIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("LEAVEFLOW_SERVICE_SECRET", SECRET)
+    async for c in _client(tmp_path, issuer):
+        yield c
+
+
+@pytest.fixture
+async def strict_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issuer: TokenIssuer
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A sign-in figure of 3 a minute (the app reads it when built)."""
+    monkeypatch.setenv("LEAVEFLOW_SERVICE_SECRET", SECRET)
+    monkeypatch.setenv("LEAVEFLOW_RATE_LIMITS", "signin=3/60")
+    async for c in _client(tmp_path, issuer):
+        yield c
+
+
+async def _client(tmp_path: Path, issuer: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
     store = open_store("memory://", INDEXES)
     await store.start()
     app = create_app(Settings(data_dir=tmp_path), overrides=Overrides(store=store, issuer=issuer))
@@ -126,3 +142,27 @@ async def test_a_token_by_email_for_single_sign_on(
     assert response.status_code == status, response.text
     if status == 200:
         assert response.json()["employee_id"] == tenant["admin_id"]
+
+
+async def test_only_wrong_secrets_count_against_the_sign_in_limit(
+    strict_client: httpx.AsyncClient,
+) -> None:
+    client = strict_client
+    tenant = await _tenant(client)
+    body = {"tenant_id": tenant["tenant_id"], "employee_id": tenant["admin_id"]}
+
+    async def ask(secret: str) -> httpx.Response:
+        return await client.post(
+            "/v1/auth/service-token", json=body, headers={"authorization": f"Service {secret}"}
+        )
+
+    # The web and the bots sign everyone in from one address: far past the figure, no 429.
+    for _ in range(10):
+        assert (await ask(SECRET)).status_code == 200
+    assert [(await ask("guess")).status_code for _ in range(3)] == [401, 401, 401]
+    refused = await ask("guess")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    # Spent on failures, the address is refused before a guess is compared, right or not:
+    # a guesser learns nothing from its answers.
+    assert (await ask(SECRET)).status_code == 429

@@ -294,6 +294,17 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return 0.0
 
+    def wait(self, bucket: str, key: str) -> float:
+        """Like `hit`, but takes nothing: 0.0 while `key` has a request left."""
+        limit = self.limits[bucket]
+        stored = self._buckets.get((bucket, key))
+        if stored is None:
+            return 0.0
+        tokens, updated = stored
+        rate = limit.count / limit.seconds
+        tokens = min(float(limit.count), tokens + (self._clock() - updated) * rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
+
 
 AccountOf = Callable[[Request], Awaitable[str | None]]
 
@@ -316,6 +327,26 @@ def _limiter_of(request: Request) -> tuple[RateLimiter, bool]:
         state.rate_limiter = limiter
         state.trust_proxy = settings.trust_proxy
     return limiter, bool(getattr(state, "trust_proxy", False))
+
+
+def refuse_if_failures_spent(request: Request, bucket: str) -> None:
+    """429 when the client address has spent `bucket` on failures (`count_failure`).
+
+    For credentials checked by the route itself (a shared secret): only wrong guesses
+    count, so a busy legitimate caller is never limited, while a guesser is refused before
+    its next guess is even compared, right or wrong."""
+    limiter, trust_proxy = _limiter_of(request)
+    wait = limiter.wait(bucket, "failure:" + client_address(request, trust_proxy=trust_proxy))
+    if wait > 0:
+        RATE_LIMITED.labels(bucket, "failure").inc()
+        raise TooManyRequests(
+            "too many failed attempts; retry later", retry_after=max(1, math.ceil(wait))
+        )
+
+
+def count_failure(request: Request, bucket: str) -> None:
+    limiter, trust_proxy = _limiter_of(request)
+    limiter.hit(bucket, "failure:" + client_address(request, trust_proxy=trust_proxy))
 
 
 def rate_limited(bucket: str, *, account: AccountOf | None = None) -> DependsParam:
