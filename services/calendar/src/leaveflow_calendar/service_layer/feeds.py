@@ -23,14 +23,15 @@ from typing import Protocol
 from leaveflow_contracts import new_id
 from leaveflow_kit.clock import Clock, today_in
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import Store, Transaction, tenant_get
+from leaveflow_kit.storage import Doc, Store, Transaction, tenant_get
 
-from ..domain.absence import APPROVED
-from ..domain.errors import FeedNotFound, UnknownScope
+from ..domain.absence import APPROVED, DepartmentReplica
+from ..domain.errors import FeedForbidden, FeedNotFound, UnknownScope
 from ..domain.feed import Feed, Scope, new_token, token_hash
 from ..domain.ical import HolidayView, render_feed
 from ..domain.leave_view import LeaveView
 from ..domain.public_holidays import public_holidays
+from . import visibility
 from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, REPLICAS
 from .queries import Directory, Snapshot, SnapshotCache, Viewer, snapshot, tenant_version
 
@@ -86,10 +87,12 @@ async def create_feed(
         scope_id = None
     elif not scope_id:
         raise UnknownScope(f"a {scope.value} feed needs scope_id")
-    elif await REPLICAS[SCOPE_RECORDS[scope]].get(
-        store, viewer.tenant_id, scope_id
-    ) is None and not await directory.exists(scope, scope_id):
-        raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
+    else:
+        record = await REPLICAS[SCOPE_RECORDS[scope]].get(store, viewer.tenant_id, scope_id)
+        if record is None and not await directory.exists(scope, scope_id):
+            raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
+        if scope is Scope.DEPARTMENT:
+            _may_follow_department(viewer, scope_id, record)
     token = new_token()
     feed = Feed(
         id=new_id(),
@@ -106,6 +109,15 @@ async def create_feed(
 
     await store.atomic(save)
     return feed, token
+
+
+def _may_follow_department(viewer: Viewer, department_id: str, record: Doc | None) -> None:
+    """A department's feed is for admins and the department's approvers (the visibility
+    rule); one the projection has not heard of yet has no approvers known here."""
+    department = from_doc(DepartmentReplica, record) if record else None
+    known = [(department.id, department.approver_ids)] if department and department.active else []
+    if not visibility.scope_of(viewer.principal, known).covers_department(department_id):
+        raise FeedForbidden("only admins and its approvers may follow a department")
 
 
 async def list_feeds(store: Store, viewer: Viewer) -> list[Feed]:

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.clock import today_in
-from leaveflow_kit.http import NotFound, Unprocessable, problem_response
+from leaveflow_kit.http import Forbidden, NotFound, Unprocessable, problem_response
 from leaveflow_kit.http.deps import ActorDep, ClockDep, StoreDep, app_state
 from leaveflow_kit.http.paging import Page
 from leaveflow_kit.logging import get_logger
 
-from ...domain.errors import DirectoryUnavailable, FeedNotFound, UnknownScope
+from ...domain.errors import DirectoryUnavailable, FeedForbidden, FeedNotFound, UnknownScope
 from ...service_layer import feeds
 from ...service_layer.feeds import DirectoryLookup, FeedCache
 from ...service_layer.queries import SnapshotCache, Viewer, tenant_timezone, whos_off
@@ -82,7 +82,10 @@ def _feed_url(request: Request, token: str) -> str:
     "/v1/feeds",
     status_code=201,
     response_model=FeedCreatedOut,
-    responses={503: {"description": "the directory could not be reached"}},
+    responses={
+        403: {"description": "a department the caller does not approve for"},
+        503: {"description": "the directory could not be reached"},
+    },
 )
 async def create_feed(
     body: FeedIn,
@@ -94,9 +97,10 @@ async def create_feed(
 ) -> Any:
     """A feed URL for the tenant, a department, a location or one employee.
 
-    The token is shown only here; the service keeps its hash. Anyone in the tenant may
-    subscribe to any scope, because a feed holds only approved leave and holidays, which
-    every member can already read through `GET /v1/whos-off`."""
+    The token is shown only here; the service keeps its hash. A feed holds only approved
+    leave and holidays, which every member can already read through `GET /v1/whos-off`,
+    so anyone in the tenant may follow the tenant, a location or a person; a department's
+    feed is for admins and the department's approvers (403 otherwise)."""
     directory = directory_for(request.headers["authorization"])
     try:
         feed, token = await feeds.create_feed(
@@ -104,6 +108,8 @@ async def create_feed(
         )
     except UnknownScope as exc:
         raise Unprocessable(str(exc), field="scope_id") from None
+    except FeedForbidden as exc:
+        raise Forbidden(str(exc)) from None
     except DirectoryUnavailable:
         return problem_response(503, "Unavailable", "the directory could not be reached")
     return FeedCreatedOut.model_validate(
