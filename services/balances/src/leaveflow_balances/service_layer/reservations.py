@@ -5,8 +5,9 @@ submitted request or reject it, deduct on approval, release on a denial or cance
 Nothing gets stuck here:
 - A request whose own facts the leave-year arithmetic cannot hold (a date past what
   `date` represents, e.g. 9999-12-30 -> "year 10000 is out of range") is rejected with
-  reason `invalid_request: ...`; retrying could never succeed, so it must not be retried
-  until dead-lettered while the request waits as `submitted` forever.
+  reason `invalid_request: ...` through the kit's `InvalidEvent`: retrying could never
+  succeed, so it must not be retried until dead-lettered while the request waits as
+  `submitted` forever.
 - A cancellation can reach balances before the request it withdraws (a `submitted`
   request withdrawn while balances was behind or down, a replay). It leaves a
   `withdrawn` reservation as a marker, so the late LeaveRequested reserves nothing and
@@ -27,7 +28,7 @@ from leaveflow_contracts import (
     LeaveReserved,
 )
 from leaveflow_kit.logging import get_logger
-from leaveflow_kit.messaging import Handled, Handlers
+from leaveflow_kit.messaging import Handled, Handlers, InvalidEvent
 from leaveflow_kit.storage import Transaction
 
 from ..domain import ledger
@@ -91,6 +92,33 @@ def _portions(data: RequestFacts, year_start: str) -> list[Portion]:
     )
     split = by_leave_year(amounts, lambda d: leave_year_of(d, year_start))
     return [Portion(year.label, day_amounts_text(days)) for year, days in split.items()]
+
+
+class InvalidRequest(Exception):
+    """The request's own facts cannot be booked: it is rejected with `reason`, never
+    retried (`reject_invalid`, in a transaction of its own)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def reject_invalid(repo: Repository, event: Handled[LeaveRequested], reason: str) -> None:
+    """Answer an invalid request: a rejected reservation (so a redelivery or a late
+    cancellation finds it) and LeaveReservationRejected, which requests turns into
+    `rejected` with the reason."""
+    data = event.data
+    await repo.save_reservation(
+        Reservation(
+            id=data.request_id,
+            tenant_id=event.envelope.tenant_id,
+            employee_id=data.employee_id,
+            leave_type_id=data.leave_type_id,
+            amount=data.amount,
+            state="rejected",
+        )
+    )
+    _reject(repo, event, reason, data.amount, None)
 
 
 def _reject(
@@ -160,11 +188,7 @@ async def on_leave_requested(repo: Repository, event: Handled[LeaveRequested]) -
             if available_after is None:
                 available_after = available - portion.amount
     except INVALID_FACTS as error:
-        # Nothing was booked yet: only reads so far, so rejecting leaves no trace behind.
-        reservation.portions = []
-        await repo.save_reservation(reservation)
-        _reject(repo, event, invalid_reason(error), data.amount, None)
-        return
+        raise InvalidRequest(invalid_reason(error)) from error
     for portion in reservation.portions:
         await repo.add_entry(_booking(event, portion, ledger.RESERVATION))
     reservation.state = "reserved"
@@ -266,7 +290,17 @@ def reservation_handlers(repositories: RepositoryFactory) -> Handlers:
 
     @handlers.on
     async def requested(tx: Transaction, event: Handled[LeaveRequested]) -> None:
-        await on_leave_requested(repositories(tx), event)
+        try:
+            await on_leave_requested(repositories(tx), event)
+        except InvalidRequest as invalid:
+            reason = invalid.reason
+
+            # The kit rolls this transaction back and records the rejection in a new one
+            # with the inbox mark: once, acknowledged, no retries, no dead letter.
+            async def record(fresh: Transaction) -> None:
+                await reject_invalid(repositories(fresh), event, reason)
+
+            raise InvalidEvent(reason, record=record) from invalid
 
     @handlers.on
     async def approved(tx: Transaction, event: Handled[LeaveApproved]) -> None:

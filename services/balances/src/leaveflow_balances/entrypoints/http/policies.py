@@ -33,7 +33,10 @@ from .schemas import (
 router = APIRouter(tags=["balances"])
 
 
-@router.put("/v1/policies/{location_id}/{leave_type_id}")
+@router.put(
+    "/v1/policies/{location_id}/{leave_type_id}",
+    responses={404: {"description": "a location or leave type the tenant does not have"}},
+)
 async def put_policy(
     location_id: str,
     leave_type_id: str,
