@@ -8,8 +8,9 @@ themselves; user: themselves)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -124,9 +125,68 @@ async def test_an_approver_listed_but_demoted_gets_no_department_feed(
     client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]]
 ) -> None:
     await company(events)
+    token = auth("boss", "approver")  # issued while Boss was an approver
     body = {"scope": "department", "scope_id": "d1"}
-    response = await client.post("/v1/feeds", json=body, headers=auth("boss", "user"))
+    # Demoted in the directory, still listed among Engineering's approvers.
+    await events.employee("boss", "Boss", role="user", department_id=None)
+    response = await client.post("/v1/feeds", json=body, headers=token)
     assert response.status_code == 403
+    pending = await client.get("/v1/whos-off", params=WINDOW, headers=token)
+    assert {i["request_id"] for i in pending.json()["items"]} == {"r3", "r4"}
+
+
+async def test_callers_are_judged_by_their_standing_not_their_token(
+    client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]]
+) -> None:
+    await company(events)
+    # A user's token of someone the directory made an admin acts as an admin.
+    await events.employee("e2", "Bo Berg", role="admin", department_id="d2")
+    response = await client.get("/v1/whos-off", params=WINDOW, headers=auth("e2", "user"))
+    assert {i["request_id"] for i in response.json()["items"]} == {"r1", "r2", "r3", "r4"}
+    # Someone whose last day has passed is refused; on their last day they are not (the
+    # day of their location, Munich).
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    await events.employee("e1", "Ana Lima", end_date=today)
+    assert (await client.get("/v1/feeds", headers=auth("e1", "user"))).status_code == 200
+    await events.employee("e1", "Ana Lima", end_date=today - timedelta(days=1))
+    refused = await client.get("/v1/feeds", headers=auth("e1", "user"))
+    assert refused.status_code == 401
+    # Someone the replica has not heard of yet: the token as it is.
+    assert (await client.get("/v1/feeds", headers=auth("newcomer", "user"))).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "1899-12-31"}, "from"),
+        ({"from": "9001-01-01"}, "from"),
+        ({"from": "2026-03-01", "to": "9999-12-31"}, "to"),
+        ({"department_id": "x" * 5000}, "department_id"),
+        ({"location_id": "x" * 201}, "location_id"),
+    ],
+)
+async def test_whos_off_inputs_are_bounded(
+    client: httpx.AsyncClient,
+    events: Events,
+    auth: Callable[..., dict[str, str]],
+    params: dict[str, str],
+    field: str,
+) -> None:
+    await company(events)
+    response = await client.get("/v1/whos-off", params=params, headers=auth())
+    assert response.status_code == 422, response.text
+    assert any(field in str(e.get("field")) for e in response.json()["errors"]), response.json()
+
+
+async def test_the_last_day_there_is_answers(
+    client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]]
+) -> None:
+    await company(events)
+    params = {"from": "9000-12-25", "to": "9000-12-31"}
+    response = await client.get("/v1/whos-off", params=params, headers=auth())
+    assert response.status_code == 200, response.text
+    alone = await client.get("/v1/whos-off", params={"from": "9000-12-31"}, headers=auth())
+    assert alone.status_code == 200, alone.text
 
 
 @pytest.mark.parametrize("who", sorted(ROLES))

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.auth.scope import scope_of
 from leaveflow_kit.clock import Clock, today_in
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import Doc, Store, Transaction, tenant_get
@@ -31,7 +32,6 @@ from ..domain.feed import Feed, Scope, new_token, token_hash
 from ..domain.ical import HolidayView, render_feed
 from ..domain.leave_view import LeaveView
 from ..domain.public_holidays import public_holidays
-from . import visibility
 from .projection import DEPARTMENTS, FEEDS, LOCATIONS, PEOPLE, REPLICAS
 from .queries import Directory, Snapshot, SnapshotCache, Viewer, snapshot, tenant_version
 
@@ -116,7 +116,7 @@ def _may_follow_department(viewer: Viewer, department_id: str, record: Doc | Non
     rule); one the projection has not heard of yet has no approvers known here."""
     department = from_doc(DepartmentReplica, record) if record else None
     known = [(department.id, department.approver_ids)] if department and department.active else []
-    if not visibility.scope_of(viewer.principal, known).covers_department(department_id):
+    if not scope_of(viewer.principal, known).covers_department(department_id):
         raise FeedForbidden("only admins and its approvers may follow a department")
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from leaveflow_kit.auth import Principal
+from leaveflow_kit.auth.scope import Scope, scope_of
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
@@ -39,7 +40,6 @@ from .projection import (
     TENANTS,
     VERSIONS,
 )
-from .visibility import Scope, scope_of
 
 T = TypeVar("T")
 

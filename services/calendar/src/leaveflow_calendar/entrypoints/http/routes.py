@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -14,6 +14,7 @@ from leaveflow_kit.http import Forbidden, NotFound, Unprocessable, problem_respo
 from leaveflow_kit.http.deps import ActorDep, ClockDep, StoreDep, app_state
 from leaveflow_kit.http.paging import Page
 from leaveflow_kit.logging import get_logger
+from leaveflow_kit.validation import BoundedDate
 
 from ...domain.errors import DirectoryUnavailable, FeedForbidden, FeedNotFound, UnknownScope
 from ...service_layer import feeds
@@ -25,6 +26,8 @@ router = APIRouter(tags=["calendar"])
 log = get_logger(__name__)
 
 ICAL_TYPE = "text/calendar; charset=utf-8"
+# Longer than any id the directory makes: such a filter names nothing.
+ID_LENGTH = 200
 # Clients may keep a copy for 5 minutes; never a shared cache: the URL is a credential.
 ICAL_CACHE_CONTROL = "private, max-age=300"
 
@@ -44,19 +47,20 @@ async def get_whos_off(
     store: StoreDep,
     snapshots: SnapshotsDep,
     clock: ClockDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-    department_id: str | None = None,
-    location_id: str | None = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
+    department_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    location_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     include_pending: bool = False,
 ) -> WhosOffOut:
     """Who is off between `from` and `to` (default: today, the company's date, and the
-    next 6 days).
+    next 6 days; each day 1900-01-01..9000-12-31).
 
-    Approved leave is visible to the whole tenant; pending leave (`include_pending`) to
-    approvers and admins, and to a user for their own requests."""
+    Approved leave is visible to the whole tenant; pending leave (`include_pending`) by
+    the visibility rule: an admin all, an approver their departments' people and their
+    own, a user their own."""
     start = from_ or today_in(clock, await tenant_timezone(store, user.tenant_id))
-    end = to or min(start, date.max - timedelta(days=6)) + timedelta(days=6)
+    end = to or start + timedelta(days=6)
     if end < start:
         raise Unprocessable("to is before from", field="to")
     if (end - start).days > 366:
