@@ -47,6 +47,7 @@ async def company(events: Events) -> None:
     await events.employee("e2", "Bo Berg", department_id="d2")
     await events.employee("boss", "Boss", role="approver", department_id=None)
     await events.employee("sam", "Sam", role="approver", department_id="d2")
+    await events.employee("admin", "Ada", role="admin", department_id=None)
     ana = events.facts("r1")
     await events.deliver(LeaveRequested(**ana, reason="dentist: root canal"))
     await events.deliver(LeavePending(**ana))
@@ -153,6 +154,30 @@ async def test_callers_are_judged_by_their_standing_not_their_token(
     assert refused.status_code == 401
     # Someone the replica has not heard of yet: the token as it is.
     assert (await client.get("/v1/feeds", headers=auth("newcomer", "user"))).status_code == 200
+
+
+async def test_a_department_feed_stops_when_its_owner_may_no_longer_follow_it(
+    client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]]
+) -> None:
+    await company(events)
+    body = {"scope": "department", "scope_id": "d1"}
+    made = await client.post("/v1/feeds", json=body, headers=auth("boss", "approver"))
+    assert made.status_code == 201, made.text
+    url = made.json()["url"].removeprefix("http://cal.test")
+    assert (await client.get(url)).status_code == 200
+    # Taken off Engineering's approvers: the URL answers 404 from the next fetch on.
+    await events.department("d1", "Engineering", approver_ids=["someone-else"])
+    assert (await client.get(url)).status_code == 404
+    # Back among them, it works again (the feed was never deleted).
+    await events.department("d1", "Engineering", approver_ids=["boss"])
+    assert (await client.get(url)).status_code == 200
+    # Demoted to user while still listed: 404 again.
+    await events.employee("boss", "Boss", role="user", department_id=None)
+    assert (await client.get(url)).status_code == 404
+    # An admin's department feed lasts.
+    admins = await client.post("/v1/feeds", json=body, headers=auth())
+    theirs = admins.json()["url"].removeprefix("http://cal.test")
+    assert (await client.get(theirs)).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.auth import Principal
 from leaveflow_kit.auth.scope import scope_of
 from leaveflow_kit.clock import Clock, today_in
 from leaveflow_kit.documents import from_doc, to_doc
@@ -50,6 +51,9 @@ class RenderedFeed:
     day: date  # the tenant's date it was rendered on
     timezone: str | None  # the tenant's zone then, which says what "today" is
     owner_left_on: date | None
+    # A department's feed lasts while its owner may follow the department (by their
+    # role and the department's approvers now): a demoted owner's URL answers 404.
+    owner_may_follow: bool = True
 
     @property
     def gzip_etag(self) -> str:
@@ -164,6 +168,8 @@ async def feed_document(
         cache.put(feed.id, rendered)
     if rendered.owner_left_on is not None and rendered.day > rendered.owner_left_on:
         raise FeedNotFound("no such feed")
+    if not rendered.owner_may_follow:
+        raise FeedNotFound("no such feed")
     return rendered
 
 
@@ -186,7 +192,19 @@ def _render(feed: Feed, tenant: Snapshot, today: date, timezone: str | None) -> 
         day=today,
         timezone=timezone,
         owner_left_on=owner.end_date if owner else None,
+        owner_may_follow=_owner_may_follow(feed, directory),
     )
+
+
+def _owner_may_follow(feed: Feed, directory: Directory) -> bool:
+    """The rule `create_feed` applied, by today's directory (every change of a role or of
+    approvers moves the tenant's version, so the feed is rendered again and asks anew)."""
+    owner = directory.people.get(feed.owner_id)
+    if feed.scope != Scope.DEPARTMENT or feed.scope_id is None or owner is None:
+        return True  # an owner not replicated (yet): as when the feed was made
+    departments = ((d.id, d.approver_ids) for d in directory.departments.values() if d.active)
+    principal = Principal(feed.tenant_id, owner.id, owner.role)
+    return scope_of(principal, departments).covers_department(feed.scope_id)
 
 
 def _in_scope(feed: Feed, view: LeaveView) -> bool:
