@@ -169,7 +169,11 @@ def test_dates_at_the_edge_of_the_calendar_are_not_a_500(
     stack: Stack, tenants: dict[str, dict[str, str]]
 ) -> None:
     headers = {"Authorization": f"Bearer {tenants['alpha']['token']}"}
+    # Past the supported range (1900..9000, every service): a 422 naming the day, not a 500.
     r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from=9999-12-30", headers=headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "from"
+    r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from=9000-12-31", headers=headers)
     assert r.status_code == 200
     r = httpx.post(
         f"{stack.urls['requests']}/v1/employees",

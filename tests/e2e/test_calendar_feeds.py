@@ -119,7 +119,14 @@ def test_approval_reaches_the_feed_within_a_second_and_cancellation_removes_it(
     tenant: Tenant,
 ) -> None:
     office = Office(tenant)
-    feed = office.feed(office.bo_token, "department", office.department)
+    # A department's feed is for admins and its approvers; Bo, a user, may not have one.
+    refused = office.http.post(
+        office.url("calendar", "/v1/feeds"),
+        json={"scope": "department", "scope_id": office.department},
+        headers=auth(office.bo_token),
+    )
+    assert refused.status_code == 403
+    feed = office.feed(tenant.token, "department", office.department)
     assert feed["url"].startswith(tenant.urls["calendar"])
     http = office.http
     before = http.get(feed["url"])

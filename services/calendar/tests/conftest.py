@@ -4,7 +4,7 @@ on it (in process, no broker: tests hand events to the same handlers the consume
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -110,9 +110,19 @@ class Events:
             tenant=tenant,
         )
 
-    async def department(self, department_id: str, name: str, *, tenant: str = T) -> None:
+    async def department(
+        self,
+        department_id: str,
+        name: str,
+        *,
+        approver_ids: Sequence[str] = (),
+        tenant: str = T,
+    ) -> None:
         await self.deliver(
-            DepartmentUpserted(department_id=department_id, name=name), tenant=tenant
+            DepartmentUpserted(
+                department_id=department_id, name=name, approver_ids=list(approver_ids)
+            ),
+            tenant=tenant,
         )
 
     async def employee(
@@ -120,6 +130,7 @@ class Events:
         employee_id: str,
         name: str,
         *,
+        role: str = "user",
         department_id: str | None = "d1",
         location_id: str | None = "l1",
         end_date: date | None = None,
@@ -131,7 +142,7 @@ class Events:
                 employee_id=employee_id,
                 name=name,
                 email=f"{employee_id}@x.io",
-                role="user",
+                role=role,
                 department_id=department_id,
                 location_id=location_id,
                 end_date=end_date,

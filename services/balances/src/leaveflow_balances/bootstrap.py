@@ -33,6 +33,7 @@ from .service_layer.directory import directory_handlers
 from .service_layer.handlers import requests_event_handlers
 from .service_layer.ports import ReadModel, UnitOfWork
 from .service_layer.scheduler import YearEndScheduler
+from .service_layer.standing import ReplicaStanding
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     # Typed as the ports, so the type checker proves the adapters implement them.
     unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
     read_model: ReadModel = StoreReads(runtime.store)
+    # Every call is judged by the caller's current role and employment (the replica).
+    runtime.standing = ReplicaStanding(read_model, clock)
     year_ends = YearEndScheduler(unit_of_work, read_model, clock)
     # A new or moved location may bring the next year boundary closer: re-plan.
     runtime.subscribe(

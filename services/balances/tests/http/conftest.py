@@ -96,7 +96,8 @@ async def api(issuer: TokenIssuer, tmp_path_factory: pytest.TempPathFactory) -> 
     await store.start()
     clock = FakeClock(NOW)
     app = create_app(
-        Settings(data_dir=tmp_path_factory.mktemp("balances")),
+        # A short wait for directory records still on their way keeps the 404s quick.
+        Settings(data_dir=tmp_path_factory.mktemp("balances"), directory_grace_seconds=0.3),
         overrides=Overrides(store=store, clock=clock, verifier=TokenVerifier(jwks=issuer.jwks())),
     )
     transport = httpx.ASGITransport(app=app)

@@ -34,6 +34,7 @@ from .service_layer.projection import (
     PEOPLE,
 )
 from .service_layer.queries import SnapshotCache
+from .service_layer.standing import ReplicaStanding
 
 INDEXES = (
     *(
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         verifier=overrides.verifier,
         clock=overrides.clock,
     )
+    # Every call is judged by the caller's current role and employment (the replica).
+    runtime.standing = ReplicaStanding(runtime.store, runtime.clock)
     runtime.subscribe(HANDLERS)
     runtime.rebuild_on_start(DIRECTORY_REPLICAS)
 

@@ -9,7 +9,12 @@ import pytest
 
 from leaveflow_calendar.bootstrap import INDEXES, create_app
 from leaveflow_calendar.config import Settings
-from leaveflow_calendar.service_layer.projection import LOCATIONS, REPLICAS, TENANTS
+from leaveflow_calendar.service_layer.projection import (
+    DIRECTORY_VERSION,
+    LOCATIONS,
+    REPLICAS,
+    TENANTS,
+)
 from leaveflow_contracts import Envelope, LocationUpserted, TenantCreated, subject_for
 from leaveflow_kit.messaging.broker import connect_broker, create_broker
 from leaveflow_kit.replica import stored_version
@@ -60,4 +65,4 @@ async def test_old_replicas_are_replaced_by_the_replayed_directory(
         tenant = await REPLICAS[TENANTS].get(store, "t1", "t1")
         assert tenant is not None
         assert tenant["timezone"] == "Europe/Berlin"
-        assert await stored_version(store, "calendar.directory") == 1
+        assert await stored_version(store, "calendar.directory") == DIRECTORY_VERSION

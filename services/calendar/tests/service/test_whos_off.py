@@ -171,12 +171,20 @@ async def test_pending_leave_follows_the_requests_visibility(store: Store, event
     ana = Viewer(T, "e1", "user")
     assert ids(await off(store, ana, include_pending=True)) == ["r1", "r3"]
     assert ids(await off(store, ana)) == ["r3"]
-    for role in ("approver", "admin"):
-        assert ids(await off(store, Viewer(T, "x", role), include_pending=True)) == [
-            "r1",
-            "r2",
-            "r3",
-        ]
+    assert ids(await off(store, Viewer(T, "x", "admin"), include_pending=True)) == [
+        "r1",
+        "r2",
+        "r3",
+    ]
+    # An approver sees the pending leave of the departments they approve for, only.
+    await events.department("d1", "Engineering", approver_ids=["boss"])
+    await events.department("d2", "Sales", approver_ids=["other"])
+    boss = Viewer(T, "boss", "approver")
+    assert ids(await off(store, boss, include_pending=True)) == ["r1", "r2", "r3"]
+    other = Viewer(T, "other", "approver")
+    assert ids(await off(store, other, include_pending=True)) == ["r3"]
+    # Listed as an approver but demoted to user: their own only, as any user.
+    assert ids(await off(store, Viewer(T, "boss", "user"), include_pending=True)) == ["r3"]
 
 
 async def test_other_tenants_leave_is_invisible(store: Store, events: Any) -> None:

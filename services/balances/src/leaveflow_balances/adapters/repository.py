@@ -291,6 +291,10 @@ class StoreReads(_Documents):
         where = {"tenant_id": tenant_id, "location_id": location_id, **_LIVE}
         return await self._store.count(EMPLOYEES, where)
 
+    async def departments(self, tenant_id: str) -> list[DepartmentReplica]:
+        docs = await _DEPARTMENTS.find(self._store, tenant_id)
+        return [from_doc(DepartmentReplica, d) for d in docs]
+
     async def departments_approved_by(self, tenant_id: str, approver_id: str) -> set[str]:
         docs = await _DEPARTMENTS.find(self._store, tenant_id)
         return {d["id"] for d in docs if d["active"] and approver_id in d["approver_ids"]}

@@ -77,14 +77,15 @@ class Portion:
 
 @dataclass
 class Reservation:
-    """One per leave request: its life in the ledger (reserved -> deducted | released)."""
+    """One per leave request: its life in the ledger (reserved -> deducted | released);
+    `rejected` when balances said no, `withdrawn` when the cancellation came first."""
 
     id: str  # the request id
     tenant_id: str
     employee_id: str
     leave_type_id: str
     amount: Decimal
-    state: str = "reserved"  # reserved | deducted | released | rejected
+    state: str = "reserved"  # reserved | deducted | released | rejected | withdrawn
     portions: list[Portion] = field(default_factory=list)
 
 

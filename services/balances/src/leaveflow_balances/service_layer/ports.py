@@ -152,6 +152,9 @@ class ReadModel(Reads, Protocol):
     async def departments_approved_by(self, tenant_id: str, approver_id: str) -> set[str]:
         """The ids of the active departments `approver_id` approves for."""
 
+    async def departments(self, tenant_id: str) -> list[DepartmentReplica]:
+        """Every department of the tenant, inactive ones included."""
+
     async def owned_by_another_tenant(
         self, tenant_id: str, *, location_id: str, leave_type_id: str
     ) -> bool:

@@ -3,6 +3,9 @@ person's "today", and where a year end stands."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
 from collections.abc import Mapping
 from datetime import date
 
@@ -21,6 +24,33 @@ async def today_of(reads: Reads, clock: Clock, employee: EmployeeReplica) -> dat
         location = await reads.location(employee.tenant_id, employee.location_id)
         timezone = location.timezone if location else timezone
     return today_in(clock, timezone)
+
+
+# What the directory's ids look like (`leaveflow_contracts.new_id`: 32 hex digits): only
+# such an id can belong to a record whose event is still on its way.
+_DIRECTORY_ID = re.compile(r"[0-9a-f]{32}")
+_POLL_SECONDS = 0.05
+
+
+async def directory_knows(
+    reads: Reads, tenant_id: str, *, location_id: str, leave_type_id: str, grace: float
+) -> bool:
+    """Whether the tenant's directory replica has both the location and the leave type.
+
+    A location or type created a moment ago may not have reached balances yet (its event is
+    on its way), so an id the directory could have made gets up to `grace` seconds to
+    arrive; any other id (a NUL, 5,000 characters, an emoji) is answered at once."""
+    deadline = time.monotonic() + grace
+    plausible = all(_DIRECTORY_ID.fullmatch(i) for i in (location_id, leave_type_id))
+    while True:
+        if (
+            await reads.location(tenant_id, location_id) is not None
+            and await reads.leave_type(tenant_id, leave_type_id) is not None
+        ):
+            return True
+        if not plausible or time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(_POLL_SECONDS)
 
 
 async def employees_page(

@@ -1,6 +1,18 @@
 """The reservation saga, balances' side (docs/architecture.md): reserve the days of a
 submitted request or reject it, deduct on approval, release on a denial or cancellation
-(restore if already deducted), and follow a re-pricing by the difference."""
+(restore if already deducted), and follow a re-pricing by the difference.
+
+Nothing gets stuck here:
+- A request whose own facts the leave-year arithmetic cannot hold (a date past what
+  `date` represents, e.g. 9999-12-30 -> "year 10000 is out of range") is rejected with
+  reason `invalid_request: ...` through the kit's `InvalidEvent`: retrying could never
+  succeed, so it must not be retried until dead-lettered while the request waits as
+  `submitted` forever.
+- A cancellation can reach balances before the request it withdraws (a `submitted`
+  request withdrawn while balances was behind or down, a replay). It leaves a
+  `withdrawn` reservation as a marker, so the late LeaveRequested reserves nothing and
+  answers nothing: the request is already cancelled, a rejection would only be noise.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +27,8 @@ from leaveflow_contracts import (
     LeaveReservationRejected,
     LeaveReserved,
 )
-from leaveflow_kit.messaging import Handled, Handlers
+from leaveflow_kit.logging import get_logger
+from leaveflow_kit.messaging import Handled, Handlers, InvalidEvent
 from leaveflow_kit.storage import Transaction
 
 from ..domain import ledger
@@ -26,7 +39,23 @@ from ..domain.split import by_leave_year, day_amounts
 from .ports import Repository, RepositoryFactory
 from .projection import active_policy, type_balance, year_start_of
 
+log = get_logger(__name__)
+
 INSUFFICIENT_BALANCE, NO_POLICY = "insufficient_balance", "no_policy"
+INVALID_REQUEST = "invalid_request"
+# A reservation's state when the cancellation came first: nothing reserved, ever.
+WITHDRAWN = "withdrawn"
+# What the domain raises for facts it cannot work with (dates out of `date`'s range, an
+# amount that overflows): the event itself is wrong, so no retry can apply it.
+INVALID_FACTS = (ValueError, ArithmeticError)
+_REASON_LENGTH = 200
+
+
+def invalid_reason(error: Exception) -> str:
+    """A reason people can read: the code, then what was wrong, kept short."""
+    return f"{INVALID_REQUEST}: {error}"[:_REASON_LENGTH]
+
+
 # The request events balances books from; they all carry the request's facts.
 RequestFacts = LeaveRequested | LeaveApproved | LeaveDenied | LeaveCancelled | LeaveRepriced
 
@@ -63,6 +92,33 @@ def _portions(data: RequestFacts, year_start: str) -> list[Portion]:
     )
     split = by_leave_year(amounts, lambda d: leave_year_of(d, year_start))
     return [Portion(year.label, day_amounts_text(days)) for year, days in split.items()]
+
+
+class InvalidRequest(Exception):
+    """The request's own facts cannot be booked: it is rejected with `reason`, never
+    retried (`reject_invalid`, in a transaction of its own)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def reject_invalid(repo: Repository, event: Handled[LeaveRequested], reason: str) -> None:
+    """Answer an invalid request: a rejected reservation (so a redelivery or a late
+    cancellation finds it) and LeaveReservationRejected, which requests turns into
+    `rejected` with the reason."""
+    data = event.data
+    await repo.save_reservation(
+        Reservation(
+            id=data.request_id,
+            tenant_id=event.envelope.tenant_id,
+            employee_id=data.employee_id,
+            leave_type_id=data.leave_type_id,
+            amount=data.amount,
+            state="rejected",
+        )
+    )
+    _reject(repo, event, reason, data.amount, None)
 
 
 def _reject(
@@ -116,20 +172,23 @@ async def on_leave_requested(repo: Repository, event: Handled[LeaveRequested]) -
         return
     year_start = await year_start_of(repo, employee)
     entries = await repo.entries(tenant_id, employee.id)
-    reservation.portions = _portions(data, year_start)
-    available_after: Decimal | None = None
-    for portion in reservation.portions:
-        view = await type_balance(
-            repo, employee, policy, portion.last_day, entries, year_start=year_start
-        )
-        before = portion.amount_before(view.balance.carryover_expires_on)
-        available = view.balance.available_for(before)
-        if not view.balance.can_reserve(portion.amount, before):
-            await repo.save_reservation(reservation)
-            _reject(repo, event, INSUFFICIENT_BALANCE, portion.amount, available)
-            return
-        if available_after is None:
-            available_after = available - portion.amount
+    try:
+        reservation.portions = _portions(data, year_start)
+        available_after: Decimal | None = None
+        for portion in reservation.portions:
+            view = await type_balance(
+                repo, employee, policy, portion.last_day, entries, year_start=year_start
+            )
+            before = portion.amount_before(view.balance.carryover_expires_on)
+            available = view.balance.available_for(before)
+            if not view.balance.can_reserve(portion.amount, before):
+                await repo.save_reservation(reservation)
+                _reject(repo, event, INSUFFICIENT_BALANCE, portion.amount, available)
+                return
+            if available_after is None:
+                available_after = available - portion.amount
+    except INVALID_FACTS as error:
+        raise InvalidRequest(invalid_reason(error)) from error
     for portion in reservation.portions:
         await repo.add_entry(_booking(event, portion, ledger.RESERVATION))
     reservation.state = "reserved"
@@ -162,10 +221,23 @@ async def on_leave_approved(repo: Repository, event: Handled[LeaveApproved]) -> 
 
 
 async def on_leave_released(repo: Repository, event: Handled[LeaveDenied | LeaveCancelled]) -> None:
-    """Denied or cancelled: release the reservation, or restore deducted days."""
+    """Denied or cancelled: release the reservation, or restore deducted days. Before
+    the request itself arrived: leave the marker that makes it reserve nothing."""
     data = event.data
     reservation = await repo.reservation(data.request_id)
-    if reservation is None or reservation.state not in ("reserved", "deducted"):
+    if reservation is None:
+        await repo.save_reservation(
+            Reservation(
+                id=data.request_id,
+                tenant_id=event.envelope.tenant_id,
+                employee_id=data.employee_id,
+                leave_type_id=data.leave_type_id,
+                amount=data.amount,
+                state=WITHDRAWN,
+            )
+        )
+        return
+    if reservation.state not in ("reserved", "deducted"):
         return
     kind = ledger.RESTORATION if reservation.state == "deducted" else ledger.RESERVATION_RELEASE
     for portion in reservation.portions:
@@ -185,7 +257,13 @@ async def on_leave_repriced(repo: Repository, event: Handled[LeaveRepriced]) -> 
     employee = await repo.employee(event.envelope.tenant_id, data.employee_id)
     if employee is None:
         return
-    new = {p.label: p for p in _portions(data, await year_start_of(repo, employee))}
+    try:
+        new = {p.label: p for p in _portions(data, await year_start_of(repo, employee))}
+    except INVALID_FACTS as error:
+        # A price balances cannot book: keep the reservation as it was rather than retry
+        # an event that can never apply (requests bounds the dates it re-prices).
+        log.warning("reprice_not_applied", request_id=data.request_id, error=str(error))
+        return
     old = {p.label: p for p in reservation.portions}
     kind = ledger.DEDUCTION if reservation.state == "deducted" else ledger.RESERVATION
     for label in sorted(new.keys() | old.keys()):
@@ -212,7 +290,17 @@ def reservation_handlers(repositories: RepositoryFactory) -> Handlers:
 
     @handlers.on
     async def requested(tx: Transaction, event: Handled[LeaveRequested]) -> None:
-        await on_leave_requested(repositories(tx), event)
+        try:
+            await on_leave_requested(repositories(tx), event)
+        except InvalidRequest as invalid:
+            reason = invalid.reason
+
+            # The kit rolls this transaction back and records the rejection in a new one
+            # with the inbox mark: once, acknowledged, no retries, no dead letter.
+            async def record(fresh: Transaction) -> None:
+                await reject_invalid(repositories(fresh), event, reason)
+
+            raise InvalidEvent(reason, record=record) from invalid
 
     @handlers.on
     async def approved(tx: Transaction, event: Handled[LeaveApproved]) -> None:

@@ -119,6 +119,7 @@ class PersonReplica:
     department_id: str | None = None
     location_id: str | None = None
     end_date: date | None = None  # a leaver is off the calendar after this day
+    role: str = "user"  # who may see whose pending leave, and feeds of which department
     as_of: datetime | None = None
     revision: int = 0
     modified_at: datetime | None = None
@@ -145,6 +146,8 @@ class DepartmentReplica:
     tenant_id: str
     name: str
     active: bool = True
+    # Everyone who approves for it now: they see its people's pending leave.
+    approver_ids: list[str] = field(default_factory=list)
     as_of: datetime | None = None
     revision: int = 0
     modified_at: datetime | None = None
@@ -188,6 +191,9 @@ class TenantReplica:
 Replica = PersonReplica | LeaveTypeReplica | DepartmentReplica | LocationReplica | TenantReplica
 R = TypeVar("R", bound=Replica)
 _BOOKKEEPING = ("as_of", "revision", "modified_at")
+# Fields that decide who sees what, never what a feed shows: a change of only these is
+# kept without counting as a visible change (no feed churns for a promotion).
+_ACCESS = ("role", "approver_ids")
 
 
 def advance(current: R | None, incoming: R, occurred_at: datetime) -> R | None:
@@ -202,10 +208,12 @@ def advance(current: R | None, incoming: R, occurred_at: datetime) -> R | None:
     same = all(
         getattr(current, f) == getattr(incoming, f)
         for f in incoming.__dataclass_fields__
-        if f not in _BOOKKEEPING
+        if f not in _BOOKKEEPING and f not in _ACCESS
     )
     if same:
-        return replace(current, as_of=occurred_at)
+        return replace(
+            incoming, as_of=occurred_at, revision=current.revision, modified_at=current.modified_at
+        )
     return replace(
         incoming, as_of=occurred_at, revision=current.revision + 1, modified_at=occurred_at
     )

@@ -17,3 +17,7 @@ class FeedNotFound(CalendarError):
 
 class DirectoryUnavailable(CalendarError):
     """The requests service could not say whether a scope exists."""
+
+
+class FeedForbidden(CalendarError):
+    """The caller may not have a feed of this scope (a department they do not approve for)."""

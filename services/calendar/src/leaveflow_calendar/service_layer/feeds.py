@@ -21,12 +21,14 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from leaveflow_contracts import new_id
+from leaveflow_kit.auth import Principal
+from leaveflow_kit.auth.scope import scope_of
 from leaveflow_kit.clock import Clock, today_in
 from leaveflow_kit.documents import from_doc, to_doc
-from leaveflow_kit.storage import Store, Transaction, tenant_get
+from leaveflow_kit.storage import Doc, Store, Transaction, tenant_get
 
-from ..domain.absence import APPROVED
-from ..domain.errors import FeedNotFound, UnknownScope
+from ..domain.absence import APPROVED, DepartmentReplica
+from ..domain.errors import FeedForbidden, FeedNotFound, UnknownScope
 from ..domain.feed import Feed, Scope, new_token, token_hash
 from ..domain.ical import HolidayView, render_feed
 from ..domain.leave_view import LeaveView
@@ -49,6 +51,9 @@ class RenderedFeed:
     day: date  # the tenant's date it was rendered on
     timezone: str | None  # the tenant's zone then, which says what "today" is
     owner_left_on: date | None
+    # A department's feed lasts while its owner may follow the department (by their
+    # role and the department's approvers now): a demoted owner's URL answers 404.
+    owner_may_follow: bool = True
 
     @property
     def gzip_etag(self) -> str:
@@ -86,10 +91,12 @@ async def create_feed(
         scope_id = None
     elif not scope_id:
         raise UnknownScope(f"a {scope.value} feed needs scope_id")
-    elif await REPLICAS[SCOPE_RECORDS[scope]].get(
-        store, viewer.tenant_id, scope_id
-    ) is None and not await directory.exists(scope, scope_id):
-        raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
+    else:
+        record = await REPLICAS[SCOPE_RECORDS[scope]].get(store, viewer.tenant_id, scope_id)
+        if record is None and not await directory.exists(scope, scope_id):
+            raise UnknownScope(f"no {scope.value} {scope_id!r} in this tenant")
+        if scope is Scope.DEPARTMENT:
+            _may_follow_department(viewer, scope_id, record)
     token = new_token()
     feed = Feed(
         id=new_id(),
@@ -106,6 +113,15 @@ async def create_feed(
 
     await store.atomic(save)
     return feed, token
+
+
+def _may_follow_department(viewer: Viewer, department_id: str, record: Doc | None) -> None:
+    """A department's feed is for admins and the department's approvers (the visibility
+    rule); one the projection has not heard of yet has no approvers known here."""
+    department = from_doc(DepartmentReplica, record) if record else None
+    known = [(department.id, department.approver_ids)] if department and department.active else []
+    if not scope_of(viewer.principal, known).covers_department(department_id):
+        raise FeedForbidden("only admins and its approvers may follow a department")
 
 
 async def list_feeds(store: Store, viewer: Viewer) -> list[Feed]:
@@ -152,6 +168,8 @@ async def feed_document(
         cache.put(feed.id, rendered)
     if rendered.owner_left_on is not None and rendered.day > rendered.owner_left_on:
         raise FeedNotFound("no such feed")
+    if not rendered.owner_may_follow:
+        raise FeedNotFound("no such feed")
     return rendered
 
 
@@ -174,7 +192,19 @@ def _render(feed: Feed, tenant: Snapshot, today: date, timezone: str | None) -> 
         day=today,
         timezone=timezone,
         owner_left_on=owner.end_date if owner else None,
+        owner_may_follow=_owner_may_follow(feed, directory),
     )
+
+
+def _owner_may_follow(feed: Feed, directory: Directory) -> bool:
+    """The rule `create_feed` applied, by today's directory (every change of a role or of
+    approvers moves the tenant's version, so the feed is rendered again and asks anew)."""
+    owner = directory.people.get(feed.owner_id)
+    if feed.scope != Scope.DEPARTMENT or feed.scope_id is None or owner is None:
+        return True  # an owner not replicated (yet): as when the feed was made
+    departments = ((d.id, d.approver_ids) for d in directory.departments.values() if d.active)
+    principal = Principal(feed.tenant_id, owner.id, owner.role)
+    return scope_of(principal, departments).covers_department(feed.scope_id)
 
 
 def _in_scope(feed: Feed, view: LeaveView) -> bool:

@@ -60,9 +60,10 @@ DIRECTORY_COLLECTIONS = (TENANTS, LOCATIONS, DEPARTMENTS, PEOPLE, LEAVE_TYPES)
 # occurred_at wins, tombstones; docs/adr/0004).
 REPLICAS = {name: Replica(name) for name in DIRECTORY_COLLECTIONS}
 # Version 1: kit replica documents under `tenant:id` keys (before: `tenant/id`, no stamp).
+# Version 2: people keep their role, departments their approver_ids (visibility).
 # Bump on any change of the replicas' keys or stored shape: they are then rebuilt from
 # the requests stream on start-up.
-DIRECTORY_VERSION = 1
+DIRECTORY_VERSION = 2
 
 
 def record_key(tenant_id: str, record_id: str) -> str:
@@ -132,7 +133,11 @@ async def on_location(tx: Transaction, event: Handled[LocationUpserted]) -> None
 async def on_department(tx: Transaction, event: Handled[DepartmentUpserted]) -> None:
     d = event.data
     department = DepartmentReplica(
-        id=d.department_id, tenant_id=event.envelope.tenant_id, name=d.name, active=d.active
+        id=d.department_id,
+        tenant_id=event.envelope.tenant_id,
+        name=d.name,
+        active=d.active,
+        approver_ids=list(d.approver_ids),
     )
     await _upsert_replica(tx, DEPARTMENTS, department, event)
 
@@ -147,6 +152,7 @@ async def on_employee(tx: Transaction, event: Handled[EmployeeUpserted]) -> None
         department_id=d.department_id,
         location_id=d.location_id,
         end_date=d.end_date,
+        role=str(d.role),
     )
     await _upsert_replica(tx, PEOPLE, person, event)
 

@@ -1,11 +1,10 @@
 """The read side: who is off, joined with today's directory (so renames follow at once).
 
-Visibility, read from the public API (docs/api.md) and the requests service: the
-directory is readable by everyone in the tenant, and "who is off" is a directory-level fact
-(the team calendar), so *approved* leave is visible to every member of the tenant. Pending
-leave is a request still in its workflow, and requests shows a `user` only their own
-requests: with `include_pending`, a user sees their own pending leave; approvers and admins
-see all.
+Visibility (docs/architecture.md, "Where authorisation lives"): "who is off" is a
+directory-level fact (the team calendar), so *approved* leave is visible to every member
+of the tenant, without reasons or notes (the projection keeps none). Pending leave is a
+request still in its workflow and follows the one visibility rule (`Scope`): an admin sees
+the tenant's, an approver their departments' people's and their own, a user their own.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, TypeVar
 
+from leaveflow_kit.auth import Principal
+from leaveflow_kit.auth.scope import Scope, scope_of
 from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
@@ -41,7 +42,6 @@ from .projection import (
 )
 
 T = TypeVar("T")
-SEE_ALL_PENDING = frozenset({"admin", "approver"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Viewer:
     tenant_id: str
     employee_id: str
     role: str
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.tenant_id, self.employee_id, self.role)
 
 
 @dataclass
@@ -105,10 +109,18 @@ async def load_leaves(
     return views
 
 
-def visible_to(viewer: Viewer, view: LeaveView) -> bool:
+def scope_of_viewer(viewer: Viewer, directory: Directory) -> Scope:
+    """The viewer's scope by the tenant's active departments and who approves for them."""
+    return scope_of(
+        viewer.principal,
+        ((d.id, d.approver_ids) for d in directory.departments.values() if d.active),
+    )
+
+
+def visible_to(scope: Scope, view: LeaveView) -> bool:
     if view.status == APPROVED:
         return True
-    return viewer.role in SEE_ALL_PENDING or view.employee_id == viewer.employee_id
+    return scope.covers(view.employee_id, view.department_id)
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,7 @@ async def whos_off(
     include_pending: bool = False,
 ) -> list[dict[str, object]]:
     tenant = await snapshot(store, snapshots, viewer.tenant_id)
+    scope = scope_of_viewer(viewer, tenant.directory)
     return [
         view.as_item()
         for view in tenant.leaves
@@ -170,5 +183,5 @@ async def whos_off(
         and (include_pending or view.status == APPROVED)
         and (department_id is None or view.department_id == department_id)
         and (location_id is None or view.location_id == location_id)
-        and visible_to(viewer, view)
+        and visible_to(scope, view)
     ]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from leaveflow_kit.auth import CurrentUser
 from leaveflow_kit.http.paging import Page
+from leaveflow_kit.validation import BoundedDate
 
 from ...domain.replicas import EmployeeReplica
 from ...service_layer import queries
@@ -17,12 +18,12 @@ from ...service_layer.projection import employee_balances, ledger_view
 from .access import departments_seen, require_approver_or_admin, viewable
 from .deps import ClockDep, ReadModelDep
 from .schemas import (
+    ID_LENGTH,
     BalanceOut,
     EmployeeBalancesOut,
     EntryOut,
     LeaveYearOut,
     PageOut,
-    check_day,
 )
 
 router = APIRouter(tags=["balances"])
@@ -31,7 +32,7 @@ router = APIRouter(tags=["balances"])
 async def _balances_of(
     reads: ReadModel, clock: Clock, employee: EmployeeReplica, as_of: date | None
 ) -> EmployeeBalancesOut:
-    day = check_day(as_of, "as_of") or await queries.today_of(reads, clock, employee)
+    day = as_of or await queries.today_of(reads, clock, employee)
     year, balances = await employee_balances(reads, employee, day)
     return EmployeeBalancesOut(
         employee_id=employee.id,
@@ -50,7 +51,7 @@ async def get_balance(
     user: CurrentUser,
     reads: ReadModelDep,
     clock: ClockDep,
-    as_of: date | None = None,
+    as_of: BoundedDate | None = None,
 ) -> EmployeeBalancesOut:
     """Balances per leave type on `as_of` (default today; future days project accruals
     and expire carried days); every figure is explained by `/v1/ledger/{employee_id}`."""
@@ -64,13 +65,12 @@ async def list_balances(
     reads: ReadModelDep,
     clock: ClockDep,
     page: Page,
-    department_id: str | None = None,
-    location_id: str | None = None,
-    as_of: date | None = None,
+    department_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    location_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    as_of: BoundedDate | None = None,
 ) -> PageOut[EmployeeBalancesOut]:
     """Balances of many employees (admin: anyone; approver: their departments' people)."""
     require_approver_or_admin(user)
-    check_day(as_of, "as_of")
     departments = await departments_seen(reads, user, department_id)
     filters: dict[str, str] = {}
     if department_id is not None:
@@ -96,13 +96,11 @@ async def get_ledger(
     reads: ReadModelDep,
     clock: ClockDep,
     page: Page,
-    leave_type_id: str | None = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    leave_type_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
 ) -> PageOut[EntryOut]:
     """The entries that explain a balance, in date order."""
-    check_day(from_, "from")
-    check_day(to, "to")
     employee = await viewable(reads, user, employee_id)
     entries = await ledger_view(
         reads,
@@ -112,7 +110,7 @@ async def get_ledger(
         end=to,
         today=await queries.today_of(reads, clock, employee),
     )
-    offset = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
+    offset = page.offset
     chunk = entries[offset : offset + page.limit]
     more = offset + page.limit < len(entries)
     return PageOut(

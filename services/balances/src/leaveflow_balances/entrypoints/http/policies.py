@@ -16,7 +16,7 @@ from ...domain.policy import Policy
 from ...domain.replicas import AllowanceOverride
 from ...service_layer import admin, queries
 from .access import require_admin
-from .deps import ReadModelDep, UnitOfWorkDep
+from .deps import ReadModelDep, SettingsDep, UnitOfWorkDep
 from .schemas import (
     FIRST_DAY,
     LAST_DAY,
@@ -33,7 +33,10 @@ from .schemas import (
 router = APIRouter(tags=["balances"])
 
 
-@router.put("/v1/policies/{location_id}/{leave_type_id}")
+@router.put(
+    "/v1/policies/{location_id}/{leave_type_id}",
+    responses={404: {"description": "a location or leave type the tenant does not have"}},
+)
 async def put_policy(
     location_id: str,
     leave_type_id: str,
@@ -41,14 +44,22 @@ async def put_policy(
     user: CurrentUser,
     reads: ReadModelDep,
     uow: UnitOfWorkDep,
+    settings: SettingsDep,
 ) -> PolicyOut:
     """Set how a leave type is granted at a location (admin); announces PolicyUpserted.
 
-    Ids the service has not heard of yet are accepted: the directory's events may still
-    be on their way. Ids of another tenant's location or type answer 404."""
+    A location or leave type the tenant does not have (another tenant's, or none at all)
+    answers 404 and announces nothing. One created a moment ago is waited for a few
+    seconds: the directory's event may still be on its way."""
     require_admin(user)
     if await reads.owned_by_another_tenant(
         user.tenant_id, location_id=location_id, leave_type_id=leave_type_id
+    ) or not await queries.directory_knows(
+        reads,
+        user.tenant_id,
+        location_id=location_id,
+        leave_type_id=leave_type_id,
+        grace=settings.directory_grace_seconds,
     ):
         raise NotFound("no such location or leave type")
     policy = Policy(

@@ -12,7 +12,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from leaveflow_kit.http import Unprocessable
+from leaveflow_kit.validation import MAX_DATE, MIN_DATE
 
 from ...domain.calendar import LeaveYear
 from ...domain.ledger import Balance, LedgerEntry
@@ -23,14 +23,10 @@ Amount = Decimal
 
 
 # Leave years are worked out a year either side of any day asked about; keep days where
-# that arithmetic stays inside what `date` can hold.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
-
-
-def check_day(day: date | None, field: str) -> date | None:
-    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-        raise Unprocessable(f"{field} must be between {FIRST_DAY} and {LAST_DAY}", field=field)
-    return day
+# that arithmetic stays inside what `date` can hold (the kit's bounds, every service's).
+FIRST_DAY, LAST_DAY = MIN_DATE, MAX_DATE
+# The directory's ids are 32 characters; a filter longer than this names nothing.
+ID_LENGTH = 200
 
 
 def num(value: Decimal) -> float:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.clock import today_in
-from leaveflow_kit.http import NotFound, Unprocessable, problem_response
+from leaveflow_kit.http import Forbidden, NotFound, Unprocessable, problem_response
 from leaveflow_kit.http.deps import ActorDep, ClockDep, StoreDep, app_state
 from leaveflow_kit.http.paging import Page
 from leaveflow_kit.logging import get_logger
+from leaveflow_kit.validation import BoundedDate
 
-from ...domain.errors import DirectoryUnavailable, FeedNotFound, UnknownScope
+from ...domain.errors import DirectoryUnavailable, FeedForbidden, FeedNotFound, UnknownScope
 from ...service_layer import feeds
 from ...service_layer.feeds import DirectoryLookup, FeedCache
 from ...service_layer.queries import SnapshotCache, Viewer, tenant_timezone, whos_off
@@ -25,6 +26,8 @@ router = APIRouter(tags=["calendar"])
 log = get_logger(__name__)
 
 ICAL_TYPE = "text/calendar; charset=utf-8"
+# Longer than any id the directory makes: such a filter names nothing.
+ID_LENGTH = 200
 # Clients may keep a copy for 5 minutes; never a shared cache: the URL is a credential.
 ICAL_CACHE_CONTROL = "private, max-age=300"
 
@@ -44,19 +47,20 @@ async def get_whos_off(
     store: StoreDep,
     snapshots: SnapshotsDep,
     clock: ClockDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-    department_id: str | None = None,
-    location_id: str | None = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
+    department_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    location_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     include_pending: bool = False,
 ) -> WhosOffOut:
     """Who is off between `from` and `to` (default: today, the company's date, and the
-    next 6 days).
+    next 6 days; each day 1900-01-01..9000-12-31).
 
-    Approved leave is visible to the whole tenant; pending leave (`include_pending`) to
-    approvers and admins, and to a user for their own requests."""
+    Approved leave is visible to the whole tenant; pending leave (`include_pending`) by
+    the visibility rule: an admin all, an approver their departments' people and their
+    own, a user their own."""
     start = from_ or today_in(clock, await tenant_timezone(store, user.tenant_id))
-    end = to or min(start, date.max - timedelta(days=6)) + timedelta(days=6)
+    end = to or start + timedelta(days=6)
     if end < start:
         raise Unprocessable("to is before from", field="to")
     if (end - start).days > 366:
@@ -82,7 +86,10 @@ def _feed_url(request: Request, token: str) -> str:
     "/v1/feeds",
     status_code=201,
     response_model=FeedCreatedOut,
-    responses={503: {"description": "the directory could not be reached"}},
+    responses={
+        403: {"description": "a department the caller does not approve for"},
+        503: {"description": "the directory could not be reached"},
+    },
 )
 async def create_feed(
     body: FeedIn,
@@ -94,9 +101,10 @@ async def create_feed(
 ) -> Any:
     """A feed URL for the tenant, a department, a location or one employee.
 
-    The token is shown only here; the service keeps its hash. Anyone in the tenant may
-    subscribe to any scope, because a feed holds only approved leave and holidays, which
-    every member can already read through `GET /v1/whos-off`."""
+    The token is shown only here; the service keeps its hash. A feed holds only approved
+    leave and holidays, which every member can already read through `GET /v1/whos-off`,
+    so anyone in the tenant may follow the tenant, a location or a person; a department's
+    feed is for admins and the department's approvers (403 otherwise)."""
     directory = directory_for(request.headers["authorization"])
     try:
         feed, token = await feeds.create_feed(
@@ -104,6 +112,8 @@ async def create_feed(
         )
     except UnknownScope as exc:
         raise Unprocessable(str(exc), field="scope_id") from None
+    except FeedForbidden as exc:
+        raise Forbidden(str(exc)) from None
     except DirectoryUnavailable:
         return problem_response(503, "Unavailable", "the directory could not be reached")
     return FeedCreatedOut.model_validate(
