@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from leaveflow_devstack.stack import Stack
 from leaveflow_devstack.testing import coming_monday
+from leaveflow_kit.validation import MAX_DATE
 
 pytestmark = pytest.mark.e2e
 
@@ -173,7 +174,7 @@ def test_dates_at_the_edge_of_the_calendar_are_not_a_500(
     r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from=9999-12-30", headers=headers)
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "from"
-    r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from=9000-12-31", headers=headers)
+    r = httpx.get(f"{stack.urls['calendar']}/v1/whos-off?from={MAX_DATE}", headers=headers)
     assert r.status_code == 200
     r = httpx.post(
         f"{stack.urls['requests']}/v1/employees",

@@ -1,5 +1,5 @@
 """Fake services for the web's in-process tests: dev login, the pages' reads, and
-notifications' approve/deny link API (``/v1/actions/{token}``) as API.md describes it.
+notifications' approve/deny link API (``/v1/actions/{token}``) as docs/api.md describes it.
 
 The fake decides as the real services do in the one respect these tests are about: a link
 answers only the bearer whose employee it was signed for (404 to anyone else), 410 once

@@ -1,7 +1,7 @@
 """Approve / Deny links open in the dashboard and act only for the approver they name.
 
 Against a fake notifications service (conftest) that answers ``/v1/actions/{token}`` as
-API.md says: the request's summary to its approver, 404 to anyone else, 410, 409.
+docs/api.md says: the request's summary to its approver, 404 to anyone else, 410, 409.
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@ is the tenant's team calendar (no reasons, no notes); pending leave and departme
 follow the visibility rule (admin: all; approver: their departments' people and
 themselves; user: themselves)."""
 
-# fixed-clock: the leave lies in March 2026 and every query names its window
-
 from __future__ import annotations
 
 from collections.abc import Callable
