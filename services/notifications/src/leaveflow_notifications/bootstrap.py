@@ -22,11 +22,13 @@ from leaveflow_kit.storage import IndexSpec, Store
 
 from .adapters.leaveflow_api import LeaveflowHttpApi
 from .adapters.rendering import ChannelTemplates
+from .adapters.resolver import SystemResolver
 from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .config import Settings
+from .domain.addresses import AddressPolicy
 from .entrypoints.http import actions, routes, slack, teams
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -43,6 +45,7 @@ from .service_layer.collections import (
     TENANTS,
 )
 from .service_layer.deliveries import DeliveryRetries
+from .service_layer.destinations import Destinations
 from .service_layer.digest import DigestScheduler
 from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPolicy
 from .service_layer.fanout import requests_handlers
@@ -80,7 +83,10 @@ def create_app(
     configured = settings.secret_key.get_secret_value().encode() if settings.secret_key else None
     box = DeferredBox(configured)
     secrets: SecretBox = box
-    poster = HttpPoster(timeout=settings.send_timeout_seconds)
+    destinations = Destinations(
+        AddressPolicy.from_setting(settings.outbound_allow), SystemResolver()
+    )
+    poster = HttpPoster(destinations)
     service_secret = settings.service_secret.get_secret_value() if settings.service_secret else None
     http_api = LeaveflowHttpApi(
         {
@@ -102,7 +108,7 @@ def create_app(
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
             TEAMS: TeamsSender(poster),
-            EMAIL: EmailSender(timeout=settings.send_timeout_seconds),
+            EMAIL: EmailSender(destinations),
         },
         Links(secrets, settings.base_url),
         ChannelTemplates(settings.dashboard_url),
@@ -148,6 +154,7 @@ def create_app(
         secret_box=secrets,
         read_model=reads,
         integrations=Integrations(runtime.store, reads, secrets),
+        destinations=destinations,
         retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,
         poster=poster,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from leaveflow_kit.settings import ServiceSettings
+
+from .domain.addresses import parse_allow_list
 
 
 class Settings(ServiceSettings):
@@ -30,6 +32,10 @@ class Settings(ServiceSettings):
         "http://127.0.0.1:8000",
         validation_alias=AliasChoices("LEAVEFLOW_DASHBOARD_URL", "WEB_PUBLIC_URL"),
     )
+    # Networks outbound calls to tenant-chosen destinations may reach although they are not
+    # public (comma-separated CIDRs). Empty by default everywhere: tests set 127.0.0.0/8
+    # for their sinks on loopback.
+    outbound_allow: str = Field("", validation_alias=AliasChoices("LEAVEFLOW_OUTBOUND_ALLOW"))
     slack_api_url: str = Field(
         "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
@@ -50,6 +56,12 @@ class Settings(ServiceSettings):
     digest_interval_seconds: float = Field(
         60.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_DIGEST_INTERVAL")
     )
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        parse_allow_list(value)  # a typo must stop the service, not open it
+        return value
 
     @property
     def secret_key_path(self) -> Path:

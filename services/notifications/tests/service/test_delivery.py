@@ -190,7 +190,7 @@ async def test_email_has_text_html_and_single_use_links(world: Any, smtp: SmtpSi
     assert "http://dash.test" in text
 
 
-async def test_a_refused_recipient_is_dead_with_the_servers_reason(
+async def test_a_refused_recipient_is_dead_with_the_codes_meaning(
     world: Any, smtp: SmtpSink
 ) -> None:
     smtp.refuse.add("bo@t1.test")
