@@ -48,6 +48,7 @@ from .service_layer.deliveries import DeliveryRetries
 from .service_layer.destinations import Destinations
 from .service_layer.digest import DigestScheduler
 from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPolicy
+from .service_layer.fairness import Breakers, FairnessPolicy, Slots
 from .service_layer.fanout import requests_handlers
 from .service_layer.integrations import Integrations
 from .service_layer.links import LinkActions
@@ -118,9 +119,20 @@ def create_app(
         max_backoff_seconds=settings.max_backoff_seconds,
         send_timeout_seconds=settings.send_timeout_seconds,
     )
+    # Shared by the channels: a tenant's sends in flight count across all of them.
+    fairness = FairnessPolicy()
+    slots, breakers = Slots(fairness), Breakers(fairness)
     dispatchers = Dispatchers(
         [
-            DeliveryDispatcher(records, channel, outbound.send, clock, policy=policy)
+            DeliveryDispatcher(
+                records,
+                channel,
+                outbound.send,
+                clock,
+                policy=policy,
+                slots=slots,
+                breakers=breakers,
+            )
             for channel in (SLACK, TEAMS, EMAIL)
         ]
     )

@@ -125,10 +125,11 @@ class HttpPoster:
     Neither follows redirects (a public URL must not bounce us inside) nor reads proxies
     from the environment."""
 
-    def __init__(self, destinations: Destinations) -> None:
-        self.client = httpx.AsyncClient(timeout=timeouts(), trust_env=False)
+    def __init__(self, destinations: Destinations, timeout: httpx.Timeout | None = None) -> None:
+        timeout = timeout or timeouts()
+        self.client = httpx.AsyncClient(timeout=timeout, trust_env=False)
         self.guarded = httpx.AsyncClient(
-            timeout=timeouts(),
+            timeout=timeout,
             trust_env=False,
             transport=PinnedTransport(destinations, httpx.AsyncHTTPTransport(trust_env=False)),
         )
