@@ -70,7 +70,7 @@ class World:
                 "teams": TeamsSender(self.poster),
                 "email": EmailSender(self.destinations),
             },
-            Links(self.box, "http://notify.test"),
+            Links(self.box, "http://dash.test"),
             ChannelTemplates("http://dash.test"),
         )
 

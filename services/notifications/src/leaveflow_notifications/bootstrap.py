@@ -111,7 +111,7 @@ def create_app(
             TEAMS: TeamsSender(poster),
             EMAIL: EmailSender(destinations),
         },
-        Links(secrets, settings.base_url),
+        Links(secrets, settings.dashboard_url.rstrip("/")),
         ChannelTemplates(settings.dashboard_url),
     )
     policy = RetryPolicy(
@@ -171,7 +171,8 @@ def create_app(
         chat=chat,
         poster=poster,
         background=background,
-        links=LinkActions(runtime.store, secrets, chat, ttl, clock),
+        links=LinkActions(runtime.store, secrets, api, ttl, clock),
+        dashboard_url=settings.dashboard_url,
         outbound=outbound,
         digest=digest,
     )

@@ -24,10 +24,11 @@ class Settings(ServiceSettings):
     secret_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("NOTIFICATIONS_SECRET_KEY")
     )
-    # Where people reach this service (Approve/Deny links in Teams cards and emails). Unset,
-    # NOTIFICATIONS_URL serves, which is an internal address anywhere but the embedded stack.
+    # Where people reach this service. Approve/Deny links no longer point here (they open
+    # the dashboard's decide page, `dashboard_url`); unset, NOTIFICATIONS_URL serves.
     public_url: str | None = Field(None, validation_alias=AliasChoices("NOTIFICATIONS_PUBLIC_URL"))
-    # Where people reach the dashboard ("Open Leaveflow" links): the web's public URL.
+    # Where people reach the dashboard ("Open Leaveflow" links, and Approve/Deny links:
+    # `{dashboard_url}/decide/{token}`): the web's public URL, as the stack passes it.
     dashboard_url: str = Field(
         "http://127.0.0.1:8000",
         validation_alias=AliasChoices("LEAVEFLOW_DASHBOARD_URL", "WEB_PUBLIC_URL"),
