@@ -22,7 +22,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from . import telemetry
-from .auth import TokenVerifier, Verifier
+from .auth import StandingLookup, TokenVerifier, Verifier
 from .clock import Clock, SystemClock
 from .http.app import ReadinessCheck, create_service_app
 from .logging import configure, get_logger
@@ -55,6 +55,8 @@ class ServiceRuntime:
     consumers: list[DurableConsumer] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
     replicas: list[ReplicaSet] = field(default_factory=list)
+    # The callers' current role and employment (see `leaveflow_kit.auth.standing`).
+    standing: StandingLookup | None = None
 
     async def start(self) -> None:
         await self.store.start()
@@ -139,11 +141,17 @@ class ServiceRuntime:
         title: str,
         routers: Iterable[APIRouter],
         lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+        body_limits: Mapping[str, int] | None = None,
         **state: Any,
     ) -> FastAPI:
-        """The service's FastAPI app, with the runtime's store and verifier on `app.state`."""
+        """The service's FastAPI app, with the runtime's store, verifier and standing
+        lookup on `app.state`. `body_limits`: `{path: bytes}` for routes with a documented
+        larger body limit than the default 1 MiB."""
         app = create_service_app(
-            title=title, lifespan=lifespan or self.lifespan, readiness=self.readiness()
+            title=title,
+            lifespan=lifespan or self.lifespan,
+            readiness=self.readiness(),
+            body_limits=body_limits,
         )
         for router in routers:
             app.include_router(router)
@@ -152,6 +160,7 @@ class ServiceRuntime:
         app.state.store = self.store
         app.state.token_verifier = self.verifier
         app.state.clock = self.clock
+        app.state.standing = self.standing
         for key, value in state.items():
             setattr(app.state, key, value)
         return app
@@ -165,6 +174,7 @@ def build_runtime(
     verifier: Verifier | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
+    standing: StandingLookup | None = None,
 ) -> ServiceRuntime:
     store = store or open_store(settings.database_url, list(indexes))
     _StoreMetrics.track(name, store)
@@ -178,6 +188,7 @@ def build_runtime(
         relay=relay,
         verifier=verifier or TokenVerifier(jwks_url=settings.jwks_url),
         clock=clock or SystemClock(),
+        standing=standing,
     )
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from leaveflow_contracts import Envelope, LeaveApproved, LeaveCancelled, subject_for
-from leaveflow_kit.messaging.consumer import HandledEvent, _Consumer
+from leaveflow_kit.messaging.consumer import HandledEvent, InvalidEvent, _Consumer
 from leaveflow_kit.storage import Transaction, open_store
+from leaveflow_kit.testing import deliver
 
 
 @dataclass
@@ -131,3 +134,100 @@ async def test_garbage_goes_straight_to_dead_letters() -> None:
     await c.handle_batch([junk])  # type: ignore[list-item]
     assert junk.outcome == ["term"]
     assert broker.published[0][1]["lf-consumer"] == "probe"
+
+
+# ---- events that can never be applied ----------------------------------------------------
+
+
+def invalid_with_record(
+    reason: str = "the dates are out of range", calls: list[str] | None = None
+) -> Any:
+    async def handler(tx: Transaction, event: HandledEvent) -> None:
+        await tx.put("effects", event.envelope.event_id, {"half": "done"})  # rolled back
+
+        async def record(tx: Transaction) -> None:
+            if calls is not None:
+                calls.append(event.envelope.event_id)
+            await tx.put("rejections", event.envelope.event_id, {"reason": reason})
+
+        raise InvalidEvent(reason, record=record)
+
+    return handler
+
+
+async def test_an_invalid_event_is_recorded_as_a_rejection_and_acked() -> None:
+    broker = FakeBroker()
+    recorded: list[str] = []
+    c = await consumer(broker, invalid_with_record(calls=recorded))
+    msg = message(LeaveApproved(**FACTS), delivered=1)
+    await c.handle_batch([msg])  # type: ignore[list-item]
+    assert msg.outcome == ["ack"]
+    assert broker.published == []
+    event_id = msg.headers["Nats-Msg-Id"]
+    assert await c.store.get("rejections", event_id) == {"reason": "the dates are out of range"}
+    assert await c.store.get("effects", event_id) is None  # the handler's writes rolled back
+    # a redelivery finds it in the inbox: neither handled nor recorded twice
+    again = FakeMsg(msg.data, msg.subject, 2, msg.headers)
+    await c.handle_batch([again])  # type: ignore[list-item]
+    assert again.outcome == ["ack"]
+    assert recorded == [event_id]
+
+
+async def test_an_invalid_event_does_not_hold_back_the_next_of_its_employee() -> None:
+    applied: list[str] = []
+
+    async def handler(tx: Transaction, event: HandledEvent) -> None:
+        if event.envelope.type == "LeaveApproved":
+            await invalid_with_record()(tx, event)
+        applied.append(event.envelope.type)
+
+    c = await consumer(FakeBroker(), handler)
+    invalid = message(LeaveApproved(**FACTS), delivered=1)
+    after = message(LeaveCancelled(**FACTS, previous_status="approved"), delivered=1)
+    await c.handle_batch([invalid, after])  # type: ignore[list-item]
+    assert (invalid.outcome, after.outcome) == (["ack"], ["ack"])
+    assert applied == ["LeaveCancelled"]
+
+
+async def test_an_invalid_event_without_a_record_is_dead_lettered_at_once() -> None:
+    broker = FakeBroker()
+
+    async def handler(tx: Transaction, event: HandledEvent) -> None:
+        raise InvalidEvent("names no known location")
+
+    c = await consumer(broker, handler, max_deliver=8)
+    msg = message(LeaveApproved(**FACTS), delivered=1)
+    await c.handle_batch([msg])  # type: ignore[list-item]
+    assert msg.outcome == ["term"]
+    ((subject, headers),) = broker.published
+    assert subject == f"lf.dlq.probe.{msg.subject}"
+    assert "names no known location" in headers["lf-error"]
+
+
+async def test_a_failing_record_is_retried_like_any_failure() -> None:
+    async def handler(tx: Transaction, event: HandledEvent) -> None:
+        async def record(tx: Transaction) -> None:
+            raise RuntimeError("store down")
+
+        raise InvalidEvent("bad", record=record)
+
+    broker = FakeBroker()
+    c = await consumer(broker, handler)
+    msg = message(LeaveApproved(**FACTS), delivered=1)
+    await c.handle_batch([msg])  # type: ignore[list-item]
+    assert msg.outcome == ["nak 1.0"]
+    assert broker.published == []
+
+
+async def test_deliver_records_the_rejection_as_the_consumer_does() -> None:
+    store = open_store("memory://")
+    await store.start()
+    handlers = {"LeaveApproved": invalid_with_record("too far ahead")}
+    env = await deliver(store, handlers, LeaveApproved(**FACTS), tenant_id="t1")
+    assert await store.get("rejections", env.event_id) == {"reason": "too far ahead"}
+
+    async def no_record(tx: Transaction, event: HandledEvent) -> None:
+        raise InvalidEvent("bad")
+
+    with pytest.raises(InvalidEvent, match="bad"):
+        await deliver(store, {"LeaveApproved": no_record}, LeaveApproved(**FACTS), tenant_id="t1")

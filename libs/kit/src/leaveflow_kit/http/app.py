@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI, Response
@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leaveflow_contracts import new_id
 
 from ..logging import bind_contextvars, clear_contextvars
+from .limits import BodyLimitMiddleware, LimitSettings, RateLimiter
 from .problems import install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -73,10 +74,21 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     readiness: Sequence[tuple[str, ReadinessCheck]] = (),
     version: str = "0.1.0",
+    body_limits: Mapping[str, int] | None = None,
+    limits: LimitSettings | None = None,
 ) -> FastAPI:
+    """`body_limits`: paths with a documented body limit of their own (`{path: bytes}`, a
+    key ending in `*` is a prefix); `limits`: body and rate limits (default: from the env,
+    see `leaveflow_kit.http.limits`)."""
+    limits = limits or LimitSettings()
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     install_problem_handlers(app)
-    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes, limits=body_limits
+    )
+    app.add_middleware(CorrelationMiddleware)  # outermost: a 413 has its id and metrics too
+    app.state.rate_limiter = RateLimiter(limits.rate_limits)
+    app.state.trust_proxy = limits.trust_proxy
     checks = list(readiness)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)

@@ -28,10 +28,17 @@ class Problem(Exception):
     title = "Bad request"
     type_slug = "bad-request"
 
-    def __init__(self, detail: str = "", *, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = errors
+        self.headers = headers
 
 
 class Unauthorized(Problem):
@@ -52,6 +59,17 @@ class Conflict(Problem):
 
 class Gone(Problem):
     status, title, type_slug = 410, "Gone", "gone"
+
+
+class PayloadTooLarge(Problem):
+    status, title, type_slug = 413, "Content too large", "payload-too-large"
+
+
+class TooManyRequests(Problem):
+    status, title, type_slug = 429, "Too many requests", "rate-limited"
+
+    def __init__(self, detail: str = "", *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 class Unprocessable(Problem):
@@ -128,14 +146,15 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        headers.update(exc.headers or {})
         return problem_response(
             exc.status,
             exc.title,
             exc.detail,
             type_slug=exc.type_slug,
             errors=exc.errors,
-            headers=headers,
+            headers=headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -6,6 +6,8 @@ from .consumer import (
     EventHandler,
     Handled,
     HandledEvent,
+    InvalidEvent,
+    apply_alone,
     apply_event,
     subscribe_events,
 )
@@ -18,7 +20,9 @@ __all__ = [
     "Handled",
     "HandledEvent",
     "Handlers",
+    "InvalidEvent",
     "OutboxRelay",
+    "apply_alone",
     "apply_event",
     "connect_broker",
     "create_broker",

@@ -7,6 +7,12 @@ tried in one transaction (cheap); if that fails, each message is retried alone, 
 poison message cannot block the others. After `max_deliver` attempts a message goes to
 `lf.dlq.<consumer>.<subject>` (stream LF_DLQ), where it stays visible and replayable.
 
+A handler that finds the event itself can never be applied (retrying cannot help: its
+dates overflow, it names what cannot exist) raises `InvalidEvent(reason, record=...)`:
+its transaction rolls back, and `record` runs in a fresh one with the inbox mark, e.g. to
+publish a rejection the producer turns into a state people can see. Without `record` the
+event is dead-lettered at once, without the pointless retries.
+
 With tracing on (`leaveflow_kit.telemetry`), each handler runs in a consumer span, child of
 the message's `traceparent` header (the relay's producer span) or else of the context in
 the envelope; events the handler records carry the trace on.
@@ -44,6 +50,9 @@ EVENTS_HANDLED = Counter(
     "leaveflow_events_handled_total", "Events whose effect was committed", ["consumer"]
 )
 EVENTS_DEAD = Counter("leaveflow_events_dead_total", "Events sent to dead letters", ["consumer"])
+EVENTS_REJECTED = Counter(
+    "leaveflow_events_rejected_total", "Invalid events recorded as rejections", ["consumer"]
+)
 
 
 E = TypeVar("E", bound=EventData, covariant=True)
@@ -64,6 +73,30 @@ EventHandler = Callable[[Transaction, HandledEvent], Awaitable[None]]
 
 class PoisonMessage(Exception):
     """A message that can never be handled (not JSON, not an envelope)."""
+
+
+RecordRejection = Callable[[Transaction], Awaitable[None]]
+
+
+class InvalidEvent(Exception):
+    """Raised by a handler: this event can never be applied, whatever the retries.
+
+        try:
+            amounts = split_by_year(data.start_date, data.end_date)
+        except OverflowError as exc:
+            raise InvalidEvent(
+                "the dates are out of range",
+                record=lambda tx: reject(repositories(tx), event, "the dates are out of range"),
+            ) from exc
+
+    `record(tx)` runs in a new transaction (the handler's rolled back), committed with the
+    inbox mark: the rejection is recorded once, and the message acknowledged. Without it
+    the message goes to the dead letters at once, `reason` in its error header."""
+
+    def __init__(self, reason: str, *, record: RecordRejection | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.record = record
 
 
 def _decode(raw: Msg) -> Envelope:
@@ -107,6 +140,47 @@ async def apply_event(
         ):
             await handler(tx, event)
     tx.mark_processed(consumer, envelope.event_id)
+
+
+async def apply_alone(
+    store: Store,
+    consumer: str,
+    handlers: Mapping[str, EventHandler],
+    envelope: Envelope,
+    subject: str,
+    headers: Mapping[str, str] | None = None,
+) -> bool:
+    """Apply one event in a transaction of its own; an `InvalidEvent` with `record` is
+    recorded instead (in a second transaction). True when applied, False when recorded as
+    a rejection; an `InvalidEvent` without `record` (or any other error) propagates."""
+
+    async def apply(tx: Transaction) -> None:
+        await apply_event(tx, consumer, handlers, envelope, subject, headers)
+
+    try:
+        await store.atomic(apply)
+    except InvalidEvent as invalid:
+        record = invalid.record
+        if record is None:
+            raise
+
+        async def reject(tx: Transaction) -> None:
+            if await tx.already_processed(consumer, envelope.event_id):
+                return
+            await record(tx)
+            tx.mark_processed(consumer, envelope.event_id)
+
+        await store.atomic(reject)
+        EVENTS_REJECTED.labels(consumer).inc()
+        log.warning(
+            "event_rejected",
+            consumer=consumer,
+            event_type=envelope.type,
+            event_id=envelope.event_id,
+            reason=invalid.reason,
+        )
+        return False
+    return True
 
 
 def _ordering_key(envelope: Envelope) -> str:
@@ -186,13 +260,12 @@ class _Consumer:
                     await raw.nak(delay=self.retry_delay(raw.metadata.num_delivered))
                 continue
             try:
-
-                async def apply_one(
-                    tx: Transaction, env: Envelope = envelope, msg: Msg = raw
-                ) -> None:
-                    await self._apply(tx, env, msg.subject, msg.headers)
-
-                await self.store.atomic(apply_one)
+                await apply_alone(
+                    self.store, self.name, self.handlers, envelope, raw.subject, raw.headers
+                )
+            except InvalidEvent as exc:
+                await self._dead_letter(raw, exc)  # at once: retrying cannot help
+                continue
             except Exception as exc:
                 attempt = raw.metadata.num_delivered
                 if attempt >= self.max_deliver:

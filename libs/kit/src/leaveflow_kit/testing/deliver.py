@@ -11,8 +11,8 @@ from datetime import datetime
 
 from leaveflow_contracts import Envelope, EventData, subject_for
 
-from ..messaging.consumer import EventHandler, apply_event
-from ..storage import Store, Transaction
+from ..messaging.consumer import EventHandler, apply_alone
+from ..storage import Store
 
 __all__ = ["deliver"]
 
@@ -31,8 +31,9 @@ async def deliver(
     subject: str | None = None,
 ) -> Envelope:
     """Wrap `event` (unless it is an envelope already: then it is delivered again as is)
-    and apply it through `apply_event`, the consumer's own path: inbox check, handler,
-    inbox mark, one commit. Returns the envelope.
+    and apply it through the consumer's own path (`apply_alone`): inbox check, handler,
+    inbox mark, one commit; an `InvalidEvent` with `record` is recorded as the consumer
+    records it (one without propagates). Returns the envelope.
 
     A type no handler takes is an error here (the consumer would skip it silently, but a
     test that delivers it has a typo or a missing registration)."""
@@ -44,11 +45,7 @@ async def deliver(
     if envelope.type not in handlers:
         raise LookupError(f"no handler for {envelope.type} (have {sorted(handlers)})")
     on = subject or subject_for(_producer(event, envelope), envelope.type, envelope.version)
-
-    async def run(tx: Transaction) -> None:
-        await apply_event(tx, consumer, handlers, envelope, on)
-
-    await store.atomic(run)
+    await apply_alone(store, consumer, handlers, envelope, on)
     return envelope
 
 
