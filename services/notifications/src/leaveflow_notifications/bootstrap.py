@@ -55,6 +55,7 @@ from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
+from .service_layer.standing import ReplicaStanding
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -100,6 +101,9 @@ def create_app(
     # Typed as the ports, so the type checker proves the adapters implement them.
     api: LeaveflowApi = http_api
     reads: ReadModel = StoreReads(runtime.store)
+    # The replica lives in the runtime's store, so the lookup joins the runtime once it
+    # exists (what `build_runtime(standing=...)` would set).
+    runtime.standing = ReplicaStanding(reads, clock)
     records: DeliveryRecords = StoreDeliveries(runtime.store)
     chat = Chat(api, reads, clock)
     ttl = int(settings.action_link_hours * 3600)

@@ -6,7 +6,7 @@ the dashboard and never decide."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import RedirectResponse
@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from leaveflow_kit.auth import CurrentUser
 from leaveflow_kit.http import Conflict, NotFound, Unprocessable
 from leaveflow_kit.http.deps import app_state
+from leaveflow_kit.http.limits import rate_limited
 from leaveflow_kit.http.problems import Gone, Problem
 
 from ...service_layer.links import AlreadyDecided, InvalidDecision, LinkGone
@@ -25,6 +26,11 @@ router = APIRouter()
 
 DashboardDep = Annotated[str, Depends(app_state("dashboard_url"))]
 NOT_FOUND = "no such link"
+# Per client address: guessing tokens soon costs a 429.
+LINKS = [rate_limited("links")]
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "too many link requests; see Retry-After"}
+}
 
 
 class Unavailable(Problem):
@@ -46,7 +52,12 @@ def _problem(exc: Exception) -> Problem:
 @router.get(
     "/v1/actions/{token}",
     tags=["actions"],
-    responses={404: {"description": "forged, or not yours"}, 410: {"description": "expired"}},
+    responses={
+        404: {"description": "forged, or not yours"},
+        410: {"description": "expired"},
+        **TOO_MANY,
+    },
+    dependencies=LINKS,
 )
 async def get_action(token: str, links: LinksDep, user: CurrentUser) -> ActionOut:
     """The request an approve / deny link is about, for the approver it was signed for."""
@@ -64,7 +75,9 @@ async def get_action(token: str, links: LinksDep, user: CurrentUser) -> ActionOu
         404: {"description": "forged, or not yours"},
         409: {"description": "already decided"},
         410: {"description": "expired"},
+        **TOO_MANY,
     },
+    dependencies=LINKS,
 )
 async def post_action(
     token: str,
@@ -85,13 +98,27 @@ def _to_dashboard(dashboard: str, token: str) -> RedirectResponse:
     return RedirectResponse(f"{dashboard.rstrip('/')}/decide/{token}", status_code=303)
 
 
-@router.get("/actions/{token}", tags=["actions"], status_code=303, response_class=RedirectResponse)
+@router.get(
+    "/actions/{token}",
+    tags=["actions"],
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=TOO_MANY,
+    dependencies=LINKS,
+)
 async def confirm_action(token: str, dashboard: DashboardDep) -> RedirectResponse:
     """A link sent before links moved to the dashboard: opens the decide page there."""
     return _to_dashboard(dashboard, token)
 
 
-@router.post("/actions/{token}", tags=["actions"], status_code=303, response_class=RedirectResponse)
+@router.post(
+    "/actions/{token}",
+    tags=["actions"],
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=TOO_MANY,
+    dependencies=LINKS,
+)
 async def use_action(token: str, dashboard: DashboardDep) -> RedirectResponse:
     """Decides nothing: the decide page on the dashboard does, for the signed-in approver."""
     return _to_dashboard(dashboard, token)
