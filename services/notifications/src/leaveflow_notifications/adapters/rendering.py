@@ -117,14 +117,3 @@ class ChannelTemplates:
 
     def email(self, notice: Notice, links: dict[str, str] | None) -> dict[str, Any]:
         return email_message(notice, self._dashboard, links)
-
-
-def page(title: str, message: str, *, action: str | None = None, decision: str = "") -> str:
-    button = "Approve" if decision == APPROVE else "Deny"
-    return _jinja.get_template("confirm.html.j2").render(
-        title=title,
-        message=message,
-        action=action,
-        decision=decision,
-        button=f"Yes, {button.lower()}",
-    )
