@@ -124,7 +124,9 @@ def create_app(
         send_timeout_seconds=settings.send_timeout_seconds,
     )
     # Shared by the channels: a tenant's sends in flight count across all of them.
-    fairness = FairnessPolicy()
+    fairness = FairnessPolicy(
+        cooldown_seconds=min(settings.breaker_cooldown_seconds, settings.max_backoff_seconds)
+    )
     slots, breakers = Slots(fairness), Breakers(fairness)
     dispatchers = Dispatchers(
         [

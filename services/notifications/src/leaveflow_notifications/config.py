@@ -52,6 +52,12 @@ class Settings(ServiceSettings):
         300.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_MAX_BACKOFF")
     )
 
+    # How long a destination that keeps failing is left alone before one probe; never
+    # longer than the backoff ceiling (a test lowering that sees recovery as soon).
+    breaker_cooldown_seconds: float = Field(
+        30.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_BREAKER_COOLDOWN")
+    )
+
     # How often each replica checks whether a digest is due (every replica checks; the
     # store's insert-once key per tenant and day keeps it one digest). Tests lower it.
     digest_interval_seconds: float = Field(
