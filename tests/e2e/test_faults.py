@@ -86,6 +86,8 @@ class ArrivalSink(WebhookSink):
         self.arrivals: list[tuple[float, bytes]] = []
         self.hang_next = 0.0
         self.held = threading.Event()
+        # The call held: sends run concurrently, so the last arrival may be another one.
+        self.held_body = b""
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()  # cached: the base handler reads the same bytes
@@ -93,6 +95,7 @@ class ArrivalSink(WebhookSink):
             self.arrivals.append((time.monotonic(), body))
             hang, self.hang_next = self.hang_next, 0.0
         if hang:
+            self.held_body = body
             self.held.set()
             await asyncio.sleep(hang)
         return await super()._handle(request)
@@ -526,7 +529,7 @@ def _run_phase(company: Company, sink: ArrivalSink, phase: Phase) -> None:
         assert done.wait(30), "the burst did not get going"
         if fault.hold_message:
             assert sink.held.wait(60), "no Slack message was sent during the burst"
-            held = sink.arrived()[-1][1]
+            held = sink.held_body
             (request_id,) = set(re.findall(rb'"value": ?"([^"]+)"', held))
             # One channel post per event, mentioning every approver: any of them stands
             # for it (`_count` allows the resend for the whole post).
