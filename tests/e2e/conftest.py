@@ -79,8 +79,13 @@ def _mongo_available() -> str | None:
     return plan.detail if plan.kind == "unavailable" else None
 
 
+OUTBOUND_ALLOW = "127.0.0.0/8"
+"""The tests' webhook and SMTP sinks listen on loopback, which a real stack refuses."""
+
+
 def _new_stack(root: Path, store: str, **kwargs: Any) -> Stack:
     kwargs.setdefault("ready_timeout", READY_TIMEOUT)
+    kwargs.setdefault("outbound_allow", OUTBOUND_ALLOW)
     if store == "mongo":
         # On a shared real server every stack needs databases of its own.
         kwargs.setdefault("database_prefix", f"lf_e2e_{secrets.token_hex(4)}")
@@ -129,6 +134,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         stores.append("mongo")
     # Session scope: pytest groups the tests by store, so each store's shared stack starts once.
     metafunc.parametrize("e2e_store", stores, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def outbound_allow() -> Iterator[str]:
+    """The same allow-list for the stacks tests build themselves (`ReplicatedStack`), which
+    pass the test process's environment on to their children."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEAVEFLOW_OUTBOUND_ALLOW", OUTBOUND_ALLOW)
+        yield OUTBOUND_ALLOW
 
 
 @pytest.fixture(scope="session")

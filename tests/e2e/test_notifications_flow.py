@@ -269,8 +269,9 @@ def test_a_redelivered_event_never_sends_twice(
     time.sleep(2.0)
     assert len(team.posted("/hook", "<@U_BO>")) == 1
     pending = [d for d in team.deliveries() if d["event_type"] == "LeavePending"]
+    # A Slack webhook is a shared channel: one post per event, its recipient the channel.
     assert [(d["channel"], d["recipient"], d["status"]) for d in pending] == [
-        ("slack", team.bo, "sent")
+        ("slack", "channel", "sent")
     ]
 
 
@@ -284,7 +285,7 @@ def test_a_dead_delivery_shows_and_retry_sends_it(
         lambda: team.deliveries(status="dead", channel="slack"), timeout=20, what="dead delivery"
     )
     assert "404" in dead["last_error"]
-    assert dead["recipient"] == team.bo
+    assert dead["recipient"] == "channel", "the webhook's channel, one post per event"
     with tenant.client("notifications") as http:
         assert http.post(f"/v1/deliveries/{dead['id']}/retry").status_code == 202
     eventually(
@@ -298,7 +299,7 @@ def test_a_dead_delivery_shows_and_retry_sends_it(
     assert SIGNING not in log
 
 
-def test_email_link_confirms_then_decides_once(
+def test_email_link_opens_the_dashboard_and_decides_once_for_its_approver(
     tenant: Tenant, sink: WebhookSink, smtp: SmtpSink
 ) -> None:
     team = Team(tenant, sink, smtp)
@@ -314,21 +315,36 @@ def test_email_link_confirms_then_decides_once(
     approve = re.search(r"Approve: (\S+)", text)
     assert approve is not None, text
     link = approve.group(1)
-    assert link.startswith(team.notify + "/actions/")
+    assert link.startswith(tenant.urls["web"] + "/decide/"), "the dashboard's decide page"
+    token = link.rsplit("/", 1)[1]
+    api = f"{team.notify}/v1/actions/{token}"
+    bo = {"authorization": f"Bearer {team.bo_token}"}
+    ana = {"authorization": f"Bearer {team.ana_token}"}
 
-    page = httpx.get(link, timeout=10)
-    assert page.status_code == 200
-    assert 'method="post"' in page.text
+    old = httpx.post(f"{team.notify}/actions/{token}", timeout=10)
+    assert old.status_code == 303
+    assert old.headers["location"] == link
+    assert httpx.get(api, timeout=10).status_code == 401
+    assert httpx.get(api, headers=ana, timeout=10).status_code == 404, "not Ana's link"
+    assert httpx.post(api, json={"note": None}, headers=ana, timeout=10).status_code == 404
+    page = httpx.get(api, headers=bo, timeout=10)
+    assert page.status_code == 200, page.text
+    assert page.json()["request_id"] == request_id
+    assert page.json()["decision"] == "approve"
+    assert page.json()["employee_name"] == "Ana Lima"
     assert team.request(request_id)["status"] == "pending", "looking must not decide"
 
-    decided = httpx.post(link, timeout=10)
+    decided = httpx.post(api, json={"note": "enjoy"}, headers=bo, timeout=10)
     assert decided.status_code == 200, decided.text
+    assert decided.json() == {"request_id": request_id, "status": "approved"}
     assert team.request(request_id)["status"] == "approved"
-    assert httpx.post(link, timeout=10).status_code == 410
-    assert httpx.get(link, timeout=10).status_code == 410
+    assert httpx.post(api, json={"note": None}, headers=bo, timeout=10).status_code == 409
     deny = re.search(r"Deny: (\S+)", text)
     assert deny is not None
-    assert httpx.post(deny.group(1), timeout=10).status_code == 410, "one decision per message"
+    deny_api = f"{team.notify}/v1/actions/{deny.group(1).rsplit('/', 1)[1]}"
+    assert httpx.post(deny_api, json={}, headers=bo, timeout=10).status_code == 409, (
+        "one decision per message"
+    )
 
 
 def test_balance_and_whosoff_answer_through_response_url(tenant: Tenant, sink: WebhookSink) -> None:

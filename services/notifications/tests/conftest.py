@@ -23,6 +23,7 @@ from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock, WebhookSink, deliver
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 from leaveflow_notifications.adapters.rendering import ChannelTemplates
+from leaveflow_notifications.adapters.resolver import SystemResolver
 from leaveflow_notifications.adapters.secrets import FernetBox
 from leaveflow_notifications.adapters.senders import (
     EmailSender,
@@ -33,11 +34,15 @@ from leaveflow_notifications.adapters.senders import (
 from leaveflow_notifications.adapters.store_deliveries import StoreDeliveries
 from leaveflow_notifications.adapters.store_reads import StoreReads
 from leaveflow_notifications.bootstrap import INDEXES
+from leaveflow_notifications.domain.addresses import AddressPolicy
+from leaveflow_notifications.service_layer.destinations import Destinations
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
 from leaveflow_notifications.service_layer.fanout import requests_handlers
 from leaveflow_notifications.service_layer.integrations import Integrations
 from leaveflow_notifications.service_layer.outbound import Links, Outbound
 from leaveflow_notifications.service_layer.ports import SecretBox
+
+LOOPBACK = "127.0.0.0/8"
 
 
 class World:
@@ -46,7 +51,9 @@ class World:
     def __init__(self, store: Store, clock: FakeClock, box: SecretBox) -> None:
         self.store, self.clock, self.box = store, clock, box
         self.handlers = requests_handlers(clock)
-        self.poster = HttpPoster(timeout=5.0)
+        # The sinks listen on loopback: allowed here as the test stacks allow it.
+        self.destinations = Destinations(AddressPolicy.from_setting(LOOPBACK), SystemResolver())
+        self.poster = HttpPoster(self.destinations)
         self.reads = StoreReads(store)
         self.records = StoreDeliveries(store)
         self.rewire()
@@ -61,9 +68,9 @@ class World:
             {
                 "slack": SlackSender(self.poster, slack_api or "http://127.0.0.1:9/api/"),
                 "teams": TeamsSender(self.poster),
-                "email": EmailSender(timeout=5.0),
+                "email": EmailSender(self.destinations),
             },
-            Links(self.box, "http://notify.test"),
+            Links(self.box, "http://dash.test"),
             ChannelTemplates("http://dash.test"),
         )
 

@@ -183,6 +183,9 @@ class Stack:
     with no URL at all, on the mongoeco stand-ins the stack runs itself (one per service, on
     ``mongo_port``, ``mongo_port + 1``, ... in service order; default: free ports), logging to
     ``log_dir/mongo-<service>.log``.
+
+    ``outbound_allow`` sets ``LEAVEFLOW_OUTBOUND_ALLOW`` (CIDRs notifications may call although
+    they are not public); tests pass ``"127.0.0.0/8"`` for their sinks, ``make run`` nothing.
     """
 
     free_ports = staticmethod(free_ports)
@@ -201,6 +204,7 @@ class Stack:
         mongo_url: str | None = None,
         mongo_port: int | None = None,
         database_prefix: str = DEFAULT_DATABASE_PREFIX,
+        outbound_allow: str | None = None,
     ) -> None:
         if store not in STORES:
             raise ValueError(f"unknown store {store!r}; expected one of {', '.join(STORES)}")
@@ -210,6 +214,9 @@ class Stack:
         self.ready_timeout = ready_timeout
         self.stop_grace = stop_grace
         self._env_overrides = dict(env or {})
+        # LEAVEFLOW_OUTBOUND_ALLOW for the children when given; None leaves the caller's
+        # environment as it is (`make run`: empty, only public destinations).
+        self._outbound_allow = outbound_allow
         self._service_command = service_command
         self._processes: dict[str, ManagedProcess] = {}
         # Lets notifications act as an employee through the requests API (chat commands);
@@ -310,6 +317,8 @@ class Stack:
             # Explicit, so a DATABASE_URL in the caller's shell cannot send tests elsewhere.
             env[f"{name.upper()}_DATABASE_URL"] = url
         env["WEB_PUBLIC_URL"] = self.urls[WEB]
+        if self._outbound_allow is not None:
+            env["LEAVEFLOW_OUTBOUND_ALLOW"] = self._outbound_allow
         env.update(self._env_overrides)
         return env
 

@@ -22,11 +22,13 @@ from leaveflow_kit.storage import IndexSpec, Store
 
 from .adapters.leaveflow_api import LeaveflowHttpApi
 from .adapters.rendering import ChannelTemplates
+from .adapters.resolver import SystemResolver
 from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .config import Settings
+from .domain.addresses import AddressPolicy
 from .entrypoints.http import actions, routes, slack, teams
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -43,14 +45,17 @@ from .service_layer.collections import (
     TENANTS,
 )
 from .service_layer.deliveries import DeliveryRetries
+from .service_layer.destinations import Destinations
 from .service_layer.digest import DigestScheduler
 from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPolicy
+from .service_layer.fairness import Breakers, FairnessPolicy, Slots
 from .service_layer.fanout import requests_handlers
 from .service_layer.integrations import Integrations
 from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
+from .service_layer.standing import ReplicaStanding
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -80,7 +85,10 @@ def create_app(
     configured = settings.secret_key.get_secret_value().encode() if settings.secret_key else None
     box = DeferredBox(configured)
     secrets: SecretBox = box
-    poster = HttpPoster(timeout=settings.send_timeout_seconds)
+    destinations = Destinations(
+        AddressPolicy.from_setting(settings.outbound_allow), SystemResolver()
+    )
+    poster = HttpPoster(destinations)
     service_secret = settings.service_secret.get_secret_value() if settings.service_secret else None
     http_api = LeaveflowHttpApi(
         {
@@ -93,6 +101,9 @@ def create_app(
     # Typed as the ports, so the type checker proves the adapters implement them.
     api: LeaveflowApi = http_api
     reads: ReadModel = StoreReads(runtime.store)
+    # The replica lives in the runtime's store, so the lookup joins the runtime once it
+    # exists (what `build_runtime(standing=...)` would set).
+    runtime.standing = ReplicaStanding(reads, clock)
     records: DeliveryRecords = StoreDeliveries(runtime.store)
     chat = Chat(api, reads, clock)
     ttl = int(settings.action_link_hours * 3600)
@@ -102,9 +113,9 @@ def create_app(
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
             TEAMS: TeamsSender(poster),
-            EMAIL: EmailSender(timeout=settings.send_timeout_seconds),
+            EMAIL: EmailSender(destinations),
         },
-        Links(secrets, settings.base_url),
+        Links(secrets, settings.dashboard_url.rstrip("/")),
         ChannelTemplates(settings.dashboard_url),
     )
     policy = RetryPolicy(
@@ -112,9 +123,22 @@ def create_app(
         max_backoff_seconds=settings.max_backoff_seconds,
         send_timeout_seconds=settings.send_timeout_seconds,
     )
+    # Shared by the channels: a tenant's sends in flight count across all of them.
+    fairness = FairnessPolicy(
+        cooldown_seconds=min(settings.breaker_cooldown_seconds, settings.max_backoff_seconds)
+    )
+    slots, breakers = Slots(fairness), Breakers(fairness)
     dispatchers = Dispatchers(
         [
-            DeliveryDispatcher(records, channel, outbound.send, clock, policy=policy)
+            DeliveryDispatcher(
+                records,
+                channel,
+                outbound.send,
+                clock,
+                policy=policy,
+                slots=slots,
+                breakers=breakers,
+            )
             for channel in (SLACK, TEAMS, EMAIL)
         ]
     )
@@ -148,11 +172,13 @@ def create_app(
         secret_box=secrets,
         read_model=reads,
         integrations=Integrations(runtime.store, reads, secrets),
+        destinations=destinations,
         retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,
         poster=poster,
         background=background,
-        links=LinkActions(runtime.store, secrets, chat, ttl, clock),
+        links=LinkActions(runtime.store, secrets, api, ttl, clock),
+        dashboard_url=settings.dashboard_url,
         outbound=outbound,
         digest=digest,
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from leaveflow_kit.settings import ServiceSettings
+
+from .domain.addresses import parse_allow_list
 
 
 class Settings(ServiceSettings):
@@ -22,14 +24,19 @@ class Settings(ServiceSettings):
     secret_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("NOTIFICATIONS_SECRET_KEY")
     )
-    # Where people reach this service (Approve/Deny links in Teams cards and emails). Unset,
-    # NOTIFICATIONS_URL serves, which is an internal address anywhere but the embedded stack.
+    # Where people reach this service. Approve/Deny links no longer point here (they open
+    # the dashboard's decide page, `dashboard_url`); unset, NOTIFICATIONS_URL serves.
     public_url: str | None = Field(None, validation_alias=AliasChoices("NOTIFICATIONS_PUBLIC_URL"))
-    # Where people reach the dashboard ("Open Leaveflow" links): the web's public URL.
+    # Where people reach the dashboard ("Open Leaveflow" links, and Approve/Deny links:
+    # `{dashboard_url}/decide/{token}`): the web's public URL, as the stack passes it.
     dashboard_url: str = Field(
         "http://127.0.0.1:8000",
         validation_alias=AliasChoices("LEAVEFLOW_DASHBOARD_URL", "WEB_PUBLIC_URL"),
     )
+    # Networks outbound calls to tenant-chosen destinations may reach although they are not
+    # public (comma-separated CIDRs). Empty by default everywhere: tests set 127.0.0.0/8
+    # for their sinks on loopback.
+    outbound_allow: str = Field("", validation_alias=AliasChoices("LEAVEFLOW_OUTBOUND_ALLOW"))
     slack_api_url: str = Field(
         "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
@@ -45,11 +52,23 @@ class Settings(ServiceSettings):
         300.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_MAX_BACKOFF")
     )
 
+    # How long a destination that keeps failing is left alone before one probe; never
+    # longer than the backoff ceiling (a test lowering that sees recovery as soon).
+    breaker_cooldown_seconds: float = Field(
+        30.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_BREAKER_COOLDOWN")
+    )
+
     # How often each replica checks whether a digest is due (every replica checks; the
     # store's insert-once key per tenant and day keeps it one digest). Tests lower it.
     digest_interval_seconds: float = Field(
         60.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_DIGEST_INTERVAL")
     )
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        parse_allow_list(value)  # a typo must stop the service, not open it
+        return value
 
     @property
     def secret_key_path(self) -> Path:

@@ -79,6 +79,7 @@ async def app(
         balances_url=closed,
         calendar_url=closed,
         service_secret="svc",
+        outbound_allow="127.0.0.0/8",  # the sinks
         public_url="http://notify.test",
         # The world's key: what the app seals, the world's outbound opens, and back.
         secret_key=secret_key.decode(),

@@ -27,7 +27,7 @@ EMAIL = {
     "smtp_host": "smtp.t1.test",
     "smtp_port": 587,
     "from": "leave@t1.test",
-    "username": "mailer",
+    "username": "mailer-login-7",
     "password": "smtp-password",
     "starttls": True,
 }
@@ -97,6 +97,8 @@ async def test_settings_come_back_and_secrets_never_do(app: App) -> None:
     _no_secret_in(email.text)
     assert email.json()["email"]["from"] == "leave@t1.test"
     assert email.json()["email"]["has_password"] is True
+    assert email.json()["email"]["has_username"] is True
+    assert "mailer-login-7" not in email.text, "the SMTP username is a credential too"
 
     listed = await app.http.get("/v1/integrations", headers=app.auth())
     assert listed.status_code == 200
@@ -105,6 +107,8 @@ async def test_settings_come_back_and_secrets_never_do(app: App) -> None:
     assert body["slack"] == slack.json()["slack"]
     assert body["teams"]["aad_tenant_id"] == "aad-1"
     assert (body["email"]["smtp_port"], body["email"]["starttls"]) == (587, True)
+    assert "mailer-login-7" not in listed.text
+    assert "username" not in body["email"]
     _no_secret_in(str(await app.world.store.find("integrations", {})))  # at rest too
 
 

@@ -210,23 +210,6 @@ async def test_deliveries_log_filters_and_retry(app: App, sink: WebhookSink) -> 
     assert again.status_code == 409
 
 
-async def test_links_show_a_page_and_refuse_forgeries_and_expiry(app: App) -> None:
-    from datetime import timedelta
-
-    links = app.app.state.links
-    claims = {"lid": "l1", "tid": "t1", "aid": "t1-bo", "rid": "r1", "d": "approve"}
-    at = int(app.world.clock.now().timestamp())
-    token = app.world.box.sign_link(claims, at)
-    page = await app.http.get(f"/actions/{token}")
-    assert page.status_code == 200
-    assert '<form method="post"' in page.text
-    assert (await app.http.get(f"/actions/{token[:-4]}AAAA")).status_code == 404
-    old = app.world.box.sign_link(claims, at - int(timedelta(days=4).total_seconds()))
-    assert (await app.http.get(f"/actions/{old}")).status_code == 410
-    assert (await app.http.post(f"/actions/{old}")).status_code == 410
-    assert links is not None
-
-
 async def test_teams_known_user_gets_the_command_answer(app: App, sink: WebhookSink) -> None:
     from leaveflow_contracts import EmployeeUpserted
 

@@ -77,7 +77,7 @@ def test_every_json_response_names_a_model(app: FastAPI) -> None:
                     continue
                 schema = response.get("content", {}).get("application/json", {}).get("schema")
                 if schema is None:
-                    continue  # the Approve / Deny pages are text/html
+                    continue  # the old link addresses answer a redirect, no JSON
                 if "$ref" not in schema and "$ref" not in schema.get("items", {}):
                     untyped.append(f"{method.upper()} {path} {status}")
     assert untyped == []

@@ -185,12 +185,13 @@ async def test_email_has_text_html_and_single_use_links(world: Any, smtp: SmtpSi
     assert plain_part is not None
     assert html_part is not None
     text, html = plain_part.get_content(), html_part.get_content()
-    assert "Approve: http://notify.test/actions/" in text
-    assert 'href="http://notify.test/actions/' in html
+    # The dashboard's decide page: it acts only for the approver, signed in.
+    assert "Approve: http://dash.test/decide/" in text
+    assert 'href="http://dash.test/decide/' in html
     assert "http://dash.test" in text
 
 
-async def test_a_refused_recipient_is_dead_with_the_servers_reason(
+async def test_a_refused_recipient_is_dead_with_the_codes_meaning(
     world: Any, smtp: SmtpSink
 ) -> None:
     smtp.refuse.add("bo@t1.test")
@@ -265,7 +266,7 @@ async def test_teams_gets_an_adaptive_card_with_signed_links(world: Any, sink: W
     actions = attachment["content"]["actions"]
     assert [a["title"] for a in actions] == ["Approve", "Deny", "Open Leaveflow"]
     assert all(a["type"] == "Action.OpenUrl" for a in actions)
-    assert actions[0]["url"].startswith("http://notify.test/actions/")
+    assert actions[0]["url"].startswith("http://dash.test/decide/")
 
 
 async def test_secrets_under_a_changed_key_fail_the_delivery_not_the_dispatcher(

@@ -29,7 +29,8 @@ _jinja_text = Environment(
 
 def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dict[str, Any]:
     """Block Kit; a pending request gets Approve / Deny buttons carrying the request id."""
-    mention = f"<@{to['slack_user_id']}> " if to.get("slack_user_id") else ""
+    ids = [to["slack_user_id"]] if to.get("slack_user_id") else list(to.get("mentions") or [])
+    mention = "".join(f"<@{i}> " for i in ids)
     blocks: list[Any] = [
         SectionBlock(text=MarkdownTextObject(text=f"{mention}*{notice.title}*\n{notice.summary}"))
     ]
@@ -116,14 +117,3 @@ class ChannelTemplates:
 
     def email(self, notice: Notice, links: dict[str, str] | None) -> dict[str, Any]:
         return email_message(notice, self._dashboard, links)
-
-
-def page(title: str, message: str, *, action: str | None = None, decision: str = "") -> str:
-    button = "Approve" if decision == APPROVE else "Deny"
-    return _jinja.get_template("confirm.html.j2").render(
-        title=title,
-        message=message,
-        action=action,
-        decision=decision,
-        button=f"Yes, {button.lower()}",
-    )

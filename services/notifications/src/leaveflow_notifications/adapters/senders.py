@@ -3,17 +3,28 @@
 Every sender (a `service_layer.ports.Sender`) answers a `SendResult` that says whether
 trying again can help: 429 and 5xx (and network trouble) are temporary, other 4xx and
 refused recipients are not.
+
+Tenant-chosen destinations (webhooks, `response_url`, SMTP) go through
+`service_layer.destinations.Destinations`: resolved once, every address checked, and the
+connection made to the checked address. An error records the status and a short reason of
+our own, never what the peer answered (which could be another service's data, or a
+banner, if a destination pointed inside).
 """
 
 from __future__ import annotations
 
 from email.message import EmailMessage
+from http import HTTPStatus
 from typing import Any
 
 import aiosmtplib
 import httpx
 
+from ..service_layer.destinations import DestinationRefused, Destinations
 from ..service_layer.ports import SENT, SendResult
+
+# Short, so a hanging destination costs seconds, not the 10 s the whole send may take.
+CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 5.0
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -29,32 +40,110 @@ def http_result(response: httpx.Response) -> SendResult:
     retryable = response.status_code == 429 or response.status_code >= 500
     return SendResult(
         ok=False,
-        error=f"HTTP {response.status_code}: {response.text[:200]}",
+        error=status_text(response.status_code),
         retryable=retryable,
         retry_after=_retry_after(response) if response.status_code == 429 else None,
     )
 
 
+def status_text(code: int) -> str:
+    """ "HTTP 404 Not Found": the status and its standard phrase, nothing the peer wrote."""
+    try:
+        return f"HTTP {code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
+
+
+# RFC 5321's meaning of each reply code: what the log says instead of the server's text.
+SMTP_MEANINGS = {
+    421: "service not available",
+    450: "mailbox unavailable (try later)",
+    451: "local error in processing",
+    452: "insufficient storage",
+    500: "syntax error",
+    501: "syntax error in parameters",
+    502: "command not implemented",
+    503: "bad sequence of commands",
+    530: "authentication required",
+    535: "authentication failed",
+    550: "mailbox unavailable",
+    551: "user not local",
+    552: "exceeded storage allocation",
+    553: "mailbox name not allowed",
+    554: "transaction failed",
+}
+
+
+def smtp_text(code: int) -> str:
+    meaning = SMTP_MEANINGS.get(code)
+    return f"SMTP {code} {meaning}" if meaning else f"SMTP {code}"
+
+
 def network_failure(exc: Exception) -> SendResult:
-    return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:300], retryable=True)
+    """The kind of failure only: an exception's text can quote what the peer sent."""
+    if isinstance(exc, DestinationRefused):
+        return SendResult(ok=False, error=str(exc), retryable=False)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError | aiosmtplib.SMTPTimeoutError):
+        return SendResult(ok=False, error="timed out", retryable=True)
+    if isinstance(exc, OSError) and exc.strerror:
+        return SendResult(ok=False, error=f"network: {exc.strerror}"[:200], retryable=True)
+    return SendResult(ok=False, error=f"network: {type(exc).__name__}", retryable=True)
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Resolves the request's host once, refuses it unless every address is allowed, then
+    sends the request to that address: the URL's host becomes the checked IP, the `Host`
+    header keeps the name, and TLS verifies and sends (SNI) the name through httpcore's
+    `sni_hostname` request extension."""
+
+    def __init__(self, destinations: Destinations, inner: httpx.AsyncBaseTransport) -> None:
+        self._destinations = destinations
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        ip = await self._destinations.pinned(host, port)
+        if str(ip) != host:
+            if request.url.scheme == "https":
+                request.extensions = {**request.extensions, "sni_hostname": host}
+            request.url = request.url.copy_with(host=str(ip))
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def timeouts() -> httpx.Timeout:
+    return httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
 
 
 class HttpPoster:
-    """One pooled client for every HTTP peer (Slack, Teams, response_url); a
-    `service_layer.ports.Poster`."""
+    """Two pooled clients: `client` for the operator's own endpoints (the Slack Web API at
+    SLACK_API_URL), `guarded` for every URL a tenant or a peer chose (webhooks,
+    `response_url`), which only reaches allowed addresses. A `service_layer.ports.Poster`.
+    Neither follows redirects (a public URL must not bounce us inside) nor reads proxies
+    from the environment."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
-        self.client = httpx.AsyncClient(timeout=timeout)
+    def __init__(self, destinations: Destinations, timeout: httpx.Timeout | None = None) -> None:
+        timeout = timeout or timeouts()
+        self.client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+        self.guarded = httpx.AsyncClient(
+            timeout=timeout,
+            trust_env=False,
+            transport=PinnedTransport(destinations, httpx.AsyncHTTPTransport(trust_env=False)),
+        )
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.guarded.aclose()
 
     async def post_json(
         self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> SendResult:
         try:
-            response = await self.client.post(url, json=payload, headers=headers)
-        except httpx.HTTPError as exc:
+            response = await self.guarded.post(url, json=payload, headers=headers)
+        except (httpx.HTTPError, DestinationRefused) as exc:
             return network_failure(exc)
         return http_result(response)
 
@@ -116,7 +205,8 @@ class TeamsSender:
 
 
 class EmailSender:
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, destinations: Destinations, timeout: float = READ_TIMEOUT) -> None:
+        self._destinations = destinations
         self._timeout = timeout
 
     async def send(
@@ -130,28 +220,34 @@ class EmailSender:
         mail["Subject"] = message["subject"]
         mail.set_content(message["text"])
         mail.add_alternative(message["html"], subtype="html")
+        host, port = str(integration["smtp_host"]), int(integration["smtp_port"])
         try:
-            await aiosmtplib.send(
-                mail,
-                hostname=integration["smtp_host"],
-                port=int(integration["smtp_port"]),
-                username=integration.get("username"),
-                password=integration.get("password"),
-                start_tls=bool(integration.get("starttls")),
-                timeout=self._timeout,
-            )
+            ip = await self._destinations.pinned(host, port)
+            await self._deliver(mail, str(ip), port, host, integration)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            reasons = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            codes = "; ".join(sorted({smtp_text(r.code) for r in exc.recipients}))
             return SendResult(
                 ok=False,
-                error=f"refused: {reasons}"[:300],
+                error=f"recipient refused: {codes}"[:200],
                 retryable=all(r.code < 500 for r in exc.recipients),
             )
         except aiosmtplib.SMTPResponseException as exc:
-            # 4xx is the server's "try later"; 5xx is final.
-            return SendResult(
-                ok=False, error=f"SMTP {exc.code}: {exc.message}"[:300], retryable=exc.code < 500
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
+            # 4xx is the server's "try later"; 5xx is final. Its text is not recorded.
+            return SendResult(ok=False, error=smtp_text(exc.code), retryable=exc.code < 500)
+        except (aiosmtplib.SMTPException, OSError, DestinationRefused) as exc:
             return network_failure(exc)
         return SENT
+
+    async def _deliver(
+        self, mail: EmailMessage, ip: str, port: int, host: str, integration: dict[str, Any]
+    ) -> None:
+        """Connect to the checked address; STARTTLS verifies the certificate for, and sends
+        SNI of, the configured host name."""
+        smtp = aiosmtplib.SMTP(hostname=ip, port=port, timeout=self._timeout, start_tls=False)
+        async with smtp:
+            if integration.get("starttls"):
+                await smtp.starttls(server_hostname=host)
+            username, password = integration.get("username"), integration.get("password")
+            if username and password:
+                await smtp.login(username, password)
+            await smtp.send_message(mail)

@@ -6,7 +6,7 @@ template renders it at send time and a bad template fails that delivery, nothing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 PENDING, APPROVED, DENIED, REJECTED, CANCELLED, DIGEST = (
@@ -42,6 +42,16 @@ class Notice:
     # ...and who is off later in the same week.
     later: list[dict[str, str]] = field(default_factory=list)
     day: str = ""
+    # Posted to a shared channel (a Slack webhook, a Teams channel): names the person and
+    # never carries a reason or a note, which are for the person and their approvers.
+    in_channel: bool = False
+
+    def for_channel(self) -> Notice:
+        return replace(self, detail=None, available=None, in_channel=True)
+
+    @property
+    def _whose(self) -> str:
+        return f"{self.employee_name}'s" if self.in_channel else "Your"
 
     @property
     def span(self) -> str:
@@ -68,12 +78,17 @@ class Notice:
             text = f"{self.employee_name} asks for {what}."
             return f"{text} Reason: {self.detail}" if self.detail else text
         if self.kind == APPROVED:
-            return f"Your {what} was approved." + (f" Note: {self.detail}" if self.detail else "")
+            note = f" Note: {self.detail}" if self.detail else ""
+            return f"{self._whose} {what} was approved.{note}"
         if self.kind == DENIED:
-            return f"Your {what} was denied." + (f" Note: {self.detail}" if self.detail else "")
+            return f"{self._whose} {what} was denied." + (
+                f" Note: {self.detail}" if self.detail else ""
+            )
         if self.kind == REJECTED:
             reason = (self.detail or "rejected").replace("_", " ")
             available = f" Available: {self.available} {self.unit}." if self.available else ""
+            if self.in_channel:
+                return f"{self._whose} request for {what} was rejected."
             return f"Your request for {what} was rejected: {reason}.{available}"
         if self.kind == CANCELLED:
             note = f" Note: {self.detail}" if self.detail else ""

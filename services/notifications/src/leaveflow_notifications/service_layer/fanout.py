@@ -42,7 +42,28 @@ def recipient_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: doc.get(k) for k in keys}
 
 
-async def _channels_for(tx: Transaction, tenant_id: str, who: dict[str, Any]) -> list[str]:
+CHANNEL = "channel"
+"""The recipient of a post to a tenant's shared channel (a Slack webhook or channel, a
+Teams channel): one per event, however many people it concerns."""
+
+
+def channel_recipient(people: list[dict[str, Any]]) -> dict[str, Any]:
+    """The channel as a recipient: the people the post concerns are mentioned (Slack) and
+    are the ones its signed links act for (Teams)."""
+    return {
+        "id": CHANNEL,
+        "name": None,
+        "mentions": [p["slack_user_id"] for p in people if p.get("slack_user_id")],
+        "people": [p["id"] for p in people],
+    }
+
+
+async def _routes_for(
+    tx: Transaction, tenant_id: str, who: dict[str, Any]
+) -> list[tuple[str, bool]]:
+    """(channel, personal?) for each way `who` is reached: Slack is personal when the bot
+    can message them directly, else it is the shared channel; Teams (a Workflows webhook)
+    is always a channel; email always personal."""
     prefs = await tx.get(PREFERENCES, preference_key(tenant_id, who["id"])) or {}
     chosen = []
     for channel in CHANNELS:
@@ -51,15 +72,29 @@ async def _channels_for(tx: Transaction, tenant_id: str, who: dict[str, Any]) ->
         integration = await tx.get(INTEGRATIONS, integration_key(tenant_id, channel))
         if integration is None:
             continue
-        if channel == SLACK and not (
-            integration.get("webhook_url")
-            or (integration.get("bot_token") and who.get("slack_user_id"))
-        ):
+        if channel == SLACK:
+            if integration.get("bot_token") and who.get("slack_user_id"):
+                chosen.append((SLACK, True))
+            elif integration.get("webhook_url"):
+                chosen.append((SLACK, False))
             continue
-        if channel == TEAMS and not integration.get("webhook_url"):
+        if channel == TEAMS:
+            if integration.get("webhook_url"):
+                chosen.append((TEAMS, False))
             continue
-        chosen.append(channel)
+        chosen.append((channel, True))
     return chosen
+
+
+async def _channels_for(tx: Transaction, tenant_id: str, who: dict[str, Any]) -> list[str]:
+    return [channel for channel, _ in await _routes_for(tx, tenant_id, who)]
+
+
+async def _insert(tx: Transaction, delivery: Delivery) -> int:
+    if await tx.get(DELIVERIES, delivery.id) is not None:
+        return 0
+    await tx.insert(DELIVERIES, delivery.id, to_doc(delivery))
+    return 1
 
 
 async def create_deliveries(
@@ -73,31 +108,46 @@ async def create_deliveries(
     recipients: list[dict[str, Any]],
     only_channel_wide: bool = False,
 ) -> int:
-    """With `only_channel_wide` (the digest) the recipient `channel` gets the Slack and Teams
-    channel posts, and people get only email, so a channel is not spammed once per person."""
+    """One delivery per person reached personally, and one per shared channel for the
+    whole event (not one identical post per person), with the channel's notice (named,
+    no note). With `only_channel_wide` (the digest) the recipient `channel` gets the Slack
+    and Teams channel posts, and people get only email."""
     created = 0
     seen: set[str] = set()
+
+    def delivery(channel: str, to: dict[str, Any], what: Notice) -> Delivery:
+        view = to if to["id"] == CHANNEL and "people" in to else recipient_view(to)
+        return Delivery(
+            id=delivery_id(event_id, channel, to["id"]),
+            tenant_id=tenant_id,
+            event_id=event_id,
+            event_type=event_type,
+            channel=channel,
+            recipient=to["id"],
+            payload={"notice": what.to_dict(), "to": view},
+            created_at=clock.now(),
+            trace=current_trace(),
+        )
+
+    in_channel: dict[str, list[dict[str, Any]]] = {}  # shared channel -> people it concerns
     for who in recipients:
         if who["id"] in seen:
             continue
         seen.add(who["id"])
-        for channel in await _channels_for(tx, tenant_id, who):
-            if only_channel_wide and (channel == EMAIL) == (who["id"] == "channel"):
-                continue
-            delivery = Delivery(
-                id=delivery_id(event_id, channel, who["id"]),
-                tenant_id=tenant_id,
-                event_id=event_id,
-                event_type=event_type,
-                channel=channel,
-                recipient=who["id"],
-                payload={"notice": notice.to_dict(), "to": recipient_view(who)},
-                created_at=clock.now(),
-                trace=current_trace(),
-            )
-            if await tx.get(DELIVERIES, delivery.id) is None:
-                await tx.insert(DELIVERIES, delivery.id, to_doc(delivery))
-                created += 1
+        if only_channel_wide:
+            for channel in await _channels_for(tx, tenant_id, who):
+                if (channel == EMAIL) == (who["id"] == CHANNEL):
+                    continue
+                created += await _insert(tx, delivery(channel, who, notice))
+            continue
+        for channel, personal in await _routes_for(tx, tenant_id, who):
+            if personal:
+                created += await _insert(tx, delivery(channel, who, notice))
+            else:
+                in_channel.setdefault(channel, []).append(who)
+    for channel, people in in_channel.items():
+        to = channel_recipient(people)
+        created += await _insert(tx, delivery(channel, to, notice.for_channel()))
     return created
 
 

@@ -13,6 +13,9 @@ from .ports import ReadModel, SecretBox, Undecryptable
 SECRET_FIELDS = frozenset(
     {"bot_token", "webhook_url", "signing_secret", "outgoing_webhook_secret", "password"}
 )
+# Not secrets we need sealed, but an admin reading the integration back (or anyone who
+# steals their session) has no business seeing them: shown only as `has_<name>`.
+HIDDEN_FIELDS = frozenset({"username"})
 # Looked up on inbound requests, so kept in clear (they are identifiers, not secrets).
 LOOKUP_FIELDS = {"slack": "team_id", "teams": "aad_tenant_id"}
 
@@ -44,8 +47,9 @@ def _decrypted(box: SecretBox, doc: dict[str, Any]) -> dict[str, Any]:
 
 def public_view(doc: dict[str, Any]) -> dict[str, Any]:
     """What an admin may see back: plain settings, and for each secret whether it is set."""
-    out = {k: v for k, v in doc.items() if k not in SECRET_FIELDS and k != "kind"}
-    for k in SECRET_FIELDS:
+    hidden = SECRET_FIELDS | HIDDEN_FIELDS
+    out = {k: v for k, v in doc.items() if k not in hidden and k != "kind"}
+    for k in hidden:
         if k in doc:
             out[f"has_{k}"] = bool(doc[k])
     return out

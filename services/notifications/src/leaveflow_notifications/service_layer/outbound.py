@@ -20,18 +20,22 @@ class Links:
     box: SecretBox
     base_url: str
 
-    def for_delivery(self, delivery: Delivery, request_id: str) -> dict[str, str]:
+    def for_delivery(
+        self, delivery: Delivery, request_id: str, approvers: list[str]
+    ) -> dict[str, str]:
+        """Links to the dashboard's decide page; they act only for a signed-in `approvers`
+        member (the recipient, or the approvers a channel post concerns)."""
         at = int(delivery.created_at.timestamp())
         links = {}
         for decision in DECISIONS:
             claims = {
                 "lid": delivery.id,
                 "tid": delivery.tenant_id,
-                "aid": delivery.recipient,
+                "aid": approvers,
                 "rid": request_id,
                 "d": decision,
             }
-            links[decision] = f"{self.base_url}/actions/{self.box.sign_link(claims, at)}"
+            links[decision] = f"{self.base_url}/decide/{self.box.sign_link(claims, at)}"
         return links
 
 
@@ -56,7 +60,8 @@ class Outbound:
         links = None
         if notice.needs_decision and delivery.channel in (TEAMS, EMAIL):
             assert notice.request_id is not None
-            links = self._links.for_delivery(delivery, notice.request_id)
+            approvers = to.get("people") if notice.in_channel else [delivery.recipient]
+            links = self._links.for_delivery(delivery, notice.request_id, list(approvers or []))
         if delivery.channel == SLACK:
             return self._renderer.slack(notice, to)
         if delivery.channel == TEAMS:

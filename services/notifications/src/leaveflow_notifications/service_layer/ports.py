@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.addresses import IpAddress
 from ..domain.delivery import Delivery
 from ..domain.messages import Notice
 
@@ -186,3 +187,13 @@ class ReadModel(Protocol):
         cursor: str | None,
     ) -> tuple[list[Delivery], str | None]:
         """A page of the tenant's deliveries in key order, and the cursor of the next."""
+
+
+class Resolver(Protocol):
+    """DNS: every address a host name has (a literal IP resolves to itself)."""
+
+    async def addresses(self, host: str, port: int) -> list[IpAddress]: ...
+
+
+class ResolveFailed(Exception):
+    """The name does not resolve (or DNS is unreachable)."""

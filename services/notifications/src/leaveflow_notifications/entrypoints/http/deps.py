@@ -13,12 +13,14 @@ from leaveflow_kit.http.deps import app_state
 from ...service_layer.background import Background
 from ...service_layer.chat import Chat
 from ...service_layer.deliveries import DeliveryRetries
+from ...service_layer.destinations import Destinations
 from ...service_layer.integrations import Integrations
 from ...service_layer.links import LinkActions
 from ...service_layer.ports import Poster, ReadModel
 
 ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
 IntegrationsDep = Annotated[Integrations, Depends(app_state("integrations"))]
+DestinationsDep = Annotated[Destinations, Depends(app_state("destinations"))]
 RetriesDep = Annotated[DeliveryRetries, Depends(app_state("retries"))]
 ChatDep = Annotated[Chat, Depends(app_state("chat"))]
 LinksDep = Annotated[LinkActions, Depends(app_state("links"))]

@@ -12,8 +12,9 @@ from leaveflow_kit.http.paging import Page
 
 from ...service_layer.collections import EMAIL, SLACK, TEAMS
 from ...service_layer.deliveries import AlreadySent, NoSuchDelivery
+from ...service_layer.destinations import url_host_port
 from ...service_layer.integrations import IntegrationConflict
-from .deps import IntegrationsDep, ReadModelDep, RetriesDep
+from .deps import DestinationsDep, IntegrationsDep, ReadModelDep, RetriesDep
 from .schemas import (
     DeliveryOut,
     DeliveryPage,
@@ -36,6 +37,14 @@ def _admin(user: Principal) -> None:
         raise Forbidden("requires role admin")
 
 
+async def _public_only(destinations: DestinationsDep, field: str, host: str, port: int) -> None:
+    """422 naming the field when the destination is (or resolves to) a non-public address;
+    checked again on every connect."""
+    reason = await destinations.refusal_at_save(host, port)
+    if reason:
+        raise Unprocessable(f"{field} must be a public address ({reason})", field=field)
+
+
 async def _save(
     integrations: IntegrationsDep, user: Principal, channel: str, fields: dict[str, Any]
 ) -> dict[str, Any]:
@@ -49,31 +58,47 @@ async def _save(
 
 @router.put("/v1/integrations/slack", tags=["integrations"], response_model_exclude_unset=True)
 async def put_slack(
-    body: SlackIn, integrations: IntegrationsDep, user: CurrentUser
+    body: SlackIn,
+    integrations: IntegrationsDep,
+    destinations: DestinationsDep,
+    user: CurrentUser,
 ) -> SlackConnected:
     """Connect Slack (admin). Inbound requests are matched by `team_id`."""
+    _admin(user)
     if body.bot_token is None and body.webhook_url is None:
         raise Unprocessable("give a bot_token, a webhook_url or both", field="bot_token")
     fields = body.model_dump()
     fields["webhook_url"] = str(body.webhook_url) if body.webhook_url else None
+    if fields["webhook_url"]:
+        await _public_only(destinations, "webhook_url", *url_host_port(fields["webhook_url"]))
     return SlackConnected.model_validate(await _save(integrations, user, SLACK, fields))
 
 
 @router.put("/v1/integrations/teams", tags=["integrations"], response_model_exclude_unset=True)
 async def put_teams(
-    body: TeamsIn, integrations: IntegrationsDep, user: CurrentUser
+    body: TeamsIn,
+    integrations: IntegrationsDep,
+    destinations: DestinationsDep,
+    user: CurrentUser,
 ) -> TeamsConnected:
     """Connect Microsoft Teams (admin): a Workflows webhook, and an outgoing webhook secret."""
+    _admin(user)
     fields = body.model_dump()
     fields["webhook_url"] = str(body.webhook_url)
+    await _public_only(destinations, "webhook_url", *url_host_port(fields["webhook_url"]))
     return TeamsConnected.model_validate(await _save(integrations, user, TEAMS, fields))
 
 
 @router.put("/v1/integrations/email", tags=["integrations"], response_model_exclude_unset=True)
 async def put_email(
-    body: EmailIn, integrations: IntegrationsDep, user: CurrentUser
+    body: EmailIn,
+    integrations: IntegrationsDep,
+    destinations: DestinationsDep,
+    user: CurrentUser,
 ) -> EmailConnected:
     """Connect an SMTP server (admin)."""
+    _admin(user)
+    await _public_only(destinations, "smtp_host", body.smtp_host, body.smtp_port)
     fields = body.model_dump(by_alias=True)
     return EmailConnected.model_validate(await _save(integrations, user, EMAIL, fields))
 

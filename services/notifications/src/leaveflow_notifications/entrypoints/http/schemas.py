@@ -88,9 +88,9 @@ class EmailOut(_Out):
     smtp_host: str | None = None
     smtp_port: int | None = None
     sender: str | None = Field(None, alias="from")
-    username: str | None = None
     starttls: bool = False
     digest_time: str | None = None
+    has_username: bool = False
     has_password: bool = False
 
 
@@ -159,3 +159,30 @@ class TeamsReply(BaseModel):
 
     type: str = "message"
     text: str
+
+
+class ActionIn(BaseModel):
+    """The approver's decision on a link; `note` is required by the requests API to deny
+    (without one, "Denied via link")."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(None, max_length=2000)
+
+
+class ActionOut(BaseModel):
+    """What an approve / deny link is about, shown only to its approver."""
+
+    request_id: str
+    decision: Literal["approve", "deny"]
+    employee_name: str | None
+    leave_type_name: str | None
+    start_date: str | None
+    end_date: str | None
+    start_part: str | None
+    end_part: str | None
+    status: str | None
+
+
+class ActionDone(BaseModel):
+    request_id: str
+    status: str | None

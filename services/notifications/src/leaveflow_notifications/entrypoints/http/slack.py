@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from slack_sdk.signature import SignatureVerifier
 
 from leaveflow_kit.http import Unauthorized
+from leaveflow_kit.http.limits import rate_limited
 from leaveflow_kit.logging import get_logger
 
 from ...domain.commands import Help, parse
@@ -43,6 +44,15 @@ def _team_of(form: dict[str, str]) -> str | None:
         return str(payload["team"]["id"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+async def _slack_team(request: Request) -> str | None:
+    """The workspace a Slack request names: its own rate-limit account, since every
+    workspace's requests come from Slack's few addresses."""
+    return _team_of(_form(await request.body()))
+
+
+INBOUND = [rate_limited("inbound", account=_slack_team)]
 
 
 async def _verified(
@@ -73,7 +83,7 @@ def _unknown_user(user_id: str) -> str:
 
 # Both Slack routes stay outside the OpenAPI document (only Slack calls them, signed its
 # way); they answer Slack's own payloads: an ephemeral message or an empty 200.
-@router.post("/slack/commands", tags=["slack"], include_in_schema=False)
+@router.post("/slack/commands", tags=["slack"], include_in_schema=False, dependencies=INBOUND)
 async def slack_command(
     request: Request,
     integrations: IntegrationsDep,
@@ -104,7 +114,7 @@ async def slack_command(
     return _ephemeral("On it…")
 
 
-@router.post("/slack/interactions", tags=["slack"], include_in_schema=False)
+@router.post("/slack/interactions", tags=["slack"], include_in_schema=False, dependencies=INBOUND)
 async def slack_interaction(
     request: Request,
     integrations: IntegrationsDep,

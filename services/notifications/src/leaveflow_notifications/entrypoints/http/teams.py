@@ -18,6 +18,7 @@ import re
 from fastapi import APIRouter, Request
 
 from leaveflow_kit.http import Unauthorized
+from leaveflow_kit.http.limits import rate_limited
 
 from ...domain.commands import parse
 from ...service_layer.collections import TEAMS
@@ -46,8 +47,21 @@ def _reply(text: str) -> TeamsReply:
     return TeamsReply(text=text)
 
 
+async def _aad_tenant(request: Request) -> str | None:
+    """The Azure AD tenant a Teams message names: its rate-limit account."""
+    try:
+        return str(json.loads(await request.body())["channelData"]["tenant"]["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 # Outside the OpenAPI document (only Teams calls it); the reply is Teams' own format.
-@router.post("/teams/messages", tags=["teams"], include_in_schema=False)
+@router.post(
+    "/teams/messages",
+    tags=["teams"],
+    include_in_schema=False,
+    dependencies=[rate_limited("inbound", account=_aad_tenant)],
+)
 async def teams_message(
     request: Request, integrations: IntegrationsDep, reads: ReadModelDep, chat: ChatDep
 ) -> TeamsReply:
