@@ -32,14 +32,10 @@ LEAVE = "/v1/leave-requests"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    private = Stack(
+    with Stack(
         tmp_path_factory.mktemp("security-balances"), ports=Stack.free_ports(), ready_timeout=60.0
-    )
-    private.start()
-    try:
+    ) as private:
         yield private
-    finally:
-        private.stop()
 
 
 @dataclass

@@ -25,17 +25,13 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    own = Stack(
+    with Stack(
         tmp_path_factory.mktemp("security-links"),
         ports=Stack.free_ports(),
         outbound_allow="127.0.0.0/8",
         ready_timeout=60.0,
-    )
-    own.start()
-    try:
+    ) as own:
         yield own
-    finally:
-        own.stop()
 
 
 @pytest.fixture

@@ -28,17 +28,13 @@ DAYS = [monday + timedelta(days=n) for monday in coming_mondays(2) for n in rang
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    own = Stack(
+    with Stack(
         tmp_path_factory.mktemp("security-outbound"),
         ports=Stack.free_ports(),
         outbound_allow="127.0.0.0/8",
         ready_timeout=60.0,
-    )
-    own.start()
-    try:
+    ) as own:
         yield own
-    finally:
-        own.stop()
 
 
 @dataclass

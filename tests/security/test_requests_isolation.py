@@ -34,17 +34,13 @@ ROLE_CHANGE_DEADLINE = 60.0  # the issue's bound for role and employment changes
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    private = Stack(
+    with Stack(
         tmp_path_factory.mktemp("security-requests"),
         ports=Stack.free_ports(),
         env={"LEAVEFLOW_SERVICE_SECRET": SERVICE_SECRET},
         ready_timeout=60.0,
-    )
-    private.start()
-    try:
+    ) as private:
         yield private
-    finally:
-        private.stop()
 
 
 @dataclass

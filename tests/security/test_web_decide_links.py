@@ -44,17 +44,13 @@ expect.set_options(timeout=WAIT_MS)
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One private stack for the module; notifications may reach the loopback SMTP sink."""
-    own = Stack(
+    with Stack(
         tmp_path_factory.mktemp("stack-web-links"),
         ports=Stack.free_ports(),
         env={"LEAVEFLOW_OUTBOUND_ALLOW": "127.0.0.0/8"},
         ready_timeout=60.0,
-    )
-    own.start()
-    try:
+    ) as own:
         yield own
-    finally:
-        own.stop()
 
 
 @pytest.fixture(scope="module")
