@@ -150,3 +150,18 @@ async def test_breakers_ignore_answers_that_are_not_the_destinations_fault() -> 
     assert breakers.allows("t2/teams", now), "per destination"
     extra: Any = breakers.next_close(now)
     assert extra == now + timedelta(seconds=30)
+
+
+def test_a_probe_that_was_not_sent_leaves_the_next_candidate_free_to_probe() -> None:
+    from datetime import UTC, datetime
+
+    breakers = Breakers(FairnessPolicy(breaker_failures=1, cooldown_seconds=5))
+    opened = datetime(2026, 3, 1, tzinfo=UTC)
+    breakers.record("t1/slack", opened, destination_failed=True)
+    later = opened + timedelta(seconds=6)
+    assert breakers.allows("t1/slack", later)  # the probe
+    assert not breakers.allows("t1/slack", later), "one probe at a time"
+    # Its delivery found no free slot (or another sender took it): without this the
+    # destination stayed open forever, and nothing was ever sent to it again.
+    breakers.withdraw_probe("t1/slack")
+    assert breakers.allows("t1/slack", later)

@@ -204,14 +204,17 @@ class DeliveryDispatcher:
             if not self._breakers.allows(destination, self._clock.now()):
                 continue  # left alone until its cooldown ends; the loop wakes then
             if not self._slots.acquire(candidate.tenant_id, destination):
+                self._breakers.withdraw_probe(destination)
                 continue  # picked up when one of its sends ends
             try:
                 delivery = await self._claim(candidate.id)
             except BaseException:
                 self._slots.release(candidate.tenant_id, destination)
+                self._breakers.withdraw_probe(destination)
                 raise
             if delivery is None:  # another sender took it, or it is no longer due
                 self._slots.release(candidate.tenant_id, destination)
+                self._breakers.withdraw_probe(destination)
                 continue
             task = asyncio.create_task(self._deliver(delivery, destination))
             self._in_flight.add(task)

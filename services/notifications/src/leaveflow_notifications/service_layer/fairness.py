@@ -83,6 +83,13 @@ class Breakers:
         circuit.probing = True
         return True
 
+    def withdraw_probe(self, destination: str) -> None:
+        """The probe `allows` granted was not sent after all (no free slot, or another
+        sender took the delivery): the next candidate may probe instead."""
+        circuit = self._circuits.get(destination)
+        if circuit is not None:
+            circuit.probing = False
+
     def record(self, destination: str, now: datetime, *, destination_failed: bool) -> None:
         circuit = self._circuits.setdefault(destination, _Circuit())
         circuit.probing = False
