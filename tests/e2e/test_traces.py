@@ -133,12 +133,17 @@ def sink() -> Iterator[WebhookSink]:
         yield s
 
 
-def ancestry(spans: dict[str, ReceivedSpan], leaf: ReceivedSpan) -> list[ReceivedSpan]:
-    """`leaf` and its parents up to the trace's root, root first; fails on a broken link."""
+def ancestry(spans: dict[str, ReceivedSpan], leaf: ReceivedSpan) -> list[ReceivedSpan] | None:
+    """`leaf` and its parents up to the trace's root, root first; None while a link is missing.
+
+    Each process exports on its own schedule, so a parent from another service may arrive
+    after its child: the caller waits for the chain rather than failing on the first look.
+    """
     chain = [leaf]
     while chain[-1].parent_id is not None:
         parent = spans.get(chain[-1].parent_id)
-        assert parent is not None, f"{chain[-1]} names a parent that was never exported"
+        if parent is None:
+            return None
         chain.append(parent)
     return chain[::-1]
 
@@ -183,7 +188,7 @@ def test_one_trace_spans_submit_reserve_pending_and_the_notification(
     )
     assert server.trace_id == trace_id  # the message belongs to the submit's trace
 
-    def delivered() -> tuple[dict[str, ReceivedSpan], ReceivedSpan] | None:
+    def delivered() -> tuple[ReceivedSpan, list[ReceivedSpan]] | None:
         spans = receiver.of_trace(trace_id)
         post = next(
             (
@@ -193,10 +198,12 @@ def test_one_trace_spans_submit_reserve_pending_and_the_notification(
             ),
             None,
         )
-        return (spans, post) if post is not None else None
+        chain = ancestry(spans, post) if post is not None else None
+        return (post, chain) if post is not None and chain is not None else None
 
-    spans, post = eventually(delivered, what="the notification's client span exported")
-    chain = ancestry(spans, post)
+    post, chain = eventually(
+        delivered, what="the notification's client span and every parent up to the root"
+    )
     steps = [(s.service.removeprefix("leaveflow-"), s.kind, s.name) for s in chain]
     requested = subject_for("requests", "LeaveRequested")
     reserved = subject_for("balances", "LeaveReserved")
