@@ -19,9 +19,9 @@ from schemathesis.core.result import Ok
 
 from leaveflow_devstack import Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
-
 EXAMPLES = int(os.environ.get("LEAVEFLOW_FUZZ_EXAMPLES", "10"))
+# A service has a few dozen operations; at 1,000 examples each a run takes many minutes.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(max(600, EXAMPLES * 6))]
 SERVICES = ("requests", "balances", "notifications", "calendar")
 
 
