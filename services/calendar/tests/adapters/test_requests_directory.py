@@ -20,7 +20,9 @@ def directory(status: int, seen: list[httpx.Request]) -> RequestsDirectory:
     )
 
 
-@pytest.mark.parametrize(("status", "exists"), [(200, True), (404, False), (422, False)])
+@pytest.mark.parametrize(
+    ("status", "exists"), [(200, True), (404, False), (422, False), (307, False)]
+)
 async def test_the_answer_of_requests_decides(status: int, exists: bool) -> None:
     seen: list[httpx.Request] = []
     assert await directory(status, seen).exists(Scope.DEPARTMENT, "d/1 x") is exists

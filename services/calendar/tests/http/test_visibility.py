@@ -237,3 +237,16 @@ async def test_tenant_location_and_person_feeds_are_for_everyone(
     await company(events)
     response = await client.post("/v1/feeds", json=body, headers=auth(who, ROLES[who]))
     assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("scope_id", [".", "..", "/", "a/b", "x y", "%2F"])
+async def test_a_scope_id_that_is_not_an_id_is_refused_before_any_lookup(
+    client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]], scope_id: str
+) -> None:
+    # "." once reached requests as /v1/locations (the list: 200, "exists") and "/" as a
+    # redirect (503): neither names one location.
+    await company(events)
+    body = {"scope": "location", "scope_id": scope_id}
+    response = await client.post("/v1/feeds", json=body, headers=auth())
+    assert response.status_code == 422, response.text
+    assert any("scope_id" in str(e.get("field")) for e in response.json()["errors"])

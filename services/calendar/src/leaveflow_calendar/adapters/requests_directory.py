@@ -37,6 +37,7 @@ class RequestsDirectory:
             raise DirectoryUnavailable(type(exc).__name__) from None
         if response.status_code == 200:
             return True
-        if response.status_code in (404, 422):
+        if response.status_code in (404, 422) or 300 <= response.status_code < 400:
+            # A redirect means the id did not name one resource (requests trims slashes).
             return False
         raise DirectoryUnavailable(f"requests answered {response.status_code}")

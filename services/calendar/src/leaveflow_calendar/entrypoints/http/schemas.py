@@ -13,7 +13,9 @@ from ...domain.feed import Scope
 class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scope: Scope
-    scope_id: str | None = Field(None, min_length=1, max_length=200)
+    # Directory ids are opaque tokens; "." or "/" would make the existence check ask
+    # requests about another path (a list, a redirect) instead of one resource.
+    scope_id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class WhosOffItem(BaseModel):
