@@ -123,7 +123,7 @@ fmt: $(SYNC_STAMP) ## autofix, then format (fixes can leave code unformatted)
 check: lint test ## what a careful push runs: lint + the whole suite
 
 fuzz: $(SYNC_STAMP) ## schemathesis against every service's OpenAPI, 200 examples per operation
-	LEAVEFLOW_FUZZ_EXAMPLES=$${LEAVEFLOW_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_fuzz.py
+	LEAVEFLOW_FUZZ_EXAMPLES=$${LEAVEFLOW_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -rP
 
 bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000, STORE=sqlite|mongo)
 	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000) --store $(or $(STORE),sqlite)

@@ -89,3 +89,5 @@ def test_no_input_makes_a_service_answer_5xx(
     assert operations > 0
     assert len(set(sent)) == operations, "every operation must have been exercised"
     assert not failures, "\n\n".join(failures[:5])
+    # `make fuzz` shows this line (-rP): the figures a closing note quotes.
+    print(f"{service}: {operations} operations, {len(sent)} requests, 0 answered 5xx")
