@@ -157,7 +157,10 @@ def _stored_signup(stored: dict[str, Any]) -> CreateTenant:
     try:
         return CreateTenant(**TenantIn.model_validate(stored).model_dump())
     except ValidationError as exc:
-        raise errors.InvalidRequest(f"the stored signup is no longer valid: {exc}") from None
+        fields = ", ".join(sorted({".".join(map(str, e["loc"])) for e in exc.errors()}))
+        raise errors.InvalidRequest(
+            f"the stored signup is no longer valid ({fields}): sign up again", field="signup"
+        ) from None
 
 
 @router.post("/v1/auth/magic-links/redeem")
