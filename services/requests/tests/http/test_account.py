@@ -134,6 +134,7 @@ async def test_a_passkey_is_kept_found_and_listed(web: Web, acme: Company) -> No
         "id": created["id"],
         "tenant_id": acme.tenant_id,
         "employee_id": acme.ids["ana"],
+        "email": "ana@acme.test",
         "public_key": body["public_key"],
         "sign_count": 0,
     }
