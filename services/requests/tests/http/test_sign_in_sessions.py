@@ -58,16 +58,52 @@ async def test_someone_who_has_left_is_not_found(web: Web, acme: Company) -> Non
     assert (await web.call("/v1/auth/sessions", body)).status_code == 404
 
 
-@pytest.mark.parametrize("secret", [None, "wrong", ""])
+SERVICE_ROUTES = (
+    "/v1/auth/lookup",
+    "/v1/auth/sso",
+    "/v1/auth/sessions",
+    "/v1/auth/sessions/refresh",
+    "/v1/auth/magic-links",
+    "/v1/auth/magic-links/redeem",
+    "/v1/auth/passkeys",
+    "/v1/auth/passkeys/find",
+    "/v1/auth/passkeys/some-id/used",
+)
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", "", SECRET + "x"])
+@pytest.mark.parametrize("url", SERVICE_ROUTES)
 async def test_sign_in_routes_need_the_service_secret(
-    web: Web, acme: Company, secret: str | None
+    web: Web, acme: Company, secret: str | None, url: str
 ) -> None:
-    body = {"email": "bob@acme.test"}
-    response = await web.call("/v1/auth/lookup", body, secret=secret)
+    # A body that would be valid for the route it fits: the secret is checked first.
+    body = {"email": "bob@acme.test", "tenant_id": acme.tenant_id, "employee_id": "e"}
+    response = await web.call(url, body, secret=secret)
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
-    session = {"tenant_id": acme.tenant_id, "employee_id": acme.ids["bob"], "via": "sso"}
-    assert (await web.call("/v1/auth/sessions", session, secret=secret)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/v1/sso"),
+        ("PUT", "/v1/sso"),
+        ("DELETE", "/v1/sso"),
+        ("GET", "/v1/sessions"),
+        ("DELETE", "/v1/sessions/x"),
+        ("POST", "/v1/sessions/revoke-all"),
+        ("GET", "/v1/passkeys"),
+        ("DELETE", "/v1/passkeys/x"),
+        ("GET", "/v1/invites"),
+        ("POST", "/v1/invites"),
+    ],
+)
+async def test_the_public_routes_need_a_token(web: Web, method: str, url: str) -> None:
+    response = await web.api.call(None, method, url, {})
+    assert response.status_code == 401
+    # ... and the service secret is no token.
+    headers = {"authorization": f"Service {SECRET}"}
+    assert (await web.api.client.request(method, url, headers=headers)).status_code == 401
 
 
 async def test_without_a_configured_secret_the_routes_do_not_exist(
