@@ -36,7 +36,7 @@ from .adapters.repository import (
 )
 from .adapters.tenant_signals import TenantSignals
 from .config import Settings
-from .entrypoints.http import directory, leave_requests, stream, tenancy
+from .entrypoints.http import directory, identity, leave_requests, stream, tenancy
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.balance_outcomes import balance_outcome_handlers
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             leave_requests.router,
             stream.router,
             service_token_router,
+            identity.router,
         ],
         lifespan=lifespan,
         body_limits={directory.IMPORT_PATH: directory.MAX_IMPORT_BYTES},

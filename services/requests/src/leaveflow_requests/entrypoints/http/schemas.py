@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -21,11 +21,13 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from leaveflow_kit.validation import BoundedDate, IanaZone, Text
 
 from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
+from ...domain.identity import check_issuer, normalise_domain
 from ...domain.model import LeaveRequest
 from ...domain.working_days import WorkingDays
 from ...service_layer.employee_import import ImportReport
@@ -400,3 +402,123 @@ class WorkingDaysOut(BaseModel):
     @classmethod
     def of(cls, counted: WorkingDays) -> WorkingDaysOut:
         return cls(amount=float(counted.amount), days=list(counted.days))
+
+
+# --- sign-in (docs/adr/0009) ----------------------------------------------------------------
+
+Secret = Annotated[str, Text(200, min_length=1)]
+Via = Literal["sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev"]
+# WebAuthn values in base64url without padding; bounded (a COSE key is a few hundred bytes).
+B64Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9_-]+$")]
+SignCount = Annotated[int, Field(ge=0, le=2**32 - 1)]
+
+
+EmailDomain = Annotated[str, Text(253), AfterValidator(normalise_domain)]
+IssuerUrl = Annotated[str, Text(500, min_length=8), AfterValidator(check_issuer)]
+
+
+class EmailIn(_In):
+    email: EmailStr
+
+
+class TenantRefIn(_In):
+    tenant_id: Id
+
+
+class SessionIn(_In):
+    tenant_id: Id
+    employee_id: Id
+    via: Via
+    label: Annotated[str, Text(200)] = ""
+
+
+class RefreshIn(_In):
+    session_id: Id
+    refresh_token: Secret
+
+
+class MagicLinkIn(_In):
+    email: EmailStr
+    nonce_hash: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    purpose: Literal["sign_in", "signup"]
+    signup: TenantIn | None = None
+
+    @model_validator(mode="after")
+    def _signup_only_for_signup(self) -> MagicLinkIn:
+        if (self.purpose == "signup") != (self.signup is not None):
+            raise ValueError("signup is given with purpose signup, and only then")
+        return self
+
+
+class RedeemIn(_In):
+    token: Secret
+    nonce: Secret
+
+
+class SessionOpenedOut(BaseModel):
+    session_id: str
+    refresh_token: str
+    token: str
+    expires_in: int
+    employee_id: str
+    role: str
+
+
+class RefreshedOut(BaseModel):
+    token: str
+    expires_in: int
+    employee_id: str
+    role: str
+
+
+class CompanyOut(BaseModel):
+    tenant_id: str
+    company: str
+    employee_id: str
+    role: str
+    enforce_sso: bool
+
+
+class DomainSsoOut(BaseModel):
+    tenant_id: str
+    company: str
+    enforce: bool
+
+
+class LookupOut(BaseModel):
+    domain_sso: list[DomainSsoOut]
+    companies: list[CompanyOut]
+
+
+class MagicLinkOut(BaseModel):
+    token: str | None
+    tenant_ids: list[str]
+
+
+class RedeemedSignInOut(BaseModel):
+    purpose: Literal["sign_in"]
+    email: str
+    companies: list[CompanyOut]
+
+
+class RedeemedSignupOut(BaseModel):
+    purpose: Literal["signup"]
+    email: str
+    created: TenantCreatedOut
+
+
+class SessionOut(BaseModel):
+    id: str
+    via: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+
+class SessionsOut(BaseModel):
+    items: list[SessionOut]
+
+
+class RevokedOut(BaseModel):
+    revoked: int
