@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from cryptography.fernet import Fernet
 
 from leaveflow_contracts import (
     EventData,
@@ -38,6 +39,8 @@ NEXT_MONDAY = NOW.date() + timedelta(days=7 - NOW.date().weekday())
 
 
 clock = FakeClock(NOW)
+# Seals the companies' SSO client secrets (the lifespan, which would load one, does not run).
+SECRET_KEY = Fernet.generate_key()
 _SIGNUPS = itertools.count(1)
 HANDLERS = event_handlers(clock)
 
@@ -108,7 +111,9 @@ async def make_api(key_dir: Path, issuer: TokenIssuer) -> AsyncIterator[Callable
         await store.start()
         app = create_app(
             Settings(data_dir=key_dir, **settings),
-            overrides=Overrides(store=store, clock=app_clock or clock, issuer=issuer),
+            overrides=Overrides(
+                store=store, clock=app_clock or clock, issuer=issuer, secret_key=SECRET_KEY
+            ),
         )
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rq")
         opened.append((store, client))

@@ -195,7 +195,7 @@ async def refresh_session(
 async def list_sessions(reads: ReadModel, actor: Actor) -> list[SignInSession]:
     """The caller's live sessions, newest first."""
     sessions = await reads.sessions_of(actor.tenant_id, actor.employee_id)
-    return sorted((s for s in sessions if s.live), key=lambda s: s.created_at, reverse=True)
+    return sorted((s for s in sessions if s.live), key=lambda s: (s.created_at, s.id), reverse=True)
 
 
 async def revoke_session(uow: UnitOfWork, clock: Clock, actor: Actor, session_id: str) -> None:

@@ -1,5 +1,6 @@
 """Sign-in routes only the web calls (`Service` auth, not in the public contract; listed
-in docs/security.md): who an email is, sessions, and magic links (docs/adr/0009)."""
+in docs/security.md): who an email is, a company's provider, sessions, magic links and
+passkeys (docs/adr/0009)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,30 @@ from leaveflow_kit.auth import Principal
 
 from ...domain import errors
 from ...domain.identity import ACCESS_TOKEN_TTL_SECONDS
-from ...service_layer import identity
+from ...service_layer import identity, passkeys, sso
 from ...service_layer.commands import CreateTenant
-from .deps import ClockDep, IssuerDep, ReadModelDep, ServiceCaller, SettingsDep, UnitOfWorkDep
+from .deps import (
+    ClockDep,
+    IssuerDep,
+    ReadModelDep,
+    SecretBoxDep,
+    ServiceCaller,
+    SettingsDep,
+    UnitOfWorkDep,
+)
 from .schemas import (
     CompanyOut,
+    CredentialIn,
     DomainSsoOut,
     EmailIn,
     LookupOut,
     MagicLinkIn,
     MagicLinkOut,
+    PasskeyCreatedOut,
+    PasskeyFoundOut,
+    PasskeyIn,
+    PasskeyUsedIn,
+    PasskeyUsedOut,
     RedeemedSignInOut,
     RedeemedSignupOut,
     RedeemIn,
@@ -29,8 +44,10 @@ from .schemas import (
     RefreshIn,
     SessionIn,
     SessionOpenedOut,
+    SsoForWebOut,
     TenantCreatedOut,
     TenantIn,
+    TenantRefIn,
 )
 
 router = APIRouter(tags=["sign-in"], dependencies=[ServiceCaller], include_in_schema=False)
@@ -175,3 +192,62 @@ async def redeem_magic_link(
         email=redeemed.email,
         created=TenantCreatedOut(tenant_id=tenant.id, admin_id=admin.id, token=token),
     )
+
+
+@router.post("/v1/auth/sso")
+async def provider_for_web(
+    body: TenantRefIn, reads: ReadModelDep, box: SecretBoxDep
+) -> SsoForWebOut:
+    """The company's OpenID Connect provider with its client secret, for the web's client
+    (the only answer that carries the secret); 404 when it has none."""
+    found = await sso.provider_for_web(reads, box, body.tenant_id)
+    config = found.config
+    return SsoForWebOut(
+        tenant_id=found.tenant.id,
+        company=found.tenant.name,
+        issuer=config.issuer,
+        client_id=config.client_id,
+        client_secret=found.client_secret,
+        email_domains=config.email_domains,
+        enforce=config.enforce,
+    )
+
+
+@router.post("/v1/auth/passkeys", status_code=201)
+async def register_passkey(
+    body: PasskeyIn, uow: UnitOfWorkDep, clock: ClockDep
+) -> PasskeyCreatedOut:
+    """Keep a credential the web has verified at registration; 409 if it exists."""
+    cmd = passkeys.NewPasskey(**{**body.model_dump(), "transports": tuple(body.transports)})
+    passkey = await passkeys.register(uow, clock, cmd)
+    return PasskeyCreatedOut(id=passkey.id, name=passkey.name, created_at=passkey.created_at)
+
+
+@router.post("/v1/auth/passkeys/find")
+async def find_passkey(body: CredentialIn, reads: ReadModelDep, clock: ClockDep) -> PasskeyFoundOut:
+    """The credential to verify an assertion against; 404 for one unknown, removed, or of
+    someone who has left."""
+    passkey = await passkeys.find(reads, clock, body.credential_id)
+    return PasskeyFoundOut(
+        id=passkey.id,
+        tenant_id=passkey.tenant_id,
+        employee_id=passkey.employee_id,
+        public_key=passkey.public_key,
+        sign_count=passkey.sign_count,
+    )
+
+
+@router.post("/v1/auth/passkeys/{passkey_id}/used")
+async def passkey_used(
+    passkey_id: str, body: PasskeyUsedIn, uow: UnitOfWorkDep, clock: ClockDep
+) -> PasskeyUsedOut:
+    """Move the signature counter by compare-and-set: 409 when it is no longer
+    `expected_sign_count` (another sign-in with this credential got there first)."""
+    passkey = await passkeys.mark_used(
+        uow,
+        clock,
+        passkey_id,
+        expected_sign_count=body.expected_sign_count,
+        sign_count=body.sign_count,
+    )
+    return PasskeyUsedOut(id=passkey.id, sign_count=passkey.sign_count)

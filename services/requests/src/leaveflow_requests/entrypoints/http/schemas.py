@@ -27,7 +27,7 @@ from pydantic import (
 from leaveflow_kit.validation import BoundedDate, IanaZone, Text
 
 from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
-from ...domain.identity import check_issuer, normalise_domain
+from ...domain.identity import SsoConfig, check_issuer, normalise_domain
 from ...domain.model import LeaveRequest
 from ...domain.working_days import WorkingDays
 from ...service_layer.employee_import import ImportReport
@@ -522,3 +522,119 @@ class SessionsOut(BaseModel):
 
 class RevokedOut(BaseModel):
     revoked: int
+
+
+class SsoIn(_In):
+    issuer: IssuerUrl
+    client_id: Annotated[str, Text(300, min_length=1)]
+    # Write-only: left out keeps the stored one (required the first time).
+    client_secret: Annotated[str, Text(1000, min_length=1)] | None = None
+    email_domains: list[EmailDomain] = Field(default_factory=list, max_length=50)
+    enforce: bool = False
+
+
+class SsoOut(BaseModel):
+    """A company's single sign-on as its admins see it: never the client secret."""
+
+    issuer: str
+    client_id: str
+    email_domains: list[str]
+    enforce: bool
+    client_secret_set: bool
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, c: SsoConfig) -> SsoOut:
+        return cls(
+            issuer=c.issuer,
+            client_id=c.client_id,
+            email_domains=c.email_domains,
+            enforce=c.enforce,
+            client_secret_set=bool(c.client_secret),
+            updated_at=c.updated_at,
+        )
+
+
+class SsoForWebOut(BaseModel):
+    tenant_id: str
+    company: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    email_domains: list[str]
+    enforce: bool
+
+
+class PasskeyIn(_In):
+    tenant_id: Id
+    employee_id: Id
+    credential_id: B64Url
+    public_key: B64Url
+    sign_count: SignCount
+    name: Annotated[str, Text(100, min_length=1)]
+    transports: list[Annotated[str, Text(32, min_length=1)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class CredentialIn(_In):
+    credential_id: B64Url
+
+
+class PasskeyUsedIn(_In):
+    expected_sign_count: SignCount
+    sign_count: SignCount
+
+
+class PasskeyCreatedOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class PasskeyFoundOut(BaseModel):
+    id: str
+    tenant_id: str
+    employee_id: str
+    public_key: str
+    sign_count: int
+
+
+class PasskeyUsedOut(BaseModel):
+    id: str
+    sign_count: int
+
+
+class PasskeyOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class PasskeysOut(BaseModel):
+    items: list[PasskeyOut]
+
+
+class InvitesIn(_In):
+    employee_ids: list[Id] = Field(min_length=1, max_length=1000)
+
+
+class SkippedOut(BaseModel):
+    employee_id: str
+    reason: str
+
+
+class InvitedOut(BaseModel):
+    invited: list[str]
+    skipped: list[SkippedOut]
+
+
+class InviteOut(BaseModel):
+    employee_id: str
+    invited_at: datetime
+    invited_by: str
+
+
+class InvitesOut(BaseModel):
+    items: list[InviteOut]
