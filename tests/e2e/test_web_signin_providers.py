@@ -357,3 +357,60 @@ def test_google_refuses_an_account_outside_the_company_workspace(
     world = company_sso
     sign_in_with(page, world, "google", "Continue with Google", world.emails["gus"], "gus")
     refused(page, "accepts only Google accounts of its own Workspace")
+
+
+# -- a company that enforces its own single sign-on ------------------------------------------
+
+
+@pytest.fixture
+def acme_enforces(company_sso: World) -> Iterator[World]:
+    world = company_sso
+
+    def put(enforce: bool) -> None:
+        with world.acme.client("requests") as http:
+            answer = http.put(
+                "/v1/sso",
+                json={
+                    "issuer": world.issuers["acme"],
+                    "client_id": "leaveflow-acme",
+                    "email_domains": [world.domains["acme"]],
+                    "enforce": enforce,
+                },
+            )
+        assert answer.status_code == 200, answer.text
+
+    put(True)
+    try:
+        yield world
+    finally:
+        put(False)
+
+
+def test_an_enforcing_company_offers_only_its_sso_and_the_admin_recovery(
+    page: Page, acme_enforces: World
+) -> None:
+    world = acme_enforces
+    page.goto("/signin")
+    page.get_by_label("Your work email").fill(world.emails["olga"])
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name=sso_button(world, "acme"))).to_be_visible()
+    expect(page.get_by_role("button", name="Admin recovery: email me a link")).to_be_visible()
+    for gone in ("Continue with Slack", "Continue with Google", "Email me a sign-in link"):
+        expect(page.get_by_role("button", name=gone)).to_have_count(0)
+
+
+def test_an_enforcing_company_is_not_entered_through_slack(
+    page: Page, acme_enforces: World
+) -> None:
+    world = acme_enforces
+    # Typed elsewhere, so the options page offers Slack; Slack proves an Acme address.
+    sign_in_with(page, world, "slack", "Continue with Slack", "sol@elsewhere.test", "sol")
+    refused(page, f"{world.names['acme']} asks everyone to sign in with its own single sign-on.")
+
+
+def test_an_enforcing_company_still_signs_in_through_its_own_sso(
+    page: Page, acme_enforces: World
+) -> None:
+    world = acme_enforces
+    sign_in_with(page, world, "acme", sso_button(world, "acme"), world.emails["olga"], "olga")
+    signed_in_as(page, world.emails["olga"], world.acme.tenant_id)
