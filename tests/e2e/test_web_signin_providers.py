@@ -36,6 +36,7 @@ expect.set_options(timeout=WAIT_MS)
 SLACK_TEAM = "https://slack.com/team_id"
 ISSUERS = ("acme", "beta", "microsoft", "slack", "google")
 NO_COMPANY = "No company on Leaveflow has this email as an active person."
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signin"
 
 
 @dataclass
@@ -414,3 +415,24 @@ def test_an_enforcing_company_still_signs_in_through_its_own_sso(
     world = acme_enforces
     sign_in_with(page, world, "acme", sso_button(world, "acme"), world.emails["olga"], "olga")
     signed_in_as(page, world.emails["olga"], world.acme.tenant_id)
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_the_options_page_with_every_provider_fits_the_screen(
+    browser: Browser, company_sso: World, width: int
+) -> None:
+    world = company_sso
+    context = browser.new_context(base_url=world.web, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto("/signin")
+        page.get_by_label("Your work email").fill(world.emails["olga"])
+        page.get_by_role("button", name="Continue").click()
+        for button in (sso_button(world, "acme"), "Continue with Google", "Continue with Slack"):
+            expect(page.get_by_role("button", name=button)).to_be_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"options-{width}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the options page is wider than the screen by {overflow}px"
+    finally:
+        context.close()
