@@ -31,6 +31,7 @@ WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HX_CSRF = re.compile(r'"x-csrf-token": "[^"]+"')
+HX_CSRF_VALUE = re.compile(r'"x-csrf-token": "([^"]+)"')
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/signin/link\?token=[A-Za-z0-9_\-.~%]+")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signin"
 
@@ -308,3 +309,24 @@ def test_a_second_company_with_the_same_admin_email_is_confirmed_by_a_link(
     expect(page).to_have_url(re.compile(r"/admin$"))
     expect(page.locator(".who")).to_have_text(first.admin_email)
     no_ids(page, first.tenant_id)
+
+
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(
+    stack: Stack, company: Tenant
+) -> None:
+    email = person(company, "Cora")
+    with httpx.Client(base_url=stack.urls["web"], timeout=10.0) as browser:
+        token = CSRF.search(browser.get("/signin").text)
+        assert token
+        signed = browser.post("/signin/dev", data={"csrf_token": token.group(1), "email": email})
+        assert signed.status_code == 303, signed.text
+        copied = dict(browser.cookies)
+        home = browser.get("/")
+        assert home.status_code == 200
+        token = CSRF.search(home.text) or HX_CSRF_VALUE.search(home.text)
+        assert token
+        assert browser.post("/signout", data={"csrf_token": token.group(1)}).status_code == 303
+    with httpx.Client(base_url=stack.urls["web"], cookies=copied, timeout=10.0) as thief:
+        answer = thief.get("/")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/signin")
