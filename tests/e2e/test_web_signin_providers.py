@@ -145,7 +145,15 @@ def world(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
     web_process = ManagedProcess(
         "web-issuers",
         [sys.executable, "-m", "leaveflow_web"],
-        env={**stack.service_env(), "WEB_PORT": str(web_port), "WEB_PUBLIC_URL": web, **platform},
+        env={
+            **stack.service_env(),
+            "WEB_PORT": str(web_port),
+            "WEB_PUBLIC_URL": web,
+            # These tests type the same few addresses again and again; the per-email limit
+            # has tests of its own (test_web_signin_links.py).
+            "WEB_SIGNIN_ATTEMPTS_PER_EMAIL": "1000",
+            **platform,
+        },
         log_path=tmp / "web.log",
     )
     with acme.client("notifications") as http:
