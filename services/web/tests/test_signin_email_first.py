@@ -192,3 +192,24 @@ async def test_an_unknown_email_is_limited_like_a_known_one(strict: httpx.AsyncC
     for _ in range(2):
         await options_for(strict, "nobody@acme.test")
     assert (await options_for(strict, "nobody@acme.test")).status_code == 429
+
+
+async def test_an_invitation_link_fills_in_the_email(dashboard: httpx.AsyncClient) -> None:
+    page = await dashboard.get("/signin", params={"email": "new.person@acme.test"})
+    assert 'value="new.person@acme.test"' in page.text
+    hostile = await dashboard.get("/signin", params={"email": '"><script>x</script>'})
+    assert "<script>x</script>" not in hostile.text  # escaped like any echoed input
+
+
+async def test_without_dev_login_there_is_no_dev_box_and_no_dev_route(
+    fake: FakeServices,
+) -> None:
+    app = create_app(settings(dev_login=False), transport=httpx.MockTransport(fake))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=WEB) as web:
+        page = await web.get("/signin")
+        assert "Dev sign-in" not in page.text
+        answer = await web.post(
+            "/signin/dev", data={"csrf_token": csrf_of(page), "email": "eve@acme.test"}
+        )
+    assert answer.status_code == 404
+    assert fake.sessions == {}
