@@ -82,6 +82,8 @@ def _accounts(run: str, domains: dict[str, str]) -> dict[str, dict[str, dict[str
         "microsoft": {
             "mo": person(f"mo@{acme}", tid="dir-acme"),
             "mallory": person(f"mallory@{acme}", tid="dir-acme", _iss_tid="dir-elsewhere"),
+            # As Microsoft's tokens are: no email_verified, the domain-owner claim instead.
+            "meg": {"email": f"meg@{acme}", "tid": "dir-acme", "xms_edov": True},
         },
         "slack": {
             "sol": person(f"sol@{acme}", **{SLACK_TEAM: "T-ACME"}),
@@ -122,7 +124,7 @@ def world(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
             "client_secret": secrets[name],
             "redirect_uri": f"{web}/auth/oidc/callback",
             "accounts": accounts[name],
-            "extra_claims": ["tid", "hd", SLACK_TEAM],
+            "extra_claims": ["tid", "hd", "xms_edov", SLACK_TEAM],
             "microsoft": name == "microsoft",
             "rogue_file": str(rogue[name]),
         }
@@ -308,6 +310,11 @@ def test_the_options_page_offers_a_company_sso_only_for_its_domain(
 def test_microsoft_signs_in_with_a_token_of_its_own_directory(page: Page, world: World) -> None:
     sign_in_with(page, world, "microsoft", "Continue with Microsoft", world.emails["mo"], "mo")
     signed_in_as(page, world.emails["mo"], world.acme.tenant_id)
+
+
+def test_microsoft_proves_an_email_by_its_domain_owner_claim(page: Page, world: World) -> None:
+    sign_in_with(page, world, "microsoft", "Continue with Microsoft", world.emails["meg"], "meg")
+    signed_in_as(page, world.emails["meg"], world.acme.tenant_id)
 
 
 def test_microsoft_refuses_a_token_whose_issuer_names_another_directory(

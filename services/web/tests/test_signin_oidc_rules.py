@@ -21,6 +21,7 @@ from leaveflow_web.oidc import (
     expected_issuer,
     platform_providers,
     refusal_of,
+    verified_email,
 )
 from leaveflow_web.tokens import Company, IdentityApi
 
@@ -189,3 +190,20 @@ async def test_a_provider_not_offered_cannot_be_started(dashboard: httpx.AsyncCl
         )
         assert answer.status_code == 404
         assert "This way of signing in is not offered." in answer.text
+
+
+def test_an_email_counts_only_when_the_provider_verified_it() -> None:
+    assert verified_email({"email": "Eve@Acme.test", "email_verified": True}) == "eve@acme.test"
+    for unproven in ({"email": "eve@acme.test"}, {"email": "eve@acme.test", "xms_edov": True}):
+        with pytest.raises(SignInRefused, match="has not verified"):
+            verified_email(unproven, "google")
+    with pytest.raises(SignInRefused, match="did not share an email"):
+        verified_email({"email_verified": True})
+
+
+def test_microsoft_proves_an_email_by_its_domain_owner_claim() -> None:
+    assert verified_email({"email": "mo@acme.test", "xms_edov": True}, "microsoft") == (
+        "mo@acme.test"
+    )
+    with pytest.raises(SignInRefused, match="has not verified"):
+        verified_email({"email": "mo@acme.test"}, "microsoft")  # nOAuth: typed by anyone

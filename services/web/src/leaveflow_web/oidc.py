@@ -192,12 +192,20 @@ async def check_reachable(
         )
 
 
-def verified_email(claims: dict[str, Any]) -> str:
-    """The person's email, only if the provider says it verified it."""
+def verified_email(claims: dict[str, Any], kind: Kind = "company") -> str:
+    """The person's email, only if the provider says it verified it.
+
+    Microsoft's tokens carry no ``email_verified``; their optional ``xms_edov`` claim says
+    the directory owns the email's domain. Without either, any directory admin could type
+    someone else's address into an account ("nOAuth"), so it is refused.
+    """
     email = claims.get("email")
     if not isinstance(email, str) or not email:
         raise SignInRefused("the provider did not share an email address")
-    if claims.get("email_verified") is not True:
+    verified = claims.get("email_verified") is True
+    if kind == "microsoft":
+        verified = verified or claims.get("xms_edov") in (True, "true", "1", 1)
+    if not verified:
         raise SignInRefused("the provider has not verified this email address")
     return email.strip().lower()
 
@@ -250,6 +258,7 @@ async def identify(client: StarletteOAuth2App, provider: Provider, request: Any)
             raise SignInRefused("the provider's userinfo endpoint failed") from exc
         if extra.get("sub") != claims.get("sub"):
             raise SignInRefused("the userinfo answer is about someone else")
-        claims.update({k: v for k, v in extra.items() if k in ("email", "email_verified")})
-    claims["email"] = verified_email(claims)
+        proofs = ("email", "email_verified", "xms_edov")
+        claims.update({k: v for k, v in extra.items() if k in proofs})
+    claims["email"] = verified_email(claims, provider.kind)
     return claims
