@@ -19,7 +19,7 @@ from leaveflow_kit.http.limits import LimitSettings
 from .api import ApiError, ServiceApis
 from .body_limit import LARGER_LIMITS, BodyLimit
 from .config import Settings
-from .entrypoints import admin, approvals, auth, decide, home, live, team
+from .entrypoints import admin, approvals, auth, decide, home, live, security, team
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
 from .local_paths import local_path
 from .oidc import build_client
@@ -95,6 +95,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, home, approvals, team, admin, live, decide):
         app.include_router(module.router)
+    app.include_router(security.router)
     _install_handlers(app)
     return app
 
