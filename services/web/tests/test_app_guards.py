@@ -38,7 +38,18 @@ async def test_htmx_calls_of_a_stranger_redirect_the_whole_page(web: httpx.Async
     assert answer.headers["hx-redirect"] == "/signin"
 
 
-@pytest.mark.parametrize("path", ["/signin/dev", "/signup", "/signout"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/signin",
+        "/signin/dev",
+        "/signin/link",
+        "/signin/link/redeem",
+        "/signin/provider",
+        "/signup",
+        "/signout",
+    ],
+)
 async def test_forms_without_the_session_csrf_token_are_refused(
     web: httpx.AsyncClient, path: str
 ) -> None:
@@ -52,7 +63,7 @@ async def test_the_sign_in_page_labels_every_input_and_serves_htmx_itself(
 ) -> None:
     page = await web.get("/signin")
     assert page.status_code == 200
-    for input_id in ("dev-tenant", "dev-email"):
+    for input_id in ("signin-email", "dev-email"):
         assert f'for="{input_id}"' in page.text
     assert 'src="/static/htmx.min.js"' in page.text
     assert "://" not in page.text.split("<body")[0].replace("http://www.w3.org", "")  # no CDN
@@ -61,7 +72,13 @@ async def test_the_sign_in_page_labels_every_input_and_serves_htmx_itself(
     assert "htmx" in script.text[:2000]
 
 
-async def test_sso_is_offered_only_when_configured(web: httpx.AsyncClient) -> None:
+async def test_the_sign_in_page_never_asks_for_a_company_id(web: httpx.AsyncClient) -> None:
     page = await web.get("/signin")
-    assert "Single sign-on" not in page.text
-    assert (await web.get("/auth/oidc/login")).status_code == 404
+    assert "Company id" not in page.text
+    assert "tenant" not in page.text.lower()
+
+
+async def test_a_callback_nobody_started_is_refused(web: httpx.AsyncClient) -> None:
+    answer = await web.get("/auth/oidc/callback", params={"code": "c", "state": "s"})
+    assert answer.status_code == 400
+    assert "No sign-in was started here." in answer.text

@@ -38,15 +38,20 @@ async def event_by_event() -> AsyncIterator[bytes]:
 
 
 class Upstream:
-    """The services as the web sees them: dev login, GET /v1/stream, and 401 for the rest."""
+    """The services as the web sees them: the dev sign-in's lookup and session,
+    GET /v1/stream, and 401 for the rest."""
 
     def __init__(self, stream_status: int = 200) -> None:
         self.stream_status = stream_status
         self.stream_requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/v1/auth/dev-login":
-            return httpx.Response(200, json={"token": TOKEN, "employee_id": "e1", "role": "user"})
+        if request.url.path == "/v1/auth/lookup":
+            company = {"tenant_id": "t1", "company": "Acme", "employee_id": "e1", "role": "user"}
+            return httpx.Response(200, json={"domain_sso": [], "companies": [company]})
+        if request.url.path == "/v1/auth/sessions":
+            session = {"session_id": "s1", "refresh_token": "r1", "token": TOKEN}
+            return httpx.Response(201, json={**session, "employee_id": "e1", "role": "user"})
         if request.url.path == "/v1/stream":
             self.stream_requests.append(request)
             if self.stream_status != 200:
@@ -59,7 +64,7 @@ class Upstream:
 
 
 async def signed_in_client(upstream: Upstream) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(), transport=httpx.MockTransport(upstream))
+    app = create_app(Settings(service_secret="s"), transport=httpx.MockTransport(upstream))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://web.test"
     ) as client:
@@ -68,7 +73,7 @@ async def signed_in_client(upstream: Upstream) -> AsyncIterator[httpx.AsyncClien
         assert token
         answer = await client.post(
             "/signin/dev",
-            data={"csrf_token": token.group(1), "tenant_id": "t1", "email": "e@acme.test"},
+            data={"csrf_token": token.group(1), "email": "e@acme.test"},
         )
         assert answer.status_code == 303
         yield client
@@ -123,7 +128,7 @@ async def test_a_refused_token_ends_the_session_and_tells_the_page() -> None:
 
 
 async def test_strangers_get_no_stream() -> None:
-    app = create_app(Settings(), transport=httpx.MockTransport(Upstream()))
+    app = create_app(Settings(service_secret="s"), transport=httpx.MockTransport(Upstream()))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://web.test"
     ) as client:

@@ -3,6 +3,7 @@ sentence on the sign-in page; a refusal (403) is a friendly page, never a 500.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,9 +13,8 @@ from fastapi import APIRouter
 from leaveflow_web import session
 from leaveflow_web.api import ApiError
 from leaveflow_web.bootstrap import create_app
-from leaveflow_web.config import Settings
 
-from .conftest import WEB, FakeServices, Link, csrf_of, sign_in
+from .conftest import WEB, FakeServices, Link, bearer_for, csrf_of, settings, sign_in
 
 ENDED = "Your session ended - sign in again."
 
@@ -96,7 +96,7 @@ async def test_a_malformed_answer_from_a_service_is_a_page_not_a_500(
 async def raising(fake: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
     """The app with one extra page that lets a service's error escape, as a future page
     that forgot ``attempt`` would: the app-wide handler must still answer well."""
-    app = create_app(Settings(), transport=httpx.MockTransport(fake))
+    app = create_app(settings(), transport=httpx.MockTransport(fake))
     router = APIRouter()
 
     @router.get("/raises/{status}")
@@ -132,7 +132,7 @@ class Clock:
         monkeypatch.setattr(session, "now", lambda: self.at)
 
 
-async def test_a_role_change_shows_in_the_dashboard_within_the_check_period(
+async def test_a_role_change_shows_in_the_dashboard_within_the_refresh_period(
     dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch)
@@ -140,25 +140,71 @@ async def test_a_role_change_shows_in_the_dashboard_within_the_check_period(
     await sign_in(dashboard, "ada@acme.test")
     assert (await dashboard.get("/admin")).status_code == 200
     fake.people["ada@acme.test"] = ("ada", "user")  # demoted
-    clock.at += session.ROLE_CHECK_SECONDS - 1
-    assert (await dashboard.get("/admin")).status_code == 200  # not asked again yet
+    clock.at += session.REFRESH_AFTER_SECONDS - 1
+    assert (await dashboard.get("/admin")).status_code == 200  # not refreshed yet
     clock.at += 2
     refused = await dashboard.get("/admin")
     assert refused.status_code == 403
     home = await dashboard.get("/")
     assert 'href="/admin"' not in home.text
     assert 'href="/approvals"' not in home.text
-    asked = [c for c in fake.calls if c.url.path == "/v1/employees/ada"]
+    asked = [c for c in fake.calls if c.url.path == "/v1/auth/sessions/refresh"]
     assert len(asked) == 1  # once per period, not once per page
+    (opened,) = fake.sessions.values()
+    assert json.loads(asked[0].content) == {
+        "session_id": "s1",
+        "refresh_token": opened["refresh_token"],
+    }
 
 
-async def test_a_departure_seen_by_the_role_check_ends_the_session(
+async def test_the_refreshed_token_is_the_one_pages_use(
+    dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    fake.people["ada@acme.test"] = ("ada", "admin")
+    await sign_in(dashboard, "ada@acme.test")
+    fake.people["ada@acme.test"] = ("ada", "approver")
+    clock.at += session.REFRESH_AFTER_SECONDS + 1
+    before = len(fake.calls)
+    await dashboard.get("/approvals")
+    later = fake.calls[before + 1 :]  # after the refresh itself
+    assert later
+    assert all(bearer_for("ada", "approver") in c.headers["authorization"] for c in later)
+
+
+async def test_a_departure_seen_by_the_refresh_ends_the_session(
     dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch)
     await sign_in(dashboard, "paula@acme.test")
     fake.refused.add("paula")
-    clock.at += session.ROLE_CHECK_SECONDS + 1
+    clock.at += session.REFRESH_AFTER_SECONDS + 1
     answer = await dashboard.get("/approvals")
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/signin?reason=ended")
+
+
+async def test_a_revoked_session_ends_on_the_next_page_after_the_period(
+    dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    await sign_in(dashboard, "eve@acme.test")
+    fake.sessions.clear()  # "sign out everywhere" from another browser
+    clock.at += session.REFRESH_AFTER_SECONDS + 1
+    answer = await dashboard.get("/")
+    assert answer.headers["location"].startswith("/signin?reason=ended")
+    assert (await dashboard.get("/")).headers["location"] == "/signin"
+
+
+async def test_a_busy_requests_service_keeps_the_session_and_asks_again(
+    dashboard: httpx.AsyncClient, fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    await sign_in(dashboard, "eve@acme.test")
+    fake.retry_after = 5  # the identity routes answer 429 for a while
+    clock.at += session.REFRESH_AFTER_SECONDS + 1
+    assert (await dashboard.get("/")).status_code == 200
+    fake.retry_after = None
+    assert (await dashboard.get("/")).status_code == 200
+    refreshes = [c for c in fake.calls if c.url.path == "/v1/auth/sessions/refresh"]
+    assert len(refreshes) == 2  # the failed one did not count as fresh

@@ -30,6 +30,8 @@ class ApiError(Exception):
     errors: list[dict[str, Any]] = field(default_factory=list)
     # Seconds to wait before trying again (a 429's or 503's Retry-After), when it said.
     retry_after: int | None = None
+    # The problem's ``type`` URI (e.g. ending in ``/email-in-use``), "" when it gave none.
+    type: str = ""
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}" if self.detail else self.title
@@ -58,6 +60,7 @@ class ApiError(Exception):
             detail=detail,
             errors=list(body.get("errors") or []),
             retry_after=_seconds(response.headers.get("retry-after")),
+            type=str(body.get("type") or ""),
         )
 
 

@@ -19,13 +19,25 @@ from leaveflow_kit.http.limits import LimitSettings
 from .api import ApiError, ServiceApis
 from .body_limit import LARGER_LIMITS, BodyLimit
 from .config import Settings
-from .entrypoints import admin, approvals, auth, decide, home, live, security, team
+from .entrypoints import (
+    admin,
+    approvals,
+    auth,
+    decide,
+    home,
+    live,
+    security,
+    signin_links,
+    signin_oidc,
+    team,
+)
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
 from .local_paths import local_path
-from .oidc import build_client
+from .oidc import Clients
 from .security_headers import SecurityHeaders
 from .session import CsrfRejected, NotSignedIn, SessionEnded, sign_out
-from .tokens import DevLoginBroker, ServiceTokenBroker, TokenBroker
+from .signin_limits import EmailLimits
+from .tokens import IdentityApi
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "leaveflow_session"
@@ -33,12 +45,6 @@ NOT_ALLOWED = (
     "You are not allowed to do this. If your role changed recently, the pages now show what "
     "your new role allows."
 )
-
-
-def token_broker(settings: Settings, apis: ServiceApis) -> TokenBroker:
-    if settings.token_broker == "service-token":
-        return ServiceTokenBroker(apis, settings.service_secret)
-    return DevLoginBroker(apis)
 
 
 def create_app(
@@ -76,8 +82,11 @@ def create_app(
     )
     app.state.settings = settings
     app.state.apis = apis
-    app.state.broker = token_broker(settings, apis)
-    app.state.oidc = build_client(settings)
+    app.state.identity = IdentityApi(apis, settings.service_secret)
+    app.state.oidc_clients = Clients(settings.api_timeout_seconds)
+    app.state.email_limits = EmailLimits(
+        settings.signin_attempts_per_email, settings.signin_window_seconds
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret,
@@ -93,7 +102,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, home, approvals, team, admin, live, decide):
+    for module in (auth, signin_links, signin_oidc, home, approvals, team, admin, live, decide):
         app.include_router(module.router)
     app.include_router(security.router)
     _install_handlers(app)

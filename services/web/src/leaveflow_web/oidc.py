@@ -1,15 +1,27 @@
-"""OpenID Connect sign-in (authorization code + PKCE) through Authlib.
+"""OpenID Connect sign-in (authorization code + PKCE) through Authlib, for every provider.
+
+A provider is a company's own single sign-on (its ``PUT /v1/sso`` config, fetched from the
+requests service), a platform provider the operator configured (Google, Microsoft, Slack),
+or the deprecated single-company ``WEB_OIDC_*`` one. Each gets its own Authlib client,
+built on first use and kept while its configuration stays the same.
 
 Authlib keeps the state, nonce and PKCE verifier in the session between the redirect and
 the callback; on the callback it checks the state, exchanges the code (with the verifier)
-and validates the ID token: signature (the provider's JWKS), issuer, audience = our client
-id, expiry and nonce. Anything wrong raises, and the web refuses the sign-in.
+and validates the ID token: signature (the provider's JWKS), audience = our client id,
+expiry and nonce. The issuer is checked here (Microsoft's multi-tenant issuer names the
+token's own tenant). Anything wrong raises, and the web refuses the sign-in.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import ipaddress
+import socket
 import warnings
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import authlib.deprecate  # installs its "always show" filter first, so ours below wins
 from authlib.common.errors import AuthlibBaseError
@@ -19,54 +31,199 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
     from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 
-from .config import Settings
+from leaveflow_kit.outbound import AddressPolicy
 
-PROVIDER = "oidc"
+from .config import Settings
+from .tokens import SsoConfig
+
+Kind = Literal["company", "google", "microsoft", "slack", "legacy"]
+PLATFORM: tuple[Kind, ...] = ("google", "microsoft", "slack")
+LABELS: dict[Kind, str] = {
+    "google": "Continue with Google",
+    "microsoft": "Continue with Microsoft",
+    "slack": "Continue with Slack",
+    "legacy": "Continue with your company's single sign-on",
+}
+SLACK_TEAM = "https://slack.com/team_id"
+SCOPES = "openid email profile"
 
 
 class SignInRefused(Exception):
     """The provider's answer did not prove who this is; the message is safe to show."""
 
 
-def build_client(settings: Settings) -> StarletteOAuth2App | None:
-    if not settings.oidc_enabled:
-        return None
-    oauth = OAuth()
-    client = oauth.register(
-        PROVIDER,
-        server_metadata_url=(
-            f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
-        ),
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret or None,
-        client_kwargs={
-            "scope": settings.oidc_scopes,
-            "code_challenge_method": "S256",
-            "timeout": settings.api_timeout_seconds,
-        },
+@dataclass(frozen=True)
+class Provider:
+    kind: Kind
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str = SCOPES
+    # The company a company (or the deprecated) provider signs people into.
+    tenant_id: str = ""
+    company: str = ""
+    email_domains: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Names the Authlib client (and its state in the session): never shown."""
+        return f"company-{self.tenant_id}" if self.kind == "company" else self.kind
+
+    @property
+    def fingerprint(self) -> str:
+        secret = hashlib.sha256(self.client_secret.encode()).hexdigest()
+        return f"{self.issuer}|{self.client_id}|{secret}|{self.scopes}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "company":
+            return f"Continue with {self.company}'s single sign-on"
+        return LABELS[self.kind]
+
+
+def platform_providers(settings: Settings) -> list[Provider]:
+    """The operator's providers, in the order the sign-in page offers them."""
+    found = []
+    for kind in PLATFORM:
+        client_id = str(getattr(settings, f"{kind}_client_id"))
+        if client_id:
+            found.append(
+                Provider(
+                    kind,
+                    str(getattr(settings, f"{kind}_issuer")),
+                    client_id,
+                    str(getattr(settings, f"{kind}_client_secret")),
+                )
+            )
+    if settings.oidc_enabled:
+        found.append(
+            Provider(
+                "legacy",
+                settings.oidc_issuer,
+                settings.oidc_client_id,
+                settings.oidc_client_secret,
+                scopes=settings.oidc_scopes,
+                tenant_id=settings.oidc_tenant_id,
+            )
+        )
+    return found
+
+
+def company_provider(config: SsoConfig) -> Provider:
+    return Provider(
+        "company",
+        config.issuer,
+        config.client_id,
+        config.client_secret,
+        tenant_id=config.tenant_id,
+        company=config.company,
+        email_domains=config.email_domains,
     )
-    assert isinstance(client, StarletteOAuth2App)
-    return client
 
 
-def verified_email(userinfo: dict[str, Any]) -> str:
+class Clients:
+    """One Authlib client per provider, rebuilt when its configuration changes."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._built: dict[str, tuple[str, StarletteOAuth2App]] = {}
+
+    def for_provider(self, provider: Provider) -> StarletteOAuth2App:
+        cached = self._built.get(provider.key)
+        if cached is not None and cached[0] == provider.fingerprint:
+            return cached[1]
+        client = OAuth().register(
+            provider.key,
+            server_metadata_url=f"{provider.issuer.rstrip('/')}/.well-known/openid-configuration",
+            client_id=provider.client_id,
+            client_secret=provider.client_secret or None,
+            client_kwargs={
+                "scope": provider.scopes,
+                "code_challenge_method": "S256",
+                "timeout": self.timeout,
+            },
+        )
+        assert isinstance(client, StarletteOAuth2App)
+        self._built[provider.key] = (provider.fingerprint, client)
+        return client
+
+
+async def refusal_of(url: str, policy: AddressPolicy) -> str | None:
+    """Why the web may not call ``url`` (None: it may). A company admin chooses its SSO
+    issuer, and signup is open: without this anyone could make the web call its neighbours
+    (the services, a metadata endpoint). The operator's own providers are trusted."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:
+        return "the address has no host"
+    try:
+        ips = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                host, parts.port or 443, type=socket.SOCK_STREAM
+            )
+        except OSError:
+            return "the provider's host name does not resolve"
+        ips = [ipaddress.ip_address(info[4][0]) for info in found]
+    reason = policy.first_refusal(ips)
+    return f"the provider is at a {reason}" if reason else None
+
+
+async def check_reachable(
+    client: StarletteOAuth2App, provider: Provider, policy: AddressPolicy
+) -> None:
+    """Refuse a company's provider whose issuer, or whose endpoints its discovery document
+    names, are not public (nor allowed by LEAVEFLOW_OUTBOUND_ALLOW)."""
+    if provider.kind != "company":
+        return
+    reason = await refusal_of(provider.issuer, policy)
+    if reason is None:
+        try:
+            metadata = await client.load_server_metadata()
+        except Exception as exc:
+            raise SignInRefused("your company's sign-in provider could not be reached") from exc
+        for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
+            endpoint = metadata.get(name)
+            if isinstance(endpoint, str) and (reason := await refusal_of(endpoint, policy)):
+                break
+    if reason:
+        raise SignInRefused(f"your company's sign-in provider may not be used ({reason})")
+
+
+def verified_email(claims: dict[str, Any]) -> str:
     """The person's email, only if the provider says it verified it."""
-    email = userinfo.get("email")
+    email = claims.get("email")
     if not isinstance(email, str) or not email:
         raise SignInRefused("the provider did not share an email address")
-    if userinfo.get("email_verified") is not True:
+    if claims.get("email_verified") is not True:
         raise SignInRefused("the provider has not verified this email address")
     return email.strip().lower()
 
 
-async def identify(client: StarletteOAuth2App, request: Any) -> str:
-    """Complete the code flow of this callback request; the verified email it proves."""
+def expected_issuer(provider: Provider, metadata: dict[str, Any], claims: dict[str, Any]) -> str:
+    """The ``iss`` this provider's ID tokens must carry. Microsoft's multi-tenant discovery
+    document says ``.../{tenantid}/v2.0``: the token's own ``tid`` fills it in, so a token
+    from one directory can never pass for another's."""
+    issuer = str(metadata.get("issuer") or provider.issuer)
+    if provider.kind == "microsoft" and "{tenantid}" in issuer:
+        tid = claims.get("tid")
+        if not isinstance(tid, str) or not tid:
+            raise SignInRefused("the Microsoft token names no directory (tid)")
+        return issuer.replace("{tenantid}", tid)
+    return issuer
+
+
+async def identify(client: StarletteOAuth2App, provider: Provider, request: Any) -> dict[str, Any]:
+    """Complete the code flow of this callback request: the ID token's claims (with a
+    verified, lower-cased ``email``)."""
     try:
         metadata = await client.load_server_metadata()
         # Authlib checks the audience only through azp unless told: an ID token minted for
-        # another client (aud) must never sign anyone in here, whatever its azp says.
+        # another client (aud) must never sign anyone in here, whatever its azp says. The
+        # issuer is compared below (Microsoft's depends on the token).
         claims_options = {
-            "iss": {"essential": True, "values": [metadata["issuer"]]},
+            "iss": {"essential": True},
             "aud": {"essential": True, "values": [client.client_id]},
         }
         # types-authlib declares this method without annotations.
@@ -82,6 +239,8 @@ async def identify(client: StarletteOAuth2App, request: Any) -> str:
     if not isinstance(claims, dict):
         raise SignInRefused("the provider returned no ID token")
     claims = dict(claims)
+    if claims.get("iss") != expected_issuer(provider, metadata, claims):
+        raise SignInRefused("the ID token comes from another issuer")
     if "email" not in claims:
         # Providers that conform strictly put scope claims in the userinfo answer only.
         try:
@@ -91,4 +250,5 @@ async def identify(client: StarletteOAuth2App, request: Any) -> str:
         if extra.get("sub") != claims.get("sub"):
             raise SignInRefused("the userinfo answer is about someone else")
         claims.update({k: v for k, v in extra.items() if k in ("email", "email_verified")})
-    return verified_email(claims)
+    claims["email"] = verified_email(claims)
+    return claims

@@ -30,8 +30,8 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 # FastAPI's own API explorer loads its scripts from a CDN; it is not a dashboard page.
 NO_CSP_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
-# Pages whose URL is a secret (an approval link's token): never kept in a cache.
-PRIVATE_PREFIXES = ("/decide/",)
+# Pages whose URL is a secret (an approval link's token, a sign-in link's): never cached.
+PRIVATE_PREFIXES = ("/decide/", "/signin/link")
 
 
 class SecurityHeaders:

@@ -1,4 +1,10 @@
-"""Sign-in (OpenID Connect, and the dev sign-in of the embedded stack), sign-up, sign-out."""
+"""Sign-in by email first, the company chooser, the dev sign-in, sign-up and sign-out.
+
+Before a person has proven their email the pages depend only on the email's DOMAIN (the
+companies whose single sign-on claims it) and on what every deployment offers: a known
+and an unknown address get the same page. Which companies the person belongs to shows
+only after proof (``proof.py``). No page ever shows an id.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import ApiError
 from ..local_paths import local_path
-from ..oidc import SignInRefused, identify
-from ..session import Csrf, sign_in, sign_out
-from ..tokens import DevLoginBroker, Grant, TokenBroker, UnknownPerson, claims_of
+from ..oidc import platform_providers
+from ..proof import forget, kept
+from ..session import Csrf, SessionRefused, SignedIn, identity, open_session, sign_out, signed_in
+from ..session import start as start_session
+from ..tokens import DomainSso, claims_of
 from .common import apis, form_fields, render, retry_headers, too_many_attempts
+from .signin_common import (
+    Options,
+    after_proof,
+    chooser,
+    keep_options,
+    limited,
+    open_or_refuse,
+    service_refused,
+)
+from .signin_links import confirm_signup
 
 router = APIRouter()
-
-_OIDC_TENANT = "oidc_tenant"
-_OIDC_NEXT = "oidc_next"
 
 # The page to go on to once signed in (``?next=/decide/...``); only local paths are followed.
 NextQuery = Annotated[str, Query(alias="next")]
@@ -27,56 +42,106 @@ NextQuery = Annotated[str, Query(alias="next")]
 REASONS = {"ended": "Your session ended - sign in again."}
 
 
-def _onward(next_path: object = None) -> RedirectResponse:
-    """Where a new session starts: the page that asked for it (a local path), else home."""
-    return RedirectResponse(local_path(next_path) or "/", status_code=303)
-
-
-def _refused_sign_in(request: Request, exc: ApiError, next_path: str | None) -> Response:
-    if exc.status == 429:
-        response = render(
-            request, "signin.html", 429, message=too_many_attempts(exc), next_path=next_path
-        )
-        response.headers.update(retry_headers(exc))
-        return response
-    return render(
-        request, "signin.html", 502, message=f"Sign-in failed: {exc}", next_path=next_path
-    )
-
-
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_page(request: Request, reason: str = "", next_path: NextQuery = "") -> Response:
-    settings = request.app.state.settings
+async def signin_page(
+    request: Request, reason: str = "", next_path: NextQuery = "", email: str = ""
+) -> Response:
+    # ?email= comes from an invitation mail: a convenience, the page is the same without it.
     return render(
         request,
         "signin.html",
-        tenant_id=settings.oidc_tenant_id,
         message=REASONS.get(reason, ""),
         next_path=local_path(next_path),
+        email=email.strip()[:320],
     )
+
+
+def _options_page(
+    request: Request, options: Options, domain_sso: list[DomainSso], message: str = ""
+) -> Response:
+    enforced = [c for c in domain_sso if c.enforce]
+    shown = enforced or domain_sso
+    company_sso = [
+        {"value": f"sso-{options.sso.index(c.tenant_id)}", "label": _sso_label(c.name)}
+        for c in shown
+    ]
+    platform = [
+        {"value": p.kind, "label": p.label} for p in platform_providers(request.app.state.settings)
+    ]
+    return render(
+        request,
+        "signin_options.html",
+        email=options.email,
+        company_sso=company_sso,
+        platform=platform,
+        enforced=bool(enforced),
+        message=message,
+        next_path=options.next_path,
+    )
+
+
+def _sso_label(company: str) -> str:
+    return f"Continue with {company}'s single sign-on"
+
+
+@router.post("/signin", dependencies=[Csrf])
+async def signin(request: Request) -> Response:
+    """The options for this email: what its domain's companies offer, and the rest."""
+    fields = form_fields(await request.form(), "email", "next")
+    email = fields["email"].lower()
+    next_path = local_path(fields["next"])
+    if "@" not in email or len(email) > 320:
+        return render(
+            request, "signin.html", 422, message="Enter your email address.", next_path=next_path
+        )
+    if refused := limited(request, "signin", email, next_path):
+        return refused
+    try:
+        found = await identity(request).lookup(email)
+    except ApiError as exc:
+        return service_refused(request, exc, next_path)
+    # Only the domain's part of the answer: the companies of this very email stay unsaid
+    # until it is proven.
+    domain_sso = sorted(found.domain_sso, key=lambda c: c.name.casefold())
+    options = Options(email, tuple(c.tenant_id for c in domain_sso), next_path)
+    keep_options(request, options)
+    return _options_page(request, options, list(domain_sso))
 
 
 @router.post("/signin/dev", dependencies=[Csrf])
 async def dev_signin(request: Request) -> Response:
-    """Sign in as any employee by email: only while dev login is enabled."""
+    """Sign in as any employee by email: only while dev login is enabled (embedded stack).
+
+    ``tenant_id`` (never on the page) lets scripts and tests pick one company directly.
+    """
     if not request.app.state.settings.dev_login:
         return render(request, "signin.html", 404, message="The dev sign-in is disabled.")
     fields = form_fields(await request.form(), "tenant_id", "email", "next")
     next_path = local_path(fields["next"])
+    email = fields["email"].lower()
+    if refused := limited(request, "signin", email, next_path):
+        return refused
     try:
-        grant = await DevLoginBroker(apis(request)).token_for(fields["tenant_id"], fields["email"])
-    except UnknownPerson:
-        return render(
-            request,
-            "signin.html",
-            401,
-            message="No employee of that tenant has this email.",
-            next_path=next_path,
-        )
+        companies = (await identity(request).lookup(email)).companies
     except ApiError as exc:
-        return _refused_sign_in(request, exc, next_path)
-    sign_in(request, grant, fields["email"])
-    return _onward(next_path)
+        return service_refused(request, exc, next_path)
+    if fields["tenant_id"]:
+        companies = tuple(c for c in companies if c.tenant_id == fields["tenant_id"])
+    return await after_proof(request, email, "dev", companies, next_path)
+
+
+@router.post("/signin/choose", dependencies=[Csrf])
+async def choose(request: Request) -> Response:
+    """The person picked one of the companies the chooser listed (by position)."""
+    proven = kept(request)
+    if proven is None:
+        return render(request, "signin.html", 400, message="Start again: enter your email.")
+    choice = form_fields(await request.form(), "choice")["choice"]
+    if not choice.isdigit() or int(choice) >= len(proven.companies):
+        return chooser(request, proven, "Choose one of the companies below.", 422)
+    tenant_id, employee_id, _ = proven.companies[int(choice)]
+    forget(request)
+    return await open_or_refuse(request, tenant_id, employee_id, proven)
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -98,62 +163,42 @@ async def signup(request: Request) -> Response:
             )
             response.headers.update(retry_headers(exc))
             return response
+        if exc.status == 409 and exc.type.endswith("/email-in-use"):
+            return await confirm_signup(request, fields["admin_email"].lower(), body)
         return render(
             request, "signup.html", 422, values=fields, errors=exc.field_errors, problem=exc
         )
-    claims = claims_of(created["token"])
-    grant = Grant(created["token"], created["tenant_id"], created["admin_id"], claims["role"])
-    sign_in(request, grant, fields["admin_email"].lower())
+    await _signed_up(request, created, fields["admin_email"].lower())
     return RedirectResponse("/admin", status_code=303)
+
+
+async def _signed_up(request: Request, created: dict[str, Any], email: str) -> SignedIn:
+    """The new company's first admin is signed in; a session when the requests service
+    opens one for a signup, else the signup's own token (no refresh: it lasts its hours)."""
+    token = str(created["token"])
+    role = str(claims_of(token).get("role") or "admin")
+    tenant_id, admin_id = str(created["tenant_id"]), str(created["admin_id"])
+    try:
+        return await open_session(
+            request, tenant_id=tenant_id, employee_id=admin_id, email=email, via="signup"
+        )
+    except (ApiError, SessionRefused):
+        return start_session(request, SignedIn(tenant_id, admin_id, role, email, token))
 
 
 @router.post("/signout", dependencies=[Csrf])
 async def signout(request: Request) -> Response:
     """Sign out; ``next`` (a local path) lets someone sign in as another person and go on."""
     next_path = local_path(form_fields(await request.form(), "next")["next"])
+    user = signed_in(request)
+    if user is not None and user.session_id:
+        try:
+            # Ended at the source too: the refresh token in a copied cookie is dead.
+            path = f"/v1/sessions/{user.session_id}"
+            await apis(request).call("DELETE", "requests", path, token=user.token)
+        except ApiError:
+            pass  # already gone, or the token expired: the cookie goes anyway
     sign_out(request)
     if next_path:
         return RedirectResponse(f"/signin?{urlencode({'next': next_path})}", status_code=303)
     return RedirectResponse("/signin", status_code=303)
-
-
-@router.get("/auth/oidc/login")
-async def oidc_login(request: Request, tenant_id: str = "", next_path: NextQuery = "") -> Response:
-    """Start the authorization-code flow (with PKCE) at the configured provider."""
-    settings = request.app.state.settings
-    client = request.app.state.oidc
-    tenant = settings.oidc_tenant_id or tenant_id.strip()
-    if client is None:
-        return render(request, "signin.html", 404, message="Single sign-on is not configured.")
-    if not tenant:
-        return render(request, "signin.html", 422, message="Say which company you belong to.")
-    request.session[_OIDC_TENANT] = tenant
-    request.session[_OIDC_NEXT] = local_path(next_path) or "/"
-    redirect_uri = f"{settings.public_url.rstrip('/')}/auth/oidc/callback"
-    response: Response = await client.authorize_redirect(request, redirect_uri)
-    return response
-
-
-@router.get("/auth/oidc/callback")
-async def oidc_callback(request: Request) -> Response:
-    """The provider sends the person back here with a code; refuse anything doubtful."""
-    client = request.app.state.oidc
-    tenant = request.session.get(_OIDC_TENANT)
-    next_path = local_path(request.session.get(_OIDC_NEXT))
-    if client is None or not isinstance(tenant, str):
-        return render(request, "signin.html", 400, message="No sign-in was started here.")
-    try:
-        email = await identify(client, request)
-    except SignInRefused as exc:
-        return render(request, "signin.html", 401, message=f"Sign-in refused: {exc}")
-    broker: TokenBroker = request.app.state.broker
-    try:
-        grant = await broker.token_for(tenant, email)
-    except UnknownPerson:
-        return render(
-            request, "signin.html", 403, message=f"{email} is not an employee of this company."
-        )
-    except ApiError as exc:
-        return _refused_sign_in(request, exc, next_path)
-    sign_in(request, grant, email)
-    return _onward(next_path)
