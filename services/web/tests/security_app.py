@@ -13,9 +13,8 @@ from fastapi.responses import Response
 from leaveflow_web import session
 from leaveflow_web.bootstrap import create_app
 from leaveflow_web.config import Settings
-from leaveflow_web.tokens import Grant
 
-from .security_fakes import SERVICE_SECRET, IdentityFake, bearer
+from .security_fakes import SERVICE_SECRET, IdentityFake
 
 WEB = "http://web.test"
 
@@ -27,9 +26,9 @@ async def _sign_in_as(request: Request, employee_id: str) -> Response:
     """Sign in as someone the fake knows, with a session it holds (as a real sign-in ends)."""
     fake: IdentityFake = request.app.state.fake
     person = fake.people[employee_id]
-    sid = fake.open(employee_id, "magic_link", request.headers.get("user-agent", ""))
-    token = bearer(employee_id, person.role, "t1", sid)
-    session.sign_in(request, Grant(token, "t1", employee_id, person.role), person.email)
+    await session.open_session(
+        request, tenant_id="t1", employee_id=employee_id, email=person.email, via="magic_link"
+    )
     return Response(status_code=204)
 
 
