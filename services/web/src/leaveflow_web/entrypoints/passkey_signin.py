@@ -62,22 +62,26 @@ async def sign_in_with_passkey(request: Request) -> Response:
         )
     except ApiError as exc:
         return _refused(UNKNOWN) if exc.status == 404 else _refused(UNAVAILABLE, 503)
-    stored_count = int(found["sign_count"])
+    try:
+        key_id, public_key = str(found["id"]), str(found["public_key"])
+        stored_count = int(found["sign_count"])
+        tenant_id, employee_id = str(found["tenant_id"]), str(found["employee_id"])
+    except (KeyError, TypeError, ValueError):
+        return _refused(UNAVAILABLE, 502)
     try:
         new_count = verify_assertion(
-            request, assertion, public_key=str(found["public_key"]), sign_count=stored_count
+            request, assertion, public_key=public_key, sign_count=stored_count
         )
     except CeremonyRefused as exc:
         return _refused(str(exc))
     try:
         await service_call(
             request,
-            f"/v1/auth/passkeys/{found['id']}/used",
+            f"/v1/auth/passkeys/{key_id}/used",
             {"expected_sign_count": stored_count, "sign_count": new_count},
         )
     except ApiError as exc:
         return _refused(RACED) if exc.status == 409 else _refused(UNAVAILABLE, 503)
-    tenant_id, employee_id = str(found["tenant_id"]), str(found["employee_id"])
     email = str(found.get("email") or "")
     try:
         user = await open_session(
