@@ -10,6 +10,7 @@ from .envelope import Envelope, EventData, new_id, utcnow
 from .registry import EVENT_TYPES, UnknownEventType, data_class, parse_data, subject_of
 from .requests import (
     DepartmentUpserted,
+    EmployeeInvited,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
@@ -32,6 +33,7 @@ __all__ = [
     "BalanceAdjusted",
     "DayPart",
     "DepartmentUpserted",
+    "EmployeeInvited",
     "EmployeeUpserted",
     "Envelope",
     "EventData",

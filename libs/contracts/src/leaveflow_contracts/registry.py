@@ -11,6 +11,7 @@ from .balances import (
 from .envelope import Envelope, EventData
 from .requests import (
     DepartmentUpserted,
+    EmployeeInvited,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
@@ -30,6 +31,7 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     LocationUpserted,
     DepartmentUpserted,
     EmployeeUpserted,
+    EmployeeInvited,
     LeaveTypeUpserted,
     LeaveRequested,
     LeavePending,

@@ -75,6 +75,18 @@ class EmployeeUpserted(_RequestsEvent):
     work_hours_per_day: Amount | None = None
 
 
+class EmployeeInvited(_RequestsEvent):
+    """An admin invited the employee to sign in: the notifications service emails them a
+    link to the sign-in page. Names, for the mail: `invited_by` is the inviter's name."""
+
+    EVENT_TYPE: ClassVar[str] = "EmployeeInvited"
+    employee_id: str
+    email: str
+    name: str
+    company: str
+    invited_by: str | None = None
+
+
 class LeaveTypeUpserted(_RequestsEvent):
     EVENT_TYPE: ClassVar[str] = "LeaveTypeUpserted"
     leave_type_id: str

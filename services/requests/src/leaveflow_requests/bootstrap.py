@@ -34,14 +34,24 @@ from .adapters.repository import (
     StoreReads,
     StoreUnitOfWork,
 )
+from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.tenant_signals import TenantSignals
 from .config import Settings
-from .entrypoints.http import directory, leave_requests, stream, tenancy
+from .entrypoints.http import (
+    account,
+    directory,
+    identity,
+    invites,
+    leave_requests,
+    sso,
+    stream,
+    tenancy,
+)
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.balance_outcomes import balance_outcome_handlers
 from .service_layer.policies import policy_handlers
-from .service_layer.ports import ReadModel, UnitOfWork
+from .service_layer.ports import ReadModel, SecretBox, UnitOfWork
 from .service_layer.standing import DirectoryStanding
 
 
@@ -53,6 +63,8 @@ class Overrides:
     clock: Clock | None = None
     # Else made in the lifespan from `settings.signing_key_path` (written on first start).
     issuer: TokenIssuer | None = None
+    # Else REQUESTS_SECRET_KEY, or the key file in the data dir (read in the lifespan).
+    secret_key: bytes | None = None
 
 
 def event_handlers(clock: Clock) -> Handlers:
@@ -91,6 +103,9 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     unit_of_work: UnitOfWork = StoreUnitOfWork(runtime.store)
     read_model: ReadModel = StoreReads(runtime.store)
     standing = DirectoryStanding(read_model, runtime.clock)
+    configured = settings.secret_key.get_secret_value().encode() if settings.secret_key else None
+    box = DeferredBox(overrides.secret_key or configured)
+    secret_box: SecretBox = box
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +113,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             issuer = TokenIssuer(settings.signing_key_path)
             verifier.use(issuer.jwks())
             app.state.issuer = issuer
+        if not box.ready:
+            box.use(load_or_create_key(settings.secret_key_path))
         async with runtime.lifespan(app):
             # Every event this service publishes wakes the SSE streams of its tenant.
             await signals.attach(runtime.broker.connection, stream_subjects("requests")[0])
@@ -114,6 +131,10 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             leave_requests.router,
             stream.router,
             service_token_router,
+            sso.router,
+            account.router,
+            invites.router,
+            identity.router,
         ],
         lifespan=lifespan,
         body_limits={directory.IMPORT_PATH: directory.MAX_IMPORT_BYTES},
@@ -121,6 +142,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         unit_of_work=unit_of_work,
         read_model=read_model,
         standing=standing,
+        secret_box=secret_box,
     )
     if overrides.issuer is not None:
         app.state.issuer = overrides.issuer

@@ -8,6 +8,7 @@ stay independent. Modules that use these fixtures run on a module-wide event loo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from cryptography.fernet import Fernet
 
 from leaveflow_contracts import (
     EventData,
@@ -37,6 +39,9 @@ NEXT_MONDAY = NOW.date() + timedelta(days=7 - NOW.date().weekday())
 
 
 clock = FakeClock(NOW)
+# Seals the companies' SSO client secrets (the lifespan, which would load one, does not run).
+SECRET_KEY = Fernet.generate_key()
+_SIGNUPS = itertools.count(1)
 HANDLERS = event_handlers(clock)
 
 
@@ -101,12 +106,14 @@ def issuer(key_dir: Path) -> TokenIssuer:
 async def make_api(key_dir: Path, issuer: TokenIssuer) -> AsyncIterator[Callable[..., Any]]:
     opened: list[tuple[Store, httpx.AsyncClient]] = []
 
-    async def make(**settings: Any) -> Api:
+    async def make(*, app_clock: FakeClock | None = None, **settings: Any) -> Api:
         store = open_store("memory://", INDEXES)
         await store.start()
         app = create_app(
             Settings(data_dir=key_dir, **settings),
-            overrides=Overrides(store=store, clock=clock, issuer=issuer),
+            overrides=Overrides(
+                store=store, clock=app_clock or clock, issuer=issuer, secret_key=SECRET_KEY
+            ),
         )
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rq")
         opened.append((store, client))
@@ -157,7 +164,10 @@ class Company:
 
 async def sign_up(api: Api, name: str = "Acme") -> Company:
     domain = f"{name.lower()}.test"
-    signup = {"name": name, "admin_name": "Ada", "admin_email": f"ada@{domain}"}
+    # Each company its own admin: signup refuses another company's active admin's email
+    # (409 email-in-use), and the tests of a module share one app.
+    admin_email = f"ada.{next(_SIGNUPS)}@{domain}"
+    signup = {"name": name, "admin_name": "Ada", "admin_email": admin_email}
     created = await api.ok(None, "POST", "/v1/tenants", signup)
     company = Company(api, created["tenant_id"])
     company.tokens["ada"] = created["token"]

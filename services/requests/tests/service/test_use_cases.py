@@ -55,10 +55,12 @@ class World:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def build(self, *, half_days: bool = True, approval: bool = True) -> World:
+    async def build(
+        self, *, half_days: bool = True, approval: bool = True, admin_email: str = "ada@acme.test"
+    ) -> World:
         tenant, admin = await directory.create_tenant(
             StoreUnitOfWork(self.store),
-            CreateTenant(name="Acme", admin_name="Ada", admin_email="ada@acme.test"),
+            CreateTenant(name="Acme", admin_name="Ada", admin_email=admin_email),
         )
         self.admin = Actor(tenant.id, admin.id, "admin")
         self.lt = await directory.create_leave_type(
@@ -268,7 +270,8 @@ async def test_requester_cancels_and_the_event_carries_the_previous_status(
 async def test_another_tenant_sees_nothing(store: Store) -> None:
     w = await World(store).build()
     req = await w.submit(w.ana, date(2026, 3, 2), date(2026, 3, 3))
-    other = await World(store).build()
+    # Another company's admin (one person cannot sign up two companies unconfirmed).
+    other = await World(store).build(admin_email="olga@other.test")
     with pytest.raises(errors.NotFound):
         await leave_requests.decide_leave_request(
             StoreUnitOfWork(store), clock, other.admin, DecideLeaveRequest(req.id, approve=True)

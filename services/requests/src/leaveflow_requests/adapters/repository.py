@@ -17,6 +17,7 @@ from leaveflow_kit.storage import IndexSpec, Store, Transaction, tenant_get
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LIVE_STATUSES, LeaveRequest
 from ..service_layer.ports import Record
+from .identity import IDENTITY_INDEXES, IdentityReads, IdentityWrites
 
 TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "tenants",
@@ -45,6 +46,7 @@ INDEXES = (
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "leave_type_id")),
     IndexSpec(EVENT_LOG, ("tenant_id",)),
     IndexSpec(POLICIES, ("tenant_id",)),
+    *IDENTITY_INDEXES,
 )
 
 _COLLECTION: dict[type[Any], str] = {
@@ -82,8 +84,8 @@ class _Source(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-class _TenantDocuments:
-    """Tenant-scoped typed reads, inside a transaction or not."""
+class _TenantDocuments(IdentityReads):
+    """Tenant-scoped typed reads (and the sign-in records'), inside a transaction or not."""
 
     def __init__(self, source: _Source) -> None:
         self._source = source
@@ -135,7 +137,7 @@ class _TenantDocuments:
         return found
 
 
-class Repository(_TenantDocuments):
+class Repository(_TenantDocuments, IdentityWrites):
     """`ports.Repository` over one store transaction."""
 
     def __init__(self, tx: Transaction) -> None:

@@ -41,3 +41,33 @@ class LastAdmin(DomainError):
 
 class SignupClosed(NotFound):
     """Signup was open for the first company only, and it exists (HTTP 404, like signup off)."""
+
+
+class Unauthenticated(DomainError):
+    """A credential that proves nothing: a revoked session, a wrong refresh token, a link
+    asked for in another browser (HTTP 401)."""
+
+
+class LinkGone(DomainError):
+    """A magic link that was used or has expired (HTTP 410)."""
+
+
+class SsoEnforced(NotAllowed):
+    """The company lets people in through its own single sign-on only (HTTP 403)."""
+
+
+class EmailInUse(DomainError):
+    """Signup with the email of another company's active admin (HTTP 409): only a
+    confirmation link sent to that address may create a second company."""
+
+
+class DomainClaimed(DomainError):
+    """An email domain is another company's single sign-on domain (HTTP 409)."""
+
+
+class CounterMismatch(DomainError):
+    """A passkey's stored counter is not the one the caller verified against (HTTP 409)."""
+
+
+class DuplicateCredential(DomainError):
+    """A passkey with this credential id is registered already (HTTP 409)."""

@@ -16,7 +16,7 @@ from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
-from . import integration
+from . import integration, queries
 from .acting import record_by, require_admin
 from .commands import (
     Actor,
@@ -27,38 +27,80 @@ from .commands import (
     UpsertEmployee,
 )
 from .leave_requests import reprice_location
-from .ports import Clock, Repository, UnitOfWork
+from .ports import Clock, ReadModel, Repository, UnitOfWork
 
 Deactivatable = TypeVar("Deactivatable", Department, Location)
+T = TypeVar("T")
 
 
 async def create_tenant(
-    uow: UnitOfWork, cmd: CreateTenant, *, first_only: bool = False
+    uow: UnitOfWork,
+    cmd: CreateTenant,
+    *,
+    first_only: bool = False,
+    clock: Clock | None = None,
 ) -> tuple[Tenant, Employee]:
-    """Sign up a company and its first admin; with ``first_only``, only while none exists."""
+    """Sign up a company and its first admin; with ``first_only``, only while none exists.
+    The email of another company's active admin is refused (`EmailInUse`): a second
+    company for the same person takes a confirmation link (`identity.redeem_magic_link`)."""
+    tenant, admin = new_tenant(cmd)
+
+    async def work(repo: Repository) -> None:
+        if await admin_elsewhere(repo, clock or SystemClock(), admin.email):
+            raise errors.EmailInUse(
+                f"{admin.email} is the admin of another company: confirm this signup "
+                "with the link Leaveflow emails to that address"
+            )
+        await add_tenant(repo, tenant, admin, first_only=first_only)
+
+    await run_signup(uow, work, first_only=first_only)
+    return tenant, admin
+
+
+def new_tenant(cmd: CreateTenant) -> tuple[Tenant, Employee]:
     tenant = Tenant(id=new_id(), name=cmd.name, timezone=cmd.timezone)
     admin = Employee(
         id=new_id(), tenant_id=tenant.id, name=cmd.admin_name, email=cmd.admin_email, role="admin"
     )
-    closed = errors.SignupClosed("signup is closed: the first company exists")
+    return tenant, admin
 
-    async def work(repo: Repository) -> None:
-        if first_only and (await repo.any_tenant() or not await repo.claim_first_signup(tenant.id)):
-            raise closed
-        await repo.add_tenant(tenant)
-        await repo.add_employee(admin)
-        first = await repo.record(
-            integration.tenant_created(tenant, admin.id), tenant_id=tenant.id, actor=admin.id
-        )
-        await repo.record(integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
 
+_CLOSED = "signup is closed: the first company exists"
+
+
+async def add_tenant(
+    repo: Repository, tenant: Tenant, admin: Employee, *, first_only: bool
+) -> None:
+    """The company, its admin and their events, in the caller's transaction."""
+    if first_only and (await repo.any_tenant() or not await repo.claim_first_signup(tenant.id)):
+        raise errors.SignupClosed(_CLOSED)
+    await repo.add_tenant(tenant)
+    await repo.add_employee(admin)
+    first = await repo.record(
+        integration.tenant_created(tenant, admin.id), tenant_id=tenant.id, actor=admin.id
+    )
+    await repo.record(integration.employee_upserted(admin), tenant_id=tenant.id, cause=first)
+
+
+async def run_signup(
+    uow: UnitOfWork, work: Callable[[Repository], Awaitable[T]], *, first_only: bool
+) -> T:
+    """Run a signup's transaction: two first signups racing collide on the first-signup
+    record, and the loser hears that signup is closed."""
     try:
-        await uow.run(work)
+        return await uow.run(work)
     except DuplicateKey:
         if not first_only:
             raise
-        raise closed from None
-    return tenant, admin
+        raise errors.SignupClosed(_CLOSED) from None
+
+
+async def admin_elsewhere(repo: Repository | ReadModel, clock: Clock, email: str) -> bool:
+    """Whether `email` is an active admin of some company."""
+    for employee in await repo.employees_with_email(email):
+        if employee.role == "admin" and not await queries.employee_has_left(repo, clock, employee):
+            return True
+    return False
 
 
 async def find_login(uow: UnitOfWork, tenant_id: str, email: str) -> Employee:

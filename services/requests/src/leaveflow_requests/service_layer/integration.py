@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from leaveflow_contracts import (
     DepartmentUpserted,
+    EmployeeInvited,
     EmployeeUpserted,
     EventData,
     LeaveApproved,
@@ -41,6 +42,17 @@ def _holiday_source(loc: Location) -> HolidaySource | None:
         subdivision=calendar.subdivision,
         categories=list(calendar.categories or ()),
         language=calendar.language,
+    )
+
+
+def employee_invited(e: Employee, tenant: Tenant, by: Employee | None) -> EmployeeInvited:
+    # Names, not ids: the mail says who invited whom to which company.
+    return EmployeeInvited(
+        employee_id=e.id,
+        email=e.email,
+        name=e.name,
+        company=tenant.name,
+        invited_by=by.name if by else None,
     )
 
 

@@ -16,10 +16,21 @@ from leaveflow_kit.clock import Clock
 from leaveflow_kit.storage import Transaction
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
+from ..domain.identity import Invite, MagicLink, Passkey, SignInSession, SsoConfig
 from ..domain.model import LeaveRequest
 
 T = TypeVar("T")
-__all__ = ["Clock", "ReadModel", "Record", "Repository", "RepositoryFactory", "UnitOfWork"]
+__all__ = [
+    "Clock",
+    "DirectoryReads",
+    "ReadModel",
+    "Record",
+    "Repository",
+    "RepositoryFactory",
+    "SecretBox",
+    "Undecryptable",
+    "UnitOfWork",
+]
 
 Record = Tenant | Employee | LeaveType | LeaveRequest | Location | Department
 
@@ -53,7 +64,59 @@ class _TenantReads(Protocol):
         """The ids of the employees whose department is one of `department_ids` now."""
 
 
-class Repository(_TenantReads, Protocol):
+class _IdentityReads(Protocol):
+    """Sign-in records (docs/adr/0009). Sessions, links and passkeys are found by their
+    own ids, which only their holder knows; callers check whose they are."""
+
+    async def employees_with_email(self, email: str) -> list[Employee]:
+        """Everyone with this (normalised) email, in every company."""
+
+    async def sso_config(self, tenant_id: str) -> SsoConfig | None: ...
+
+    async def sso_tenant_of_domain(self, domain: str) -> str | None:
+        """The company whose single sign-on lists `domain` (at most one does)."""
+
+    async def sign_in_session(self, session_id: str) -> SignInSession | None: ...
+
+    async def sessions_of(self, tenant_id: str, employee_id: str) -> list[SignInSession]:
+        """Every session of the person, revoked ones included, oldest first."""
+
+    async def magic_link(self, link_id: str) -> MagicLink | None: ...
+
+    async def passkey(self, passkey_id: str) -> Passkey | None: ...
+
+    async def passkey_by_credential(self, credential_id: str) -> Passkey | None: ...
+
+    async def passkeys_of(self, tenant_id: str, employee_id: str) -> list[Passkey]: ...
+
+    async def invites(self, tenant_id: str) -> list[Invite]: ...
+
+
+class _IdentityWrites(Protocol):
+    async def save_sso(self, config: SsoConfig) -> None: ...
+
+    async def delete_sso(self, tenant_id: str) -> None: ...
+
+    async def claim_domain(self, domain: str, tenant_id: str) -> None:
+        """Record that `domain` is the company's (replacing nobody: check first)."""
+
+    async def release_domain(self, domain: str) -> None: ...
+
+    async def save_session(self, session: SignInSession) -> None: ...
+
+    async def save_magic_link(self, link: MagicLink) -> None: ...
+
+    async def add_passkey(self, passkey: Passkey) -> None:
+        """Raises `leaveflow_kit.storage.DuplicateKey` when the credential id is taken."""
+
+    async def save_passkey(self, passkey: Passkey) -> None: ...
+
+    async def delete_passkey(self, passkey_id: str) -> None: ...
+
+    async def save_invite(self, invite: Invite) -> None: ...
+
+
+class Repository(_TenantReads, _IdentityReads, _IdentityWrites, Protocol):
     """The requests service's records inside one transaction: what it reads is consistent
     with what it writes, and everything (events included) commits together or not at all."""
 
@@ -122,7 +185,7 @@ class UnitOfWork(Protocol):
         must have no effect outside the repository it is given."""
 
 
-class ReadModel(_TenantReads, Protocol):
+class ReadModel(_TenantReads, _IdentityReads, Protocol):
     """Reads outside any transaction, for the HTTP queries and the event stream."""
 
     async def employees(
@@ -152,3 +215,21 @@ class ReadModel(_TenantReads, Protocol):
 
     async def events_after(self, tenant_id: str, after: str, *, limit: int) -> list[dict[str, Any]]:
         """The tenant's event log after the event id `after`, in id order."""
+
+
+# The reads both sides offer: what a rule about today's directory needs, in a use case's
+# transaction or outside one.
+DirectoryReads = _TenantReads
+
+
+class Undecryptable(Exception):
+    """Sealed under another key (REQUESTS_SECRET_KEY changed), or not a ciphertext."""
+
+
+class SecretBox(Protocol):
+    """Secrets at rest (a company's SSO client secret): sealed before they are stored."""
+
+    def seal(self, plain: str) -> str: ...
+
+    def open(self, sealed: str) -> str:
+        """Raises `Undecryptable`."""

@@ -13,11 +13,11 @@ from leaveflow_kit.clock import today_in
 from ..domain.directory import Employee, normalise_email
 from ..domain.model import LeaveRequest
 from ..domain.working_days import WorkingDays, count_working_days
-from .ports import Clock, ReadModel
+from .ports import Clock, DirectoryReads, ReadModel
 from .visibility import Visibility
 
 
-async def employee_today(reads: ReadModel, clock: Clock, employee: Employee) -> date:
+async def employee_today(reads: DirectoryReads, clock: Clock, employee: Employee) -> date:
     """Today where the employee works: their location's zone, else their company's."""
     location = (
         await reads.location(employee.tenant_id, employee.location_id)
@@ -30,7 +30,7 @@ async def employee_today(reads: ReadModel, clock: Clock, employee: Employee) -> 
     return today_in(clock, tenant.timezone if tenant else None)
 
 
-async def employee_has_left(reads: ReadModel, clock: Clock, employee: Employee) -> bool:
+async def employee_has_left(reads: DirectoryReads, clock: Clock, employee: Employee) -> bool:
     """Whether the employee's last day is behind them (in their own time zone)."""
     if employee.end_date is None:
         return False

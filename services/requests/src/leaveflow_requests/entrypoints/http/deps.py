@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import hmac
+from typing import Annotated, ClassVar
 
+import jwt
 from fastapi import Depends, Request
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leaveflow_kit.auth import CurrentUser, TokenIssuer
+from leaveflow_kit.http import NotFound, Unauthorized
 from leaveflow_kit.http.deps import ClockDep, SettingsDep, app_state
+from leaveflow_kit.http.limits import count_failure, refuse_if_failures_spent
 
 from ...adapters.tenant_signals import TenantSignals
 from ...service_layer.commands import Actor
-from ...service_layer.ports import ReadModel, UnitOfWork
+from ...service_layer.ports import ReadModel, SecretBox, UnitOfWork
 from ...service_layer.standing import DirectoryStanding
 
 __all__ = [
@@ -20,6 +26,9 @@ __all__ = [
     "ClockDep",
     "IssuerDep",
     "ReadModelDep",
+    "SecretBoxDep",
+    "ServiceCaller",
+    "SessionIdDep",
     "SettingsDep",
     "StandingDep",
     "TenantSignalsDep",
@@ -46,3 +55,55 @@ ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
 IssuerDep = Annotated[TokenIssuer, Depends(app_state("issuer"))]
 TenantSignalsDep = Annotated[TenantSignals, Depends(app_state("tenant_signals"))]
 StandingDep = Annotated[DirectoryStanding, Depends(app_state("standing"))]
+SecretBoxDep = Annotated[SecretBox, Depends(app_state("secret_box"))]
+
+
+class ServiceSecretSettings(BaseSettings):
+    SERVICE: ClassVar[str] = "requests"
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    service_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LEAVEFLOW_SERVICE_SECRET")
+    )
+
+
+def _configured_secret(request: Request) -> str | None:
+    cached: ServiceSecretSettings | None = getattr(request.app.state, "service_secret", None)
+    if cached is None:
+        cached = ServiceSecretSettings()
+        request.app.state.service_secret = cached
+    secret = cached.service_secret
+    return secret.get_secret_value() if secret and secret.get_secret_value() else None
+
+
+async def _service_caller(request: Request) -> None:
+    """Only another Leaveflow service (`authorization: Service <LEAVEFLOW_SERVICE_SECRET>`);
+    without a configured secret these routes do not exist (404)."""
+    expected = _configured_secret(request)
+    if expected is None:
+        raise NotFound("not enabled")
+    # The web and the bots sign everyone in here, all from one address: only wrong secrets
+    # count against the limit, so a guesser is stopped and they never are.
+    refuse_if_failures_spent(request, "signin")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "service" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        count_failure(request, "signin")
+        raise Unauthorized("bad service credentials")
+
+
+async def _session_id(request: Request) -> str | None:
+    # The bearer token was verified by the route's `ActorDep`; only its `sid` is read here.
+    _, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        claims = jwt.decode(token.strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    sid = claims.get("sid")
+    return sid if isinstance(sid, str) else None
+
+
+# For `dependencies=[ServiceCaller]` on the routes only Leaveflow services call.
+ServiceCaller = Depends(_service_caller)
+# The sign-in session of the caller's token (None: a token not from a session).
+SessionIdDep = Annotated[str | None, Depends(_session_id)]

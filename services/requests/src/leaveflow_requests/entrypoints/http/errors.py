@@ -15,6 +15,13 @@ _STATUS: list[tuple[type[errors.DomainError], int, str, str]] = [
     (errors.InvalidTransition, 409, "Invalid transition", "invalid-transition"),
     (errors.DuplicateEmail, 409, "Duplicate email", "duplicate-email"),
     (errors.LastAdmin, 409, "Last admin", "last-admin"),
+    (errors.EmailInUse, 409, "Email in use", "email-in-use"),
+    (errors.DomainClaimed, 409, "Domain claimed", "domain-claimed"),
+    (errors.CounterMismatch, 409, "Counter mismatch", "counter-mismatch"),
+    (errors.DuplicateCredential, 409, "Duplicate credential", "duplicate-credential"),
+    (errors.Unauthenticated, 401, "Unauthorized", "unauthorized"),
+    (errors.LinkGone, 410, "Gone", "gone"),
+    (errors.SsoEnforced, 403, "Single sign-on enforced", "sso-enforced"),
     (errors.NotAllowed, 403, "Forbidden", "forbidden"),
     (errors.NotFound, 404, "Not found", "not-found"),
 ]

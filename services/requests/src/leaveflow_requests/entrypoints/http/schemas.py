@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -21,11 +21,13 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from leaveflow_kit.validation import BoundedDate, IanaZone, Text
 
 from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
+from ...domain.identity import SsoConfig, check_issuer, normalise_domain
 from ...domain.model import LeaveRequest
 from ...domain.working_days import WorkingDays
 from ...service_layer.employee_import import ImportReport
@@ -400,3 +402,239 @@ class WorkingDaysOut(BaseModel):
     @classmethod
     def of(cls, counted: WorkingDays) -> WorkingDaysOut:
         return cls(amount=float(counted.amount), days=list(counted.days))
+
+
+# --- sign-in (docs/adr/0009) ----------------------------------------------------------------
+
+Secret = Annotated[str, Text(200, min_length=1)]
+Via = Literal["sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev"]
+# WebAuthn values in base64url without padding; bounded (a COSE key is a few hundred bytes).
+B64Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9_-]+$")]
+SignCount = Annotated[int, Field(ge=0, le=2**32 - 1)]
+
+
+EmailDomain = Annotated[str, Text(253), AfterValidator(normalise_domain)]
+IssuerUrl = Annotated[str, Text(500, min_length=8), AfterValidator(check_issuer)]
+
+
+class EmailIn(_In):
+    email: EmailStr
+
+
+class TenantRefIn(_In):
+    tenant_id: Id
+
+
+class SessionIn(_In):
+    tenant_id: Id
+    employee_id: Id
+    via: Via
+    label: Annotated[str, Text(200)] = ""
+
+
+class RefreshIn(_In):
+    session_id: Id
+    refresh_token: Secret
+
+
+class MagicLinkIn(_In):
+    email: EmailStr
+    nonce_hash: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    purpose: Literal["sign_in", "signup"]
+    signup: TenantIn | None = None
+
+    @model_validator(mode="after")
+    def _signup_only_for_signup(self) -> MagicLinkIn:
+        if (self.purpose == "signup") != (self.signup is not None):
+            raise ValueError("signup is given with purpose signup, and only then")
+        return self
+
+
+class RedeemIn(_In):
+    token: Secret
+    nonce: Secret
+
+
+class SessionOpenedOut(BaseModel):
+    session_id: str
+    refresh_token: str
+    token: str
+    expires_in: int
+    employee_id: str
+    role: str
+
+
+class RefreshedOut(BaseModel):
+    token: str
+    expires_in: int
+    employee_id: str
+    role: str
+
+
+class CompanyOut(BaseModel):
+    tenant_id: str
+    company: str
+    employee_id: str
+    role: str
+    enforce_sso: bool
+
+
+class DomainSsoOut(BaseModel):
+    tenant_id: str
+    company: str
+    enforce: bool
+
+
+class LookupOut(BaseModel):
+    domain_sso: list[DomainSsoOut]
+    companies: list[CompanyOut]
+
+
+class MagicLinkOut(BaseModel):
+    token: str | None
+    tenant_ids: list[str]
+
+
+class RedeemedSignInOut(BaseModel):
+    purpose: Literal["sign_in"]
+    email: str
+    companies: list[CompanyOut]
+
+
+class RedeemedSignupOut(BaseModel):
+    purpose: Literal["signup"]
+    email: str
+    created: TenantCreatedOut
+
+
+class SessionOut(BaseModel):
+    id: str
+    via: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+
+class SessionsOut(BaseModel):
+    items: list[SessionOut]
+
+
+class RevokedOut(BaseModel):
+    revoked: int
+
+
+class SsoIn(_In):
+    issuer: IssuerUrl
+    client_id: Annotated[str, Text(300, min_length=1)]
+    # Write-only: left out keeps the stored one (required the first time).
+    client_secret: Annotated[str, Text(1000, min_length=1)] | None = None
+    email_domains: list[EmailDomain] = Field(default_factory=list, max_length=50)
+    enforce: bool = False
+
+
+class SsoOut(BaseModel):
+    """A company's single sign-on as its admins see it: never the client secret."""
+
+    issuer: str
+    client_id: str
+    email_domains: list[str]
+    enforce: bool
+    client_secret_set: bool
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, c: SsoConfig) -> SsoOut:
+        return cls(
+            issuer=c.issuer,
+            client_id=c.client_id,
+            email_domains=c.email_domains,
+            enforce=c.enforce,
+            client_secret_set=bool(c.client_secret),
+            updated_at=c.updated_at,
+        )
+
+
+class SsoForWebOut(BaseModel):
+    tenant_id: str
+    company: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    email_domains: list[str]
+    enforce: bool
+
+
+class PasskeyIn(_In):
+    tenant_id: Id
+    employee_id: Id
+    credential_id: B64Url
+    public_key: B64Url
+    sign_count: SignCount
+    name: Annotated[str, Text(100, min_length=1)]
+    transports: list[Annotated[str, Text(32, min_length=1)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class CredentialIn(_In):
+    credential_id: B64Url
+
+
+class PasskeyUsedIn(_In):
+    expected_sign_count: SignCount
+    sign_count: SignCount
+
+
+class PasskeyCreatedOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class PasskeyFoundOut(BaseModel):
+    id: str
+    tenant_id: str
+    employee_id: str
+    public_key: str
+    sign_count: int
+
+
+class PasskeyUsedOut(BaseModel):
+    id: str
+    sign_count: int
+
+
+class PasskeyOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class PasskeysOut(BaseModel):
+    items: list[PasskeyOut]
+
+
+class InvitesIn(_In):
+    employee_ids: list[Id] = Field(min_length=1, max_length=1000)
+
+
+class SkippedOut(BaseModel):
+    employee_id: str
+    reason: str
+
+
+class InvitedOut(BaseModel):
+    invited: list[str]
+    skipped: list[SkippedOut]
+
+
+class InviteOut(BaseModel):
+    employee_id: str
+    invited_at: datetime
+    invited_by: str
+
+
+class InvitesOut(BaseModel):
+    items: list[InviteOut]

@@ -8,32 +8,19 @@ secret (`LEAVEFLOW_SERVICE_SECRET`); without one configured the endpoint does no
 
 from __future__ import annotations
 
-import hmac
-from typing import ClassVar
-
-from fastapi import APIRouter, Request
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leaveflow_kit.auth import Principal
-from leaveflow_kit.http import NotFound, Unauthorized
-from leaveflow_kit.http.limits import count_failure, refuse_if_failures_spent
+from leaveflow_kit.http import NotFound
 
 from ...service_layer import queries
-from .deps import ClockDep, IssuerDep, ReadModelDep
+from .deps import ClockDep, IssuerDep, ReadModelDep, ServiceCaller
 from .schemas import TokenOut
 
 router = APIRouter()
 
 SERVICE_TOKEN_TTL_SECONDS = 300
-
-
-class ServiceSecretSettings(BaseSettings):
-    SERVICE: ClassVar[str] = "requests"
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-    service_secret: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("LEAVEFLOW_SERVICE_SECRET")
-    )
 
 
 class ServiceTokenIn(BaseModel):
@@ -51,41 +38,16 @@ class ServiceTokenIn(BaseModel):
         return self
 
 
-def _configured_secret(request: Request) -> str | None:
-    cached: ServiceSecretSettings | None = getattr(request.app.state, "service_secret", None)
-    if cached is None:
-        cached = ServiceSecretSettings()
-        request.app.state.service_secret = cached
-    secret = cached.service_secret
-    return secret.get_secret_value() if secret and secret.get_secret_value() else None
-
-
 @router.post(
     "/v1/auth/service-token",
     tags=["tenancy"],
     include_in_schema=False,
+    dependencies=[ServiceCaller],
 )
 async def service_token(
-    body: ServiceTokenIn,
-    request: Request,
-    reads: ReadModelDep,
-    issuer: IssuerDep,
-    clock: ClockDep,
+    body: ServiceTokenIn, reads: ReadModelDep, issuer: IssuerDep, clock: ClockDep
 ) -> TokenOut:
     """A 5-minute token for (tenant, employee) with the employee's current role."""
-    expected = _configured_secret(request)
-    if expected is None:
-        raise NotFound("service tokens are not enabled")
-    # The web and the bots sign everyone in here, all from one address: only wrong secrets
-    # count against the limit, so a guesser is stopped and they never are.
-    refuse_if_failures_spent(request, "signin")
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "service" or not hmac.compare_digest(
-        given.strip().encode(), expected.encode()
-    ):
-        count_failure(request, "signin")
-        raise Unauthorized("bad service credentials")
     employee = (
         await reads.employee(body.tenant_id, body.employee_id)
         if body.employee_id is not None

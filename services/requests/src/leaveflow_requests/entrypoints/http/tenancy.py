@@ -20,24 +20,30 @@ router = APIRouter(tags=["tenancy"])
 # Public sign-up and sign-in are rate limited per address and per account (429 +
 # Retry-After; figures in LEAVEFLOW_RATE_LIMITS).
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": "Too many requests"}}
+SIGNUP_REFUSALS: dict[int | str, dict[str, Any]] = {
+    **RATE_LIMITED,
+    409: {"description": "The email is another company's admin (email-in-use)"},
+}
 
 
 @router.post(
     "/v1/tenants",
     status_code=201,
     dependencies=[rate_limited("signup", account=json_field("admin_email"))],
-    responses=RATE_LIMITED,
+    responses=SIGNUP_REFUSALS,
 )
 async def create_tenant(
-    body: TenantIn, settings: SettingsDep, uow: UnitOfWorkDep, issuer: IssuerDep
+    body: TenantIn, settings: SettingsDep, uow: UnitOfWorkDep, issuer: IssuerDep, clock: ClockDep
 ) -> TenantCreatedOut:
     """Sign up a company: creates the tenant and its first admin (public while signup is open;
-    with `LEAVEFLOW_SIGNUP_OPEN=first`, until the first company exists)."""
+    with `LEAVEFLOW_SIGNUP_OPEN=first`, until the first company exists). The email of
+    another company's active admin is refused (409 `email-in-use`): a second company for
+    the same person is confirmed by a link sent to that address."""
     mode = settings.signup_open
     if mode is False:
         raise NotFound("signup is closed")
     tenant, admin = await directory.create_tenant(
-        uow, CreateTenant(**body.model_dump()), first_only=mode == "first"
+        uow, CreateTenant(**body.model_dump()), first_only=mode == "first", clock=clock
     )
     token = issuer.issue(Principal(tenant_id=tenant.id, employee_id=admin.id, role="admin"))
     return TenantCreatedOut(tenant_id=tenant.id, admin_id=admin.id, token=token)
