@@ -604,17 +604,15 @@ def test_the_default_and_observability_profiles(tmp_path: Path) -> None:
         env = traced["services"][name]["environment"]
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318", name  # OTLP/HTTP
         assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf", name
-    # Signup and dev login are off by default; the web gets tokens with the service secret.
+    # Signup and dev login are off by default; the web opens sessions with the service secret.
     requests_env = plain["services"]["requests"]["environment"]
     assert (requests_env["LEAVEFLOW_SIGNUP_OPEN"], requests_env["LEAVEFLOW_DEV_LOGIN"]) == (
         "first",
         "false",
     )
     web_env = plain["services"]["web"]["environment"]
-    assert (web_env["LEAVEFLOW_DEV_LOGIN"], web_env["WEB_TOKEN_BROKER"]) == (
-        "false",
-        "service-token",
-    )
+    assert web_env["LEAVEFLOW_DEV_LOGIN"] == "false"
+    assert web_env["LEAVEFLOW_SERVICE_SECRET"]
 
 
 @pytest.mark.e2e

@@ -1,4 +1,6 @@
-"""OpenID Connect sign-in against a real provider on loopback (panva/oidc-provider on Node).
+"""OpenID Connect sign-in against a real provider on loopback (panva/oidc-provider on Node),
+configured the deprecated way: one provider for one company per deployment (WEB_OIDC_*,
+WEB_OIDC_TENANT_ID), which keeps working beside per-company SSO.
 
 The web runs as its own process configured for that provider; the browser is the machine's
 headless Chromium. A verified email of an employee signs in; a forged state, a replayed
@@ -31,6 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "browser" / "oidc_provider"
 CLIENT_ID = "leaveflow-web"
 WAIT_MS = 20_000
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 expect.set_options(timeout=WAIT_MS)
 
 
@@ -131,10 +134,17 @@ def page(browser: Browser, sign_on: SignOn) -> Iterator[Page]:
     context.close()
 
 
+def start_at_provider(page: Page, email: str) -> None:
+    """Email first, then the deployment's single sign-on button on the options page."""
+    page.goto("/signin")
+    page.get_by_label("Your work email").fill(email)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue with your company's single sign-on").click()
+
+
 def provider_sign_in(page: Page, sign_on: SignOn, login: str) -> None:
     """Go through the provider's login and consent pages as ``login``."""
-    page.goto("/signin")
-    page.get_by_role("button", name="Sign in with your company account").click()
+    start_at_provider(page, sign_on.emails[login])
     page.wait_for_url(f"{sign_on.issuer}/**")
     page.locator("input[name=login]").fill(login)
     page.locator("input[name=password]").fill("any password")
@@ -169,7 +179,16 @@ def test_a_verified_employee_signs_in_with_the_provider(page: Page, sign_on: Sig
 
 def test_a_forged_state_is_refused(sign_on: SignOn) -> None:
     with httpx.Client(base_url=sign_on.web) as client:
-        started = client.get("/auth/oidc/login")
+        token = CSRF.search(client.get("/signin").text)
+        assert token
+        options = client.post(
+            "/signin", data={"csrf_token": token.group(1), "email": sign_on.emails["olga"]}
+        )
+        token = CSRF.search(options.text)
+        assert token
+        started = client.post(
+            "/signin/provider", data={"csrf_token": token.group(1), "provider": "legacy"}
+        )
         assert started.status_code == 302
         assert started.headers["location"].startswith(f"{sign_on.issuer}/auth?")
         answer = client.get("/auth/oidc/callback", params={"code": "x", "state": "forged"})
@@ -194,9 +213,8 @@ def test_a_replayed_code_is_refused(page: Page, sign_on: SignOn) -> None:
     # Forget the provider's own session, or it would sign olga in again at once.
     page.context.clear_cookies(name="_session")
     at_provider = re.compile(rf"^{re.escape(sign_on.issuer)}/auth\?")
-    page.goto("/signin")
     with page.expect_request(at_provider) as sent:
-        page.get_by_role("button", name="Sign in with your company account").click()
+        start_at_provider(page, sign_on.emails["olga"])
     fresh_state = httpx.URL(sent.value.url).params["state"]
     page.goto(f"/auth/oidc/callback?code={used_code}&state={fresh_state}")
     refused(page, "Sign-in refused: grant request is invalid")  # the provider's answer
@@ -218,4 +236,4 @@ def test_an_unverified_email_is_refused(page: Page, sign_on: SignOn) -> None:
 
 def test_a_verified_stranger_is_not_let_in(page: Page, sign_on: SignOn) -> None:
     provider_sign_in(page, sign_on, "stranger")
-    refused(page, "is not an employee of this company")
+    refused(page, "No company on Leaveflow has this email as an active person.")

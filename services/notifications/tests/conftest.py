@@ -35,6 +35,7 @@ from leaveflow_notifications.adapters.store_deliveries import StoreDeliveries
 from leaveflow_notifications.adapters.store_reads import StoreReads
 from leaveflow_notifications.bootstrap import INDEXES
 from leaveflow_notifications.domain.addresses import AddressPolicy
+from leaveflow_notifications.service_layer.account_mail import AccountMailer
 from leaveflow_notifications.service_layer.destinations import Destinations
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
 from leaveflow_notifications.service_layer.fanout import requests_handlers
@@ -51,6 +52,8 @@ class World:
     def __init__(self, store: Store, clock: FakeClock, box: SecretBox) -> None:
         self.store, self.clock, self.box = store, clock, box
         self.handlers = requests_handlers(clock)
+        # The operator's mail server (LEAVEFLOW_SMTP_*): none unless a test sets one.
+        self.operator_smtp: dict[str, Any] | None = None
         # The sinks listen on loopback: allowed here as the test stacks allow it.
         self.destinations = Destinations(AddressPolicy.from_setting(LOOPBACK), SystemResolver())
         self.poster = HttpPoster(self.destinations)
@@ -58,10 +61,27 @@ class World:
         self.records = StoreDeliveries(store)
         self.rewire()
 
-    def rewire(self, *, box: SecretBox | None = None, slack_api: str | None = None) -> None:
-        """Outbound (and the integrations admin) over another secret box or Slack Web API."""
+    def rewire(
+        self,
+        *,
+        box: SecretBox | None = None,
+        slack_api: str | None = None,
+        operator_smtp: dict[str, Any] | None = None,
+    ) -> None:
+        """Outbound (and the integrations admin) over another secret box, Slack Web API or
+        operator mail server."""
         self.box = box or self.box
+        self.operator_smtp = operator_smtp or self.operator_smtp
         self.integrations = Integrations(self.store, self.reads, self.box)
+        templates = ChannelTemplates("http://dash.test")
+        self.account_mail = AccountMailer(
+            self.reads,
+            self.box,
+            templates,
+            company_sender=EmailSender(self.destinations),
+            operator_sender=EmailSender(None),
+            operator=self.operator_smtp,
+        )
         self.outbound = Outbound(
             self.reads,
             self.box,
@@ -71,7 +91,8 @@ class World:
                 "email": EmailSender(self.destinations),
             },
             Links(self.box, "http://dash.test"),
-            ChannelTemplates("http://dash.test"),
+            templates,
+            account=self.account_mail,
         )
 
     async def feed(

@@ -341,6 +341,13 @@ def problem(status: int, title: str, detail: str) -> httpx.Response:
     return httpx.Response(status, json={"title": title, "status": status, "detail": detail})
 
 
+def masked(page: httpx.Response, email: str) -> str:
+    """The page with what must differ between two browsers taken out: the session's CSRF
+    token (in forms and the HTMX header) and the email the person typed."""
+    text = re.sub(r'"x-csrf-token": "[^"]+"', '"x-csrf-token": ""', page.text)
+    return CSRF.sub('name="csrf_token" value=""', text).replace(email, "EMAIL")
+
+
 def csrf_of(page: httpx.Response) -> str:
     found = CSRF.search(page.text)
     assert found, f"no CSRF token on {page.url}"

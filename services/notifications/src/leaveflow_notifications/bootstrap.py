@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -29,7 +30,8 @@ from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .config import Settings
 from .domain.addresses import AddressPolicy
-from .entrypoints.http import actions, routes, slack, teams
+from .entrypoints.http import actions, auth, routes, slack, teams
+from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
 from .service_layer.chat import Chat
 from .service_layer.collections import (
@@ -67,6 +69,23 @@ INDEXES = (
     # The replica helper's reads name the tenant.
     *(IndexSpec(c, ("tenant_id",)) for c in (TENANTS, LOCATIONS, PEOPLE, DEPARTMENTS, LEAVE_TYPES)),
 )
+
+
+def operator_smtp(settings: Settings) -> dict[str, Any] | None:
+    """The operator's mail server (LEAVEFLOW_SMTP_*) in the shape of an email integration,
+    or None when the installation has none."""
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return {
+        "smtp_host": settings.smtp_host,
+        "smtp_port": settings.smtp_port,
+        "from": settings.smtp_from,
+        "username": settings.smtp_username or None,
+        "password": password or None,
+        "starttls": settings.smtp_starttls,
+        "ssl": settings.smtp_ssl,
+    }
 
 
 def create_app(
@@ -107,16 +126,29 @@ def create_app(
     records: DeliveryRecords = StoreDeliveries(runtime.store)
     chat = Chat(api, reads, clock)
     ttl = int(settings.action_link_hours * 3600)
+    templates = ChannelTemplates(settings.dashboard_url)
+    company_email = EmailSender(destinations)
+    account_mail = AccountMailer(
+        reads,
+        secrets,
+        templates,
+        company_sender=company_email,
+        # The operator's own server: trusted configuration, not a tenant's destination.
+        operator_sender=EmailSender(None),
+        operator=operator_smtp(settings),
+        timeout_seconds=settings.send_timeout_seconds,
+    )
     outbound = Outbound(
         reads,
         secrets,
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
             TEAMS: TeamsSender(poster),
-            EMAIL: EmailSender(destinations),
+            EMAIL: company_email,
         },
         Links(secrets, settings.dashboard_url.rstrip("/")),
-        ChannelTemplates(settings.dashboard_url),
+        templates,
+        account=account_mail,
     )
     policy = RetryPolicy(
         max_attempts=settings.max_attempts,
@@ -166,7 +198,7 @@ def create_app(
 
     return runtime.app(
         title="Leaveflow notifications",
-        routers=[routes.router, slack.router, teams.router, actions.router],
+        routers=[routes.router, slack.router, teams.router, actions.router, auth.router],
         lifespan=lifespan,
         dispatchers=dispatchers,
         secret_box=secrets,
@@ -181,4 +213,7 @@ def create_app(
         dashboard_url=settings.dashboard_url,
         outbound=outbound,
         digest=digest,
+        account_mail=account_mail,
+        # Checked by the routes only Leaveflow services call (`deps.ServiceCaller`).
+        service_secret=service_secret,
     )

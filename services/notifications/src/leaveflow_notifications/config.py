@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 
 from leaveflow_kit.settings import ServiceSettings
 
@@ -63,6 +63,31 @@ class Settings(ServiceSettings):
     digest_interval_seconds: float = Field(
         60.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_DIGEST_INTERVAL")
     )
+
+    # The operator's own mail server, for mail that belongs to no company's integration
+    # (sign-in links, signup confirmations) and for a company without one (invites).
+    # Trusted configuration, so not subject to LEAVEFLOW_OUTBOUND_ALLOW. Unset host: none.
+    smtp_host: str | None = Field(None, validation_alias=AliasChoices("LEAVEFLOW_SMTP_HOST"))
+    smtp_port: int = Field(
+        587, ge=1, le=65535, validation_alias=AliasChoices("LEAVEFLOW_SMTP_PORT")
+    )
+    smtp_username: str | None = Field(
+        None, validation_alias=AliasChoices("LEAVEFLOW_SMTP_USERNAME")
+    )
+    smtp_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LEAVEFLOW_SMTP_PASSWORD")
+    )
+    smtp_from: str | None = Field(None, validation_alias=AliasChoices("LEAVEFLOW_SMTP_FROM"))
+    smtp_starttls: bool = Field(True, validation_alias=AliasChoices("LEAVEFLOW_SMTP_STARTTLS"))
+    # Implicit TLS from the first byte (usually port 465); STARTTLS is then not used.
+    smtp_ssl: bool = Field(False, validation_alias=AliasChoices("LEAVEFLOW_SMTP_SSL"))
+
+    @model_validator(mode="after")
+    def _smtp_sender(self) -> Settings:
+        # A server without a sender would fail every mail; say so at start-up instead.
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("LEAVEFLOW_SMTP_FROM is required when LEAVEFLOW_SMTP_HOST is set")
+        return self
 
     @field_validator("outbound_allow")
     @classmethod

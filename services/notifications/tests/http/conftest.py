@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -68,27 +68,50 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> TokenIssuer:
     return TokenIssuer(tmp_path_factory.mktemp("jwt") / "jwt.pem")
 
 
+AppFactory = Callable[..., Awaitable[App]]
+
+
 @pytest.fixture
-async def app(
+async def make_app(
     tmp_path: Path, store: Any, world: Any, issuer: TokenIssuer, secret_key: bytes
-) -> AsyncIterator[App]:
-    closed = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(
-        data_dir=tmp_path,
-        requests_url=closed,
-        balances_url=closed,
-        calendar_url=closed,
-        service_secret="svc",
-        outbound_allow="127.0.0.0/8",  # the sinks
-        public_url="http://notify.test",
-        # The world's key: what the app seals, the world's outbound opens, and back.
-        secret_key=secret_key.decode(),
-    )
-    application = create_app(
-        settings, store=store, clock=world.clock, verifier=TokenVerifier(jwks=issuer.jwks())
-    )
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-        yield App(application, client, issuer, world)
-    await application.state.background.drain()
-    await application.state.poster.close()
+) -> AsyncIterator[AppFactory]:
+    """Builds the app over the world's store with settings overriding the usual ones
+    (e.g. the operator's SMTP server, or no service secret); closed at the test's end."""
+    built: list[tuple[Any, httpx.AsyncClient]] = []
+
+    async def make(**overrides: Any) -> App:
+        closed = f"http://127.0.0.1:{free_port()}"
+        fields: dict[str, Any] = {
+            "data_dir": tmp_path,
+            "requests_url": closed,
+            "balances_url": closed,
+            "calendar_url": closed,
+            "service_secret": "svc",
+            "outbound_allow": "127.0.0.0/8",  # the sinks
+            "public_url": "http://notify.test",
+            # The world's key: what the app seals, the world's outbound opens, and back.
+            "secret_key": secret_key.decode(),
+            **overrides,
+        }
+        application = create_app(
+            Settings(**fields),
+            store=store,
+            clock=world.clock,
+            verifier=TokenVerifier(jwks=issuer.jwks()),
+        )
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://notify"
+        )
+        built.append((application, client))
+        return App(application, client, issuer, world)
+
+    yield make
+    for application, client in built:
+        await client.aclose()
+        await application.state.background.drain()
+        await application.state.poster.close()
+
+
+@pytest.fixture
+async def app(make_app: AppFactory) -> App:
+    return await make_app()

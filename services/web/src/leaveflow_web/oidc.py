@@ -155,7 +155,7 @@ async def refusal_of(url: str, policy: AddressPolicy) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
-        return "the address has no host"
+        return "address without a host"
     try:
         ips = [ipaddress.ip_address(host)]
     except ValueError:
@@ -164,10 +164,9 @@ async def refusal_of(url: str, policy: AddressPolicy) -> str | None:
                 host, parts.port or 443, type=socket.SOCK_STREAM
             )
         except OSError:
-            return "the provider's host name does not resolve"
+            return "host name that does not resolve"
         ips = [ipaddress.ip_address(info[4][0]) for info in found]
-    reason = policy.first_refusal(ips)
-    return f"the provider is at a {reason}" if reason else None
+    return policy.first_refusal(ips)
 
 
 async def check_reachable(
@@ -188,7 +187,9 @@ async def check_reachable(
             if isinstance(endpoint, str) and (reason := await refusal_of(endpoint, policy)):
                 break
     if reason:
-        raise SignInRefused(f"your company's sign-in provider may not be used ({reason})")
+        raise SignInRefused(
+            f"your company's sign-in provider is at a {reason}, which this server may not call"
+        )
 
 
 def verified_email(claims: dict[str, Any]) -> str:

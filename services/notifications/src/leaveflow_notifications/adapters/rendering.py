@@ -1,4 +1,5 @@
-"""One template per channel: Slack Block Kit, a Teams Adaptive Card, email HTML + text."""
+"""One template per channel: Slack Block Kit, a Teams Adaptive Card, email HTML + text;
+and the account mails (sign-in link, signup confirmation, invitation), email only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from ..domain.account_mail import AccountMail, one_line
 from ..domain.messages import APPROVE, DENY, Notice, digest_line
 
 _jinja = Environment(
@@ -100,6 +102,15 @@ def email_message(
     }
 
 
+def account_message(mail: AccountMail) -> dict[str, Any]:
+    context = {"mail": mail}
+    return {
+        "subject": one_line(mail.subject),
+        "html": _jinja.get_template("account.html.j2").render(context),
+        "text": _jinja_text.get_template("account.txt.j2").render(context),
+    }
+
+
 class ChannelTemplates:
     """Implements `service_layer.ports.Renderer`: every message ends with a link to the
     dashboard at `dashboard_url`."""
@@ -117,3 +128,6 @@ class ChannelTemplates:
 
     def email(self, notice: Notice, links: dict[str, str] | None) -> dict[str, Any]:
         return email_message(notice, self._dashboard, links)
+
+    def account(self, mail: AccountMail) -> dict[str, Any]:
+        return account_message(mail)

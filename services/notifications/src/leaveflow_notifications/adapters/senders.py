@@ -205,7 +205,12 @@ class TeamsSender:
 
 
 class EmailSender:
-    def __init__(self, destinations: Destinations, timeout: float = READ_TIMEOUT) -> None:
+    """SMTP. With `destinations` (a company's own server, chosen by its admin) only an
+    allowed address is reached, the checked one; with `destinations=None` the server is
+    the operator's (LEAVEFLOW_SMTP_*), trusted configuration: its name is connected to as
+    given, so TLS verifies the certificate for it as usual."""
+
+    def __init__(self, destinations: Destinations | None, timeout: float = READ_TIMEOUT) -> None:
         self._destinations = destinations
         self._timeout = timeout
 
@@ -222,8 +227,11 @@ class EmailSender:
         mail.add_alternative(message["html"], subtype="html")
         host, port = str(integration["smtp_host"]), int(integration["smtp_port"])
         try:
-            ip = await self._destinations.pinned(host, port)
-            await self._deliver(mail, str(ip), port, host, integration)
+            if self._destinations is None:
+                address = host
+            else:
+                address = str(await self._destinations.pinned(host, port))
+            await self._deliver(mail, address, port, host, integration)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = "; ".join(sorted({smtp_text(r.code) for r in exc.recipients}))
             return SendResult(
@@ -239,13 +247,21 @@ class EmailSender:
         return SENT
 
     async def _deliver(
-        self, mail: EmailMessage, ip: str, port: int, host: str, integration: dict[str, Any]
+        self, mail: EmailMessage, address: str, port: int, host: str, integration: dict[str, Any]
     ) -> None:
-        """Connect to the checked address; STARTTLS verifies the certificate for, and sends
-        SNI of, the configured host name."""
-        smtp = aiosmtplib.SMTP(hostname=ip, port=port, timeout=self._timeout, start_tls=False)
+        """Connect to `address` (the checked IP, or the operator's host name); STARTTLS
+        verifies the certificate for, and sends SNI of, the configured host name. `ssl`
+        (the operator's servers only) speaks TLS from the first byte instead."""
+        implicit_tls = bool(integration.get("ssl"))
+        smtp = aiosmtplib.SMTP(
+            hostname=address,
+            port=port,
+            timeout=self._timeout,
+            use_tls=implicit_tls,
+            start_tls=False,
+        )
         async with smtp:
-            if integration.get("starttls"):
+            if integration.get("starttls") and not implicit_tls:
                 await smtp.starttls(server_hostname=host)
             username, password = integration.get("username"), integration.get("password")
             if username and password:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.account_mail import AccountMail
 from ..domain.delivery import Delivery
 from ..domain.messages import DECISIONS, Notice
+from .account_mail import NO_SERVER, AccountMailer
 from .collections import EMAIL, SLACK, TEAMS
 from .integrations import UndecryptableSecrets, decrypted
 from .ports import ReadModel, Renderer, SecretBox, Sender, SendResult
@@ -47,12 +49,14 @@ class Outbound:
         senders: dict[str, Sender],
         links: Links,
         renderer: Renderer,
+        account: AccountMailer | None = None,
     ) -> None:
         self._reads = reads
         self._box = box
         self._senders = senders
         self._links = links
         self._renderer = renderer
+        self._account = account
 
     def render(self, delivery: Delivery) -> dict[str, Any]:
         notice = Notice.from_dict(delivery.payload["notice"])
@@ -69,6 +73,8 @@ class Outbound:
         return self._renderer.email(notice, links)
 
     async def send(self, delivery: Delivery) -> SendResult:
+        if "account" in delivery.payload:
+            return await self._send_account(delivery)
         stored = await self._reads.integration(delivery.tenant_id, delivery.channel)
         if stored is None:
             return SendResult(ok=False, error=f"{delivery.channel} integration removed")
@@ -83,3 +89,17 @@ class Outbound:
         return await self._senders[delivery.channel].send(
             integration, delivery.payload["to"], message
         )
+
+    async def _send_account(self, delivery: Delivery) -> SendResult:
+        """An invitation: through the company's email integration, else the operator's
+        server; with neither it is dead at once (an admin retries it once one exists)."""
+        if self._account is None:
+            return SendResult(ok=False, error="account mail is not wired")
+        try:
+            mail = AccountMail.from_dict(delivery.payload["account"])
+        except (TypeError, ValueError) as exc:
+            return SendResult(ok=False, error=f"template failed: {exc!r}"[:300])
+        server = await self._account.server_for([delivery.tenant_id])
+        if server is None:
+            return SendResult(ok=False, error=NO_SERVER)
+        return await self._account.send_via(server, delivery.payload["to"], mail)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.account_mail import AccountMail
 from ..domain.addresses import IpAddress
 from ..domain.delivery import Delivery
 from ..domain.messages import Notice
@@ -104,6 +105,10 @@ class Renderer(Protocol):
     ) -> dict[str, Any]: ...
 
     def email(self, notice: Notice, links: dict[str, str] | None) -> dict[str, Any]: ...
+
+    def account(self, mail: AccountMail) -> dict[str, Any]:
+        """An account mail (sign-in link, signup confirmation, invitation) as an email:
+        `subject`, `text` and `html`."""
 
 
 @dataclass(frozen=True)

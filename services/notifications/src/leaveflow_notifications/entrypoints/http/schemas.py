@@ -8,9 +8,10 @@ the routes that return them exclude unset fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from ...domain.delivery import Delivery
 from ...service_layer.deliveries import delivery_view
@@ -186,3 +187,43 @@ class ActionOut(BaseModel):
 class ActionDone(BaseModel):
     request_id: str
     status: str | None
+
+
+# --- service-only routes (the web calls them with the service secret) ---------------
+
+
+def _absolute_link(value: str) -> str:
+    # Kept exactly as given (a URL type would normalise it, and the token is in it); the
+    # message never quotes the value, which may be a credential.
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+class AccountMailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    purpose: Literal["sign_in", "confirm_signup", "invite"]
+    link: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_absolute_link)]
+    # The companies whose mail server may carry it, in order of preference.
+    tenant_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
+    company: str | None = Field(None, max_length=200)
+
+
+class AccountMailSent(BaseModel):
+    sent: bool
+
+
+class WorkspaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tenant_id: str = Id
+
+
+class WorkspaceOut(BaseModel):
+    """The chat workspaces a company connected (null: none), for sign-in checks."""
+
+    slack_team_id: str | None
+    teams_tenant_id: str | None
