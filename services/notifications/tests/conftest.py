@@ -40,6 +40,7 @@ from leaveflow_notifications.service_layer.destinations import Destinations
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy
 from leaveflow_notifications.service_layer.fanout import requests_handlers
 from leaveflow_notifications.service_layer.integrations import Integrations
+from leaveflow_notifications.service_layer.invites import invite_handlers
 from leaveflow_notifications.service_layer.outbound import Links, Outbound
 from leaveflow_notifications.service_layer.ports import SecretBox
 
@@ -51,7 +52,7 @@ class World:
 
     def __init__(self, store: Store, clock: FakeClock, box: SecretBox) -> None:
         self.store, self.clock, self.box = store, clock, box
-        self.handlers = requests_handlers(clock)
+        self.handlers = requests_handlers(clock).include(invite_handlers(clock, "http://dash.test"))
         # The operator's mail server (LEAVEFLOW_SMTP_*): none unless a test sets one.
         self.operator_smtp: dict[str, Any] | None = None
         # The sinks listen on loopback: allowed here as the test stacks allow it.

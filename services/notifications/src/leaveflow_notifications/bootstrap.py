@@ -53,6 +53,7 @@ from .service_layer.dispatcher import DeliveryDispatcher, Dispatchers, RetryPoli
 from .service_layer.fairness import Breakers, FairnessPolicy, Slots
 from .service_layer.fanout import requests_handlers
 from .service_layer.integrations import Integrations
+from .service_layer.invites import invite_handlers
 from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
@@ -177,7 +178,8 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
-    runtime.subscribe(requests_handlers(clock), after_commit=dispatchers.wake)
+    handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
+    runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)
 
     @asynccontextmanager

@@ -77,11 +77,13 @@ class AccountMail:
                 "address. This address already runs a company on Leaveflow, so we need you "
                 "to confirm that the new one is yours too."
             ]
-        company = self._company or "your company"
         inviter = one_line(self.invited_by)
-        who = f"{inviter} invited you to {company}" if inviter else f"{company} invited you"
+        if inviter:
+            who = f"{inviter} invited you to {self._company or 'your company'} on Leaveflow"
+        else:
+            who = f"{self._company or 'Your company'} invited you to Leaveflow"
         return [
-            f"{who} on Leaveflow, where you ask for time off and see who is away.",
+            f"{who}, where you ask for time off and see who is away.",
             "There is no password to remember: on the sign-in page, enter this email "
             "address and choose how to sign in.",
         ]
