@@ -106,7 +106,13 @@ def test_imported_people_are_invited_and_the_link_leads_to_sign_in_without_ids(
         landing = guest.new_page()
         landing.goto(link)
         expect(landing.get_by_role("heading", name=re.compile("Sign in"))).to_be_visible()
+        expect(landing.get_by_label("Your work email")).to_have_value(nia)
         shown = landing.locator("body").inner_text()
+        with tenant.client("requests") as http:
+            people = http.get("/v1/employees").json()["items"]
+        ids = [str(p["id"]) for p in people]
+        assert len(ids) == 3  # the admin, Nia and Omar
+        assert not [i for i in ids if i in landing.content() or i in body]
         assert tenant.tenant_id not in shown
         assert tenant.tenant_id not in landing.content()
         assert "tenant" not in shown.lower()
