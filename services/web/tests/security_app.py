@@ -33,8 +33,8 @@ async def _sign_in_as(request: Request, employee_id: str) -> Response:
 
 
 @asynccontextmanager
-async def web_for(fake: IdentityFake) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(public_url=WEB, service_secret=SERVICE_SECRET)
+async def web_for(fake: IdentityFake, public_url: str = WEB) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(public_url=public_url, service_secret=SERVICE_SECRET)
     app = create_app(settings, transport=httpx.MockTransport(fake))
     app.state.fake = fake
     app.include_router(_test_door)

@@ -62,6 +62,7 @@ async def test_the_nav_links_to_security_and_the_page_lists_only_her_sessions(
     assert "this browser" in current.group(2)
     assert page.text.count("this browser</span>") == 1
     assert "Mozilla/5.0" not in page.text  # people read a device, not a user agent
+    assert 'data-passkey="register"' in page.text
 
 
 async def test_signing_out_another_session_keeps_this_browser_signed_in(
@@ -152,3 +153,11 @@ async def test_the_security_page_needs_a_signed_in_person(fake: IdentityFake) ->
         assert answer.status_code == 303
         assert answer.headers["location"] == "/signin"
         assert str(answer.url).startswith(WEB)
+
+
+async def test_on_an_ip_address_the_page_says_passkeys_need_a_name(fake: IdentityFake) -> None:
+    async with web_for(fake, public_url="http://127.0.0.1:8000") as client:
+        await signed_in_as(client, "eve")
+        page = await client.get("/security")
+    assert "Passkeys can be added only when this dashboard is opened by its name" in page.text
+    assert 'data-passkey="register"' not in page.text

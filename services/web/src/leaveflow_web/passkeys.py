@@ -12,6 +12,7 @@ useless on another.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,15 @@ class ClonedCredential(CeremonyRefused):
 class RelyingParty:
     rp_id: str
     origin: str
+
+    @property
+    def usable(self) -> bool:
+        """Browsers refuse WebAuthn on an IP address: the site must be reached by a name."""
+        try:
+            ipaddress.ip_address(self.rp_id.strip("[]"))
+        except ValueError:
+            return True
+        return False
 
     @classmethod
     def of(cls, public_url: str) -> RelyingParty:

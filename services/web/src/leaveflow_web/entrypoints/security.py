@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..api import Api, ApiError
-from ..passkeys import CeremonyRefused, registration_options, verify_registration
+from ..passkeys import CeremonyRefused, RelyingParty, registration_options, verify_registration
 from ..session import Csrf, User, sign_out
 from .common import UserApi, apis, attempt, form_fields, render
 
@@ -108,6 +108,7 @@ async def security_page(request: Request, user: User, api: UserApi, done: str = 
         passkeys=[described_passkey(p) for p in (passkeys or {}).get("items", [])],
         passkeys_error=passkeys_error,
         notice=NOTICES.get(done, ""),
+        passkeys_usable=RelyingParty.of(request.app.state.settings.public_url).usable,
     )
 
 

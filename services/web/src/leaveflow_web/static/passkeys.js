@@ -69,6 +69,10 @@
     if (error && (error.name === "NotAllowedError" || error.name === "AbortError")) {
       return "No passkey was used (the request was cancelled or timed out).";
     }
+    if (error && error.name === "SecurityError") {
+      return "Passkeys work only when this site is opened by its name (https://... or " +
+        "http://localhost), not by an IP address.";
+    }
     if (error && error.name === "InvalidStateError") {
       return "This device already has a passkey for your account.";
     }
