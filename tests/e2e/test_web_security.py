@@ -150,7 +150,11 @@ def test_session_cookie_is_httponly_lax_and_never_shows_the_token(
 
 
 async def test_session_cookie_is_secure_behind_tls(stack: Stack, tenant: Tenant) -> None:
-    settings = Settings(requests_url=stack.urls["requests"], cookie_secure=True)
+    # Sessions are opened by the requests service for the web, with the shared secret.
+    secret = stack.service_env()["LEAVEFLOW_SERVICE_SECRET"]
+    settings = Settings(
+        requests_url=stack.urls["requests"], cookie_secure=True, service_secret=secret
+    )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://web.test") as client:
@@ -159,6 +163,7 @@ async def test_session_cookie_is_secure_behind_tls(stack: Stack, tenant: Tenant)
             "/signin/dev",
             data={"csrf_token": token, "tenant_id": tenant.tenant_id, "email": tenant.admin_email},
         )
+    assert answer.status_code == 303, answer.text
     flags = [part.strip().lower() for part in answer.headers["set-cookie"].split(";")]
     assert {"secure", "httponly", "samesite=lax"} <= set(flags)
 

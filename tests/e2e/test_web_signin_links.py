@@ -31,6 +31,7 @@ WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HX_CSRF = re.compile(r'"x-csrf-token": "[^"]+"')
+HX_CSRF_VALUE = re.compile(r'"x-csrf-token": "([^"]+)"')
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/signin/link\?token=[A-Za-z0-9_\-.~%]+")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signin"
 
@@ -283,3 +284,49 @@ def test_an_expired_link_is_refused(
     time.sleep(3)  # the link's 2 s lifetime runs out: waiting on the clock itself
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("already been used or has expired")
+
+
+def test_a_second_company_with_the_same_admin_email_is_confirmed_by_a_link(
+    browser: Browser, stack: Stack, sink: SmtpSink
+) -> None:
+    first = with_mail(sign_up(stack.urls), sink)  # its admin's address gets the mail
+    run = uuid4().hex[:6]
+    page = new_page(browser, stack.urls["web"], phone=True)
+    page.goto("/signup")
+    page.get_by_label("Company name").fill(f"Second Co {run}")
+    page.get_by_label("Your name").fill("Ada Admin")
+    page.get_by_label("Your work email").fill(first.admin_email)
+    page.get_by_role("button", name="Create company").click()
+    expect(page.get_by_role("status").filter(has_text="We have emailed")).to_have_text(
+        f"We have emailed {first.admin_email} a link to confirm another company. "
+        "Open it in this browser within 15 minutes."
+    )
+    shot(page, "signup-confirm-phone")
+    eventually(lambda: mails_to(sink, first.admin_email), timeout=30.0, what="the confirmation")
+    (message,) = mails_to(sink, first.admin_email)
+    assert message["Subject"] == "Confirm your new company on Leaveflow"
+    open_link(page, link_in(message))
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    expect(page.locator(".who")).to_have_text(first.admin_email)
+    no_ids(page, first.tenant_id)
+
+
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(
+    stack: Stack, company: Tenant
+) -> None:
+    email = person(company, "Cora")
+    with httpx.Client(base_url=stack.urls["web"], timeout=10.0) as browser:
+        token = CSRF.search(browser.get("/signin").text)
+        assert token
+        signed = browser.post("/signin/dev", data={"csrf_token": token.group(1), "email": email})
+        assert signed.status_code == 303, signed.text
+        copied = dict(browser.cookies)
+        home = browser.get("/")
+        assert home.status_code == 200
+        token = CSRF.search(home.text) or HX_CSRF_VALUE.search(home.text)
+        assert token
+        assert browser.post("/signout", data={"csrf_token": token.group(1)}).status_code == 303
+    with httpx.Client(base_url=stack.urls["web"], cookies=copied, timeout=10.0) as thief:
+        answer = thief.get("/")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/signin")

@@ -36,6 +36,7 @@ expect.set_options(timeout=WAIT_MS)
 SLACK_TEAM = "https://slack.com/team_id"
 ISSUERS = ("acme", "beta", "microsoft", "slack", "google")
 NO_COMPANY = "No company on Leaveflow has this email as an active person."
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "signin"
 
 
 @dataclass
@@ -357,3 +358,81 @@ def test_google_refuses_an_account_outside_the_company_workspace(
     world = company_sso
     sign_in_with(page, world, "google", "Continue with Google", world.emails["gus"], "gus")
     refused(page, "accepts only Google accounts of its own Workspace")
+
+
+# -- a company that enforces its own single sign-on ------------------------------------------
+
+
+@pytest.fixture
+def acme_enforces(company_sso: World) -> Iterator[World]:
+    world = company_sso
+
+    def put(enforce: bool) -> None:
+        with world.acme.client("requests") as http:
+            answer = http.put(
+                "/v1/sso",
+                json={
+                    "issuer": world.issuers["acme"],
+                    "client_id": "leaveflow-acme",
+                    "email_domains": [world.domains["acme"]],
+                    "enforce": enforce,
+                },
+            )
+        assert answer.status_code == 200, answer.text
+
+    put(True)
+    try:
+        yield world
+    finally:
+        put(False)
+
+
+def test_an_enforcing_company_offers_only_its_sso_and_the_admin_recovery(
+    page: Page, acme_enforces: World
+) -> None:
+    world = acme_enforces
+    page.goto("/signin")
+    page.get_by_label("Your work email").fill(world.emails["olga"])
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name=sso_button(world, "acme"))).to_be_visible()
+    expect(page.get_by_role("button", name="Admin recovery: email me a link")).to_be_visible()
+    for gone in ("Continue with Slack", "Continue with Google", "Email me a sign-in link"):
+        expect(page.get_by_role("button", name=gone)).to_have_count(0)
+
+
+def test_an_enforcing_company_is_not_entered_through_slack(
+    page: Page, acme_enforces: World
+) -> None:
+    world = acme_enforces
+    # Typed elsewhere, so the options page offers Slack; Slack proves an Acme address.
+    sign_in_with(page, world, "slack", "Continue with Slack", "sol@elsewhere.test", "sol")
+    refused(page, f"{world.names['acme']} asks everyone to sign in with its own single sign-on.")
+
+
+def test_an_enforcing_company_still_signs_in_through_its_own_sso(
+    page: Page, acme_enforces: World
+) -> None:
+    world = acme_enforces
+    sign_in_with(page, world, "acme", sso_button(world, "acme"), world.emails["olga"], "olga")
+    signed_in_as(page, world.emails["olga"], world.acme.tenant_id)
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_the_options_page_with_every_provider_fits_the_screen(
+    browser: Browser, company_sso: World, width: int
+) -> None:
+    world = company_sso
+    context = browser.new_context(base_url=world.web, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto("/signin")
+        page.get_by_label("Your work email").fill(world.emails["olga"])
+        page.get_by_role("button", name="Continue").click()
+        for button in (sso_button(world, "acme"), "Continue with Google", "Continue with Slack"):
+            expect(page.get_by_role("button", name=button)).to_be_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"options-{width}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the options page is wider than the screen by {overflow}px"
+    finally:
+        context.close()

@@ -115,6 +115,9 @@ class FakeServices:
     retry_after: int | None = None  # sign-in and signup answer 429 with this
     signup_token: str | None = None  # what POST /v1/tenants returns as the admin's token
     email_in_use: bool = False  # POST /v1/tenants answers 409 /email-in-use
+    vias: frozenset[str] = frozenset(  # what POST /v1/auth/sessions accepts as `via`
+        {"sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev", "signup"}
+    )
     calls: list[httpx.Request] = field(default_factory=list)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -210,6 +213,8 @@ class FakeServices:
         return problem(404, "Not Found", "Not Found")
 
     def _open(self, body: dict[str, Any]) -> httpx.Response:
+        if body["via"] not in self.vias:
+            return problem(422, "Unprocessable content", "via: not one of the ways")
         member = self._member(body["tenant_id"], body["employee_id"])
         if member is None or member.employee_id in self.refused:
             return problem(404, "Not Found", "no such employee")

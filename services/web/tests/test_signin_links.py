@@ -218,3 +218,39 @@ async def test_link_requests_are_limited_per_email(
         ]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert "retry-after" in answers[-1].headers
+
+
+async def signup(client: httpx.AsyncClient) -> httpx.Response:
+    page = await client.get("/signup")
+    return await client.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_of(page),
+            "name": "Gamma Labs",
+            "admin_name": "Ada",
+            "admin_email": "ada@gamma.test",
+        },
+    )
+
+
+async def test_a_new_company_admin_gets_a_session(
+    dashboard: httpx.AsyncClient, fake: FakeServices
+) -> None:
+    answer = await signup(dashboard)
+    assert answer.headers["location"] == "/admin"
+    (opened,) = fake.sessions.values()
+    assert (opened["tenant_id"], opened["employee_id"], opened["via"]) == (
+        "t-new",
+        "admin",
+        "signup",
+    )
+
+
+async def test_without_a_signup_session_the_new_admin_keeps_the_signup_token(
+    dashboard: httpx.AsyncClient, fake: FakeServices
+) -> None:
+    fake.vias = fake.vias - {"signup"}  # a requests service without signup sessions
+    answer = await signup(dashboard)
+    assert answer.headers["location"] == "/admin"
+    assert fake.sessions == {}
+    assert (await dashboard.get("/admin")).status_code == 200  # signed in with its token

@@ -134,6 +134,7 @@ async def test_a_passkey_is_kept_found_and_listed(web: Web, acme: Company) -> No
         "id": created["id"],
         "tenant_id": acme.tenant_id,
         "employee_id": acme.ids["ana"],
+        "email": "ana@acme.test",
         "public_key": body["public_key"],
         "sign_count": 0,
     }
@@ -228,3 +229,17 @@ async def test_passkey_routes_need_the_service_secret(web: Web, acme: Company) -
     assert (await web.call("/v1/auth/passkeys", body, secret="guess")).status_code == 401
     find = {"credential_id": body["credential_id"]}
     assert (await web.call("/v1/auth/passkeys/find", find, secret=None)).status_code == 401
+
+
+async def test_a_revoked_sessions_token_stops_working_here_at_once(web: Web, acme: Company) -> None:
+    kept = await web.session(acme.tenant_id, acme.ids["ana"])
+    ended = await web.session(acme.tenant_id, acme.ids["ana"])
+    me = f"/v1/employees/{acme.ids['ana']}"
+    assert (await web.api.call(ended["token"], "GET", me)).status_code == 200
+    revoked = await web.api.call(kept["token"], "DELETE", f"/v1/sessions/{ended['session_id']}")
+    assert revoked.status_code == 204
+    refused = await web.api.call(ended["token"], "GET", me)
+    assert refused.status_code == 401
+    assert (await web.api.call(kept["token"], "GET", me)).status_code == 200
+    await web.api.ok(kept["token"], "POST", "/v1/sessions/revoke-all")
+    assert (await web.api.call(kept["token"], "GET", me)).status_code == 401

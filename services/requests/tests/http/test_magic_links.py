@@ -159,3 +159,22 @@ async def test_signup_links_do_not_exist_while_signup_is_closed(
     signup = {"name": "X", "admin_name": "Eve", "admin_email": "eve@x.test"}
     body = {"email": "eve@x.test", "nonce_hash": nonce_hash, "purpose": "signup", "signup": signup}
     assert (await web.call("/v1/auth/magic-links", body)).status_code == 404
+
+
+async def test_a_stored_signup_the_rules_refuse_now_is_422_and_stays_unused(
+    web: Web, acme: Company
+) -> None:
+    admin = (await acme.ok("ada", "GET", f"/v1/employees/{acme.ids['ada']}"))["email"]
+    nonce, nonce_hash = nonce_pair()
+    signup = {"name": "Later", "admin_name": "Ada", "admin_email": admin}
+    body = {"email": admin, "nonce_hash": nonce_hash, "purpose": "signup", "signup": signup}
+    asked = await web.ok("/v1/auth/magic-links", body)
+    # As if the rules had tightened since: the stored body no longer passes.
+    link = await web.api.store.find("magic_links", {"email": admin, "purpose": "signup"})
+    stale = next(doc for doc in link if doc["signup"]["name"] == "Later")
+    stale["signup"]["name"] = ""
+    await web.api.store.atomic(lambda tx: tx.put("magic_links", stale["id"], stale))
+    refused = await redeem(web, asked["token"], nonce)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "signup"
+    assert (await redeem(web, asked["token"], nonce)).status_code == 422  # not used up

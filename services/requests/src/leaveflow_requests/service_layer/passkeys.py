@@ -10,6 +10,7 @@ from leaveflow_contracts import new_id
 from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
+from ..domain.directory import Employee
 from ..domain.identity import Passkey
 from . import queries
 from .commands import Actor
@@ -58,14 +59,14 @@ async def register(uow: UnitOfWork, clock: Clock, cmd: NewPasskey) -> Passkey:
     return passkey
 
 
-async def find(reads: ReadModel, clock: Clock, credential_id: str) -> Passkey:
-    """The credential, while its owner still works there (404 otherwise, as for one never
-    registered or removed)."""
+async def find(reads: ReadModel, clock: Clock, credential_id: str) -> tuple[Passkey, Employee]:
+    """The credential and its owner, while they still work there (404 otherwise, as for
+    one never registered or removed)."""
     passkey = await reads.passkey_by_credential(credential_id)
     if passkey is not None:
         employee = await reads.employee(passkey.tenant_id, passkey.employee_id)
         if employee is not None and not await queries.employee_has_left(reads, clock, employee):
-            return passkey
+            return passkey, employee
     raise errors.NotFound("no such passkey")
 
 

@@ -157,7 +157,10 @@ def _stored_signup(stored: dict[str, Any]) -> CreateTenant:
     try:
         return CreateTenant(**TenantIn.model_validate(stored).model_dump())
     except ValidationError as exc:
-        raise errors.InvalidRequest(f"the stored signup is no longer valid: {exc}") from None
+        fields = ", ".join(sorted({".".join(map(str, e["loc"])) for e in exc.errors()}))
+        raise errors.InvalidRequest(
+            f"the stored signup is no longer valid ({fields}): sign up again", field="signup"
+        ) from None
 
 
 @router.post("/v1/auth/magic-links/redeem")
@@ -225,13 +228,14 @@ async def register_passkey(
 
 @router.post("/v1/auth/passkeys/find")
 async def find_passkey(body: CredentialIn, reads: ReadModelDep, clock: ClockDep) -> PasskeyFoundOut:
-    """The credential to verify an assertion against; 404 for one unknown, removed, or of
-    someone who has left."""
-    passkey = await passkeys.find(reads, clock, body.credential_id)
+    """The credential to verify an assertion against, and its owner's email (for the web's
+    header); 404 for one unknown, removed, or of someone who has left."""
+    passkey, owner = await passkeys.find(reads, clock, body.credential_id)
     return PasskeyFoundOut(
         id=passkey.id,
         tenant_id=passkey.tenant_id,
         employee_id=passkey.employee_id,
+        email=owner.email,
         public_key=passkey.public_key,
         sign_count=passkey.sign_count,
     )

@@ -596,6 +596,7 @@ class PasskeyFoundOut(BaseModel):
     id: str
     tenant_id: str
     employee_id: str
+    email: str
     public_key: str
     sign_count: int
 
