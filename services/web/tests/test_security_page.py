@@ -161,3 +161,12 @@ async def test_on_an_ip_address_the_page_says_passkeys_need_a_name(fake: Identit
         page = await client.get("/security")
     assert "Passkeys can be added only when this dashboard is opened by its name" in page.text
     assert 'data-passkey="register"' not in page.text
+
+
+async def test_a_session_without_a_known_browser_is_still_described_in_words(
+    eve: httpx.AsyncClient, fake: IdentityFake
+) -> None:
+    fake.open("eve", "signup", "curl/8.5")
+    page = await eve.get("/security")
+    assert "<strong>A browser</strong>" in page.text
+    assert "Signed in with the sign-up of your company" in page.text

@@ -37,6 +37,7 @@ METHODS = {
     "magic_link": "an emailed link",
     "passkey": "a passkey",
     "dev": "the dev sign-in",
+    "signup": "the sign-up of your company",
 }
 _BROWSERS = (
     ("Edg/", "Edge"),
