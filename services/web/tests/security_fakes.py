@@ -293,7 +293,8 @@ class IdentityFake:
             for key in self.passkeys.values():
                 if key["credential_id"] == body["credential_id"]:
                     fields = ("id", "tenant_id", "employee_id", "public_key", "sign_count")
-                    return httpx.Response(200, json={k: key[k] for k in fields})
+                    email = self.people[key["employee_id"]].email
+                    return httpx.Response(200, json={k: key[k] for k in fields} | {"email": email})
             return problem(404, "Not Found", "no such passkey")
         if route.startswith("passkeys/") and route.endswith("/used"):
             key = self.passkeys[route.split("/")[1]]

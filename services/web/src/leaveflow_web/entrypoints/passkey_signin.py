@@ -10,8 +10,6 @@ the session is opened like every other sign-in.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -19,7 +17,6 @@ from ..api import ApiError
 from ..local_paths import local_path
 from ..passkeys import CeremonyRefused, authentication_options, parse_assertion, verify_assertion
 from ..session import Csrf, SessionRefused, open_session
-from .common import apis
 from .security import service_call
 
 router = APIRouter(prefix="/signin/passkey")
@@ -66,6 +63,7 @@ async def sign_in_with_passkey(request: Request) -> Response:
         key_id, public_key = str(found["id"]), str(found["public_key"])
         stored_count = int(found["sign_count"])
         tenant_id, employee_id = str(found["tenant_id"]), str(found["employee_id"])
+        email = str(found["email"])  # a passkey names nobody; the header shows who signed in
     except (KeyError, TypeError, ValueError):
         return _refused(UNAVAILABLE, 502)
     try:
@@ -82,29 +80,10 @@ async def sign_in_with_passkey(request: Request) -> Response:
         )
     except ApiError as exc:
         return _refused(RACED) if exc.status == 409 else _refused(UNAVAILABLE, 503)
-    email = str(found.get("email") or "")
     try:
-        user = await open_session(
+        await open_session(
             request, tenant_id=tenant_id, employee_id=employee_id, email=email, via="passkey"
         )
     except SessionRefused as exc:
         return _refused(str(exc), exc.status)
-    if not email:
-        await _show_email(request, employee_id, user.token)
     return JSONResponse({"redirect": local_path(body.get("next")) or "/"})
-
-
-async def _show_email(request: Request, employee_id: str, token: str) -> None:
-    """The header shows who is signed in; a passkey names nobody's email, the directory does.
-
-    Only used while ``/find`` does not return the email itself (the SPEC's shape).
-    """
-    try:
-        me: Any = await apis(request).call(
-            "GET", "requests", f"/v1/employees/{employee_id}", token=token
-        )
-    except ApiError:
-        return
-    stored = request.session.get("user")
-    if isinstance(me, dict) and isinstance(stored, dict) and me.get("email"):
-        request.session["user"] = {**stored, "email": str(me["email"])}
