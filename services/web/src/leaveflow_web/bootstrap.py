@@ -26,6 +26,8 @@ from .entrypoints import (
     decide,
     home,
     live,
+    passkey_signin,
+    security,
     signin_links,
     signin_oidc,
     team,
@@ -103,6 +105,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, signin_links, signin_oidc, home, approvals, team, admin, live, decide):
         app.include_router(module.router)
+    app.include_router(security.router)
+    app.include_router(passkey_signin.router)
     _install_handlers(app)
     return app
 

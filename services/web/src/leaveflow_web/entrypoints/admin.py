@@ -7,6 +7,8 @@ error, next to the fields) is shown on the same page.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +40,42 @@ SECTIONS = (
     ("adjustments", "Adjustments"),
     ("deliveries", "Deliveries"),
 )
+
+
+# POST /v1/invites takes at most this many people at once.
+INVITES_MAX = 1000
+
+# Why the requests service skipped someone, in words.
+SKIP_REASONS = {"unknown": "not in the directory", "left": "has left", "deleted": "was deleted"}
+
+
+def invited_by_employee(invites: Any) -> dict[str, str]:
+    """Employee id -> when they were last invited (``GET /v1/invites``)."""
+    items = invites.get("items", []) if isinstance(invites, dict) else []
+    return {
+        str(i["employee_id"]): str(i.get("invited_at") or "") for i in items if "employee_id" in i
+    }
+
+
+def emails_in_csv(text: bytes) -> set[str]:
+    rows = csv.DictReader(io.StringIO(text.decode("utf-8-sig", errors="replace")))
+    return {(row.get("email") or "").strip().lower() for row in rows} - {""}
+
+
+def invite_notice(answer: Any) -> str:
+    invited = len(answer.get("invited", [])) if isinstance(answer, dict) else 0
+    skipped = answer.get("skipped", []) if isinstance(answer, dict) else []
+    people = "1 person" if invited == 1 else f"{invited} people"
+    notice = f"Invites sent to {people}: each gets an email with a link to sign in."
+    if skipped:
+        notice += (
+            f" {len(skipped)} not invited ("
+            + ", ".join(
+                SKIP_REASONS.get(str(s.get("reason")), str(s.get("reason"))) for s in skipped[:5]
+            )
+            + ")."
+        )
+    return notice
 
 
 class NotAdmin(Exception):
@@ -76,6 +114,9 @@ async def _page(
         context["integrations"], context["integrations_error"] = await attempt(
             api.get("notifications", "/v1/integrations")
         )
+    elif section == "employees":
+        invites, context["invites_error"] = await attempt(api.get("requests", "/v1/invites"))
+        context["invited"] = invited_by_employee(invites)
     elif section == "deliveries":
         context["deliveries"], context["deliveries_error"] = await attempt(
             api.get("notifications", "/v1/deliveries")
@@ -229,7 +270,37 @@ async def import_employees(request: Request, user: User, api: UserApi) -> Respon
         text = form_fields(form, "csv")["csv"].encode()
     report, problem = await attempt(api.post_csv("requests", "/v1/employees/import", text))
     status = 200 if problem is None and not (report or {}).get("errors") else 422
-    return await _page(request, api, "employees", status, report=report, problem=problem)
+    if status != 200:
+        return await _page(request, api, "employees", status, report=report, problem=problem)
+    # The people of the file, found again by email in the directory, for "Send invites".
+    emails = emails_in_csv(text)
+    page = await _directory(api)
+    imported = [
+        str(e["id"]) for e in page["employees"] if str(e.get("email", "")).lower() in emails
+    ]
+    return await _page(request, api, "employees", report=report, imported_ids=imported)
+
+
+@router.post("/employees/invite", response_class=HTMLResponse, dependencies=[Csrf])
+async def invite_employees(request: Request, user: User, api: UserApi) -> Response:
+    """Email people a link to sign in: the ones chosen, or everyone not invited yet."""
+    _admin(user)
+    form = await request.form()
+    chosen = [str(i) for i in form.getlist("employee_ids") if str(i)]
+    if form.get("everyone") == "not_invited":
+        people, _ = await attempt(api.items("requests", "/v1/employees"))
+        invites, _ = await attempt(api.get("requests", "/v1/invites"))
+        invited = invited_by_employee(invites)
+        chosen = [str(e["id"]) for e in people or [] if str(e["id"]) not in invited]
+    if not chosen:
+        return await _page(request, api, "employees", notice="Everyone has been invited already.")
+    answer, problem = await attempt(
+        api.post("requests", "/v1/invites", {"employee_ids": chosen[:INVITES_MAX]})
+    )
+    if problem is not None:
+        return await _page(request, api, "employees", 502 if problem.status >= 500 else 422,
+                           problem=problem)  # fmt: skip
+    return await _page(request, api, "employees", notice=invite_notice(answer))
 
 
 _INTEGRATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
