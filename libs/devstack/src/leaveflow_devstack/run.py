@@ -28,6 +28,8 @@ from .stack import Stack, StackError
 
 _HEALTH_CHECK_INTERVAL = 1.0
 DEFAULT_MONGO_PORT = 27017
+# The name the dashboard is opened by (it listens on 127.0.0.1): passkeys need a name.
+PUBLIC_HOST = "localhost"
 
 
 class Shutdown(BaseException):
@@ -67,7 +69,8 @@ def ready_panel(stack: Stack, started_in: float) -> Panel:
     table.add_column(style="dim")
     for name, url in stack.urls.items():
         if name == WEB:
-            table.add_row("web", url, "the dashboard: open this", style="bold green")
+            dashboard = stack.dashboard_url
+            table.add_row("web", dashboard, "the dashboard: open this", style="bold green")
         else:
             table.add_row(name, url, f"{url}/docs")
     table.add_row("nats", stack.nats_url, f"monitor {stack.nats_monitor_url}")
@@ -110,7 +113,7 @@ def print_ready(console: Console, stack: Stack, started_in: float) -> None:
         )
     elif stack.store == "mongo":
         console.print(f"MongoDB: {stack.store_label}", highlight=False, soft_wrap=True)
-    web = stack.urls[WEB]
+    web = stack.dashboard_url
     console.print(
         f"[bold green]Open the dashboard: {web}[/] (sign up a company at {web}/signup)",
         highlight=False,
@@ -166,14 +169,20 @@ def build_stack(
     overrides = {k: v for k, v in environ.items() if k.endswith("_DATABASE_URL")}
     ports = ports_from_env(environ)
     if store != "mongo":
-        return Stack(root, ports=ports, env=overrides, store=store)
+        return Stack(root, ports=ports, env=overrides, store=store, public_host=PUBLIC_HOST)
     mongo_url = environ.get("MONGO_URL") or None
     # NATS streams and the signing key must not outlive the data they belong to: a run on
     # the stand-in (which forgets everything) gets its own directory, a real server its own.
     root = root / ("mongo" if mongo_url else "mongo-standin")
     mongo_port = int(environ.get("MONGO_PORT") or DEFAULT_MONGO_PORT)
     return Stack(
-        root, ports=ports, env=overrides, store="mongo", mongo_url=mongo_url, mongo_port=mongo_port
+        root,
+        ports=ports,
+        env=overrides,
+        store="mongo",
+        mongo_url=mongo_url,
+        mongo_port=mongo_port,
+        public_host=PUBLIC_HOST,
     )
 
 

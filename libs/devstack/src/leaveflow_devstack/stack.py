@@ -186,6 +186,10 @@ class Stack:
 
     ``outbound_allow`` sets ``LEAVEFLOW_OUTBOUND_ALLOW`` (CIDRs notifications may call although
     they are not public); tests pass ``"127.0.0.0/8"`` for their sinks, ``make run`` nothing.
+
+    ``public_host`` is the name people open the dashboard by (``WEB_PUBLIC_URL``; links in
+    mail and chat use it): ``make run`` says ``localhost``, because browsers allow passkeys
+    on a name, never on an IP address; tests keep ``127.0.0.1``, the address they call.
     """
 
     free_ports = staticmethod(free_ports)
@@ -205,6 +209,7 @@ class Stack:
         mongo_port: int | None = None,
         database_prefix: str = DEFAULT_DATABASE_PREFIX,
         outbound_allow: str | None = None,
+        public_host: str = LOOPBACK,
     ) -> None:
         if store not in STORES:
             raise ValueError(f"unknown store {store!r}; expected one of {', '.join(STORES)}")
@@ -217,6 +222,7 @@ class Stack:
         # LEAVEFLOW_OUTBOUND_ALLOW for the children when given; None leaves the caller's
         # environment as it is (`make run`: empty, only public destinations).
         self._outbound_allow = outbound_allow
+        self.public_host = public_host
         self._service_command = service_command
         self._processes: dict[str, ManagedProcess] = {}
         # Lets notifications act as an employee through the requests API (chat commands);
@@ -239,6 +245,11 @@ class Stack:
     def urls(self) -> dict[str, str]:
         """Base URL of each service and the web, e.g. ``{"requests": "http://127.0.0.1:8001"}``."""
         return {name: f"http://{LOOPBACK}:{self.ports[name]}" for name in APPS}
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where people open the dashboard: the web's address under ``public_host``."""
+        return f"http://{self.public_host}:{self.ports[WEB]}"
 
     @property
     def nats_url(self) -> str:
@@ -316,7 +327,7 @@ class Stack:
         for name, url in self.database_urls.items():
             # Explicit, so a DATABASE_URL in the caller's shell cannot send tests elsewhere.
             env[f"{name.upper()}_DATABASE_URL"] = url
-        env["WEB_PUBLIC_URL"] = self.urls[WEB]
+        env["WEB_PUBLIC_URL"] = self.dashboard_url
         if self._outbound_allow is not None:
             env["LEAVEFLOW_OUTBOUND_ALLOW"] = self._outbound_allow
         env.update(self._env_overrides)

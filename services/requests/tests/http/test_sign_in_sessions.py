@@ -192,3 +192,16 @@ async def test_dev_sessions_exist_only_with_dev_login(make_api: Callable[..., An
     body = {"tenant_id": created["tenant_id"], "employee_id": created["admin_id"], "via": "dev"}
     assert (await web.call("/v1/auth/sessions", body)).status_code == 404
     assert (await web.call("/v1/auth/sessions", {**body, "via": "passkey"})).status_code == 201
+
+
+async def test_a_new_companys_admin_gets_a_session_from_the_signup(
+    make_api: Callable[..., Any],
+) -> None:
+    web = await web_api(make_api, dev_login=False)
+    signup = {"name": "Fresh", "admin_name": "Ada", "admin_email": "ada@fresh.test"}
+    created = await web.api.ok(None, "POST", "/v1/tenants", signup)
+    body = {"tenant_id": created["tenant_id"], "employee_id": created["admin_id"], "via": "signup"}
+    opened = await web.call("/v1/auth/sessions", body)
+    assert opened.status_code == 201, opened.text
+    listed = await web.api.ok(opened.json()["token"], "GET", "/v1/sessions")
+    assert [(s["via"], s["current"]) for s in listed["items"]] == [("signup", True)]

@@ -187,6 +187,7 @@ async def _session(web: Web, acme: Company, who: str, via: str) -> Any:
         ("ana", "magic_link", 403),
         ("ada", "magic_link", 201),  # the admins' recovery path
         ("ada", "passkey", 403),
+        ("ada", "signup", 403),  # a company that enforces was not signed up just now
         ("ana", "dev", 201),  # the embedded stack's dev login, off everywhere else
     ],
 )

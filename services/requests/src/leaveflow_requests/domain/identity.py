@@ -20,7 +20,7 @@ from . import errors
 MAGIC_LINK_TTL = timedelta(minutes=15)
 ACCESS_TOKEN_TTL_SECONDS = 300
 
-Via = Literal["sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev"]
+Via = Literal["sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev", "signup"]
 Purpose = Literal["sign_in", "signup"]
 
 # RFC 1035 labels (letters, digits, inner hyphens), at least two of them; no trailing dot.

@@ -407,7 +407,7 @@ class WorkingDaysOut(BaseModel):
 # --- sign-in (docs/adr/0009) ----------------------------------------------------------------
 
 Secret = Annotated[str, Text(200, min_length=1)]
-Via = Literal["sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev"]
+Via = Literal["sso", "google", "microsoft", "slack", "magic_link", "passkey", "dev", "signup"]
 # WebAuthn values in base64url without padding; bounded (a COSE key is a few hundred bytes).
 B64Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9_-]+$")]
 SignCount = Annotated[int, Field(ge=0, le=2**32 - 1)]
