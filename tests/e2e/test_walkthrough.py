@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -24,6 +25,8 @@ def test_readme_walkthrough_runs_end_to_end(stack: Stack) -> None:
             **os.environ,
             **{f"{name.upper()}_URL": url for name, url in stack.urls.items()},
             "WEBHOOK_URL": sink.url,
+            # The stack is shared with other tests: ada@acme.test may run a company there.
+            "ADMIN_EMAIL": f"ada-{uuid4().hex[:8]}@acme.test",
         }
         done = subprocess.run(
             ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60
