@@ -16,7 +16,9 @@ How compose is emulated (only what this file's services use):
   Public URLs (the *_PUBLIC_URL defaults point at published ports) are followed that way.
 
 Then: docs/walkthrough.sh through it, a signed Slack slash command, an email Approve link
-and an iCal feed, and every URL handed to people is checked to be a public one.
+and an iCal feed, and every URL handed to people is checked to be a public one. And, on an
+install of its own, issue 14's done-when: a person invited by email signs in (Chromium, a
+link through the operator's SMTP) without ever seeing an id or a password.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -48,6 +50,9 @@ from leaveflow_devstack.testing import eventually
 from leaveflow_kit.messaging.server_binary import nats_server_binary
 from leaveflow_kit.testing import WebhookSink
 from leaveflow_kit.testing.smtp_sink import SmtpSink
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -817,3 +822,179 @@ def _slack_email_and_feed(
     assert len(messages) == 4, "two per request: the approvers told, then Ana"
     for call in messages:
         assert_public(urls_in(call.body.decode()), public, f"Slack message {call.body[:80]!r}")
+
+
+# --- issue 14's done-when on compose ---------------------------------------------------------
+INVITE_LINK = re.compile(r"http://localhost:8000/signin\?email=[^\s\"'<>]+")
+SIGNIN_LINK = re.compile(r"http://localhost:8000/signin/link\?token=[A-Za-z0-9_\-.~%]+")
+
+
+@pytest.fixture
+def fresh_mongo(tmp_path: Path) -> Iterator[MongoStandin]:
+    """A compose install of its own: "first" signup is open only on an empty database, which
+    the module's shared stand-in is not once the walkthrough signed up its company."""
+    python = find_python_313()
+    if python is None:
+        pytest.skip("no Python >= 3.13 for the mongoeco stand-in (compose's mongo here)")
+    standin = MongoStandin(tmp_path / "mongo.log", python=python)
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+def _ids_of_the_company(run: ComposeRun, secret: str, admin_email: str) -> list[str]:
+    """The company's id and its people's ids, the way only Leaveflow services may ask."""
+    service = {"authorization": f"Service {secret}"}
+    with httpx.Client(base_url=run.url("requests"), timeout=10) as http:
+        found = http.post("/v1/auth/lookup", json={"email": admin_email}, headers=service)
+        assert found.status_code == 200, found.text
+        (company,) = found.json()["companies"]
+        tenant_id = str(company["tenant_id"])
+        token = http.post(
+            "/v1/auth/service-token",
+            json={"tenant_id": tenant_id, "email": admin_email, "via": "web"},
+            headers=service,
+        )
+        assert token.status_code == 200, token.text
+        bearer = {"authorization": f"Bearer {token.json()['token']}"}
+        people = http.get("/v1/employees", headers=bearer).json()["items"]
+    return [tenant_id, *(str(p["id"]) for p in people)]
+
+
+def _shows_no_id_nor_password(page: Page, ids: list[str], what: str) -> None:
+    html, text = page.content(), page.inner_text("body").lower()
+    assert page.locator("input[type=password]").count() == 0, f"{what}: a password field"
+    assert page.get_by_label(re.compile("password", re.I)).count() == 0, f"{what}: asks one"
+    assert "tenant" not in text, f"{what}: says 'tenant'"
+    assert "company id" not in text, f"{what}: asks for a company id"
+    for identifier in ids:
+        assert identifier not in html, f"{what}: id {identifier} in its HTML"
+        assert identifier not in page.url, f"{what}: id {identifier} in its URL"
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_an_invited_person_signs_in_on_compose_without_an_id_or_a_password(
+    tmp_path: Path, fresh_mongo: MongoStandin
+) -> None:
+    """Signup on the web's /signup, an invite from the admin's employees page, the invite and
+    the sign-in link through the operator's SMTP (the company has no email integration), and
+    the person's magic-link sign-in in Chromium at phone width: no id, no password field, no
+    "tenant" on any page or in any mail. Dev login is off, as compose ships it."""
+    from playwright.sync_api import expect
+
+    from leaveflow_devstack.testing import chromium
+
+    expect.set_options(timeout=20_000)
+    with SmtpSink() as smtp:
+        # The operator's mail relay, set in deploy/.env as .env.example describes. Operator
+        # settings are trusted: no LEAVEFLOW_OUTBOUND_ALLOW is needed for its loopback address.
+        env_file = {
+            **make_up_env_file(tmp_path / ".env"),
+            "LEAVEFLOW_SMTP_HOST": LOOPBACK,
+            "LEAVEFLOW_SMTP_PORT": str(smtp.port),
+            "LEAVEFLOW_SMTP_FROM": "leaveflow@compose.test",
+            "LEAVEFLOW_SMTP_STARTTLS": "false",
+        }
+        assert env_file["LEAVEFLOW_OUTBOUND_ALLOW"] == ""
+        run = ComposeRun(tmp_path, load_compose(env_file), fresh_mongo)
+        notifications_env = run.env_of("notifications")
+        assert notifications_env["LEAVEFLOW_SMTP_HOST"] == LOOPBACK
+        assert notifications_env["LEAVEFLOW_SMTP_PORT"] == str(smtp.port)
+        assert run.env_of("web")["LEAVEFLOW_DEV_LOGIN"] == "false"
+        public_web = env_file["WEB_PUBLIC_URL"]
+        assert public_web == "http://localhost:8000"
+        web = run.network.reach(public_web)
+        company, admin = "Harbour Ropes", "ada@harbour.test"
+        person = "nora@harbour.test"
+        try:
+            run.start()
+            with chromium() as browser:
+                office = browser.new_context(base_url=web, viewport={"width": 1366, "height": 850})
+                try:
+                    desk = office.new_page()
+                    desk.goto("/signin")
+                    assert "/signin/dev" not in desk.content()
+                    desk.goto("/signup")
+                    desk.get_by_label("Company name").fill(company)
+                    desk.get_by_label("Your name").fill("Ada Admin")
+                    desk.get_by_label("Your work email").fill(admin)
+                    desk.get_by_role("button", name="Create company").click()
+                    expect(desk).to_have_url(re.compile(r"/admin$"))
+                    desk.goto("/admin/employees")
+                    form = desk.locator("form[action='/admin/employees']")
+                    form.get_by_label("Name", exact=True).fill("Nora Novak")
+                    form.get_by_label("Email").fill(person)
+                    form.get_by_role("button", name="Add employee").click()
+                    expect(
+                        desk.get_by_role("status").filter(has_text="Nora Novak added.")
+                    ).to_be_visible()
+                    desk.get_by_role("button", name="Invite Nora Novak").click()
+                    expect(
+                        desk.get_by_role("status").filter(has_text="Invites sent to 1 person")
+                    ).to_be_visible()
+                    ids = _ids_of_the_company(run, env_file["LEAVEFLOW_SERVICE_SECRET"], admin)
+                    assert len(ids) == 3  # the company, Ada and Nora
+                    assert [i for i in ids if i in desk.content()], "not the pages' ids"
+                finally:
+                    office.close()
+
+                def mails() -> list[EmailMessage]:
+                    return [m for m in smtp.snapshot() if m["To"] == person]
+
+                (invite,) = eventually(mails, timeout=60, what="the invite email")
+                assert invite["Subject"] == f"{company} invited you to Leaveflow"
+                assert invite["From"] == "leaveflow@compose.test"  # the operator's relay
+                text = mail_text(invite)
+                assert_public(urls_in(text), {"web": public_web}, "invite email")
+                assert not [i for i in ids if i in text]
+                found = INVITE_LINK.search(text)
+                assert found, text
+
+                phone = browser.new_context(viewport={"width": 390, "height": 844})
+                try:
+                    page = phone.new_page()
+                    page.goto(run.network.reach(found.group(0)))
+                    expect(page.get_by_label("Your work email")).to_have_value(person)
+                    assert "/signin/dev" not in page.content()
+                    _shows_no_id_nor_password(page, ids, "invite landing")
+                    page.get_by_role("button", name="Continue").click()
+                    expect(
+                        page.get_by_role("heading", name="How do you want to sign in?")
+                    ).to_be_visible()
+                    _shows_no_id_nor_password(page, ids, "options")
+                    page.get_by_role("button", name="Email me a sign-in link").click()
+                    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+                    _shows_no_id_nor_password(page, ids, "check your email")
+                    _, mail = eventually(
+                        lambda: mails() if len(mails()) == 2 else None,
+                        timeout=60,
+                        what="the sign-in link",
+                    )
+                    assert mail["Subject"] == "Your sign-in link for Leaveflow"
+                    text = mail_text(mail)
+                    assert_public(urls_in(text), {"web": public_web}, "sign-in email")
+                    assert not [i for i in ids if i in text]
+                    link = SIGNIN_LINK.search(text)
+                    assert link, text
+                    page.goto(run.network.reach(link.group(0)))
+                    expect(
+                        page.get_by_role("heading", name="Sign in with your link")
+                    ).to_be_visible()
+                    _shows_no_id_nor_password(page, ids, "link")
+                    page.get_by_role("button", name="Continue").click()
+                    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
+                    expect(page.locator(".who")).to_have_text(person)
+                    _shows_no_id_nor_password(page, ids, "home")
+                    page.get_by_role("link", name="Security").click()
+                    expect(page.locator("li.session.current")).to_contain_text(
+                        "Signed in with an emailed link"
+                    )
+                    _shows_no_id_nor_password(page, ids, "security")
+                finally:
+                    phone.close()
+        except BaseException:
+            print(run.log_tails())
+            raise
+        finally:
+            run.stop()
