@@ -19,6 +19,7 @@ from leaveflow_contracts import (
     LeavePending,
     LeaveTypeUpserted,
 )
+from leaveflow_kit.outbound import AddressPolicy
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock, WebhookSink, deliver
 from leaveflow_kit.testing.smtp_sink import SmtpSink
@@ -34,7 +35,6 @@ from leaveflow_notifications.adapters.senders import (
 from leaveflow_notifications.adapters.store_deliveries import StoreDeliveries
 from leaveflow_notifications.adapters.store_reads import StoreReads
 from leaveflow_notifications.bootstrap import INDEXES
-from leaveflow_notifications.domain.addresses import AddressPolicy
 from leaveflow_notifications.service_layer.account_mail import AccountMailer
 from leaveflow_notifications.service_layer.destinations import Destinations
 from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher, RetryPolicy

@@ -1,11 +1,10 @@
-"""Which network addresses an outbound call to a tenant-chosen destination (a company's
-single sign-on issuer, for the web) may reach: public ones, plus the operator's allow-list
-(LEAVEFLOW_OUTBOUND_ALLOW).
+"""Which network addresses an outbound call to a tenant-chosen destination (a webhook, an
+SMTP server, a Slack `response_url`, a company's single sign-on issuer) may reach: public
+ones, plus the operator's allow-list (LEAVEFLOW_OUTBOUND_ALLOW).
 
 A tenant admin chooses these destinations, and signup is open, so without this rule
 anyone could make a service call its neighbours (the other services, NATS, a cloud
-metadata endpoint). The same rule as notifications' `domain/addresses.py`, which keeps its
-own copy because its domain layer imports no kit code (import-linter).
+metadata endpoint) and read the answers back. Notifications and the web use this one rule.
 """
 
 from __future__ import annotations

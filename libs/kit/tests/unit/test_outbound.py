@@ -1,5 +1,5 @@
-"""The outbound address rule in kit (the web's copy of notifications' rule): public
-addresses only, plus the operator's allow-list."""
+"""The outbound address rule (notifications and the web): public addresses only, plus the
+operator's allow-list."""
 
 from __future__ import annotations
 

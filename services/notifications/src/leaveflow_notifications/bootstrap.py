@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from leaveflow_kit.auth import TokenVerifier
 from leaveflow_kit.clock import Clock
+from leaveflow_kit.outbound import AddressPolicy
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.storage import IndexSpec, Store
 
@@ -29,7 +30,6 @@ from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .config import Settings
-from .domain.addresses import AddressPolicy
 from .entrypoints.http import actions, auth, routes, slack, teams
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background

@@ -7,9 +7,8 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 
+from leaveflow_kit.outbound import parse_allow_list
 from leaveflow_kit.settings import ServiceSettings
-
-from .domain.addresses import parse_allow_list
 
 
 class Settings(ServiceSettings):

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from aiohttp import web
 
+from leaveflow_kit.outbound import AddressPolicy, IpAddress
 from leaveflow_kit.testing import WebhookSink
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 from leaveflow_notifications.adapters.senders import EmailSender, HttpPoster, PinnedTransport
-from leaveflow_notifications.domain.addresses import AddressPolicy, IpAddress
 from leaveflow_notifications.service_layer.destinations import DestinationRefused, Destinations
 from leaveflow_notifications.service_layer.ports import ResolveFailed
 

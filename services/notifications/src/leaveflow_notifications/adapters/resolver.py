@@ -6,7 +6,8 @@ import asyncio
 import ipaddress
 import socket
 
-from ..domain.addresses import IpAddress
+from leaveflow_kit.outbound import IpAddress
+
 from ..service_layer.ports import ResolveFailed
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from ..domain.addresses import AddressPolicy, IpAddress
+from leaveflow_kit.outbound import AddressPolicy, IpAddress
+
 from .ports import ResolveFailed, Resolver
 
 

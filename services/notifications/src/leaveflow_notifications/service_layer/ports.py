@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from leaveflow_kit.outbound import IpAddress
+
 from ..domain.account_mail import AccountMail
-from ..domain.addresses import IpAddress
 from ..domain.delivery import Delivery
 from ..domain.messages import Notice
 

@@ -5,14 +5,12 @@ call, `ServiceCaller`)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from leaveflow_kit.http import NotFound, Unauthorized
 from leaveflow_kit.http.deps import app_state
-from leaveflow_kit.http.limits import count_failure, refuse_if_failures_spent
+from leaveflow_kit.http.service_caller import service_caller
 
 from ...service_layer.account_mail import AccountMailer
 from ...service_layer.background import Background
@@ -35,21 +33,10 @@ PosterDep = Annotated[Poster, Depends(app_state("poster"))]
 AccountMailDep = Annotated[AccountMailer, Depends(app_state("account_mail"))]
 
 
-async def _service_caller(request: Request) -> None:
-    """`authorization: Service <LEAVEFLOW_SERVICE_SECRET>`, checked as the requests
-    service checks it for service tokens: without a configured secret the route does not
-    exist (404); only wrong secrets count against the signin limit, so the web, which
-    calls from one address for everyone, is never limited and a guesser soon is."""
-    expected: str | None = getattr(request.app.state, "service_secret", None)
-    if not expected:
-        raise NotFound("not found")
-    refuse_if_failures_spent(request, "signin")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "service" or not hmac.compare_digest(
-        given.strip().encode(), expected.encode()
-    ):
-        count_failure(request, "signin")
-        raise Unauthorized("bad service credentials")
+def _service_secret(request: Request) -> str | None:
+    secret: str | None = getattr(request.app.state, "service_secret", None)
+    return secret
 
 
-ServiceCaller = Depends(_service_caller)
+# Checked as the requests service checks it for service tokens (leaveflow_kit).
+ServiceCaller = service_caller(_service_secret)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, ClassVar
 
 import jwt
@@ -12,9 +11,9 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leaveflow_kit.auth import CurrentUser, TokenIssuer
-from leaveflow_kit.http import NotFound, Unauthorized
+from leaveflow_kit.http import Unauthorized
 from leaveflow_kit.http.deps import ClockDep, SettingsDep, app_state
-from leaveflow_kit.http.limits import count_failure, refuse_if_failures_spent
+from leaveflow_kit.http.service_caller import service_caller
 
 from ...adapters.tenant_signals import TenantSignals
 from ...service_layer.commands import Actor
@@ -97,22 +96,5 @@ def _configured_secret(request: Request) -> str | None:
     return secret.get_secret_value() if secret and secret.get_secret_value() else None
 
 
-async def _service_caller(request: Request) -> None:
-    """Only another Leaveflow service (`authorization: Service <LEAVEFLOW_SERVICE_SECRET>`);
-    without a configured secret these routes do not exist (404)."""
-    expected = _configured_secret(request)
-    if expected is None:
-        raise NotFound("not enabled")
-    # The web and the bots sign everyone in here, all from one address: only wrong secrets
-    # count against the limit, so a guesser is stopped and they never are.
-    refuse_if_failures_spent(request, "signin")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "service" or not hmac.compare_digest(
-        given.strip().encode(), expected.encode()
-    ):
-        count_failure(request, "signin")
-        raise Unauthorized("bad service credentials")
-
-
 # For `dependencies=[ServiceCaller]` on the routes only Leaveflow services call.
-ServiceCaller = Depends(_service_caller)
+ServiceCaller = service_caller(_configured_secret)
