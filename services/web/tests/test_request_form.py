@@ -312,15 +312,16 @@ async def test_the_ledger_reads_as_sentences(eve: httpx.AsyncClient, leave: Leav
          "history": []},
     ]  # fmt: skip
     leave.ledger = [
-        {"kind": "reservation", "amount": -5.0, "effective_date": MONDAY.isoformat(),
+        {"kind": "reservation", "amount": 5.0, "effective_date": MONDAY.isoformat(),
          "request_id": "r1", "reason": None},
-        {"kind": "reservation_release", "amount": 5.0, "effective_date": MONDAY.isoformat(),
+        {"kind": "reservation_release", "amount": -5.0, "effective_date": MONDAY.isoformat(),
          "request_id": "r1", "reason": None},
     ]  # fmt: skip
     shown = text_of(await eve.get("/ledger/vac"))
     assert "Reserved for" in shown
     assert "Released (request cancelled)" in shown
-    assert "+5 days" in shown
+    assert "-5 days" in shown  # taken from the balance
+    assert "+5 days" in shown  # given back
     assert "reservation_release" not in shown
     assert "r1" not in shown
 

@@ -452,6 +452,19 @@ async def cancel_request(request: Request, request_id: str, user: User, api: Use
     return response
 
 
+# Bookings count what is used (a reservation of 5 days is +5 in the ledger); people read
+# a balance change, so these show with the other sign: taking leave is "-5 days".
+BOOKINGS = frozenset({"reservation", "reservation_release", "deduction", "restoration"})
+
+
+def _change(entry: dict[str, Any], unit: str) -> str:
+    """How much an entry changed the balance: "+25 days", "-4.5 days"."""
+    value = decimal_of(entry.get("amount")) or Decimal(0)
+    if entry.get("kind") in BOOKINGS:
+        value = -value
+    return ("+" if value > 0 else "") + amount(value, unit)
+
+
 @router.get("/ledger/{leave_type_id}", response_class=HTMLResponse)
 async def ledger(
     request: Request, leave_type_id: str, user: User, api: UserApi, as_of: str = ""
@@ -478,8 +491,7 @@ async def ledger(
         {
             "when": wording.day(d) if (d := iso_date(e.get("effective_date"))) else "",
             "what": wording.ledger_entry(e, requests_by_id),
-            "amount": ("+" if (decimal_of(e.get("amount")) or 0) > 0 else "")
-            + amount(e.get("amount"), unit),
+            "amount": _change(e, unit),
         }
         for e in (entries or {}).get("items", [])
     ]
