@@ -245,6 +245,13 @@ def test_a_new_employee_requests_leave_and_reads_their_balance(
     expect(overdrawn.locator(".short")).to_contain_text("used 9.5 days more than you have")
     no_sideways_scroll(page)
     shot(page, "overdrawn", size)
+    overdrawn.get_by_role("link", name="Every entry of Vacation").click()
+    ledger = page.locator("ul.ledger")
+    expect(ledger).to_contain_text("Granted for the leave year")
+    expect(ledger).to_contain_text("Adjustment: Moved from the old system")
+    expect(ledger.locator("li", has_text="Adjustment")).to_contain_text("-30 days")
+    expect(page.locator("main")).not_to_contain_text(tenant.admin_id)
+    shot(page, "ledger-adjusted", size)
 
     # The admin's own Home, with no location: why there is nothing to request.
     admin = open_as(browser, web, size, tenant.admin_email)

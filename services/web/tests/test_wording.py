@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from leaveflow_web.wording import amount, date_range, leave_year, ledger_entry, standing
+from leaveflow_web.wording import (
+    amount,
+    date_range,
+    leave_year,
+    ledger_entry,
+    ledger_lines,
+    standing,
+)
 
 
 @pytest.mark.parametrize(
@@ -102,3 +109,18 @@ def test_a_rejection_says_why_in_words() -> None:
     rejected = {"status": "rejected", "rejection_reason": "insufficient_balance"}
     assert standing(rejected) == "Not accepted: not enough leave left"
     assert standing({"status": "pending"}) == "Waiting for approval"
+
+
+def test_an_adjustment_names_no_one_by_id() -> None:
+    entry = {"kind": "adjustment", "reason": "Moved from old system (by 01a2302836ff)"}
+    assert ledger_entry(entry, {}) == "Adjustment: Moved from old system"
+
+
+def test_the_only_accrual_of_a_year_is_its_grant_and_monthly_ones_name_the_month() -> None:
+    upfront = [{"kind": "accrual", "effective_date": "2027-01-01"}]
+    assert ledger_lines(upfront, {}) == ["Granted for the leave year"]
+    monthly = [
+        {"kind": "accrual", "effective_date": "2027-01-01"},
+        {"kind": "accrual", "effective_date": "2027-02-01"},
+    ]
+    assert ledger_lines(monthly, {}) == ["Accrued for January", "Accrued for February"]

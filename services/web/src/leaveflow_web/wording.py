@@ -7,7 +7,8 @@ their text, never through a float's digits, so 0.1 + 0.2 never prints as 0.30000
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -101,13 +102,22 @@ RELEASED_BECAUSE = {
 }
 
 
-def ledger_entry(entry: Mapping[str, Any], requests: Mapping[str, Mapping[str, Any]]) -> str:
+# Balances appends who made an adjustment as an id; the page names no ids.
+BY_SOMEONE = re.compile(r"\s*\(by [^()]*\)$")
+
+
+def ledger_entry(
+    entry: Mapping[str, Any],
+    requests: Mapping[str, Mapping[str, Any]],
+    *,
+    whole_year: bool = False,
+) -> str:
     """What one ledger entry means, in a sentence: "Reserved for 14–18 Dec",
     "Released (request cancelled)", "Accrued for March", "Carried over from 2026",
     "Adjustment: <reason>". ``requests`` are the person's requests by id (for their dates
-    and how they ended)."""
+    and how they ended); ``whole_year``: the year's only accrual, granted up front."""
     kind = str(entry.get("kind", ""))
-    reason = str(entry.get("reason") or "").strip()
+    reason = BY_SOMEONE.sub("", str(entry.get("reason") or "")).strip()
     request = requests.get(str(entry.get("request_id") or ""), {})
     dates = (
         date_range(request["start_date"], request.get("end_date"), year=False)
@@ -123,6 +133,8 @@ def ledger_entry(entry: Mapping[str, Any], requests: Mapping[str, Mapping[str, A
         return f"Taken: {dates}" if dates else "Taken"
     if kind == "restoration":
         return "Given back (approved leave cancelled)"
+    if kind == "accrual" and whole_year:
+        return "Granted for the leave year"
     if kind == "accrual":
         return f"Accrued for {MONTHS[when.month - 1]}" if when else "Accrued"
     if kind == "carryover":
@@ -169,6 +181,14 @@ def decision_note(request: Mapping[str, Any], status: str) -> str:
         if step.get("to") == status:
             return str(step.get("note") or "").strip()
     return ""
+
+
+def ledger_lines(
+    entries: Sequence[Mapping[str, Any]], requests: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """The sentences of a leave year's entries; one accrual alone is the year's grant."""
+    accruals = sum(1 for e in entries if e.get("kind") == "accrual")
+    return [ledger_entry(e, requests, whole_year=accruals == 1) for e in entries]
 
 
 FILTERS = {

@@ -97,7 +97,7 @@ class Preview:
 
     number: str = ""
     amount: str = ""
-    days: list[str] = field(default_factory=list)
+    span: str = ""  # "14–18 Dec 2026": the first to the last working day
     years: list[YearLine] = field(default_factory=list)
     message: str = ""
     field: str = ""  # the input the message is about
@@ -226,8 +226,7 @@ async def build_preview(
     counted, problem = await attempt(_count(api, dates.start, dates.end, parts))
     if problem or counted is None:
         return Preview(message="These dates could not be counted. Check them and try again.")
-    days = [iso_date(d) for d in counted.get("days", [])]
-    working = [wording.day(d) for d in days if d is not None]
+    working = [d for d in map(iso_date, counted.get("days", [])) if d is not None]
     if shape.hours:
         if not working:
             return Preview(
@@ -247,7 +246,7 @@ async def build_preview(
     return Preview(
         number=wording.number(taken),
         amount=amount(taken, unit),
-        days=working,
+        span=wording.date_range(working[0], working[-1]) if working else "",
         years=years,
         hint="",
     )
@@ -487,13 +486,14 @@ async def ledger(
     )
     requests_by_id = by_id((mine or {}).get("items", []))
     unit = str((leave_type or {}).get("unit") or "days")
+    items = list((entries or {}).get("items", []))
     rows = [
         {
             "when": wording.day(d) if (d := iso_date(e.get("effective_date"))) else "",
-            "what": wording.ledger_entry(e, requests_by_id),
+            "what": what,
             "amount": _change(e, unit),
         }
-        for e in (entries or {}).get("items", [])
+        for e, what in zip(items, wording.ledger_lines(items, requests_by_id), strict=True)
     ]
     return render(
         request,
