@@ -190,6 +190,18 @@ def test_a_new_employee_requests_leave_and_reads_their_balance(
     expect(page.get_by_role("status").filter(has_text="Requested: 1 day")).to_be_visible()
     eventually(lambda: status_of(tenant, evan_id, JANUARY) == "pending", timeout=20)
 
+    # Leave over a new year is counted against each year's own balance.
+    pick_type(page, "Vacation")
+    new_year = date(TODAY.year + 2, 1, 1)
+    page.get_by_label("First day", exact=True).fill((new_year - timedelta(days=4)).isoformat())
+    page.get_by_label("Last day", exact=True).fill((new_year + timedelta(days=4)).isoformat())
+    preview_says(
+        page,
+        f"Left after approval in {new_year.year - 1}:",
+        f"Left after approval in {new_year.year}:",
+    )
+    shot(page, "over-new-year", size)
+
     # Balances by leave year: this year, then the next one with the January request.
     expect(page.locator("#leave-year")).to_have_text(f"Leave year {TODAY.year}")
     vacation_balance = page.locator(f"li.balance[data-leave-type='{vacation}']")
