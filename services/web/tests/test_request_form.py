@@ -81,6 +81,8 @@ class LeaveServices(FakeServices):
             return answer(202, {"id": "new", "status": "submitted", "amount": 5, **dates})
         if path == "/v1/leave-requests":
             return answer(200, {"items": self.requests, "next_cursor": None})
+        if path == "/v1/departments":
+            return answer(200, {"items": [{"id": "eng", "approver_ids": ["paula"]}]})
         if path.startswith("/v1/ledger/"):
             return answer(200, {"items": self.ledger, "next_cursor": None})
         return answer(200, {"items": []})
@@ -381,3 +383,20 @@ async def test_an_employee_is_not_offered_to_record_past_leave(eve: httpx.AsyncC
     past = (TODAY - timedelta(days=7)).isoformat()
     shown = await preview(eve, leave_type_id="vac", start_date=past, record_past="on")
     assert "in the past" in shown
+
+
+async def test_an_approver_sees_what_is_left_in_the_leave_year_of_the_request(
+    leave: LeaveServices,
+) -> None:
+    january = next_weekday(date(TODAY.year + 1, 1, 1), 0)
+    leave.available = {TODAY.year: 3.0, TODAY.year + 1: 25.0}
+    leave.requests = [
+        {"id": "r9", "employee_id": "eve", "leave_type_id": "vac", "department_id": "eng",
+         "start_date": january.isoformat(), "end_date": january.isoformat(), "amount": 1.0,
+         "unit": "days", "status": "pending", "history": []},
+    ]  # fmt: skip
+    app = create_app(settings(), transport=httpx.MockTransport(leave))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=WEB) as client:
+        await sign_in(client, "paula@acme.test")
+        shown = text_of(await client.get("/approvals"))
+    assert "Left after approval: 24 days" in shown
