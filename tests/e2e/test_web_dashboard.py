@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from leaveflow_devstack import Stack
 from leaveflow_devstack.testing import chromium
+from leaveflow_web.wording import date_range
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -155,6 +156,8 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     dev_sign_in(employee, employee_email)
     employee.evaluate("window.__notReloaded = true")
     employee.get_by_label("Leave type", exact=True).select_option(label="Vacation")
+    # The form comes back with the inputs Vacation asks for (half days) before dates go in.
+    expect(employee.get_by_label("First day is")).to_be_visible()
     # The API's error comes back next to the field it is about.
     employee.get_by_label("First day", exact=True).fill(FRIDAY)
     employee.get_by_label("Last day", exact=True).fill(MONDAY)
@@ -167,8 +170,8 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     shot(employee, "07-home-preview")
     employee.get_by_role("button", name="Request leave").click()
     notice(employee, "Requested: 5")
-    row = employee.locator("#my-requests tr", has_text=MONDAY)
-    expect(row.locator(".badge")).to_have_text("pending")  # balances reserved it: live
+    row = employee.locator("#my-requests li", has_text=date_range(MONDAY, FRIDAY))
+    expect(row.locator(".standing")).to_have_text("Waiting for approval")  # reserved: live
     shot(employee, "08-home-pending")
 
     # --- the approver approves from the Approvals page ----------------------------------
@@ -182,7 +185,7 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     expect(card).to_have_count(0)  # decided: no longer waiting
 
     # --- the employee's page follows without a reload -----------------------------------
-    expect(row.locator(".badge")).to_have_text("approved")
+    expect(row.locator(".standing")).to_have_text("Approved")
     assert employee.evaluate("window.__notReloaded") is True
     shot(employee, "10-home-approved-live")
 

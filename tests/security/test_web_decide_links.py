@@ -230,6 +230,12 @@ PAGES = ("/", "/team", "/approvals", "/admin", "/admin/employees", "/admin/integ
 
 def test_no_page_breaks_the_content_security_policy(stack: Stack, browser: Browser) -> None:
     tenant = sign_up(stack.urls)
+    # The request form is offered to someone with a location and a type there.
+    berlin = tenant.location("Berlin")
+    tenant.leave_type("Vacation", location_ids=[berlin])
+    with tenant.client("requests") as http:
+        placed = http.patch(f"/v1/employees/{tenant.admin_id}", json={"location_id": berlin})
+    assert placed.status_code == 200, placed.text
     page = person(browser, stack.urls["web"], DESKTOP)
     refused: list[str] = []
     page.on(
@@ -252,6 +258,8 @@ def test_no_page_breaks_the_content_security_policy(stack: Stack, browser: Brows
         assert headers["referrer-policy"] == "no-referrer"
     # HTMX still works under the policy: the amount preview is fetched as the dates change.
     page.goto("/")
+    page.get_by_label("Leave type", exact=True).select_option(label="Vacation")
+    expect(page.get_by_label("First day is")).to_be_visible()
     with page.expect_response(lambda response: "/partials/preview" in response.url) as preview:
         page.get_by_label("First day", exact=True).fill(MONDAY.isoformat())
         page.get_by_label("Last day", exact=True).fill(MONDAY.isoformat())

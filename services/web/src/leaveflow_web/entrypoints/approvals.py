@@ -39,7 +39,14 @@ def overlaps(request: dict[str, Any], others: list[dict[str, Any]]) -> list[dict
 
 async def _balance_after(api: Api, request: dict[str, Any]) -> float | None:
     """What the employee would have left of this leave type once the request is approved."""
-    balances, _ = await attempt(api.get("balances", f"/v1/balances/{request['employee_id']}"))
+    # In the request's own leave year: January leave is judged against January's balance.
+    balances, _ = await attempt(
+        api.get(
+            "balances",
+            f"/v1/balances/{request['employee_id']}",
+            as_of=request.get("start_date"),
+        )
+    )
     for line in (balances or {}).get("balances", []):
         if line.get("leave_type_id") == request["leave_type_id"]:
             return float(line["remaining"]) - float(request["amount"])
