@@ -160,3 +160,63 @@ def test_a_problem_box_shows_the_sentence_only() -> None:
     assert "could not reach one of its parts" in down
     assert "ConnectError" not in down
     assert "unreachable" not in down
+
+
+class Refusing(FakeServices):
+    """The fake services, with the answers of a real service refusing what was sent."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/tenants":
+            self.calls.append(request)
+            return httpx.Response(
+                422,
+                json={
+                    "type": "https://leaveflow.dev/problems/validation-error",
+                    "title": "Unprocessable content",
+                    "status": 422,
+                    "detail": "the request is not valid: admin_email: value is not a valid ...",
+                    "errors": [
+                        {"field": "admin_email", "message": "value is not a valid email address"},
+                        {"field": "name", "message": "String should have at least 1 character"},
+                    ],
+                },
+            )
+        if request.url.path.startswith("/v1/balances/"):
+            self.calls.append(request)
+            down = {"title": "Service unavailable", "detail": "mongo is down"}
+            return httpx.Response(503, json=down)
+        return super().__call__(request)
+
+
+@pytest.fixture
+async def refusing() -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings(), transport=httpx.MockTransport(Refusing()))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=WEB) as client:
+        yield client
+
+
+async def test_signup_errors_show_once_next_to_their_fields(refusing: httpx.AsyncClient) -> None:
+    page = await refusing.get("/signup")
+    form = {"csrf_token": csrf_of(page), "name": " ", "admin_name": "Gina",
+            "admin_email": "gina@", "timezone": "UTC"}  # fmt: skip
+    answer = await refusing.post("/signup", data=form)
+    assert answer.status_code == 422
+    email_said = "Enter an email address like name@example.com."
+    assert answer.text.count(email_said) == 1
+    assert f'<small class="error" id="e-admin_email">{email_said}</small>' in answer.text
+    assert '<small class="error" id="e-name">Fill in the name.</small>' in answer.text
+    assert 'class="problem"' not in answer.text  # no second copy above the form
+    for raw in ("String should", "valid email address", "Unprocessable", "HTTP"):
+        assert raw not in answer.text, raw
+    assert 'value="Gina"' in answer.text  # what was typed stays
+
+
+async def test_a_section_whose_service_is_down_says_so_in_words(
+    refusing: httpx.AsyncClient,
+) -> None:
+    await sign_in(refusing, "eve@acme.test")
+    part = await refusing.get("/partials/my-balances", headers={"hx-request": "true"})
+    assert "<strong>Balances:</strong>" in part.text
+    assert "Leaveflow could not reach one of its parts just now." in part.text
+    for raw in ("Service unavailable", "mongo is down", "HTTP 503"):
+        assert raw not in part.text, raw

@@ -155,8 +155,12 @@ class Api:
         return await self.apis.call("GET", service, path, token=self.token, params=params)
 
     async def post(self, service: Service, path: str, body: Any = None) -> Any:
+        return await self._write("POST", service, path, body)
+
+    async def _write(self, method: str, service: Service, path: str, body: Any) -> Any:
+        """A change; a refusal for overlapping leave learns which days it overlaps."""
         try:
-            return await self.apis.call("POST", service, path, token=self.token, json=body)
+            return await self.apis.call(method, service, path, token=self.token, json=body)
         except ApiError as exc:
             if (overlap := problems.overlap_of(exc)) and overlap.request_id:
                 exc.overlap = await self._dated(overlap)
@@ -178,7 +182,7 @@ class Api:
         return await self.apis.call("PUT", service, path, token=self.token, json=body)
 
     async def patch(self, service: Service, path: str, body: Any) -> Any:
-        return await self.apis.call("PATCH", service, path, token=self.token, json=body)
+        return await self._write("PATCH", service, path, body)
 
     async def post_csv(self, service: Service, path: str, text: bytes) -> Any:
         return await self.apis.call(
