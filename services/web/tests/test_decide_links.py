@@ -141,7 +141,7 @@ async def test_a_note_too_long_is_refused_next_to_the_field(
         f"/decide/{TOKEN}", data={"csrf_token": csrf_of(page), "note": "x" * 2001}
     )
     assert refused.status_code == 422
-    assert "The note: At most 2000 characters." in refused.text
+    assert "The note can be at most 2000 characters long." in refused.text
     assert fake.decided == []
 
 

@@ -69,7 +69,7 @@ async def test_a_refusal_shows_a_sentence_not_an_error(
     fake.forbid_reads = True  # no longer an approver
     page = await dashboard.get("/approvals")
     assert page.status_code == 200
-    assert "you are not allowed to see or do this" in page.text
+    assert "You are not allowed to see or do this" in page.text
     assert "If your role changed recently" in page.text
     assert "Traceback" not in page.text
 

@@ -32,7 +32,7 @@ async def test_the_sign_in_page_asks_for_an_email_only(dashboard: httpx.AsyncCli
     assert 'name="email"' in page.text
     assert 'name="tenant_id"' not in page.text
     assert "Company id" not in page.text
-    assert "Dev sign-in — embedded stack only, anyone can be anyone" in page.text
+    assert "Dev sign-in — for trying Leaveflow out, anyone can be anyone" in page.text
 
 
 async def test_known_and_unknown_emails_get_the_same_options(

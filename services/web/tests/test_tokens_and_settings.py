@@ -125,15 +125,17 @@ async def test_an_unreachable_service_is_a_503() -> None:
     assert caught.value.status == 503
 
 
-def test_field_errors_of_a_422_are_keyed_by_field() -> None:
+def test_field_errors_of_a_422_are_keyed_by_field_as_sentences() -> None:
     response = httpx.Response(
         422,
         json={
             "title": "Unprocessable",
-            "errors": [{"field": "end_date", "message": "before start"}],
+            "errors": [{"field": "end_date", "message": "end_date is before start_date"}],
         },
     )
-    assert ApiError.from_response(response).field_errors == {"end_date": "before start"}
+    assert ApiError.from_response(response).field_errors == {
+        "end_date": "The last day is before the first day. Pick a last day on or after it."
+    }
 
 
 def test_a_route_the_service_lacks_reads_as_not_available() -> None:

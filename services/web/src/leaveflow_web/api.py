@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import httpx
+
+from . import problems
 
 # A page shows at most this many thousand rows; beyond that, filters are the answer.
 MAX_PAGES = 5
@@ -32,14 +35,21 @@ class ApiError(Exception):
     retry_after: int | None = None
     # The problem's ``type`` URI (e.g. ending in ``/email-in-use``), "" when it gave none.
     type: str = ""
+    # For a 409 overlapping-request: the request it runs into, dates filled in when known.
+    overlap: problems.Overlap | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}" if self.detail else self.title
 
     @property
     def field_errors(self) -> dict[str, str]:
-        """The 422 messages by field name, for showing next to the inputs."""
-        return {str(e.get("field", "")): str(e.get("message", "")) for e in self.errors}
+        """The messages by field name as sentences for people, shown next to the inputs."""
+        return problems.field_sentences(self.errors)
+
+    @property
+    def sentence(self) -> str:
+        """The whole problem as one sentence for people (``problems.sentence``)."""
+        return problems.sentence(self)
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -145,13 +155,34 @@ class Api:
         return await self.apis.call("GET", service, path, token=self.token, params=params)
 
     async def post(self, service: Service, path: str, body: Any = None) -> Any:
-        return await self.apis.call("POST", service, path, token=self.token, json=body)
+        return await self._write("POST", service, path, body)
+
+    async def _write(self, method: str, service: Service, path: str, body: Any) -> Any:
+        """A change; a refusal for overlapping leave learns which days it overlaps."""
+        try:
+            return await self.apis.call(method, service, path, token=self.token, json=body)
+        except ApiError as exc:
+            if (overlap := problems.overlap_of(exc)) and overlap.request_id:
+                exc.overlap = await self._dated(overlap)
+            raise
+
+    async def _dated(self, overlap: problems.Overlap) -> problems.Overlap:
+        """The overlapped request's dates, so the sentence can say which days (the API's
+        problem names only its id); the bare overlap when it cannot be read."""
+        try:
+            found = await self.get("requests", f"/v1/leave-requests/{overlap.request_id}")
+            start = date.fromisoformat(str(found["start_date"]))
+            end = date.fromisoformat(str(found.get("end_date") or found["start_date"]))
+        except (ApiError, KeyError, TypeError, ValueError):
+            return overlap
+        status = str(found.get("status") or overlap.status)
+        return problems.Overlap(overlap.request_id, status, start, end)
 
     async def put(self, service: Service, path: str, body: Any) -> Any:
         return await self.apis.call("PUT", service, path, token=self.token, json=body)
 
     async def patch(self, service: Service, path: str, body: Any) -> Any:
-        return await self.apis.call("PATCH", service, path, token=self.token, json=body)
+        return await self._write("PATCH", service, path, body)
 
     async def post_csv(self, service: Service, path: str, text: bytes) -> Any:
         return await self.apis.call(

@@ -11,10 +11,12 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from leaveflow_kit.http import create_service_app
 from leaveflow_kit.http.limits import LimitSettings
+from leaveflow_kit.logging import get_logger
 
 from .api import ApiError, ServiceApis
 from .body_limit import LARGER_LIMITS, BodyLimit
@@ -33,6 +35,7 @@ from .entrypoints import (
     team,
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
+from .entrypoints.errors import broken_page, failure_page
 from .local_paths import local_path
 from .oidc import Clients
 from .security_headers import SecurityHeaders
@@ -41,6 +44,7 @@ from .signin_limits import EmailLimits
 from .tokens import IdentityApi
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = get_logger(__name__)
 SESSION_COOKIE = "leaveflow_session"
 NOT_ALLOWED = (
     "You are not allowed to do this. If your role changed recently, the pages now show what "
@@ -103,6 +107,12 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        # Browsers and bookmarks ask here without reading the page's <link rel="icon">.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     for module in (auth, signin_links, signin_oidc, home, approvals, team, admin, live, decide):
         app.include_router(module.router)
     app.include_router(security.router)
@@ -130,6 +140,16 @@ def _session_ended(request: Request) -> Response:
 
 
 def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_failure(request: Request, exc: HTTPException) -> Response:
+        """An unknown URL, a wrong method: a page saying so, never the framework's JSON."""
+        return failure_page(request, exc.status_code, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error", path=request.url.path, exc_info=exc)
+        return broken_page(request)
+
     @app.exception_handler(SessionEnded)
     async def session_ended(request: Request, exc: SessionEnded) -> Response:
         return _session_ended(request)
@@ -140,7 +160,7 @@ def _install_handlers(app: FastAPI) -> None:
         if exc.status == 401:
             return _session_ended(request)
         if exc.status == 403:
-            return render(request, "error.html", 403, message=NOT_ALLOWED)
+            return render(request, "error.html", 403, title="Not allowed", message=NOT_ALLOWED)
         if exc.status == 429:
             response = render(
                 request, "error.html", 429, title="Slow down", message=too_many_attempts(exc)

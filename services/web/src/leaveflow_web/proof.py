@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from . import company
 from .local_paths import local_path
 from .session import SessionRefused, open_session
 from .tokens import Company, Via
@@ -75,6 +76,7 @@ async def enter(
         )
     except SessionRefused as exc:
         return exc
+    company.remember(request, next((n for t, _, n in proven.companies if t == tenant_id), ""))
     return onward(proven.next_path)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from .. import company
 from ..api import ApiError
 from ..local_paths import local_path
 from ..oidc import platform_providers
@@ -169,6 +170,7 @@ async def signup(request: Request) -> Response:
             request, "signup.html", 422, values=fields, errors=exc.field_errors, problem=exc
         )
     await _signed_up(request, created, fields["admin_email"].lower())
+    company.remember(request, fields["name"])
     return RedirectResponse("/admin", status_code=303)
 
 

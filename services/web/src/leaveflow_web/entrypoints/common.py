@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import available_timezones
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from .. import company, problems
 from ..api import Api, ApiError, ServiceApis
 from ..session import SessionEnded, SignedIn, csrf_token, current_user, signed_in
 
@@ -33,12 +35,19 @@ def _number(value: Any) -> str:
 
 templates.env.filters["options"] = _options
 templates.env.filters["num"] = _number
+# Every problem reaches a page as a sentence (``problems.py``), never as the service's text.
+templates.env.filters["sentence"] = problems.sentence
+templates.env.filters["rejection"] = problems.rejection
+# Offered while typing a time zone (a <datalist>): the IANA names this Python knows.
+_ZONES = (zone for zone in available_timezones() if "/" in zone and not zone.startswith("Etc/"))
+templates.env.globals["time_zones"] = [*sorted(_ZONES), "UTC"]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     settings = request.app.state.settings
     context.setdefault("user", signed_in(request))
     context.setdefault("errors", {})
+    context.setdefault("company", company.of(request) if context["user"] else "")
     return templates.TemplateResponse(
         request,
         name,
@@ -81,8 +90,7 @@ async def attempt(call: Awaitable[T]) -> tuple[T | None, ApiError | None]:
 
 def too_many_attempts(problem: ApiError) -> str:
     """What a 429 from a service means to the person who filled in the form."""
-    seconds = problem.retry_after if problem.retry_after is not None else 60
-    return f"Too many attempts - try again in {seconds} seconds."
+    return problems.too_many_attempts(problem.retry_after)
 
 
 def retry_headers(problem: ApiError) -> dict[str, str]:

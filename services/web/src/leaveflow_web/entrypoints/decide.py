@@ -139,13 +139,13 @@ async def use_link(request: Request, token: str) -> Response:
         return _signin_first(token)
     note = form_fields(await request.form(), "note")["note"]
     if len(note) > NOTE_MAX:
-        return await _again(request, user, token, note, f"At most {NOTE_MAX} characters.")
+        too_long = f"The note can be at most {NOTE_MAX} characters long."
+        return await _again(request, user, token, note, too_long)
     decided, problem = await attempt(
         Api(apis(request), user.token).post("notifications", _path(token), {"note": note or None})
     )
     if problem is not None and problem.status == 422:
-        reason = "; ".join(problem.field_errors.values()) or problem.detail or problem.title
-        return await _again(request, user, token, note, reason)
+        return await _again(request, user, token, note, problem.sentence)
     if problem is not None:
         return _outcome(request, token, problem.status)
     status = str((decided or {}).get("status", ""))
@@ -157,4 +157,4 @@ async def _again(request: Request, user: SignedIn, token: str, note: str, reason
     link, refused = await _link(request, user, token)
     if refused is not None:
         return _outcome(request, token, refused.status)
-    return _page(request, token, link, 422, note=note, note_error=f"The note: {reason}")
+    return _page(request, token, link, 422, note=note, note_error=reason)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from .. import company
 from ..api import ApiError
 from ..local_paths import local_path
 from ..passkeys import CeremonyRefused, authentication_options, parse_assertion, verify_assertion
-from ..session import Csrf, SessionRefused, open_session
+from ..session import Csrf, SessionRefused, identity, open_session
 from .security import service_call
 
 router = APIRouter(prefix="/signin/passkey")
@@ -86,4 +87,5 @@ async def sign_in_with_passkey(request: Request) -> Response:
         )
     except SessionRefused as exc:
         return _refused(str(exc), exc.status)
+    await company.look_up(request, identity(request), tenant_id, email)
     return JSONResponse({"redirect": local_path(body.get("next")) or "/"})

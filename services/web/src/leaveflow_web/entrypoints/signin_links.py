@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
 
+from .. import company
 from ..api import ApiError
 from ..proof import onward
 from ..session import Csrf, SessionRefused, identity, open_session
@@ -132,6 +133,7 @@ async def redeem(request: Request) -> Response:
             )
         except SessionRefused as exc:
             return message_page(request, "We could not sign you in", str(exc), exc.status)
+        await company.look_up(request, identity(request), made.tenant_id, redeemed.email)
         return onward("/admin")
     return await after_proof(request, redeemed.email, "magic_link", redeemed.companies, next_path)
 

@@ -1,0 +1,39 @@
+"""The company's name in the header of every page: kept with the session at sign-in, when
+the name is known anyway, so no page pays an API call for it."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from .api import ApiError
+from .tokens import IdentityApi
+
+_KEY = "company"
+MAX_LENGTH = 200
+
+
+def remember(request: Request, name: str) -> None:
+    if name.strip():
+        request.session[_KEY] = name.strip()[:MAX_LENGTH]
+
+
+def of(request: Request) -> str:
+    """The signed-in person's company ("" before sign-in, or when it is not known)."""
+    if "session" not in request.scope:
+        return ""  # a page answered outside the session's middleware (a 500)
+    name = request.session.get(_KEY)
+    return name if isinstance(name, str) else ""
+
+
+async def look_up(request: Request, identity: IdentityApi, tenant_id: str, email: str) -> None:
+    """For sign-ins that do not carry the name (a passkey, a confirmed signup): the
+    directory's answer for the email names its companies. Without it the header simply
+    shows no name."""
+    try:
+        found = await identity.lookup(email)
+    except ApiError:
+        return
+    for company in found.companies:
+        if company.tenant_id == tenant_id:
+            remember(request, company.name)
+            return
