@@ -383,6 +383,7 @@ def test_the_person_and_their_approver_see_the_private_type(
     monday = cell(page, "Noa Tel Aviv", NEXT_MONDAY, NEXT_MONDAY)
     expect(monday).to_have_attribute("title", f"{sees}, approved")
     expect(monday.locator(".half.whole")).to_have_css("background-color", rgb(RED))
+    expect(page.locator(".legend")).to_contain_text("Sick leave (private: others see “Away”)")
     shot(page, f"team-private-seen-by-{who}")
     page.context.close()
 

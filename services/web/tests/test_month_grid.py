@@ -180,7 +180,13 @@ def test_private_leave_seen_as_away_has_its_own_grey_kind() -> None:
     cell = rows[0].cells[7]
     assert cell.am is not None
     assert (cell.am.kind.name, cell.am.kind.css) == ("Away", AWAY_CLASS)
-    assert [k.name for k in legend] == ["Away"]
+    assert [(k.name, k.private) for k in legend] == [("Away", False)]
+
+
+def test_a_private_type_the_viewer_may_see_says_so_in_the_legend() -> None:
+    sick = absence("Evan", "2027-03-08", "2027-03-08", type_id="sick", type_name="Sick leave")
+    _, _, legend = build_grid(MARCH, [EVAN], [{**sick, "private": True}], TODAY)
+    assert [(k.name, k.code, k.private) for k in legend] == [("Sick leave", "S", True)]
 
 
 def test_codes_differ_when_initials_clash() -> None:

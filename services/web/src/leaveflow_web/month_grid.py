@@ -204,6 +204,7 @@ class LeaveKind:
     code: str  # the text cue written in its cells
     css: str
     color: str
+    private: bool = False  # a private type this viewer may see (others see "Away")
 
 
 @dataclass(frozen=True)
@@ -286,17 +287,22 @@ def _kind_of(item: Mapping[str, Any]) -> tuple[str | None, str, str | None]:
 
 def legend_of(absences: Iterable[Mapping[str, Any]]) -> dict[str | None, LeaveKind]:
     """Each leave type in the absences (and Away, for private ones), with its code."""
-    found: dict[str | None, tuple[str, str | None]] = {}
+    found: dict[str | None, tuple[str, str | None, bool]] = {}
     for item in absences:
         leave_type_id, name, color = _kind_of(item)
-        found.setdefault(leave_type_id, (name, color))
-    names = sorted({name for name, _ in found.values()}, key=str.lower)
+        private = bool(item.get("private")) and leave_type_id is not None
+        found.setdefault(leave_type_id, (name, color, private))
+    names = sorted({name for name, _, _ in found.values()}, key=str.lower)
     codes = _codes(names)
     kinds = {
         leave_type_id: LeaveKind(
-            name, codes[name], type_class(leave_type_id), type_color(leave_type_id, color)
+            name,
+            codes[name],
+            type_class(leave_type_id),
+            type_color(leave_type_id, color),
+            private,
         )
-        for leave_type_id, (name, color) in found.items()
+        for leave_type_id, (name, color, private) in found.items()
     }
     return dict(sorted(kinds.items(), key=lambda kv: kv[1].name.lower()))
 
