@@ -9,6 +9,7 @@ import pytest
 
 from leaveflow_web import problems
 from leaveflow_web.api import Api, ApiError, ServiceApis
+from leaveflow_web.wording import date_range
 
 TYPE = "https://leaveflow.dev/problems/"
 
@@ -81,7 +82,7 @@ def test_an_overlap_names_the_days_and_where_they_stand() -> None:
     start = date.today() + timedelta(days=30)
     end = start + timedelta(days=4)
     said = problems.overlap_sentence(problems.Overlap("r1", "approved", start, end))
-    assert said == f"You already have leave on {problems.date_range(start, end)} (approved)."
+    assert said == f"You already have leave on {date_range(start, end, year=False)} (approved)."
     assert "r1" not in said
 
 
@@ -100,8 +101,8 @@ def test_an_overlap_without_dates_keeps_its_status_and_drops_the_id() -> None:
         (date(2026, 12, 30), date(2027, 1, 2), "30 Dec 2026 – 2 Jan 2027"),
     ],
 )
-def test_date_ranges_read_as_people_write_them(start: date, end: date, said: str) -> None:
-    assert problems.date_range(start, end) == said
+def test_overlap_dates_read_as_people_write_them(start: date, end: date, said: str) -> None:
+    assert date_range(start, end, year=False) == said
 
 
 @pytest.mark.parametrize(
@@ -183,7 +184,7 @@ async def test_a_refused_overlap_learns_the_dates_of_the_request_it_runs_into() 
         await Api(apis, "tok").post("requests", "/v1/leave-requests", {})
     await apis.aclose()
     assert caught.value.sentence == (
-        f"You already have leave on {problems.date_range(start, end)} (approved)."
+        f"You already have leave on {date_range(start, end, year=False)} (approved)."
     )
 
 

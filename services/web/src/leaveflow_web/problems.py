@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from .wording import date_range
+
 if TYPE_CHECKING:
     from .api import ApiError
 
@@ -214,22 +216,12 @@ def overlap_of(problem: ApiError) -> Overlap | None:
     return Overlap(match["id"], match["status"])
 
 
-def date_range(start: date, end: date) -> str:
-    """14 Dec, 14–18 Dec, 30 Nov – 2 Dec, 30 Dec 2026 – 2 Jan 2027."""
-    if start == end:
-        return f"{start.day} {start:%b}"
-    if start.year != end.year:
-        return f"{start.day} {start:%b} {start.year} – {end.day} {end:%b} {end.year}"
-    if start.month != end.month:
-        return f"{start.day} {start:%b} – {end.day} {end:%b}"
-    return f"{start.day}–{end.day} {end:%b}"
-
-
 def overlap_sentence(overlap: Overlap) -> str:
     status = STATUS_WORDS.get(overlap.status, overlap.status.replace("_", " "))
     where = f" ({status})" if status else ""
     if overlap.start and overlap.end:
-        return f"You already have leave on {date_range(overlap.start, overlap.end)}{where}."
+        days = date_range(overlap.start, overlap.end, year=False)
+        return f"You already have leave on {days}{where}."
     return f"You already have leave on some of these days{where}."
 
 

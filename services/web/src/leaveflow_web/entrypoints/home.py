@@ -372,20 +372,17 @@ FIELD_SENTENCES = {
 
 
 def _submit_problem(problem: ApiError) -> tuple[dict[str, str], str]:
-    """(errors by field, a sentence for the rest) from the API's answer, in plain words."""
+    """(errors by field, a sentence for the rest) from the API's answer, in plain words:
+    the form's own wording for its fields, else `problems` (the one mapping of the web)."""
     if problem.status == 422 and problem.errors:
-        errors = {
-            name: FIELD_SENTENCES[name] for name in problem.field_errors if name in FIELD_SENTENCES
-        }
+        given = problem.field_errors
+        errors = {name: FIELD_SENTENCES.get(name, text) for name, text in given.items()}
         if errors:
             return errors, ""
     if problem.status == 409:
-        return {"start_date": "You already have leave on some of these days."}, ""
-    if problem.status == 429:
-        return {}, "Too many requests at once. Wait a minute and try again."
-    if problem.status == 403:
-        return {}, "You are not allowed to request this leave."
-    return {}, "The request could not be sent. Try again in a moment."
+        # The dated sentence ("You already have leave on 14–18 Dec (approved).").
+        return {"start_date": problem.sentence}, ""
+    return {}, problem.sentence
 
 
 @router.post("/requests", response_class=HTMLResponse, dependencies=[Csrf])
