@@ -214,3 +214,18 @@ async def test_preferences_stay_inside_the_tenant_and_take_only_channels(app: Ap
         "teams": True,
         "email": False,
     }
+
+
+async def test_a_webhook_only_slack_needs_no_signing_secret(app: App) -> None:
+    """Posting to a channel takes only the webhook; the signing secret verifies inbound
+    commands, so it can wait until those are switched on."""
+    hook = {"webhook_url": SLACK["webhook_url"], "channel": "C-general"}
+    saved = await app.http.put("/v1/integrations/slack", json=hook, headers=app.auth())
+    assert saved.status_code == 200, saved.text
+    slack = saved.json()["slack"]
+    assert (slack["has_webhook_url"], slack.get("has_signing_secret", False)) == (True, False)
+    empty = await app.http.put(
+        "/v1/integrations/slack", json={**hook, "signing_secret": ""}, headers=app.auth()
+    )
+    assert empty.status_code == 422
+    assert [e["field"] for e in empty.json()["errors"]] == ["signing_secret"]
