@@ -50,6 +50,14 @@ class EmailIn(BaseModel):
     digest_time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class TestSentOut(BaseModel):
+    """A test message's outcome: the standard reason when it failed (as the delivery log
+    records one), never what the peer answered."""
+
+    sent: bool
+    error: str | None = None
+
+
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slack: bool = True
