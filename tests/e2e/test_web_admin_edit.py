@@ -270,11 +270,15 @@ def test_people_integrations_deliveries_and_adjustments_read_as_people_expect(
     expect(form.get_by_label("Role")).to_have_value("user")
     form.get_by_label("Last working day").fill(last_day.isoformat())
     form.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_role("heading", name=f"Before saving: last day {last_day}")).to_be_visible()
-    expect(page.locator("#stranded")).to_contain_text(booked.isoformat())
+    last_words = f"{last_day:%a} {last_day.day} {last_day:%b %Y}"  # "Mon 21 Dec 2026"
+    heading = page.get_by_role("heading", name=f"Before saving: last day {last_words}")
+    expect(heading).to_be_visible()
+    expect(page.locator("#stranded")).to_contain_text(
+        f"{booked:%a} {booked.day} {booked:%b %Y} (waiting for approval)"
+    )
     assert _status(tenant, request_id) == "pending"  # nothing saved yet
     shot(page, size, "employee-offboarding")
-    page.get_by_role("button", name=f"Save with last day {last_day}").click()
+    page.get_by_role("button", name=f"Save with last day {last_words}").click()
     notice(page, "1 booked leave after their last day cancelled")
     assert _status(tenant, request_id) == "cancelled"
     form.get_by_label("Role").select_option(label="Approver")

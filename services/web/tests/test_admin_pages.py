@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from leaveflow_web.bootstrap import create_app
+from leaveflow_web.entrypoints.admin_views import day_words
 
 from .admin_fakes import AdminServices
 from .conftest import WEB, csrf_of, settings, sign_in
@@ -267,10 +268,12 @@ async def test_offboarding_shows_the_leave_it_affects_before_anything_is_saved(
     assert check.status_code == 200
     assert services.writes == []  # nothing saved yet
     words = text_of(check)
-    assert f"Before saving: last day {last_day.isoformat()}" in words
+    assert f"Before saving: last day {day_words(last_day.isoformat())}" in words
     stranded = check.text[check.text.index('id="stranded"') :]
-    assert services.leave[0]["start_date"] in stranded
-    assert services.leave[1]["start_date"] not in stranded  # before the last day: stays
+    stranded = stranded[: stranded.index("</ul>")]
+    first, second = (day_words(r["start_date"]) for r in services.leave)
+    assert f"{first} to {day_words(services.leave[0]['end_date'])} (approved)" in stranded
+    assert second not in stranded  # before the last day: stays
     done = await post(
         admin, "/admin/employees/eve", "/admin/employees/eve",
         **fields, confirmed="on", cancel_after="on",
@@ -282,6 +285,7 @@ async def test_offboarding_shows_the_leave_it_affects_before_anything_is_saved(
          "department_id": None, "start_date": None, "end_date": last_day.isoformat()},
     )  # fmt: skip
     assert services.writes[1][:2] == ("POST", "/v1/leave-requests/r1/cancel")
+    assert str(services.writes[1][2]).startswith("{'note': 'Left the company: last working day")
     assert [r["status"] for r in services.leave] == ["cancelled", "pending"]
     assert "1 booked leave after their last day cancelled" in done.text
 

@@ -115,6 +115,12 @@ def test_a_delivery_to_someone_no_longer_listed_still_reads() -> None:
     }  # fmt: skip
 
 
+def test_days_read_as_words() -> None:
+    assert admin_views.day_words("2026-12-21") == "Mon 21 Dec 2026"
+    assert admin_views.day_words("soon") == "soon"
+    assert admin_views.day_words(None) == ""
+
+
 def test_the_balance_after_an_adjustment() -> None:
     balances = {"balances": [{"leave_type_id": "v", "available": 22.5}]}
     assert admin_views.balance_after(balances, "v", Decimal("-100")) == Decimal("-77.5")

@@ -193,6 +193,7 @@ async def _page(
         country_name=admin_choices.country_name,
         roles=admin_choices.ROLE_WORDS,
         role_name=admin_choices.role_name,
+        day_words=admin_views.day_words,
         **context,
     )
 
@@ -538,6 +539,7 @@ async def _employee_page(
         employee=employee,
         roles=admin_choices.ROLE_WORDS,
         role_name=admin_choices.role_name,
+        day_words=admin_views.day_words,
         **context,
     )
 
@@ -594,7 +596,7 @@ async def edit_employee(request: Request, employee_id: str, user: User, api: Use
             values=values, errors=exc.field_errors,
             problem=None if set(exc.field_errors) & set(values) else exc,
         )  # fmt: skip
-    note = f"Leaves the company on {values['end_date']}"
+    note = f"Left the company: last working day {admin_views.day_words(values['end_date'])}"
     cancelled = failed = 0
     for leave in stranded if checked(form, "cancel_after") else []:
         _, refused = await attempt(

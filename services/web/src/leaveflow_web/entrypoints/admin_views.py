@@ -77,6 +77,15 @@ def when(value: Any) -> str:
     return f"{moment.day} {moment:%b %Y, %H:%M}"
 
 
+def day_words(value: Any) -> str:
+    """An ISO date as "Mon 21 Dec 2026"; anything else as given."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
 def delivery_rows(
     deliveries: list[dict[str, Any]], people: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
