@@ -5,10 +5,11 @@ Each Why bullet of issue 15's admin item is tried again: every record can be edi
 removed (locations, departments, leave types, policies, employees with offboarding), a
 second "Vacation" is refused at its field and never shows twice, forms keep what was
 typed after an error (Slack, CSV paste), a webhook-only Slack needs no signing secret,
-approvers are picked among approvers only (no Ctrl-click list box), time zone and
-country are picked from lists, the role reads "Employee" in the form, the table and the
-CSV, deliveries read as sentences with a Retry button, and an adjustment below zero
-asks first. No page scrolls sideways on the phone. Screenshots: test-artifacts/web/.
+a test message says whether it went out, approvers are picked among approvers only (no
+Ctrl-click list box), time zone and country are picked from lists, the role reads
+"Employee" in the form, the table and the CSV, deliveries read as sentences with a Retry
+button, and an adjustment below zero asks first. No page scrolls sideways on the phone
+and no word is split. Screenshots: test-artifacts/web/admin-*-{desktop,phone}.png.
 """
 
 from __future__ import annotations
@@ -225,6 +226,8 @@ def test_people_integrations_deliveries_and_adjustments_read_as_people_expect(
     notice(page, "Slack integration saved.")
     expect(page.locator("#configured")).to_have_text("Configured: Slack")
     expect(page.get_by_text("signing secret is required")).to_have_count(0)
+    page.get_by_role("button", name="Send a test message through Slack").click()
+    notice(page, "The Slack test message was not sent. The destination could not be reached.")
 
     # --- CSV: the role as the dashboard names it, the paste kept after an error ---------
     page.goto("/admin/employees")

@@ -71,6 +71,7 @@ class AdminServices:
     available: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     leave: list[dict[str, Any]] = field(default_factory=list)
     integrations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hooks: dict[str, str] = field(default_factory=dict)
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
     _next: int = 0
 
@@ -204,13 +205,22 @@ class AdminServices:
     def _integrations(self, method: str, rest: list[str], body: Any) -> httpx.Response:
         if method == "GET":
             return httpx.Response(200, json=self.integrations)
+        if rest[1:] == ["test"]:
+            if rest[0] not in self.integrations:
+                return problem(404, "Not Found", f"no {rest[0]} integration")
+            failed = "unreachable" in self.hooks.get(rest[0], "")
+            error = "network: ConnectError" if failed else None
+            return httpx.Response(200, json={"sent": not failed, "error": error})
         fields = body or {}
         if rest[0] == "slack":
             if not (fields.get("webhook_url") or fields.get("bot_token")):
                 return invalid("webhook_url", "a webhook URL or a bot token is needed")
             if "127.0.0.1" in str(fields.get("webhook_url", "")):
                 return invalid("webhook_url", "webhook_url must be a public address")
+        # Secrets are never shown back, only whether they are set; the fake keeps the
+        # webhook aside to answer test sends.
         view = {k: v for k, v in fields.items() if k not in ("webhook_url", "bot_token")}
         view.update({f"has_{k}": True for k in ("webhook_url", "bot_token") if k in fields})
         self.integrations[rest[0]] = view
+        self.hooks[rest[0]] = str(fields.get("webhook_url", ""))
         return httpx.Response(200, json={rest[0]: view})

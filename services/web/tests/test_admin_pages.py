@@ -406,3 +406,27 @@ async def test_an_adjustment_below_zero_asks_first(
         admin, "/admin/adjustments", "/admin/adjustments", **{**fields, "amount": "-2"}
     )
     assert "Adjustment recorded." in small.text  # stays above zero: no question
+
+
+async def test_a_test_message_says_whether_it_went_out(
+    admin: httpx.AsyncClient, services: AdminServices
+) -> None:
+    page = await admin.get("/admin/integrations")
+    assert "Send a test message" not in page.text  # nothing set up yet
+    await post(
+        admin, "/admin/integrations", "/admin/integrations/slack",
+        webhook_url="https://hooks.slack.example/T1",
+    )  # fmt: skip
+    sent = await post(admin, "/admin/integrations", "/admin/integrations/slack/test")
+    assert last_write(services) == ("POST", "/v1/integrations/slack/test", None)
+    assert "Test message sent through Slack to the channel: check that it arrived." in sent.text
+    await post(
+        admin, "/admin/integrations", "/admin/integrations/slack",
+        webhook_url="https://unreachable.example/T1",
+    )  # fmt: skip
+    failed = await post(admin, "/admin/integrations", "/admin/integrations/slack/test")
+    assert (
+        "The Slack test message was not sent. The destination could not be reached." in failed.text
+    )
+    assert "ConnectError" not in failed.text
+    assert "Send a test message through Microsoft Teams" not in failed.text  # not set up

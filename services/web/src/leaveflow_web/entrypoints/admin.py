@@ -663,6 +663,25 @@ async def set_integration(request: Request, kind: str, user: User, api: UserApi)
     return await _page(request, api, "integrations", notice=f"{_TITLES[kind]} integration saved.")
 
 
+@router.post("/integrations/{kind}/test", response_class=HTMLResponse, dependencies=[Csrf])
+async def test_integration(request: Request, kind: str, user: User, api: UserApi) -> Response:
+    """Send a test message through a saved integration; its outcome in words."""
+    _admin(user)
+    if kind not in _INTEGRATIONS:
+        return RedirectResponse("/admin/integrations", status_code=303)
+    answer, problem = await attempt(api.post("notifications", f"/v1/integrations/{kind}/test"))
+    if problem is not None:
+        return await _page(request, api, "integrations", 502 if problem.status >= 500 else 422,
+                           problem=problem)  # fmt: skip
+    where = {"email": "to the From address"}.get(kind, "to the channel")
+    if (answer or {}).get("sent"):
+        notice = f"Test message sent through {_TITLES[kind]} {where}: check that it arrived."
+    else:
+        why = admin_views.delivery_error((answer or {}).get("error")) or "It could not be sent."
+        notice = f"The {_TITLES[kind]} test message was not sent. {why}"
+    return await _page(request, api, "integrations", notice=notice)
+
+
 # --- calendar feeds --------------------------------------------------------------------
 
 
