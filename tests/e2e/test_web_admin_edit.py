@@ -173,6 +173,7 @@ def test_locations_departments_leave_types_and_policies_are_edited_and_removed(
     sick.get_by_label("Private (others see “Away”)").check()
     sick.get_by_role("button", name="Save Sick").click()
     notice(page, "Leave type Sick saved.")
+    expect(sick.locator(".facts")).to_contain_text("private (others see “Away”)")  # kept
     shot(page, size, "leave-types")
     sick.get_by_text("Remove Sick…").click()
     sick.get_by_role("button", name="Remove Sick").click()

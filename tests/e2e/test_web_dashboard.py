@@ -190,6 +190,6 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
 
     # --- the team calendar shows it -----------------------------------------------------
     employee.goto(f"/team?month={MONTH}")
-    evan_row = employee.locator("table.month tr", has_text="Evan Employee")
-    expect(evan_row.locator("td.off.approved")).to_have_count(5)
+    evan_row = employee.locator("table.team tbody tr", has_text="Evan Employee")
+    expect(evan_row.locator(".half.whole.approved")).to_have_count(5)
     shot(employee, "11-team-calendar")

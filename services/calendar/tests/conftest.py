@@ -151,8 +151,19 @@ class Events:
             at=at,
         )
 
-    async def leave_type(self, leave_type_id: str, name: str, *, tenant: str = T) -> None:
-        await self.deliver(LeaveTypeUpserted(leave_type_id=leave_type_id, name=name), tenant=tenant)
+    async def leave_type(
+        self,
+        leave_type_id: str,
+        name: str,
+        *,
+        tenant: str = T,
+        color: str | None = None,
+        private: bool = False,
+    ) -> None:
+        await self.deliver(
+            LeaveTypeUpserted(leave_type_id=leave_type_id, name=name, color=color, private=private),
+            tenant=tenant,
+        )
 
     def facts(self, request_id: str, **overrides: Any) -> dict[str, Any]:
         base = self.leave.get(request_id) or {

@@ -98,6 +98,8 @@ class LeaveTypeUpserted(_RequestsEvent):
     active: bool = True
     # Flat yearly allowance used until per-location policies exist; None = not tracked.
     annual_allowance: Amount | None = None
+    # Shown as "Away" to all but the person, their approvers and admins (calendar, feeds).
+    private: bool = False
 
 
 class _LeaveRequestFacts(_RequestsEvent):

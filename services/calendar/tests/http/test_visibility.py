@@ -31,6 +31,8 @@ ITEM_FIELDS = {
     "location_id",
     "leave_type_id",
     "leave_type_name",
+    "leave_type_color",
+    "private",
     "start_date",
     "end_date",
     "start_part",

@@ -58,6 +58,8 @@ async def test_approved_leave_is_listed_with_names(store: Store, events: Any) ->
         "location_id": "l1",
         "leave_type_id": "vac",
         "leave_type_name": "Vacation",
+        "leave_type_color": None,
+        "private": False,
         "start_date": "2026-03-02",
         "end_date": "2026-03-04",
         "start_part": "full",

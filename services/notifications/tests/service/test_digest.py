@@ -94,3 +94,46 @@ async def test_digest_once_a_day_to_the_channel_and_admins(world: Any, sink: Web
         "Who is off on 2026-03-03",
     ]
     assert "Ana Lima (Vacation, 2026-03-02 to 2026-03-03)" in posts[0]["text"]
+
+
+async def test_a_private_types_leave_is_away_in_the_digest(world: Any, sink: WebhookSink) -> None:
+    """The digest reads who is off as an admin, who sees private types; a channel is
+    everyone's, so the digest names them "Away" (issue 15)."""
+    sink.ok_body = json.dumps(
+        {
+            "token": "not-checked-by-this-peer",
+            "items": [
+                {
+                    "employee_name": "Ana Lima",
+                    "leave_type_name": "Sick leave",
+                    "private": True,
+                    "start_date": "2026-03-02",
+                    "end_date": "2026-03-02",
+                },
+                {
+                    "employee_name": "Bo Berg",
+                    "leave_type_name": "Vacation",
+                    "private": False,
+                    "start_date": "2026-03-02",
+                    "end_date": "2026-03-02",
+                },
+            ],
+        }
+    )
+    base = f"http://127.0.0.1:{sink.port}"
+    await world.feed(TenantCreated(tenant_id="t1", name="T1", timezone="UTC", admin_id="t1-cy"))
+    await world.connect(
+        "slack", team_id="T1", webhook_url=f"{base}/hook", signing_secret="s", digest_time="08:00"
+    )
+    api = LeaveflowHttpApi({"requests": base, "calendar": base, "balances": base}, "svc")
+    digest = DigestScheduler(world.store, api, world.clock, lambda: None)
+    try:
+        world.clock.move_to(datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
+        assert await digest.run_once() == 1
+    finally:
+        await api.close()
+    assert await world.dispatcher("slack").send_due() == 1
+    (post,) = [c.json() for c in sink.snapshot() if c.path == "/hook"]
+    assert "Ana Lima (Away, 2026-03-02)" in post["text"]
+    assert "Sick leave" not in post["text"]
+    assert "Bo Berg (Vacation, 2026-03-02)" in post["text"]

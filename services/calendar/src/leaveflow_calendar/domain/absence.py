@@ -135,6 +135,8 @@ class LeaveTypeReplica:
     tenant_id: str
     name: str
     color: str | None = None
+    # Others see "Away" instead of this type (sick leave): `LeaveView.seen_by`.
+    private: bool = False
     as_of: datetime | None = None
     revision: int = 0
     modified_at: datetime | None = None

@@ -2,17 +2,22 @@
 
 Joined at read time, so a rename or a move between departments shows at once everywhere.
 A leaver's leave ends on their last day: what lies after it is not shown.
+
+A leave of a *private* type (sick leave) is shown as "Away" (`away()`: no type, no colour)
+to whoever may not see it: all but the person, their approvers and admins (who's-off), and
+every feed (a feed URL is a bearer secret, often shared with a whole team's calendar).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from .absence import Absence, LeaveTypeReplica, PersonReplica
 
 EPOCH = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
+AWAY = "Away"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,17 @@ class LeaveView:
     # the person's name or the type's name, and never go back (each part only grows).
     sequence: int
     modified_at: datetime
+    leave_type_color: str | None = None
+    private: bool = False  # the type is private
+    hidden: bool = False  # ... and this copy is for someone who may not see it
+
+    def away(self) -> LeaveView:
+        """This leave as shown to someone who may not see its private type."""
+        if not self.private:
+            return self
+        return replace(
+            self, leave_type_id="", leave_type_name=AWAY, leave_type_color=None, hidden=True
+        )
 
     def as_item(self) -> dict[str, object]:
         """The `GET /v1/whos-off` item (docs/api.md fields, plus ids that help clients)."""
@@ -44,8 +60,10 @@ class LeaveView:
             "employee_name": self.employee_name,
             "department_id": self.department_id,
             "location_id": self.location_id,
-            "leave_type_id": self.leave_type_id,
+            "leave_type_id": None if self.hidden else self.leave_type_id,
             "leave_type_name": self.leave_type_name,
+            "leave_type_color": self.leave_type_color,
+            "private": self.private,
             "start_date": self.start_date.isoformat(),
             "end_date": self.end_date.isoformat(),
             "start_part": self.start_part,
@@ -81,6 +99,8 @@ def join(
         unit=absence.unit,
         sequence=absence.revision + sum(r.revision for r in (person, leave_type) if r),
         modified_at=max((s for s in stamps if s is not None), default=EPOCH),
+        leave_type_color=leave_type.color if leave_type else None,
+        private=leave_type.private if leave_type else False,
     )
 
 

@@ -7,9 +7,10 @@ version moved; each rendered VEVENT is cached too, see `domain.ical`). Revocatio
 the record, so the very next fetch on any instance is a 404 whatever the cache holds.
 
 What a feed holds: *approved* leave only (like the team calendar in `queries`: visible to
-the whole tenant), from a year back onwards, and the public holidays of last year, this
-year and next year for the scope's locations. A feed stops working (404) once its owner
-has left the company, like a revoked one.
+the whole tenant), a private type's leave as "Away" whoever owns the feed (its URL is a
+bearer secret that calendar apps share on), from a year back onwards, and the public
+holidays of last year, this year and next year for the scope's locations. A feed stops
+working (404) once its owner has left the company, like a revoked one.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def _render(feed: Feed, tenant: Snapshot, today: date, timezone: str | None) -> 
     directory = tenant.directory
     since = today - HISTORY
     leaves = [
-        view
+        view.away()
         for view in tenant.leaves
         if view.status == APPROVED and view.end_date >= since and _in_scope(feed, view)
     ]

@@ -61,9 +61,10 @@ DIRECTORY_COLLECTIONS = (TENANTS, LOCATIONS, DEPARTMENTS, PEOPLE, LEAVE_TYPES)
 REPLICAS = {name: Replica(name) for name in DIRECTORY_COLLECTIONS}
 # Version 1: kit replica documents under `tenant:id` keys (before: `tenant/id`, no stamp).
 # Version 2: people keep their role, departments their approver_ids (visibility).
+# Version 3: leave types keep `private` (shown as "Away" to most).
 # Bump on any change of the replicas' keys or stored shape: they are then rebuilt from
 # the requests stream on start-up.
-DIRECTORY_VERSION = 2
+DIRECTORY_VERSION = 3
 
 
 def record_key(tenant_id: str, record_id: str) -> str:
@@ -161,7 +162,11 @@ async def on_employee(tx: Transaction, event: Handled[EmployeeUpserted]) -> None
 async def on_leave_type(tx: Transaction, event: Handled[LeaveTypeUpserted]) -> None:
     d = event.data
     leave_type = LeaveTypeReplica(
-        id=d.leave_type_id, tenant_id=event.envelope.tenant_id, name=d.name, color=d.color
+        id=d.leave_type_id,
+        tenant_id=event.envelope.tenant_id,
+        name=d.name,
+        color=d.color,
+        private=d.private,
     )
     await _upsert_replica(tx, LEAVE_TYPES, leave_type, event)
 

@@ -5,6 +5,7 @@ directory-level fact (the team calendar), so *approved* leave is visible to ever
 of the tenant, without reasons or notes (the projection keeps none). Pending leave is a
 request still in its workflow and follows the one visibility rule (`Scope`): an admin sees
 the tenant's, an approver their departments' people's and their own, a user their own.
+The same rule decides who sees the type of a private leave; everyone else sees "Away".
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ async def whos_off(
     tenant = await snapshot(store, snapshots, viewer.tenant_id)
     scope = scope_of_viewer(viewer, tenant.directory)
     return [
-        view.as_item()
+        (view if scope.covers(view.employee_id, view.department_id) else view.away()).as_item()
         for view in tenant.leaves
         if view.start_date <= end
         and start <= view.end_date

@@ -89,7 +89,8 @@ class DigestScheduler:
         )
         if not answer.ok:
             raise ApiUnavailable(f"whos-off answered {answer.status}")
-        items: list[dict[str, Any]] = answer.body.get("items", [])
+        # A channel is read by everyone: a private type's leave is "Away" there (issue 15).
+        items = [_shared(i) for i in answer.body.get("items", [])]
         today = [whos_off_item(i) for i in items if str(i.get("start_date")) <= day.isoformat()]
         later = [whos_off_item(i) for i in items if str(i.get("start_date")) > day.isoformat()]
         notice = Notice(kind=DIGEST, tenant_id=tenant_id, items=today, later=later, day=str(day))
@@ -133,3 +134,8 @@ class DigestScheduler:
             await self._clock.sleep_until(
                 self._clock.now() + timedelta(seconds=self._interval), self._idle
             )
+
+
+def _shared(item: dict[str, Any]) -> dict[str, Any]:
+    """A who's-off item as a shared channel may show it: never a private type's name."""
+    return {**item, "leave_type_name": "Away"} if item.get("private") else item

@@ -124,4 +124,6 @@ class LeaveType:
     color: str | None = None
     active: bool = True
     annual_allowance: Decimal | None = None
+    # Others see the person "Away", not this type (sick leave): calendar applies it.
+    private: bool = False
     extra: dict[str, object] = field(default_factory=dict)

@@ -69,6 +69,7 @@ class CreateLeaveType:
     allow_half_days: bool = True
     color: str | None = None
     annual_allowance: Decimal | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)

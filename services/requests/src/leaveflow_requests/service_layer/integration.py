@@ -104,6 +104,7 @@ def leave_type_upserted(t: LeaveType) -> LeaveTypeUpserted:
         color=t.color,
         active=t.active,
         annual_allowance=t.annual_allowance,
+        private=t.private,
     )
 
 

@@ -58,7 +58,8 @@ async def get_whos_off(
 
     Approved leave is visible to the whole tenant; pending leave (`include_pending`) by
     the visibility rule: an admin all, an approver their departments' people and their
-    own, a user their own."""
+    own, a user their own. The same rule shows a private type's leave (sick leave): to
+    anyone else it is "Away", without the type's id or colour."""
     start = from_ or today_in(clock, await tenant_timezone(store, user.tenant_id))
     end = to or start + timedelta(days=6)
     if end < start:

@@ -24,8 +24,11 @@ class WhosOffItem(BaseModel):
     employee_name: str | None
     department_id: str | None
     location_id: str | None
-    leave_type_id: str
+    # None, with the name "Away" and no colour, for a private type the caller may not see.
+    leave_type_id: str | None
     leave_type_name: str | None
+    leave_type_color: str | None
+    private: bool
     start_date: date
     end_date: date
     start_part: str

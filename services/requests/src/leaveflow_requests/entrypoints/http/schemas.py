@@ -187,6 +187,7 @@ class LeaveTypePatch(_In):
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     annual_allowance: Decimal | None = Field(None, ge=0, le=1000, decimal_places=2)
     active: bool | None = None
+    private: bool | None = None
 
 
 class LeaveTypeIn(_In):
@@ -197,6 +198,8 @@ class LeaveTypeIn(_In):
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     # Flat yearly allowance until per-location policies exist (balances service).
     annual_allowance: Decimal | None = Field(None, ge=0, le=1000, decimal_places=2)
+    # Others see "Away" instead of this type on the calendar, who's-off and feeds.
+    private: bool = False
 
 
 class LeaveRequestIn(_In):
@@ -350,6 +353,7 @@ class LeaveTypeOut(BaseModel):
     color: str | None
     active: bool
     annual_allowance: float | None
+    private: bool
     # Where it can be requested: the locations with an active policy in balances.
     location_ids: list[str]
 
