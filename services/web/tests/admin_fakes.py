@@ -172,6 +172,14 @@ class AdminServices:
             record["active"] = False
             return httpx.Response(204)
         name = str((body or {}).get("name") or (record or {}).get("name") or "").strip()
+        if kind == "employees" and record is not None and (body or {}).get("role") == "user":
+            admins = [e for e in table.values() if e["role"] == "admin"]
+            if admins == [record]:
+                return conflict("last-admin", f"{name} is the last admin", "role")
+        if kind == "employees" and method == "POST":
+            email = str((body or {}).get("email", "")).lower()
+            if any(e["email"] == email for e in table.values()):
+                return conflict("duplicate-email", f"an employee with email {email} exists", "")
         if kind != "employees":
             for other in table.values():
                 same = other["name"].strip().casefold() == name.casefold()

@@ -430,3 +430,22 @@ async def test_a_test_message_says_whether_it_went_out(
     )
     assert "ConnectError" not in failed.text
     assert "Send a test message through Microsoft Teams" not in failed.text  # not set up
+
+
+async def test_a_taken_email_and_the_last_admin_are_said_at_their_field(
+    admin: httpx.AsyncClient,
+) -> None:
+    taken = await post(
+        admin, "/admin/employees", "/admin/employees",
+        name="Eve Twin", email="eve@acme.test", role="user",
+    )  # fmt: skip
+    assert taken.status_code == 422
+    add_form = taken.text[taken.text.index("Add an employee") :]
+    assert "Someone in the company already has this email." in add_form
+    assert 'value="Eve Twin"' in add_form
+    assert "HTTP 409" not in taken.text
+    fields = {"name": "Ada Admin", "email": "ada@acme.test", "role": "user"}
+    last = await post(admin, "/admin/employees/ada", "/admin/employees/ada", **fields)
+    assert last.status_code == 422
+    assert "only admin: make someone else Admin first, then change this." in last.text
+    assert "HTTP 409" not in last.text

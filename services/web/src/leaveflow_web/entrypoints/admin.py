@@ -97,9 +97,16 @@ def invite_notice(answer: Any) -> str:
 
 
 def field_errors(problem: ApiError, section: str, values: dict[str, str]) -> dict[str, str]:
-    """The problem's messages by field; a taken name as a sentence at the name field."""
+    """The problem's messages by field; a taken name or email, or the last admin, as a
+    sentence at the field it is about."""
     errors = problem.field_errors
-    if problem.type.endswith("/duplicate-name"):
+    if problem.type.endswith("/duplicate-email"):
+        errors["email"] = "Someone in the company already has this email."
+    elif problem.type.endswith("/last-admin"):
+        errors["role"] = (
+            "This is the company's only admin: make someone else Admin first, then change this."
+        )
+    elif problem.type.endswith("/duplicate-name"):
         what = KINDS.get(section, "record")
         name = values.get("name", "")
         errors["name"] = (
@@ -176,9 +183,6 @@ async def _page(
     context.update(extra)
     context.setdefault("values", {})
     context.setdefault("editing", "")
-    if section == "locations":
-        country = context["values"].get("country", "") if context["editing"] == NEW else ""
-        context["new_subdivisions"] = admin_choices.subdivisions(country) if country else ()
     return render(
         request,
         f"admin/{section.replace('-', '_')}.html",
@@ -353,7 +357,7 @@ async def deactivate_department(
     return await _write(
         request, api, "departments", {},
         lambda: _delete(api, "requests", f"/v1/departments/{department_id}"),
-        f"Department {name} removed; its people now have no department.",
+        f"Department {name} removed: it is no longer offered.",
     )  # fmt: skip
 
 
@@ -591,10 +595,10 @@ async def edit_employee(request: Request, employee_id: str, user: User, api: Use
             "requests", f"/v1/employees/{employee_id}", employee_changes(values)
         )
     except ApiError as exc:
+        errors = field_errors(exc, "employees", values)
         return await _employee_page(
             request, api, employee, 422 if exc.status < 500 else 502,
-            values=values, errors=exc.field_errors,
-            problem=None if set(exc.field_errors) & set(values) else exc,
+            values=values, errors=errors, problem=None if set(errors) & set(values) else exc,
         )  # fmt: skip
     note = f"Left the company: last working day {admin_views.day_words(values['end_date'])}"
     cancelled = failed = 0
