@@ -213,9 +213,16 @@ async def test_a_policy_is_changed_from_its_row_and_removed(
         "location_id": loc, "leave_type_id": vac, "annual_allowance": 25.0,
         "accrual": "monthly", "carryover_max": 5, "unlimited": False, "prorate_first_year": False,
     }  # fmt: skip
+    moving = services.add("leave-types", name="Moving", unit="days")
+    services.policies[f"{loc}/{moving}"] = {
+        "location_id": loc, "leave_type_id": moving, "annual_allowance": 1,
+        "accrual": "upfront", "unlimited": False,
+    }  # fmt: skip
     listed = await admin.get("/admin/policies")
     assert "25 days" in text_of(listed)
     assert "up to 5" in text_of(listed)
+    assert "Moving 1 day all on the first day of the year" in text_of(listed)
+    del services.policies[f"{loc}/{moving}"]
     form = await admin.get(f"/admin/policies/{loc}/{vac}")
     assert 'id="new-annual_allowance" name="annual_allowance" type="number" value="25"' in form.text
     assert '<option value="monthly" selected>' in form.text
