@@ -106,7 +106,7 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
 
     admin.get_by_role("link", name="Locations").first.click()
     admin.get_by_label("Name", exact=True).fill("Berlin")
-    admin.get_by_label("Public holidays of country (optional)").fill("DE")
+    admin.get_by_label("Public holidays of country (optional)").select_option("DE")
     admin.get_by_role("button", name="Add location").click()
     notice(admin, "Location Berlin added.")
     admin.get_by_role("button", name="Preview this year").click()
@@ -147,9 +147,11 @@ def test_admin_sets_up_employee_requests_approver_approves_live_and_calendar(
     shot(admin, "06-employees-imported")
 
     admin.get_by_role("link", name="Departments").first.click()
-    admin.get_by_label("Approvers").first.select_option(label="Paula Approver (approver)")
-    admin.get_by_role("button", name="Save approvers").click()
-    notice(admin, "Approvers saved.")
+    admin.get_by_role("group", name="Approvers of Engineering").get_by_label(
+        "Paula Approver"
+    ).check()
+    admin.get_by_role("button", name="Save Engineering").click()
+    notice(admin, "Department Engineering saved.")
 
     # --- the employee requests leave and sees the preview -------------------------------
     employee = person(browser, web)

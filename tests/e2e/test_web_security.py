@@ -284,7 +284,7 @@ def test_integration_secrets_are_write_only(stack: Stack, tenant: Tenant) -> Non
         )
         assert saved.status_code == 200, saved.text
         assert "Slack integration saved." in saved.text
-        assert "Configured: slack" in saved.text
+        assert "Configured: Slack" in saved.text
         page = admin.get("/admin/integrations")
         assert secret not in saved.text
         assert secret not in page.text

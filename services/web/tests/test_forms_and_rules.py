@@ -59,6 +59,7 @@ def test_unchecked_boxes_mean_false_on_a_leave_type() -> None:
         "unit": "days",
         "requires_approval": True,
         "allow_half_days": False,
+        "private": False,
     }
 
 

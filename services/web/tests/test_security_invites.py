@@ -44,7 +44,7 @@ async def test_each_person_has_an_invite_button_and_one_invites_them(
     assert fake.invite_calls == [["eve"]]
     assert "Invites sent to 1 person: each gets an email with a link to sign in." in answer.text
     assert 'aria-label="Invite again Eve Example"' in answer.text
-    assert "Invited 2026-01-03" in answer.text
+    assert "Invited Sat 3 Jan 2026" in answer.text
 
 
 async def test_invite_all_not_yet_invited_leaves_out_those_invited(

@@ -48,6 +48,7 @@ ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/v1/deliveries", None),
     ("POST", "/v1/deliveries/any/retry", None),
     ("PUT", "/v1/preferences/t1-bo", {"slack": False}),
+    ("POST", "/v1/integrations/slack/test", None),
 ]
 
 
@@ -214,3 +215,35 @@ async def test_preferences_stay_inside_the_tenant_and_take_only_channels(app: Ap
         "teams": True,
         "email": False,
     }
+
+
+async def test_a_webhook_only_slack_needs_no_signing_secret(app: App) -> None:
+    """Posting to a channel takes only the webhook; the signing secret verifies inbound
+    commands, so it can wait until those are switched on."""
+    hook = {"webhook_url": SLACK["webhook_url"], "channel": "C-general"}
+    saved = await app.http.put("/v1/integrations/slack", json=hook, headers=app.auth())
+    assert saved.status_code == 200, saved.text
+    slack = saved.json()["slack"]
+    assert (slack["has_webhook_url"], slack.get("has_signing_secret", False)) == (True, False)
+    empty = await app.http.put(
+        "/v1/integrations/slack", json={**hook, "signing_secret": ""}, headers=app.auth()
+    )
+    assert empty.status_code == 422
+    assert [e["field"] for e in empty.json()["errors"]] == ["signing_secret"]
+
+
+async def test_a_test_message_goes_through_the_integration_and_says_why_it_failed(
+    app: App,
+) -> None:
+    missing = await app.http.post("/v1/integrations/teams/test", headers=app.auth())
+    assert missing.status_code == 404  # not set up: nothing to test
+    hook = {"webhook_url": "http://127.0.0.1:9/hooks/nobody-listens"}
+    assert (await app.http.put("/v1/integrations/slack", json=hook, headers=app.auth())).is_success
+    tried = await app.http.post("/v1/integrations/slack/test", headers=app.auth())
+    assert tried.status_code == 200, tried.text
+    answer = tried.json()
+    assert answer["sent"] is False
+    assert answer["error"].startswith("network:")  # the standard reason, never the peer's
+    assert (await app.http.get("/v1/deliveries", headers=app.auth())).json()["items"] == []
+    unknown = await app.http.post("/v1/integrations/fax/test", headers=app.auth())
+    assert unknown.status_code == 422

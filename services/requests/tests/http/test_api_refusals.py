@@ -121,6 +121,21 @@ ROWS: dict[str, Refusal] = {
     "the last admin stays admin": Refusal(
         "ada", "PATCH /v1/employees/{ada}", {"role": "user"}, "409 last-admin"
     ),
+    "a second location of the same name": Refusal(
+        "ada", "POST /v1/locations", {"name": "  office "}, "409 duplicate-name name"
+    ),
+    "renaming a location to another's name": Refusal(
+        "ada", "PATCH /v1/locations/{remote}", {"name": "OFFICE"}, "409 duplicate-name name"
+    ),
+    "a second department of the same name": Refusal(
+        "ada", "POST /v1/departments", {"name": "sales"}, "409 duplicate-name name"
+    ),
+    "a second leave type of the same name": Refusal(
+        "ada", "POST /v1/leave-types", {"name": "Vacation "}, "409 duplicate-name name"
+    ),
+    "renaming a leave type to another's name": Refusal(
+        "ada", "PATCH /v1/leave-types/{doctor}", {"name": "vacation"}, "409 duplicate-name name"
+    ),
     "an unknown employee": Refusal("ada", "GET /v1/employees/nope", None, "404 not-found"),
     "a colour is #rrggbb": Refusal(
         "ada", "POST /v1/leave-types", {"name": "X", "color": "red"}, "422 validation-error color"

@@ -95,6 +95,24 @@ async def test_a_bad_file_changes_nobody_and_reports_every_bad_line(store: Store
     assert len(await employees(store, admin)) == 1
 
 
+async def test_roles_read_as_the_dashboard_names_them(store: Store) -> None:
+    admin = await setup(store)
+    text = (
+        HEADER
+        + "Eve,eve@acme.test,,,Employee,\n"
+        + "Abe,abe@acme.test,,,administrator,\n"
+        + "Uma,uma@acme.test,,,user,\n"
+    )
+    report = await import_employees(StoreUnitOfWork(store), admin, text)
+    assert report.errors == []
+    roles = {e.email: e.role for e in await employees(store, admin)}
+    assert (roles["eve@acme.test"], roles["abe@acme.test"], roles["uma@acme.test"]) == (
+        "user",
+        "admin",
+        "user",
+    )
+
+
 async def test_missing_columns_are_reported_on_line_one(store: Store) -> None:
     admin = await setup(store)
     report = await import_employees(StoreUnitOfWork(store), admin, "name,email\nA,a@acme.test\n")

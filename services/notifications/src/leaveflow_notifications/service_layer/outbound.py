@@ -90,6 +90,24 @@ class Outbound:
             integration, delivery.payload["to"], message
         )
 
+    async def send_test(
+        self, tenant_id: str, channel: str, dashboard_url: str
+    ) -> SendResult | None:
+        """A fixed message through the tenant's integration, so an admin sees it works
+        (Slack and Teams: the channel; email: the From address itself). None when that
+        integration is not set up. Not a delivery: nothing is retried or logged."""
+        stored = await self._reads.integration(tenant_id, channel)
+        if stored is None:
+            return None
+        try:
+            integration = decrypted(self._box, stored)
+        except UndecryptableSecrets as exc:
+            return SendResult(ok=False, error=f"{exc}; reconnect it")
+        to = {"email": integration.get("from")} if channel == EMAIL else {}
+        return await self._senders[channel].send(
+            integration, to, trial_message(channel, dashboard_url)
+        )
+
     async def _send_account(self, delivery: Delivery) -> SendResult:
         """An invitation: through the company's email integration, else the operator's
         server; with neither it is dead at once (an admin retries it once one exists)."""
@@ -103,3 +121,34 @@ class Outbound:
         if server is None:
             return SendResult(ok=False, error=NO_SERVER)
         return await self._account.send_via(server, delivery.payload["to"], mail)
+
+
+TEST_TEXT = "Leaveflow is connected: leave requests and decisions will be posted here."
+
+
+def trial_message(channel: str, dashboard_url: str) -> dict[str, Any]:
+    """What a test send says, in each channel's own format."""
+    if channel == SLACK:
+        return {"text": TEST_TEXT}
+    if channel == TEAMS:
+        card = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": [{"type": "TextBlock", "text": TEST_TEXT, "wrap": True}],
+            "actions": [
+                {"type": "Action.OpenUrl", "title": "Open Leaveflow", "url": dashboard_url}
+            ],
+        }
+        return {
+            "type": "message",
+            "attachments": [
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+            ],
+        }
+    text = f"{TEST_TEXT}\n\n{dashboard_url}"
+    return {
+        "subject": "Leaveflow test message",
+        "text": text,
+        "html": f'<p>{TEST_TEXT}</p><p><a href="{dashboard_url}">Open Leaveflow</a></p>',
+    }

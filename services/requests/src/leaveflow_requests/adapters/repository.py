@@ -129,6 +129,9 @@ class _TenantDocuments(IdentityReads):
     async def locations(self, tenant_id: str) -> list[Location]:
         return await self._all(LOCATIONS, Location, tenant_id)
 
+    async def leave_types(self, tenant_id: str) -> list[LeaveType]:
+        return await self._all(LEAVE_TYPES, LeaveType, tenant_id)
+
     async def employee_ids_in(self, tenant_id: str, department_ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for department_id in sorted(set(department_ids)):
@@ -269,9 +272,6 @@ class StoreReads(_TenantDocuments):
     ) -> tuple[list[Employee], str | None]:
         docs, next_cursor = await self._page(EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
         return [from_doc(Employee, d) for d in docs], next_cursor
-
-    async def leave_types(self, tenant_id: str) -> list[LeaveType]:
-        return await self._all(LEAVE_TYPES, LeaveType, tenant_id)
 
     async def leave_requests(
         self,

@@ -24,6 +24,11 @@ def normalise_email(value: str) -> str:
     return value.lower()
 
 
+def name_key(name: str) -> str:
+    """What makes two directory names the same to people: "Vacation", " vacation "."""
+    return " ".join(name.split()).casefold()
+
+
 @dataclass
 class Tenant:
     id: str

@@ -35,6 +35,13 @@ class DuplicateEmail(DomainError):
     """Email is the key of an employee within a tenant (HTTP 409)."""
 
 
+class DuplicateName(DomainError):
+    """Two live locations, departments or leave types of one company may not share a name,
+    compared trimmed and case-insensitively (HTTP 409, naming the field ``name``)."""
+
+    field = "name"
+
+
 class LastAdmin(DomainError):
     """A tenant always keeps at least one admin (HTTP 409)."""
 

@@ -7,7 +7,7 @@ keeps naming them), except a leave type nobody has requested yet.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from leaveflow_contracts import EventData, new_id
@@ -15,7 +15,7 @@ from leaveflow_kit.clock import SystemClock
 from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
-from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
+from ..domain.directory import Department, Employee, LeaveType, Location, Tenant, name_key
 from . import integration, queries
 from .acting import record_by, require_admin
 from .commands import (
@@ -30,6 +30,7 @@ from .leave_requests import reprice_location
 from .ports import Clock, ReadModel, Repository, UnitOfWork
 
 Deactivatable = TypeVar("Deactivatable", Department, Location)
+Named = Department | Location | LeaveType
 T = TypeVar("T")
 
 
@@ -113,6 +114,15 @@ async def find_login(uow: UnitOfWork, tenant_id: str, email: str) -> Employee:
     return employee
 
 
+def _refuse_duplicate_name(record: Named, others: Sequence[Named], what: str) -> None:
+    """A second live "Vacation" would show twice in every dropdown: names of one kind are
+    unique among the company's active records (a deactivated one frees its name)."""
+    key = name_key(record.name)
+    for other in others:
+        if other.id != record.id and other.active and name_key(other.name) == key:
+            raise errors.DuplicateName(f"a {what} named {other.name} exists already")
+
+
 async def _check_references(repo: Repository, actor: Actor, employee: Employee) -> None:
     """The department and location must be live ones of this tenant, and the work
     pattern must fit the working day."""
@@ -193,6 +203,7 @@ async def create_leave_type(uow: UnitOfWork, actor: Actor, cmd: CreateLeaveType)
     leave_type = LeaveType(id=new_id(), tenant_id=actor.tenant_id, **cmd.__dict__)
 
     async def work(repo: Repository) -> None:
+        _refuse_duplicate_name(leave_type, await repo.leave_types(actor.tenant_id), "leave type")
         await repo.save(leave_type)
         await record_by(repo, actor, integration.leave_type_upserted(leave_type))
 
@@ -217,6 +228,9 @@ async def update_leave_type(
         leave_type = await _existing_leave_type(repo, actor, leave_type_id)
         for key, value in changes.items():
             setattr(leave_type, key, value)
+        if leave_type.active:
+            others = await repo.leave_types(actor.tenant_id)
+            _refuse_duplicate_name(leave_type, others, "leave type")
         await repo.save(leave_type)
         await record_by(repo, actor, integration.leave_type_upserted(leave_type))
         return leave_type
@@ -271,6 +285,8 @@ async def save_location(
         location.extra_holidays = [{"date": d, "name": n} for d, n in fields.extra_holidays]
         location.leave_year_start = fields.leave_year_start
         location.holiday_calendar()  # raises a 422 for an unknown country or subdivision
+        if location.active:
+            _refuse_duplicate_name(location, await repo.locations(actor.tenant_id), "location")
         await repo.save(location)
         await record_by(repo, actor, integration.location_upserted(location))
         if location_id is not None:
@@ -304,6 +320,8 @@ async def save_department(
                 )
         department.name = fields.name
         department.approver_ids = approvers
+        others = await repo.departments(actor.tenant_id)
+        _refuse_duplicate_name(department, others, "department")
         await repo.save(department)
         await record_by(repo, actor, integration.department_upserted(department))
         return department

@@ -25,6 +25,8 @@ from .ports import Repository, UnitOfWork
 MAX_NAME = 200  # as for POST /v1/employees
 COLUMNS = ("name", "email", "location", "department", "role", "start_date")
 ROLES = ("admin", "approver", "user")
+# What the dashboard calls each role, accepted as well: people write what they read.
+ROLE_WORDS = {"employee": "user", "administrator": "admin"}
 MAX_ROWS = 10_000
 
 
@@ -84,9 +86,10 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
             problems.append(str(exc))
         if email and email in seen:
             problems.append(f"{email} is also on line {seen[email]}")
-        role = value["role"].lower() or "user"
+        role = value["role"].strip().lower() or "user"
+        role = ROLE_WORDS.get(role, role)
         if role not in ROLES:
-            problems.append(f"role {value['role']!r} is not one of {', '.join(ROLES)}")
+            problems.append(f"role {value['role']!r} is not one of employee, approver, admin")
         start = None
         if value["start_date"]:
             try:

@@ -60,6 +60,9 @@ class _TenantReads(Protocol):
     async def locations(self, tenant_id: str) -> list[Location]:
         """Every location of the tenant, inactive ones included."""
 
+    async def leave_types(self, tenant_id: str) -> list[LeaveType]:
+        """Every leave type of the tenant, inactive ones included."""
+
     async def employee_ids_in(self, tenant_id: str, department_ids: Iterable[str]) -> set[str]:
         """The ids of the employees whose department is one of `department_ids` now."""
 
@@ -192,8 +195,6 @@ class ReadModel(_TenantReads, _IdentityReads, Protocol):
         self, tenant_id: str, *, limit: int, cursor: str | None
     ) -> tuple[list[Employee], str | None]:
         """A page of the tenant's employees in key order, and the cursor of the next."""
-
-    async def leave_types(self, tenant_id: str) -> list[LeaveType]: ...
 
     async def leave_requests(
         self,

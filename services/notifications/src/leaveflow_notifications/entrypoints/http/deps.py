@@ -19,6 +19,7 @@ from ...service_layer.deliveries import DeliveryRetries
 from ...service_layer.destinations import Destinations
 from ...service_layer.integrations import Integrations
 from ...service_layer.links import LinkActions
+from ...service_layer.outbound import Outbound
 from ...service_layer.ports import Poster, ReadModel
 
 ReadModelDep = Annotated[ReadModel, Depends(app_state("read_model"))]
@@ -31,6 +32,7 @@ LinksDep = Annotated[LinkActions, Depends(app_state("links"))]
 BackgroundDep = Annotated[Background, Depends(app_state("background"))]
 PosterDep = Annotated[Poster, Depends(app_state("poster"))]
 AccountMailDep = Annotated[AccountMailer, Depends(app_state("account_mail"))]
+OutboundDep = Annotated[Outbound, Depends(app_state("outbound"))]
 
 
 def _service_secret(request: Request) -> str | None:

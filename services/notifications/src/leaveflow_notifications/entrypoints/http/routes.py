@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from leaveflow_kit.auth import CurrentUser, Principal
 from leaveflow_kit.http import Conflict, Forbidden, NotFound, Unprocessable
@@ -14,7 +14,7 @@ from ...service_layer.collections import EMAIL, SLACK, TEAMS
 from ...service_layer.deliveries import AlreadySent, NoSuchDelivery
 from ...service_layer.destinations import url_host_port
 from ...service_layer.integrations import IntegrationConflict
-from .deps import DestinationsDep, IntegrationsDep, ReadModelDep, RetriesDep
+from .deps import DestinationsDep, IntegrationsDep, OutboundDep, ReadModelDep, RetriesDep
 from .schemas import (
     DeliveryOut,
     DeliveryPage,
@@ -27,6 +27,7 @@ from .schemas import (
     SlackIn,
     TeamsConnected,
     TeamsIn,
+    TestSentOut,
 )
 
 router = APIRouter()
@@ -108,6 +109,23 @@ async def get_integrations(integrations: IntegrationsDep, user: CurrentUser) -> 
     """The tenant's integrations; secrets show only as `has_<name>`."""
     _admin(user)
     return IntegrationsOut.model_validate(await integrations.listing(user.tenant_id))
+
+
+@router.post("/v1/integrations/{channel}/test", tags=["integrations"])
+async def send_test_message(
+    channel: Literal["slack", "teams", "email"],
+    request: Request,
+    outbound: OutboundDep,
+    user: CurrentUser,
+) -> TestSentOut:
+    """Send a fixed test message through the integration now (admin); 404 when it is not
+    set up."""
+    _admin(user)
+    dashboard = str(getattr(request.app.state, "dashboard_url", "") or "")
+    result = await outbound.send_test(user.tenant_id, channel, dashboard)
+    if result is None:
+        raise NotFound(f"no {channel} integration")
+    return TestSentOut(sent=result.ok, error=None if result.ok else result.error)
 
 
 @router.put("/v1/preferences/{employee_id}", tags=["preferences"])

@@ -14,6 +14,7 @@ _STATUS: list[tuple[type[errors.DomainError], int, str, str]] = [
     (errors.OverlappingRequest, 409, "Overlapping request", "overlapping-request"),
     (errors.InvalidTransition, 409, "Invalid transition", "invalid-transition"),
     (errors.DuplicateEmail, 409, "Duplicate email", "duplicate-email"),
+    (errors.DuplicateName, 409, "Duplicate name", "duplicate-name"),
     (errors.LastAdmin, 409, "Last admin", "last-admin"),
     (errors.EmailInUse, 409, "Email in use", "email-in-use"),
     (errors.DomainClaimed, 409, "Domain claimed", "domain-claimed"),
@@ -35,6 +36,8 @@ def install(app: FastAPI) -> None:
                 field_errors = None
                 if isinstance(exc, errors.InvalidRequest):
                     field_errors = [{"field": exc.field or "body", "message": str(exc)}]
+                elif isinstance(exc, errors.DuplicateName):
+                    field_errors = [{"field": exc.field, "message": str(exc)}]
                 return problem_response(
                     status, title, str(exc), type_slug=slug, errors=field_errors
                 )
