@@ -331,7 +331,8 @@ async def test_a_webhook_only_slack_keeps_what_was_typed_but_never_a_secret(
     assert page.status_code == 422
     form = page.text[page.text.index('id="integration-slack"') :]
     form = form[: form.index("</form>")]
-    assert "must be a public address" in form
+    assert "must be on the public internet" in form
+    assert "webhook_url must be" not in form  # the sentence, not the API's own text
     assert 'value="http://127.0.0.1:9/hook"' in form
     assert 'value="#leave"' in form
     assert "xoxb-typed-secret" not in page.text

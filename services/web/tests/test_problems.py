@@ -95,10 +95,10 @@ def test_an_overlap_without_dates_keeps_its_status_and_drops_the_id() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "said"),
     [
-        (date(2026, 12, 14), date(2026, 12, 18), "14–18 Dec"),
-        (date(2026, 12, 14), date(2026, 12, 14), "14 Dec"),
-        (date(2026, 11, 30), date(2026, 12, 2), "30 Nov – 2 Dec"),
-        (date(2026, 12, 30), date(2027, 1, 2), "30 Dec 2026 – 2 Jan 2027"),
+        (date(2025, 12, 15), date(2025, 12, 19), "15–19 Dec"),
+        (date(2025, 12, 15), date(2025, 12, 15), "15 Dec"),
+        (date(2025, 11, 28), date(2025, 12, 2), "28 Nov – 2 Dec"),
+        (date(2025, 12, 30), date(2026, 1, 2), "30 Dec 2025 – 2 Jan 2026"),
     ],
 )
 def test_overlap_dates_read_as_people_write_them(start: date, end: date, said: str) -> None:

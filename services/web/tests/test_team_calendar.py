@@ -2,8 +2,6 @@
 gets a row, each row its own location's week and holidays, paging for big teams, the
 types' colours as a stylesheet (the CSP allows no inline style)."""
 
-# fixed-clock: dates relative to today; the page's own "today" is today's date
-
 from __future__ import annotations
 
 import calendar

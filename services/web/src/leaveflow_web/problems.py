@@ -185,6 +185,12 @@ def field_sentence(field: str, message: str) -> str:
         return "These dates have no working day: pick days you would otherwise work."
     if "366" in lowered or "too long" in lowered:
         return "One request can cover at most a year. Split it into shorter ones."
+    if "public address" in lowered:
+        # The outbound rule (LEAVEFLOW_OUTBOUND_ALLOW): loopback and private ranges refused.
+        return (
+            f"The {what} must be on the public internet: an address inside this network "
+            "(such as 127.0.0.1 or 10.0.0.1) is not allowed."
+        )
     if "not active" in lowered or "not employed" in lowered:
         return "The person does not work here on all of these days."
     return f"Check the {what}."
