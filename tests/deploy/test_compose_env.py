@@ -922,7 +922,7 @@ def test_an_invited_person_signs_in_on_compose_without_an_id_or_a_password(
                     desk.get_by_role("button", name="Create company").click()
                     expect(desk).to_have_url(re.compile(r"/admin$"))
                     desk.goto("/admin/employees")
-                    form = desk.locator("form[action='/admin/employees']")
+                    form = desk.locator("form[method='post'][action='/admin/employees']")
                     form.get_by_label("Name", exact=True).fill("Nora Novak")
                     form.get_by_label("Email").fill(person)
                     form.get_by_role("button", name="Add employee").click()

@@ -152,7 +152,7 @@ def set_up_the_company(page: Page, company: str, admin: str, person: str, sink: 
 
     page.goto("/admin/locations")
     page.get_by_label("Name", exact=True).fill("Lisbon")
-    page.get_by_label("Time zone").fill("Europe/Lisbon")
+    page.get_by_label("Time zone").select_option("Europe/Lisbon")
     page.get_by_role("button", name="Add location").click()
     expect(page.get_by_role("status").filter(has_text="Location Lisbon added.")).to_be_visible()
 
@@ -170,10 +170,10 @@ def set_up_the_company(page: Page, company: str, admin: str, person: str, sink: 
     expect(page.get_by_role("status").filter(has_text="Email integration saved.")).to_be_visible()
 
     page.goto("/admin/employees")
-    form = page.locator("form[action='/admin/employees']")
+    form = page.locator("form[method='post'][action='/admin/employees']")
     form.get_by_label("Name", exact=True).fill("Nora Novak")
     form.get_by_label("Email").fill(person)
-    form.get_by_label("Role").select_option(label="employee")
+    form.get_by_label("Role").select_option(label="Employee")
     form.get_by_label("Location").select_option(label="Lisbon")
     form.get_by_role("button", name="Add employee").click()
     expect(page.get_by_role("status").filter(has_text="Nora Novak added.")).to_be_visible()

@@ -217,7 +217,7 @@ def test_people_integrations_deliveries_and_adjustments_read_as_people_expect(
     slack.get_by_label("Incoming webhook URL").fill("http://10.1.2.3/hooks/leave")
     slack.get_by_label("Channel (optional)").fill("#leave")
     slack.get_by_role("button", name="Save Slack").click()
-    expect(slack.locator(".error")).to_contain_text("public address")
+    expect(slack.locator(".error")).to_contain_text("must be on the public internet")
     expect(slack.get_by_label("Incoming webhook URL")).to_have_value("http://10.1.2.3/hooks/leave")
     expect(slack.get_by_label("Channel (optional)")).to_have_value("#leave")
     shot(page, size, "integrations-error")

@@ -270,15 +270,16 @@ def test_tables_become_lists_on_a_phone(
     stack: Stack, browser: Browser, sessions: dict[str, StorageState], size: str
 ) -> None:
     admin = signed_in(browser, stack, sessions, "admin", size)
-    admin.goto("/admin/leave-types")
+    # The policies table (leave types became a list of cards with their own edit forms).
+    admin.goto("/admin/policies")
     row = admin.locator("table.list tbody tr", has_text="Vacation")
     unit = row.locator("td").first
-    expect(unit).to_have_attribute("data-label", "Unit")
+    expect(unit).to_have_attribute("data-label", "Leave type")
     shown = unit.evaluate("(td) => getComputedStyle(td).display")
     label = unit.evaluate("(td) => getComputedStyle(td, '::before').content")
     if size == "phone":
         assert shown == "block"
-        assert label == '"Unit: "'
+        assert label == '"Leave type: "'
         assert admin.locator("table.list thead").bounding_box()["height"] <= 1  # type: ignore[index]
     else:
         assert shown == "table-cell"
@@ -315,22 +316,22 @@ def test_the_apis_problems_read_as_sentences_at_their_fields(
 ) -> None:
     admin = signed_in(browser, stack, sessions, "admin", size)
 
-    # A colour the API refuses by its pattern.
+    # A name the company uses already (the colour is a picker now: it cannot be malformed).
     admin.goto("/admin/leave-types")
-    admin.get_by_label("Name", exact=True).fill(f"Training {size}")
-    admin.get_by_label("Colour (optional)").fill("red")
-    admin.get_by_role("button", name="Add leave type").click()
-    expect(admin.locator("#e-color")).to_have_text(
-        "Pick a colour written like #1f6f43 (a # and six digits or letters a–f)."
-    )
-    check_frame(admin, size, "error-colour")
+    add = admin.locator("form[action='/admin/leave-types']")
+    add.get_by_label("Name", exact=True).fill(" vacation ")
+    add.get_by_role("button", name="Add leave type").click()
+    said = admin.get_by_text("There is already a leave type called")
+    expect(said).to_have_count(1)  # once, at the field
+    check_frame(admin, size, "error-duplicate-name")
 
     # A location working no day of the week: "at least one" in words.
     admin.goto("/admin/locations")
-    admin.get_by_label("Name", exact=True).fill(f"Nowhere {size}")
-    for box in admin.locator("input[name=workweek]").all():
+    add_location = admin.locator("form[action='/admin/locations']")
+    add_location.get_by_label("Name", exact=True).fill(f"Nowhere {size}")
+    for box in add_location.locator("input[name=workweek]").all():
         box.uncheck()
-    admin.get_by_role("button", name="Add location").click()
+    add_location.get_by_role("button", name="Add location").click()
     expect(admin.get_by_text("Choose at least one of the working days.").first).to_be_visible()
     check_frame(admin, size, "error-workweek")
 
