@@ -1,0 +1,249 @@
+"""axe-core on every page of the dashboard, in Chromium at desktop (1366x850) and phone
+(390x844) size (issue 15, item 6: "0 serious or critical violations").
+
+axe-core is vendored (tests/browser/axe, installed by ``make browser-deps``) and injected into
+each page as it stands after loading, HTMX partials included. The rules are WCAG 2.0/2.1 A and
+AA plus 2.2 AA. Any serious or critical violation fails the test with the page, rule, impact
+and element; every page's count by impact is written to test-artifacts/web/axe-results.txt
+(and printed) so the result can be quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, StorageState, expect
+
+from leaveflow_devstack import Stack
+from leaveflow_devstack.testing import Tenant, chromium, coming_monday, eventually, sign_up
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests" / "browser" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
+
+SIZES = {"desktop": {"width": 1366, "height": 850}, "phone": {"width": 390, "height": 844}}
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+IMPACTS = ("critical", "serious", "moderate", "minor")
+BLOCKING = {"critical", "serious"}
+
+RUN_AXE = """(tags) => axe.run(document, {runOnly: tags, resultTypes: ['violations']})
+  .then((r) => r.violations.map((v) => ({
+    id: v.id, impact: v.impact,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    count: v.nodes.length,
+  })))"""
+
+
+@dataclass(frozen=True)
+class Company:
+    tenant: Tenant
+    location_id: str
+    leave_type_id: str
+    employee_id: str
+    employee_email: str
+    month: str  # YYYY-MM of the approved week of leave
+    monday: str
+
+
+@dataclass
+class Results:
+    """Violations by impact for every (page, size), and the blocking ones in words."""
+
+    counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    blocking: list[str] = field(default_factory=list)
+
+    def table(self) -> str:
+        pages = list(dict.fromkeys(page for page, _ in self.counts))
+        head = f"{'page':<26}" + "".join(f"{size:>26}" for size in SIZES)
+        lines = [head, f"{'':<26}" + "   crit/serious/moder/minor" * len(SIZES)]
+        for page in pages:
+            cells = []
+            for size in SIZES:
+                found = self.counts.get((page, size))
+                cells.append("-" if found is None else "/".join(str(found[i]) for i in IMPACTS))
+            lines.append(f"{page:<26}" + "".join(f"{cell:>26}" for cell in cells))
+        return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def results() -> Iterator[Results]:
+    found = Results()
+    yield found
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "axe-results.txt").write_text(found.table() + "\n")
+    print("\naxe-core violations by impact (critical/serious/moderate/minor)\n" + found.table())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def company(stack: Stack) -> Company:
+    """A company with a location, a type with a policy, a person and one approved week of
+    leave, so the pages have rows, bars and balances to check."""
+    run = uuid4().hex[:6]
+    tenant = sign_up(stack.urls, name=f"Axe Check {run}", timezone="Europe/Berlin")
+    berlin = tenant.location("Berlin", timezone="Europe/Berlin")
+    vacation = tenant.leave_type("Vacation", allowance=25, location_ids=[berlin])
+    email = f"erika-{run}@axe.test"
+    employee_id, token = tenant.employee("Erika Musterfrau", email, location_id=berlin)
+    monday = coming_monday(weeks_ahead=2)
+    body = {"leave_type_id": vacation, "start_date": monday.isoformat(),
+            "end_date": (monday + timedelta(days=4)).isoformat()}  # fmt: skip
+    with httpx.Client(base_url=stack.urls["requests"], timeout=10.0) as http:
+        mine = {"authorization": f"Bearer {token}"}
+        created = http.post("/v1/leave-requests", json=body, headers=mine).json()
+        path = f"/v1/leave-requests/{created['id']}"
+
+        def pending() -> bool:
+            return bool(http.get(path, headers=mine).json()["status"] == "pending")
+
+        eventually(pending, timeout=20, what="the request reserved by balances")
+        approved = http.post(f"{path}/approve", json={}, headers=tenant.headers)
+        assert approved.status_code == 200, approved.text
+    return Company(
+        tenant, berlin, vacation, employee_id, email, monday.isoformat()[:7], monday.isoformat()
+    )
+
+
+def person(browser: Browser, web: str, size: str, state: StorageState | None = None) -> Page:
+    context = browser.new_context(
+        base_url=web,
+        viewport=SIZES[size],  # type: ignore[arg-type]
+        storage_state=state,
+        # The dashboard's CSP allows only its own scripts; axe is the test's, injected inline.
+        bypass_csp=True,
+    )
+    context.set_default_timeout(WAIT_MS)
+    return context.new_page()
+
+
+def dev_sign_in(page: Page, email: str) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email of the person to be").fill(email)
+    page.get_by_role("button", name="Sign in without a check").click()
+    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def sessions(stack: Stack, browser: Browser, company: Company) -> dict[str, StorageState]:
+    """Each person signs in once; both sizes reuse the cookie (sign-ins are rate limited)."""
+    states: dict[str, StorageState] = {}
+    for who, email in (("admin", company.tenant.admin_email), ("employee", company.employee_email)):
+        page = person(browser, stack.urls["web"], "desktop")
+        dev_sign_in(page, email)
+        states[who] = page.context.storage_state()
+        page.context.close()
+    return states
+
+
+def check(page: Page, size: str, name: str, results: Results) -> None:
+    """Run axe on the page as it stands once loaded; record counts and blocking findings."""
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    violations: list[dict[str, Any]] = page.evaluate(RUN_AXE, RULES)
+    counts = dict.fromkeys(IMPACTS, 0)
+    for v in violations:
+        counts[v["impact"] or "minor"] += 1
+        if v["impact"] in BLOCKING:
+            where = "; ".join(v["targets"]) + (" ..." if v["count"] > 3 else "")
+            results.blocking.append(f"{name} @ {size}: {v['id']} ({v['impact']}) at {where}")
+    results.counts[(name, size)] = counts
+
+
+def admin_pages(company: Company) -> list[tuple[str, str]]:
+    sections = ["locations", "departments", "leave-types", "policies", "employees",
+                "integrations", "feeds", "adjustments", "deliveries"]  # fmt: skip
+    return [
+        ("home-admin", "/"),
+        ("approvals", "/approvals"),
+        ("team-month", f"/team?month={company.month}"),
+        ("team-week", f"/team?view=week&date={company.monday}"),
+        ("security", "/security"),
+        ("admin", "/admin"),
+        *((f"admin-{s}", f"/admin/{s}") for s in sections),
+        ("admin-employee", f"/admin/employees/{company.employee_id}"),
+        ("admin-policy", f"/admin/policies/{company.location_id}/{company.leave_type_id}"),
+        # A link signed for someone else: the decide page's answer to a stranger's token.
+        ("decide-not-yours", "/decide/not-a-real-token"),
+    ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_page_has_no_serious_or_critical_axe_violation(
+    stack: Stack,
+    browser: Browser,
+    company: Company,
+    sessions: dict[str, StorageState],
+    results: Results,
+    size: str,
+) -> None:
+    web = stack.urls["web"]
+    before = len(results.blocking)
+
+    def visit(page: Page, name: str, path: str) -> None:
+        page.goto(path)
+        check(page, size, name, results)
+
+    stranger = person(browser, web, size)
+    visit(stranger, "signin", "/signin")
+    visit(stranger, "signup", "/signup")
+    visit(stranger, "not-found", "/this/page/does-not-exist")
+    visit(stranger, "decide-signed-out", "/decide/not-a-real-token")
+    stranger.goto("/signin")
+    stranger.get_by_label("Your work email").fill(f"nobody-{uuid4().hex[:6]}@axe.test")
+    stranger.get_by_role("button", name="Continue").click()
+    expect(stranger.get_by_role("heading", name="How do you want to sign in?")).to_be_visible()
+    check(stranger, size, "signin-options", results)
+    stranger.get_by_role("button", name="Email me a sign-in link").click()
+    expect(stranger.get_by_role("heading", name="Check your email")).to_be_visible()
+    check(stranger, size, "check-email", results)
+    stranger.context.close()
+
+    admin = person(browser, web, size, sessions["admin"])
+    for name, path in admin_pages(company):
+        visit(admin, name, path)
+    # The public holidays preview is a part of the locations page, opened by its button.
+    admin.goto("/admin/locations")
+    admin.get_by_role("button", name="Preview this year").first.click()
+    expect(admin.locator(f"#hol-{company.location_id}")).not_to_be_empty()
+    check(admin, size, "admin-locations-holidays", results)
+    admin.context.close()
+
+    employee = person(browser, web, size, sessions["employee"])
+    visit(employee, "home-employee", "/")
+    expect(employee.locator("#my-requests")).to_contain_text("Approved")
+    visit(employee, "ledger", f"/ledger/{company.leave_type_id}")
+    # The request form as it changes: a type picked, the preview shown, a refused request.
+    employee.goto("/")
+    employee.evaluate("document.getElementById('request-form').dataset.before = 'yes'")
+    employee.locator("#f-leave_type_id").select_option(label="Vacation")
+    expect(employee.locator("#request-form:not([data-before])")).to_have_count(1)
+    first_day = employee.get_by_label("First day", exact=True)
+    expect(first_day).to_be_visible()
+    first_day.fill(company.monday)
+    expect(employee.get_by_test_id("preview-amount")).to_be_visible()
+    check(employee, size, "home-request-preview", results)
+    employee.get_by_label("Last day", exact=True).fill(company.monday)
+    first_day.fill((date.fromisoformat(company.monday) + timedelta(days=1)).isoformat())
+    employee.get_by_role("button", name="Request leave").click()
+    expect(employee.get_by_label("Last day", exact=True)).to_have_attribute("aria-invalid", "true")
+    check(employee, size, "home-request-refused", results)
+    employee.context.close()
+
+    blocking = results.blocking[before:]
+    assert blocking == [], "serious or critical axe violations:\n" + "\n".join(blocking)
