@@ -10,6 +10,7 @@ and element; every page's count by impact is written to test-artifacts/web/axe-r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,6 +24,7 @@ from playwright.sync_api import Browser, Page, StorageState, expect
 
 from leaveflow_devstack import Stack
 from leaveflow_devstack.testing import Tenant, chromium, coming_monday, eventually, sign_up
+from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -54,6 +56,7 @@ class Company:
     employee_email: str
     month: str  # YYYY-MM of the approved week of leave
     monday: str
+    decide_paths: list[str]  # the admin's Approve links by email: one of them still pending
 
 
 @dataclass
@@ -92,32 +95,69 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def company(stack: Stack) -> Company:
-    """A company with a location, a type with a policy, a person and one approved week of
-    leave, so the pages have rows, bars and balances to check."""
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def company(stack: Stack, smtp: SmtpSink) -> Company:
+    """A company with a location, a type with a policy, a person in a department the admin
+    approves, one approved week of leave and one pending (so the pages have rows, bars,
+    balances and a card to check), and email set up so the admin gets an Approve link."""
     run = uuid4().hex[:6]
     tenant = sign_up(stack.urls, name=f"Axe Check {run}", timezone="Europe/Berlin")
     berlin = tenant.location("Berlin", timezone="Europe/Berlin")
     vacation = tenant.leave_type("Vacation", allowance=25, location_ids=[berlin])
+    with tenant.client("requests") as http:
+        made = http.post("/v1/departments", json={"name": "Ops", "approver_ids": [tenant.admin_id]})
+        assert made.status_code == 201, made.text
+    with tenant.client("notifications") as http:
+        mail = {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "from": "lf@axe.test"}
+        assert http.put("/v1/integrations/email", json=mail).status_code == 200
     email = f"erika-{run}@axe.test"
-    employee_id, token = tenant.employee("Erika Musterfrau", email, location_id=berlin)
+    employee_id, token = tenant.employee(
+        "Erika Musterfrau", email, location_id=berlin, department_id=made.json()["id"]
+    )
     monday = coming_monday(weeks_ahead=2)
-    body = {"leave_type_id": vacation, "start_date": monday.isoformat(),
-            "end_date": (monday + timedelta(days=4)).isoformat()}  # fmt: skip
     with httpx.Client(base_url=stack.urls["requests"], timeout=10.0) as http:
         mine = {"authorization": f"Bearer {token}"}
-        created = http.post("/v1/leave-requests", json=body, headers=mine).json()
-        path = f"/v1/leave-requests/{created['id']}"
 
-        def pending() -> bool:
-            return bool(http.get(path, headers=mine).json()["status"] == "pending")
+        def request(first: date) -> str:
+            body = {"leave_type_id": vacation, "start_date": first.isoformat(),
+                    "end_date": (first + timedelta(days=4)).isoformat()}  # fmt: skip
+            created = http.post("/v1/leave-requests", json=body, headers=mine)
+            assert created.status_code == 202, created.text
+            path = f"/v1/leave-requests/{created.json()['id']}"
 
-        eventually(pending, timeout=20, what="the request reserved by balances")
-        approved = http.post(f"{path}/approve", json={}, headers=tenant.headers)
+            def pending() -> bool:
+                return bool(http.get(path, headers=mine).json()["status"] == "pending")
+
+            eventually(pending, timeout=20, what="the request reserved by balances")
+            return path
+
+        approved = http.post(f"{request(monday)}/approve", json={}, headers=tenant.headers)
         assert approved.status_code == 200, approved.text
+        request(monday + timedelta(weeks=1))
+
+    def approve_link() -> list[str]:
+        links = []
+        for mail in smtp.snapshot():
+            plain = mail.get_body(("plain",)) if mail["To"] == tenant.admin_email else None
+            found = re.search(r"Approve: \S+(/decide/\S+)", plain.get_content()) if plain else None
+            if found:
+                links.append(found.group(1))
+        return links
+
+    def both_links() -> list[str] | None:
+        found = approve_link()
+        return found if len(found) == 2 else None
+
+    links = eventually(both_links, timeout=30, what="the admin's two Approve emails")
     return Company(
-        tenant, berlin, vacation, employee_id, email, monday.isoformat()[:7], monday.isoformat()
-    )
+        tenant, berlin, vacation, employee_id, email, monday.isoformat()[:7], monday.isoformat(),
+        links,
+    )  # fmt: skip
 
 
 def person(browser: Browser, web: str, size: str, state: StorageState | None = None) -> Page:
@@ -217,6 +257,15 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     admin = person(browser, web, size, sessions["admin"])
     for name, path in admin_pages(company):
         visit(admin, name, path)
+    for path in company.decide_paths:  # the emails' order is not the requests'
+        admin.goto(path)
+        if admin.get_by_role("heading", name="Approve this request?").is_visible():
+            break
+    expect(admin.get_by_role("heading", name="Approve this request?")).to_be_visible()
+    check(admin, size, "decide", results)
+    if size == "phone":  # a link decides once, so only the last size uses it
+        admin.get_by_role("button", name="Approve this request").click()
+        check(admin, size, "decide-done", results)
     # The public holidays preview is a part of the locations page, opened by its button.
     admin.goto("/admin/locations")
     admin.get_by_role("button", name="Preview this year").first.click()
