@@ -296,3 +296,81 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
 
     blocking = results.blocking[before:]
     assert blocking == [], "serious or critical axe violations:\n" + "\n".join(blocking)
+
+
+FOCUSED = "(selector) => document.activeElement && document.activeElement.matches(selector)"
+# The focus ring of the focused element: its width and colour, and the colour it is drawn on
+# (the nearest ancestor with a background; the page's white when none has).
+RING = """() => {
+  const s = getComputedStyle(document.activeElement);
+  let around = document.activeElement.parentElement, under = 'rgb(255, 255, 255)';
+  for (; around; around = around.parentElement) {
+    const bg = getComputedStyle(around).backgroundColor;
+    if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') { under = bg; break; }
+  }
+  return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor, under};
+}"""
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS ``rgb(...)`` colours."""
+
+    def luminance(css: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> int:
+    """Press Tab until the focus is on ``selector``; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUSED, selector):
+            ring = page.evaluate(RING)
+            assert ring["style"] != "none", f"{selector} has focus but shows no focus ring"
+            assert ring["width"] >= 2, f"{selector}'s focus ring is thin: {ring}"
+            assert contrast(ring["color"], ring["under"]) >= 3, f"{selector}'s ring: {ring}"
+            return presses
+    raise AssertionError(f"{selector} is not reachable with Tab ({limit} presses)")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_team_grid_and_the_request_form_work_from_the_keyboard(
+    stack: Stack, browser: Browser, company: Company, sessions: dict[str, StorageState], size: str
+) -> None:
+    admin = person(browser, stack.urls["web"], size, sessions["admin"])
+    admin.goto(f"/team?month={company.month}")
+    title = admin.locator("#period-title")
+    shown = title.inner_text()
+    # The skip link comes first and lands in the page's content.
+    assert tab_to(admin, "a.skip") == 1
+    admin.keyboard.press("Enter")
+    assert admin.evaluate(FOCUSED, "main")
+    tab_to(admin, "a[rel=next]")
+    admin.keyboard.press("Enter")
+    expect(title).not_to_have_text(shown)
+    # The grid is a focusable region, so a keyboard scrolls it where it is wider than the box.
+    tab_to(admin, ".team-scroll")
+    grid = admin.locator(".team-scroll")
+    if grid.evaluate("(e) => e.scrollWidth > e.clientWidth"):
+        for _ in range(5):
+            admin.keyboard.press("ArrowRight")
+        # Keyboard scrolling is animated: wait for it to move.
+        admin.wait_for_function("() => document.querySelector('.team-scroll').scrollLeft > 0")
+    admin.context.close()
+
+    employee = person(browser, stack.urls["web"], size, sessions["employee"])
+    employee.goto("/")
+    expect(employee.locator("#my-requests")).to_contain_text("Approved")
+    employee.evaluate("document.getElementById('request-form').dataset.before = 'yes'")
+    tab_to(employee, "#f-leave_type_id")
+    employee.keyboard.press("ArrowDown")  # the first type after "Choose…"
+    expect(employee.locator("#request-form:not([data-before])")).to_have_count(1)
+    expect(employee.locator("#f-leave_type_id")).to_have_value(company.leave_type_id)
+    # The form came back for that type with the focus where it was, not thrown to the top.
+    assert employee.evaluate(FOCUSED, "#f-leave_type_id")
+    tab_to(employee, "#f-start_date", limit=3)
+    employee.context.close()
