@@ -90,6 +90,7 @@ def results() -> Iterator[Results]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    assert AXE.is_file(), f"{AXE} is missing: `make browser-deps` installs it"
     with chromium() as launched:
         yield launched
 
