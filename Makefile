@@ -51,14 +51,17 @@ sync: ## install/refresh the workspace into .venv (uv sync --all-packages --lock
 
 # --- what the browser tests need (tests/e2e/test_web_*.py) ----------------------------------
 # The machine's Chromium (Debian package; Playwright drives it, never downloads its own) and
-# the test OpenID provider (npm's oidc-provider, pinned by the committed package-lock.json).
-# Both are installed once; later runs see the file and skip.
+# the test OpenID provider (npm's oidc-provider) and axe-core (the accessibility check), each
+# pinned by its committed package-lock.json.
+# All are installed once; later runs see the file (stamp) and skip.
 CHROMIUM := /usr/bin/chromium
 OIDC_PROVIDER := tests/browser/oidc_provider
 OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.leaveflow-installed
+AXE := tests/browser/axe
+AXE_STAMP := $(AXE)/node_modules/.leaveflow-installed
 APT_INSTALL := env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-browser-deps: $(CHROMIUM) $(OIDC_STAMP) ## Chromium (apt) and the test OpenID provider (npm ci)
+browser-deps: $(CHROMIUM) $(OIDC_STAMP) $(AXE_STAMP) ## Chromium (apt), the test OpenID provider and axe-core (npm ci)
 
 $(CHROMIUM):
 	@echo "installing Debian's chromium for the browser tests (once)..."
@@ -70,6 +73,10 @@ $(CHROMIUM):
 
 $(OIDC_STAMP): $(OIDC_PROVIDER)/package-lock.json $(OIDC_PROVIDER)/package.json
 	cd $(OIDC_PROVIDER) && npm ci --silent --no-audit --no-fund --loglevel=error >/dev/null
+	touch $@
+
+$(AXE_STAMP): $(AXE)/package-lock.json $(AXE)/package.json
+	cd $(AXE) && npm ci --silent --no-audit --no-fund --loglevel=error >/dev/null
 	touch $@
 
 # --- everyday -------------------------------------------------------------------------------
@@ -168,5 +175,5 @@ logs: compose-env ## follow the compose stack's logs
 # --- housekeeping ---------------------------------------------------------------------------
 clean: ## remove .venv, .tools, .data, caches, test artifacts and the test provider's node_modules
 	rm -rf $(VENV) $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts \
-		$(OIDC_PROVIDER)/node_modules
+		$(OIDC_PROVIDER)/node_modules $(AXE)/node_modules
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
