@@ -109,7 +109,7 @@ async def test_only_the_channels_the_company_set_up_are_offered_each_explained(
     assert "checked" in email
     assert teams is None  # the company has no Teams: nothing to choose
     assert "Microsoft Teams</label>" not in page.text
-    assert "A direct message from the Leaveflow app" in page.text
+    assert "a direct message from the Leaveflow app" in page.text
     assert "A message to eve@acme.test" in page.text
 
 

@@ -29,9 +29,9 @@ def channel_texts(email: str, yours: bool) -> dict[str, tuple[str, str]]:
     return {
         "slack": (
             "Slack",
-            f"A direct message from the Leaveflow app when a request needs {your} decision "
-            f"and when {your} own leave is approved, denied or cancelled; where your company "
-            f"posts to a channel instead, the post mentions {you}.",
+            f"A message when a request needs {your} decision and when {your} own leave is "
+            "approved, denied or cancelled: a direct message from the Leaveflow app, or, "
+            f"where your company uses a Slack channel, a post there that mentions {you}.",
         ),
         "teams": (
             "Microsoft Teams",
