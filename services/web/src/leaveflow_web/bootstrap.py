@@ -28,6 +28,7 @@ from .entrypoints import (
     decide,
     home,
     live,
+    notification_settings,
     passkey_signin,
     security,
     signin_links,
@@ -38,12 +39,15 @@ from .entrypoints.common import render, retry_headers, templates, too_many_attem
 from .entrypoints.errors import broken_page, failure_page
 from .local_paths import local_path
 from .oidc import Clients
+from .person_name import of as person_name_of
 from .security_headers import SecurityHeaders
 from .session import CsrfRejected, NotSignedIn, SessionEnded, sign_out
 from .signin_limits import EmailLimits
 from .tokens import IdentityApi
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The header's name, read from the session the page's request carries (base.html).
+templates.env.globals["person_name"] = person_name_of
 log = get_logger(__name__)
 SESSION_COOKIE = "leaveflow_session"
 NOT_ALLOWED = (
@@ -117,6 +121,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(security.router)
     app.include_router(passkey_signin.router)
+    app.include_router(notification_settings.router)
     _install_handlers(app)
     return app
 

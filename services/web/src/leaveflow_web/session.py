@@ -19,7 +19,8 @@ from typing import Annotated, Any
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Depends, Request
 
-from .api import ApiError
+from . import person_name
+from .api import Api, ApiError
 from .tokens import IdentityApi, Via
 
 _USER_KEY = "user"
@@ -124,12 +125,14 @@ async def open_session(
         if exc.status == 403:
             raise SessionRefused(SSO_ONLY, 403) from exc
         raise
-    return start(
+    user = start(
         request,
         SignedIn(tenant_id, opened.employee_id, opened.role, email, opened.token),
         session_id=opened.session_id,
         refresh_token=opened.refresh_token,
     )
+    await person_name.look_up(request, Api(request.app.state.apis, opened.token), user.employee_id)
+    return user
 
 
 def start(

@@ -8,7 +8,13 @@ from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
 from ..domain.delivery import Delivery
-from ..service_layer.collections import DELIVERIES, INTEGRATIONS, integration_key
+from ..service_layer.collections import (
+    DELIVERIES,
+    INTEGRATIONS,
+    PREFERENCES,
+    integration_key,
+    preference_key,
+)
 from ..service_layer.replica import LOCATION_REPLICA, PEOPLE_REPLICA, TENANT_REPLICA
 
 
@@ -36,6 +42,9 @@ class StoreReads:
 
     async def integration(self, tenant_id: str, channel: str) -> dict[str, Any] | None:
         return await self._store.get(INTEGRATIONS, integration_key(tenant_id, channel))
+
+    async def preferences(self, tenant_id: str, employee_id: str) -> dict[str, Any] | None:
+        return await self._store.get(PREFERENCES, preference_key(tenant_id, employee_id))
 
     async def integration_by(self, channel: str, field: str, value: str) -> dict[str, Any] | None:
         docs = await self._store.find(INTEGRATIONS, {"kind": channel, field: value}, limit=1)

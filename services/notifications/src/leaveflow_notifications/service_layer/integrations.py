@@ -103,6 +103,18 @@ class Integrations:
         except UndecryptableSecrets:
             return None  # cannot verify anything with it: treated as not connected
 
+    async def preferences(self, tenant_id: str, employee_id: str) -> dict[str, Any]:
+        """The employee's channels (each on until they turn it off) and the channels the
+        company has set up, so a person sees only choices that reach them."""
+        chosen = await self._reads.preferences(tenant_id, employee_id) or {}
+        available = [c for c in CHANNELS if await self._reads.integration(tenant_id, c)]
+        return {
+            "tenant_id": tenant_id,
+            "employee_id": employee_id,
+            **{channel: chosen.get(channel) is not False for channel in CHANNELS},
+            "available": available,
+        }
+
     async def set_preferences(
         self, tenant_id: str, employee_id: str, prefs: dict[str, bool]
     ) -> dict[str, Any]:

@@ -179,6 +179,9 @@ class ReadModel(Protocol):
     async def integration(self, tenant_id: str, channel: str) -> dict[str, Any] | None:
         """The stored integration, secrets still encrypted."""
 
+    async def preferences(self, tenant_id: str, employee_id: str) -> dict[str, Any] | None:
+        """The channels the employee chose (None: never chosen)."""
+
     async def integration_by(self, channel: str, field: str, value: str) -> dict[str, Any] | None:
         """The stored integration of any tenant whose `field` (team id, AAD tenant id) is
         `value`: inbound requests are routed by it."""

@@ -23,6 +23,7 @@ from .schemas import (
     IntegrationsOut,
     PreferencesIn,
     PreferencesOut,
+    PreferencesView,
     SlackConnected,
     SlackIn,
     TeamsConnected,
@@ -128,6 +129,29 @@ async def send_test_message(
     return TestSentOut(sent=result.ok, error=None if result.ok else result.error)
 
 
+async def _may_set_for(reads: ReadModelDep, user: Principal, employee_id: str) -> None:
+    """The employee themselves, or an admin for someone the directory knows."""
+    if employee_id != user.employee_id:
+        _admin(user)
+        if await reads.person(user.tenant_id, employee_id) is None:
+            raise NotFound("no such employee")
+
+
+@router.get("/v1/preferences/{employee_id}", tags=["preferences"])
+async def get_preferences(
+    employee_id: str,
+    integrations: IntegrationsDep,
+    reads: ReadModelDep,
+    user: CurrentUser,
+) -> PreferencesView:
+    """Which channels reach an employee (every one until turned off), and which channels the
+    company has set up (themselves or an admin)."""
+    await _may_set_for(reads, user, employee_id)
+    return PreferencesView.model_validate(
+        await integrations.preferences(user.tenant_id, employee_id)
+    )
+
+
 @router.put("/v1/preferences/{employee_id}", tags=["preferences"])
 async def put_preferences(
     employee_id: str,
@@ -137,10 +161,7 @@ async def put_preferences(
     user: CurrentUser,
 ) -> PreferencesOut:
     """Which channels reach an employee (themselves or an admin)."""
-    if employee_id != user.employee_id:
-        _admin(user)
-        if await reads.person(user.tenant_id, employee_id) is None:
-            raise NotFound("no such employee")
+    await _may_set_for(reads, user, employee_id)
     saved = await integrations.set_preferences(user.tenant_id, employee_id, body.model_dump())
     return PreferencesOut.model_validate(saved)
 

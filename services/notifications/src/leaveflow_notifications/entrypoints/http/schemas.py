@@ -131,6 +131,11 @@ class PreferencesOut(BaseModel):
     email: bool
 
 
+class PreferencesView(PreferencesOut):
+    # The channels the company has set up: the only choices that reach anyone.
+    available: list[Literal["slack", "teams", "email"]]
+
+
 class EventRef(BaseModel):
     id: str
     type: str
