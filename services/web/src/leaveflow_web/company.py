@@ -6,23 +6,12 @@ from __future__ import annotations
 from fastapi import Request
 
 from .api import ApiError
+from .session_text import SessionText
 from .tokens import IdentityApi
 
-_KEY = "company"
-MAX_LENGTH = 200
-
-
-def remember(request: Request, name: str) -> None:
-    if name.strip():
-        request.session[_KEY] = name.strip()[:MAX_LENGTH]
-
-
-def of(request: Request) -> str:
-    """The signed-in person's company ("" before sign-in, or when it is not known)."""
-    if "session" not in request.scope:
-        return ""  # a page answered outside the session's middleware (a 500)
-    name = request.session.get(_KEY)
-    return name if isinstance(name, str) else ""
+_TEXT = SessionText("company")
+remember = _TEXT.remember
+of = _TEXT.of
 
 
 async def look_up(request: Request, identity: IdentityApi, tenant_id: str, email: str) -> None:

@@ -9,22 +9,11 @@ from typing import Any
 from fastapi import Request
 
 from .api import Api, ApiError
+from .session_text import SessionText
 
-_KEY = "person_name"
-MAX_LENGTH = 200
-
-
-def remember(request: Request, name: str) -> None:
-    if name.strip():
-        request.session[_KEY] = name.strip()[:MAX_LENGTH]
-
-
-def of(request: Request) -> str:
-    """The signed-in person's name ("" before sign-in, or when it is not known)."""
-    if "session" not in request.scope:
-        return ""  # a page answered outside the session's middleware (a 500)
-    name = request.session.get(_KEY)
-    return name if isinstance(name, str) else ""
+_TEXT = SessionText("person_name")
+remember = _TEXT.remember
+of = _TEXT.of
 
 
 async def look_up(request: Request, api: Api, employee_id: str) -> None:
