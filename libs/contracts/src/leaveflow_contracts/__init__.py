@@ -9,12 +9,18 @@ from .balances import (
 from .envelope import Envelope, EventData, new_id, utcnow
 from .registry import EVENT_TYPES, UnknownEventType, data_class, parse_data, subject_of
 from .requests import (
+    Approval,
+    ApprovalEscalated,
+    ApprovalLevelRule,
+    ApprovalLevelState,
+    ApprovalReminderDue,
     DepartmentUpserted,
     EmployeeInvited,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeaveLevelApproved,
     LeavePending,
     LeaveRejected,
     LeaveRepriced,
@@ -22,6 +28,7 @@ from .requests import (
     LeaveTypeUpserted,
     LocationUpserted,
     TenantCreated,
+    ToilApproved,
 )
 from .subjects import DLQ_STREAM, all_streams, dlq_subject, stream_for, subject_for
 from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role, quantize_amount
@@ -30,6 +37,11 @@ __all__ = [
     "DLQ_STREAM",
     "EVENT_TYPES",
     "Amount",
+    "Approval",
+    "ApprovalEscalated",
+    "ApprovalLevelRule",
+    "ApprovalLevelState",
+    "ApprovalReminderDue",
     "BalanceAdjusted",
     "DayPart",
     "DepartmentUpserted",
@@ -40,6 +52,7 @@ __all__ = [
     "LeaveApproved",
     "LeaveCancelled",
     "LeaveDenied",
+    "LeaveLevelApproved",
     "LeavePending",
     "LeaveRejected",
     "LeaveRepriced",
@@ -53,6 +66,7 @@ __all__ = [
     "PolicyUpserted",
     "Role",
     "TenantCreated",
+    "ToilApproved",
     "UnknownEventType",
     "all_streams",
     "data_class",

@@ -47,6 +47,16 @@ class PolicyUpserted(_BalancesEvent):
     # how far below zero a request may go: for consumers that explain availability.
     accrual: str | None = None
     negative_allowance: Amount | None = None
+    # Request rules the requests service enforces on submit (None / "off" = no rule).
+    min_notice_days: int | None = None
+    max_days_ahead: int | None = None
+    max_consecutive: Amount | None = None
+    probation_days: int | None = None
+    # Which non-working days between two leave days count as leave:
+    # "off" | "weekends" | "holidays" | "both".
+    sandwich: str = "off"
+    # The type is time off in lieu at this location (credited by ToilApproved).
+    toil: bool = False
 
 
 class BalanceAdjusted(_BalancesEvent):

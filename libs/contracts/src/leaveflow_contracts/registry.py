@@ -10,12 +10,15 @@ from .balances import (
 )
 from .envelope import Envelope, EventData
 from .requests import (
+    ApprovalEscalated,
+    ApprovalReminderDue,
     DepartmentUpserted,
     EmployeeInvited,
     EmployeeUpserted,
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeaveLevelApproved,
     LeavePending,
     LeaveRejected,
     LeaveRepriced,
@@ -23,6 +26,7 @@ from .requests import (
     LeaveTypeUpserted,
     LocationUpserted,
     TenantCreated,
+    ToilApproved,
 )
 from .subjects import subject_for
 
@@ -35,11 +39,15 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     LeaveTypeUpserted,
     LeaveRequested,
     LeavePending,
+    LeaveLevelApproved,
     LeaveRejected,
     LeaveApproved,
     LeaveDenied,
     LeaveRepriced,
     LeaveCancelled,
+    ApprovalReminderDue,
+    ApprovalEscalated,
+    ToilApproved,
     LeaveReserved,
     LeaveReservationRejected,
     PolicyUpserted,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -52,12 +52,48 @@ class LocationUpserted(_RequestsEvent):
     active: bool = True
 
 
+class ApprovalLevelRule(BaseModel):
+    """One configured approval level of a department. It applies to a request when every
+    condition it has holds: `amount >= min_amount` (in the type's unit), the type listed."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    approver_ids: list[str]
+    min_amount: Amount | None = None
+    leave_type_ids: list[str] | None = None
+
+
 class DepartmentUpserted(_RequestsEvent):
     EVENT_TYPE: ClassVar[str] = "DepartmentUpserted"
     department_id: str
     name: str
+    # The approvers of the first level (the shorthand of a single unconditional level).
     approver_ids: list[str] = []
     active: bool = True
+    approval_levels: list[ApprovalLevelRule] = []
+
+
+class ApprovalLevelState(BaseModel):
+    """One level of a request's approval, fixed when the request became pending."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    level: int
+    approver_ids: list[str]
+    # waiting | pending | approved | denied | skipped
+    status: str
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+
+class Approval(BaseModel):
+    """Where a request's approval stands. `deciders` are the people who may decide the
+    current level now (its approvers but never the requester, their substitutes holding
+    today, stand-ins for approvers on leave, else the admins): the ones to notify."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    current_level: int | None = None
+    levels: list[ApprovalLevelState] = []
+    deciders: list[str] = []
 
 
 class EmployeeUpserted(_RequestsEvent):
@@ -73,6 +109,11 @@ class EmployeeUpserted(_RequestsEvent):
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     work_hours_per_day: Amount | None = None
+    # An approver whose approved leave hands their decisions to the department's other
+    # approvers (else the admins) on those days.
+    when_on_leave: bool = False
+    # Free labels ("senior") that policies may grant extra entitlement for.
+    labels: list[str] = []
 
 
 class EmployeeInvited(_RequestsEvent):
@@ -130,6 +171,18 @@ class LeavePending(_LeaveRequestFacts):
 
     EVENT_TYPE: ClassVar[str] = "LeavePending"
     available_after: Amount | None = None
+    approval: Approval | None = None
+
+
+class LeaveLevelApproved(_LeaveRequestFacts):
+    """One level approved and a later one now decides: the request stays pending.
+    `approval.deciders` are the next level's deciders."""
+
+    EVENT_TYPE: ClassVar[str] = "LeaveLevelApproved"
+    level: int
+    approver_id: str
+    note: str | None = None
+    approval: Approval
 
 
 class LeaveRejected(_LeaveRequestFacts):
@@ -141,15 +194,20 @@ class LeaveRejected(_LeaveRequestFacts):
 
 
 class LeaveApproved(_LeaveRequestFacts):
+    # `approver_id` "system" with a `note` saying why: an automatic decision.
     EVENT_TYPE: ClassVar[str] = "LeaveApproved"
     approver_id: str | None = None
     note: str | None = None
+    level: int | None = None
+    approval: Approval | None = None
 
 
 class LeaveDenied(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeaveDenied"
     approver_id: str | None = None
     note: str | None = None
+    level: int | None = None
+    approval: Approval | None = None
 
 
 class LeaveRepriced(_LeaveRequestFacts):
@@ -158,10 +216,55 @@ class LeaveRepriced(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeaveRepriced"
     old_amount: Amount
     status: LeaveStatus
+    # Set when a person edited the request (PATCH) rather than the calendar changing:
+    # the new dates are in the facts, the old ones here; a pending request's approval
+    # restarts at level 1 (`approval`).
+    edited_by: str | None = None
+    old_start_date: date | None = None
+    old_end_date: date | None = None
+    approval: Approval | None = None
 
 
 class LeaveCancelled(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeaveCancelled"
     previous_status: LeaveStatus
     cancelled_by: str | None = None
+    note: str | None = None
+
+
+class ApprovalReminderDue(_LeaveRequestFacts):
+    """A pending request waited `remind_after_hours` (then every `remind_every_hours`):
+    remind the current level's deciders. One event per (request, level, number)."""
+
+    EVENT_TYPE: ClassVar[str] = "ApprovalReminderDue"
+    level: int
+    reminder_number: int
+    pending_since: datetime
+    approval: Approval
+
+
+class ApprovalEscalated(_LeaveRequestFacts):
+    """A pending request waited `escalate_after_hours`, or its leave starts while it is
+    still pending with `when_leave_starts: escalate`: tell the admins, once."""
+
+    EVENT_TYPE: ClassVar[str] = "ApprovalEscalated"
+    level: int | None = None
+    admin_ids: list[str]
+    pending_since: datetime
+    # "waited" (escalate_after_hours) or "leave_starts"
+    cause: str = "waited"
+    approval: Approval | None = None
+
+
+class ToilApproved(_RequestsEvent):
+    """An approved time-off-in-lieu claim: balances credits `amount` dated `date`."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilApproved"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    approver_id: str | None = None
     note: str | None = None
