@@ -96,7 +96,7 @@ test: $(SYNC_STAMP) browser-deps ## the whole suite (unit, integration, e2e, bro
 	$(call pytest,)
 
 test-fast: $(SYNC_STAMP) ## everything but the e2e tests that start the stack
-	$(call pytest,-m "not e2e")
+	$(call pytest,-m "not e2e" -n 2)
 
 test-e2e: $(SYNC_STAMP) browser-deps ## only the e2e tests (the real stack as processes)
 	$(call pytest,-m e2e)
