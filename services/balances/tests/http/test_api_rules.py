@@ -227,6 +227,17 @@ async def test_a_policy_is_set_announced_listed_and_withdrawn(company: Company) 
         "negative_allowance": 2.0,
         "unlimited": False,
         "active": True,
+        # Issue 17's rules and entitlements, absent: today's behaviour.
+        "min_notice_days": None,
+        "max_days_ahead": None,
+        "max_consecutive": None,
+        "probation_days": None,
+        "sandwich": "off",
+        "accrual_cap": None,
+        "seniority": [],
+        "seniority_from": "anniversary",
+        "label_extra": [],
+        "toil": None,
     }
     announced = [
         e for e in await company.api.outbox(company.tenant_id) if e.type == "PolicyUpserted"
