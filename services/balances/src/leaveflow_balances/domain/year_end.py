@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ledger
+from . import ledger, toil
 from .calendar import LeaveYear, add_months
 from .ledger import LedgerEntry, YearContext
+from .policy import ZERO
 from .replicas import EmployeeReplica
 
 RUNNING, DONE = "running", "done"
@@ -47,13 +48,41 @@ def carryover_entries(
     next_year: LeaveYear,
     run_id: str,
 ) -> list[LedgerEntry]:
-    """What each leave type carries from the closing year into `next_year`."""
+    """What each leave type carries from the closing year into `next_year`. Time off in
+    lieu not yet expired goes over whole, credit by credit with its expiry, outside the
+    carry-over cap (it is owed for work done); the rest is carried as the policy says."""
     out = []
     for ctx in contexts:
         policy = ctx.policy
         mine = [e for e in entries if e.leave_type_id == policy.leave_type_id]
         remaining = ledger.balance(ctx, employee.id, mine, ctx.year.end).remaining
-        carry = policy.carry(remaining)
+        in_year = [e for e in mine if e.effective_date in ctx.year]
+        left = toil.unused(in_year)
+        live = [
+            c
+            for c in toil.credits_of(in_year)
+            if left[c.id] > 0 and (c.expires_on is None or c.expires_on > ctx.year.end)
+        ]
+        for n, credit in enumerate(live):
+            out.append(
+                LedgerEntry(
+                    id=f"toil_carry:{employee.id}:{policy.leave_type_id}:{next_year.label}:{n}",
+                    tenant_id=employee.tenant_id,
+                    employee_id=employee.id,
+                    leave_type_id=policy.leave_type_id,
+                    kind=toil.TOIL_CREDIT,
+                    amount=left[credit.id],
+                    effective_date=next_year.start,
+                    source_event_id=run_id,
+                    reason=(
+                        f"time off in lieu of {credit.effective_date} carried over from "
+                        f"leave year {ctx.year.label}"
+                    ),
+                    expires_on=credit.expires_on,
+                    leave_year=next_year.label,
+                )
+            )
+        carry = policy.carry(remaining - sum((left[c.id] for c in live), ZERO))
         if carry == 0:
             continue
         months = policy.carryover_expiry_months

@@ -46,7 +46,7 @@ async def context_for(
         employee.tenant_id, employee.id, policy.leave_type_id, year.label
     )
     allowance = override.annual_allowance if override else policy.annual_allowance
-    return YearContext(policy, allowance, year, employee.employment)
+    return YearContext(policy, allowance, year, employee.employment, tuple(employee.label_periods))
 
 
 async def type_balance(

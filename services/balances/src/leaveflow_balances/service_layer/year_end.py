@@ -113,6 +113,7 @@ class _YearData:
                 self.overrides.get((employee.id, p.leave_type_id), p.annual_allowance),
                 year,
                 employee.employment,
+                tuple(employee.label_periods),
             )
             for p in policies
         ]

@@ -270,6 +270,10 @@ class BalanceOut(BaseModel):
     remaining: float
     available: float
     unlimited: bool
+    seniority: float
+    label_extra: float
+    toil_earned: float
+    toil_expires_on: date | None
 
     @classmethod
     def of(cls, leave_type_id: str, unit: str, b: Balance) -> BalanceOut:
@@ -286,6 +290,10 @@ class BalanceOut(BaseModel):
             remaining=num(b.remaining),
             available=num(b.available),
             unlimited=b.unlimited,
+            seniority=num(b.seniority),
+            label_extra=num(b.label_extra),
+            toil_earned=num(b.toil_earned),
+            toil_expires_on=b.toil_expires_on,
         )
 
 
