@@ -24,9 +24,14 @@ from decimal import Decimal
 from . import toil
 from .accrual import Employment, accrued, credits
 from .calendar import LeaveYear
-from .entitlements import LABEL, SENIORITY, Grant, LabelPeriod, label_grants, seniority_grants
+
+# The entitlement kinds are ledger kinds like the others (re-exported).
+from .entitlements import LABEL as LABEL
+from .entitlements import SENIORITY as SENIORITY
+from .entitlements import Grant, LabelPeriod, label_grants, seniority_grants
 from .policy import ZERO, Policy
-from .toil import TOIL_CREDIT, TOIL_EXPIRY
+from .toil import TOIL_CREDIT as TOIL_CREDIT
+from .toil import TOIL_EXPIRY as TOIL_EXPIRY
 
 ACCRUAL, CARRYOVER, CARRYOVER_EXPIRY, ADJUSTMENT = (
     "accrual",
