@@ -4,6 +4,7 @@ does it for every employee of a location (service_layer/year_end.py runs it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from . import ledger, toil
 from .calendar import LeaveYear, add_months
@@ -17,6 +18,12 @@ RUNNING, DONE = "running", "done"
 def year_end_id(tenant_id: str, location_id: str, year: int) -> str:
     """One job per (tenant, location, year): a second request finds the first."""
     return f"{tenant_id}:{location_id}:{year}"
+
+
+def anniversary_day_id(tenant_id: str, location_id: str, day: date) -> str:
+    """At an anniversary location, one job per day: it closes the years ending the day
+    before (those of the people whose year starts on `day`)."""
+    return f"{tenant_id}:{location_id}:{day.isoformat()}"
 
 
 @dataclass
@@ -33,6 +40,16 @@ class YearEndJob:
     requested_by: str | None = None
     runner: str | None = None
     lease_until: float = 0.0  # wall-clock seconds (time.time()); leases are real time
+    # Anniversary locations: a day's job closes only the years starting anew on `day`; an
+    # admin's job for `year` only those that had ended by `through` (the local today).
+    day: date | None = None
+    through: date | None = None
+
+    def closes(self, next_year: LeaveYear) -> bool:
+        """Whether this job closes a person's year followed by `next_year`."""
+        if self.day is not None:
+            return next_year.start == self.day
+        return self.through is None or next_year.start <= self.through
 
 
 def employed_across(employee: EmployeeReplica, year: LeaveYear, next_year: LeaveYear) -> bool:

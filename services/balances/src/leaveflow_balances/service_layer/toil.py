@@ -9,11 +9,11 @@ from leaveflow_kit.logging import get_logger
 from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.storage import Transaction
 
-from ..domain.calendar import add_months, leave_year_of
+from ..domain.calendar import DEFAULT_YEAR_START, add_months, leave_year_of
 from ..domain.ledger import LedgerEntry
 from ..domain.toil import TOIL_CREDIT
 from .ports import Repository, RepositoryFactory
-from .projection import DEFAULT_YEAR_START, active_policy, year_start_of
+from .projection import active_policy, year_start_of
 
 log = get_logger(__name__)
 
