@@ -145,3 +145,16 @@ def test_an_upfront_grant_is_capped_with_the_carry_over(
 def test_without_a_cap_nothing_changes() -> None:
     b = ledger.balance(ctx(accrual_cap=None), "e", [], END)
     assert b.accrued == D(24)
+
+
+def test_the_cap_is_reached_by_a_mid_month_step() -> None:
+    # Semimonthly, 1 a half-month: 1 on 1 January and 1 on 15 January reach a cap of 2,
+    # nothing after; a cap of 2.5 takes half of February's first step.
+    c = ctx(accrual="semimonthly", accrual_cap=D(2))
+    assert accruals(c, []) == [(date(2026, 1, 1), "1.00"), (date(2026, 1, 15), "1.00")]
+    half = ctx(accrual="semimonthly", accrual_cap=D("2.5"))
+    assert [(d, D(a)) for d, a in accruals(half, [])] == [
+        (date(2026, 1, 1), D(1)),
+        (date(2026, 1, 15), D(1)),
+        (date(2026, 2, 1), D("0.5")),
+    ]

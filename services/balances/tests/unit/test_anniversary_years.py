@@ -20,7 +20,10 @@ from leaveflow_balances.domain.calendar import (
     leave_year_of,
     person_year_start,
 )
+from leaveflow_balances.domain.ledger import LedgerEntry, YearContext
 from leaveflow_balances.domain.policy import Policy
+from leaveflow_balances.domain.replicas import EmployeeReplica
+from leaveflow_balances.domain.year_end import carryover_entries
 
 D = Decimal
 
@@ -76,3 +79,29 @@ def test_a_full_leap_day_year_of_accrual_is_exactly_the_allowance(label: int, ac
     )
     assert accrued(p, D(25), year, Employment(date(2000, 1, 1)), year.end) == D(25)
     assert year.days in (365, 366)
+
+
+def test_an_anniversary_year_end_caps_the_carry_and_sets_its_expiry() -> None:
+    # Joined 15 March 2019; the year 15 March 2026 - 14 March 2027 leaves 7 of 10.
+    start = person_year_start("anniversary", date(2019, 3, 15))
+    year = leave_year_labelled(2026, start)
+    p = Policy(
+        tenant_id="t",
+        location_id="l",
+        leave_type_id="v",
+        annual_allowance=D(10),
+        carryover_max=D(5),
+        carryover_expiry_months=3,
+    )
+    used = LedgerEntry(
+        "d", "t", "e", "v", "deduction", D(3), date(2026, 5, 4), day_amounts={"2026-05-04": "3"}
+    )
+    employee = EmployeeReplica("e", "t", "E", start_date=date(2019, 3, 15))
+    ctx = YearContext(p, D(10), year, employee.employment)
+    (carried,) = carryover_entries(employee, [ctx], [used], year.next(start), "run")
+    assert (carried.amount, carried.effective_date, carried.expires_on, carried.leave_year) == (
+        D(5),
+        date(2027, 3, 15),
+        date(2027, 6, 15),
+        2027,
+    )
