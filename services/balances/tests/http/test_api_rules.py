@@ -35,6 +35,10 @@ BALANCE_FIELDS = [
     "remaining",
     "available",
     "unlimited",
+    "seniority",
+    "label_extra",
+    "toil_earned",
+    "toil_expires_on",
 ]
 ENTRY_FIELDS = [
     "id",
@@ -101,6 +105,10 @@ async def test_a_balance_adds_up_as_the_api_defines_it(company: Company) -> None
         "remaining": 19.5,
         "available": 18.5,
         "unlimited": False,
+        "seniority": 0.0,
+        "label_extra": 0.0,
+        "toil_earned": 0.0,
+        "toil_expires_on": None,
     }
     # remaining = accrued + carried_over + adjustments - used; available = remaining - pending
     assert vacation["remaining"] == 20 + 0 + 1.5 - 2
@@ -227,6 +235,17 @@ async def test_a_policy_is_set_announced_listed_and_withdrawn(company: Company) 
         "negative_allowance": 2.0,
         "unlimited": False,
         "active": True,
+        # Issue 17's rules and entitlements, absent: today's behaviour.
+        "min_notice_days": None,
+        "max_days_ahead": None,
+        "max_consecutive": None,
+        "probation_days": None,
+        "sandwich": "off",
+        "accrual_cap": None,
+        "seniority": [],
+        "seniority_from": "anniversary",
+        "label_extra": [],
+        "toil": None,
     }
     announced = [
         e for e in await company.api.outbox(company.tenant_id) if e.type == "PolicyUpserted"

@@ -3,6 +3,10 @@
 A leave year starts on a location's `leave_year_start` ("MM-DD") and is named by the
 calendar year it starts in (a year starting 1 April 2026 is leave year 2026). A start of
 29 February is read as 28 February so every year has one.
+
+At a location whose `leave_year_start` is "anniversary" each person's year starts on their
+start date's anniversary (`person_year_start`): "MM-DD" of that date, or for 29 February
+`LEAP_DAY`, which starts on 29 February in leap years and on 28 February in the others.
 """
 
 from __future__ import annotations
@@ -13,6 +17,21 @@ from datetime import date, timedelta
 
 MONTHLY, SEMIMONTHLY, BIWEEKLY, UPFRONT = "monthly", "semimonthly", "biweekly", "upfront"
 PERIODS_PER_YEAR = {MONTHLY: 12, SEMIMONTHLY: 24, BIWEEKLY: 26}
+ANNIVERSARY = "anniversary"
+LEAP_DAY = "leap-02-29"
+DEFAULT_YEAR_START = "01-01"
+
+
+def person_year_start(location_start: str, start_date: date | None) -> str:
+    """The day a person's leave year starts: the location's, or at an "anniversary"
+    location their start date's (the calendar year's without a start date)."""
+    if location_start != ANNIVERSARY:
+        return location_start
+    if start_date is None:
+        return DEFAULT_YEAR_START
+    if (start_date.month, start_date.day) == (2, 29):
+        return LEAP_DAY
+    return f"{start_date.month:02d}-{start_date.day:02d}"
 
 
 def add_months(day: date, months: int) -> date:
@@ -51,6 +70,8 @@ class LeaveYear:
 
 
 def _start_in(year: int, month_day: str) -> date:
+    if month_day == LEAP_DAY:
+        return date(year, 2, 29 if calendar.isleap(year) else 28)
     month, day = parse_month_day(month_day)
     if (month, day) == (2, 29):
         day = 28

@@ -4,12 +4,14 @@ A balance is never stored as a bare number: it is the sum of ledger entries, eac
 kind and the event that caused it, so every figure can be explained entry by entry.
 Sign conventions: `reservation` adds to pending, `reservation_release` takes it back;
 `deduction` adds to used, `restoration` gives it back; `accrual`, `carryover`,
-`carryover_expiry` (negative) and `adjustment` add to what the employee has.
+`carryover_expiry` (negative) and `adjustment` add to what the employee has, and so do
+issue 17's entitlements: `seniority`, `label`, `toil_credit` and `toil_expiry` (negative).
 
-Accruals and expiries are a function of the policy, the dates and the other entries, so
-they are derived when read (`entries_for_year`) rather than written by a job: an employee
-added with a past start date, a future `as_of`, a changed policy all come out right without
-anything having to run first. Bookings, carry-overs and adjustments are stored.
+Accruals, expiries, seniority and labels are a function of the policy, the dates and the
+other entries, so they are derived when read (`entries_for_year`) rather than written by a
+job: an employee added with a past start date, a future `as_of`, a changed policy all come
+out right without anything having to run first. Bookings, carry-overs, adjustments and
+time-off-in-lieu credits are stored.
 """
 
 from __future__ import annotations
@@ -19,9 +21,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from . import toil
 from .accrual import Employment, accrued, credits
 from .calendar import LeaveYear
+
+# The entitlement kinds are ledger kinds like the others (re-exported).
+from .entitlements import LABEL as LABEL
+from .entitlements import SENIORITY as SENIORITY
+from .entitlements import Grant, LabelPeriod, label_grants, seniority_grants
 from .policy import ZERO, Policy
+from .toil import TOIL_CREDIT as TOIL_CREDIT
+from .toil import TOIL_EXPIRY as TOIL_EXPIRY
 
 ACCRUAL, CARRYOVER, CARRYOVER_EXPIRY, ADJUSTMENT = (
     "accrual",
@@ -47,6 +57,10 @@ KINDS = frozenset(
         RESTORATION,
     }
 )
+ENTITLEMENT_KINDS = frozenset({SENIORITY, LABEL, TOIL_CREDIT, TOIL_EXPIRY})
+ALL_KINDS = KINDS | ENTITLEMENT_KINDS
+# What adds to remaining from its effective date (bookings subtract: `_remaining_on`).
+_GAINS = frozenset({CARRYOVER, CARRYOVER_EXPIRY, ADJUSTMENT}) | ENTITLEMENT_KINDS
 # Bookings count in their leave year whatever `as_of` says (approved leave is used when
 # approved, taken or not); the other kinds count from their effective date.
 BOOKING_SIGN = {RESERVATION: 1, RESERVATION_RELEASE: -1, DEDUCTION: 1, RESTORATION: -1}
@@ -70,6 +84,9 @@ class LedgerEntry:
     expires_on: date | None = None
     # The leave year (label) the entry counts in, so a year's entries are one query.
     leave_year: int | None = None
+    # Bookings: the (UTC) day the event booking it happened; an accrual cap counts a
+    # deduction from then (older entries: from their effective date).
+    booked_on: date | None = None
 
     def amount_before(self, cutoff: date) -> Decimal:
         if not self.day_amounts:
@@ -95,10 +112,20 @@ class Balance:
     # expiry (which uses carried days first).
     carried_in: Decimal = ZERO
     booked_before_expiry: Decimal = ZERO
+    # Issue 17's entitlements: the seniority step's extra, the labels' extra, and time off
+    # in lieu credited less what expired; the next day an unused credit expires.
+    seniority: Decimal = ZERO
+    label_extra: Decimal = ZERO
+    toil_earned: Decimal = ZERO
+    toil_expires_on: date | None = None
+
+    @property
+    def extra(self) -> Decimal:
+        return self.seniority + self.label_extra + self.toil_earned
 
     @property
     def remaining(self) -> Decimal:
-        return self.accrued + self.carried_over + self.adjustments - self.used
+        return self.accrued + self.carried_over + self.adjustments + self.extra - self.used
 
     @property
     def available(self) -> Decimal:
@@ -113,6 +140,7 @@ class Balance:
         own = (
             self.accrued
             + self.adjustments
+            + self.extra
             - (self.used + self.pending - spent)
             + self.negative_allowance
         )
@@ -130,28 +158,98 @@ class YearContext:
     allowance: Decimal
     year: LeaveYear
     employment: Employment
+    # The employee's labels over time (`label_extra`).
+    labels: tuple[LabelPeriod, ...] = ()
 
 
-def _accrual_entries(ctx: YearContext, employee_id: str, through: date) -> list[LedgerEntry]:
+def _remaining_on(day: date, others: Iterable[LedgerEntry]) -> Decimal:
+    """Remaining before pending, accruals aside, as it stood on `day`: gains from their
+    effective date, deductions from the day they were booked."""
+    total = ZERO
+    for e in others:
+        if e.kind in _GAINS:
+            if e.effective_date <= day:
+                total += e.amount
+        elif e.kind in (DEDUCTION, RESTORATION) and (e.booked_on or e.effective_date) <= day:
+            total -= e.amount * BOOKING_SIGN[e.kind]
+    return total
+
+
+def _accrual_entries(
+    ctx: YearContext, employee_id: str, through: date, others: list[LedgerEntry]
+) -> list[LedgerEntry]:
+    """One entry per step of the cumulative grant. Under an accrual cap a step grants only
+    what keeps remaining (the `others` and the accruals so far) at or below the cap."""
+    cap = ctx.policy.accrual_cap
     out: list[LedgerEntry] = []
-    previous = ZERO
+    previous = granted = ZERO
     for credit in credits(ctx.policy, ctx.allowance, ctx.year, ctx.employment):
         if credit.day > through:
             break
-        if credit.total != previous:
-            out.append(
-                LedgerEntry(
-                    id=f"accrual:{ctx.policy.leave_type_id}:{credit.day.isoformat()}",
-                    tenant_id=ctx.policy.tenant_id,
-                    employee_id=employee_id,
-                    leave_type_id=ctx.policy.leave_type_id,
-                    kind=ACCRUAL,
-                    amount=credit.total - previous,
-                    effective_date=credit.day,
-                    source_event_id=ctx.policy.event_id,
-                )
+        step, previous = credit.total - previous, credit.total
+        amount, reason = step, None
+        if cap is not None and step > 0:
+            room = cap - granted - _remaining_on(credit.day, others)
+            amount = min(step, max(room, ZERO))
+            if amount != step:
+                reason = f"accrual cap {cap}: {amount} of {step} granted"
+        if amount == 0:
+            continue
+        granted += amount
+        out.append(
+            LedgerEntry(
+                id=f"accrual:{ctx.policy.leave_type_id}:{credit.day.isoformat()}",
+                tenant_id=ctx.policy.tenant_id,
+                employee_id=employee_id,
+                leave_type_id=ctx.policy.leave_type_id,
+                kind=ACCRUAL,
+                amount=amount,
+                effective_date=credit.day,
+                source_event_id=ctx.policy.event_id,
+                reason=reason,
             )
-        previous = credit.total
+        )
+    return out
+
+
+def _grant_entry(ctx: YearContext, employee_id: str, grant: Grant) -> LedgerEntry:
+    return LedgerEntry(
+        id=grant.key,
+        tenant_id=ctx.policy.tenant_id,
+        employee_id=employee_id,
+        leave_type_id=ctx.policy.leave_type_id,
+        kind=grant.kind,
+        amount=grant.amount,
+        effective_date=grant.day,
+        source_event_id=ctx.policy.event_id,
+        reason=grant.reason,
+        leave_year=ctx.year.label,
+    )
+
+
+def _toil_expiries(ctx: YearContext, mine: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Credits of the year expiring inside it lose what leave had not used of them; one
+    expiring later is carried into the next year by the year end (`year_end.py`)."""
+    left = toil.unused(mine)
+    out = []
+    for credit in toil.credits_of(mine):
+        expires_on = credit.expires_on
+        if expires_on is None or expires_on not in ctx.year or left[credit.id] <= 0:
+            continue
+        out.append(
+            LedgerEntry(
+                id=f"{credit.id}:expiry",
+                tenant_id=credit.tenant_id,
+                employee_id=credit.employee_id,
+                leave_type_id=credit.leave_type_id,
+                kind=TOIL_EXPIRY,
+                amount=-left[credit.id],
+                effective_date=expires_on,
+                source_event_id=credit.source_event_id,
+                reason=f"time off in lieu of {credit.effective_date} not used before it expired",
+                leave_year=ctx.year.label,
+            )
+        )
     return out
 
 
@@ -186,25 +284,32 @@ def _expiry_entry(carried: list[LedgerEntry], stored: list[LedgerEntry]) -> Ledg
     )
 
 
-def _stored_for_year(
-    ctx: YearContext, stored: Iterable[LedgerEntry], through: date
+def _others(
+    ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], through: date
 ) -> list[LedgerEntry]:
-    """The year's stored entries as of `through` (bookings whatever their date, the others
-    once effective) and the derived expiry."""
+    """The year's entries as of `through` besides its accruals: stored ones (bookings
+    whatever their date, the others once effective) and the derived expiries, seniority and
+    label entries."""
     mine = [e for e in stored if e.effective_date in ctx.year]
     out = [e for e in mine if e.kind in BOOKING_SIGN or e.effective_date <= through]
+    derived = _toil_expiries(ctx, mine)
     expiry = _expiry_entry([e for e in mine if e.kind == CARRYOVER], mine)
-    if expiry is not None and expiry.effective_date <= through:
-        out.append(expiry)
-    return out
+    if expiry is not None:
+        derived.append(expiry)
+    grants = seniority_grants(ctx.policy, ctx.year, ctx.employment) + label_grants(
+        ctx.policy, ctx.year, ctx.employment, ctx.labels
+    )
+    derived += [_grant_entry(ctx, employee_id, g) for g in grants]
+    return out + [e for e in derived if e.effective_date <= through]
 
 
 def entries_for_year(
     ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], through: date
 ) -> list[LedgerEntry]:
-    """The year's ledger as of `through`: its stored entries with the derived accruals and
-    expiry, in date order."""
-    out = _stored_for_year(ctx, stored, through) + _accrual_entries(ctx, employee_id, through)
+    """The year's ledger as of `through`: its stored entries with the derived accruals,
+    expiries, seniority and label entries, in date order."""
+    others = _others(ctx, employee_id, stored, through)
+    out = others + _accrual_entries(ctx, employee_id, through, others)
     out.sort(key=lambda e: (e.effective_date, e.id))
     return out
 
@@ -212,7 +317,8 @@ def entries_for_year(
 def fold(entries: Iterable[LedgerEntry], ctx: YearContext, *, accrued: Decimal = ZERO) -> Balance:
     """Add entries up into a balance: every field is a sum of entries of known kinds
     (`accrued` adds the accruals when they were summed already)."""
-    sums: dict[str, Decimal] = dict.fromkeys(KINDS, ZERO)
+    entries = list(entries)
+    sums: dict[str, Decimal] = dict.fromkeys(ALL_KINDS, ZERO)
     carried: list[LedgerEntry] = []
     bookings: list[LedgerEntry] = []
     for entry in entries:
@@ -238,16 +344,36 @@ def fold(entries: Iterable[LedgerEntry], ctx: YearContext, *, accrued: Decimal =
         carryover_expires_on=expires_on if sums[CARRYOVER] > 0 else None,
         carried_in=sums[CARRYOVER],
         booked_before_expiry=before,
+        seniority=sums[SENIORITY],
+        label_extra=sums[LABEL],
+        toil_earned=sums[TOIL_CREDIT] + sums[TOIL_EXPIRY],
+        toil_expires_on=_next_toil_expiry(entries),
     )
+
+
+def _next_toil_expiry(entries: list[LedgerEntry]) -> date | None:
+    """When the next credit with something left expires (None: none will)."""
+    expired = {e.id for e in entries if e.kind == TOIL_EXPIRY}
+    left = toil.unused(entries)
+    days = [
+        c.expires_on
+        for c in toil.credits_of(entries)
+        if c.expires_on is not None and left[c.id] > 0 and f"{c.id}:expiry" not in expired
+    ]
+    return min(days, default=None)
 
 
 def balance(
     ctx: YearContext, employee_id: str, stored: Iterable[LedgerEntry], as_of: date
 ) -> Balance:
     """`fold(entries_for_year(...))`, without building an entry per accrual step: the
-    accrual entries add up to the cumulative total by construction."""
+    accrual entries add up to the cumulative total by construction (under a cap each step
+    depends on the others, so they are built)."""
+    others = _others(ctx, employee_id, stored, as_of)
+    if ctx.policy.accrual_cap is not None:
+        return fold(others + _accrual_entries(ctx, employee_id, as_of, others), ctx)
     granted = accrued(ctx.policy, ctx.allowance, ctx.year, ctx.employment, as_of)
-    return fold(_stored_for_year(ctx, stored, as_of), ctx, accrued=granted)
+    return fold(others, ctx, accrued=granted)
 
 
 def day_amounts_text(amounts: Mapping[date, Decimal]) -> dict[str, str]:

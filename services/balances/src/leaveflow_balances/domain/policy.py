@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -12,6 +12,11 @@ NONE, HALF_DAY, DAY = "none", "half_day", "day"
 PERIOD_START, PERIOD_END = "period_start", "period_end"
 CENT, HALF = Decimal("0.01"), Decimal("0.5")
 ZERO = Decimal("0")
+SANDWICH_OFF = "off"
+SANDWICH_MODES = (SANDWICH_OFF, "weekends", "holidays", "both")
+# Where a seniority step's extra starts: on the work anniversary that reaches it (the rest
+# of that leave year, prorated) or with the leave year in which that anniversary falls.
+FROM_ANNIVERSARY, FROM_LEAVE_YEAR_START = "anniversary", "leave_year_start"
 
 
 def round_grant(amount: Decimal, rounding: str) -> Decimal:
@@ -26,6 +31,22 @@ def round_grant(amount: Decimal, rounding: str) -> Decimal:
 
 def policy_key(tenant_id: str, location_id: str, leave_type_id: str) -> str:
     return f"{tenant_id}:{location_id}:{leave_type_id}"
+
+
+@dataclass(frozen=True)
+class SeniorityStep:
+    """`extra` more a leave year once `after_years` of service are reached."""
+
+    after_years: int
+    extra: Decimal
+
+
+@dataclass(frozen=True)
+class LabelExtra:
+    """`extra` more a leave year while the person carries `label`."""
+
+    label: str
+    extra: Decimal
 
 
 @dataclass
@@ -46,6 +67,21 @@ class Policy:
     unlimited: bool = False
     active: bool = True
     unit: str = "days"
+    # Request rules: balances stores and announces them; requests enforces them on submit.
+    min_notice_days: int | None = None
+    max_days_ahead: int | None = None
+    max_consecutive: Decimal | None = None
+    probation_days: int | None = None
+    sandwich: str = SANDWICH_OFF
+    # Entitlements, each explained by ledger entries of its own kind.
+    accrual_cap: Decimal | None = None
+    seniority: list[SeniorityStep] = field(default_factory=list)
+    seniority_from: str = FROM_ANNIVERSARY
+    label_extra: list[LabelExtra] = field(default_factory=list)
+    # Time off in lieu: the type is credited by approved claims; credits expire after
+    # `toil_expiry_months` (never when None).
+    toil: bool = False
+    toil_expiry_months: int | None = None
     # The PolicyUpserted event of the last change: accrual entries name it as their cause.
     event_id: str | None = None
 

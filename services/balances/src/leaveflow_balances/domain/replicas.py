@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from .accrual import Employment
+from .entitlements import LabelPeriod
 
 
 @dataclass
@@ -41,6 +42,9 @@ class EmployeeReplica:
     location_id: str | None = None
     start_date: date | None = None
     end_date: date | None = None
+    labels: list[str] = field(default_factory=list)
+    # When each label was carried (`label_extra` prorates by it).
+    label_periods: list[LabelPeriod] = field(default_factory=list)
 
     @property
     def employment(self) -> Employment:

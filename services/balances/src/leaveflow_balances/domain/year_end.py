@@ -4,10 +4,12 @@ does it for every employee of a location (service_layer/year_end.py runs it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from . import ledger
+from . import ledger, toil
 from .calendar import LeaveYear, add_months
 from .ledger import LedgerEntry, YearContext
+from .policy import ZERO
 from .replicas import EmployeeReplica
 
 RUNNING, DONE = "running", "done"
@@ -16,6 +18,12 @@ RUNNING, DONE = "running", "done"
 def year_end_id(tenant_id: str, location_id: str, year: int) -> str:
     """One job per (tenant, location, year): a second request finds the first."""
     return f"{tenant_id}:{location_id}:{year}"
+
+
+def anniversary_day_id(tenant_id: str, location_id: str, day: date) -> str:
+    """At an anniversary location, one job per day: it closes the years ending the day
+    before (those of the people whose year starts on `day`)."""
+    return f"{tenant_id}:{location_id}:{day.isoformat()}"
 
 
 @dataclass
@@ -32,6 +40,16 @@ class YearEndJob:
     requested_by: str | None = None
     runner: str | None = None
     lease_until: float = 0.0  # wall-clock seconds (time.time()); leases are real time
+    # Anniversary locations: a day's job closes only the years starting anew on `day`; an
+    # admin's job for `year` only those that had ended by `through` (the local today).
+    day: date | None = None
+    through: date | None = None
+
+    def closes(self, next_year: LeaveYear) -> bool:
+        """Whether this job closes a person's year followed by `next_year`."""
+        if self.day is not None:
+            return next_year.start == self.day
+        return self.through is None or next_year.start <= self.through
 
 
 def employed_across(employee: EmployeeReplica, year: LeaveYear, next_year: LeaveYear) -> bool:
@@ -47,13 +65,41 @@ def carryover_entries(
     next_year: LeaveYear,
     run_id: str,
 ) -> list[LedgerEntry]:
-    """What each leave type carries from the closing year into `next_year`."""
+    """What each leave type carries from the closing year into `next_year`. Time off in
+    lieu not yet expired goes over whole, credit by credit with its expiry, outside the
+    carry-over cap (it is owed for work done); the rest is carried as the policy says."""
     out = []
     for ctx in contexts:
         policy = ctx.policy
         mine = [e for e in entries if e.leave_type_id == policy.leave_type_id]
         remaining = ledger.balance(ctx, employee.id, mine, ctx.year.end).remaining
-        carry = policy.carry(remaining)
+        in_year = [e for e in mine if e.effective_date in ctx.year]
+        left = toil.unused(in_year)
+        live = [
+            c
+            for c in toil.credits_of(in_year)
+            if left[c.id] > 0 and (c.expires_on is None or c.expires_on > ctx.year.end)
+        ]
+        for n, credit in enumerate(live):
+            out.append(
+                LedgerEntry(
+                    id=f"toil_carry:{employee.id}:{policy.leave_type_id}:{next_year.label}:{n}",
+                    tenant_id=employee.tenant_id,
+                    employee_id=employee.id,
+                    leave_type_id=policy.leave_type_id,
+                    kind=toil.TOIL_CREDIT,
+                    amount=left[credit.id],
+                    effective_date=next_year.start,
+                    source_event_id=run_id,
+                    reason=(
+                        f"time off in lieu of {credit.effective_date} carried over from "
+                        f"leave year {ctx.year.label}"
+                    ),
+                    expires_on=credit.expires_on,
+                    leave_year=next_year.label,
+                )
+            )
+        carry = policy.carry(remaining - sum((left[c.id] for c in live), ZERO))
         if carry == 0:
             continue
         months = policy.carryover_expiry_months

@@ -11,6 +11,7 @@ event balances applied for it, not the day it was applied: a rebuild by replay
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from leaveflow_contracts import (
     DepartmentUpserted,
@@ -23,6 +24,7 @@ from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.replica import Stamp
 from leaveflow_kit.storage import Transaction
 
+from ..domain.entitlements import close_periods
 from ..domain.replicas import (
     DepartmentReplica,
     EmployeeReplica,
@@ -60,8 +62,26 @@ async def on_leave_type_upserted(repo: Repository, event: Handled[LeaveTypeUpser
     await repo.upsert_leave_type(replica, Stamp.of(event.envelope))
 
 
+async def _local_day(repo: Repository, event: Handled[EmployeeUpserted]) -> date:
+    """The day the record changed, at the employee's location (UTC without one)."""
+    timezone = "UTC"
+    if event.data.location_id is not None:
+        location = await repo.location(event.envelope.tenant_id, event.data.location_id)
+        timezone = location.timezone if location else timezone
+    return event.envelope.occurred_at.astimezone(zone(timezone)).date()
+
+
 async def on_employee_upserted(repo: Repository, event: Handled[EmployeeUpserted]) -> None:
+    """Labels are kept with the days they were carried: a label added (or removed) by a
+    later record counts from (until) that day, those of the first record from the start."""
     data = event.data
+    known = await repo.employee(event.envelope.tenant_id, data.employee_id)
+    periods = close_periods(
+        known.label_periods if known else [],
+        list(data.labels),
+        await _local_day(repo, event),
+        first_record=known is None,
+    )
     replica = EmployeeReplica(
         id=data.employee_id,
         tenant_id=event.envelope.tenant_id,
@@ -71,6 +91,8 @@ async def on_employee_upserted(repo: Repository, event: Handled[EmployeeUpserted
         location_id=data.location_id,
         start_date=data.start_date,
         end_date=data.end_date,
+        labels=list(dict.fromkeys(data.labels)),
+        label_periods=periods,
     )
     await repo.upsert_employee(replica, Stamp.of(event.envelope))
 

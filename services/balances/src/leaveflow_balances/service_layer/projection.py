@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..domain import ledger
-from ..domain.calendar import LeaveYear, leave_year_of
+from ..domain.calendar import DEFAULT_YEAR_START, LeaveYear, leave_year_of, person_year_start
 from ..domain.ledger import Balance, LedgerEntry, YearContext
 from ..domain.policy import Policy
 from ..domain.replicas import EmployeeReplica
 from .ports import Reads
-
-DEFAULT_YEAR_START = "01-01"
 
 
 @dataclass(frozen=True)
@@ -24,10 +22,13 @@ class TypeBalance:
 
 
 async def year_start_of(directory: Reads, employee: EmployeeReplica) -> str:
+    """When the employee's leave year starts ("MM-DD", or their anniversary's)."""
     if employee.location_id is None:
         return DEFAULT_YEAR_START
     location = await directory.location(employee.tenant_id, employee.location_id)
-    return location.leave_year_start if location else DEFAULT_YEAR_START
+    if location is None:
+        return DEFAULT_YEAR_START
+    return person_year_start(location.leave_year_start, employee.start_date)
 
 
 async def active_policy(
@@ -46,7 +47,7 @@ async def context_for(
         employee.tenant_id, employee.id, policy.leave_type_id, year.label
     )
     allowance = override.annual_allowance if override else policy.annual_allowance
-    return YearContext(policy, allowance, year, employee.employment)
+    return YearContext(policy, allowance, year, employee.employment, tuple(employee.label_periods))
 
 
 async def type_balance(

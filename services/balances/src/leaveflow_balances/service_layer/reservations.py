@@ -16,6 +16,7 @@ Nothing gets stuck here:
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 from leaveflow_contracts import (
@@ -78,6 +79,7 @@ def _booking(
         request_id=data.request_id,
         day_amounts=amounts,
         leave_year=portion.label,
+        booked_on=event.envelope.occurred_at.astimezone(UTC).date(),
     )
 
 

@@ -1,5 +1,6 @@
 """Year ends that happen by themselves: at each location's local midnight of a new leave
-year, and on start-up for jobs a crash left unfinished.
+year (at an anniversary location, every local midnight, for the people whose year starts
+that day), and on start-up for jobs a crash left unfinished.
 
 Sleeps on the clock port until the next boundary (or a slow heartbeat, or a wake-up when
 a location changed), so an idle service costs a couple of queries an hour; no busy loop.
@@ -9,18 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from leaveflow_kit.clock import Clock, local_midnight, today_in
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.tasks import cancel
 
-from ..domain.calendar import leave_year_of
-from ..domain.year_end import DONE, YearEndJob, year_end_id
+from ..domain.calendar import ANNIVERSARY, DEFAULT_YEAR_START, leave_year_of
+from ..domain.replicas import LocationReplica
+from ..domain.year_end import DONE, YearEndJob, anniversary_day_id, year_end_id
 from .ports import ReadModel, UnitOfWork
 from .year_end import open_job, run_job
 
 log = get_logger(__name__)
+# How many days back an anniversary location's daily year ends are caught up on start-up.
+ANNIVERSARY_CATCH_UP_DAYS = 7
 
 
 class YearEndScheduler:
@@ -85,10 +89,21 @@ class YearEndScheduler:
         jobs, not_ended = [], []
         for location in await self._reads.locations(tenant_id):
             today = today_in(self._clock, location.timezone)
-            if leave_year_of(today, location.leave_year_start).label <= year:
+            anniversary = location.leave_year_start == ANNIVERSARY
+            # At an anniversary location the people's years labelled `year` end through
+            # the next calendar year; this closes those ended by today.
+            start = DEFAULT_YEAR_START if anniversary else location.leave_year_start
+            if leave_year_of(today, start).label <= year:
                 not_ended.append(location.id)
                 continue
-            job = await open_job(self._uow, tenant_id, location.id, year, requested_by)
+            job = await open_job(
+                self._uow,
+                tenant_id,
+                location.id,
+                year,
+                requested_by,
+                through=today if anniversary else None,
+            )
             self.run_in_background(job)
             jobs.append(job)
         return jobs, not_ended
@@ -106,6 +121,11 @@ class YearEndScheduler:
         next_at = now + self._heartbeat
         for location in await self._reads.active_locations():
             today = today_in(self._clock, location.timezone)
+            if location.leave_year_start == ANNIVERSARY:
+                await self._anniversary_days(location, today)
+                tomorrow = local_midnight(today + timedelta(days=1), location.timezone)
+                next_at = min(next_at, tomorrow)
+                continue
             current = leave_year_of(today, location.leave_year_start)
             ended = current.previous(location.leave_year_start)
             # Only years whose end the service lived through close by themselves.
@@ -120,6 +140,22 @@ class YearEndScheduler:
             boundary = local_midnight(current.end + timedelta(days=1), location.timezone)
             next_at = min(next_at, boundary)
         return next_at
+
+    async def _anniversary_days(self, location: LocationReplica, today: date) -> None:
+        """Each day at an anniversary location closes the years of the people whose year
+        starts anew that day; days missed while the service was down (up to a week) are
+        caught up. Only days the service lived through close by themselves."""
+        for back in range(ANNIVERSARY_CATCH_UP_DAYS):
+            day = today - timedelta(days=back)
+            if location.first_seen is None or location.first_seen >= day:
+                break
+            job_id = anniversary_day_id(location.tenant_id, location.id, day)
+            if await self._reads.year_end_job(job_id) is None:
+                job = await open_job(
+                    self._uow, location.tenant_id, location.id, day.year - 1, None, day=day
+                )
+                log.info("anniversary_year_end_due", location_id=location.id, day=str(day))
+                self.run_in_background(job)
 
     async def _loop(self) -> None:
         while True:

@@ -19,12 +19,18 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import date
 from decimal import Decimal
 
 from leaveflow_contracts import new_id
 from leaveflow_kit.logging import get_logger
 
-from ..domain.calendar import LeaveYear, leave_year_labelled
+from ..domain.calendar import (
+    DEFAULT_YEAR_START,
+    LeaveYear,
+    leave_year_labelled,
+    person_year_start,
+)
 from ..domain.ledger import LedgerEntry, YearContext
 from ..domain.policy import Policy
 from ..domain.replicas import EmployeeReplica
@@ -32,6 +38,7 @@ from ..domain.year_end import (
     DONE,
     RUNNING,
     YearEndJob,
+    anniversary_day_id,
     carryover_entries,
     employed_across,
     year_end_id,
@@ -70,16 +77,37 @@ async def claim(uow: UnitOfWork, job_id: str, runner: str) -> YearEndJob | None:
 
 
 async def open_job(
-    uow: UnitOfWork, tenant_id: str, location_id: str, year: int, requested_by: str | None
+    uow: UnitOfWork,
+    tenant_id: str,
+    location_id: str,
+    year: int,
+    requested_by: str | None,
+    *,
+    day: date | None = None,
+    through: date | None = None,
 ) -> YearEndJob:
-    """The job closing `year` at the location: the existing one, or a new one."""
-    job_id = year_end_id(tenant_id, location_id, year)
+    """The job closing `year` at the location (at an anniversary location: the years
+    starting anew on `day`, or those ended by `through`): the existing one, or a new one."""
+    job_id = (
+        anniversary_day_id(tenant_id, location_id, day)
+        if day is not None
+        else year_end_id(tenant_id, location_id, year)
+    )
 
     async def run(repo: Repository) -> YearEndJob:
         found = await repo.year_end_job(job_id)
         if found is not None:
             return found
-        job = YearEndJob(job_id, tenant_id, location_id, year, new_id(), requested_by=requested_by)
+        job = YearEndJob(
+            job_id,
+            tenant_id,
+            location_id,
+            year,
+            new_id(),
+            requested_by=requested_by,
+            day=day,
+            through=through,
+        )
         await repo.save_year_end_job(job)
         return job
 
@@ -113,6 +141,7 @@ class _YearData:
                 self.overrides.get((employee.id, p.leave_type_id), p.annual_allowance),
                 year,
                 employee.employment,
+                tuple(employee.label_periods),
             )
             for p in policies
         ]
@@ -150,9 +179,17 @@ async def _run_claimed(
     uow: UnitOfWork, reads: ReadModel, job: YearEndJob, batch: int, progress: Progress | None
 ) -> YearEndJob:
     location = await reads.location(job.tenant_id, job.location_id)
-    year_start = location.leave_year_start if location else "01-01"
-    year = leave_year_labelled(job.year, year_start)
-    next_year = year.next(year_start)
+    location_start = location.leave_year_start if location else DEFAULT_YEAR_START
+    years: dict[str, tuple[LeaveYear, LeaveYear]] = {}
+
+    def years_of(employee: EmployeeReplica) -> tuple[LeaveYear, LeaveYear]:
+        """The person's closing year and the next (at an anniversary location, theirs)."""
+        start = person_year_start(location_start, employee.start_date)
+        if start not in years:
+            year = leave_year_labelled(job.year, start)
+            years[start] = (year, year.next(start))
+        return years[start]
+
     policies = [
         p
         for p in await reads.policies(job.tenant_id)
@@ -168,7 +205,10 @@ async def _run_claimed(
             break
         sheets = []
         for employee in employees:
-            if employee.id in data.closed or not employed_across(employee, year, next_year):
+            year, next_year = years_of(employee)
+            if not job.closes(next_year) or employee.id in data.closed:
+                continue
+            if not employed_across(employee, year, next_year):
                 continue
             entries = carryover_entries(
                 employee,
@@ -182,7 +222,7 @@ async def _run_claimed(
         job.processed += len(employees)
         job.carried += sum(len(e) for _, e in sheets)
         job.lease_until = time.time() + LEASE_SECONDS
-        await uow.run(_write_batch(job, sheets, next_year.label))
+        await uow.run(_write_batch(job, sheets, job.year + 1))
         if progress is not None:
             progress(job.processed, total)
     runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0

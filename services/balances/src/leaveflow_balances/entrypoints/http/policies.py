@@ -3,7 +3,6 @@ personal allowance overrides, and manual adjustments."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
@@ -12,7 +11,6 @@ from leaveflow_kit.auth import CurrentUser
 from leaveflow_kit.http import NotFound, Unprocessable
 from leaveflow_kit.http.paging import Page
 
-from ...domain.policy import Policy
 from ...domain.replicas import AllowanceOverride
 from ...service_layer import admin, queries
 from .access import require_admin
@@ -62,22 +60,7 @@ async def put_policy(
         grace=settings.directory_grace_seconds,
     ):
         raise NotFound("no such location or leave type")
-    policy = Policy(
-        tenant_id=user.tenant_id,
-        location_id=location_id,
-        leave_type_id=leave_type_id,
-        annual_allowance=body.annual_allowance or Decimal(0),
-        accrual=body.accrual,
-        semimonthly_days=list(body.semimonthly_days),
-        biweekly_anchor=body.biweekly_anchor,
-        accrue_at=body.accrue_at,
-        prorate_first_year=body.prorate_first_year,
-        rounding=body.rounding,
-        carryover_max=body.carryover_max,
-        carryover_expiry_months=body.carryover_expiry_months,
-        negative_allowance=body.negative_allowance,
-        unlimited=body.unlimited,
-    )
+    policy = body.policy(user.tenant_id, location_id, leave_type_id)
     return PolicyOut.of(await admin.put_policy(uow, policy, user.employee_id))
 
 

@@ -76,8 +76,11 @@ IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
 
 
 def _month_day(value: str) -> str:
+    # "anniversary": each person's leave year starts on their start date's anniversary.
+    if value == "anniversary":
+        return value
     if not re.fullmatch(r"\d\d-\d\d", value):
-        raise ValueError("leave_year_start is MM-DD")
+        raise ValueError("leave_year_start is MM-DD or anniversary")
     try:
         date.fromisoformat(f"2001-{value}")  # not a leap year: 02-29 cannot start a year
     except ValueError:
