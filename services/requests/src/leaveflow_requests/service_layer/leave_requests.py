@@ -33,7 +33,7 @@ async def submit_leave_request(
         if employee.id != actor.employee_id:
             if actor.role not in ("admin", "approver"):
                 raise errors.NotAllowed("only approvers and admins may request for others")
-            if not (await visibility_of(repo, actor)).covers_employee(employee):
+            if not (await visibility_of(repo, actor, clock)).covers_employee(employee):
                 raise errors.NotAllowed("you may request only for the people you approve for")
         leave_type = await repo.leave_type(tenant_id, cmd.leave_type_id)
         location = (

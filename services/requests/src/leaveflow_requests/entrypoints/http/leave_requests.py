@@ -47,6 +47,7 @@ async def submit(
 async def list_requests(
     actor: ActorDep,
     reads: ReadModelDep,
+    clock: ClockDep,
     page: Page,
     employee_id: QueryId | None = None,
     status: QueryId | None = None,
@@ -63,7 +64,7 @@ async def list_requests(
         cursor=page.cursor,
         start=from_,
         end=to,
-        visible=await visibility_of(reads, actor),
+        visible=await visibility_of(reads, actor, clock),
         employee_id=employee_id,
         status=status,
         department_id=department_id,
@@ -72,10 +73,12 @@ async def list_requests(
 
 
 @router.get("/v1/leave-requests/{request_id}")
-async def get_request(request_id: str, actor: ActorDep, reads: ReadModelDep) -> LeaveRequestOut:
+async def get_request(
+    request_id: str, actor: ActorDep, reads: ReadModelDep, clock: ClockDep
+) -> LeaveRequestOut:
     found = await reads.leave_request(actor.tenant_id, request_id)
     # Out of the caller's scope reads as absent: its existence is not disclosed.
-    if found is None or not (await visibility_of(reads, actor)).covers(found.employee_id):
+    if found is None or not (await visibility_of(reads, actor, clock)).covers(found.employee_id):
         raise NotFound("no such leave request")
     return LeaveRequestOut.of(found)
 
