@@ -110,3 +110,18 @@ class CreateSubstitution:
     substitute_id: str
     start_date: date
     end_date: date
+
+
+@dataclass(frozen=True)
+class EditLeaveRequest:
+    """PATCH of a request: None keeps a field's value (`reason` changes only when
+    `reason_given`, so that null can clear it)."""
+
+    request_id: str
+    start_date: date | None = None
+    end_date: date | None = None
+    start_part: str | None = None
+    end_part: str | None = None
+    hours: Decimal | None = None
+    reason: str | None = None
+    reason_given: bool = False

@@ -15,6 +15,7 @@ from ...service_layer.commands import (
     Actor,
     CancelLeaveRequest,
     DecideLeaveRequest,
+    EditLeaveRequest,
     SubmitLeaveRequest,
 )
 from ...service_layer.ports import Clock, UnitOfWork
@@ -23,6 +24,7 @@ from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
     LeaveRequestIn,
     LeaveRequestOut,
+    LeaveRequestPatch,
     NoteIn,
     PageOut,
     RequiredNoteIn,
@@ -108,6 +110,21 @@ async def deny(
 ) -> LeaveRequestOut:
     """Deny a pending request; a note is required."""
     return await _decide(uow, clock, actor, request_id, False, body.note)
+
+
+@router.patch("/v1/leave-requests/{request_id}")
+async def edit(
+    request_id: str,
+    body: LeaveRequestPatch,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+) -> LeaveRequestOut:
+    """Change dates, parts, hours or reason: the requester while pending (the approval
+    restarts at level 1), an admin also while approved and not ended (stays approved)."""
+    given = body.model_dump(exclude_unset=True)
+    cmd = EditLeaveRequest(request_id=request_id, reason_given="reason" in given, **given)
+    return LeaveRequestOut.of(await leave_requests.edit_leave_request(uow, clock, actor, cmd))
 
 
 @router.post("/v1/leave-requests/{request_id}/cancel")

@@ -254,6 +254,25 @@ class SubstitutionIn(_In):
         return value
 
 
+class LeaveRequestPatch(_In):
+    """Only the fields given change; `reason: null` clears the reason."""
+
+    start_date: LeaveDate | None = None
+    end_date: LeaveDate | None = None
+    start_part: Literal["full", "am", "pm"] | None = None
+    end_part: Literal["full", "am", "pm"] | None = None
+    hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
+    reason: Note | None = None
+
+    @field_validator("start_date", "end_date", "start_part", "end_part", "hours", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # Left out keeps the current value; null would leave the request without one.
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
+
 class NoteIn(_In):
     note: Note | None = None
 
