@@ -9,7 +9,7 @@ request as the actor "system" with a reason (`note`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from leaveflow_contracts.requests import Approval as ApprovalOut
 from leaveflow_contracts.requests import ApprovalLevelState
@@ -23,6 +23,7 @@ from ..domain.approval import (
     may_decide,
     plan_approval,
 )
+from ..domain.directory import Employee
 from ..domain.model import PENDING, LeaveRequest
 from . import integration, queries
 from .ports import Clock, DirectoryReads, ReadModel, Repository, UnitOfWork
@@ -47,6 +48,17 @@ async def plan_for(reads: DirectoryReads, request: LeaveRequest) -> Approval:
         requester_id=request.employee_id,
         admin_ids=await reads.admin_ids(request.tenant_id),
     )
+
+
+async def replan_pending_of(repo: Repository, employee: Employee) -> None:
+    """A move to another department moves the decisions of the person's pending requests
+    too: they start again at level 1 of the new department's levels."""
+    for request in await repo.live_requests_overlapping(
+        employee.tenant_id, employee.id, date.min, date.max
+    ):
+        if request.status == PENDING and request.approval is not None:
+            request.approval = await plan_for(repo, request)
+            await repo.save(request)
 
 
 async def deciders_context(

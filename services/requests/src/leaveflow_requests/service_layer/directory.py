@@ -8,7 +8,6 @@ keeps naming them), except a leave type nobody has requested yet.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
 from typing import Any, TypeVar
 
 from leaveflow_contracts import EventData, new_id
@@ -18,7 +17,6 @@ from leaveflow_kit.storage import DuplicateKey
 from ..domain import errors
 from ..domain.approval import LevelRule
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant, name_key
-from ..domain.model import PENDING
 from . import approvals, integration, queries
 from .acting import record_by, require_admin
 from .commands import (
@@ -188,21 +186,10 @@ async def update_employee(
         if was_approver and employee.role == "user":
             await _leave_approver_lists(repo, actor, employee.id)
         if employee.department_id != was_in:
-            await _replan_pending(repo, employee)
+            await approvals.replan_pending_of(repo, employee)
         return employee
 
     return await uow.run(work)
-
-
-async def _replan_pending(repo: Repository, employee: Employee) -> None:
-    """A move to another department moves the decisions of the person's pending requests
-    too: they start again at level 1 of the new department's levels."""
-    for request in await repo.live_requests_overlapping(
-        employee.tenant_id, employee.id, date.min, date.max
-    ):
-        if request.status == PENDING and request.approval is not None:
-            request.approval = await approvals.plan_for(repo, request)
-            await repo.save(request)
 
 
 async def _leave_approver_lists(repo: Repository, actor: Actor, employee_id: str) -> None:

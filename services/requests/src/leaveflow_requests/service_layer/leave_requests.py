@@ -126,8 +126,14 @@ async def decide_leave_request(
         request = await _existing_request(repo, actor, cmd.request_id)
         if request.status == PENDING:
             await _may_decide(repo, clock, actor, request)
-        elif not actor.is_admin and actor.role != "approver":
-            raise errors.NotAllowed("only approvers and admins decide requests")
+        elif not actor.is_admin:
+            # A decided request: who could never decide it hears 403, the others 409.
+            if actor.role != "approver" or request.employee_id == actor.employee_id:
+                raise errors.NotAllowed("only approvers and admins decide requests")
+            employee = await repo.employee(actor.tenant_id, request.employee_id)
+            department_id = employee.department_id if employee else request.department_id
+            if not await _approves_for(repo, actor, department_id):
+                raise errors.NotAllowed("you do not approve for this department")
         level = request.current_level
         now = clock.now()
         if cmd.approve:
