@@ -426,3 +426,32 @@ async def test_a_decided_or_waiting_request_cannot_be_edited(company: Company) -
     await company.reserve(submitted)
     await company.ok("bob", "POST", f"{url}/deny", {"note": "no"})
     assert (await company.call("ada", "PATCH", url, {"end_date": day(0)})).status_code == 409
+
+
+async def test_a_csv_import_moving_someone_moves_their_pending_decisions(api: Api) -> None:
+    company = await with_two_levels(api)
+    ids = company.ids
+    ops = {"name": "Ops", "approver_ids": [ids["cleo"]]}
+    await company.ok("ada", "POST", "/v1/departments", ops)
+    request = await pending(company)
+    url = f"/v1/leave-requests/{request['id']}"
+    csv = "name,email,location,department,role,start_date\nAna,ana@acme.test,Office,Ops,user,\n"
+    response = await company.call(
+        "ada", "POST", "/v1/employees/import", content=csv, headers={"content-type": "text/csv"}
+    )
+    assert response.json()["updated"] == 1, response.text
+    moved = await company.ok("ada", "GET", url)
+    assert [lv["approver_ids"] for lv in moved["approval"]["levels"]] == [[ids["cleo"]]]
+    assert (await company.call("bob", "POST", f"{url}/approve")).status_code == 403
+    assert (await company.ok("cleo", "POST", f"{url}/approve"))["status"] == "approved"
+
+
+async def test_a_decided_request_answers_403_to_outsiders_and_409_to_its_approvers(
+    api: Api,
+) -> None:
+    company = await with_two_levels(api)
+    request = await pending(company, end_date=day(0))
+    url = f"/v1/leave-requests/{request['id']}"
+    await company.ok("bob", "POST", f"{url}/approve")
+    assert (await company.call("bob", "POST", f"{url}/approve")).status_code == 409
+    assert (await company.call("ben", "POST", f"{url}/approve")).status_code == 403
