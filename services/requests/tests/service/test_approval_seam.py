@@ -31,6 +31,7 @@ from leaveflow_requests.service_layer.commands import (
     SubmitLeaveRequest,
     UpsertEmployee,
 )
+from leaveflow_requests.service_layer.ports import Repository
 from leaveflow_requests.service_layer.substitutions import create_substitution
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
@@ -227,3 +228,24 @@ async def test_an_edit_restarts_pending_since_and_the_levels(store: Store) -> No
     (waiting,) = await approvals.pending_approvals(w.reads, w.clock)
     assert (waiting.current_level, waiting.deciders) == (1, [w.bob.employee_id])
     assert waiting.pending_since == START + timedelta(hours=3)
+
+
+async def test_a_request_pending_from_before_levels_is_listed_with_its_departments_approvers(
+    store: Store,
+) -> None:
+    w = await World(store).build()
+    request = await w.pending(date(2026, 3, 9), date(2026, 3, 10))
+
+    async def forget_levels(repo: Repository) -> None:
+        found = await repo.leave_request(w.admin.tenant_id, request.id)
+        assert found is not None
+        found.approval = None  # as stored before approval levels existed
+        await repo.save(found)
+
+    await w.uow.run(forget_levels)
+    (legacy,) = await approvals.pending_approvals(w.reads, w.clock)
+    assert (legacy.current_level, legacy.deciders) == (None, [w.bob.employee_id])
+    decided = await approvals.decide_as_system(
+        w.uow, w.clock, w.admin.tenant_id, request.id, approve=False, note="too late"
+    )
+    assert decided.status == "denied"

@@ -177,6 +177,13 @@ def level_since(request: LeaveRequest) -> datetime:
     return max(since, previous) if previous is not None else since
 
 
+async def _legacy_deciders(reads: DirectoryReads, clock: Clock, request: LeaveRequest) -> list[str]:
+    """A request pending from before approval levels: decided as its department's first
+    level of now would be."""
+    (first, *_) = (await plan_for(reads, request)).levels
+    return deciders_of(first, await deciders_context(reads, clock, request))
+
+
 async def pending_approvals(
     reads: ReadModel, clock: Clock, tenant_id: str | None = None
 ) -> list[PendingApproval]:
@@ -191,7 +198,7 @@ async def pending_approvals(
                 current_level=request.current_level,
                 deciders=await current_deciders(reads, clock, request)
                 if request.approval
-                else sorted(await reads.admin_ids(request.tenant_id)),
+                else await _legacy_deciders(reads, clock, request),
                 pending_since=pending_since(request),
                 level_since=level_since(request),
             )
