@@ -455,3 +455,19 @@ async def test_a_decided_request_answers_403_to_outsiders_and_409_to_its_approve
     await company.ok("bob", "POST", f"{url}/approve")
     assert (await company.call("bob", "POST", f"{url}/approve")).status_code == 409
     assert (await company.call("ben", "POST", f"{url}/approve")).status_code == 403
+
+
+async def test_a_decision_names_the_level_it_means(api: Api) -> None:
+    company = await with_two_levels(api)
+    request = await pending(company)
+    url = f"/v1/leave-requests/{request['id']}"
+    once = await company.ok("ada", "POST", f"{url}/approve", {"level": 1})
+    assert once["approval"]["current_level"] == 2
+    # the same button again: level 1 is decided, level 2 is not approved by it
+    twice = await company.call("ada", "POST", f"{url}/approve", {"level": 1})
+    assert twice.status_code == 409, twice.text
+    stale = await company.call("ada", "POST", f"{url}/deny", {"note": "no", "level": 1})
+    assert stale.status_code == 409
+    assert (await company.ok("ada", "GET", url))["status"] == "pending"
+    denied = await company.ok("cleo", "POST", f"{url}/deny", {"note": "no", "level": 2})
+    assert denied["status"] == "denied"

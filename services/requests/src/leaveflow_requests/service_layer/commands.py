@@ -96,6 +96,8 @@ class DecideLeaveRequest:
     request_id: str
     approve: bool
     note: str | None = None
+    # The level the caller means to decide; another one current → InvalidTransition.
+    level: int | None = None
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,10 @@ async def decide_leave_request(
             if not await _approves_for(repo, actor, department_id):
                 raise errors.NotAllowed("you do not approve for this department")
         level = request.current_level
+        if None not in (cmd.level, level) and request.status == PENDING and cmd.level != level:
+            raise errors.InvalidTransition(
+                f"level {cmd.level} is decided already: level {level} decides now"
+            )
         now = clock.now()
         if cmd.approve:
             final = request.approve(actor.employee_id, now, cmd.note)

@@ -22,12 +22,13 @@ from ...service_layer.ports import Clock, UnitOfWork
 from ...service_layer.visibility import visibility_of
 from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
+    ApproveIn,
+    DenyIn,
     LeaveRequestIn,
     LeaveRequestOut,
     LeaveRequestPatch,
     NoteIn,
     PageOut,
-    RequiredNoteIn,
     WorkingDaysOut,
 )
 
@@ -86,9 +87,15 @@ async def get_request(
 
 
 async def _decide(
-    uow: UnitOfWork, clock: Clock, actor: Actor, request_id: str, approve: bool, note: str | None
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    request_id: str,
+    approve: bool,
+    note: str | None,
+    level: int | None,
 ) -> LeaveRequestOut:
-    cmd = DecideLeaveRequest(request_id=request_id, approve=approve, note=note)
+    cmd = DecideLeaveRequest(request_id=request_id, approve=approve, note=note, level=level)
     return LeaveRequestOut.of(await leave_requests.decide_leave_request(uow, clock, actor, cmd))
 
 
@@ -98,18 +105,19 @@ async def approve(
     actor: ActorDep,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    body: NoteIn | None = None,
+    body: ApproveIn | None = None,
 ) -> LeaveRequestOut:
-    """Approve a pending request (approver of the department, or admin)."""
-    return await _decide(uow, clock, actor, request_id, True, body.note if body else None)
+    """Approve the current level of a pending request (a decider of it, or an admin)."""
+    note, level = (body.note, body.level) if body else (None, None)
+    return await _decide(uow, clock, actor, request_id, True, note, level)
 
 
 @router.post("/v1/leave-requests/{request_id}/deny")
 async def deny(
-    request_id: str, body: RequiredNoteIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
+    request_id: str, body: DenyIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
 ) -> LeaveRequestOut:
-    """Deny a pending request; a note is required."""
-    return await _decide(uow, clock, actor, request_id, False, body.note)
+    """Deny a pending request at its current level; a note is required."""
+    return await _decide(uow, clock, actor, request_id, False, body.note, body.level)
 
 
 @router.patch("/v1/leave-requests/{request_id}")

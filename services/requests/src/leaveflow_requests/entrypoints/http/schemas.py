@@ -281,6 +281,19 @@ class RequiredNoteIn(_In):
     note: Annotated[str, Text(2000, min_length=1, multiline=True)]
 
 
+# A decision of a level the client saw: another level is current by now (someone decided
+# meanwhile, a button pressed twice) → 409 rather than deciding the next level too.
+Level = Annotated[int, Field(ge=1, le=100)]
+
+
+class ApproveIn(NoteIn):
+    level: Level | None = None
+
+
+class DenyIn(RequiredNoteIn):
+    level: Level | None = None
+
+
 # --- responses ----------------------------------------------------------------------------
 
 ItemT = TypeVar("ItemT")
