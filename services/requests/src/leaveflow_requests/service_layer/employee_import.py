@@ -17,7 +17,7 @@ from leaveflow_contracts import new_id
 from leaveflow_kit.validation import MAX_DATE, MIN_DATE
 
 from ..domain.directory import Department, Employee, Location, normalise_email
-from . import integration
+from . import approvals, integration
 from .acting import record_by, require_admin
 from .commands import Actor
 from .ports import Repository, UnitOfWork
@@ -127,7 +127,7 @@ async def import_employees(uow: UnitOfWork, actor: Actor, text: str) -> ImportRe
         report = ImportReport(errors=list(parsed.errors))
         locations = _by_name_or_id(await repo.locations(actor.tenant_id))
         departments = _by_name_or_id(await repo.departments(actor.tenant_id))
-        planned: list[tuple[Employee, bool]] = []
+        planned: list[tuple[Employee, bool, str | None]] = []
         for row in rows:
             problems = []
             location_id = locations.get(row.location.lower()) if row.location else None
@@ -143,12 +143,13 @@ async def import_employees(uow: UnitOfWork, actor: Actor, text: str) -> ImportRe
             employee = existing or Employee(
                 id=new_id(), tenant_id=actor.tenant_id, name=row.name, email=row.email
             )
+            was_in = employee.department_id
             employee.name, employee.role = row.name, row.role
             employee.location_id, employee.department_id = location_id, department_id
             employee.start_date = row.start_date
-            planned.append((employee, existing is None))
+            planned.append((employee, existing is None, was_in))
         admins = await repo.admin_ids(actor.tenant_id)
-        for employee, _ in planned:
+        for employee, _, _ in planned:
             (admins.add if employee.role == "admin" else admins.discard)(employee.id)
         if not admins:
             report.errors.append(
@@ -156,9 +157,11 @@ async def import_employees(uow: UnitOfWork, actor: Actor, text: str) -> ImportRe
             )
         if report.errors:
             return report  # all or nothing: a file with one bad line changes nobody
-        for employee, is_new in planned:
+        for employee, is_new, was_in in planned:
             await repo.save(employee)
             await record_by(repo, actor, integration.employee_upserted(employee))
+            if not is_new and employee.department_id != was_in:
+                await approvals.replan_pending_of(repo, employee)
             if is_new:
                 report.created += 1
             else:

@@ -15,17 +15,20 @@ from ...service_layer.commands import (
     Actor,
     CancelLeaveRequest,
     DecideLeaveRequest,
+    EditLeaveRequest,
     SubmitLeaveRequest,
 )
 from ...service_layer.ports import Clock, UnitOfWork
 from ...service_layer.visibility import visibility_of
 from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
+    ApproveIn,
+    DenyIn,
     LeaveRequestIn,
     LeaveRequestOut,
+    LeaveRequestPatch,
     NoteIn,
     PageOut,
-    RequiredNoteIn,
     WorkingDaysOut,
 )
 
@@ -47,6 +50,7 @@ async def submit(
 async def list_requests(
     actor: ActorDep,
     reads: ReadModelDep,
+    clock: ClockDep,
     page: Page,
     employee_id: QueryId | None = None,
     status: QueryId | None = None,
@@ -63,7 +67,7 @@ async def list_requests(
         cursor=page.cursor,
         start=from_,
         end=to,
-        visible=await visibility_of(reads, actor),
+        visible=await visibility_of(reads, actor, clock),
         employee_id=employee_id,
         status=status,
         department_id=department_id,
@@ -72,18 +76,26 @@ async def list_requests(
 
 
 @router.get("/v1/leave-requests/{request_id}")
-async def get_request(request_id: str, actor: ActorDep, reads: ReadModelDep) -> LeaveRequestOut:
+async def get_request(
+    request_id: str, actor: ActorDep, reads: ReadModelDep, clock: ClockDep
+) -> LeaveRequestOut:
     found = await reads.leave_request(actor.tenant_id, request_id)
     # Out of the caller's scope reads as absent: its existence is not disclosed.
-    if found is None or not (await visibility_of(reads, actor)).covers(found.employee_id):
+    if found is None or not (await visibility_of(reads, actor, clock)).covers(found.employee_id):
         raise NotFound("no such leave request")
     return LeaveRequestOut.of(found)
 
 
 async def _decide(
-    uow: UnitOfWork, clock: Clock, actor: Actor, request_id: str, approve: bool, note: str | None
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    request_id: str,
+    approve: bool,
+    note: str | None,
+    level: int | None,
 ) -> LeaveRequestOut:
-    cmd = DecideLeaveRequest(request_id=request_id, approve=approve, note=note)
+    cmd = DecideLeaveRequest(request_id=request_id, approve=approve, note=note, level=level)
     return LeaveRequestOut.of(await leave_requests.decide_leave_request(uow, clock, actor, cmd))
 
 
@@ -93,18 +105,34 @@ async def approve(
     actor: ActorDep,
     uow: UnitOfWorkDep,
     clock: ClockDep,
-    body: NoteIn | None = None,
+    body: ApproveIn | None = None,
 ) -> LeaveRequestOut:
-    """Approve a pending request (approver of the department, or admin)."""
-    return await _decide(uow, clock, actor, request_id, True, body.note if body else None)
+    """Approve the current level of a pending request (a decider of it, or an admin)."""
+    note, level = (body.note, body.level) if body else (None, None)
+    return await _decide(uow, clock, actor, request_id, True, note, level)
 
 
 @router.post("/v1/leave-requests/{request_id}/deny")
 async def deny(
-    request_id: str, body: RequiredNoteIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
+    request_id: str, body: DenyIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
 ) -> LeaveRequestOut:
-    """Deny a pending request; a note is required."""
-    return await _decide(uow, clock, actor, request_id, False, body.note)
+    """Deny a pending request at its current level; a note is required."""
+    return await _decide(uow, clock, actor, request_id, False, body.note, body.level)
+
+
+@router.patch("/v1/leave-requests/{request_id}")
+async def edit(
+    request_id: str,
+    body: LeaveRequestPatch,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+) -> LeaveRequestOut:
+    """Change dates, parts, hours or reason: the requester while pending (the approval
+    restarts at level 1), an admin also while approved and not ended (stays approved)."""
+    given = body.model_dump(exclude_unset=True)
+    cmd = EditLeaveRequest(request_id=request_id, reason_given="reason" in given, **given)
+    return LeaveRequestOut.of(await leave_requests.edit_leave_request(uow, clock, actor, cmd))
 
 
 @router.post("/v1/leave-requests/{request_id}/cancel")
