@@ -50,12 +50,14 @@ async def test_a_demoted_approver_leaves_every_approver_list(company: Company) -
 async def test_a_promotion_acts_at_once_too(company: Company) -> None:
     ids = company.ids
     request = (await company.submit("ben")).json()
-    await company.reserve(request)
     url = f"/v1/leave-requests/{request['id']}"
     assert (await company.call("ana", "GET", url)).status_code == 404
     await company.ok("ada", "PATCH", f"/v1/employees/{ids['ana']}", {"role": "approver"})
     change = {"approver_ids": [ids["bob"], ids["ana"]]}
     await company.ok("ada", "PATCH", f"/v1/departments/{ids['sales']}", change)
+    # Reserved (pending) after the change: a request's levels are fixed when it becomes
+    # pending, so only then is Ana one of its approvers.
+    await company.reserve(request)
     # Ana's token was issued for a user; she approves now.
     assert (await company.ok("ana", "POST", f"{url}/approve"))["status"] == "approved"
 

@@ -15,7 +15,8 @@ from leaveflow_kit.replica import Replica
 from leaveflow_kit.storage import IndexSpec, Store, Transaction, tenant_get
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
-from ..domain.model import LIVE_STATUSES, LeaveRequest
+from ..domain.model import APPROVED, LIVE_STATUSES, PENDING, LeaveRequest
+from ..domain.substitution import Substitution
 from ..service_layer.ports import Record
 from .identity import IDENTITY_INDEXES, IdentityReads, IdentityWrites
 
@@ -27,6 +28,7 @@ TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "locations",
     "departments",
 )
+SUBSTITUTIONS = "substitutions"
 # Every event this service records, per tenant, for the SSE stream. Keys are the event
 # ids, which are time-ordered, so a tenant's log reads in id order and an SSE
 # `Last-Event-ID` is a plain cursor.
@@ -46,6 +48,8 @@ INDEXES = (
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "leave_type_id")),
     IndexSpec(EVENT_LOG, ("tenant_id",)),
     IndexSpec(POLICIES, ("tenant_id",)),
+    IndexSpec(SUBSTITUTIONS, ("tenant_id",)),
+    IndexSpec(LEAVE_REQUESTS, ("status",)),
     *IDENTITY_INDEXES,
 )
 
@@ -56,6 +60,7 @@ _COLLECTION: dict[type[Any], str] = {
     LeaveRequest: LEAVE_REQUESTS,
     Location: LOCATIONS,
     Department: DEPARTMENTS,
+    Substitution: SUBSTITUTIONS,
 }
 
 
@@ -139,6 +144,30 @@ class _TenantDocuments(IdentityReads):
             found.update(d["id"] for d in await self._source.find(EMPLOYEES, where))
         return found
 
+    async def admin_ids(self, tenant_id: str) -> set[str]:
+        docs = await self._source.find(EMPLOYEES, {"tenant_id": tenant_id, "role": "admin"})
+        return {d["id"] for d in docs}
+
+    async def substitution(self, tenant_id: str, substitution_id: str) -> Substitution | None:
+        return await self._get(SUBSTITUTIONS, Substitution, substitution_id, tenant_id)
+
+    async def substitutions(self, tenant_id: str) -> list[Substitution]:
+        return await self._all(SUBSTITUTIONS, Substitution, tenant_id)
+
+    async def on_approved_leave(self, tenant_id: str, employee_id: str, day: date) -> bool:
+        where = {"tenant_id": tenant_id, "employee_id": employee_id, "status": APPROVED}
+        wanted = day.isoformat()
+        return any(
+            d["start_date"] <= wanted <= d["end_date"]
+            for d in await self._source.find(LEAVE_REQUESTS, where)
+        )
+
+    async def pending_requests(self, tenant_id: str | None) -> list[LeaveRequest]:
+        where: dict[str, Any] = {"status": PENDING}
+        if tenant_id is not None:
+            where["tenant_id"] = tenant_id
+        return [from_doc(LeaveRequest, d) for d in await self._source.find(LEAVE_REQUESTS, where)]
+
 
 class Repository(_TenantDocuments, IdentityWrites):
     """`ports.Repository` over one store transaction."""
@@ -150,10 +179,6 @@ class Repository(_TenantDocuments, IdentityWrites):
     async def employees_at(self, tenant_id: str, location_id: str) -> list[Employee]:
         docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "location_id": location_id})
         return [from_doc(Employee, d) for d in docs]
-
-    async def admin_ids(self, tenant_id: str) -> set[str]:
-        docs = await self.tx.find(EMPLOYEES, {"tenant_id": tenant_id, "role": "admin"})
-        return {d["id"] for d in docs}
 
     async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
         where = {"tenant_id": tenant_id, "leave_type_id": leave_type_id}
@@ -207,6 +232,9 @@ class Repository(_TenantDocuments, IdentityWrites):
 
     async def delete_leave_type(self, leave_type_id: str) -> None:
         await self.tx.delete(LEAVE_TYPES, leave_type_id)
+
+    async def delete_substitution(self, substitution_id: str) -> None:
+        await self.tx.delete(SUBSTITUTIONS, substitution_id)
 
     async def record(
         self,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .approval import LevelRule
 from .holiday_calendar import HolidayCalendar
 from .work_schedule import WorkSchedule
 
@@ -78,13 +79,46 @@ class Location:
 
 @dataclass
 class Department:
-    """A team; its approvers decide its members' requests (admins when it has none)."""
+    """A team; its approval levels decide its members' requests (admins when it has none).
+
+    `approver_ids` is the first level's approvers (the shorthand of one unconditional level
+    that older clients and consumers know)."""
 
     id: str
     tenant_id: str
     name: str
     approver_ids: list[str] = field(default_factory=list)
     active: bool = True
+    approval_levels: list[LevelRule] = field(default_factory=list)
+
+    def rules(self) -> list[LevelRule]:
+        """The configured levels; a department stored before levels existed has its
+        `approver_ids` as one unconditional level."""
+        if self.approval_levels:
+            return self.approval_levels
+        return [LevelRule(list(self.approver_ids))] if self.approver_ids else []
+
+    def set_levels(self, levels: list[LevelRule]) -> None:
+        self.approval_levels = levels
+        self.approver_ids = list(levels[0].approver_ids) if levels else []
+
+    def all_approver_ids(self) -> list[str]:
+        """Everyone who approves at some level, in level order."""
+        return list(dict.fromkeys(a for rule in self.rules() for a in rule.approver_ids))
+
+    def drop_approver(self, employee_id: str) -> bool:
+        """Take someone off every level (a level left with nobody goes); whether they were
+        on one."""
+        if employee_id not in self.all_approver_ids():
+            return False
+        kept = [
+            LevelRule(
+                [a for a in r.approver_ids if a != employee_id], r.min_amount, r.leave_type_ids
+            )
+            for r in self.rules()
+        ]
+        self.set_levels([r for r in kept if r.approver_ids])
+        return True
 
 
 @dataclass
@@ -103,6 +137,9 @@ class Employee:
     work_hours_per_day: Decimal = Decimal(8)
     # Hours per ISO weekday ("1".."7") for part-time staff; None = the full work week.
     work_pattern: dict[str, str] | None = None
+    # An approver whose approved leave hands their decisions to the department's other
+    # approvers (else the admins) on those days.
+    when_on_leave: bool = False
     # Bumped by every submission so concurrent submissions of one employee conflict in
     # the store and are serialised (the overlap check needs that).
     request_guard: int = 0

@@ -2,7 +2,7 @@
 
 submitted -> pending | approved (no approval needed) | rejected (balances said no)
              | cancelled (withdrawn before balances answered, also during its outage)
-pending   -> approved | denied | cancelled
+pending   -> approved | denied | cancelled (through its approval levels, domain/approval.py)
 approved  -> cancelled
 """
 
@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .approval import Approval
 from .directory import Employee, LeaveType, Location
 from .errors import InvalidRequest, InvalidTransition, NotAllowed, OverlappingRequest
 from .work_schedule import WorkSchedule
@@ -107,6 +108,9 @@ class LeaveRequest:
     department_id: str | None = None
     created_at: datetime | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # Fixed when the request becomes pending; None for a request that needs no approval
+    # (and for those that became pending before approval levels existed).
+    approval: Approval | None = None
 
     @classmethod
     def submit(
@@ -247,9 +251,12 @@ class LeaveRequest:
         self.rejection_reason = NO_WORKING_DAYS
         return previous
 
-    def reserved(self, at: datetime) -> str:
-        """Balances reserved the days: wait for approval, or approve at once."""
+    def reserved(self, at: datetime, approval: Approval | None = None) -> str:
+        """Balances reserved the days: wait for approval through `approval`'s levels, or
+        approve at once."""
         self._move(PENDING if self.requires_approval else APPROVED, at, "system")
+        if self.status == PENDING:
+            self.approval = approval
         return self.status
 
     def reservation_rejected(self, reason: str, at: datetime) -> None:
@@ -261,12 +268,42 @@ class LeaveRequest:
         if self.status != PENDING:
             raise InvalidTransition(f"cannot {action} a {self.status} request")
 
-    def approve(self, by: str, at: datetime, note: str | None = None) -> None:
+    @property
+    def current_level(self) -> int | None:
+        return self.approval.current_level if self.approval else None
+
+    def approve(self, by: str, at: datetime, note: str | None = None) -> bool:
+        """Approve the current level; True when the request is now approved, False when a
+        later level decides next (it stays pending)."""
         self._require_pending("approve")
+        level = self.current_level
+        if self.approval is not None and not self.approval.approve(by, at, note):
+            self.history.append(
+                {
+                    "from": PENDING,
+                    "to": PENDING,
+                    "at": at.isoformat(),
+                    "by": by,
+                    "note": note,
+                    "level": level,
+                }
+            )
+            return False
+        self._move(APPROVED, at, by, note)
+        return True
+
+    def approve_all(self, by: str, at: datetime, note: str | None = None) -> None:
+        """Approve every level left at once (an automatic decision)."""
+        self._require_pending("approve")
+        if self.approval is not None:
+            while not self.approval.approve(by, at, note):
+                pass
         self._move(APPROVED, at, by, note)
 
     def deny(self, by: str, at: datetime, note: str | None = None) -> None:
         self._require_pending("deny")
+        if self.approval is not None:
+            self.approval.deny(by, at, note)
         self._move(DENIED, at, by, note)
 
     def cancel(

@@ -8,6 +8,7 @@ keeps naming them), except a leave type nobody has requested yet.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from leaveflow_contracts import EventData, new_id
@@ -16,7 +17,8 @@ from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant, name_key
-from . import integration, queries
+from ..domain.model import PENDING
+from . import approvals, integration, queries
 from .acting import record_by, require_admin
 from .commands import (
     Actor,
@@ -169,6 +171,7 @@ async def update_employee(
         if employee is None:
             raise errors.NotFound("no such employee")
         was_approver = employee.role in ("approver", "admin")
+        was_in = employee.department_id
         new_email = changes.get("email", employee.email)
         if new_email != employee.email and await repo.employee_by_email(actor.tenant_id, new_email):
             raise errors.DuplicateEmail(f"an employee with email {new_email} exists")
@@ -183,17 +186,29 @@ async def update_employee(
         await record_by(repo, actor, integration.employee_upserted(employee))
         if was_approver and employee.role == "user":
             await _leave_approver_lists(repo, actor, employee.id)
+        if employee.department_id != was_in:
+            await _replan_pending(repo, employee)
         return employee
 
     return await uow.run(work)
+
+
+async def _replan_pending(repo: Repository, employee: Employee) -> None:
+    """A move to another department moves the decisions of the person's pending requests
+    too: they start again at level 1 of the new department's levels."""
+    for request in await repo.live_requests_overlapping(
+        employee.tenant_id, employee.id, date.min, date.max
+    ):
+        if request.status == PENDING and request.approval is not None:
+            request.approval = await approvals.plan_for(repo, request)
+            await repo.save(request)
 
 
 async def _leave_approver_lists(repo: Repository, actor: Actor, employee_id: str) -> None:
     """Someone who may no longer approve leaves every department's approvers (each change
     announced, so the other services' replicas follow)."""
     for department in await repo.departments(actor.tenant_id):
-        if employee_id in department.approver_ids:
-            department.approver_ids = [a for a in department.approver_ids if a != employee_id]
+        if department.drop_approver(employee_id):
             await repo.save(department)
             await record_by(repo, actor, integration.department_upserted(department))
 

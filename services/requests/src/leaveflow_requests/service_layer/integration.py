@@ -13,6 +13,7 @@ from leaveflow_contracts import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeaveLevelApproved,
     LeavePending,
     LeaveRejected,
     LeaveRepriced,
@@ -21,7 +22,12 @@ from leaveflow_contracts import (
     LocationUpserted,
     TenantCreated,
 )
-from leaveflow_contracts.requests import ExtraHoliday, HolidaySource
+from leaveflow_contracts.requests import (
+    Approval,
+    ApprovalLevelRule,
+    ExtraHoliday,
+    HolidaySource,
+)
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
@@ -74,7 +80,18 @@ def location_upserted(loc: Location) -> LocationUpserted:
 
 def department_upserted(d: Department) -> DepartmentUpserted:
     return DepartmentUpserted(
-        department_id=d.id, name=d.name, approver_ids=list(d.approver_ids), active=d.active
+        department_id=d.id,
+        name=d.name,
+        approver_ids=list(d.approver_ids),
+        active=d.active,
+        approval_levels=[
+            ApprovalLevelRule(
+                approver_ids=list(r.approver_ids),
+                min_amount=r.min_amount,
+                leave_type_ids=list(r.leave_type_ids) if r.leave_type_ids is not None else None,
+            )
+            for r in d.rules()
+        ],
     )
 
 
@@ -91,6 +108,7 @@ def employee_upserted(e: Employee) -> EmployeeUpserted:
         slack_user_id=e.slack_user_id,
         teams_user_id=e.teams_user_id,
         work_hours_per_day=e.work_hours_per_day,
+        when_on_leave=e.when_on_leave,
     )
 
 
@@ -132,8 +150,10 @@ def leave_requested(r: LeaveRequest) -> LeaveRequested:
     )
 
 
-def leave_pending(r: LeaveRequest, available_after: Decimal | None) -> LeavePending:
-    return LeavePending(**_facts(r), available_after=available_after)
+def leave_pending(
+    r: LeaveRequest, available_after: Decimal | None, approval: Approval | None = None
+) -> LeavePending:
+    return LeavePending(**_facts(r), available_after=available_after, approval=approval)
 
 
 def leave_rejected(r: LeaveRequest, available: Decimal | None) -> LeaveRejected:
@@ -142,16 +162,43 @@ def leave_rejected(r: LeaveRequest, available: Decimal | None) -> LeaveRejected:
     )
 
 
-def leave_decided(r: LeaveRequest, by: str | None, note: str | None) -> EventData:
+def leave_decided(
+    r: LeaveRequest,
+    by: str | None,
+    note: str | None,
+    *,
+    level: int | None = None,
+    approval: Approval | None = None,
+) -> EventData:
     cls = LeaveApproved if r.status == "approved" else LeaveDenied
-    return cls(**_facts(r), approver_id=by, note=note)
+    return cls(**_facts(r), approver_id=by, note=note, level=level, approval=approval)
 
 
-def leave_repriced(r: LeaveRequest, old_amount: Decimal) -> LeaveRepriced:
+def leave_level_approved(
+    r: LeaveRequest, by: str, note: str | None, *, level: int, approval: Approval
+) -> LeaveLevelApproved:
+    return LeaveLevelApproved(
+        **_facts(r), level=level, approver_id=by, note=note, approval=approval
+    )
+
+
+def leave_repriced(
+    r: LeaveRequest,
+    old_amount: Decimal,
+    *,
+    edited_by: str | None = None,
+    old_start_date: date | None = None,
+    old_end_date: date | None = None,
+    approval: Approval | None = None,
+) -> LeaveRepriced:
     return LeaveRepriced(
         **_facts(r),
         old_amount=old_amount,
         status=r.status,
+        edited_by=edited_by,
+        old_start_date=old_start_date,
+        old_end_date=old_end_date,
+        approval=approval,
     )
 
 

@@ -11,8 +11,8 @@ from leaveflow_kit.clock import zone
 
 from ..domain import errors
 from ..domain.directory import Location
-from ..domain.model import NO_WORKING_DAYS, LeaveRequest, count_leave
-from . import integration
+from ..domain.model import NO_WORKING_DAYS, PENDING, LeaveRequest, count_leave
+from . import approvals, integration
 from .acting import record_by
 from .commands import Actor, CancelLeaveRequest, DecideLeaveRequest, SubmitLeaveRequest
 from .ports import Clock, Repository, UnitOfWork
@@ -85,32 +85,61 @@ async def _approves_for(repo: Repository, actor: Actor, department_id: str | Non
     if department_id is None:
         return False
     department = await repo.department(actor.tenant_id, department_id)
-    return department is not None and actor.employee_id in department.approver_ids
+    return department is not None and actor.employee_id in department.all_approver_ids()
+
+
+async def _may_decide(repo: Repository, clock: Clock, actor: Actor, request: LeaveRequest) -> None:
+    """An admin decides any level; anyone else only a level they are a decider of today
+    (its approvers, their substitutes, stand-ins for approvers on leave), never their own
+    request. A request pending from before approval levels: its department's approvers."""
+    if actor.is_admin:
+        return
+    if actor.role != "approver":
+        raise errors.NotAllowed("only approvers and admins decide requests")
+    if request.employee_id == actor.employee_id:
+        raise errors.NotAllowed("you cannot decide your own request")
+    if request.approval is None or request.approval.current is None:
+        employee = await repo.employee(actor.tenant_id, request.employee_id)
+        department_id = employee.department_id if employee else request.department_id
+        if not await _approves_for(repo, actor, department_id):
+            raise errors.NotAllowed("you do not approve for this department")
+        return
+    if actor.employee_id not in await approvals.current_deciders(repo, clock, request):
+        raise errors.NotAllowed(
+            f"you do not decide level {request.approval.current_level} of this request"
+        )
 
 
 async def decide_leave_request(
     uow: UnitOfWork, clock: Clock, actor: Actor, cmd: DecideLeaveRequest
 ) -> LeaveRequest:
+    """Approve or deny the current level of a pending request: its last level's approval
+    approves the request, an earlier one moves it to the next level; a deny ends it."""
+
     async def work(repo: Repository) -> LeaveRequest:
         request = await _existing_request(repo, actor, cmd.request_id)
-        if actor.role not in ("admin", "approver"):
+        if request.status == PENDING:
+            await _may_decide(repo, clock, actor, request)
+        elif not actor.is_admin and actor.role != "approver":
             raise errors.NotAllowed("only approvers and admins decide requests")
-        if request.employee_id == actor.employee_id and not actor.is_admin:
-            raise errors.NotAllowed("you cannot decide your own request")
-        # The employee's department now (as for who sees the request), not the one they
-        # were in when they asked: a move between departments moves the decision too.
-        employee = await repo.employee(actor.tenant_id, request.employee_id)
-        department_id = employee.department_id if employee else request.department_id
-        if not actor.is_admin and not await _approves_for(repo, actor, department_id):
-            raise errors.NotAllowed("you do not approve for this department")
+        level = request.current_level
         now = clock.now()
         if cmd.approve:
-            request.approve(actor.employee_id, now, cmd.note)
+            final = request.approve(actor.employee_id, now, cmd.note)
         else:
             request.deny(actor.employee_id, now, cmd.note)
-        await repo.save(request)
-        await record_by(
-            repo, actor, integration.leave_decided(request, actor.employee_id, cmd.note)
+            final = True
+        await approvals.record_decision(
+            repo,
+            clock,
+            request,
+            by=actor.employee_id,
+            level=level,
+            final=final,
+            note=cmd.note,
+            tenant_id=actor.tenant_id,
+            actor=actor.employee_id,
+            correlation_id=actor.correlation_id,
         )
         return request
 

@@ -18,6 +18,7 @@ from leaveflow_kit.storage import Transaction
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.identity import Invite, MagicLink, Passkey, SignInSession, SsoConfig
 from ..domain.model import LeaveRequest
+from ..domain.substitution import Substitution
 
 T = TypeVar("T")
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "UnitOfWork",
 ]
 
-Record = Tenant | Employee | LeaveType | LeaveRequest | Location | Department
+Record = Tenant | Employee | LeaveType | LeaveRequest | Location | Department | Substitution
 
 
 class _TenantReads(Protocol):
@@ -65,6 +66,19 @@ class _TenantReads(Protocol):
 
     async def employee_ids_in(self, tenant_id: str, department_ids: Iterable[str]) -> set[str]:
         """The ids of the employees whose department is one of `department_ids` now."""
+
+    async def admin_ids(self, tenant_id: str) -> set[str]: ...
+
+    async def substitution(self, tenant_id: str, substitution_id: str) -> Substitution | None: ...
+
+    async def substitutions(self, tenant_id: str) -> list[Substitution]:
+        """Every substitution of the tenant, past ones included."""
+
+    async def on_approved_leave(self, tenant_id: str, employee_id: str, day: date) -> bool:
+        """Whether an approved request of the employee takes (part of) `day`."""
+
+    async def pending_requests(self, tenant_id: str | None) -> list[LeaveRequest]:
+        """Every pending request of the tenant (None: of every tenant)."""
 
 
 class _IdentityReads(Protocol):
@@ -125,8 +139,6 @@ class Repository(_TenantReads, _IdentityReads, _IdentityWrites, Protocol):
 
     async def employees_at(self, tenant_id: str, location_id: str) -> list[Employee]: ...
 
-    async def admin_ids(self, tenant_id: str) -> set[str]: ...
-
     async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
         """Whether any request names the type (then it may only be deactivated)."""
 
@@ -162,6 +174,8 @@ class Repository(_TenantReads, _IdentityReads, _IdentityWrites, Protocol):
         """Insert or replace."""
 
     async def delete_leave_type(self, leave_type_id: str) -> None: ...
+
+    async def delete_substitution(self, substitution_id: str) -> None: ...
 
     async def record(
         self,
