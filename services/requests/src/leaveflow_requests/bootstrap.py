@@ -57,8 +57,8 @@ from .service_layer.approval_schedule import ApprovalScheduler
 from .service_layer.balance_outcomes import balance_outcome_handlers
 from .service_layer.policies import policy_handlers
 from .service_layer.ports import ReadModel, SecretBox, UnitOfWork
-from .service_layer.single_level_approvals import SingleLevelApprovals
 from .service_layer.standing import DirectoryStanding
+from .service_layer.workflow_approvals import WorkflowApprovals
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     box = DeferredBox(overrides.secret_key or configured)
     secret_box: SecretBox = box
     ledger = StoreScheduleLedger(runtime.store)
-    approvals = SingleLevelApprovals(unit_of_work, read_model, runtime.clock)
+    approvals = WorkflowApprovals(unit_of_work, read_model, runtime.clock)
     scheduler = ApprovalScheduler(
         approvals,
         approvals,

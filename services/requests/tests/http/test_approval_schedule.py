@@ -4,7 +4,7 @@ reminders, escalation and the leave's first day, each sent once whoever ticks.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUni
 from leaveflow_requests.bootstrap import Overrides, create_app, event_handlers
 from leaveflow_requests.config import Settings
 from leaveflow_requests.service_layer.approval_schedule import ApprovalScheduler
-from leaveflow_requests.service_layer.single_level_approvals import SingleLevelApprovals
+from leaveflow_requests.service_layer.workflow_approvals import WorkflowApprovals
 
 from .conftest import NOW, SECRET_KEY, Api, Company, day, sign_up
 
@@ -46,7 +46,7 @@ class World:
     def replica(self) -> ApprovalScheduler:
         """Another process on the same store (a second replica, or this one restarted)."""
         reads = StoreReads(self.store)
-        approvals = SingleLevelApprovals(StoreUnitOfWork(self.store), reads, self.clock)
+        approvals = WorkflowApprovals(StoreUnitOfWork(self.store), reads, self.clock)
         ledger = StoreScheduleLedger(self.store)
         return ApprovalScheduler(approvals, approvals, ledger, reads, self.clock)
 
@@ -160,7 +160,9 @@ def first_day_begins(request: dict[str, Any]) -> datetime:
     return local_midnight(date.fromisoformat(request["start_date"]), "UTC")
 
 
-@pytest.mark.parametrize(("rule", "status"), [("auto_deny", "denied"), ("auto_approve", "approved")])
+@pytest.mark.parametrize(
+    ("rule", "status"), [("auto_deny", "denied"), ("auto_approve", "approved")]
+)
 async def test_the_system_decides_when_the_leave_starts(
     world: World, rule: str, status: str
 ) -> None:
@@ -222,7 +224,7 @@ async def test_a_decider_abroad_is_reminded_when_their_day_starts(world: World) 
 async def test_the_loop_sleeps_on_the_clock_and_wakes_on_a_rule_change(world: World) -> None:
     await world.pending_request()
     world.scheduler.start()
-    await poll(lambda: world.scheduler.ticks >= 1)
+    await until(lambda: _ticked(world, 1))
     ticks = world.scheduler.ticks
     world.clock.move_to(NOW + 30 * H)  # nothing is set: it sleeps on until its heartbeat
     await asyncio.sleep(0.05)
@@ -230,26 +232,24 @@ async def test_the_loop_sleeps_on_the_clock_and_wakes_on_a_rule_change(world: Wo
     assert await world.events("ApprovalReminderDue") == []
     # The PUT wakes it at once, without the clock moving.
     await world.rules({"remind_after_hours": 24})
-    await poll_async(lambda: world.events("ApprovalReminderDue"))
+    await until(lambda: _count_at_least(world, 1))
     world.clock.advance(24 * H)
-    await poll_async(lambda: _count_at_least(world, 2))
+    await until(lambda: _count_at_least(world, 2))
     await world.scheduler.stop()
+
+
+async def _ticked(world: World, n: int) -> bool:
+    return world.scheduler.ticks >= n
 
 
 async def _count_at_least(world: World, n: int) -> bool:
     return len(await world.events("ApprovalReminderDue")) >= n
 
 
-async def poll(check: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
-async def poll_async(check: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
+async def until(check: Callable[[], Awaitable[object]]) -> None:
+    """Poll `check` until it answers something truthy (10 s at most)."""
+    async with asyncio.timeout(10):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.01)

@@ -51,7 +51,8 @@ async def test_company_settings_are_off_until_an_admin_sets_them(company: Compan
     ],
 )
 async def test_nonsense_is_refused(company: Company, body: dict[str, Any], field: str) -> None:
-    for url in ("/v1/approval-settings", f"/v1/departments/{company.ids['sales']}/approval-settings"):
+    department = f"/v1/departments/{company.ids['sales']}/approval-settings"
+    for url in ("/v1/approval-settings", department):
         response = await company.call("ada", "PUT", url, body)
         assert response.status_code == 422, response.text
         assert field in response.text

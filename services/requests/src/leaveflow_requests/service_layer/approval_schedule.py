@@ -183,7 +183,7 @@ class ApprovalScheduler:
         request = p.request
         if isinstance(action, Decide):
             decided = await self._decisions.decide(
-                tenant_id, request.id, approve=action.approve, note=action.note
+                tenant_id, request.id, approve=action.approve, note=action.note, level=level
             )
             log.info(
                 "approval_auto_decided",

@@ -43,9 +43,18 @@ class PendingApprovals(Protocol):
 
 
 class SystemDecisions(Protocol):
-    async def decide(self, tenant_id: str, request_id: str, *, approve: bool, note: str) -> bool:
+    async def decide(
+        self,
+        tenant_id: str,
+        request_id: str,
+        *,
+        approve: bool,
+        note: str,
+        level: int | None = None,
+    ) -> bool:
         """Approve or deny the request as `system` with `note` as the reason (its event
-        says `approver_id: "system"`); False when it is no longer pending."""
+        says `approver_id: "system"`); False when it is no longer pending or, with
+        `level`, no longer at that level (a person decided meanwhile)."""
 
 
 @dataclass(frozen=True)
