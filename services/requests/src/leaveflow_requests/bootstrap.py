@@ -49,6 +49,7 @@ from .entrypoints.http import (
     leave_requests,
     sso,
     stream,
+    substitutions,
     tenancy,
 )
 from .entrypoints.http import errors as http_errors
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             tenancy.router,
             directory.router,
             leave_requests.router,
+            substitutions.router,
             stream.router,
             service_token_router,
             sso.router,

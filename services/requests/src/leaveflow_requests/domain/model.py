@@ -78,6 +78,51 @@ def count_leave(
     )
 
 
+def _checked(
+    *,
+    employee: Employee,
+    leave_type: LeaveType | None,
+    location: Location | None,
+    offered_at_location: bool,
+    live_requests: Iterable[LeaveRequest],
+    start_date: date,
+    end_date: date,
+    start_part: str,
+    end_part: str,
+    hours: Decimal | None,
+) -> WorkingDays:
+    """What a request of `employee` over the dates costs, if the rules of a submission
+    (`LeaveRequest.submit`) allow it."""
+    if leave_type is None or not leave_type.active:
+        raise InvalidRequest("unknown leave type", field="leave_type_id")
+    if (start_part != "full" or end_part != "full") and not leave_type.allow_half_days:
+        raise InvalidRequest(f"{leave_type.name} does not allow half days", field="start_part")
+    if location is not None and not offered_at_location:
+        raise InvalidRequest(
+            f"{leave_type.name} is not available at {location.name} (no policy)",
+            field="leave_type_id",
+        )
+    counted = count_leave(
+        leave_type,
+        start_date,
+        end_date,
+        start_part=start_part,
+        end_part=end_part,
+        hours=hours,
+        schedule=location.schedule_for(employee) if location else None,
+        holidays=location.holidays_between(start_date, end_date).keys() if location else (),
+    )
+    for day in (start_date, end_date):
+        if not employee.is_active_on(day):
+            raise InvalidRequest(
+                f"{employee.name} is not employed on {day.isoformat()}", field="start_date"
+            )
+    for other in live_requests:
+        if other.overlaps(start_date, end_date, start_part, end_part):
+            raise OverlappingRequest(f"overlaps request {other.id} ({other.status})")
+    return counted
+
+
 ALLOWED: dict[str, frozenset[str]] = {
     SUBMITTED: frozenset({PENDING, APPROVED, REJECTED, CANCELLED}),
     PENDING: frozenset({APPROVED, DENIED, CANCELLED}),
@@ -86,6 +131,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     DENIED: frozenset(),
     CANCELLED: frozenset(),
 }
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edited request was before."""
+
+    amount: Decimal
+    start_date: date
+    end_date: date
 
 
 @dataclass
@@ -141,33 +195,19 @@ class LeaveRequest:
         - the employee is employed on the first and the last day;
         - no half day of it is taken by one of the employee's `live_requests`.
         """
-        if leave_type is None or not leave_type.active:
-            raise InvalidRequest("unknown leave type", field="leave_type_id")
-        if (start_part != "full" or end_part != "full") and not leave_type.allow_half_days:
-            raise InvalidRequest(f"{leave_type.name} does not allow half days", field="start_part")
-        if location is not None and not offered_at_location:
-            raise InvalidRequest(
-                f"{leave_type.name} is not available at {location.name} (no policy)",
-                field="leave_type_id",
-            )
-        counted = count_leave(
-            leave_type,
-            start_date,
-            end_date,
+        counted = _checked(
+            employee=employee,
+            leave_type=leave_type,
+            location=location,
+            offered_at_location=offered_at_location,
+            live_requests=live_requests,
+            start_date=start_date,
+            end_date=end_date,
             start_part=start_part,
             end_part=end_part,
             hours=hours,
-            schedule=location.schedule_for(employee) if location else None,
-            holidays=location.holidays_between(start_date, end_date).keys() if location else (),
         )
-        for day in (start_date, end_date):
-            if not employee.is_active_on(day):
-                raise InvalidRequest(
-                    f"{employee.name} is not employed on {day.isoformat()}", field="start_date"
-                )
-        for other in live_requests:
-            if other.overlaps(start_date, end_date, start_part, end_part):
-                raise OverlappingRequest(f"overlaps request {other.id} ({other.status})")
+        assert leave_type is not None  # _checked refuses an unknown type
         return cls(
             id=id,
             tenant_id=employee.tenant_id,
@@ -188,6 +228,67 @@ class LeaveRequest:
                 {"from": None, "to": SUBMITTED, "at": at.isoformat(), "by": by, "note": reason}
             ],
         )
+
+    def edit(
+        self,
+        *,
+        employee: Employee,
+        leave_type: LeaveType | None,
+        location: Location | None,
+        offered_at_location: bool,
+        live_requests: Iterable[LeaveRequest],
+        start_date: date,
+        end_date: date,
+        start_part: str,
+        end_part: str,
+        hours: Decimal | None,
+        reason: str | None,
+        by: str,
+        is_admin: bool,
+        today: date,
+        at: datetime,
+    ) -> Edited:
+        """New dates, parts, hours or reason: by the requester while it is pending, by an
+        admin also while it is approved and has not ended (it stays approved). The rules
+        of a submission apply; the request's own days do not overlap it. A pending
+        request's approval restarts (the caller plans it again)."""
+        if not is_admin and by != self.employee_id:
+            raise NotAllowed("only the requester or an admin may change a request")
+        if self.status == APPROVED:
+            if not is_admin:
+                raise NotAllowed("an approved request is changed by an admin only")
+            if self.end_date < today:
+                raise InvalidTransition("the leave has ended")
+        elif self.status != PENDING:
+            raise InvalidTransition(f"cannot change a {self.status} request")
+        counted = _checked(
+            employee=employee,
+            leave_type=leave_type,
+            location=location,
+            offered_at_location=offered_at_location,
+            live_requests=[r for r in live_requests if r.id != self.id],
+            start_date=start_date,
+            end_date=end_date,
+            start_part=start_part,
+            end_part=end_part,
+            hours=hours,
+        )
+        before = Edited(self.amount, self.start_date, self.end_date)
+        self.history.append(
+            {
+                "from": self.status,
+                "to": self.status,
+                "at": at.isoformat(),
+                "by": by,
+                "note": f"changed from {self.start_date} - {self.end_date} ({self.amount})",
+                "restarted": self.status == PENDING,
+            }
+        )
+        self.start_date, self.end_date = start_date, end_date
+        self.start_part, self.end_part = start_part, end_part
+        self.amount, self.working_days = counted.amount, list(counted.days)
+        self.reason = reason
+        return before
 
     def overlaps(
         self, start: date, end: date, start_part: str = "full", end_part: str = "full"

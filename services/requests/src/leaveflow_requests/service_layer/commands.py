@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ..domain.approval import LevelRule
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -40,6 +42,7 @@ class UpsertEmployee:
     teams_user_id: str | None = None
     work_hours_per_day: Decimal = Decimal(8)
     work_pattern: dict[str, str] | None = None
+    when_on_leave: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,12 @@ class LocationFields:
 
 @dataclass(frozen=True)
 class DepartmentFields:
+    """Create or PATCH: `approver_ids` is the shorthand of one unconditional level (on a
+    PATCH it replaces the first level's approvers); None: not given."""
+
     name: str
-    approver_ids: tuple[str, ...] = ()
+    approver_ids: tuple[str, ...] | None = None
+    approval_levels: tuple[LevelRule, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,3 +102,26 @@ class DecideLeaveRequest:
 class CancelLeaveRequest:
     request_id: str
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateSubstitution:
+    approver_id: str
+    substitute_id: str
+    start_date: date
+    end_date: date
+
+
+@dataclass(frozen=True)
+class EditLeaveRequest:
+    """PATCH of a request: None keeps a field's value (`reason` changes only when
+    `reason_given`, so that null can clear it)."""
+
+    request_id: str
+    start_date: date | None = None
+    end_date: date | None = None
+    start_part: str | None = None
+    end_part: str | None = None
+    hours: Decimal | None = None
+    reason: str | None = None
+    reason_given: bool = False

@@ -16,6 +16,7 @@ from leaveflow_kit.clock import SystemClock
 from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
+from ..domain.approval import LevelRule
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant, name_key
 from ..domain.model import PENDING
 from . import approvals, integration, queries
@@ -311,10 +312,67 @@ async def save_location(
     return await uow.run(work)
 
 
+def _levels_given(fields: DepartmentFields, current: list[LevelRule]) -> list[LevelRule]:
+    """The department's levels after `fields`: `approval_levels` as given; `approver_ids`
+    alone, the first level's approvers (one unconditional level on a department without
+    levels; an empty list drops the first level); both, they must agree."""
+    shorthand = (
+        list(dict.fromkeys(fields.approver_ids)) if fields.approver_ids is not None else None
+    )
+    if fields.approval_levels is not None:
+        levels = list(fields.approval_levels)
+        first = levels[0].approver_ids if levels else []
+        if shorthand is not None and set(shorthand) != set(first):
+            raise errors.InvalidRequest(
+                "approver_ids are the first level's approvers: give one or the other, or the same",
+                field="approver_ids",
+            )
+        return levels
+    if shorthand is None:
+        return current
+    rest = current[1:]
+    if not shorthand:
+        return rest
+    first_rule = current[0] if current else LevelRule([])
+    return [LevelRule(shorthand, first_rule.min_amount, first_rule.leave_type_ids), *rest]
+
+
+async def _check_levels(
+    repo: Repository, actor: Actor, clock: Clock, levels: list[LevelRule], field: str
+) -> None:
+    """Each level has approvers who exist, have not left and may approve; its min_amount
+    is not negative; its leave types exist."""
+    for rule in levels:
+        if not rule.approver_ids:
+            raise errors.InvalidRequest("a level needs an approver", field="approval_levels")
+        for approver_id in rule.approver_ids:
+            approver = await repo.employee(actor.tenant_id, approver_id)
+            if (
+                approver is None
+                or approver.role not in ("approver", "admin")
+                or await queries.employee_has_left(repo, clock, approver)
+            ):
+                raise errors.InvalidRequest(
+                    f"{approver_id} is not an active approver or admin of this company",
+                    field=field,
+                )
+        if rule.min_amount is not None and rule.min_amount < 0:
+            raise errors.InvalidRequest("min_amount is negative", field="approval_levels")
+        for leave_type_id in rule.leave_type_ids or ():
+            if await repo.leave_type(actor.tenant_id, leave_type_id) is None:
+                raise errors.InvalidRequest(
+                    f"unknown leave type {leave_type_id}", field="approval_levels"
+                )
+
+
 async def save_department(
-    uow: UnitOfWork, actor: Actor, fields: DepartmentFields, department_id: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    fields: DepartmentFields,
+    department_id: str | None = None,
+    clock: Clock | None = None,
 ) -> Department:
-    """Create or rename a department and set its approvers (admin)."""
+    """Create or rename a department and set its approval levels (admin)."""
     require_admin(actor)
 
     async def work(repo: Repository) -> Department:
@@ -325,16 +383,14 @@ async def save_department(
             if found is None or not found.active:
                 raise errors.NotFound("no such department")
             department = found
-        approvers = list(dict.fromkeys(fields.approver_ids))
-        for approver_id in approvers:
-            approver = await repo.employee(actor.tenant_id, approver_id)
-            if approver is None or approver.role not in ("approver", "admin"):
-                raise errors.InvalidRequest(
-                    f"{approver_id} is not an approver or admin of this company",
-                    field="approver_ids",
-                )
+        levels = [
+            LevelRule(list(dict.fromkeys(r.approver_ids)), r.min_amount, r.leave_type_ids)
+            for r in _levels_given(fields, department.rules())
+        ]
+        field = "approver_ids" if fields.approval_levels is None else "approval_levels"
+        await _check_levels(repo, actor, clock or SystemClock(), levels, field)
         department.name = fields.name
-        department.approver_ids = approvers
+        department.set_levels(levels)
         others = await repo.departments(actor.tenant_id)
         _refuse_duplicate_name(department, others, "department")
         await repo.save(department)

@@ -12,9 +12,15 @@ from leaveflow_kit.clock import zone
 from ..domain import errors
 from ..domain.directory import Location
 from ..domain.model import NO_WORKING_DAYS, PENDING, LeaveRequest, count_leave
-from . import approvals, integration
+from . import approvals, integration, queries
 from .acting import record_by
-from .commands import Actor, CancelLeaveRequest, DecideLeaveRequest, SubmitLeaveRequest
+from .commands import (
+    Actor,
+    CancelLeaveRequest,
+    DecideLeaveRequest,
+    EditLeaveRequest,
+    SubmitLeaveRequest,
+)
 from .ports import Clock, Repository, UnitOfWork
 from .visibility import visibility_of
 
@@ -33,7 +39,7 @@ async def submit_leave_request(
         if employee.id != actor.employee_id:
             if actor.role not in ("admin", "approver"):
                 raise errors.NotAllowed("only approvers and admins may request for others")
-            if not (await visibility_of(repo, actor)).covers_employee(employee):
+            if not (await visibility_of(repo, actor, clock)).covers_employee(employee):
                 raise errors.NotAllowed("you may request only for the people you approve for")
         leave_type = await repo.leave_type(tenant_id, cmd.leave_type_id)
         location = (
@@ -169,6 +175,82 @@ async def cancel_leave_request(
             repo,
             actor,
             integration.leave_cancelled(request, previous, actor.employee_id, cmd.note),
+        )
+        return request
+
+    return await uow.run(work)
+
+
+async def edit_leave_request(
+    uow: UnitOfWork, clock: Clock, actor: Actor, cmd: EditLeaveRequest
+) -> LeaveRequest:
+    """Change a request's dates, parts, hours or reason (`LeaveRequest.edit` says who and
+    when): re-priced, one `LeaveRepriced` with the old dates and `edited_by` (balances
+    moves the reservation or deduction by the difference); a pending request's approval
+    restarts at level 1 of its department's levels of now."""
+
+    async def work(repo: Repository) -> LeaveRequest:
+        request = await _existing_request(repo, actor, cmd.request_id)
+        if not actor.is_admin and request.employee_id != actor.employee_id:
+            raise errors.NotAllowed("only the requester or an admin may change a request")
+        employee = await repo.employee(actor.tenant_id, request.employee_id)
+        if employee is None:
+            raise errors.NotFound("no such employee")
+        start = cmd.start_date or request.start_date
+        end = cmd.end_date or request.end_date
+        if end < start:
+            raise errors.InvalidRequest("end_date is before start_date", field="end_date")
+        hours = cmd.hours
+        if hours is None and request.unit == "hours":
+            hours = request.amount
+        leave_type = await repo.leave_type(actor.tenant_id, request.leave_type_id)
+        location = (
+            await repo.location(actor.tenant_id, employee.location_id)
+            if employee.location_id
+            else None
+        )
+        offered = (
+            location is not None
+            and leave_type is not None
+            and await repo.offers(actor.tenant_id, location.id, leave_type.id)
+        )
+        now = clock.now()
+        before = request.edit(
+            employee=employee,
+            leave_type=leave_type,
+            location=location,
+            offered_at_location=offered,
+            live_requests=await repo.live_requests_overlapping(
+                actor.tenant_id, employee.id, start, end
+            ),
+            start_date=start,
+            end_date=end,
+            start_part=cmd.start_part or request.start_part,
+            end_part=cmd.end_part or request.end_part,
+            hours=hours,
+            reason=cmd.reason if cmd.reason_given else request.reason,
+            by=actor.employee_id,
+            is_admin=actor.is_admin,
+            today=await queries.employee_today(repo, clock, employee),
+            at=now,
+        )
+        if request.status == PENDING and request.approval is not None:
+            request.approval = await approvals.plan_for(repo, request)
+        # Serialise with the employee's submissions (the overlap check needs that).
+        employee.request_guard += 1
+        await repo.save(employee)
+        await repo.save(request)
+        await record_by(
+            repo,
+            actor,
+            integration.leave_repriced(
+                request,
+                before.amount,
+                edited_by=actor.employee_id,
+                old_start_date=before.start_date,
+                old_end_date=before.end_date,
+                approval=await approvals.approval_out(repo, clock, request),
+            ),
         )
         return request
 

@@ -1,22 +1,25 @@
 """Whose leave a caller may see and act for: THE visibility rule of the requests service.
 
-Admins see the whole tenant; an approver sees the people of the departments whose
-`approver_ids` name them, plus themselves; a user sees themselves. Every read path (list,
+Admins see the whole tenant; an approver sees the people of the departments they approve
+for at some level, or substitute for such an approver today, plus themselves; a user sees
+themselves. Every read path (list,
 get, stream, working days) and submitting for someone else go through `visibility_of`, so
 the rule lives in one place (`_scope`, the kit's `scope_of`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.auth.scope import Scope, scope_of
+from leaveflow_kit.clock import SystemClock
 
 from ..domain.directory import Department, Employee
+from . import queries
 from .commands import Actor
-from .ports import ReadModel, Repository
+from .ports import Clock, DirectoryReads, ReadModel, Repository
 
 
 @dataclass(frozen=True)
@@ -40,17 +43,51 @@ class Visibility:
         )
 
 
-def _scope(actor: Actor, departments: Iterable[Department]) -> Scope:
+def _scope(
+    actor: Actor, departments: Iterable[Department], substitutes: Mapping[str, Iterable[str]]
+) -> Scope:
     """The rule itself: the kit's, shared by every service."""
     principal = Principal(actor.tenant_id, actor.employee_id, actor.role)
-    return scope_of(principal, ((d.id, d.approver_ids) for d in departments))
+    return scope_of(
+        principal,
+        (
+            (
+                d.id,
+                [
+                    *d.all_approver_ids(),
+                    *(s for a in d.all_approver_ids() for s in substitutes.get(a, ())),
+                ],
+            )
+            for d in departments
+        ),
+    )
 
 
-async def visibility_of(reads: ReadModel | Repository, actor: Actor) -> Visibility:
+async def _substituting_today(
+    reads: DirectoryReads, clock: Clock, actor: Actor
+) -> dict[str, list[str]]:
+    """{approver: [the actor]} for each approver the actor substitutes for today (in the
+    approver's own location's date)."""
+    found: dict[str, list[str]] = {}
+    for substitution in await reads.substitutions(actor.tenant_id):
+        if substitution.substitute_id != actor.employee_id:
+            continue
+        approver = await reads.employee(actor.tenant_id, substitution.approver_id)
+        if approver is not None and substitution.holds_on(
+            await queries.employee_today(reads, clock, approver)
+        ):
+            found[approver.id] = [actor.employee_id]
+    return found
+
+
+async def visibility_of(
+    reads: ReadModel | Repository, actor: Actor, clock: Clock | None = None
+) -> Visibility:
     """The actor's scope over the CURRENT directory (departments and their members now)."""
     if actor.is_admin:
         return Visibility(everyone=True, self_id=actor.employee_id)
-    scope = _scope(actor, await reads.departments(actor.tenant_id))
+    substitutes = await _substituting_today(reads, clock or SystemClock(), actor)
+    scope = _scope(actor, await reads.departments(actor.tenant_id), substitutes)
     members = await reads.employee_ids_in(actor.tenant_id, scope.department_ids)
     return Visibility(
         everyone=scope.everyone,

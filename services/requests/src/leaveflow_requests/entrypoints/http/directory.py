@@ -58,13 +58,26 @@ async def _department_or_404(reads: ReadModel, tenant_id: str, department_id: st
     return department
 
 
+def _department_fields(body: DepartmentIn | DepartmentPatch, name: str = "") -> DepartmentFields:
+    return DepartmentFields(
+        name=body.name if body.name is not None else name,
+        approver_ids=tuple(body.approver_ids) if body.approver_ids is not None else None,
+        approval_levels=(
+            tuple(level.rule() for level in body.approval_levels)
+            if body.approval_levels is not None
+            else None
+        ),
+    )
+
+
 @router.post("/v1/departments", status_code=201)
 async def create_department(
-    body: DepartmentIn, actor: ActorDep, uow: UnitOfWorkDep
+    body: DepartmentIn, actor: ActorDep, uow: UnitOfWorkDep, clock: ClockDep
 ) -> DepartmentOut:
-    """Add a department with its approvers (employees with role approver or admin)."""
-    fields = DepartmentFields(name=body.name, approver_ids=tuple(body.approver_ids))
-    return DepartmentOut.of(await directory.save_department(uow, actor, fields))
+    """Add a department with its approval levels (or `approver_ids`, one level), whose
+    approvers are active employees with role approver or admin."""
+    fields = _department_fields(body)
+    return DepartmentOut.of(await directory.save_department(uow, actor, fields, clock=clock))
 
 
 @router.get("/v1/departments")
@@ -85,16 +98,13 @@ async def patch_department(
     actor: ActorDep,
     uow: UnitOfWorkDep,
     reads: ReadModelDep,
+    clock: ClockDep,
 ) -> DepartmentOut:
-    """Rename a department or change its approvers (admin)."""
+    """Rename a department or change its approval levels (admin)."""
     current = await _department_or_404(reads, actor.tenant_id, department_id)
-    fields = DepartmentFields(
-        name=body.name if body.name is not None else current.name,
-        approver_ids=tuple(
-            body.approver_ids if body.approver_ids is not None else current.approver_ids
-        ),
-    )
-    return DepartmentOut.of(await directory.save_department(uow, actor, fields, department_id))
+    fields = _department_fields(body, current.name)
+    saved = await directory.save_department(uow, actor, fields, department_id, clock=clock)
+    return DepartmentOut.of(saved)
 
 
 @router.delete("/v1/departments/{department_id}", status_code=204)
@@ -247,7 +257,7 @@ async def patch_employee(
 ) -> EmployeeOut:
     """Change some fields of an employee (admin)."""
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "email", "role", "work_hours_per_day"):
+    for required in ("name", "email", "role", "work_hours_per_day", "when_on_leave"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be null", field=required)
     return EmployeeOut.of(await directory.update_employee(uow, actor, employee_id, changes))

@@ -15,6 +15,7 @@ from ...service_layer.commands import (
     Actor,
     CancelLeaveRequest,
     DecideLeaveRequest,
+    EditLeaveRequest,
     SubmitLeaveRequest,
 )
 from ...service_layer.ports import Clock, UnitOfWork
@@ -23,6 +24,7 @@ from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
     LeaveRequestIn,
     LeaveRequestOut,
+    LeaveRequestPatch,
     NoteIn,
     PageOut,
     RequiredNoteIn,
@@ -47,6 +49,7 @@ async def submit(
 async def list_requests(
     actor: ActorDep,
     reads: ReadModelDep,
+    clock: ClockDep,
     page: Page,
     employee_id: QueryId | None = None,
     status: QueryId | None = None,
@@ -63,7 +66,7 @@ async def list_requests(
         cursor=page.cursor,
         start=from_,
         end=to,
-        visible=await visibility_of(reads, actor),
+        visible=await visibility_of(reads, actor, clock),
         employee_id=employee_id,
         status=status,
         department_id=department_id,
@@ -72,10 +75,12 @@ async def list_requests(
 
 
 @router.get("/v1/leave-requests/{request_id}")
-async def get_request(request_id: str, actor: ActorDep, reads: ReadModelDep) -> LeaveRequestOut:
+async def get_request(
+    request_id: str, actor: ActorDep, reads: ReadModelDep, clock: ClockDep
+) -> LeaveRequestOut:
     found = await reads.leave_request(actor.tenant_id, request_id)
     # Out of the caller's scope reads as absent: its existence is not disclosed.
-    if found is None or not (await visibility_of(reads, actor)).covers(found.employee_id):
+    if found is None or not (await visibility_of(reads, actor, clock)).covers(found.employee_id):
         raise NotFound("no such leave request")
     return LeaveRequestOut.of(found)
 
@@ -105,6 +110,21 @@ async def deny(
 ) -> LeaveRequestOut:
     """Deny a pending request; a note is required."""
     return await _decide(uow, clock, actor, request_id, False, body.note)
+
+
+@router.patch("/v1/leave-requests/{request_id}")
+async def edit(
+    request_id: str,
+    body: LeaveRequestPatch,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+) -> LeaveRequestOut:
+    """Change dates, parts, hours or reason: the requester while pending (the approval
+    restarts at level 1), an admin also while approved and not ended (stays approved)."""
+    given = body.model_dump(exclude_unset=True)
+    cmd = EditLeaveRequest(request_id=request_id, reason_given="reason" in given, **given)
+    return LeaveRequestOut.of(await leave_requests.edit_leave_request(uow, clock, actor, cmd))
 
 
 @router.post("/v1/leave-requests/{request_id}/cancel")

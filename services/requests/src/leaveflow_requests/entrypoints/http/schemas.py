@@ -26,9 +26,11 @@ from pydantic import (
 
 from leaveflow_kit.validation import BoundedDate, IanaZone, Text
 
+from ...domain.approval import LevelRule
 from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
 from ...domain.identity import SsoConfig, check_issuer, normalise_domain
 from ...domain.model import LeaveRequest
+from ...domain.substitution import Substitution
 from ...domain.working_days import WorkingDays
 from ...service_layer.employee_import import ImportReport
 
@@ -129,14 +131,33 @@ class TenantIn(_In):
     timezone: TimeZone = "UTC"
 
 
+class ApprovalLevelIn(_In):
+    """One level: it applies when each condition given holds (`amount >= min_amount` in the
+    type's unit; the type is listed)."""
+
+    approver_ids: list[Id] = Field(min_length=1, max_length=100)
+    min_amount: Decimal | None = Field(None, ge=0, le=1000, decimal_places=2)
+    leave_type_ids: list[Id] | None = Field(None, min_length=1, max_length=100)
+
+    def rule(self) -> LevelRule:
+        return LevelRule(list(self.approver_ids), self.min_amount, self.leave_type_ids)
+
+
+ApprovalLevels = Annotated[list[ApprovalLevelIn], Field(max_length=10)]
+
+
 class DepartmentIn(_In):
     name: Name
-    approver_ids: list[Id] = Field(default_factory=list, max_length=100)
+    # The shorthand of one unconditional level; with `approval_levels`, its first level's.
+    approver_ids: list[Id] | None = Field(None, max_length=100)
+    approval_levels: ApprovalLevels | None = None
 
 
 class DepartmentPatch(_In):
     name: Name | None = None
+    # Alone: the first level's approvers (the other levels stay).
     approver_ids: list[Id] | None = Field(None, max_length=100)
+    approval_levels: ApprovalLevels | None = None
 
 
 class DevLoginIn(_In):
@@ -156,6 +177,9 @@ class EmployeeIn(_In):
     teams_user_id: ExternalId | None = None
     work_hours_per_day: Decimal = Field(Decimal(8), gt=0, le=24)
     work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
+    # An approver whose approved leave hands their decisions to the department's other
+    # approvers (else the admins) on those days.
+    when_on_leave: bool = False
 
     @field_validator("end_date")
     @classmethod
@@ -178,6 +202,7 @@ class EmployeePatch(_In):
     teams_user_id: ExternalId | None = None
     work_hours_per_day: Decimal | None = Field(None, gt=0, le=24)
     work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
+    when_on_leave: bool | None = None
 
 
 class LeaveTypePatch(_In):
@@ -211,6 +236,41 @@ class LeaveRequestIn(_In):
     end_part: Literal["full", "am", "pm"] = "full"
     hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
     reason: Note | None = None
+
+
+class SubstitutionIn(_In):
+    approver_id: Id
+    substitute_id: Id
+    # Inclusive, in the approver's location's dates.
+    start_date: LeaveDate
+    end_date: LeaveDate
+
+    @field_validator("end_date")
+    @classmethod
+    def _in_order(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("start_date")
+        if start is not None and value < start:
+            raise ValueError("end_date is before start_date")
+        return value
+
+
+class LeaveRequestPatch(_In):
+    """Only the fields given change; `reason: null` clears the reason."""
+
+    start_date: LeaveDate | None = None
+    end_date: LeaveDate | None = None
+    start_part: Literal["full", "am", "pm"] | None = None
+    end_part: Literal["full", "am", "pm"] | None = None
+    hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
+    reason: Note | None = None
+
+    @field_validator("start_date", "end_date", "start_part", "end_part", "hours", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # Left out keeps the current value; null would leave the request without one.
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
 
 
 class NoteIn(_In):
@@ -249,15 +309,37 @@ class JwksOut(BaseModel):
     keys: list[dict[str, Any]]
 
 
+class ApprovalLevelOut(BaseModel):
+    approver_ids: list[str]
+    min_amount: JsonAmount | None
+    leave_type_ids: list[str] | None
+
+
 class DepartmentOut(BaseModel):
     id: str
     name: str
+    # The first level's approvers.
     approver_ids: list[str]
     active: bool
+    approval_levels: list[ApprovalLevelOut]
 
     @classmethod
     def of(cls, d: Department) -> DepartmentOut:
-        return cls(id=d.id, name=d.name, approver_ids=d.approver_ids, active=d.active)
+        levels = [
+            ApprovalLevelOut(
+                approver_ids=r.approver_ids,
+                min_amount=r.min_amount,
+                leave_type_ids=r.leave_type_ids,
+            )
+            for r in d.rules()
+        ]
+        return cls(
+            id=d.id,
+            name=d.name,
+            approver_ids=d.approver_ids,
+            active=d.active,
+            approval_levels=levels,
+        )
 
 
 class HolidaySourceOut(BaseModel):
@@ -319,6 +401,7 @@ class EmployeeOut(BaseModel):
     teams_user_id: str | None
     work_hours_per_day: float
     work_pattern: dict[str, float] | None
+    when_on_leave: bool
 
     @classmethod
     def of(cls, e: Employee) -> EmployeeOut:
@@ -373,6 +456,24 @@ class HistoryEntryOut(BaseModel):
     note: str | None
 
 
+class ApprovalLevelStateOut(BaseModel):
+    level: int
+    approver_ids: list[str]
+    # waiting | pending | approved | denied | skipped
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+
+
+class ApprovalOut(BaseModel):
+    """The request's levels, fixed when it became pending; `current_level` is the one
+    deciding now (null once decided)."""
+
+    current_level: int | None
+    levels: list[ApprovalLevelStateOut]
+
+
 class LeaveRequestOut(BaseModel):
     id: str
     employee_id: str
@@ -390,6 +491,8 @@ class LeaveRequestOut(BaseModel):
     department_id: str | None
     created_at: str | None
     history: list[HistoryEntryOut]
+    # null: the type needs no approval, or the request has not been reserved yet.
+    approval: ApprovalOut | None
 
     @classmethod
     def of(cls, r: LeaveRequest) -> LeaveRequestOut:
@@ -397,6 +500,20 @@ class LeaveRequestOut(BaseModel):
         # pydantic would write a datetime ("Z").
         created = r.created_at.isoformat() if r.created_at else None
         return cls.model_validate({**asdict(r), "created_at": created})
+
+
+class SubstitutionOut(BaseModel):
+    id: str
+    approver_id: str
+    substitute_id: str
+    start_date: date
+    end_date: date
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, s: Substitution) -> SubstitutionOut:
+        return cls.model_validate({k: v for k, v in asdict(s).items() if k != "tenant_id"})
 
 
 class WorkingDaysOut(BaseModel):
