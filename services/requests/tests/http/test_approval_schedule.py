@@ -253,3 +253,66 @@ async def until(check: Callable[[], Awaitable[object]]) -> None:
             if await check():
                 return
             await asyncio.sleep(0.01)
+
+
+async def approver(world: World, name: str) -> str:
+    person = {
+        "name": name.title(),
+        "email": f"{name}@acme.test",
+        "role": "approver",
+        "location_id": world.company.ids["office"],
+    }
+    made: dict[str, Any] = await world.company.ok("ada", "POST", "/v1/employees", person)
+    return str(made["id"])
+
+
+async def test_the_next_level_is_reminded_from_when_it_began(world: World) -> None:
+    cy = await approver(world, "cy")
+    levels = {"approval_levels": [{"approver_ids": [world.company.ids["bob"]]}, {"approver_ids": [cy]}]}
+    await world.company.ok("ada", "PATCH", f"/v1/departments/{world.company.ids['sales']}", levels)
+    await world.rules({"remind_after_hours": 24, "max_reminders": 3})
+    request = await world.pending_request()
+    await world.at(NOW + 24 * H)
+    world.clock.move_to(NOW + 30 * H)
+    await world.company.ok("bob", "POST", f"/v1/leave-requests/{request['id']}/approve", {})
+    # Bob's track ends with his level; Cy's begins when level 2 began to wait.
+    assert await world.at(NOW + 48 * H) == NOW + 54 * H
+    await world.at(NOW + 54 * H)
+    sent = await world.events("ApprovalReminderDue")
+    assert [(e["level"], e["approval"]["deciders"], e["reminder_number"]) for e in sent] == [
+        (1, [world.company.ids["bob"]], 1),
+        (2, [cy], 1),
+    ]
+    assert datetime.fromisoformat(sent[1]["pending_since"]) == NOW + 30 * H
+    assert sent[1]["approval"]["current_level"] == 2
+
+
+async def test_a_substitute_is_reminded_with_the_approver(world: World) -> None:
+    cy = await approver(world, "cy")
+    bob = world.company.ids["bob"]
+    holds = {
+        "approver_id": bob,
+        "substitute_id": cy,
+        "start_date": NOW.date().isoformat(),
+        "end_date": (NOW.date() + timedelta(days=5)).isoformat(),
+    }
+    await world.company.ok("ada", "POST", "/v1/substitutions", holds)
+    await world.rules({"remind_after_hours": 24})
+    await world.pending_request()
+    await world.at(NOW + 24 * H)
+    sent = await world.events("ApprovalReminderDue")
+    assert sorted(e["approval"]["deciders"][0] for e in sent) == sorted([bob, cy])
+
+
+async def test_an_edit_restarts_the_reminders(world: World) -> None:
+    await world.rules({"remind_after_hours": 24, "max_reminders": 1})
+    request = await world.pending_request()
+    await world.at(NOW + 24 * H)
+    world.clock.move_to(NOW + 26 * H)
+    edit = {"start_date": day(9), "end_date": day(9)}
+    await world.company.ok("ana", "PATCH", f"/v1/leave-requests/{request['id']}", edit)
+    assert await world.at(NOW + 49 * H) == NOW + 50 * H
+    await world.at(NOW + 50 * H)
+    sent = await world.events("ApprovalReminderDue")
+    assert [e["reminder_number"] for e in sent] == [1, 1]
+    assert datetime.fromisoformat(sent[1]["pending_since"]) == NOW + 26 * H
