@@ -268,8 +268,10 @@ async def approver(world: World, name: str) -> str:
 
 async def test_the_next_level_is_reminded_from_when_it_began(world: World) -> None:
     cy = await approver(world, "cy")
-    levels = {"approval_levels": [{"approver_ids": [world.company.ids["bob"]]}, {"approver_ids": [cy]}]}
-    await world.company.ok("ada", "PATCH", f"/v1/departments/{world.company.ids['sales']}", levels)
+    bob = world.company.ids["bob"]
+    levels = {"approval_levels": [{"approver_ids": [bob]}, {"approver_ids": [cy]}]}
+    sales = f"/v1/departments/{world.company.ids['sales']}"
+    await world.company.ok("ada", "PATCH", sales, levels)
     await world.rules({"remind_after_hours": 24, "max_reminders": 3})
     request = await world.pending_request()
     await world.at(NOW + 24 * H)
