@@ -1,6 +1,7 @@
 """Two replicas of the approval scheduler on one SQLite store and a real nats-server:
-only the lease holder runs the schedule, a stopped holder hands over, and even replicas
-ticking at once (no lease) record each reminder once."""
+only the lease holder runs the schedule, a stopped holder hands over, even replicas
+ticking at once (no lease) record each reminder once, and a change on one replica wakes
+the others."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from nats.js.client import JetStreamContext
 
 from leaveflow_contracts import LeaveReserved
+from leaveflow_contracts.subjects import subject_for
 from leaveflow_kit.messaging.lease import ConsumerLease
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock, deliver
@@ -24,6 +26,7 @@ from leaveflow_requests.adapters.approval_schedule_store import (
     StoreScheduleLedger,
 )
 from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
+from leaveflow_requests.adapters.schedule_signals import ScheduleSignals
 from leaveflow_requests.bootstrap import event_handlers
 from leaveflow_requests.domain.pending_rules import ApprovalSettings
 from leaveflow_requests.service_layer import directory, leave_requests
@@ -198,3 +201,26 @@ async def test_replicas_ticking_at_once_record_each_reminder_once(
         clock.move_to(NOW + hour * H)
         await asyncio.gather(*(r.scheduler.tick() for r in (a, b, a, b)))
     assert await reminders(stores[0]) == [1, 2, 3]
+
+
+async def test_a_rule_change_or_a_new_pending_request_wakes_every_replica(nats_url: str) -> None:
+    woken = [asyncio.Event(), asyncio.Event()]
+    signals = [ScheduleSignals(event.set) for event in woken]
+    connections = [await nats.connect(nats_url) for _ in signals]
+    try:
+        for s, nc in zip(signals, connections, strict=True):
+            await s.attach(nc)
+        await signals[0].settings_changed()
+        async with asyncio.timeout(5):
+            await woken[1].wait()  # the other replica, through NATS
+        assert woken[0].is_set()  # this one, at once
+        woken[0].clear()
+        woken[1].clear()
+        await connections[0].publish(subject_for("requests", "LeavePending"), b"{}")
+        async with asyncio.timeout(5):
+            await asyncio.gather(woken[0].wait(), woken[1].wait())
+    finally:
+        for s in signals:
+            await s.detach()
+        for nc in connections:
+            await nc.close()
