@@ -14,7 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from leaveflow_contracts import LeaveReserved
+from leaveflow_contracts import EventData, LeaveReserved
 from leaveflow_kit.auth import TokenIssuer
 from leaveflow_kit.clock import local_midnight
 from leaveflow_kit.storage import Store, open_store
@@ -26,7 +26,8 @@ from leaveflow_requests.adapters.approval_schedule_store import (
 from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.bootstrap import Overrides, create_app, event_handlers
 from leaveflow_requests.config import Settings
-from leaveflow_requests.service_layer.approval_schedule import ApprovalScheduler
+from leaveflow_requests.service_layer.approval_schedule import RETRY_AFTER, ApprovalScheduler
+from leaveflow_requests.service_layer.approval_schedule_ports import Dispatch
 from leaveflow_requests.service_layer.workflow_approvals import WorkflowApprovals
 
 from .conftest import NOW, SECRET_KEY, Api, Company, day, sign_up
@@ -43,12 +44,14 @@ class World:
     clock: FakeClock
     scheduler: ApprovalScheduler
 
-    def replica(self) -> ApprovalScheduler:
+    def replica(self, ledger: StoreScheduleLedger | None = None) -> ApprovalScheduler:
         """Another process on the same store (a second replica, or this one restarted)."""
         reads = StoreReads(self.store)
         approvals = WorkflowApprovals(StoreUnitOfWork(self.store), reads, self.clock)
-        ledger = StoreScheduleLedger(self.store)
-        return ApprovalScheduler(approvals, approvals, ledger, reads, self.clock)
+        ledger = ledger or StoreScheduleLedger(self.store)
+        return ApprovalScheduler(
+            approvals, approvals, ledger, reads, self.clock, heartbeat_seconds=3600 * 24 * 7
+        )
 
     async def pending_request(self, who: str = "ana", start: int = 7) -> dict[str, Any]:
         """A request of `who` that balances reserved now (pending since the clock's now)."""
@@ -318,3 +321,28 @@ async def test_an_edit_restarts_the_reminders(world: World) -> None:
     sent = await world.events("ApprovalReminderDue")
     assert [e["reminder_number"] for e in sent] == [1, 1]
     assert datetime.fromisoformat(sent[1]["pending_since"]) == NOW + 26 * H
+
+
+class FailingFor(StoreScheduleLedger):
+    """A store that cannot record anything for one request."""
+
+    def __init__(self, store: Store, request_id: str) -> None:
+        super().__init__(store)
+        self.request_id = request_id
+
+    async def dispatch(self, dispatch: Dispatch, event: EventData) -> bool:
+        if dispatch.request_id == self.request_id:
+            raise RuntimeError("disk full")
+        return await super().dispatch(dispatch, event)
+
+
+async def test_one_failing_request_does_not_hold_up_the_others(world: World) -> None:
+    await world.rules({"remind_after_hours": 1})
+    stuck = await world.pending_request("ana")
+    fine = await world.pending_request("ben")
+    scheduler = world.replica(FailingFor(world.store, stuck["id"]))
+    world.clock.move_to(NOW + 2 * H)
+    assert await scheduler.tick() == NOW + 2 * H + RETRY_AFTER
+    assert [e["request_id"] for e in await world.events("ApprovalReminderDue")] == [fine["id"]]
+    await world.scheduler.tick()  # healthy again: the stuck one gets its reminder
+    assert len(await world.events("ApprovalReminderDue")) == 2

@@ -51,6 +51,8 @@ from .integration import _facts
 from .ports import DirectoryReads
 
 log = get_logger(__name__)
+# A request whose tick failed (its store write, say) is looked at again this soon.
+RETRY_AFTER = timedelta(minutes=1)
 
 
 def reminder_key(p: PendingApproval, level: int, decider_id: str, number: int) -> str:
@@ -130,7 +132,11 @@ class ApprovalScheduler:
             if tenant is None:
                 continue
             for waiting in await self._pending.pending(tenant_id, now):
-                at = await self._request_tick(tenant, rules, waiting, now)
+                try:
+                    at = await self._request_tick(tenant, rules, waiting, now)
+                except Exception:  # one request's failure must not hold up the others
+                    log.exception("approval_schedule_request_failed", request_id=waiting.request.id)
+                    at = now + RETRY_AFTER
                 if at is not None:
                     next_at = min(next_at, at)
         self.ticks += 1
