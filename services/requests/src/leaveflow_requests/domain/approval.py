@@ -195,3 +195,15 @@ def deciders_of(level: LevelState, ctx: DecidersContext) -> list[str]:
         return deciders
     admins = sorted(ctx.admin_ids)
     return _without(admins, ctx.requester_id) or admins
+
+
+def may_decide(level: LevelState, ctx: DecidersContext, who: str) -> bool:
+    """Whether `who` may decide `level` now: one of its deciders, or one of its approvers
+    who still approves for the department while away (they are not asked, but may)."""
+    if who in deciders_of(level, ctx):
+        return True
+    return (
+        who != ctx.requester_id
+        and who in level.approver_ids
+        and (who in ctx.department_approvers or who in ctx.admin_ids)
+    )

@@ -15,7 +15,14 @@ from leaveflow_contracts.requests import Approval as ApprovalOut
 from leaveflow_contracts.requests import ApprovalLevelState
 
 from ..domain import errors
-from ..domain.approval import SYSTEM, Approval, DecidersContext, deciders_of, plan_approval
+from ..domain.approval import (
+    SYSTEM,
+    Approval,
+    DecidersContext,
+    deciders_of,
+    may_decide,
+    plan_approval,
+)
 from ..domain.model import PENDING, LeaveRequest
 from . import integration, queries
 from .ports import Clock, DirectoryReads, ReadModel, Repository, UnitOfWork
@@ -89,6 +96,15 @@ async def current_deciders(reads: DirectoryReads, clock: Clock, request: LeaveRe
     if level is None or request.status != PENDING:
         return []
     return deciders_of(level, await deciders_context(reads, clock, request))
+
+
+async def may_decide_now(
+    reads: DirectoryReads, clock: Clock, request: LeaveRequest, who: str
+) -> bool:
+    level = request.approval.current if request.approval else None
+    if level is None or request.status != PENDING:
+        return False
+    return may_decide(level, await deciders_context(reads, clock, request), who)
 
 
 async def approval_out(

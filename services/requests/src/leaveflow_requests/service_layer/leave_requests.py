@@ -110,7 +110,7 @@ async def _may_decide(repo: Repository, clock: Clock, actor: Actor, request: Lea
         if not await _approves_for(repo, actor, department_id):
             raise errors.NotAllowed("you do not approve for this department")
         return
-    if actor.employee_id not in await approvals.current_deciders(repo, clock, request):
+    if not await approvals.may_decide_now(repo, clock, request, actor.employee_id):
         raise errors.NotAllowed(
             f"you do not decide level {request.approval.current_level} of this request"
         )
