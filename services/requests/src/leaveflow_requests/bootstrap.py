@@ -22,10 +22,12 @@ from leaveflow_contracts.subjects import stream_subjects
 from leaveflow_kit.auth import TokenIssuer, TokenVerifier
 from leaveflow_kit.clock import Clock
 from leaveflow_kit.messaging import Handlers
+from leaveflow_kit.messaging.lease import ConsumerLease, holder_id
 from leaveflow_kit.replica import ReplicaSet
 from leaveflow_kit.runtime import ServiceRuntime, build_runtime
 from leaveflow_kit.storage import Store
 
+from .adapters.approval_schedule_store import SCHEDULE_INDEXES, StoreScheduleLedger
 from .adapters.repository import (
     INDEXES,
     POLICIES,
@@ -34,11 +36,13 @@ from .adapters.repository import (
     StoreReads,
     StoreUnitOfWork,
 )
+from .adapters.schedule_signals import ScheduleSignals
 from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.tenant_signals import TenantSignals
 from .config import Settings
 from .entrypoints.http import (
     account,
+    approval_settings,
     directory,
     identity,
     invites,
@@ -50,10 +54,12 @@ from .entrypoints.http import (
 )
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.service_tokens import router as service_token_router
+from .service_layer.approval_schedule import ApprovalScheduler
 from .service_layer.balance_outcomes import balance_outcome_handlers
 from .service_layer.policies import policy_handlers
 from .service_layer.ports import ReadModel, SecretBox, UnitOfWork
 from .service_layer.standing import DirectoryStanding
+from .service_layer.workflow_approvals import WorkflowApprovals
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     runtime: ServiceRuntime = build_runtime(
         "requests",
         settings,
-        indexes=INDEXES,
+        indexes=(*INDEXES, *SCHEDULE_INDEXES),
         store=overrides.store,
         verifier=verifier,
         clock=overrides.clock,
@@ -107,6 +113,17 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     configured = settings.secret_key.get_secret_value().encode() if settings.secret_key else None
     box = DeferredBox(overrides.secret_key or configured)
     secret_box: SecretBox = box
+    ledger = StoreScheduleLedger(runtime.store)
+    approvals = WorkflowApprovals(unit_of_work, read_model, runtime.clock)
+    scheduler = ApprovalScheduler(
+        approvals,
+        approvals,
+        ledger,
+        read_model,
+        runtime.clock,
+        heartbeat_seconds=settings.approval_schedule_heartbeat_seconds,
+    )
+    schedule_signals = ScheduleSignals(scheduler.wake)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -119,9 +136,28 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         async with runtime.lifespan(app):
             # Every event this service publishes wakes the SSE streams of its tenant.
             await signals.attach(runtime.broker.connection, stream_subjects("requests")[0])
+            await schedule_signals.attach(runtime.broker.connection)
+            # Reminders and escalations run on one replica at a time (records are keyed,
+            # so a handover never sends twice).
+            lease = None
+            if settings.consumer_lease_seconds:
+                lease = ConsumerLease(
+                    runtime.broker.connection.jetstream(),
+                    "requests_approval_schedule",
+                    ttl=settings.consumer_lease_seconds,
+                    replicas=settings.nats_stream_replicas,
+                    holder=holder_id(settings.port),
+                )
+                lease.start()
+                scheduler.use_turn(lease)
+            scheduler.start()
             try:
                 yield
             finally:
+                await scheduler.stop()
+                if lease is not None:
+                    await lease.stop()
+                await schedule_signals.detach()
                 await signals.detach()
 
     app = runtime.app(
@@ -137,6 +173,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             account.router,
             invites.router,
             identity.router,
+            approval_settings.router,
         ],
         lifespan=lifespan,
         body_limits={directory.IMPORT_PATH: directory.MAX_IMPORT_BYTES},
@@ -145,6 +182,9 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         read_model=read_model,
         standing=standing,
         secret_box=secret_box,
+        approval_settings=ledger,
+        schedule_signals=schedule_signals,
+        approval_scheduler=scheduler,
     )
     if overrides.issuer is not None:
         app.state.issuer = overrides.issuer
