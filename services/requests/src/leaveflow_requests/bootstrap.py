@@ -39,6 +39,7 @@ from .adapters.tenant_signals import TenantSignals
 from .config import Settings
 from .entrypoints.http import (
     account,
+    blackouts,
     directory,
     identity,
     invites,
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             sso.router,
             account.router,
             invites.router,
+            blackouts.router,
             identity.router,
         ],
         lifespan=lifespan,

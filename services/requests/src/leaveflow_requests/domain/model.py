@@ -107,6 +107,12 @@ class LeaveRequest:
     department_id: str | None = None
     created_at: datetime | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # Issue 17: the non-working days the policy's sandwich rule charged (also in
+    # working_days), what blackouts in "warn" mode told the approvers, and whether an
+    # admin overrode the notice and blackout rules on purpose.
+    sandwiched_days: list[date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rules_overridden: bool = False
 
     @classmethod
     def submit(
