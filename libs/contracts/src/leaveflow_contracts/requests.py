@@ -164,6 +164,10 @@ class LeaveRequested(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeaveRequested"
     requires_approval: bool = True
     reason: str | None = None
+    # Issue 17: what "warn" blackouts say (for the approvers, in every notification), and
+    # an admin's deliberate override of notice and blocking blackouts.
+    warnings: list[str] = []
+    rules_overridden: bool = False
 
 
 class LeavePending(_LeaveRequestFacts):
@@ -172,6 +176,7 @@ class LeavePending(_LeaveRequestFacts):
     EVENT_TYPE: ClassVar[str] = "LeavePending"
     available_after: Amount | None = None
     approval: Approval | None = None
+    warnings: list[str] = []
 
 
 class LeaveLevelApproved(_LeaveRequestFacts):

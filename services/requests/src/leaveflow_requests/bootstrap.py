@@ -43,6 +43,7 @@ from .config import Settings
 from .entrypoints.http import (
     account,
     approval_settings,
+    blackouts,
     directory,
     identity,
     invites,
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             sso.router,
             account.router,
             invites.router,
+            blackouts.router,
             identity.router,
             approval_settings.router,
         ],

@@ -153,7 +153,11 @@ async def test_hours_are_taken_on_one_working_day(company: Company) -> None:
 async def test_working_days_preview_counts_as_a_submission_would(company: Company) -> None:
     query = f"/v1/working-days?start_date={day(0)}&end_date={day(4)}&start_part=pm"
     preview = await company.ok("ana", "GET", query)
-    assert preview == {"amount": 3.5, "days": [day(0), day(1), day(3), day(4)]}
+    assert preview == {
+        "amount": 3.5,
+        "days": [day(0), day(1), day(3), day(4)],
+        "sandwiched_days": [],
+    }
     submitted = (await company.submit("ana", end_date=day(4), start_part="pm")).json()
     assert (submitted["amount"], submitted["working_days"]) == (preview["amount"], preview["days"])
 

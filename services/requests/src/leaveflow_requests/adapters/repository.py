@@ -14,8 +14,10 @@ from leaveflow_kit.events import record
 from leaveflow_kit.replica import Replica
 from leaveflow_kit.storage import IndexSpec, Store, Transaction, tenant_get
 
+from ..domain.blackouts import Blackout
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import APPROVED, LIVE_STATUSES, PENDING, LeaveRequest
+from ..domain.request_rules import RequestRules
 from ..domain.substitution import Substitution
 from ..service_layer.ports import Record
 from .identity import IDENTITY_INDEXES, IdentityReads, IdentityWrites
@@ -29,6 +31,7 @@ TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
     "departments",
 )
 SUBSTITUTIONS = "substitutions"
+BLACKOUTS = "blackouts"
 # Every event this service records, per tenant, for the SSE stream. Keys are the event
 # ids, which are time-ordered, so a tenant's log reads in id order and an SSE
 # `Last-Event-ID` is a plain cursor.
@@ -50,6 +53,7 @@ INDEXES = (
     IndexSpec(POLICIES, ("tenant_id",)),
     IndexSpec(SUBSTITUTIONS, ("tenant_id",)),
     IndexSpec(LEAVE_REQUESTS, ("status",)),
+    IndexSpec(BLACKOUTS, ("tenant_id",)),
     *IDENTITY_INDEXES,
 )
 
@@ -61,13 +65,15 @@ _COLLECTION: dict[type[Any], str] = {
     Location: LOCATIONS,
     Department: DEPARTMENTS,
     Substitution: SUBSTITUTIONS,
+    Blackout: BLACKOUTS,
 }
 
 
 POLICY_REPLICA = Replica(POLICIES)
 # Stored shape 1: kit replica documents (newest occurred_at wins) instead of "newest event
 # id"; the key (tenant:location:type) is unchanged. Bump on any change of shape or key.
-POLICIES_VERSION = 1
+# Shape 2: the policy's request rules (issue 17) are kept too.
+POLICIES_VERSION = 2
 
 
 def policy_id(location_id: str, leave_type_id: str) -> str:
@@ -128,8 +134,39 @@ class _TenantDocuments(IdentityReads):
     async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None:
         return await self._get(LEAVE_REQUESTS, LeaveRequest, request_id, tenant_id)
 
+    async def policy_rules(
+        self, tenant_id: str, location_id: str, leave_type_id: str
+    ) -> RequestRules:
+        doc = await POLICY_REPLICA.get(
+            self._source, tenant_id, policy_id(location_id, leave_type_id)
+        )
+        if doc is None or not doc["active"] or not doc.get("rules"):
+            return RequestRules()
+        return from_doc(RequestRules, doc["rules"])
+
+    async def live_requests_overlapping(
+        self, tenant_id: str, employee_id: str, start: date, end: date
+    ) -> list[LeaveRequest]:
+        # Filtered on the raw documents (ISO dates compare as strings) so that an employee
+        # with years of history does not cost a decode per old request on every submission.
+        docs = await self._source.find(
+            LEAVE_REQUESTS, {"tenant_id": tenant_id, "employee_id": employee_id}
+        )
+        first, last = start.isoformat(), end.isoformat()
+        return [
+            from_doc(LeaveRequest, d)
+            for d in docs
+            if d["status"] in LIVE_STATUSES and d["start_date"] <= last and first <= d["end_date"]
+        ]
+
     async def departments(self, tenant_id: str) -> list[Department]:
         return await self._all(DEPARTMENTS, Department, tenant_id)
+
+    async def blackouts(self, tenant_id: str) -> list[Blackout]:
+        return await self._all(BLACKOUTS, Blackout, tenant_id)
+
+    async def blackout(self, tenant_id: str, blackout_id: str) -> Blackout | None:
+        return await self._get(BLACKOUTS, Blackout, blackout_id, tenant_id)
 
     async def locations(self, tenant_id: str) -> list[Location]:
         return await self._all(LOCATIONS, Location, tenant_id)
@@ -189,28 +226,25 @@ class Repository(_TenantDocuments, IdentityWrites):
         return doc is not None and bool(doc["active"])
 
     async def save_policy(
-        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, at: Envelope
+        self,
+        tenant_id: str,
+        location_id: str,
+        leave_type_id: str,
+        *,
+        active: bool,
+        at: Envelope,
+        rules: RequestRules | None = None,
     ) -> bool:
-        doc = {"location_id": location_id, "leave_type_id": leave_type_id, "active": active}
+        doc = {
+            "location_id": location_id,
+            "leave_type_id": leave_type_id,
+            "active": active,
+            "rules": to_doc(rules or RequestRules()),
+        }
         stored = await POLICY_REPLICA.upsert(
             self.tx, tenant_id, policy_id(location_id, leave_type_id), doc, at
         )
         return stored is not None
-
-    async def live_requests_overlapping(
-        self, tenant_id: str, employee_id: str, start: date, end: date
-    ) -> list[LeaveRequest]:
-        # Filtered on the raw documents (ISO dates compare as strings) so that an employee
-        # with years of history does not cost a decode per old request on every submission.
-        docs = await self.tx.find(
-            LEAVE_REQUESTS, {"tenant_id": tenant_id, "employee_id": employee_id}
-        )
-        first, last = start.isoformat(), end.isoformat()
-        return [
-            from_doc(LeaveRequest, d)
-            for d in docs
-            if d["status"] in LIVE_STATUSES and d["start_date"] <= last and first <= d["end_date"]
-        ]
 
     async def add_tenant(self, tenant: Tenant) -> None:
         await self.tx.insert(TENANTS, tenant.id, to_doc(tenant))
@@ -235,6 +269,9 @@ class Repository(_TenantDocuments, IdentityWrites):
 
     async def delete_substitution(self, substitution_id: str) -> None:
         await self.tx.delete(SUBSTITUTIONS, substitution_id)
+
+    async def delete_blackout(self, blackout_id: str) -> None:
+        await self.tx.delete(BLACKOUTS, blackout_id)
 
     async def record(
         self,

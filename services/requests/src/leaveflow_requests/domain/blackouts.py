@@ -24,9 +24,11 @@ class Blackout:
     start_date: date
     end_date: date
     mode: str = BLOCK
-    location_ids: frozenset[str] = field(default_factory=frozenset)
-    department_ids: frozenset[str] = field(default_factory=frozenset)
-    leave_type_ids: frozenset[str] = field(default_factory=frozenset)
+    # None listed = all; kept as lists so the record stores as it reads.
+    location_ids: list[str] = field(default_factory=list)
+    department_ids: list[str] = field(default_factory=list)
+    leave_type_ids: list[str] = field(default_factory=list)
+    created_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -62,7 +64,7 @@ class Blackout:
         return f"{self.name} ({span}) is a blackout period"
 
 
-def _listed(ids: frozenset[str], value: str | None) -> bool:
+def _listed(ids: list[str], value: str | None) -> bool:
     return not ids or (value is not None and value in ids)
 
 

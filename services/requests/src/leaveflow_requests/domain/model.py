@@ -165,6 +165,12 @@ class LeaveRequest:
     # Fixed when the request becomes pending; None for a request that needs no approval
     # (and for those that became pending before approval levels existed).
     approval: Approval | None = None
+    # Issue 17: the non-working days the policy's sandwich rule charged (also in
+    # working_days), what blackouts in "warn" mode told the approvers, and whether an
+    # admin overrode the notice and blackout rules on purpose.
+    sandwiched_days: list[date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rules_overridden: bool = False
 
     @classmethod
     def submit(

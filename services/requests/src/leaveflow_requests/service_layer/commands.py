@@ -89,6 +89,9 @@ class SubmitLeaveRequest:
     end_part: str = "full"
     hours: Decimal | None = None
     reason: str | None = None
+    # An admin recording leave on purpose: notice, how far ahead and blocking blackouts
+    # do not apply (recorded in the history and the event).
+    override_rules: bool = False
 
 
 @dataclass(frozen=True)

@@ -147,13 +147,17 @@ def leave_requested(r: LeaveRequest) -> LeaveRequested:
         **_facts(r),
         requires_approval=r.requires_approval,
         reason=r.reason,
+        warnings=r.warnings,
+        rules_overridden=r.rules_overridden,
     )
 
 
 def leave_pending(
     r: LeaveRequest, available_after: Decimal | None, approval: Approval | None = None
 ) -> LeavePending:
-    return LeavePending(**_facts(r), available_after=available_after, approval=approval)
+    return LeavePending(
+        **_facts(r), available_after=available_after, approval=approval, warnings=r.warnings
+    )
 
 
 def leave_rejected(r: LeaveRequest, available: Decimal | None) -> LeaveRejected:

@@ -4,6 +4,7 @@ aggregate decide, saves it, and records the event in the same transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from leaveflow_contracts import new_id
@@ -12,7 +13,7 @@ from leaveflow_kit.clock import zone
 from ..domain import errors
 from ..domain.directory import Location
 from ..domain.model import NO_WORKING_DAYS, PENDING, LeaveRequest, count_leave
-from . import approvals, integration, queries
+from . import approvals, integration, queries, submission_rules
 from .acting import record_by
 from .commands import (
     Actor,
@@ -68,6 +69,17 @@ async def submit_leave_request(
             by=actor.employee_id,
             at=now,
         )
+        if cmd.override_rules and not actor.is_admin:
+            raise errors.NotAllowed("only admins may override the leave rules")
+        if leave_type is None:  # submit() refused it already; this tells the type checker
+            raise errors.InvalidRequest("unknown leave type", field="leave_type_id")
+        await submission_rules.add_sandwiched_days(repo, request, employee, location)
+        request.warnings = await submission_rules.check_rules(
+            repo, clock, request, employee, leave_type, location, override=cmd.override_rules
+        )
+        if cmd.override_rules:
+            request.rules_overridden = True
+            request.history[-1]["note"] = _overridden(request.history[-1]["note"])
         # Touch the employee so two concurrent submissions conflict and serialise.
         employee.request_guard += 1
         await repo.save(employee)
@@ -76,6 +88,11 @@ async def submit_leave_request(
         return request
 
     return await uow.run(work)
+
+
+def _overridden(note: str | None) -> str:
+    said = "leave rules overridden by an admin"
+    return f"{note} ({said})" if note else said
 
 
 async def _existing_request(repo: Repository, actor: Actor, request_id: str) -> LeaveRequest:
@@ -244,6 +261,14 @@ async def edit_leave_request(
             today=await queries.employee_today(repo, clock, employee),
             at=now,
         )
+        if leave_type is not None:  # edit() refused an unknown type already
+            # The same rules as a submission, on the new dates (the request itself is not
+            # its own neighbour); an admin's edit is deliberate, like an override.
+            request.sandwiched_days = []
+            await submission_rules.add_sandwiched_days(repo, request, employee, location)
+            request.warnings = await submission_rules.check_rules(
+                repo, clock, request, employee, leave_type, location, override=actor.is_admin
+            )
         if request.status == PENDING and request.approval is not None:
             request.approval = await approvals.plan_for(repo, request)
         # Serialise with the employee's submissions (the overlap check needs that).
@@ -301,7 +326,13 @@ async def reprice_location(
                     integration.leave_cancelled(request, previous, "system", NO_WORKING_DAYS),
                 )
                 continue
-            old = request.reprice(counted.amount, list(counted.days), now)
+            # Priced afresh, the sandwich rule included, on a copy: `reprice` compares.
+            repriced = replace(
+                request, working_days=list(counted.days), amount=counted.amount, sandwiched_days=[]
+            )
+            await submission_rules.add_sandwiched_days(repo, repriced, employee, location)
+            old = request.reprice(repriced.amount, repriced.working_days, now)
+            request.sandwiched_days = repriced.sandwiched_days
             if old is not None:
                 await repo.save(request)
                 await record_by(repo, actor, integration.leave_repriced(request, old))

@@ -15,9 +15,11 @@ from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.clock import Clock
 from leaveflow_kit.storage import Transaction
 
+from ..domain.blackouts import Blackout
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.identity import Invite, MagicLink, Passkey, SignInSession, SsoConfig
 from ..domain.model import LeaveRequest
+from ..domain.request_rules import RequestRules
 from ..domain.substitution import Substitution
 
 T = TypeVar("T")
@@ -33,7 +35,9 @@ __all__ = [
     "UnitOfWork",
 ]
 
-Record = Tenant | Employee | LeaveType | LeaveRequest | Location | Department | Substitution
+Record = (
+    Tenant | Employee | LeaveType | LeaveRequest | Location | Department | Substitution | Blackout
+)
 
 
 class _TenantReads(Protocol):
@@ -54,6 +58,21 @@ class _TenantReads(Protocol):
     async def leave_type(self, tenant_id: str, leave_type_id: str) -> LeaveType | None: ...
 
     async def leave_request(self, tenant_id: str, request_id: str) -> LeaveRequest | None: ...
+
+    async def blackouts(self, tenant_id: str) -> list[Blackout]:
+        """The company's blackout periods, any order."""
+
+    async def blackout(self, tenant_id: str, blackout_id: str) -> Blackout | None: ...
+
+    async def live_requests_overlapping(
+        self, tenant_id: str, employee_id: str, start: date, end: date
+    ) -> list[LeaveRequest]:
+        """Submitted, pending or approved requests of the employee that touch [start, end]."""
+
+    async def policy_rules(
+        self, tenant_id: str, location_id: str, leave_type_id: str
+    ) -> RequestRules:
+        """The request rules of the (location, type) policy; none when there is none."""
 
     async def departments(self, tenant_id: str) -> list[Department]:
         """Every department of the tenant, inactive ones included."""
@@ -142,20 +161,22 @@ class Repository(_TenantReads, _IdentityReads, _IdentityWrites, Protocol):
     async def leave_type_used(self, tenant_id: str, leave_type_id: str) -> bool:
         """Whether any request names the type (then it may only be deactivated)."""
 
-    async def live_requests_overlapping(
-        self, tenant_id: str, employee_id: str, start: date, end: date
-    ) -> list[LeaveRequest]:
-        """Submitted, pending or approved requests of the employee that touch [start, end]."""
-
     async def offers(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
         """Whether balances has an active policy for the type at the location."""
 
     async def save_policy(
-        self, tenant_id: str, location_id: str, leave_type_id: str, *, active: bool, at: Envelope
+        self,
+        tenant_id: str,
+        location_id: str,
+        leave_type_id: str,
+        *,
+        active: bool,
+        at: Envelope,
+        rules: RequestRules | None = None,
     ) -> bool:
-        """Keep the (location, type) policy's state from the balances event `at`, unless the
-        one kept already happened later (the replica rule, docs/adr/0004); whether it was
-        kept."""
+        """Keep the (location, type) policy's state and request rules from the balances
+        event `at`, unless the one kept already happened later (the replica rule,
+        docs/adr/0004); whether it was kept."""
 
     async def add_tenant(self, tenant: Tenant) -> None: ...
 
@@ -176,6 +197,7 @@ class Repository(_TenantReads, _IdentityReads, _IdentityWrites, Protocol):
     async def delete_leave_type(self, leave_type_id: str) -> None: ...
 
     async def delete_substitution(self, substitution_id: str) -> None: ...
+    async def delete_blackout(self, blackout_id: str) -> None: ...
 
     async def record(
         self,

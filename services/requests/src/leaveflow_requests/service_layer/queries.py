@@ -14,6 +14,7 @@ from ..domain.directory import Employee, normalise_email
 from ..domain.model import LeaveRequest
 from ..domain.working_days import WorkingDays, count_working_days
 from .ports import Clock, DirectoryReads, ReadModel
+from .submission_rules import sandwiched_days, with_sandwiched
 from .visibility import Visibility
 
 
@@ -100,3 +101,29 @@ async def working_days(
         schedule=location.schedule_for(employee) if location else None,
         holidays=location.holidays_between(start, end).keys() if location else (),
     )
+
+
+async def priced_days(
+    reads: ReadModel,
+    tenant_id: str,
+    employee: Employee,
+    start: date,
+    end: date,
+    *,
+    start_part: str = "full",
+    end_part: str = "full",
+    leave_type_id: str | None = None,
+) -> tuple[WorkingDays, tuple[date, ...]]:
+    """`working_days`, and with a day-unit leave type also the non-working days its
+    policy's sandwich rule charges (included in the days and the amount)."""
+    counted = await working_days(
+        reads, tenant_id, employee, start, end, start_part=start_part, end_part=end_part
+    )
+    leave_type = await reads.leave_type(tenant_id, leave_type_id) if leave_type_id else None
+    if leave_type is None or leave_type.unit != "days":
+        return counted, ()
+    location = (
+        await reads.location(tenant_id, employee.location_id) if employee.location_id else None
+    )
+    extra = await sandwiched_days(reads, employee, location, leave_type.id, counted, start, end)
+    return with_sandwiched(counted, extra), extra

@@ -157,12 +157,16 @@ async def working_days(
     employee_id: QueryId | None = None,
     start_part: Literal["full", "am", "pm"] = "full",
     end_part: Literal["full", "am", "pm"] = "full",
+    leave_type_id: QueryId | None = None,
 ) -> WorkingDaysOut:
+    """What a range would cost the employee; with `leave_type_id`, also the non-working
+    days its policy's sandwich rule would charge (`sandwiched_days`, in `days` and the
+    amount)."""
     employee = await reads.employee(actor.tenant_id, employee_id or actor.employee_id)
     # Someone outside the caller's scope is as unknown as nobody (no schedule disclosed).
     if employee is None or not (await visibility_of(reads, actor)).covers_employee(employee):
         raise Unprocessable("unknown employee", field="employee_id")
-    counted = await queries.working_days(
+    counted, sandwiched = await queries.priced_days(
         reads,
         actor.tenant_id,
         employee,
@@ -170,5 +174,6 @@ async def working_days(
         end_date,
         start_part=start_part,
         end_part=end_part,
+        leave_type_id=leave_type_id,
     )
-    return WorkingDaysOut.of(counted)
+    return WorkingDaysOut.of(counted, sandwiched)

@@ -8,6 +8,7 @@ ISO strings, `created_at` and history times exactly as recorded, every field pre
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -239,6 +240,7 @@ class LeaveRequestIn(_In):
     end_part: Literal["full", "am", "pm"] = "full"
     hours: Decimal | None = Field(None, gt=0, le=24, decimal_places=2)
     reason: Note | None = None
+    override_rules: bool = False
 
 
 class SubstitutionIn(_In):
@@ -509,6 +511,9 @@ class LeaveRequestOut(BaseModel):
     history: list[HistoryEntryOut]
     # null: the type needs no approval, or the request has not been reserved yet.
     approval: ApprovalOut | None
+    sandwiched_days: list[date] = []
+    warnings: list[str] = []
+    rules_overridden: bool = False
 
     @classmethod
     def of(cls, r: LeaveRequest) -> LeaveRequestOut:
@@ -535,10 +540,13 @@ class SubstitutionOut(BaseModel):
 class WorkingDaysOut(BaseModel):
     amount: float
     days: list[date]
+    sandwiched_days: list[date] = []
 
     @classmethod
-    def of(cls, counted: WorkingDays) -> WorkingDaysOut:
-        return cls(amount=float(counted.amount), days=list(counted.days))
+    def of(cls, counted: WorkingDays, sandwiched: Sequence[date] = ()) -> WorkingDaysOut:
+        return cls(
+            amount=float(counted.amount), days=list(counted.days), sandwiched_days=list(sandwiched)
+        )
 
 
 # --- sign-in (docs/adr/0009) ----------------------------------------------------------------
