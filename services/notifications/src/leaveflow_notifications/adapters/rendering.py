@@ -34,7 +34,7 @@ def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dic
     ids = [to["slack_user_id"]] if to.get("slack_user_id") else list(to.get("mentions") or [])
     mention = "".join(f"<@{i}> " for i in ids)
     blocks: list[Any] = [
-        SectionBlock(text=MarkdownTextObject(text=f"{mention}*{notice.title}*\n{notice.summary}"))
+        SectionBlock(text=MarkdownTextObject(text=f"{mention}*{notice.title}*\n{notice.text}"))
     ]
     if notice.kind == "digest" and notice.items:
         lines = "\n".join(f"• {digest_line(item)}" for item in notice.items)
@@ -54,7 +54,7 @@ def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dic
             )
         )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"<{dashboard_url}|Leaveflow>")]))
-    return {"text": f"{notice.title}: {notice.summary}", "blocks": [b.to_dict() for b in blocks]}
+    return {"text": f"{notice.title}: {notice.text}", "blocks": [b.to_dict() for b in blocks]}
 
 
 def teams_message(
@@ -63,7 +63,7 @@ def teams_message(
     """An Adaptive Card for a Workflows webhook; decisions are signed links (OpenUrl)."""
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": notice.title, "weight": "Bolder", "size": "Medium"},
-        {"type": "TextBlock", "text": notice.summary, "wrap": True},
+        {"type": "TextBlock", "text": notice.text, "wrap": True},
     ]
     if to.get("name"):
         body.insert(0, {"type": "TextBlock", "text": f"For {to['name']}", "isSubtle": True})

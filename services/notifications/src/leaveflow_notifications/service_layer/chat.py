@@ -135,12 +135,33 @@ class Chat:
             via=via,
         )
         if answer.ok:
-            verb = "Approved" if decision == "approve" else "Denied"
-            body = answer.body
-            return True, f"{verb}: leave {body.get('start_date')} to {body.get('end_date')}."
+            return True, decided_text(decision, answer.body)
         if answer.status == 409:
             return False, f"Nothing to do: this request is no longer pending ({answer.problem})."
+        if answer.status == 403:
+            # Requests decides which level the clicker may decide: here, none (another
+            # level's turn, a removed approver, the requester): a sentence, not an error.
+            return False, (
+                "You cannot decide this request now: it waits for someone else's decision. "
+                "Nothing was changed."
+            )
+        if answer.status == 404:
+            return False, "This request does not exist or is not yours to see."
         return False, f"Could not {decision}: {answer.problem}"
+
+
+def decided_text(decision: str, body: Any) -> str:
+    """What the clicker reads: the decision, and where the request goes next when their
+    approval was one level of several."""
+    body = body if isinstance(body, dict) else {}
+    span = f"leave {body.get('start_date')} to {body.get('end_date')}"
+    if decision == "deny":
+        return f"Denied: {span}."
+    approval = body.get("approval") if isinstance(body.get("approval"), dict) else {}
+    next_level = approval.get("current_level") if body.get("status") == "pending" else None
+    if next_level:
+        return f"Approved your level: {span} now waits for level {next_level}."
+    return f"Approved: {span}."
 
 
 def whos_off_item(item: dict[str, Any]) -> dict[str, str]:

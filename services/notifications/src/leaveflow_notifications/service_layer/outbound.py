@@ -11,7 +11,7 @@ from ..domain.messages import DECISIONS, Notice
 from .account_mail import NO_SERVER, AccountMailer
 from .collections import EMAIL, SLACK, TEAMS
 from .integrations import UndecryptableSecrets, decrypted
-from .ports import ReadModel, Renderer, SecretBox, Sender, SendResult
+from .ports import UPDATES, ReadModel, Renderer, SecretBox, Sender, SendResult
 
 
 @dataclass
@@ -82,6 +82,8 @@ class Outbound:
             message = self.render(delivery)
         except Exception as exc:  # a broken template fails this delivery only
             return SendResult(ok=False, error=f"template failed: {exc!r}"[:300])
+        if UPDATES in delivery.payload:  # a message sent before, rewritten in place
+            message = {**message, UPDATES: delivery.payload[UPDATES]}
         try:
             integration = decrypted(self._box, stored)
         except UndecryptableSecrets as exc:
