@@ -264,3 +264,30 @@ async def test_an_update_waits_for_nothing_when_the_original_is_still_unsent(
     await world.feed(level_1_approved(world))
     assert await world.dispatcher("slack").send_due() == 2
     assert {c.path for c in sink.snapshot()} == {"/api/chat.postMessage"}
+
+
+async def test_what_told_the_employee_is_never_rewritten(world: World, sink: WebhookSink) -> None:
+    """Only messages that asked for a decision are closed by later states."""
+    await add_ben(world)
+    await world.feed(
+        EmployeeUpserted(
+            employee_id=ANA,
+            name="Ana Lima",
+            email="ana@t1.test",
+            role="user",
+            department_id="t1-d1",
+            slack_user_id="U_ANA",
+        )
+    )
+    await slack_dm(world, sink)
+    await world.integrations.set_preferences("t1", ANA, {"level_updates": True})
+    slack = world.dispatcher("slack")
+    await world.feed(level_1_approved(world))
+    assert await slack.send_due() == 2  # Ben asked, Ana told
+    await world.feed(level_2_decided(world, LeaveApproved))
+    assert await slack.send_due() == 2  # Ana told the end, Ben's message closed
+    updates = [c.json() for c in sink.snapshot() if c.path == "/api/chat.update"]
+    assert len(updates) == 1
+    closed = updates[0]["blocks"][0]["text"]["text"]
+    assert closed.startswith("<@U_BEN> *Ana Lima requests Vacation*"), closed
+    assert closed.endswith("Approved by Ben Ng.")

@@ -19,7 +19,7 @@ from leaveflow_kit.storage import Transaction
 from leaveflow_kit.telemetry import current_trace
 
 from ..domain.delivery import SENT, Delivery, delivery_id
-from ..domain.messages import SYSTEM, Notice
+from ..domain.messages import ASKING, SYSTEM, Notice
 from .collections import DELIVERIES, SLACK
 from .ports import UPDATES
 from .replica import approvers_of, person
@@ -98,10 +98,11 @@ async def update_sent_messages(
     what: str,
     levels: list[dict[str, str]],
 ) -> int:
-    """One update per message already sent about the request that its peer lets us
-    change (Slack Web API messages, which keep `channel` and `ts`): it now reads as closed
-    by `what`, with every level's state and no buttons. Webhook posts (Slack or Teams)
-    have no handle and stay as they were; the new state reaches people in new messages.
+    """One update per message already sent asking to decide the request, where its peer
+    lets us change it (Slack Web API messages, which keep `channel` and `ts`): it now
+    reads as closed by `what`, with every level's state and no buttons. Webhook posts
+    (Slack or Teams) have no handle and stay as they were; the new state reaches people
+    in new messages.
     Idempotent per event like every delivery: the id names the event and the message."""
     where = {"tenant_id": tenant_id, "request_id": request_id, "channel": SLACK, "status": SENT}
     created = 0
@@ -109,10 +110,13 @@ async def update_sent_messages(
         sent = from_doc(Delivery, doc)
         if sent.message_ref is None or UPDATES in sent.payload:
             continue
+        notice = Notice.from_dict(sent.payload["notice"])
+        if notice.kind not in ASKING:
+            continue  # what told the employee something stays as it was
         update_id = delivery_id(event_id, SLACK, f"update:{sent.id}")
         if await tx.get(DELIVERIES, update_id) is not None:
             continue
-        notice = Notice.from_dict(sent.payload["notice"]).closed_by(what, levels or None)
+        notice = notice.closed_by(what, levels or None)
         update = Delivery(
             id=update_id,
             tenant_id=tenant_id,
