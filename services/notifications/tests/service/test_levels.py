@@ -5,6 +5,7 @@ store; sends go to the loopback Slack Web API recorder and the SMTP sink."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -183,6 +184,10 @@ async def test_level_twos_email_links_are_signed_for_its_deciders_only(
     }
 
 
+def text(message: dict[str, Any]) -> str:
+    return str(message["blocks"][0]["text"]["text"])
+
+
 async def slack_dm(world: World, sink: WebhookSink) -> None:
     world.rewire(slack_api=f"http://127.0.0.1:{sink.port}/api/")
     sink.ok_body = SLACK_OK
@@ -291,3 +296,33 @@ async def test_what_told_the_employee_is_never_rewritten(world: World, sink: Web
     closed = updates[0]["blocks"][0]["text"]["text"]
     assert closed.startswith("<@U_BEN> *Ana Lima requests Vacation*"), closed
     assert closed.endswith("Approved by Ben Ng.")
+
+
+async def test_an_update_still_being_retried_carries_the_newest_state(
+    world: World, sink: WebhookSink
+) -> None:
+    # Ben has no Slack id: the only Slack sends are Bo's message and its updates.
+    await world.feed(
+        EmployeeUpserted(employee_id=BEN, name="Ben Ng", email="ben@t1.test", role="approver")
+    )
+    await slack_dm(world, sink)
+    slack = world.dispatcher("slack")
+    await world.feed(pending(world))
+    await slack.send_due()
+    (original,) = await world.deliveries(event_type="LeavePending")
+    sink.responses.append((503, {}))
+    await world.feed(level_1_approved(world))
+    assert await slack.send_due() == 0
+    (retrying,) = await world.deliveries(status="retrying")
+    assert retrying["payload"]["original"] == original["id"]
+    await world.feed(level_2_decided(world, LeaveApproved))
+    updates = [d for d in await world.deliveries() if "original" in d["payload"]]
+    assert [d["id"] for d in updates] == [retrying["id"]], "brought up to date, not queued"
+    world.clock.advance(timedelta(minutes=10))
+    assert await slack.send_due() == 2  # the update, and Ana's "approved"
+    sent = [c.json() for c in sink.snapshot() if c.path == "/api/chat.update"]
+    assert len(sent) == 2  # the failed try, then the one that went
+    assert text(sent[-1]).endswith("Approved by Ben Ng.")
+    assert "Level 2: approved by Ben Ng" in text(sent[-1])
+    (update,) = await world.deliveries(id=retrying["id"])
+    assert update["status"] == "sent"

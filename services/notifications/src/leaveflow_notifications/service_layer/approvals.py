@@ -18,13 +18,15 @@ from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.storage import Transaction
 from leaveflow_kit.telemetry import current_trace
 
-from ..domain.delivery import SENT, Delivery, delivery_id
+from ..domain.delivery import PENDING, RETRYING, SENT, Delivery, delivery_id
 from ..domain.messages import ASKING, SYSTEM, Notice
 from .collections import DELIVERIES, SLACK
 from .ports import UPDATES
 from .replica import approvers_of, person
 
 AUTOMATIC = "Leaveflow (automatic)"
+# In an update's payload: the delivery whose message it rewrites.
+ORIGINAL = "original"
 
 
 async def people(tx: Transaction, tenant_id: str, ids: list[str]) -> list[dict[str, Any]]:
@@ -103,10 +105,19 @@ async def update_sent_messages(
     reads as closed by `what`, with every level's state and no buttons. Webhook posts
     (Slack or Teams) have no handle and stay as they were; the new state reaches people
     in new messages.
-    Idempotent per event like every delivery: the id names the event and the message."""
-    where = {"tenant_id": tenant_id, "request_id": request_id, "channel": SLACK, "status": SENT}
+
+    Idempotent per event like every delivery: the id names the event and the message. An
+    update of the same message still waiting to be sent (a Slack hiccup being retried) is
+    brought up to date instead, so an older state can never land after a newer one."""
+    where = {"tenant_id": tenant_id, "request_id": request_id, "channel": SLACK}
+    waiting: dict[str, Delivery] = {}
+    for status in (PENDING, RETRYING):
+        for doc in await tx.find(DELIVERIES, {**where, "status": status}, limit=200):
+            queued = from_doc(Delivery, doc)
+            if ORIGINAL in queued.payload:
+                waiting[str(queued.payload[ORIGINAL])] = queued
     created = 0
-    for doc in await tx.find(DELIVERIES, where, limit=200):
+    for doc in await tx.find(DELIVERIES, {**where, "status": SENT}, limit=200):
         sent = from_doc(Delivery, doc)
         if sent.message_ref is None or UPDATES in sent.payload:
             continue
@@ -117,6 +128,11 @@ async def update_sent_messages(
         if await tx.get(DELIVERIES, update_id) is not None:
             continue
         notice = notice.closed_by(what, levels or None)
+        stale = waiting.get(sent.id)
+        if stale is not None:
+            stale.payload = {**stale.payload, "notice": notice.to_dict()}
+            await tx.put(DELIVERIES, stale.id, to_doc(stale))
+            continue
         update = Delivery(
             id=update_id,
             tenant_id=tenant_id,
@@ -128,6 +144,7 @@ async def update_sent_messages(
                 "notice": notice.to_dict(),
                 "to": sent.payload["to"],
                 UPDATES: sent.message_ref,
+                ORIGINAL: sent.id,
             },
             created_at=clock.now(),
             trace=current_trace(),
