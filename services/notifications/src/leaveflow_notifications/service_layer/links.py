@@ -165,11 +165,19 @@ class LinkActions:
         if answer.status == 409:
             raise AlreadyDecided(answer.problem)
         await self._store.atomic(give_back)
-        if answer.status in (401, 403, 404):
+        if answer.status == 403:
+            # They were asked (the link is theirs), but requests lets them decide nothing
+            # now: the request moved on to another level, or the decision is no longer
+            # theirs. Said as such; the link stays usable should it become theirs again.
+            raise AlreadyDecided(NOT_YOUR_TURN)
+        if answer.status in (401, 404):
             raise LinkInvalid("invalid link")
         if answer.status == 422:
             raise InvalidDecision(answer.problem)
         raise ApiUnavailable(f"requests answered {answer.status}")
+
+
+NOT_YOUR_TURN = "This request now waits for someone else's decision; nothing was changed."
 
 
 class InvalidDecision(Exception):
