@@ -90,10 +90,13 @@ def publish(stack: Stack, tenant_id: str, *events: EventData) -> None:
 
 class Office:
     """Ana (Slack U_ANA) in Ops, approved by Bo (U_BO); Ben (U_BEN) approves Finance, the
-    second level in the events published here. Slack by bot token (direct messages through
-    the Web API recorder) and email (the SMTP sink)."""
+    second level in the events published here (with `levels`, Ops' own level 2). Slack by
+    bot token (direct messages through the Web API recorder) or webhook, and email (the
+    SMTP sink)."""
 
-    def __init__(self, tenant: Tenant, sink: WebhookSink, smtp: SmtpSink, *, bot: bool) -> None:
+    def __init__(
+        self, tenant: Tenant, sink: WebhookSink, smtp: SmtpSink, *, bot: bool, levels: bool = False
+    ) -> None:
         self.tenant, self.sink, self.smtp = tenant, sink, smtp
         self.team_id = f"T{uuid4().hex[:8].upper()}"
         self.notify = tenant.urls["notifications"]
@@ -107,7 +110,11 @@ class Office:
         )
         with tenant.client("requests") as http:
             for name, approver in (("Ops", self.bo), ("Finance", self.ben)):
-                r = http.post("/v1/departments", json={"name": name, "approver_ids": [approver]})
+                body: dict[str, Any] = {"name": name, "approver_ids": [approver]}
+                if levels and name == "Ops":  # Bo, then Ben: the requests side's own levels
+                    rules = [{"approver_ids": [self.bo]}, {"approver_ids": [self.ben]}]
+                    body = {"name": name, "approval_levels": rules}
+                r = http.post("/v1/departments", json=body)
                 assert r.status_code == 201, r.text
                 if name == "Ops":
                     self.department = str(r.json()["id"])
