@@ -14,9 +14,11 @@ from leaveflow_contracts import (
     ApprovalLevelState,
     EmployeeUpserted,
     LeaveApproved,
+    LeaveCancelled,
     LeaveDenied,
     LeaveLevelApproved,
     LeavePending,
+    LeaveStatus,
 )
 from leaveflow_kit.testing import WebhookSink
 from leaveflow_kit.testing.smtp_sink import SmtpSink
@@ -326,3 +328,19 @@ async def test_an_update_still_being_retried_carries_the_newest_state(
     assert "Level 2: approved by Ben Ng" in text(sent[-1])
     (update,) = await world.deliveries(id=retrying["id"])
     assert update["status"] == "sent"
+
+
+async def test_a_cancel_reaches_everyone_who_was_asked_at_any_level(world: World) -> None:
+    await add_ben(world)
+    await world.connect("email", smtp_host="127.0.0.1", smtp_port=25, **{"from": "lf@t1.test"})
+    await world.feed(pending(world))
+    await world.feed(level_1_approved(world))
+    await world.feed(
+        LeaveCancelled(
+            **world.pending().model_dump(exclude={"available_after", "approval"}),
+            previous_status=LeaveStatus.PENDING,
+            cancelled_by=ANA,
+        )
+    )
+    told = {d["recipient"] for d in await world.deliveries(event_type="LeaveCancelled")}
+    assert told == {BO, BEN, ANA}

@@ -25,6 +25,8 @@ from .ports import UPDATES
 from .replica import approvers_of, person
 
 AUTOMATIC = "Leaveflow (automatic)"
+# The recipient id of a shared channel's post (`fanout.CHANNEL`).
+CHANNEL_ID = "channel"
 # In an update's payload: the delivery whose message it rewrites.
 ORIGINAL = "original"
 
@@ -64,6 +66,19 @@ async def deciders(
     if not found:
         found = await approvers_of(tx, tenant_id, department_id)
     return [p for p in found if p["id"] != employee_id]
+
+
+async def asked_about(tx: Transaction, tenant_id: str, request_id: str) -> list[dict[str, Any]]:
+    """Everyone who was asked to decide the request, at any level (reminders and
+    escalations included), as our deliveries record it."""
+    ids: list[str] = []
+    for doc in await tx.find(DELIVERIES, {"tenant_id": tenant_id, "request_id": request_id}):
+        payload = doc.get("payload") or {}
+        if UPDATES in payload or (payload.get("notice") or {}).get("kind") not in ASKING:
+            continue
+        to = payload.get("to") or {}
+        ids += [str(p) for p in to.get("people") or []] or [str(doc["recipient"])]
+    return await people(tx, tenant_id, [i for i in ids if i != CHANNEL_ID])
 
 
 async def level_states(

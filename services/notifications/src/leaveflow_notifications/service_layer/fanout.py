@@ -43,7 +43,16 @@ from ..domain.messages import (
     SYSTEM,
     Notice,
 )
-from .approvals import deciders, level_states, name_of, people, update_sent_messages, waiting_for
+from .approvals import (
+    CHANNEL_ID,
+    asked_about,
+    deciders,
+    level_states,
+    name_of,
+    people,
+    update_sent_messages,
+    waiting_for,
+)
 from .collections import (
     CHANNELS,
     DELIVERIES,
@@ -66,7 +75,7 @@ def recipient_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: doc.get(k) for k in keys}
 
 
-CHANNEL = "channel"
+CHANNEL = CHANNEL_ID
 """The recipient of a post to a tenant's shared channel (a Slack webhook or channel, a
 Teams channel): one per event, however many people it concerns."""
 
@@ -295,11 +304,11 @@ def requests_handlers(clock: Clock) -> Handlers:
         if isinstance(d, LeavePending):
             recipients += await deciders(tx, tenant_id, d.approval, d.department_id, d.employee_id)
         if isinstance(d, LeaveCancelled):
-            recipients += [
-                a
-                for a in await approvers_of(tx, tenant_id, d.department_id)
-                if a["id"] != d.employee_id
-            ]
+            # Whoever was asked about it, at whatever level; else (asked before deliveries
+            # named their request) the department's approvers.
+            asked = await asked_about(tx, tenant_id, d.request_id)
+            asked = asked or await approvers_of(tx, tenant_id, d.department_id)
+            recipients += [a for a in asked if a["id"] != d.employee_id]
         if notice.kind != PENDING and employee is not None:
             recipients.append(employee)
         await fan_out(tx, event.envelope, notice, recipients)
