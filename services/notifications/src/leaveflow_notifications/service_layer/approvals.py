@@ -72,7 +72,9 @@ async def asked_about(tx: Transaction, tenant_id: str, request_id: str) -> list[
     """Everyone who was asked to decide the request, at any level (reminders and
     escalations included), as our deliveries record it."""
     ids: list[str] = []
-    for doc in await tx.find(DELIVERIES, {"tenant_id": tenant_id, "request_id": request_id}):
+    for doc in await tx.find(
+        DELIVERIES, {"tenant_id": tenant_id, "request_id": request_id}, limit=500
+    ):
         payload = doc.get("payload") or {}
         if UPDATES in payload or (payload.get("notice") or {}).get("kind") not in ASKING:
             continue
