@@ -179,3 +179,22 @@ async def test_a_link_whose_level_has_passed_says_so_and_decides_nothing(
         ("t1-bo", "POST", "refused"),
         ("t1-bo", "POST", "/v1/leave-requests/r1/approve"),
     ]
+
+
+async def test_a_link_decides_the_level_it_was_signed_for(app: App, api: FakeRequestsApi) -> None:
+    bodies: list[Any] = []
+    real = api.as_employee
+
+    async def recording(*args: Any, **kwargs: Any) -> ApiAnswer:
+        bodies.append(kwargs.get("json"))
+        return await real(*args, **kwargs)
+
+    api.as_employee = recording  # type: ignore[method-assign]
+    claims = {"lid": "l2", "tid": "t1", "aid": ["t1-bo"], "rid": "r1", "d": "deny", "lvl": 2}
+    token = app.world.box.sign_link(claims, int(app.world.clock.now().timestamp()))
+    done = await app.http.post(
+        f"/v1/actions/{token}", json={"note": "no"}, headers=app.auth("t1-bo", "approver")
+    )
+    assert done.status_code == 200, done.text
+    assert bodies == [{"note": "no", "level": 2}]
+    assert api.calls[-1] == ("t1-bo", "POST", "/v1/leave-requests/r1/deny")

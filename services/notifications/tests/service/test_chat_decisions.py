@@ -82,3 +82,12 @@ async def test_the_clicker_reads_what_requests_decided(
     ((who, method, path, body),) = api.calls
     assert (who, method, path) == ("t1-ben", "POST", f"/v1/leave-requests/r1/{decision}")
     assert body == {"note": f"{'Approved' if decision == 'approve' else 'Denied'} via slack"}
+
+
+async def test_the_level_the_message_asked_about_goes_with_the_decision(world: World) -> None:
+    api = ScriptedApi(ApiAnswer(409, {"title": "Conflict", "detail": "level 1 was decided"}))
+    chat = Chat(api, StoreReads(world.store), world.clock)
+    decided, said = await chat.decide("t1", "t1-bo", "r1", "approve", "slack", level=1)
+    assert not decided
+    assert "level 1 was decided" in said
+    assert api.calls[0][3] == {"note": "Approved via slack", "level": 1}

@@ -177,7 +177,7 @@ async def test_level_twos_email_links_are_signed_for_its_deciders_only(
     now = int(world.clock.now().timestamp())
     for link in links:
         claims = world.box.open_link(link.rsplit("/", 1)[1], ttl_seconds=3600, now=now)
-        assert (claims["aid"], claims["rid"]) == ([BEN], "r1")
+        assert (claims["aid"], claims["rid"], claims["lvl"]) == ([BEN], "r1", 2)
     assert {
         world.box.open_link(x.rsplit("/", 1)[1], ttl_seconds=60, now=now)["d"] for x in links
     } == {
@@ -213,7 +213,8 @@ async def test_a_level_approval_updates_the_earlier_slack_message_in_place(
     assert set(calls) == {"/api/chat.postMessage", "/api/chat.update"}
     asked = calls["/api/chat.postMessage"]
     assert asked["channel"] == "U_BEN"
-    assert any(b["type"] == "actions" for b in asked["blocks"]), "Ben gets the buttons"
+    (buttons,) = [b for b in asked["blocks"] if b["type"] == "actions"]
+    assert buttons["block_id"] == "decide:r1@2", "Ben's buttons decide level 2 only"
     update = calls["/api/chat.update"]
     assert (update["channel"], update["ts"]) == ("D_DM", "1700000000.0001")
     assert not any(b["type"] == "actions" for b in update["blocks"]), "Bo decides no more"

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from ..domain.account_mail import AccountMail, one_line
-from ..domain.messages import APPROVE, DENY, Notice, digest_line
+from ..domain.messages import APPROVE, DENY, Notice, decision_block, digest_line
 
 _jinja = Environment(
     loader=PackageLoader("leaveflow_notifications.adapters", "templates"),
@@ -39,10 +39,10 @@ def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dic
     if notice.kind == "digest" and notice.items:
         lines = "\n".join(f"• {digest_line(item)}" for item in notice.items)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=lines)))
-    if notice.needs_decision:
+    if notice.needs_decision and notice.request_id is not None:
         blocks.append(
             ActionsBlock(
-                block_id=f"decide:{notice.request_id}",
+                block_id=decision_block(notice.request_id, notice.level),
                 elements=[
                     ButtonElement(
                         text="Approve", action_id=APPROVE, value=notice.request_id, style="primary"

@@ -6,6 +6,7 @@ template renders it at send time and a bad template fails that delivery, nothing
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,7 +67,8 @@ class Notice:
     # Where each approval level stands, [{"level", "status", "who"}] (`level_line`);
     # `who` names the decider of a decided level, else the people it waits for.
     levels: list[dict[str, str]] = field(default_factory=list)
-    # The level just decided (LEVEL_APPROVED), the one a reminder is about, and the names
+    # The level the notice is about: the one it asks to decide (its buttons and links
+    # decide that level only), or the one just approved (LEVEL_APPROVED); and the names
     # the request now waits for.
     level: int | None = None
     waiting_for: str = ""
@@ -181,6 +183,20 @@ class Notice:
     def from_dict(cls, data: dict[str, Any]) -> Notice:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+def decision_block(request_id: str, level: int | None) -> str:
+    """The Slack actions block's id: names the request and the level its buttons decide
+    (the buttons' `value` stays the bare request id, as messages sent before levels had)."""
+    return f"decide:{request_id}" + (f"@{level}" if level else "")
+
+
+_LEVEL_SUFFIX = re.compile(r"@(\d+)$")
+
+
+def level_of_block(block_id: str) -> int | None:
+    found = _LEVEL_SUFFIX.search(block_id)
+    return int(found.group(1)) if found else None
 
 
 def level_text(level: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ from leaveflow_kit.clock import Clock, today_in
 
 from ..domain.commands import USAGE, Balance, Command, Help, RequestLeave, WhosOff
 from ..domain.messages import digest_line
+from .links import decision_body
 from .ports import ApiUnavailable, LeaveflowApi, ReadModel
 
 
@@ -119,9 +120,16 @@ class Chat:
         return f"Off on {when}: " + "; ".join(digest_line(i) for i in items)
 
     async def decide(
-        self, tenant_id: str, approver_id: str, request_id: str, decision: str, via: str
+        self,
+        tenant_id: str,
+        approver_id: str,
+        request_id: str,
+        decision: str,
+        via: str,
+        level: int | None = None,
     ) -> tuple[bool, str]:
-        """Approve or deny as the approver; (decided now?, what to tell them)."""
+        """Approve or deny as the approver (`level`: the one their message asked about);
+        (decided now?, what to tell them)."""
         if decision not in ("approve", "deny"):
             return False, f"Unknown decision `{decision}`."
         note = f"{'Approved' if decision == 'approve' else 'Denied'} via {via}"
@@ -131,7 +139,7 @@ class Chat:
             "POST",
             "requests",
             f"/v1/leave-requests/{quote(request_id, safe='')}/{decision}",
-            json={"note": note},
+            json=decision_body(note, level),
             via=via,
         )
         if answer.ok:

@@ -233,6 +233,8 @@ async def notice_for(tx: Transaction, event: Handled[LeaveEvent]) -> Notice:
         more["available"] = str(d.available) if d.available is not None else None
     if isinstance(d, LeavePending | LeaveApproved | LeaveDenied):
         more["levels"] = await level_states(tx, tenant_id, d.approval)
+    if isinstance(d, LeavePending) and d.approval is not None:
+        more["level"] = d.approval.current_level
     return await facts_notice(tx, tenant_id, d, KIND_OF[type(d)], **more)
 
 
@@ -322,7 +324,9 @@ def requests_handlers(clock: Clock) -> Handlers:
         asked for level updates (the "approved" they wait for comes with LeaveApproved)."""
         tenant_id, d = event.envelope.tenant_id, event.data
         levels = await level_states(tx, tenant_id, d.approval)
-        ask = await facts_notice(tx, tenant_id, d, PENDING, levels=levels)
+        ask = await facts_notice(
+            tx, tenant_id, d, PENDING, levels=levels, level=d.approval.current_level
+        )
         asked = await deciders(tx, tenant_id, d.approval, d.department_id, d.employee_id)
         await fan_out(tx, event.envelope, ask, asked)
         employee = await person(tx, tenant_id, d.employee_id)
@@ -380,6 +384,7 @@ def requests_handlers(clock: Clock) -> Handlers:
             tenant_id,
             d,
             EDITED,
+            level=d.approval.current_level if d.approval else None,
             levels=await level_states(tx, tenant_id, d.approval),
             old_start_date=(d.old_start_date or d.start_date).isoformat(),
             old_end_date=(d.old_end_date or d.end_date).isoformat(),
