@@ -149,12 +149,19 @@ class Office:
         }
         return httpx.post(self.notify + path, content=body, headers=headers, timeout=10)
 
-    def click(self, user: str, action: str, request_id: str, respond: str) -> httpx.Response:
+    def click(
+        self, user: str, action: str, request_id: str, respond: str, block_id: str | None = None
+    ) -> httpx.Response:
+        """A button click; `block_id` that of the message's actions block (it names the
+        level the buttons decide)."""
+        button: dict[str, str] = {"action_id": action, "value": request_id}
+        if block_id is not None:
+            button["block_id"] = block_id
         payload = {
             "type": "block_actions",
             "team": {"id": self.team_id},
             "user": {"id": user},
-            "actions": [{"action_id": action, "value": request_id}],
+            "actions": [button],
             "response_url": f"http://127.0.0.1:{self.sink.port}/{respond}",
         }
         return self.slack("/slack/interactions", {"payload": json.dumps(payload)})
@@ -248,6 +255,11 @@ def has_buttons(message: dict[str, Any]) -> bool:
     return any(b["type"] == "actions" for b in message["blocks"])
 
 
+def block_of(message: dict[str, Any]) -> str:
+    (actions,) = [b for b in message["blocks"] if b["type"] == "actions"]
+    return str(actions["block_id"])
+
+
 def settle(condition: Callable[[], object], what: str) -> Any:
     return eventually(condition, timeout=30, what=what)
 
@@ -325,7 +337,8 @@ def test_two_levels_by_slack_each_asked_in_turn_and_the_employee_told_once(
     assert "You cannot decide this request now" in said or "not yours to see" in said, said
     assert office.request(request_id)["status"] == "pending"
 
-    assert office.click("U_BO", "approve", request_id, "bo-click").status_code == 200
+    bo_block = block_of(asked_bo)
+    assert office.click("U_BO", "approve", request_id, "bo-click", bo_block).status_code == 200
     (done,) = settle(lambda: office.answers("/bo-click"), "Bo's click answered")
     assert done.json()["replace_original"] is True
     assert office.request(request_id)["status"] == "approved"

@@ -89,5 +89,5 @@ async def test_the_level_the_message_asked_about_goes_with_the_decision(world: W
     chat = Chat(api, StoreReads(world.store), world.clock)
     decided, said = await chat.decide("t1", "t1-bo", "r1", "approve", "slack", level=1)
     assert not decided
-    assert "level 1 was decided" in said
+    assert said == "Nothing to do: level 1 was decided already (level 1 was decided)."
     assert api.calls[0][3] == {"note": "Approved via slack", "level": 1}

@@ -144,6 +144,8 @@ class Chat:
         )
         if answer.ok:
             return True, decided_text(decision, answer.body)
+        if answer.status == 409 and level is not None:
+            return False, f"Nothing to do: level {level} was decided already ({answer.problem})."
         if answer.status == 409:
             return False, f"Nothing to do: this request is no longer pending ({answer.problem})."
         if answer.status == 403:
