@@ -63,6 +63,8 @@ from .service_layer.standing import ReplicaStanding
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
     IndexSpec(DELIVERIES, ("tenant_id",)),
+    # A request's later events find the messages sent about it (to update them).
+    IndexSpec(DELIVERIES, ("tenant_id", "request_id")),
     IndexSpec(INTEGRATIONS, ("kind",)),
     IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),

@@ -214,6 +214,8 @@ async def test_preferences_stay_inside_the_tenant_and_take_only_channels(app: Ap
         "slack": True,
         "teams": True,
         "email": False,
+        "level_updates": False,
+        "language": None,
     }
 
 

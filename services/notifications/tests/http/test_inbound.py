@@ -13,7 +13,11 @@ import hmac
 import json
 
 from leaveflow_kit.testing import WebhookSink
+from leaveflow_notifications.domain.messages import decision_block
+from leaveflow_notifications.service_layer.chat import Chat
+from leaveflow_notifications.service_layer.ports import ApiAnswer
 
+from ..service.test_chat_decisions import ScriptedApi
 from .conftest import SIGNING, TEAMS_SECRET, App
 
 
@@ -262,3 +266,30 @@ async def test_a_click_by_an_unknown_user_or_garbage_decides_nothing(
     assert garbage.status_code == 200
     await app.app.state.background.drain()
     assert sink.snapshot() == []
+
+
+async def test_a_button_decides_only_the_level_its_message_asked_about(
+    app: App, sink: WebhookSink
+) -> None:
+    """The level rides in the actions block's id; requests answers 409 if it has passed."""
+    await _connect_slack(app, sink)
+    api = ScriptedApi(ApiAnswer(409, {"title": "Conflict", "detail": "level 2 is decided"}))
+    app.app.state.chat = Chat(api, app.world.reads, app.world.clock)
+    respond = f"http://127.0.0.1:{sink.port}/respond"
+    for block_id, level in ((decision_block("r1", 2), 2), ("decide:r1", None)):
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "U_BO"},
+            "actions": [{"action_id": "approve", "block_id": block_id, "value": "r1"}],
+            "response_url": respond,
+        }
+        clicked = await app.slack("/slack/interactions", {"payload": json.dumps(payload)})
+        assert clicked.status_code == 200
+        await app.app.state.background.drain()
+        (who, method, path, body) = api.calls[-1]
+        assert (who, method, path) == ("t1-bo", "POST", "/v1/leave-requests/r1/approve")
+        assert body == ({"note": "Approved via slack"} | ({"level": level} if level else {}))
+    answers = [c.json() for c in sink.snapshot() if c.path == "/respond"]
+    assert [a["replace_original"] for a in answers] == [False, False]
+    assert "level 2 is decided" in answers[0]["text"]

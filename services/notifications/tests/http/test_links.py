@@ -151,3 +151,50 @@ async def test_old_addresses_redirect_to_the_dashboard_and_never_decide(
         assert response.status_code == 303
         assert response.headers["location"] == f"{dashboard}/decide/{token}"
     assert api.calls == []
+
+
+async def test_a_link_whose_level_has_passed_says_so_and_decides_nothing(
+    app: App, api: FakeRequestsApi
+) -> None:
+    """Level 1's approver opens their link after level 1 was approved: requests refuses
+    (403), which reads as a sentence, and the link is not spent."""
+    token = _link(app)
+    bo = app.auth("t1-bo", "approver")
+    real = api.as_employee
+
+    async def refusing(tenant_id: str, employee_id: str, method: str, *a: Any, **k: Any) -> Any:
+        api.calls.append((employee_id, method, "refused"))
+        return ApiAnswer(403, {"detail": "not a decider of level 2"})
+
+    api.as_employee = refusing  # type: ignore[method-assign]
+    refused = await app.http.post(f"/v1/actions/{token}", json={}, headers=bo)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "This request now waits for someone else's decision; nothing was changed."
+    )
+    api.as_employee = real  # type: ignore[method-assign]
+    done = await app.http.post(f"/v1/actions/{token}", json={}, headers=bo)
+    assert done.status_code == 200, "the link was given back"
+    assert [c for c in api.calls if c[1] == "POST"] == [
+        ("t1-bo", "POST", "refused"),
+        ("t1-bo", "POST", "/v1/leave-requests/r1/approve"),
+    ]
+
+
+async def test_a_link_decides_the_level_it_was_signed_for(app: App, api: FakeRequestsApi) -> None:
+    bodies: list[Any] = []
+    real = api.as_employee
+
+    async def recording(*args: Any, **kwargs: Any) -> ApiAnswer:
+        bodies.append(kwargs.get("json"))
+        return await real(*args, **kwargs)
+
+    api.as_employee = recording  # type: ignore[method-assign]
+    claims = {"lid": "l2", "tid": "t1", "aid": ["t1-bo"], "rid": "r1", "d": "deny", "lvl": 2}
+    token = app.world.box.sign_link(claims, int(app.world.clock.now().timestamp()))
+    done = await app.http.post(
+        f"/v1/actions/{token}", json={"note": "no"}, headers=app.auth("t1-bo", "approver")
+    )
+    assert done.status_code == 200, done.text
+    assert bodies == [{"note": "no", "level": 2}]
+    assert api.calls[-1] == ("t1-bo", "POST", "/v1/leave-requests/r1/deny")

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from ..domain.account_mail import AccountMail, one_line
-from ..domain.messages import APPROVE, DENY, Notice, digest_line
+from ..domain.messages import APPROVE, DENY, Notice, decision_block, digest_line
 
 _jinja = Environment(
     loader=PackageLoader("leaveflow_notifications.adapters", "templates"),
@@ -34,15 +34,15 @@ def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dic
     ids = [to["slack_user_id"]] if to.get("slack_user_id") else list(to.get("mentions") or [])
     mention = "".join(f"<@{i}> " for i in ids)
     blocks: list[Any] = [
-        SectionBlock(text=MarkdownTextObject(text=f"{mention}*{notice.title}*\n{notice.summary}"))
+        SectionBlock(text=MarkdownTextObject(text=f"{mention}*{notice.title}*\n{notice.text}"))
     ]
     if notice.kind == "digest" and notice.items:
         lines = "\n".join(f"• {digest_line(item)}" for item in notice.items)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=lines)))
-    if notice.needs_decision:
+    if notice.needs_decision and notice.request_id is not None:
         blocks.append(
             ActionsBlock(
-                block_id=f"decide:{notice.request_id}",
+                block_id=decision_block(notice.request_id, notice.level),
                 elements=[
                     ButtonElement(
                         text="Approve", action_id=APPROVE, value=notice.request_id, style="primary"
@@ -54,7 +54,7 @@ def slack_message(notice: Notice, to: dict[str, Any], dashboard_url: str) -> dic
             )
         )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"<{dashboard_url}|Leaveflow>")]))
-    return {"text": f"{notice.title}: {notice.summary}", "blocks": [b.to_dict() for b in blocks]}
+    return {"text": f"{notice.title}: {notice.text}", "blocks": [b.to_dict() for b in blocks]}
 
 
 def teams_message(
@@ -63,7 +63,7 @@ def teams_message(
     """An Adaptive Card for a Workflows webhook; decisions are signed links (OpenUrl)."""
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": notice.title, "weight": "Bolder", "size": "Medium"},
-        {"type": "TextBlock", "text": notice.summary, "wrap": True},
+        {"type": "TextBlock", "text": notice.text, "wrap": True},
     ]
     if to.get("name"):
         body.insert(0, {"type": "TextBlock", "text": f"For {to['name']}", "isSubtle": True})

@@ -21,7 +21,7 @@ import aiosmtplib
 import httpx
 
 from ..service_layer.destinations import DestinationRefused, Destinations
-from ..service_layer.ports import SENT, SendResult
+from ..service_layer.ports import SENT, UPDATES, SendResult
 
 # Short, so a hanging destination costs seconds, not the 10 s the whole send may take.
 CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 5.0
@@ -158,18 +158,25 @@ class SlackSender:
     ) -> SendResult:
         # A person gets a direct message; a channel-wide note (the digest) the default channel.
         token = integration.get("bot_token")
+        ref = message.get(UPDATES)
+        if ref is not None:
+            # Only a Web API message has a handle; updating needs the token that sent it.
+            if not token:
+                return SendResult(ok=False, error="slack: updating a message needs the bot token")
+            body = {k: v for k, v in message.items() if k != UPDATES}
+            return await self._call(token, "chat.update", {**body, **ref})
         target = to.get("slack_user_id") or integration.get("channel")
         if token and target:
-            return await self._post_message(token, {**message, "channel": target})
+            return await self._call(token, "chat.postMessage", {**message, "channel": target})
         url = integration.get("webhook_url")
         if not url:
             return SendResult(ok=False, error="slack: no bot token for this user and no webhook")
         return await self._poster.post_json(url, message)
 
-    async def _post_message(self, token: str, body: dict[str, Any]) -> SendResult:
+    async def _call(self, token: str, method: str, body: dict[str, Any]) -> SendResult:
         try:
             response = await self._poster.client.post(
-                self._api_url + "chat.postMessage",
+                self._api_url + method,
                 json=body,
                 headers={"authorization": f"Bearer {token}"},
             )
@@ -188,7 +195,14 @@ class SlackSender:
             return SendResult(
                 ok=False, error=f"slack: {error}", retryable=error in ("ratelimited", "fatal_error")
             )
-        return SENT
+        return SendResult(ok=True, ref=_message_ref(answer))
+
+
+def _message_ref(answer: Any) -> dict[str, str] | None:
+    """Where Slack keeps the message (a DM's channel is the conversation, not the user)."""
+    if isinstance(answer, dict) and answer.get("channel") and answer.get("ts"):
+        return {"channel": str(answer["channel"]), "ts": str(answer["ts"])}
+    return None
 
 
 class TeamsSender:

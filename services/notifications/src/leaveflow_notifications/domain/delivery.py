@@ -54,6 +54,11 @@ class Delivery:
     # W3C trace context of the event handling that created it (when tracing): the send
     # continues that trace, however much later it happens.
     trace: dict[str, str] | None = None
+    # The leave request it is about: its later events find the messages to update.
+    request_id: str | None = None
+    # Where the peer keeps the message sent (Slack's `channel` and `ts`), so a later state
+    # of the request can update it in place; None where the peer gives no handle (webhooks).
+    message_ref: dict[str, str] | None = None
 
     def is_due(self, at: datetime) -> bool:
         if self.status == SENDING:
@@ -85,8 +90,9 @@ class Delivery:
         self.claimed_until = at + timedelta(seconds=lease_seconds)
         return True
 
-    def succeeded(self, at: datetime) -> None:
+    def succeeded(self, at: datetime, ref: dict[str, str] | None = None) -> None:
         self.attempts += 1
+        self.message_ref = ref or self.message_ref
         self.claim = self.claimed_until = None
         self.status, self.sent_at, self.last_error, self.next_attempt_at = SENT, at, None, None
 

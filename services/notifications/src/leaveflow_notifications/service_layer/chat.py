@@ -10,6 +10,7 @@ from leaveflow_kit.clock import Clock, today_in
 
 from ..domain.commands import USAGE, Balance, Command, Help, RequestLeave, WhosOff
 from ..domain.messages import digest_line
+from .links import decision_body
 from .ports import ApiUnavailable, LeaveflowApi, ReadModel
 
 
@@ -119,9 +120,16 @@ class Chat:
         return f"Off on {when}: " + "; ".join(digest_line(i) for i in items)
 
     async def decide(
-        self, tenant_id: str, approver_id: str, request_id: str, decision: str, via: str
+        self,
+        tenant_id: str,
+        approver_id: str,
+        request_id: str,
+        decision: str,
+        via: str,
+        level: int | None = None,
     ) -> tuple[bool, str]:
-        """Approve or deny as the approver; (decided now?, what to tell them)."""
+        """Approve or deny as the approver (`level`: the one their message asked about);
+        (decided now?, what to tell them)."""
         if decision not in ("approve", "deny"):
             return False, f"Unknown decision `{decision}`."
         note = f"{'Approved' if decision == 'approve' else 'Denied'} via {via}"
@@ -131,16 +139,39 @@ class Chat:
             "POST",
             "requests",
             f"/v1/leave-requests/{quote(request_id, safe='')}/{decision}",
-            json={"note": note},
+            json=decision_body(note, level),
             via=via,
         )
         if answer.ok:
-            verb = "Approved" if decision == "approve" else "Denied"
-            body = answer.body
-            return True, f"{verb}: leave {body.get('start_date')} to {body.get('end_date')}."
+            return True, decided_text(decision, answer.body)
+        if answer.status == 409 and level is not None:
+            return False, f"Nothing to do: level {level} was decided already ({answer.problem})."
         if answer.status == 409:
             return False, f"Nothing to do: this request is no longer pending ({answer.problem})."
+        if answer.status == 403:
+            # Requests decides which level the clicker may decide: here, none (another
+            # level's turn, a removed approver, the requester): a sentence, not an error.
+            return False, (
+                "You cannot decide this request now: it waits for someone else's decision. "
+                "Nothing was changed."
+            )
+        if answer.status == 404:
+            return False, "This request does not exist or is not yours to see."
         return False, f"Could not {decision}: {answer.problem}"
+
+
+def decided_text(decision: str, body: Any) -> str:
+    """What the clicker reads: the decision, and where the request goes next when their
+    approval was one level of several."""
+    body = body if isinstance(body, dict) else {}
+    span = f"leave {body.get('start_date')} to {body.get('end_date')}"
+    if decision == "deny":
+        return f"Denied: {span}."
+    approval = body.get("approval") if isinstance(body.get("approval"), dict) else {}
+    next_level = approval.get("current_level") if body.get("status") == "pending" else None
+    if next_level:
+        return f"Approved your level: {span} now waits for level {next_level}."
+    return f"Approved: {span}."
 
 
 def whos_off_item(item: dict[str, Any]) -> dict[str, str]:

@@ -47,7 +47,7 @@ class DeliveryRetries:
 def delivery_view(delivery: Delivery) -> dict[str, Any]:
     """A delivery as an admin sees it: no payload (it holds contact details), no claim."""
     out = to_doc(delivery)
-    for private in ("payload", "claim", "claimed_until", "trace"):
+    for private in ("payload", "claim", "claimed_until", "trace", "message_ref"):
         out.pop(private, None)
     out["event"] = {"id": delivery.event_id, "type": delivery.event_type}
     return out

@@ -252,7 +252,7 @@ class DeliveryDispatcher:
             destination, self._clock.now(), destination_failed=not result.ok and result.retryable
         )
         if result.ok:
-            delivery.succeeded(self._clock.now())
+            delivery.succeeded(self._clock.now(), result.ref)
         else:
             delivery.failed(
                 self._clock.now(),

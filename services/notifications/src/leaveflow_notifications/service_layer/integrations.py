@@ -109,19 +109,38 @@ class Integrations:
         chosen = await self._reads.preferences(tenant_id, employee_id) or {}
         available = [c for c in CHANNELS if await self._reads.integration(tenant_id, c)]
         return {
-            "tenant_id": tenant_id,
-            "employee_id": employee_id,
-            **{channel: chosen.get(channel) is not False for channel in CHANNELS},
+            **settings_of({"tenant_id": tenant_id, "employee_id": employee_id, **chosen}),
             "available": available,
         }
 
     async def set_preferences(
-        self, tenant_id: str, employee_id: str, prefs: dict[str, bool]
+        self, tenant_id: str, employee_id: str, prefs: dict[str, Any]
     ) -> dict[str, Any]:
-        doc = {"tenant_id": tenant_id, "employee_id": employee_id, **prefs}
+        """Store the channels given; `level_updates` and `language` only when given (else
+        they stay as stored). The preferences as stored."""
 
-        async def run(tx: Transaction) -> None:
-            await tx.put(PREFERENCES, preference_key(tenant_id, employee_id), doc)
+        async def run(tx: Transaction) -> dict[str, Any]:
+            key = preference_key(tenant_id, employee_id)
+            before = await tx.get(PREFERENCES, key) or {}
+            kept = {k: before[k] for k in SETTINGS if k in before}
+            doc = {"tenant_id": tenant_id, "employee_id": employee_id, **kept, **prefs}
+            await tx.put(PREFERENCES, key, doc)
+            return doc
 
-        await self._store.atomic(run)
-        return doc
+        return settings_of(await self._store.atomic(run))
+
+
+# Preferences beside the channels: approval level updates (off unless chosen) and the
+# dashboard's language (None: follow the browser).
+SETTINGS = {"level_updates": False, "language": None}
+
+
+def settings_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored preferences document as read: each channel on until turned off, the
+    other settings at their default until set."""
+    return {
+        "tenant_id": doc["tenant_id"],
+        "employee_id": doc["employee_id"],
+        **{channel: doc.get(channel) is not False for channel in CHANNELS},
+        **{k: doc.get(k, default) for k, default in SETTINGS.items()},
+    }

@@ -34,6 +34,8 @@ class LinkClaims:
     approver_ids: tuple[str, ...]
     request_id: str
     decision: str
+    # The level the message asked about (links signed before levels carry none).
+    level: int | None = None
 
 
 def _approvers(raw: Any) -> tuple[str, ...]:
@@ -70,8 +72,9 @@ class LinkActions:
                 approver_ids=_approvers(raw["aid"]),
                 request_id=str(raw["rid"]),
                 decision=str(raw["d"]),
+                level=int(raw["lvl"]) if raw.get("lvl") is not None else None,
             )
-        except KeyError as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise LinkInvalid("invalid link") from exc
         if claims.decision not in DECISIONS:
             raise LinkInvalid("invalid link")
@@ -154,7 +157,7 @@ class LinkActions:
                 "POST",
                 "requests",
                 f"/v1/leave-requests/{quote(claims.request_id, safe='')}/{claims.decision}",
-                json={"note": note or f"{verb} via link"},
+                json=decision_body(note or f"{verb} via link", claims.level),
                 via="link",
             )
         except ApiUnavailable:
@@ -165,11 +168,25 @@ class LinkActions:
         if answer.status == 409:
             raise AlreadyDecided(answer.problem)
         await self._store.atomic(give_back)
-        if answer.status in (401, 403, 404):
+        if answer.status == 403:
+            # They were asked (the link is theirs), but requests lets them decide nothing
+            # now: the request moved on to another level, or the decision is no longer
+            # theirs. Said as such; the link stays usable should it become theirs again.
+            raise AlreadyDecided(NOT_YOUR_TURN)
+        if answer.status in (401, 404):
             raise LinkInvalid("invalid link")
         if answer.status == 422:
             raise InvalidDecision(answer.problem)
         raise ApiUnavailable(f"requests answered {answer.status}")
+
+
+NOT_YOUR_TURN = "This request now waits for someone else's decision; nothing was changed."
+
+
+def decision_body(note: str, level: int | None) -> dict[str, Any]:
+    """An approve / deny body: with the level the person saw, requests decides that level
+    or answers 409 (decided meanwhile), never the next one by a second click."""
+    return {"note": note} if level is None else {"note": note, "level": level}
 
 
 class InvalidDecision(Exception):

@@ -11,7 +11,7 @@ from ..domain.messages import DECISIONS, Notice
 from .account_mail import NO_SERVER, AccountMailer
 from .collections import EMAIL, SLACK, TEAMS
 from .integrations import UndecryptableSecrets, decrypted
-from .ports import ReadModel, Renderer, SecretBox, Sender, SendResult
+from .ports import UPDATES, ReadModel, Renderer, SecretBox, Sender, SendResult
 
 
 @dataclass
@@ -23,20 +23,23 @@ class Links:
     base_url: str
 
     def for_delivery(
-        self, delivery: Delivery, request_id: str, approvers: list[str]
+        self, delivery: Delivery, request_id: str, approvers: list[str], level: int | None = None
     ) -> dict[str, str]:
         """Links to the dashboard's decide page; they act only for a signed-in `approvers`
-        member (the recipient, or the approvers a channel post concerns)."""
+        member (the recipient, or the approvers a channel post concerns), and decide only
+        `level` when given (a level decided meanwhile is not decided again)."""
         at = int(delivery.created_at.timestamp())
         links = {}
         for decision in DECISIONS:
-            claims = {
+            claims: dict[str, Any] = {
                 "lid": delivery.id,
                 "tid": delivery.tenant_id,
                 "aid": approvers,
                 "rid": request_id,
                 "d": decision,
             }
+            if level is not None:
+                claims["lvl"] = level
             links[decision] = f"{self.base_url}/decide/{self.box.sign_link(claims, at)}"
         return links
 
@@ -65,7 +68,9 @@ class Outbound:
         if notice.needs_decision and delivery.channel in (TEAMS, EMAIL):
             assert notice.request_id is not None
             approvers = to.get("people") if notice.in_channel else [delivery.recipient]
-            links = self._links.for_delivery(delivery, notice.request_id, list(approvers or []))
+            links = self._links.for_delivery(
+                delivery, notice.request_id, list(approvers or []), notice.level
+            )
         if delivery.channel == SLACK:
             return self._renderer.slack(notice, to)
         if delivery.channel == TEAMS:
@@ -82,6 +87,8 @@ class Outbound:
             message = self.render(delivery)
         except Exception as exc:  # a broken template fails this delivery only
             return SendResult(ok=False, error=f"template failed: {exc!r}"[:300])
+        if UPDATES in delivery.payload:  # a message sent before, rewritten in place
+            message = {**message, UPDATES: delivery.payload[UPDATES]}
         try:
             integration = decrypted(self._box, stored)
         except UndecryptableSecrets as exc:

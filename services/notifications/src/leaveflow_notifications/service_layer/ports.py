@@ -120,6 +120,8 @@ class SendResult:
     error: str | None = None
     retryable: bool = False
     retry_after: float | None = None
+    # The peer's handle of the message sent, to update it later (Slack: channel and ts).
+    ref: dict[str, str] | None = None
 
 
 SENT = SendResult(ok=True)
@@ -129,7 +131,12 @@ class Sender(Protocol):
     async def send(
         self, integration: dict[str, Any], to: dict[str, Any], message: dict[str, Any]
     ) -> SendResult:
-        """`integration` with its secrets decrypted; `to` the recipient's contact ids."""
+        """`integration` with its secrets decrypted; `to` the recipient's contact ids. A
+        `message` carrying `UPDATES` (a `SendResult.ref` of an earlier send) replaces that
+        message instead of sending a new one."""
+
+
+UPDATES = "updates"
 
 
 class Poster(Protocol):

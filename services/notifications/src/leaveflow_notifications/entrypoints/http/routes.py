@@ -162,7 +162,7 @@ async def put_preferences(
 ) -> PreferencesOut:
     """Which channels reach an employee (themselves or an admin)."""
     await _may_set_for(reads, user, employee_id)
-    saved = await integrations.set_preferences(user.tenant_id, employee_id, body.model_dump())
+    saved = await integrations.set_preferences(user.tenant_id, employee_id, body.chosen())
     return PreferencesOut.model_validate(saved)
 
 

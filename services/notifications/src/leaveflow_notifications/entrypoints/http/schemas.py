@@ -8,7 +8,7 @@ the routes that return them exclude unset fields.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field
@@ -58,11 +58,26 @@ class TestSentOut(BaseModel):
     error: str | None = None
 
 
+Language = Literal["en", "de"]
+
+
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slack: bool = True
     teams: bool = True
     email: bool = True
+    # Left out: kept as stored (a form that only knows the channels changes nothing else).
+    level_updates: bool = Field(
+        False, description="Also tell me when one approval level of my request is approved."
+    )
+    language: Language | None = Field(
+        None, description="The dashboard's language; null: follow the browser."
+    )
+
+    def chosen(self) -> dict[str, Any]:
+        """The channels, and of the other settings only those the body names."""
+        keep = {"slack", "teams", "email"} | (self.model_fields_set & {"level_updates", "language"})
+        return self.model_dump(include=keep)
 
 
 # --- responses ---------------------------------------------------------------------
@@ -129,6 +144,8 @@ class PreferencesOut(BaseModel):
     slack: bool
     teams: bool
     email: bool
+    level_updates: bool = False
+    language: Language | None = None
 
 
 class PreferencesView(PreferencesOut):

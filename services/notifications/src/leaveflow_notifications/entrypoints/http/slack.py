@@ -20,6 +20,7 @@ from leaveflow_kit.http.limits import rate_limited
 from leaveflow_kit.logging import get_logger
 
 from ...domain.commands import Help, parse
+from ...domain.messages import level_of_block
 from ...service_layer.collections import SLACK
 from ...service_layer.ports import ApiUnavailable
 from .deps import BackgroundDep, ChatDep, IntegrationsDep, PosterDep, ReadModelDep
@@ -133,6 +134,7 @@ async def slack_interaction(
         user_id = str(payload["user"]["id"])
         action = payload["actions"][0]
         decision, request_id = str(action["action_id"]), str(action["value"])
+        level = level_of_block(str(action.get("block_id") or ""))
         response_url = str(payload["response_url"])
     except (ValueError, KeyError, IndexError, TypeError):
         return Response(status_code=200)  # not a button we sent: nothing to do
@@ -146,7 +148,7 @@ async def slack_interaction(
     async def work() -> None:
         try:
             decided, text = await chat.decide(
-                tenant_id, employee["id"], request_id, decision, SLACK
+                tenant_id, employee["id"], request_id, decision, SLACK, level
             )
         except ApiUnavailable:
             decided, text = False, "Leaveflow is not reachable right now; please click again soon."
