@@ -435,3 +435,87 @@ def test_reminders_escalations_edits_and_automatic_decisions_are_deliveries(
         return sent if {(t, "sent") for t in wanted} <= sent else None
 
     settle(logged, "every one of them sent, in the log")
+
+
+def test_two_real_levels_by_slack_buttons_and_the_employee_told_once_at_the_end(
+    make_stack: Callable[..., Stack], sink: WebhookSink, smtp: SmtpSink
+) -> None:
+    """The requests service's own levels (Ops: Bo, then Ben), decided by Slack buttons."""
+    stack = make_stack(env={"SLACK_API_URL": f"http://127.0.0.1:{sink.port}/api/"})
+    tenant = sign_up(stack.urls)
+    office = Office(tenant, sink, smtp, bot=True, levels=True)
+    office.wait_known("U_ANA", "U_BO", "U_BEN")
+    request = office.submit(coming_monday())
+    request_id = request["id"]
+    assert request["approval"]["current_level"] == 1
+    (asked_bo,) = settle(lambda: office.dms("U_BO", request_id), "level 1's Slack message")
+    assert has_buttons(asked_bo)
+    assert "Level 1: waiting for Bo Berg · Level 2: then Ben Ng" in text(asked_bo)
+    assert office.dms("U_BEN") == [], "level 2 is not asked before level 1 approves"
+
+    assert office.click("U_BEN", "approve", request_id, "ben-early").status_code == 200
+    (early,) = settle(lambda: office.answers("/ben-early"), "Ben's early click answered")
+    assert early.json()["replace_original"] is False
+    assert "You cannot decide this request now" in early.json()["text"]
+
+    bo_block = block_of(asked_bo)
+    assert bo_block == f"decide:{request_id}@1"
+    assert office.click("U_BO", "approve", request_id, "bo-click", bo_block).status_code == 200
+    (level_one,) = settle(lambda: office.answers("/bo-click"), "Bo's click answered")
+    assert level_one.json()["replace_original"] is True
+    assert "now waits for level 2" in level_one.json()["text"]
+    # The same button again (a stale client): level 1 is decided, level 2 is not touched.
+    assert office.click("U_BO", "approve", request_id, "bo-again", bo_block).status_code == 200
+    (again,) = settle(lambda: office.answers("/bo-again"), "Bo's second click answered")
+    assert again.json()["replace_original"] is False
+    # Bo does not decide level 2 (403 before the level's 409): a sentence either way.
+    assert "You cannot decide this request now" in again.json()["text"]
+    assert office.request(request_id)["approval"]["current_level"] == 2
+    (asked_ben,) = settle(lambda: office.dms("U_BEN", request_id), "level 2's Slack message")
+    assert has_buttons(asked_ben)
+    assert "Level 1: approved by Bo Berg · Level 2: waiting for Ben Ng" in text(asked_ben)
+    (updated,) = settle(office.updates, "level 1's message updated")
+    assert not has_buttons(updated)
+    assert "Level 1: approved by Bo Berg · Level 2: waiting for Ben Ng" in text(updated)
+    assert office.dms("U_ANA", "Leave approved") == [], "not approved before the end"
+
+    ben_block = block_of(asked_ben)
+    assert ben_block == f"decide:{request_id}@2"
+    assert office.click("U_BEN", "approve", request_id, "ben-click", ben_block).status_code == 200
+    (final,) = settle(lambda: office.answers("/ben-click"), "Ben's click answered")
+    assert final.json()["replace_original"] is True
+    assert office.request(request_id)["status"] == "approved"
+    settle(lambda: office.dms("U_ANA", "Leave approved"), "Ana told it is approved")
+    closed = settle(lambda: office.updates()[1:] if len(office.updates()) >= 3 else None, "closed")
+    assert all("Approved by Ben Ng." in text(u) and not has_buttons(u) for u in closed)
+    assert all("Level 2: approved by Ben Ng" in text(u) for u in closed)
+    time.sleep(1.5)  # a duplicate would be here by now
+    assert len(office.dms("U_ANA", "Leave approved")) == 1
+    assert len(office.dms("U_ANA")) == 1, "no level update: Ana did not ask for them"
+
+
+def test_a_deny_at_real_level_two_tells_the_employee_once_and_closes_both_messages(
+    make_stack: Callable[..., Stack], sink: WebhookSink, smtp: SmtpSink
+) -> None:
+    stack = make_stack(env={"SLACK_API_URL": f"http://127.0.0.1:{sink.port}/api/"})
+    tenant = sign_up(stack.urls)
+    office = Office(tenant, sink, smtp, bot=True, levels=True)
+    office.wait_known("U_ANA", "U_BO", "U_BEN")
+    request_id = office.submit(coming_monday())["id"]
+    settle(lambda: office.dms("U_BO", request_id), "level 1's Slack message")
+    assert office.click("U_BO", "approve", request_id, "bo-click").status_code == 200
+    settle(lambda: office.dms("U_BEN", request_id), "level 2's Slack message")
+    assert office.click("U_BEN", "deny", request_id, "ben-click").status_code == 200
+    (denied,) = settle(lambda: office.answers("/ben-click"), "Ben's click answered")
+    assert denied.json()["replace_original"] is True
+    assert office.request(request_id)["status"] == "denied"
+    (told,) = settle(lambda: office.dms("U_ANA", "Leave denied"), "Ana told of the denial")
+    assert "was denied" in text(told)
+    closed = settle(lambda: office.updates()[1:] if len(office.updates()) >= 3 else None, "closed")
+    assert {text(u).split(" ")[0] for u in closed} == {"<@U_BO>", "<@U_BEN>"}
+    assert all("Level 2: denied by Ben Ng" in text(u) for u in closed)
+    settle(lambda: office.mails_to(office.ana_email, "Leave denied"), "Ana's denial email")
+    time.sleep(1.5)
+    assert len(office.dms("U_ANA", "Leave denied")) == 1
+    assert office.dms("U_ANA", "Leave approved") == []
+    assert len(office.mails_to(office.ana_email, "Leave denied")) == 1
