@@ -37,6 +37,7 @@ from .entrypoints import (
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
 from .entrypoints.errors import broken_page, failure_page
+from .i18n import LanguageMiddleware
 from .local_paths import local_path
 from .oidc import Clients
 from .person_name import of as person_name_of
@@ -96,6 +97,8 @@ def create_app(
     app.state.email_limits = EmailLimits(
         settings.signin_attempts_per_email, settings.signin_window_seconds
     )
+    # Inside the session's middleware: the language setting is read from the session.
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret,
