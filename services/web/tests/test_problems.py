@@ -8,9 +8,8 @@ import httpx
 import pytest
 
 from leaveflow_web import problems
-from leaveflow_web.wording import standing
 from leaveflow_web.api import Api, ApiError, ServiceApis
-from leaveflow_web.wording import date_range
+from leaveflow_web.wording import date_range, standing
 
 TYPE = "https://leaveflow.dev/problems/"
 

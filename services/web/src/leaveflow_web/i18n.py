@@ -74,7 +74,8 @@ def using(code: str) -> Iterator[None]:
 
 def gettext(message: str, **values: Any) -> str:
     """``message`` in the page's language, with ``%(name)s`` filled from ``values``."""
-    text = translations(language()).gettext(message)
+    # gettext("") would answer the catalog's header.
+    text = translations(language()).gettext(message) if message else ""
     return text % values if values else text
 
 
@@ -83,7 +84,7 @@ _ = gettext
 
 def raw_gettext(message: str) -> str:
     """The translation alone, for Jinja2's i18n extension (which fills the values itself)."""
-    return translations(language()).gettext(message)
+    return translations(language()).gettext(message) if message else ""
 
 
 def raw_ngettext(singular: str, plural: str, n: int) -> str:
@@ -96,7 +97,7 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     return text % {"num": n, **values}
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's own name for "mark, translate later"
+def N_(message: str) -> str:
     """Marks a sentence for the catalog where it is defined (a table); translated when used."""
     return message
 

@@ -148,7 +148,9 @@ def field_sentence(field: str, message: str) -> str:
         return _("The last day is before the first day. Pick a last day on or after it.")
     if "should match pattern" in lowered:
         hint = PATTERN_HINTS.get(key)
-        return _(hint) if hint else _("The %(what)s is not written the way it should be.", what=what)
+        return (
+            _(hint) if hint else _("The %(what)s is not written the way it should be.", what=what)
+        )
     if "valid email" in lowered or (key in ("email", "admin_email") and "email" in lowered):
         return _(PATTERN_HINTS["email"])
     if lowered == "field required" or "at least 1 character" in lowered:
@@ -198,7 +200,9 @@ def field_sentence(field: str, message: str) -> str:
 def _count(n: int, what: str) -> str:
     if n == 1 and what.endswith("s"):
         return _("Choose at least one of the %(what)s.", what=what)
-    return ngettext("Choose at least one %(what)s.", "Choose at least %(num)s %(what)s.", n, what=what)
+    return ngettext(
+        "Choose at least one %(what)s.", "Choose at least %(num)s %(what)s.", n, what=what
+    )
 
 
 def field_sentences(errors: Iterable[Mapping[str, Any]]) -> dict[str, str]:

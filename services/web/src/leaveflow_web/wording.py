@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -220,13 +220,30 @@ def ledger_lines(
 
 def weekday(value: date, width: str = "abbreviated") -> str:
     """ "Mon" / "Mo." ("narrow": "M"), in the page's language."""
-    return str(format_date(value, {"narrow": "EEEEE", "wide": "EEEE"}.get(width, "EEE"),
-                           locale=babel_locale()))
+    return str(
+        format_date(
+            value, {"narrow": "EEEEE", "wide": "EEEE"}.get(width, "EEE"), locale=babel_locale()
+        )
+    )
 
 
 def long_day(value: date) -> str:
     """ "Monday 14 December" / "Montag, 14. Dezember"."""
     return str(format_skeleton("MMMMEEEEd", value, locale=babel_locale()))
+
+
+def moment(value: datetime) -> str:
+    """ "1 Dec 2026, 14:05" / "1. Dez. 2026, 14:05"."""
+    if language() == "en":
+        return f"{value.day} {value:%b %Y, %H:%M}"
+    return f"{day(value.date())}, {value:%H:%M}"
+
+
+def day_with_weekday(value: date) -> str:
+    """ "Mon 21 Dec 2026" / "Mo., 21. Dez. 2026"."""
+    if language() == "en":
+        return f"{value:%a} {value.day} {value:%b %Y}"
+    return str(format_skeleton("yMMMEd", value, locale=babel_locale()))
 
 
 def month_year(value: date) -> str:

@@ -70,7 +70,7 @@ async def _holidays(api: Api, location_id: str, years: list[int]) -> dict[date, 
         for item in (listed or {}).get("items", []):
             day = _date(item.get("date"))
             if day is not None:
-                found[day] = str(item.get("name") or "Public holiday")
+                found[day] = str(item.get("name") or _("Public holiday"))
     return found
 
 
