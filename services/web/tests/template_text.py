@@ -115,3 +115,47 @@ def visible_text(source: str) -> list[Text]:
 
 def templates_under(root: Path) -> list[Path]:
     return sorted(root.rglob("*.html"))
+
+
+GETTEXT_CALLS = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+
+
+def visible_constants(source: str) -> list[str]:
+    """String constants a template prints without a gettext call around them: printed as
+    they are, one branch of ``a if c else b``, the default of ``.get(key, default)``, or a
+    label-like positional argument of a macro (not its first: that is a field's name)."""
+    from jinja2 import Environment, nodes
+
+    tree = Environment(extensions=["jinja2.ext.i18n"]).parse(source)
+    found: list[str] = []
+
+    def wordy(node: nodes.Node) -> bool:
+        return (
+            isinstance(node, nodes.Const)
+            and isinstance(node.value, str)
+            and bool(LETTER.search(node.value))
+        )
+
+    def visit(node: nodes.Node, shown: bool) -> None:
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            if node.node.name in GETTEXT_CALLS:
+                return
+            for arg in node.args[1:]:
+                if wordy(arg) and (" " in arg.value or arg.value[:1].isupper()):  # type: ignore[attr-defined]
+                    found.append(arg.value)  # type: ignore[attr-defined]
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+            if node.node.attr == "get" and len(node.args) == 2 and wordy(node.args[1]):
+                found.append(node.args[1].value)  # type: ignore[attr-defined]
+        if shown and wordy(node):
+            found.append(node.value)  # type: ignore[attr-defined]
+            return
+        for child in node.iter_child_nodes():
+            passes = shown and isinstance(node, nodes.CondExpr) and child is not node.test
+            visit(
+                child,
+                passes
+                or (isinstance(node, nodes.Output) and not isinstance(child, nodes.TemplateData)),
+            )
+
+    visit(tree, False)
+    return found

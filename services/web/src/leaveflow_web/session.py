@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Depends, Request
 
-from . import person_name
+from . import language_setting, person_name
 from .api import Api, ApiError
 from .i18n import N_
 from .i18n import gettext as _
@@ -133,7 +133,9 @@ async def open_session(
         session_id=opened.session_id,
         refresh_token=opened.refresh_token,
     )
-    await person_name.look_up(request, Api(request.app.state.apis, opened.token), user.employee_id)
+    api = Api(request.app.state.apis, opened.token)
+    await person_name.look_up(request, api, user.employee_id)
+    await language_setting.look_up(request, api, user.employee_id)
     return user
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import company
+from .. import company, i18n
 from ..api import ApiError
 from ..i18n import N_
 from ..i18n import gettext as _
@@ -43,6 +43,23 @@ NextQuery = Annotated[str, Query(alias="next")]
 
 # Why the sign-in page is shown (``/signin?reason=...``): a fixed sentence, never echoed input.
 REASONS = {"ended": N_("Your session ended - sign in again.")}
+
+
+@router.get("/language/{code}", include_in_schema=False)
+async def switch_language(request: Request, code: str, next: str = "/signin") -> Response:
+    """The signed-out pages' English/Deutsch switch: a cookie for a year, then back."""
+    target = local_path(next) or "/signin"
+    response = RedirectResponse(target, status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
+            secure=request.app.state.settings.cookie_secure,
+        )
+    return response
 
 
 @router.get("/signin", response_class=HTMLResponse)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from .. import i18n, language_setting
 from ..api import Api, ApiError
 from ..i18n import N_
 from ..i18n import gettext as _
@@ -94,6 +95,8 @@ def _page(
         yours=yours,
         channels=channels,
         loaded=prefs is not None,
+        language_chosen=language_setting.setting_of(prefs) or (i18n.language() if yours else None),
+        language_choices=[("", _("As my browser asks")), *i18n.NAMES.items()],
         problem=problem,
         notice=notice,
         action=request.url.path,
@@ -153,6 +156,44 @@ async def _save(request: Request, user: SignedIn, api: Api, employee_id: str) ->
     if refused is not None:
         return _page(request, user, person, prefs, refused, status=refused.status)
     return RedirectResponse(f"{request.url.path}?saved=1", status_code=303)
+
+
+async def _save_language(request: Request, user: SignedIn, api: Api, employee_id: str) -> Response:
+    """The person's language: kept by notifications (when it knows the field) and, for
+    one's own, in the session at once, so the next page already speaks it."""
+    if employee_id != user.employee_id and not user.is_admin:
+        return await _show(request, user, api, employee_id, "")
+    form = await request.form()
+    chosen = form.get("language")
+    code = chosen if isinstance(chosen, str) and chosen in i18n.LANGUAGES else None
+    prefs, problem = await attempt(api.get("notifications", f"/v1/preferences/{employee_id}"))
+    if language_setting.stored_by(prefs) and isinstance(prefs, dict):
+        body = {c: prefs.get(c) is not False for c in CHANNELS} | {"language": code}
+        _ignored, refused = await attempt(
+            api.put("notifications", f"/v1/preferences/{employee_id}", body)
+        )
+        if refused is not None:
+            person = await _person(api, user, employee_id) or {"id": employee_id}
+            return _page(request, user, person, prefs, refused, status=refused.status)
+    elif employee_id != user.employee_id:
+        person = await _person(api, user, employee_id) or {"id": employee_id}
+        return _page(request, user, person, prefs, problem, status=502 if problem else 200)
+    if employee_id == user.employee_id:
+        i18n.remember(request, code)
+    base = request.url.path.removesuffix("/language")
+    return RedirectResponse(f"{base}?saved=1", status_code=303)
+
+
+@router.post("/language", response_class=HTMLResponse, dependencies=[Csrf])
+async def save_own_language(request: Request, user: User, api: UserApi) -> Response:
+    return await _save_language(request, user, api, user.employee_id)
+
+
+@router.post("/{employee_id}/language", response_class=HTMLResponse, dependencies=[Csrf])
+async def save_someones_language(
+    request: Request, employee_id: str, user: User, api: UserApi
+) -> Response:
+    return await _save_language(request, user, api, employee_id)
 
 
 @router.get("", response_class=HTMLResponse)

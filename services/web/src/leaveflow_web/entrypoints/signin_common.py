@@ -93,7 +93,7 @@ def message_page(
 def no_company(request: Request, reasons: Sequence[str] = ()) -> Response:
     """The same neutral sentence for every way of belonging nowhere; a refusal's reason
     (the person has proven the email by now) when a check turned a company down."""
-    message = " ".join(reasons) if reasons else NO_COMPANY
+    message = " ".join(reasons) if reasons else _(NO_COMPANY)
     return message_page(request, _("We could not sign you in"), message, 403)
 
 
