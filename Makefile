@@ -144,7 +144,7 @@ i18n: $(SYNC_STAMP) ## extract the web's sentences into messages.pot, merge them
 		--project Leaveflow --copyright-holder "Leaveflow contributors" -o $(WEB_LOCALE)/messages.pot .
 	@for l in en de; do \
 		if [ -f services/web/$(WEB_LOCALE)/$$l/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-location \
+			$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
 				-i services/web/$(WEB_LOCALE)/messages.pot -d services/web/$(WEB_LOCALE) -l $$l || exit 1; \
 		else \
 			$(BIN)/pybabel -q init -i services/web/$(WEB_LOCALE)/messages.pot -d services/web/$(WEB_LOCALE) -l $$l || exit 1; \

@@ -141,11 +141,17 @@ def visible_constants(source: str) -> list[str]:
             if node.node.name in GETTEXT_CALLS:
                 return
             for arg in node.args[1:]:
-                if wordy(arg) and (" " in arg.value or arg.value[:1].isupper()):  # type: ignore[attr-defined]
-                    found.append(arg.value)  # type: ignore[attr-defined]
-        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
-            if node.node.attr == "get" and len(node.args) == 2 and wordy(node.args[1]):
-                found.append(node.args[1].value)  # type: ignore[attr-defined]
+                text = arg.value if wordy(arg) else ""  # type: ignore[attr-defined]
+                if " " in text or text[:1].isupper():
+                    found.append(text)
+        if (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Getattr)
+            and node.node.attr == "get"
+            and len(node.args) == 2
+            and wordy(node.args[1])
+        ):
+            found.append(node.args[1].value)  # type: ignore[attr-defined]
         if shown and wordy(node):
             found.append(node.value)  # type: ignore[attr-defined]
             return

@@ -14,8 +14,9 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .i18n import N_, language
 from .i18n import gettext as _
@@ -33,6 +34,14 @@ VIEWS = ("month", "week")
 
 
 # --- the period shown -------------------------------------------------------------------
+
+
+def today_in(zone: str | None, now: datetime) -> date:
+    """The date at ``now`` (aware) in the IANA ``zone``; UTC's when the zone is unknown."""
+    try:
+        return now.astimezone(ZoneInfo(zone or "UTC")).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(ZoneInfo("UTC")).date()
 
 
 def parse_month(value: str, today: date) -> date:

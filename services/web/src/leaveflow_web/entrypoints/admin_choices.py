@@ -41,7 +41,7 @@ def countries() -> tuple[tuple[str, str], ...]:
     supported = holidays.list_supported_countries()
     named = {
         code: key.replace("_", " ").title()
-        for key, (_, code, *_rest) in COUNTRIES.items()
+        for key, (_name, code, *_rest) in COUNTRIES.items()
         if code in supported
     }
     return tuple(sorted(named.items(), key=lambda pair: pair[1]))

@@ -150,6 +150,8 @@ async def _save(request: Request, user: SignedIn, api: Api, employee_id: str) ->
         c: (form.get(c) == "on") if c in prefs.get("available", []) else prefs.get(c) is not False
         for c in CHANNELS
     }
+    if language_setting.stored_by(prefs):
+        body["language"] = prefs.get("language")  # the channel form keeps the language as set
     _ignored, refused = await attempt(
         api.put("notifications", f"/v1/preferences/{employee_id}", body)
     )
