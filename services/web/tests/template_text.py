@@ -63,7 +63,7 @@ def visible_text(source: str) -> list[Text]:
             ch = source[i]
             if state == "raw":
                 if source.startswith(raw_until, i):
-                    state, i = "tag", i + 1
+                    state, tag, i = "tag", "", i + len(raw_until)
                     continue
                 i += 1
                 continue

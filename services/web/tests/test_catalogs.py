@@ -124,11 +124,12 @@ def test_the_template_check_finds_words_in_text_attributes_and_constants() -> No
     source = (
         '<p class="x">Hello {{ name }}</p><a aria-label="Edit">{{ _("ok") }}</a>'
         "<select {% if a %}disabled{% endif %}>{{ 'Invite' if b else _('No') }}"
-        "<script>var x = 'not text';</script>"
+        "<script>var x = 'not text';</script><b>After</b>"
     )
     assert [(t.kind, t.text.strip()) for t in visible_text(source)] == [
         ("text", "Hello"),
         ("aria-label", "Edit"),
+        ("text", "After"),
     ]
     assert visible_constants(source) == ["Invite"]
     assert visible_text('<p>{{ _("Hello %(name)s", name=n) }} · 3</p>') == []
