@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -225,11 +225,15 @@ class LeaveKind:
 class Half:
     status: str  # "approved" or "pending"
     kind: LeaveKind
+    hours: bool = False  # leave counted in hours: a part of the day, not the whole of it
 
     @property
     def words(self) -> str:
         status = STATUS_WORDS.get(self.status)
-        return f"{self.kind.name}, {_(status) if status else self.status}"
+        said = _(status) if status else self.status
+        if self.hours:
+            return _("%(type)s for some hours, %(status)s", type=self.kind.name, status=said)
+        return f"{self.kind.name}, {said}"
 
 
 @dataclass(frozen=True)
@@ -347,8 +351,10 @@ def build_grid(
     people: Sequence[Person],
     absences: Iterable[Mapping[str, Any]],
     today: date,
+    hour_types: Container[str] = (),
 ) -> tuple[list[HeaderDay], list[Row], list[LeaveKind]]:
-    """The header, one row per person in the given order, and the legend."""
+    """The header, one row per person in the given order, and the legend. ``hour_types``:
+    the leave types counted in hours (their leave takes a part of the day's cell)."""
     items = list(absences)
     kinds = legend_of(items)
     header = [HeaderDay(d, weekday(d, "narrow"), d == today) for d in period.days]
@@ -361,13 +367,14 @@ def build_grid(
         for item in by_person.get(person.id, []):
             kind = kinds[_kind_of(item)[0]]
             status = str(item.get("status") or "approved")
+            by_hours = str(item.get("leave_type_id") or "") in hour_types
             for day in period.days:
                 if not item["start_date"] <= day.isoformat() <= item["end_date"]:
                     continue
                 slots = halves.setdefault(day, [None, None])
                 for index, taken in enumerate(_halves(item, day)):
                     if taken and _wins(slots[index], status):
-                        slots[index] = Half(status, kind)
+                        slots[index] = Half(status, kind, by_hours)
         cells = []
         for day in period.days:
             holiday = person.holidays.get(day)

@@ -13,7 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.dates import format_date, format_interval, format_skeleton, get_month_names
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    get_day_names,
+    get_month_names,
+)
 from babel.numbers import format_decimal
 
 from .i18n import N_, babel_locale, language, ngettext
@@ -225,6 +231,12 @@ def weekday(value: date, width: str = "abbreviated") -> str:
             value, {"narrow": "EEEEE", "wide": "EEEE"}.get(width, "EEE"), locale=babel_locale()
         )
     )
+
+
+def iso_weekdays() -> list[tuple[int, str]]:
+    """(ISO weekday 1-7, "Mon" / "Mo.") for a work-week picker."""
+    names = get_day_names("abbreviated", locale=babel_locale())  # 0 is Monday
+    return [(n, str(names[n - 1])) for n in range(1, 8)]
 
 
 def long_day(value: date) -> str:

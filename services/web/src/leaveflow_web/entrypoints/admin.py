@@ -18,13 +18,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from .. import wording
 from ..api import Api, ApiError, Service
 from ..i18n import N_
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
 from . import admin_choices, admin_views
 from .admin_forms import (
-    WEEKDAYS,
     checked,
     department_body,
     employee_body,
@@ -202,7 +202,7 @@ async def _page(
         status,
         section=section,
         sections=SECTIONS,
-        weekdays=WEEKDAYS,
+        weekdays=wording.iso_weekdays(),
         today=today.isoformat(),
         timezones=admin_choices.timezones(),
         countries=admin_choices.countries(),

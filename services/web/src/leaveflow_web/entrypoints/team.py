@@ -134,11 +134,14 @@ async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any
         (employees, people_problem),
         (departments, _ignored),
         (locations, _ignored),
+        (types, _ignored),
     ) = await asyncio.gather(
         attempt(api.items("requests", "/v1/employees")),
         attempt(api.items("requests", "/v1/departments")),
         attempt(api.items("requests", "/v1/locations")),
+        attempt(api.items("requests", "/v1/leave-types")),
     )
+    hour_types = {str(t.get("id")) for t in types or [] if t.get("unit") == "hours"}
     by_location = {str(loc["id"]): loc for loc in locations or []}
     # "Today" is the viewer's own date, where they work (Tel Aviv is already tomorrow
     # while Berlin is not): the period shown by default and the day marked follow it.
@@ -169,7 +172,7 @@ async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any
     page = min(max(filters.page, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     people = await _people(api, shown, by_location, period)
-    header, rows, legend = build_grid(period, people, absences, today)
+    header, rows, legend = build_grid(period, people, absences, today, hour_types)
     filters = Filters(period.view, period.anchor, filters.department_id, filters.location_id, page)
     digest = hashlib.sha256(repr([(k.css, k.color) for k in legend]).encode()).hexdigest()[:12]
     return {
@@ -182,6 +185,12 @@ async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any
         "header": header,
         "rows": rows,
         "legend": legend,
+        "legend_hours": any(
+            half is not None and half.hours
+            for row in rows
+            for cell in row.cells
+            for half in (cell.am, cell.pm)
+        ),
         "types_css": f"/team/leave-types.css?v={digest}",
         "problem": problem,
         "people_problem": people_problem if employees is None else None,
