@@ -22,7 +22,15 @@ import pytest
 from leaveflow_web import i18n
 from leaveflow_web.bootstrap import create_app
 from leaveflow_web.month_grid import month_period, week_period
-from leaveflow_web.wording import amount, date_range, day, ledger_entry, number, standing
+from leaveflow_web.wording import (
+    amount,
+    date_range,
+    day,
+    ledger_entry,
+    number,
+    standing,
+    status_word,
+)
 
 from .conftest import WEB, FakeServices, csrf_of, employee_of, settings, sign_in
 
@@ -227,6 +235,8 @@ def test_ledger_and_standing_read_in_german() -> None:
             "Aufgebaut für März"
         )
         assert standing({"status": "pending"}) == "Wartet auf Genehmigung"
+        assert status_word("approved") == "genehmigt"  # "Der Antrag ist jetzt genehmigt."
+        assert status_word("on_hold") == "on hold"  # unknown: readable, never an error
         assert standing({"status": "rejected", "rejection_reason": "insufficient_balance"}) == (
             "Nicht angenommen: nicht genug übrig"
         )

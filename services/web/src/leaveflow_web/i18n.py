@@ -6,6 +6,13 @@ one page is held in a context variable set per request (``LanguageMiddleware``),
 templates' ``_()`` and every module's ``gettext`` read the same choice without passing it
 down. Which language: the person's setting (kept in the session), else the signed-out
 switch (a cookie), else the browser's ``Accept-Language``, else English.
+
+A new or changed sentence: ``make i18n`` extracts the templates and the Python into
+``locale/messages.pot`` and merges it into both catalogs; translate the German msgstr
+(English's stay empty: the msgid is the English). ``tests/test_catalogs.py`` fails until
+the template is current and every German msgstr is there, not fuzzy, with the same
+placeholders. Python marks sentences with ``_()`` (``N_()`` in tables built at import);
+templates with ``_()``/``ngettext()`` (newstyle: ``_("Hi %(name)s", name=x)``).
 """
 
 from __future__ import annotations

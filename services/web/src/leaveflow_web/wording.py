@@ -194,6 +194,22 @@ REJECTED_BECAUSE = {
 }
 
 
+# A status inside a sentence ("The request is now approved."), in the page's language.
+STATUS_WORDS = {
+    "submitted": N_("waiting to be checked"),
+    "pending": N_("waiting for approval"),
+    "approved": N_("approved"),
+    "denied": N_("denied"),
+    "cancelled": N_("cancelled"),
+    "rejected": N_("not accepted"),
+}
+
+
+def status_word(status: Any) -> str:
+    known = STATUS_WORDS.get(str(status or ""))
+    return _(known) if known else str(status or "").replace("_", " ")
+
+
 def standing(request: Mapping[str, Any]) -> str:
     """Where a request stands, in words; a denial with the approver's note."""
     status = str(request.get("status", ""))
@@ -265,6 +281,7 @@ def month_year(value: date) -> str:
 
 FILTERS = {
     "amount": amount,
+    "status_word": status_word,
     "weekday": weekday,
     "long_day": long_day,
     "date_range": date_range,
