@@ -31,15 +31,16 @@ NOTICES = {
 }
 
 
+ANOTHER_WAY = N_("another way")
 METHODS = {
-    "sso": "your company's single sign-on",
+    "sso": N_("your company's single sign-on"),
     "google": "Google",
     "microsoft": "Microsoft",
     "slack": "Slack",
-    "magic_link": "an emailed link",
-    "passkey": "a passkey",
-    "dev": "the dev sign-in",
-    "signup": "the sign-up of your company",
+    "magic_link": N_("an emailed link"),
+    "passkey": N_("a passkey"),
+    "dev": N_("the dev sign-in"),
+    "signup": N_("the sign-up of your company"),
 }
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -69,14 +70,14 @@ def device_of(label: str) -> str:
 def when(value: Any) -> str:
     """An API timestamp as people read it: '2026-03-01 14:05 UTC'."""
     text = str(value or "")
-    return f"{text[:16].replace('T', ' ')} UTC" if len(text) >= 16 else "unknown"
+    return f"{text[:16].replace('T', ' ')} UTC" if len(text) >= 16 else _("unknown")
 
 
 def described_session(item: dict[str, Any]) -> dict[str, Any]:
     return {
         **item,
         "device": device_of(str(item.get("label") or "")),
-        "method": METHODS.get(str(item.get("via")), "another way"),
+        "method": _(METHODS.get(str(item.get("via")), ANOTHER_WAY)),
         "created_at_text": when(item.get("created_at")),
         "last_used_text": when(item.get("last_used_at") or item.get("created_at")),
     }

@@ -100,7 +100,7 @@ async def _people(
         people.append(
             Person(
                 id=str(e["id"]),
-                name=str(e.get("name") or "Someone"),
+                name=str(e.get("name") or _("Someone")),
                 workweek=workweek_of(location.get("workweek"), e.get("work_pattern")),
                 holidays=holidays.get(str(e.get("location_id") or ""), {}),
                 start_date=_date(e.get("start_date")),
