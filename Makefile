@@ -26,7 +26,7 @@ export UV_PYTHON_DOWNLOADS := never
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help run run-mongo test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi \
+.PHONY: help run run-mongo test test-fast test-e2e test-integration test-mongo lint fmt check bench fuzz asyncapi i18n \
 	schemas up down logs compose-env clean sync browser-deps
 
 help: ## list the targets
@@ -140,6 +140,19 @@ bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack 
 
 schemas: $(SYNC_STAMP) ## export the event JSON Schemas to docs/events
 	$(BIN)/python -m leaveflow_contracts.schema_export docs/events
+
+WEB_LOCALE := src/leaveflow_web/locale
+i18n: $(SYNC_STAMP) ## extract the web's sentences into messages.pot, merge them into the en/de catalogs
+	cd services/web && $(CURDIR)/$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+		--project Leaveflow --copyright-holder "Leaveflow contributors" -o $(WEB_LOCALE)/messages.pot .
+	@for l in en de; do \
+		if [ -f services/web/$(WEB_LOCALE)/$$l/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
+				-i services/web/$(WEB_LOCALE)/messages.pot -d services/web/$(WEB_LOCALE) -l $$l || exit 1; \
+		else \
+			$(BIN)/pybabel -q init -i services/web/$(WEB_LOCALE)/messages.pot -d services/web/$(WEB_LOCALE) -l $$l || exit 1; \
+		fi; \
+	done
 
 ASYNCAPI_SERVICES := requests balances notifications calendar
 asyncapi: $(SYNC_STAMP) ## write each service's AsyncAPI 3.0 document (FastStream) to docs/asyncapi

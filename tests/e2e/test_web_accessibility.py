@@ -161,11 +161,18 @@ def company(stack: Stack, smtp: SmtpSink) -> Company:
     )  # fmt: skip
 
 
-def person(browser: Browser, web: str, size: str, state: StorageState | None = None) -> Page:
+def person(
+    browser: Browser,
+    web: str,
+    size: str,
+    state: StorageState | None = None,
+    locale: str = "en-GB",
+) -> Page:
     context = browser.new_context(
         base_url=web,
         viewport=SIZES[size],  # type: ignore[arg-type]
         storage_state=state,
+        locale=locale,  # what the browser's Accept-Language asks for
         # The dashboard's CSP allows only its own scripts; axe is the test's, injected inline.
         bypass_csp=True,
     )
@@ -219,6 +226,8 @@ def admin_pages(company: Company) -> list[tuple[str, str]]:
         *((f"admin-{s}", f"/admin/{s}") for s in sections),
         ("admin-employee", f"/admin/employees/{company.employee_id}"),
         ("admin-policy", f"/admin/policies/{company.location_id}/{company.leave_type_id}"),
+        ("notifications", "/notifications"),
+        ("notifications-of-employee", f"/notifications/{company.employee_id}"),
         # A link signed for someone else: the decide page's answer to a stranger's token.
         ("decide-not-yours", "/decide/not-a-real-token"),
     ]
@@ -272,7 +281,42 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     admin.get_by_role("button", name="Preview this year").first.click()
     expect(admin.locator(f"#hol-{company.location_id}")).not_to_be_empty()
     check(admin, size, "admin-locations-holidays", results)
+    # The admin pages' error states: a refused form says why at its field.
+    admin.goto("/admin/leave-types")
+    add_type = admin.locator("form[action='/admin/leave-types']")
+    add_type.get_by_label("Name", exact=True).fill(" vacation ")
+    add_type.get_by_role("button", name="Add leave type").click()
+    expect(admin.get_by_text("There is already a leave type called")).to_have_count(1)
+    check(admin, size, "admin-leave-types-error", results)
+    admin.goto("/admin/employees")
+    add_person = admin.locator("form[action='/admin/employees']")
+    add_person.get_by_label("Name", exact=True).fill("Erika Copy")
+    add_person.get_by_label("Email", exact=True).fill(company.employee_email)
+    add_person.get_by_role("button", name="Add employee").click()
+    expect(admin.get_by_text("Someone in the company already has this email.")).to_be_visible()
+    check(admin, size, "admin-employees-error", results)
+    admin.goto("/admin/locations")
+    add_location = admin.locator("form[action='/admin/locations']")
+    add_location.get_by_label("Name", exact=True).fill(f"Nowhere {uuid4().hex[:4]}")
+    for box in add_location.locator("input[name=workweek]").all():
+        box.uncheck()
+    add_location.get_by_role("button", name="Add location").click()
+    expect(admin.get_by_text("Choose at least one of the working days.").first).to_be_visible()
+    check(admin, size, "admin-locations-error", results)
     admin.context.close()
+
+    # The same pages in German: their language is declared (html lang="de") and holds up.
+    german = person(browser, web, size, sessions["admin"], locale="de-DE")
+    for name, path in (("de-home-admin", "/"), ("de-team", f"/team?month={company.month}"),
+                       ("de-notifications", "/notifications"),
+                       ("de-admin-employees", "/admin/employees")):  # fmt: skip
+        visit(german, name, path)
+        expect(german.locator("html")).to_have_attribute("lang", "de")
+    german.context.close()
+    german_stranger = person(browser, web, size, locale="de-DE")
+    visit(german_stranger, "de-signin", "/signin")
+    expect(german_stranger.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
+    german_stranger.context.close()
 
     employee = person(browser, web, size, sessions["employee"])
     visit(employee, "home-employee", "/")

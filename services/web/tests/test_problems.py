@@ -9,7 +9,7 @@ import pytest
 
 from leaveflow_web import problems
 from leaveflow_web.api import Api, ApiError, ServiceApis
-from leaveflow_web.wording import date_range
+from leaveflow_web.wording import date_range, standing
 
 TYPE = "https://leaveflow.dev/problems/"
 
@@ -153,10 +153,13 @@ def test_a_422_reads_as_its_fields_sentences_once_each() -> None:
     )
 
 
-def test_rejection_reasons_read_as_sentences() -> None:
-    assert problems.rejection("insufficient_balance") == "Not enough leave left for this request."
-    assert "_" not in problems.rejection("no_policy")
-    assert problems.rejection("zorglub") == "The request was turned down by the leave rules."
+def test_rejection_reasons_read_as_sentences_from_the_one_map() -> None:
+    def rejected(reason: str) -> str:
+        return standing({"status": "rejected", "rejection_reason": reason})
+
+    assert rejected("insufficient_balance") == "Not accepted: not enough leave left"
+    assert "_" not in rejected("no_policy")
+    assert rejected("zorglub") == "Not accepted"
 
 
 async def test_a_refused_overlap_learns_the_dates_of_the_request_it_runs_into() -> None:

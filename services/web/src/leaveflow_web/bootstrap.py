@@ -37,6 +37,8 @@ from .entrypoints import (
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
 from .entrypoints.errors import broken_page, failure_page
+from .i18n import N_, LanguageMiddleware
+from .i18n import gettext as _
 from .local_paths import local_path
 from .oidc import Clients
 from .person_name import of as person_name_of
@@ -50,7 +52,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 templates.env.globals["person_name"] = person_name_of
 log = get_logger(__name__)
 SESSION_COOKIE = "leaveflow_session"
-NOT_ALLOWED = (
+NOT_ALLOWED = N_(
     "You are not allowed to do this. If your role changed recently, the pages now show what "
     "your new role allows."
 )
@@ -96,6 +98,8 @@ def create_app(
     app.state.email_limits = EmailLimits(
         settings.signin_attempts_per_email, settings.signin_window_seconds
     )
+    # Inside the session's middleware: the language setting is read from the session.
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret,
@@ -165,10 +169,12 @@ def _install_handlers(app: FastAPI) -> None:
         if exc.status == 401:
             return _session_ended(request)
         if exc.status == 403:
-            return render(request, "error.html", 403, title="Not allowed", message=NOT_ALLOWED)
+            return render(
+                request, "error.html", 403, title=_("Not allowed"), message=_(NOT_ALLOWED)
+            )
         if exc.status == 429:
             response = render(
-                request, "error.html", 429, title="Slow down", message=too_many_attempts(exc)
+                request, "error.html", 429, title=_("Slow down"), message=too_many_attempts(exc)
             )
             response.headers.update(retry_headers(exc))
             return response
@@ -176,8 +182,8 @@ def _install_handlers(app: FastAPI) -> None:
             request,
             "error.html",
             502,
-            title="Something went wrong",
-            message="A Leaveflow service did not answer as expected. Try again in a minute.",
+            title=_("Something went wrong"),
+            message=_("A Leaveflow service did not answer as expected. Try again in a minute."),
         )
 
     @app.exception_handler(NotSignedIn)
@@ -192,9 +198,9 @@ def _install_handlers(app: FastAPI) -> None:
             request,
             "error.html",
             403,
-            message="This form has expired or did not come from this site. Reload and retry.",
+            message=_("This form has expired or did not come from this site. Reload and retry."),
         )
 
     @app.exception_handler(admin.NotAdmin)
     async def not_admin(request: Request, exc: admin.NotAdmin) -> Response:
-        return render(request, "error.html", 403, message="Only administrators can open this.")
+        return render(request, "error.html", 403, message=_("Only administrators can open this."))

@@ -12,24 +12,36 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WEEKDAY_LETTERS = "MTWTFSS"
+from .i18n import N_, language
+from .i18n import gettext as _
+from .wording import date_range, month_year, weekday
+
 MONDAY_TO_FRIDAY = frozenset({1, 2, 3, 4, 5})
-AWAY = "Away"
+AWAY = N_("Away")
 AWAY_CLASS = "lt-away"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 # Colours for types that have none of their own (dark enough for white text).
 PALETTE = ("#1f5fa8", "#2e7d32", "#8e3b96", "#b3261e", "#00695c", "#6d4c41", "#3949ab")
-STATUS_WORDS = {"approved": "approved", "pending": "waiting for approval"}
+STATUS_WORDS = {"approved": N_("approved"), "pending": N_("waiting for approval")}
 VIEWS = ("month", "week")
 
 
 # --- the period shown -------------------------------------------------------------------
+
+
+def today_in(zone: str | None, now: datetime) -> date:
+    """The date at ``now`` (aware) in the IANA ``zone``; UTC's when the zone is unknown."""
+    try:
+        return now.astimezone(ZoneInfo(zone or "UTC")).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(ZoneInfo("UTC")).date()
 
 
 def parse_month(value: str, today: date) -> date:
@@ -77,7 +89,9 @@ class Period:
     @property
     def title(self) -> str:
         if self.view == "month":
-            return self.first.strftime("%B %Y")
+            return month_year(self.first)
+        if language() != "en":
+            return date_range(self.first, self.last)
         if self.first.year != self.last.year:
             return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}"
         if self.first.month != self.last.month:
@@ -211,10 +225,15 @@ class LeaveKind:
 class Half:
     status: str  # "approved" or "pending"
     kind: LeaveKind
+    hours: bool = False  # leave counted in hours: a part of the day, not the whole of it
 
     @property
     def words(self) -> str:
-        return f"{self.kind.name}, {STATUS_WORDS.get(self.status, self.status)}"
+        status = STATUS_WORDS.get(self.status)
+        said = _(status) if status else self.status
+        if self.hours:
+            return _("%(type)s for some hours, %(status)s", type=self.kind.name, status=said)
+        return f"{self.kind.name}, {said}"
 
 
 @dataclass(frozen=True)
@@ -235,16 +254,16 @@ class Cell:
         """What the cell says to a screen reader (and in its tooltip)."""
         said = []
         if self.holiday:
-            said.append(f"Public holiday: {self.holiday}")
+            said.append(_("Public holiday: %(name)s", name=self.holiday))
         elif not self.working:
-            said.append("Not a working day")
+            said.append(_("Not a working day"))
         if self.whole and self.am is not None:
             said.append(self.am.words)
         else:
             if self.am is not None:
-                said.append(f"Morning: {self.am.words}")
+                said.append(_("Morning: %(what)s", what=self.am.words))
             if self.pm is not None:
-                said.append(f"Afternoon: {self.pm.words}")
+                said.append(_("Afternoon: %(what)s", what=self.pm.words))
         return "; ".join(said)
 
 
@@ -281,7 +300,7 @@ def _codes(names: Sequence[str]) -> dict[str, str]:
 
 def _kind_of(item: Mapping[str, Any]) -> tuple[str | None, str, str | None]:
     leave_type_id = item.get("leave_type_id") or None
-    name = str(item.get("leave_type_name") or ("Leave" if leave_type_id else AWAY))
+    name = str(item.get("leave_type_name") or (_("Leave") if leave_type_id else _(AWAY)))
     return leave_type_id, name, item.get("leave_type_color")
 
 
@@ -332,11 +351,13 @@ def build_grid(
     people: Sequence[Person],
     absences: Iterable[Mapping[str, Any]],
     today: date,
+    hour_types: Container[str] = (),
 ) -> tuple[list[HeaderDay], list[Row], list[LeaveKind]]:
-    """The header, one row per person in the given order, and the legend."""
+    """The header, one row per person in the given order, and the legend. ``hour_types``:
+    the leave types counted in hours (their leave takes a part of the day's cell)."""
     items = list(absences)
     kinds = legend_of(items)
-    header = [HeaderDay(d, WEEKDAY_LETTERS[d.weekday()], d == today) for d in period.days]
+    header = [HeaderDay(d, weekday(d, "narrow"), d == today) for d in period.days]
     by_person: dict[str, list[Mapping[str, Any]]] = {}
     for item in items:
         by_person.setdefault(str(item.get("employee_id")), []).append(item)
@@ -346,13 +367,14 @@ def build_grid(
         for item in by_person.get(person.id, []):
             kind = kinds[_kind_of(item)[0]]
             status = str(item.get("status") or "approved")
+            by_hours = str(item.get("leave_type_id") or "") in hour_types
             for day in period.days:
                 if not item["start_date"] <= day.isoformat() <= item["end_date"]:
                     continue
                 slots = halves.setdefault(day, [None, None])
                 for index, taken in enumerate(_halves(item, day)):
                     if taken and _wins(slots[index], status):
-                        slots[index] = Half(status, kind)
+                        slots[index] = Half(status, kind, by_hours)
         cells = []
         for day in period.days:
             holiday = person.holidays.get(day)

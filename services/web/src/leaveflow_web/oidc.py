@@ -34,15 +34,17 @@ with warnings.catch_warnings():
 from leaveflow_kit.outbound import AddressPolicy
 
 from .config import Settings
+from .i18n import N_
+from .i18n import gettext as _
 from .tokens import SsoConfig
 
 Kind = Literal["company", "google", "microsoft", "slack", "legacy"]
 PLATFORM: tuple[Kind, ...] = ("google", "microsoft", "slack")
 LABELS: dict[Kind, str] = {
-    "google": "Continue with Google",
-    "microsoft": "Continue with Microsoft",
-    "slack": "Continue with Slack",
-    "legacy": "Continue with your company's single sign-on",
+    "google": N_("Continue with Google"),
+    "microsoft": N_("Continue with Microsoft"),
+    "slack": N_("Continue with Slack"),
+    "legacy": N_("Continue with your company's single sign-on"),
 }
 SLACK_TEAM = "https://slack.com/team_id"
 SCOPES = "openid email profile"
@@ -77,8 +79,8 @@ class Provider:
     @property
     def label(self) -> str:
         if self.kind == "company":
-            return f"Continue with {self.company}'s single sign-on"
-        return LABELS[self.kind]
+            return _("Continue with %(company)s's single sign-on", company=self.company)
+        return _(LABELS[self.kind])
 
 
 def platform_providers(settings: Settings) -> list[Provider]:

@@ -34,6 +34,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from .i18n import gettext as _
+
 RP_NAME = "Leaveflow"
 _REGISTER_KEY = "passkey_register"
 _SIGN_IN_KEY = "passkey_sign_in"
@@ -128,7 +130,7 @@ def verify_registration(request: Request, credential: Any) -> NewPasskey:
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise CeremonyRefused(
-            "Your browser's answer could not be checked, so no passkey was added. Try again."
+            _("Your browser's answer could not be checked, so no passkey was added. Try again.")
         ) from exc
     response = credential.get("response") if isinstance(credential, dict) else None
     transports = response.get("transports") if isinstance(response, dict) else None
@@ -155,7 +157,7 @@ def authentication_options(request: Request) -> dict[str, Any]:
 
 def parse_assertion(credential: Any) -> Assertion:
     if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
-        raise CeremonyRefused("Your browser sent no passkey. Try again.")
+        raise CeremonyRefused(_("Your browser sent no passkey. Try again."))
     return Assertion(credential_id=credential["id"], raw=credential)
 
 
@@ -190,12 +192,14 @@ def verify_assertion(
         verify(0)
     except (WebAuthnException, ValueError, TypeError, KeyError):
         raise CeremonyRefused(
-            "This passkey's answer could not be verified, so you are not signed in."
+            _("This passkey's answer could not be verified, so you are not signed in.")
         ) from refused
     raise ClonedCredential(
-        "This passkey was refused: it looks like a copy of a passkey that was already used "
-        "(its use counter went backwards). Sign in another way, then remove it on your "
-        "Security page and add a new one."
+        _(
+            "This passkey was refused: it looks like a copy of a passkey that was already used "
+            "(its use counter went backwards). Sign in another way, then remove it on your "
+            "Security page and add a new one."
+        )
     ) from refused
 
 
@@ -203,5 +207,5 @@ def _take_challenge(request: Request, key: str) -> bytes:
     """The session's challenge for this ceremony, removed: one answer per challenge."""
     stored = request.session.pop(key, None)
     if not isinstance(stored, str) or not stored:
-        raise CeremonyRefused("This passkey request has expired. Try again.")
+        raise CeremonyRefused(_("This passkey request has expired. Try again."))
     return base64url_to_bytes(stored)

@@ -16,13 +16,14 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from . import company
+from .i18n import N_
 from .local_paths import local_path
 from .session import SessionRefused, open_session
 from .tokens import Company, Via
 
 _PROVEN_KEY = "proven"
 
-NO_COMPANY = "No company on Leaveflow has this email as an active person."
+NO_COMPANY = N_("No company on Leaveflow has this email as an active person.")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from .i18n import gettext as _
 from .wording import day, iso_date
 
 
@@ -63,23 +64,23 @@ def check_dates(
     first day before ``today`` (the person's own, at their location) is refused."""
     start = iso_date(values.get("start_date", "")) if values.get("start_date") else None
     if start is None:
-        return Dates(field="start_date", message="Pick the first day.")
+        return Dates(field="start_date", message=_("Pick the first day."))
     end = iso_date(values.get("end_date", "")) if values.get("end_date") else start
     if end is None:
-        return Dates(start, field="end_date", message="Pick the last day, or leave it empty.")
+        return Dates(start, field="end_date", message=_("Pick the last day, or leave it empty."))
     # Hours are taken on one day; a last day, if given, must be that day.
     if hours and end != start:
         return Dates(
-            start, end, "end_date", "Leave in hours is for one day: leave the last day empty."
+            start, end, "end_date", _("Leave in hours is for one day: leave the last day empty.")
         )
     if end < start:
-        return Dates(start, end, "end_date", "The last day is before the first day.")
+        return Dates(start, end, "end_date", _("The last day is before the first day."))
     if start < today and not may_record_past:
         return Dates(
             start,
             end,
             "start_date",
-            f"The first day is in the past. Pick {day(today)} or later.",
+            _("The first day is in the past. Pick %(day)s or later.", day=day(today)),
         )
     return Dates(start, end)
 
@@ -106,9 +107,9 @@ def parts_problem(values: Mapping[str, str], dates: Dates, shape: FormShape) -> 
     if not shape.parts or dates.start == dates.end:
         return ""
     if values.get("start_part") == "am":
-        return "Over several days, the first day can be a full day or the afternoon only."
+        return _("Over several days, the first day can be a full day or the afternoon only.")
     if values.get("end_part") == "pm":
-        return "Over several days, the last day can be a full day or the morning only."
+        return _("Over several days, the last day can be a full day or the morning only.")
     return ""
 
 

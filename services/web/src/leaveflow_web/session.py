@@ -19,8 +19,10 @@ from typing import Annotated, Any
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Depends, Request
 
-from . import person_name
+from . import language_setting, person_name
 from .api import Api, ApiError
+from .i18n import N_
+from .i18n import gettext as _
 from .tokens import IdentityApi, Via
 
 _USER_KEY = "user"
@@ -77,8 +79,8 @@ class CsrfRejected(Exception):
     """A state-changing request without the session's CSRF token (403)."""
 
 
-NOT_ACTIVE = "This person is not an active member of that company any more."
-SSO_ONLY = (
+NOT_ACTIVE = N_("This person is not an active member of that company any more.")
+SSO_ONLY = N_(
     "Your company asks everyone to sign in with its own single sign-on. "
     "Use your company's sign-in button instead."
 )
@@ -121,9 +123,9 @@ async def open_session(
         opened = await identity(request).open_session(tenant_id, employee_id, via, label)
     except ApiError as exc:
         if exc.status == 404:
-            raise SessionRefused(NOT_ACTIVE, 403) from exc
+            raise SessionRefused(_(NOT_ACTIVE), 403) from exc
         if exc.status == 403:
-            raise SessionRefused(SSO_ONLY, 403) from exc
+            raise SessionRefused(_(SSO_ONLY), 403) from exc
         raise
     user = start(
         request,
@@ -131,7 +133,9 @@ async def open_session(
         session_id=opened.session_id,
         refresh_token=opened.refresh_token,
     )
-    await person_name.look_up(request, Api(request.app.state.apis, opened.token), user.employee_id)
+    api = Api(request.app.state.apis, opened.token)
+    await person_name.look_up(request, api, user.employee_id)
+    await language_setting.look_up(request, api, user.employee_id)
     return user
 
 

@@ -9,16 +9,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    get_day_names,
+    get_month_names,
+)
+from babel.numbers import format_decimal
+
+from .i18n import N_, babel_locale, language, ngettext
+from .i18n import gettext as _
+
 DASH = "\u2013"  # an en dash, as ranges are written
 
+# English keeps its house style ("14–18 Dec", "Sep"); other languages follow CLDR via Babel.
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
+
+
+def month_name(month: int) -> str:
+    """ "March" / "März"."""
+    return str(get_month_names("wide", locale=babel_locale())[month])
 
 
 def decimal_of(value: Any) -> Decimal | None:
@@ -35,10 +53,17 @@ def decimal_of(value: Any) -> Decimal | None:
 def number(value: Decimal) -> str:
     """5, 0.5, 2.25, -77.5: no trailing zeros, no exponent, at most two decimals."""
     rounded = value.quantize(Decimal("0.01"))
-    text = f"{rounded:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    if rounded == 0:
+        return "0"
+    # "2.5" / "2,5": the page's language decides the decimal mark; no grouping.
+    return str(format_decimal(rounded, format="0.##", locale=babel_locale()))
+
+
+def plural_count(value: Decimal) -> int:
+    """The count gettext picks the plural form by: a fraction takes the "other" form in
+    English and German ("0.5 days", "2,5 Tage"), a whole number its own."""
+    whole = abs(value)
+    return int(whole) if whole == whole.to_integral_value() else 2
 
 
 def amount(value: Any, unit: str = "days") -> str:
@@ -47,8 +72,9 @@ def amount(value: Any, unit: str = "days") -> str:
     found = decimal_of(value)
     if found is None:
         return str(value)
-    word = "hour" if unit == "hours" else "day"
-    return f"{number(found)} {word}" if abs(found) == 1 else f"{number(found)} {word}s"
+    if unit == "hours":
+        return ngettext("%(num)s hour", "%(num)s hours", plural_count(found), num=number(found))
+    return ngettext("%(num)s day", "%(num)s days", plural_count(found), num=number(found))
 
 
 def iso_date(value: Any) -> date | None:
@@ -61,7 +87,9 @@ def iso_date(value: Any) -> date | None:
 
 
 def day(value: date, *, year: bool = True) -> str:
-    """ "14 Dec 2026" (or "14 Dec")."""
+    """ "14 Dec 2026" (or "14 Dec"); "14. Dez. 2026" in German."""
+    if language() != "en":
+        return str(format_skeleton("yMMMd" if year else "dMMM", value, locale=babel_locale()))
     text = f"{value.day} {MONTHS[value.month - 1][:3]}"
     return f"{text} {value.year}" if year else text
 
@@ -77,6 +105,9 @@ def date_range(start: Any, end: Any = None, *, year: bool = True) -> str:
         first, last = last, first
     if first == last:
         return day(first, year=year)
+    if language() != "en":
+        skeleton = "yMMMd" if year or first.year != last.year else "MMMd"
+        return str(format_interval(first, last, skeleton, locale=babel_locale()))
     if first.year != last.year:
         return f"{day(first)} {DASH} {day(last)}"
     tail = f" {first.year}" if year else ""
@@ -96,9 +127,9 @@ def leave_year(start: Any, end: Any) -> str:
 
 
 RELEASED_BECAUSE = {
-    "cancelled": "Released (request cancelled)",
-    "denied": "Released (request denied)",
-    "rejected": "Released (request not accepted)",
+    "cancelled": N_("Released (request cancelled)"),
+    "denied": N_("Released (request denied)"),
+    "rejected": N_("Released (request not accepted)"),
 }
 
 
@@ -126,49 +157,67 @@ def ledger_entry(
     )
     when = iso_date(entry.get("effective_date"))
     if kind == "reservation":
-        return f"Reserved for {dates}" if dates else "Reserved for a request"
+        return _("Reserved for %(dates)s", dates=dates) if dates else _("Reserved for a request")
     if kind == "reservation_release":
-        return RELEASED_BECAUSE.get(str(request.get("status", "")), "Released (not taken)")
+        because = RELEASED_BECAUSE.get(str(request.get("status", "")))
+        return _(because) if because else _("Released (not taken)")
     if kind == "deduction":
-        return f"Taken: {dates}" if dates else "Taken"
+        return _("Taken: %(dates)s", dates=dates) if dates else _("Taken")
     if kind == "restoration":
-        return "Given back (approved leave cancelled)"
+        return _("Given back (approved leave cancelled)")
     if kind == "accrual" and whole_year:
-        return "Granted for the leave year"
+        return _("Granted for the leave year")
     if kind == "accrual":
-        return f"Accrued for {MONTHS[when.month - 1]}" if when else "Accrued"
+        return _("Accrued for %(month)s", month=month_name(when.month)) if when else _("Accrued")
     if kind == "carryover":
-        return f"Carried over from {when.year - 1}" if when else "Carried over"
+        return _("Carried over from %(year)s", year=when.year - 1) if when else _("Carried over")
     if kind == "carryover_expiry":
-        return "Carried-over days expired"
+        return _("Carried-over days expired")
     if kind == "adjustment":
-        return f"Adjustment: {reason}" if reason else "Adjustment"
-    return reason.capitalize() if reason else "Change"
+        return _("Adjustment: %(reason)s", reason=reason) if reason else _("Adjustment")
+    return reason.capitalize() if reason else _("Change")
 
 
 STANDING = {
-    "submitted": "Sent – checking your balance",
-    "pending": "Waiting for approval",
-    "approved": "Approved",
-    "denied": "Denied",
-    "cancelled": "Cancelled",
-    "rejected": "Not accepted",
+    "submitted": N_("Sent – checking your balance"),
+    "pending": N_("Waiting for approval"),
+    "approved": N_("Approved"),
+    "denied": N_("Denied"),
+    "cancelled": N_("Cancelled"),
+    "rejected": N_("Not accepted"),
 }
 
+# Why the balances service turned a request down (``rejection_reason``): the one map.
 REJECTED_BECAUSE = {
-    "insufficient_balance": "not enough leave left",
-    "no_policy": "this leave type is not offered at your location",
+    "insufficient_balance": N_("not enough leave left"),
+    "no_policy": N_("this leave type is not offered at your location"),
 }
+
+
+# A status inside a sentence ("The request is now approved."), in the page's language.
+STATUS_WORDS = {
+    "submitted": N_("waiting to be checked"),
+    "pending": N_("waiting for approval"),
+    "approved": N_("approved"),
+    "denied": N_("denied"),
+    "cancelled": N_("cancelled"),
+    "rejected": N_("not accepted"),
+}
+
+
+def status_word(status: Any) -> str:
+    known = STATUS_WORDS.get(str(status or ""))
+    return _(known) if known else str(status or "").replace("_", " ")
 
 
 def standing(request: Mapping[str, Any]) -> str:
     """Where a request stands, in words; a denial with the approver's note."""
     status = str(request.get("status", ""))
-    words = STANDING.get(status, status.capitalize())
+    words = _(STANDING[status]) if status in STANDING else status.capitalize()
     if status == "rejected":
         reason = str(request.get("rejection_reason") or "")
         because = REJECTED_BECAUSE.get(reason.partition(":")[0].strip())
-        return f"{words}: {because}" if because else words
+        return f"{words}: {_(because)}" if because else words
     if status in ("denied", "cancelled"):
         note = decision_note(request, status)
         return f"{words}: “{note}”" if note else words
@@ -191,8 +240,50 @@ def ledger_lines(
     return [ledger_entry(e, requests, whole_year=accruals == 1) for e in entries]
 
 
+def weekday(value: date, width: str = "abbreviated") -> str:
+    """ "Mon" / "Mo." ("narrow": "M"), in the page's language."""
+    return str(
+        format_date(
+            value, {"narrow": "EEEEE", "wide": "EEEE"}.get(width, "EEE"), locale=babel_locale()
+        )
+    )
+
+
+def iso_weekdays() -> list[tuple[int, str]]:
+    """(ISO weekday 1-7, "Mon" / "Mo.") for a work-week picker."""
+    names = get_day_names("abbreviated", locale=babel_locale())  # 0 is Monday
+    return [(n, str(names[n - 1])) for n in range(1, 8)]
+
+
+def long_day(value: date) -> str:
+    """ "Monday 14 December" / "Montag, 14. Dezember"."""
+    return str(format_skeleton("MMMMEEEEd", value, locale=babel_locale()))
+
+
+def moment(value: datetime) -> str:
+    """ "1 Dec 2026, 14:05" / "1. Dez. 2026, 14:05"."""
+    if language() == "en":
+        return f"{value.day} {value:%b %Y, %H:%M}"
+    return f"{day(value.date())}, {value:%H:%M}"
+
+
+def day_with_weekday(value: date) -> str:
+    """ "Mon 21 Dec 2026" / "Mo., 21. Dez. 2026"."""
+    if language() == "en":
+        return f"{value:%a} {value.day} {value:%b %Y}"
+    return str(format_skeleton("yMMMEd", value, locale=babel_locale()))
+
+
+def month_year(value: date) -> str:
+    """ "December 2026" / "Dezember 2026"."""
+    return str(format_skeleton("yMMMM", value, locale=babel_locale()))
+
+
 FILTERS = {
     "amount": amount,
+    "status_word": status_word,
+    "weekday": weekday,
+    "long_day": long_day,
     "date_range": date_range,
     "standing": standing,
 }

@@ -18,11 +18,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from .. import wording
 from ..api import Api, ApiError, Service
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
 from . import admin_choices, admin_views
 from .admin_forms import (
-    WEEKDAYS,
     checked,
     department_body,
     employee_body,
@@ -40,29 +42,33 @@ from .common import UserApi, attempt, by_id, form_fields, render
 router = APIRouter(prefix="/admin")
 
 SECTIONS = (
-    ("locations", "Locations"),
-    ("departments", "Departments"),
-    ("leave-types", "Leave types"),
-    ("policies", "Policies"),
-    ("employees", "Employees"),
-    ("integrations", "Integrations"),
-    ("feeds", "Calendar feeds"),
-    ("adjustments", "Adjustments"),
-    ("deliveries", "Deliveries"),
+    ("locations", N_("Locations")),
+    ("departments", N_("Departments")),
+    ("leave-types", N_("Leave types")),
+    ("policies", N_("Policies")),
+    ("employees", N_("Employees")),
+    ("integrations", N_("Integrations")),
+    ("feeds", N_("Calendar feeds")),
+    ("adjustments", N_("Adjustments")),
+    ("deliveries", N_("Deliveries")),
 )
 
 # What each section's records are called in a sentence.
 KINDS = {
-    "locations": "location",
-    "departments": "department",
-    "leave-types": "leave type",
+    "locations": N_("location"),
+    "departments": N_("department"),
+    "leave-types": N_("leave type"),
 }
 
 # POST /v1/invites takes at most this many people at once.
 INVITES_MAX = 1000
 
 # Why the requests service skipped someone, in words.
-SKIP_REASONS = {"unknown": "not in the directory", "left": "has left", "deleted": "was deleted"}
+SKIP_REASONS = {
+    "unknown": N_("not in the directory"),
+    "left": N_("has left"),
+    "deleted": N_("was deleted"),
+}
 
 NEW = "new"  # the `editing` of the add form (records are edited by their id)
 
@@ -84,12 +90,17 @@ def invite_notice(answer: Any) -> str:
     invited = len(answer.get("invited", [])) if isinstance(answer, dict) else 0
     skipped = answer.get("skipped", []) if isinstance(answer, dict) else []
     people = "1 person" if invited == 1 else f"{invited} people"
-    notice = f"Invites sent to {people}: each gets an email with a link to sign in."
+    notice = _(
+        "Invites sent to %(people)s: each gets an email with a link to sign in.", people=people
+    )
     if skipped:
         notice += (
             f" {len(skipped)} not invited ("
             + ", ".join(
-                SKIP_REASONS.get(str(s.get("reason")), str(s.get("reason"))) for s in skipped[:5]
+                _(SKIP_REASONS[str(s.get("reason"))])
+                if str(s.get("reason")) in SKIP_REASONS
+                else str(s.get("reason"))
+                for s in skipped[:5]
             )
             + ")."
         )
@@ -101,17 +112,19 @@ def field_errors(problem: ApiError, section: str, values: dict[str, str]) -> dic
     sentence at the field it is about."""
     errors = problem.field_errors
     if problem.type.endswith("/duplicate-email"):
-        errors["email"] = "Someone in the company already has this email."
+        errors["email"] = _("Someone in the company already has this email.")
     elif problem.type.endswith("/last-admin"):
-        errors["role"] = (
+        errors["role"] = _(
             "This is the company's only admin: make someone else Admin first, then change this."
         )
     elif problem.type.endswith("/duplicate-name"):
-        what = KINDS.get(section, "record")
+        what = _(KINDS.get(section, N_("record")))
         name = values.get("name", "")
-        errors["name"] = (
-            f"There is already a {what} called “{name}”. Choose another name, "
-            f"or edit the existing {what}."
+        errors["name"] = _(
+            "There is already a %(what)s called “%(name)s”. Choose another name, or edit the "
+            "existing %(what)s.",
+            what=what,
+            name=name,
         )
     return errors
 
@@ -189,13 +202,13 @@ async def _page(
         status,
         section=section,
         sections=SECTIONS,
-        weekdays=WEEKDAYS,
+        weekdays=wording.iso_weekdays(),
         today=today.isoformat(),
         timezones=admin_choices.timezones(),
         countries=admin_choices.countries(),
         subdivisions=admin_choices.subdivisions,
         country_name=admin_choices.country_name,
-        roles=admin_choices.ROLE_WORDS,
+        roles=admin_choices.role_words(),
         role_name=admin_choices.role_name,
         day_words=admin_views.day_words,
         **context,
@@ -281,7 +294,8 @@ async def add_location(request: Request, user: User, api: UserApi) -> Response:
     body = location_body(form, values)
     return await _write(
         request, api, "locations", values,
-        lambda: api.post("requests", "/v1/locations", body), f"Location {values['name']} added.",
+        lambda: api.post("requests", "/v1/locations", body), _("Location %(name)s "
+        "added.", name=values['name']),
     )  # fmt: skip
 
 
@@ -294,7 +308,7 @@ async def edit_location(request: Request, location_id: str, user: User, api: Use
     return await _write(
         request, api, "locations", values,
         lambda: api.patch("requests", f"/v1/locations/{location_id}", body),
-        f"Location {values['name']} saved.", editing=location_id,
+        _("Location %(name)s saved.", name=values['name']), editing=location_id,
     )  # fmt: skip
 
 
@@ -309,7 +323,7 @@ async def deactivate_location(
     return await _write(
         request, api, "locations", {},
         lambda: _delete(api, "requests", f"/v1/locations/{location_id}"),
-        f"Location {name} deactivated: it is no longer offered, its history stays.",
+        _("Location %(name)s deactivated: it is no longer offered, its history stays.", name=name),
     )  # fmt: skip
 
 
@@ -326,7 +340,7 @@ async def add_department(request: Request, user: User, api: UserApi) -> Response
     return await _write(
         request, api, "departments", values,
         lambda: api.post("requests", "/v1/departments", body),
-        f"Department {values['name']} added.",
+        _("Department %(name)s added.", name=values['name']),
     )  # fmt: skip
 
 
@@ -342,7 +356,7 @@ async def edit_department(
     return await _write(
         request, api, "departments", values,
         lambda: api.patch("requests", f"/v1/departments/{department_id}", body),
-        f"Department {values['name']} saved.", editing=department_id,
+        _("Department %(name)s saved.", name=values['name']), editing=department_id,
     )  # fmt: skip
 
 
@@ -357,7 +371,7 @@ async def deactivate_department(
     return await _write(
         request, api, "departments", {},
         lambda: _delete(api, "requests", f"/v1/departments/{department_id}"),
-        f"Department {name} removed: it is no longer offered.",
+        _("Department %(name)s removed: it is no longer offered.", name=name),
     )  # fmt: skip
 
 
@@ -374,7 +388,7 @@ async def add_leave_type(request: Request, user: User, api: UserApi) -> Response
     return await _write(
         request, api, "leave-types", values,
         lambda: api.post("requests", "/v1/leave-types", body),
-        f"Leave type {values['name']} added.",
+        _("Leave type %(name)s added.", name=values['name']),
     )  # fmt: skip
 
 
@@ -390,7 +404,7 @@ async def edit_leave_type(
     return await _write(
         request, api, "leave-types", values,
         lambda: api.patch("requests", f"/v1/leave-types/{leave_type_id}", body),
-        f"Leave type {values['name']} saved.", editing=leave_type_id,
+        _("Leave type %(name)s saved.", name=values['name']), editing=leave_type_id,
     )  # fmt: skip
 
 
@@ -405,7 +419,8 @@ async def remove_leave_type(
     return await _write(
         request, api, "leave-types", {},
         lambda: _delete(api, "requests", f"/v1/leave-types/{leave_type_id}"),
-        f"Leave type {name} removed: it is no longer offered; past leave keeps its name.",
+        _("Leave type %(name)s removed: it is no longer offered; past leave keeps its "
+        "name.", name=name),
     )  # fmt: skip
 
 
@@ -441,7 +456,12 @@ async def set_policy(request: Request, user: User, api: UserApi) -> Response:
     values.update({k: "on" for k in ("prorate_first_year", "unlimited") if body[k]})
     path = f"/v1/policies/{values['location_id']}/{values['leave_type_id']}"
     return await _write(
-        request, api, "policies", values, lambda: api.put("balances", path, body), "Policy saved."
+        request,
+        api,
+        "policies",
+        values,
+        lambda: api.put("balances", path, body),
+        _("Policy saved."),
     )
 
 
@@ -457,7 +477,7 @@ async def withdraw_policy(
     return await _write(
         request, api, "policies", {},
         lambda: _delete(api, "balances", f"/v1/policies/{location_id}/{leave_type_id}"),
-        "Policy removed: that leave type is no longer offered at that location.",
+        _("Policy removed: that leave type is no longer offered at that location."),
     )  # fmt: skip
 
 
@@ -513,12 +533,14 @@ async def invite_employees(request: Request, user: User, api: UserApi) -> Respon
     form = await request.form()
     chosen = [str(i) for i in form.getlist("employee_ids") if str(i)]
     if form.get("everyone") == "not_invited":
-        people, _ = await attempt(api.items("requests", "/v1/employees"))
-        invites, _ = await attempt(api.get("requests", "/v1/invites"))
+        people, _ignored = await attempt(api.items("requests", "/v1/employees"))
+        invites, _ignored = await attempt(api.get("requests", "/v1/invites"))
         invited = invited_by_employee(invites)
         chosen = [str(e["id"]) for e in people or [] if str(e["id"]) not in invited]
     if not chosen:
-        return await _page(request, api, "employees", notice="Everyone has been invited already.")
+        return await _page(
+            request, api, "employees", notice=_("Everyone has been invited already.")
+        )
     answer, problem = await attempt(
         api.post("requests", "/v1/invites", {"employee_ids": chosen[:INVITES_MAX]})
     )
@@ -541,7 +563,7 @@ async def _employee_page(
         section="employees",
         sections=SECTIONS,
         employee=employee,
-        roles=admin_choices.ROLE_WORDS,
+        roles=admin_choices.role_words(),
         role_name=admin_choices.role_name,
         day_words=admin_views.day_words,
         **context,
@@ -559,7 +581,7 @@ async def employee_page(request: Request, employee_id: str, user: User, api: Use
 
 async def _stranded(api: Api, employee_id: str, last_day: date) -> list[dict[str, Any]]:
     """Their live leave with a day after ``last_day`` (what offboarding affects)."""
-    found, _ = await attempt(
+    found, _ignored = await attempt(
         api.items(
             "requests",
             "/v1/leave-requests",
@@ -600,10 +622,13 @@ async def edit_employee(request: Request, employee_id: str, user: User, api: Use
             request, api, employee, 422 if exc.status < 500 else 502,
             values=values, errors=errors, problem=None if set(errors) & set(values) else exc,
         )  # fmt: skip
-    note = f"Left the company: last working day {admin_views.day_words(values['end_date'])}"
+    note = _(
+        "Left the company: last working day %(end_date)s",
+        end_date=admin_views.day_words(values["end_date"]),
+    )
     cancelled = failed = 0
     for leave in stranded if checked(form, "cancel_after") else []:
-        _, refused = await attempt(
+        _ignored, refused = await attempt(
             api.post("requests", f"/v1/leave-requests/{leave['id']}/cancel", {"note": note})
         )
         cancelled, failed = cancelled + (refused is None), failed + (refused is not None)
@@ -636,7 +661,7 @@ _INTEGRATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
     ),
 }
 
-_TITLES = {"slack": "Slack", "teams": "Microsoft Teams", "email": "Email"}
+_TITLES = {"slack": "Slack", "teams": "Microsoft Teams", "email": N_("Email")}
 
 
 @router.post("/integrations/{kind}", response_class=HTMLResponse, dependencies=[Csrf])
@@ -664,7 +689,9 @@ async def set_integration(request: Request, kind: str, user: User, api: UserApi)
             values=values, errors=errors, editing=kind,
             problem=None if set(errors) & {f"{kind}-{n}" for n in names} else exc,
         )  # fmt: skip
-    return await _page(request, api, "integrations", notice=f"{_TITLES[kind]} integration saved.")
+    return await _page(
+        request, api, "integrations", notice=_("%(kind)s integration saved.", kind=_(_TITLES[kind]))
+    )
 
 
 @router.post("/integrations/{kind}/test", response_class=HTMLResponse, dependencies=[Csrf])
@@ -679,10 +706,16 @@ async def test_integration(request: Request, kind: str, user: User, api: UserApi
                            problem=problem)  # fmt: skip
     where = {"email": "to the From address"}.get(kind, "to the channel")
     if (answer or {}).get("sent"):
-        notice = f"Test message sent through {_TITLES[kind]} {where}: check that it arrived."
+        notice = _(
+            "Test message sent through %(kind)s %(where)s: check that it arrived.",
+            kind=_(_TITLES[kind]),
+            where=where,
+        )
     else:
-        why = admin_views.delivery_error((answer or {}).get("error")) or "It could not be sent."
-        notice = f"The {_TITLES[kind]} test message was not sent. {why}"
+        why = admin_views.delivery_error((answer or {}).get("error")) or _("It could not be sent.")
+        notice = _(
+            "The %(kind)s test message was not sent. %(why)s", kind=_(_TITLES[kind]), why=why
+        )
     return await _page(request, api, "integrations", notice=notice)
 
 
@@ -695,7 +728,7 @@ async def revoke_feed(request: Request, feed_id: str, user: User, api: UserApi) 
     return await _write(
         request, api, "feeds", {},
         lambda: _delete(api, "calendar", f"/v1/feeds/{feed_id}"),
-        "Feed revoked: its address shows nothing from now on.",
+        _("Feed revoked: its address shows nothing from now on."),
     )  # fmt: skip
 
 
@@ -713,7 +746,7 @@ async def add_adjustment(request: Request, user: User, api: UserApi) -> Response
     values = form_fields(form, *_ADJUSTMENT_FIELDS)
     amount = admin_views.decimal(values["amount"])
     if amount is not None and amount < 0 and not checked(form, "confirmed"):
-        balances, _ = await attempt(
+        balances, _ignored = await attempt(
             api.get(
                 "balances",
                 f"/v1/balances/{values['employee_id']}",
@@ -726,7 +759,7 @@ async def add_adjustment(request: Request, user: User, api: UserApi) -> Response
     body = given_fields(values, ("amount",))
     return await _write(
         request, api, "adjustments", values,
-        lambda: api.post("balances", "/v1/adjustments", body), "Adjustment recorded.",
+        lambda: api.post("balances", "/v1/adjustments", body), _("Adjustment recorded."),
     )  # fmt: skip
 
 
@@ -736,5 +769,5 @@ async def retry_delivery(request: Request, delivery_id: str, user: User, api: Us
     return await _write(
         request, api, "deliveries", {},
         lambda: api.post("notifications", f"/v1/deliveries/{delivery_id}/retry"),
-        "Sent again.",
+        _("Sent again."),
     )  # fmt: skip

@@ -14,8 +14,11 @@ from zoneinfo import available_timezones
 import holidays
 from holidays.registry import COUNTRIES
 
+from ..i18n import N_
+from ..i18n import gettext as _
+
 # Roles as people read them; the API's words are the values.
-ROLE_WORDS = (("user", "Employee"), ("approver", "Approver"), ("admin", "Admin"))
+ROLE_WORDS = (("user", N_("Employee")), ("approver", N_("Approver")), ("admin", N_("Admin")))
 ROLE_NAMES = dict(ROLE_WORDS)
 
 # Old aliases ("US/Pacific", "Etc/GMT+3") stay valid for the API but only confuse a picker.
@@ -38,7 +41,7 @@ def countries() -> tuple[tuple[str, str], ...]:
     supported = holidays.list_supported_countries()
     named = {
         code: key.replace("_", " ").title()
-        for key, (_, code, *_rest) in COUNTRIES.items()
+        for key, (_name, code, *_rest) in COUNTRIES.items()
         if code in supported
     }
     return tuple(sorted(named.items(), key=lambda pair: pair[1]))
@@ -65,4 +68,10 @@ def subdivisions(country: str) -> tuple[tuple[str, str], ...]:
 
 
 def role_name(role: Any) -> str:
-    return ROLE_NAMES.get(str(role), str(role).capitalize())
+    known = ROLE_NAMES.get(str(role))
+    return _(known) if known else str(role).capitalize()
+
+
+def role_words() -> list[tuple[str, str]]:
+    """(role, its name in the page's language) for the role picker."""
+    return [(role, _(name)) for role, name in ROLE_WORDS]

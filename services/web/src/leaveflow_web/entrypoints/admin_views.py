@@ -12,42 +12,46 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .. import wording
+from ..i18n import N_
+from ..i18n import gettext as _
+
 PER_PAGE = 25
 
-CHANNELS = {"slack": "Slack", "teams": "Microsoft Teams", "email": "Email"}
+CHANNELS = {"slack": "Slack", "teams": "Microsoft Teams", "email": N_("Email")}
 
 # What each event told people.
 EVENTS = {
-    "LeaveRequested": "Leave requested",
-    "LeavePending": "Leave waiting for approval",
-    "LeaveApproved": "Leave approved",
-    "LeaveDenied": "Leave denied",
-    "LeaveRejected": "Leave not possible",
-    "LeaveCancelled": "Leave cancelled",
-    "LeaveRepriced": "Leave recounted",
-    "EmployeeInvited": "Invitation to sign in",
+    "LeaveRequested": N_("Leave requested"),
+    "LeavePending": N_("Leave waiting for approval"),
+    "LeaveApproved": N_("Leave approved"),
+    "LeaveDenied": N_("Leave denied"),
+    "LeaveRejected": N_("Leave not possible"),
+    "LeaveCancelled": N_("Leave cancelled"),
+    "LeaveRepriced": N_("Leave recounted"),
+    "EmployeeInvited": N_("Invitation to sign in"),
 }
 
 STATES = {
-    "pending": "Waiting to be sent",
-    "sending": "Sending",
-    "sent": "Sent",
-    "retrying": "Failed, will try again",
-    "dead": "Failed, gave up",
+    "pending": N_("Waiting to be sent"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "retrying": N_("Failed, will try again"),
+    "dead": N_("Failed, gave up"),
 }
 
 # Notifications records a standard reason only (docs/api.md): each one in words.
 _ERROR_STARTS = (
-    ("timed out", "The other side did not answer in time."),
-    ("network:", "The destination could not be reached."),
-    ("HTTP 401", "The destination refused our credentials: check the integration."),
-    ("HTTP 403", "The destination refused our credentials: check the integration."),
-    ("HTTP 404", "The destination does not exist any more: check the webhook URL."),
-    ("HTTP 410", "The destination does not exist any more: check the webhook URL."),
-    ("HTTP 429", "The destination asked us to slow down."),
-    ("HTTP 5", "The destination had a problem of its own."),
-    ("SMTP 5", "The mail server refused the message."),
-    ("SMTP 4", "The mail server could not take the message for now."),
+    ("timed out", N_("The other side did not answer in time.")),
+    ("network:", N_("The destination could not be reached.")),
+    ("HTTP 401", N_("The destination refused our credentials: check the integration.")),
+    ("HTTP 403", N_("The destination refused our credentials: check the integration.")),
+    ("HTTP 404", N_("The destination does not exist any more: check the webhook URL.")),
+    ("HTTP 410", N_("The destination does not exist any more: check the webhook URL.")),
+    ("HTTP 429", N_("The destination asked us to slow down.")),
+    ("HTTP 5", N_("The destination had a problem of its own.")),
+    ("SMTP 5", N_("The mail server refused the message.")),
+    ("SMTP 4", N_("The mail server could not take the message for now.")),
 )
 
 LIVE = ("submitted", "pending", "approved")
@@ -60,12 +64,12 @@ def delivery_error(error: Any) -> str:
         return ""
     for start, sentence in _ERROR_STARTS:
         if text.startswith(start):
-            return sentence
+            return _(sentence)
     if "public address" in text or "not allowed" in text:
-        return "The destination is not a public address, so nothing is sent there."
+        return _("The destination is not a public address, so nothing is sent there.")
     if "not configured" in text or "no integration" in text:
-        return "That channel is not set up."
-    return "It could not be sent."
+        return _("That channel is not set up.")
+    return _("It could not be sent.")
 
 
 def when(value: Any) -> str:
@@ -74,7 +78,7 @@ def when(value: Any) -> str:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return ""
-    return f"{moment.day} {moment:%b %Y, %H:%M}"
+    return wording.moment(moment)
 
 
 def day_words(value: Any) -> str:
@@ -83,7 +87,7 @@ def day_words(value: Any) -> str:
         day = date.fromisoformat(str(value))
     except ValueError:
         return str(value or "")
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return wording.day_with_weekday(day)
 
 
 def delivery_rows(
@@ -105,10 +109,12 @@ def delivery_rows(
             {
                 "id": str(d.get("id") or ""),
                 "when": when(d.get("sent_at") or d.get("created_at")),
-                "channel": CHANNELS.get(str(d.get("channel")), str(d.get("channel") or "")),
+                "channel": _(CHANNELS[str(d.get("channel"))])
+                if str(d.get("channel")) in CHANNELS
+                else str(d.get("channel") or ""),
                 "who": who,
-                "what": EVENTS.get(event_type, "Notification"),
-                "state": STATES.get(status, status),
+                "what": _(EVENTS.get(event_type, N_("Notification"))),
+                "state": _(STATES[status]) if status in STATES else status,
                 "failed": status in ("retrying", "dead"),
                 "error": delivery_error(d.get("last_error")),
                 "attempts": int(d.get("attempts") or 0),
@@ -188,10 +194,10 @@ def balance_after(balances: Any, leave_type_id: str, amount: Decimal) -> Decimal
 
 
 FEED_SCOPES = {
-    "tenant": "Everyone",
-    "department": "Department",
-    "location": "Location",
-    "employee": "One person",
+    "tenant": N_("Everyone"),
+    "department": N_("Department"),
+    "location": N_("Location"),
+    "employee": N_("One person"),
 }
 
 
@@ -210,8 +216,9 @@ def feed_rows(feeds: list[dict[str, Any]], directory: dict[str, Any]) -> list[di
         rows.append(
             {
                 "id": str(feed.get("id") or ""),
-                "what": FEED_SCOPES.get(scope, scope) + (f": {of}" if of else ""),
-                "owner": str(owner.get("name") or "someone no longer listed"),
+                "what": (_(FEED_SCOPES[scope]) if scope in FEED_SCOPES else scope)
+                + (f": {of}" if of else ""),
+                "owner": str(owner.get("name") or _("someone no longer listed")),
                 "since": when(feed.get("created_at")),
             }
         )

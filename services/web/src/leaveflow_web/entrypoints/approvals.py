@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..api import Api
+from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
 from .common import UserApi, attempt, by_id, form_fields, render
 
@@ -40,7 +41,7 @@ def overlaps(request: dict[str, Any], others: list[dict[str, Any]]) -> list[dict
 async def _balance_after(api: Api, request: dict[str, Any]) -> float | None:
     """What the employee would have left of this leave type once the request is approved."""
     # In the request's own leave year: January leave is judged against January's balance.
-    balances, _ = await attempt(
+    balances, _ignored = await attempt(
         api.get(
             "balances",
             f"/v1/balances/{request['employee_id']}",
@@ -61,7 +62,7 @@ async def _department_queue(api: Api, department: dict[str, Any]) -> dict[str, A
     )
     rows = []
     for leave in pending or []:
-        others, _ = await attempt(
+        others, _ignored = await attempt(
             api.items(
                 "requests",
                 "/v1/leave-requests",
@@ -89,8 +90,8 @@ async def _queues(
         if not mine and problem is None:
             return {"forbidden": True}, 403
     queues = await asyncio.gather(*(_department_queue(api, d) for d in mine))
-    employees, _ = await attempt(api.items("requests", "/v1/employees"))
-    types, _ = await attempt(api.get("requests", "/v1/leave-types"))
+    employees, _ignored = await attempt(api.items("requests", "/v1/employees"))
+    types, _ignored = await attempt(api.get("requests", "/v1/leave-types"))
     return {
         "queues": queues,
         "problem": problem,
@@ -120,11 +121,11 @@ async def approvals_partial(
 async def decide(request: Request, request_id: str, decision: str, api: UserApi) -> Response:
     """Approve (note optional) or deny (note required) one request."""
     if decision not in ("approve", "deny"):
-        return render(request, "partials/notice.html", 404, message="Unknown decision.")
+        return render(request, "partials/notice.html", 404, message=_("Unknown decision."))
     note = form_fields(await request.form(), "note")["note"]
     if decision == "deny" and not note:
         return render(
-            request, "partials/notice.html", 422, message="Say why: a note is required to deny."
+            request, "partials/notice.html", 422, message=_("Say why: a note is required to deny.")
         )
     body = {"note": note} if note else {}
     decided, problem = await attempt(
@@ -135,7 +136,7 @@ async def decide(request: Request, request_id: str, decision: str, api: UserApi)
     response = render(
         request,
         "partials/notice.html",
-        message=f"{'Approved' if decision == 'approve' else 'Denied'}.",
+        message=_("Approved.") if decision == "approve" else _("Denied."),
         decided=decided,
     )
     response.headers["HX-Trigger"] = "lf-live"

@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import company
+from .. import company, i18n
 from ..api import ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..local_paths import local_path
 from ..oidc import platform_providers
 from ..proof import forget, kept
@@ -40,7 +42,24 @@ router = APIRouter()
 NextQuery = Annotated[str, Query(alias="next")]
 
 # Why the sign-in page is shown (``/signin?reason=...``): a fixed sentence, never echoed input.
-REASONS = {"ended": "Your session ended - sign in again."}
+REASONS = {"ended": N_("Your session ended - sign in again.")}
+
+
+@router.get("/language/{code}", include_in_schema=False)
+async def switch_language(request: Request, code: str, next: str = "/signin") -> Response:
+    """The signed-out pages' English/Deutsch switch: a cookie for a year, then back."""
+    target = local_path(next) or "/signin"
+    response = RedirectResponse(target, status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
+            secure=request.app.state.settings.cookie_secure,
+        )
+    return response
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -51,7 +70,7 @@ async def signin_page(
     return render(
         request,
         "signin.html",
-        message=REASONS.get(reason, ""),
+        message=_(REASONS[reason]) if reason in REASONS else "",
         next_path=local_path(next_path),
         email=email.strip()[:320],
     )
@@ -82,7 +101,7 @@ def _options_page(
 
 
 def _sso_label(company: str) -> str:
-    return f"Continue with {company}'s single sign-on"
+    return _("Continue with %(company)s's single sign-on", company=company)
 
 
 @router.post("/signin", dependencies=[Csrf])
@@ -93,7 +112,7 @@ async def signin(request: Request) -> Response:
     next_path = local_path(fields["next"])
     if "@" not in email or len(email) > 320:
         return render(
-            request, "signin.html", 422, message="Enter your email address.", next_path=next_path
+            request, "signin.html", 422, message=_("Enter your email address."), next_path=next_path
         )
     if refused := limited(request, "signin", email, next_path):
         return refused
@@ -116,7 +135,7 @@ async def dev_signin(request: Request) -> Response:
     ``tenant_id`` (never on the page) lets scripts and tests pick one company directly.
     """
     if not request.app.state.settings.dev_login:
-        return render(request, "signin.html", 404, message="The dev sign-in is disabled.")
+        return render(request, "signin.html", 404, message=_("The dev sign-in is disabled."))
     fields = form_fields(await request.form(), "tenant_id", "email", "next")
     next_path = local_path(fields["next"])
     email = fields["email"].lower()
@@ -136,11 +155,11 @@ async def choose(request: Request) -> Response:
     """The person picked one of the companies the chooser listed (by position)."""
     proven = kept(request)
     if proven is None:
-        return render(request, "signin.html", 400, message="Start again: enter your email.")
+        return render(request, "signin.html", 400, message=_("Start again: enter your email."))
     choice = form_fields(await request.form(), "choice")["choice"]
     if not choice.isdigit() or int(choice) >= len(proven.companies):
-        return chooser(request, proven, "Choose one of the companies below.", 422)
-    tenant_id, employee_id, _ = proven.companies[int(choice)]
+        return chooser(request, proven, _("Choose one of the companies below."), 422)
+    tenant_id, employee_id, _ignored = proven.companies[int(choice)]
     forget(request)
     return await open_or_refuse(request, tenant_id, employee_id, proven)
 

@@ -11,13 +11,21 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from .. import company, problems
+from .. import company, i18n, problems, wording
 from ..api import Api, ApiError, ServiceApis
 from ..session import SessionEnded, SignedIn, csrf_token, current_user, signed_in
 
 T = TypeVar("T")
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.add_extension("jinja2.ext.i18n")
+# Newstyle: ``_("Hi %(name)s", name=x)`` fills and escapes the values, the catalog's text is
+# trusted markup. The callables read the page's language (i18n.LanguageMiddleware).
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.raw_gettext, i18n.raw_ngettext, newstyle=True
+)
+templates.env.globals["language"] = i18n.language
+templates.env.globals["language_names"] = i18n.NAMES
 
 
 def _options(items: list[dict[str, Any]], value: str = "id", text: str = "name") -> list[Any]:
@@ -26,18 +34,15 @@ def _options(items: list[dict[str, Any]], value: str = "id", text: str = "name")
 
 
 def _number(value: Any) -> str:
-    """An amount as people write it: 5, 0.5, 2.25 (the API sends JSON numbers)."""
-    try:
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
-    except (TypeError, ValueError):
-        return str(value)
+    """An amount as people write it: 5, 0.5, 2.25 (2,25 in German)."""
+    found = wording.decimal_of(value)
+    return wording.number(found) if found is not None else str(value)
 
 
 templates.env.filters["options"] = _options
 templates.env.filters["num"] = _number
 # Every problem reaches a page as a sentence (``problems.py``), never as the service's text.
 templates.env.filters["sentence"] = problems.sentence
-templates.env.filters["rejection"] = problems.rejection
 # Offered while typing a time zone (a <datalist>): the IANA names this Python knows.
 _ZONES = (zone for zone in available_timezones() if "/" in zone and not zone.startswith("Etc/"))
 templates.env.globals["time_zones"] = [*sorted(_ZONES), "UTC"]

@@ -19,6 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import Api, ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, signed_in
 from .common import apis, attempt, form_fields, render
 
@@ -30,24 +32,28 @@ NOTE_MAX = 2000
 
 OUTCOMES: dict[int, tuple[str, str]] = {
     404: (
-        "This link is not for you",
-        "This approval link is not for the person signed in, or it is no longer valid. "
-        "Approve and deny links work only for the approver they were sent to: sign in as "
-        "the approver named in the email or message.",
+        N_("This link is not for you"),
+        N_(
+            "This approval link is not for the person signed in, or it is no longer valid. "
+            "Approve and deny links work only for the approver they were sent to: sign in as "
+            "the approver named in the email or message."
+        ),
     ),
     410: (
-        "This link has expired",
-        "Approve and deny links work for a limited time. Open the request in the dashboard "
-        "to decide it there.",
+        N_("This link has expired"),
+        N_(
+            "Approve and deny links work for a limited time. Open the request in the dashboard "
+            "to decide it there."
+        ),
     ),
     409: (
-        "Already decided",
-        "This request has already been decided (or withdrawn), so there is nothing left to do.",
+        N_("Already decided"),
+        N_("This request has already been decided (or withdrawn), so there is nothing left to do."),
     ),
 }
 UNAVAILABLE = (
-    "Could not check this link right now",
-    "A Leaveflow service did not answer. Nothing was decided; try again in a minute.",
+    N_("Could not check this link right now"),
+    N_("A Leaveflow service did not answer. Nothing was decided; try again in a minute."),
 )
 
 
@@ -58,7 +64,7 @@ def _path(token: str) -> str:
 def _outcome(request: Request, token: str, status: int) -> Response:
     """A page about the link only: who asked for what is never shown here."""
     status = 404 if status == 403 else status  # refused is refused: the same answer
-    title, message = OUTCOMES.get(status, UNAVAILABLE)
+    title, message = (_(text) for text in OUTCOMES.get(status, UNAVAILABLE))
     return render(
         request,
         "decide_outcome.html",
@@ -139,7 +145,7 @@ async def use_link(request: Request, token: str) -> Response:
         return _signin_first(token)
     note = form_fields(await request.form(), "note")["note"]
     if len(note) > NOTE_MAX:
-        too_long = f"The note can be at most {NOTE_MAX} characters long."
+        too_long = _("The note can be at most %(note_max)s characters long.", note_max=NOTE_MAX)
         return await _again(request, user, token, note, too_long)
     decided, problem = await attempt(
         Api(apis(request), user.token).post("notifications", _path(token), {"note": note or None})

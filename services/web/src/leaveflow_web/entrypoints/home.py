@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from .. import wording
 from ..api import ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..request_preview import (
     Dates,
     FormShape,
@@ -70,7 +72,7 @@ async def me(api: UserApi, user: SignedIn) -> Me:
     location = None
     location_id = (employee or {}).get("location_id")
     if location_id:
-        location, _ = await attempt(api.get("requests", f"/v1/locations/{location_id}"))
+        location, _ignored = await attempt(api.get("requests", f"/v1/locations/{location_id}"))
     all_types = list((types or {}).get("items", []))
     return Me(
         employee=employee or {},
@@ -101,7 +103,7 @@ class Preview:
     years: list[YearLine] = field(default_factory=list)
     message: str = ""
     field: str = ""  # the input the message is about
-    hint: str = "Pick a leave type and the dates to see what they take."
+    hint: str = N_("Pick a leave type and the dates to see what they take.")
 
 
 async def _count(api: UserApi, start: date, end: date, parts: dict[str, str]) -> Any:
@@ -135,7 +137,7 @@ async def _year_lines(
 ) -> list[YearLine]:
     assert dates.start is not None
     assert dates.end is not None
-    first, _ = await attempt(
+    first, _ignored = await attempt(
         api.get("balances", f"/v1/balances/{user.employee_id}", as_of=dates.start.isoformat())
     )
     if not first:
@@ -153,7 +155,7 @@ async def _year_lines(
         )
         shares = [decimal_of(c["amount"]) or Decimal(0) for c in counted]
         next_start = segments[1][0].isoformat()
-        second, _ = await attempt(
+        second, _ignored = await attempt(
             api.get("balances", f"/v1/balances/{user.employee_id}", as_of=next_start)
         )
         answers.append(second or {})
@@ -187,9 +189,9 @@ def _judge(person: Me, user: SignedIn, values: dict[str, str]) -> tuple[Dates, F
     leave_type = person.offered_type(values.get("leave_type_id", ""))
     shape = FormShape.of(leave_type)
     if leave_type is None:
-        message = "Pick a leave type." if values.get("leave_type_id") == "" else ""
+        message = _("Pick a leave type.") if values.get("leave_type_id") == "" else ""
         if values.get("leave_type_id"):
-            message = "This leave type is not offered at your location. Pick another one."
+            message = _("This leave type is not offered at your location. Pick another one.")
         return Dates(field="leave_type_id", message=message), shape, message
     may_record_past = user.is_admin and values.get("record_past") == "on"
     dates = check_dates(values, person.today, may_record_past=may_record_past, hours=shape.hours)
@@ -201,10 +203,10 @@ def _judge(person: Me, user: SignedIn, values: dict[str, str]) -> tuple[Dates, F
     if shape.hours:
         hours = decimal_of(values.get("hours"))
         if hours is None or hours <= 0:
-            message = "Enter how many hours, for example 2 or 1.5."
+            message = _("Enter how many hours, for example 2 or 1.5.")
             return Dates(dates.start, dates.end, "hours", message), shape, message
         if hours > 24:
-            message = "A day has at most 24 hours."
+            message = _("A day has at most 24 hours.")
             return Dates(dates.start, dates.end, "hours", message), shape, message
     return dates, shape, ""
 
@@ -225,7 +227,7 @@ async def build_preview(
     parts = parts_of(values, dates, shape)
     counted, problem = await attempt(_count(api, dates.start, dates.end, parts))
     if problem or counted is None:
-        return Preview(message="These dates could not be counted. Check them and try again.")
+        return Preview(message=_("These dates could not be counted. Check them and try again."))
     working = [d for d in map(iso_date, counted.get("days", [])) if d is not None]
     if shape.hours:
         if not working:
@@ -238,7 +240,7 @@ async def build_preview(
         taken = decimal_of(counted.get("amount")) or Decimal(0)
         if taken <= 0:
             return Preview(
-                message="These days are all weekends or public holidays at your location.",
+                message=_("These days are all weekends or public holidays at your location."),
                 field="start_date",
             )
     unit = str(leave_type.get("unit") or "days")
@@ -312,7 +314,7 @@ async def home(request: Request, user: User, api: UserApi, as_of: str = "") -> R
 @router.get("/partials/my-requests", response_class=HTMLResponse)
 async def my_requests(request: Request, user: User, api: UserApi) -> Response:
     """Re-rendered when the live stream says a request changed."""
-    types, _ = await attempt(api.get("requests", "/v1/leave-types"))
+    types, _ignored = await attempt(api.get("requests", "/v1/leave-types"))
     mine, error = await _my_requests(api, user)
     return render(
         request,
@@ -326,7 +328,7 @@ async def my_requests(request: Request, user: User, api: UserApi) -> Response:
 @router.get("/partials/my-balances", response_class=HTMLResponse)
 async def my_balances(request: Request, user: User, api: UserApi, as_of: str = "") -> Response:
     balances = await _balances(api, user, as_of)
-    types, _ = await attempt(api.get("requests", "/v1/leave-types"))
+    types, _ignored = await attempt(api.get("requests", "/v1/leave-types"))
     return render(
         request,
         "partials/my_balances.html",
@@ -361,13 +363,13 @@ async def request_form(request: Request, user: User, api: UserApi) -> Response:
 
 
 FIELD_SENTENCES = {
-    "leave_type_id": "Pick a leave type offered at your location.",
-    "start_date": "Check the first day.",
-    "end_date": "Check the last day: it cannot be before the first day.",
-    "start_part": "Check which part of the first day you take.",
-    "end_part": "Check which part of the last day you take.",
-    "hours": "Enter how many hours, for example 2 or 1.5.",
-    "reason": "The reason is too long.",
+    "leave_type_id": N_("Pick a leave type offered at your location."),
+    "start_date": N_("Check the first day."),
+    "end_date": N_("Check the last day: it cannot be before the first day."),
+    "start_part": N_("Check which part of the first day you take."),
+    "end_part": N_("Check which part of the last day you take."),
+    "hours": N_("Enter how many hours, for example 2 or 1.5."),
+    "reason": N_("The reason is too long."),
 }
 
 
@@ -376,7 +378,10 @@ def _submit_problem(problem: ApiError) -> tuple[dict[str, str], str]:
     the form's own wording for its fields, else `problems` (the one mapping of the web)."""
     if problem.status == 422 and problem.errors:
         given = problem.field_errors
-        errors = {name: FIELD_SENTENCES.get(name, text) for name, text in given.items()}
+        errors = {
+            name: _(FIELD_SENTENCES[name]) if name in FIELD_SENTENCES else text
+            for name, text in given.items()
+        }
         if errors:
             return errors, ""
     if problem.status == 409:
@@ -435,13 +440,15 @@ async def submit_request(request: Request, user: User, api: UserApi) -> Response
 
 @router.post("/requests/{request_id}/cancel", response_class=HTMLResponse, dependencies=[Csrf])
 async def cancel_request(request: Request, request_id: str, user: User, api: UserApi) -> Response:
-    _, problem = await attempt(api.post("requests", f"/v1/leave-requests/{request_id}/cancel", {}))
+    _ignored, problem = await attempt(
+        api.post("requests", f"/v1/leave-requests/{request_id}/cancel", {})
+    )
     response = await my_requests(request, user, api)
     if problem:
         message = (
-            "This request can no longer be cancelled."
+            _("This request can no longer be cancelled.")
             if problem.status in (403, 409)
-            else "The request could not be cancelled. Try again in a moment."
+            else _("The request could not be cancelled. Try again in a moment.")
         )
         response = render(request, "partials/notice.html", problem=None, message=message)
     response.headers["HX-Trigger"] = "lf-live"

@@ -12,37 +12,52 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from .. import i18n, language_setting
 from ..api import Api, ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
 from .common import UserApi, attempt, render
 
 router = APIRouter(prefix="/notifications")
 
 CHANNELS = ("slack", "teams", "email")
-NOTICE_SAVED = "Saved. Leaveflow now reaches you only the ways ticked here."
-NOTICE_SAVED_FOR = "Saved. Leaveflow now reaches {name} only the ways ticked here."
+NOTICE_SAVED = N_("Saved. Leaveflow now reaches you only the ways ticked here.")
+NOTICE_SAVED_FOR = N_("Saved. Leaveflow now reaches %(name)s only the ways ticked here.")
 
 
 def channel_texts(email: str, yours: bool) -> dict[str, tuple[str, str]]:
-    """(name, what arrives there) per channel, said to the person or about them."""
-    you, your = ("you", "your") if yours else ("them", "their")
-    return {
-        "slack": (
-            "Slack",
-            f"A message when a request needs {your} decision and when {your} own leave is "
+    """(name, what arrives there) per channel, said to the person or about them (two
+    sentences each: other languages do not swap "you" for "them" word by word)."""
+    if yours:
+        slack = _(
+            "A message when a request needs your decision and when your own leave is "
             "approved, denied or cancelled: a direct message from the Leaveflow app, or, "
-            f"where your company uses a Slack channel, a post there that mentions {you}.",
-        ),
-        "teams": (
-            "Microsoft Teams",
-            f"A post in your company's Teams channel that mentions {you}, with Approve and "
-            f"Deny buttons when the request is {your}s to decide.",
-        ),
-        "email": (
-            "Email",
-            f"A message to {email or 'their address'} with the same news, and the reason or "
-            "note when the approver wrote one (a channel post never shows it).",
-        ),
+            "where your company uses a Slack channel, a post there that mentions you."
+        )
+        teams = _(
+            "A post in your company's Teams channel that mentions you, with Approve "
+            "and Deny buttons when the request is yours to decide."
+        )
+    else:
+        slack = _(
+            "A message when a request needs their decision and when their own leave is "
+            "approved, denied or cancelled: a direct message from the Leaveflow app, or, "
+            "where your company uses a Slack channel, a post there that mentions them."
+        )
+        teams = _(
+            "A post in your company's Teams channel that mentions them, with Approve "
+            "and Deny buttons when the request is theirs to decide."
+        )
+    email_text = _(
+        "A message to %(address)s with the same news, and the reason or note when the "
+        "approver wrote one (a channel post never shows it).",
+        address=email or _("their address"),
+    )
+    return {
+        "slack": ("Slack", slack),
+        "teams": ("Microsoft Teams", teams),
+        "email": (_("Email"), email_text),
     }
 
 
@@ -50,7 +65,7 @@ async def _person(api: Api, user: SignedIn, employee_id: str) -> dict[str, Any] 
     """Whose page this is; None when the directory does not know them."""
     if employee_id == user.employee_id:
         return {"id": user.employee_id, "email": user.email, "name": ""}
-    found, _ = await attempt(api.get("requests", f"/v1/employees/{employee_id}"))
+    found, _ignored = await attempt(api.get("requests", f"/v1/employees/{employee_id}"))
     return found if isinstance(found, dict) else None
 
 
@@ -80,6 +95,8 @@ def _page(
         yours=yours,
         channels=channels,
         loaded=prefs is not None,
+        language_chosen=language_setting.setting_of(prefs) or (i18n.language() if yours else None),
+        language_choices=[("", _("As my browser asks")), *i18n.NAMES.items()],
         problem=problem,
         notice=notice,
         action=request.url.path,
@@ -94,8 +111,8 @@ async def _show(
             request,
             "error.html",
             403,
-            title="Not allowed",
-            message="Only administrators can change how someone else is notified.",
+            title=_("Not allowed"),
+            message=_("Only administrators can change how someone else is notified."),
         )
     person = await _person(api, user, employee_id)
     if person is None:
@@ -103,8 +120,8 @@ async def _show(
             request,
             "error.html",
             404,
-            title="Not found",
-            message="There is no such person in your company.",
+            title=_("Not found"),
+            message=_("There is no such person in your company."),
         )
     prefs, problem = await attempt(api.get("notifications", f"/v1/preferences/{employee_id}"))
     return _page(request, user, person, prefs, problem, _notice(user, person) if saved else "")
@@ -113,8 +130,8 @@ async def _show(
 def _notice(user: SignedIn, person: dict[str, Any]) -> str:
     name = str(person.get("name") or "")
     if person["id"] == user.employee_id or not name:
-        return NOTICE_SAVED
-    return NOTICE_SAVED_FOR.format(name=name)
+        return _(NOTICE_SAVED)
+    return _(NOTICE_SAVED_FOR, name=name)
 
 
 async def _save(request: Request, user: SignedIn, api: Api, employee_id: str) -> Response:
@@ -133,10 +150,52 @@ async def _save(request: Request, user: SignedIn, api: Api, employee_id: str) ->
         c: (form.get(c) == "on") if c in prefs.get("available", []) else prefs.get(c) is not False
         for c in CHANNELS
     }
-    _, refused = await attempt(api.put("notifications", f"/v1/preferences/{employee_id}", body))
+    if language_setting.stored_by(prefs):
+        body["language"] = prefs.get("language")  # the channel form keeps the language as set
+    _ignored, refused = await attempt(
+        api.put("notifications", f"/v1/preferences/{employee_id}", body)
+    )
     if refused is not None:
         return _page(request, user, person, prefs, refused, status=refused.status)
     return RedirectResponse(f"{request.url.path}?saved=1", status_code=303)
+
+
+async def _save_language(request: Request, user: SignedIn, api: Api, employee_id: str) -> Response:
+    """The person's language: kept by notifications (when it knows the field) and, for
+    one's own, in the session at once, so the next page already speaks it."""
+    if employee_id != user.employee_id and not user.is_admin:
+        return await _show(request, user, api, employee_id, "")
+    form = await request.form()
+    chosen = form.get("language")
+    code = chosen if isinstance(chosen, str) and chosen in i18n.LANGUAGES else None
+    prefs, problem = await attempt(api.get("notifications", f"/v1/preferences/{employee_id}"))
+    if language_setting.stored_by(prefs) and isinstance(prefs, dict):
+        body = {c: prefs.get(c) is not False for c in CHANNELS} | {"language": code}
+        _ignored, refused = await attempt(
+            api.put("notifications", f"/v1/preferences/{employee_id}", body)
+        )
+        if refused is not None:
+            person = await _person(api, user, employee_id) or {"id": employee_id}
+            return _page(request, user, person, prefs, refused, status=refused.status)
+    elif employee_id != user.employee_id:
+        person = await _person(api, user, employee_id) or {"id": employee_id}
+        return _page(request, user, person, prefs, problem, status=502 if problem else 200)
+    if employee_id == user.employee_id:
+        i18n.remember(request, code)
+    base = request.url.path.removesuffix("/language")
+    return RedirectResponse(f"{base}?saved=1", status_code=303)
+
+
+@router.post("/language", response_class=HTMLResponse, dependencies=[Csrf])
+async def save_own_language(request: Request, user: User, api: UserApi) -> Response:
+    return await _save_language(request, user, api, user.employee_id)
+
+
+@router.post("/{employee_id}/language", response_class=HTMLResponse, dependencies=[Csrf])
+async def save_someones_language(
+    request: Request, employee_id: str, user: User, api: UserApi
+) -> Response:
+    return await _save_language(request, user, api, employee_id)
 
 
 @router.get("", response_class=HTMLResponse)

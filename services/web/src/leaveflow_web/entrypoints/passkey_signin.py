@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse, Response
 
 from .. import company
 from ..api import ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..local_paths import local_path
 from ..passkeys import CeremonyRefused, authentication_options, parse_assertion, verify_assertion
 from ..session import Csrf, SessionRefused, identity, open_session
@@ -22,19 +24,19 @@ from .security import service_call
 
 router = APIRouter(prefix="/signin/passkey")
 
-UNKNOWN = (
+UNKNOWN = N_(
     "This passkey is not known here: it may have been removed, or your account is no longer "
     "active. Sign in another way."
 )
-RACED = (
+RACED = N_(
     "This passkey was used somewhere else at the same moment, so this sign-in was refused. "
     "If that was not you, remove the passkey on your Security page."
 )
-UNAVAILABLE = "Signing in with a passkey is not possible just now. Try again in a minute."
+UNAVAILABLE = N_("Signing in with a passkey is not possible just now. Try again in a minute.")
 
 
 def _refused(message: str, status: int = 401) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse({"error": _(message)}, status_code=status)
 
 
 @router.post("/options", dependencies=[Csrf])
@@ -49,7 +51,7 @@ async def sign_in_with_passkey(request: Request) -> Response:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return _refused("Your browser sent no passkey. Try again.", 400)
+        return _refused(_("Your browser sent no passkey. Try again."), 400)
     try:
         assertion = parse_assertion(body.get("credential"))
     except CeremonyRefused as exc:

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..api import Api, ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..passkeys import CeremonyRefused, RelyingParty, registration_options, verify_registration
 from ..session import Csrf, User, sign_out
 from .common import UserApi, apis, attempt, form_fields, render
@@ -22,22 +24,23 @@ router = APIRouter(prefix="/security")
 
 NAME_MAX = 100
 NOTICES = {
-    "added": "Passkey added. Next time, choose \u201cSign in with a passkey\u201d.",
-    "removed": "Passkey removed. It can no longer be used to sign in.",
-    "ended": "That session is signed out.",
-    "gone": "That was already removed (or is not yours), so nothing changed.",
+    "added": N_("Passkey added. Next time, choose \u201cSign in with a passkey\u201d."),
+    "removed": N_("Passkey removed. It can no longer be used to sign in."),
+    "ended": N_("That session is signed out."),
+    "gone": N_("That was already removed (or is not yours), so nothing changed."),
 }
 
 
+ANOTHER_WAY = N_("another way")
 METHODS = {
-    "sso": "your company's single sign-on",
+    "sso": N_("your company's single sign-on"),
     "google": "Google",
     "microsoft": "Microsoft",
     "slack": "Slack",
-    "magic_link": "an emailed link",
-    "passkey": "a passkey",
-    "dev": "the dev sign-in",
-    "signup": "the sign-up of your company",
+    "magic_link": N_("an emailed link"),
+    "passkey": N_("a passkey"),
+    "dev": N_("the dev sign-in"),
+    "signup": N_("the sign-up of your company"),
 }
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -61,20 +64,20 @@ def device_of(label: str) -> str:
     system = next((name for mark, name in _SYSTEMS if mark in label), "")
     if browser and system:
         return f"{browser} on {system}"
-    return browser or system or "A browser"
+    return browser or system or _("A browser")
 
 
 def when(value: Any) -> str:
     """An API timestamp as people read it: '2026-03-01 14:05 UTC'."""
     text = str(value or "")
-    return f"{text[:16].replace('T', ' ')} UTC" if len(text) >= 16 else "unknown"
+    return f"{text[:16].replace('T', ' ')} UTC" if len(text) >= 16 else _("unknown")
 
 
 def described_session(item: dict[str, Any]) -> dict[str, Any]:
     return {
         **item,
         "device": device_of(str(item.get("label") or "")),
-        "method": METHODS.get(str(item.get("via")), "another way"),
+        "method": _(METHODS.get(str(item.get("via")), ANOTHER_WAY)),
         "created_at_text": when(item.get("created_at")),
         "last_used_text": when(item.get("last_used_at") or item.get("created_at")),
     }
@@ -108,7 +111,7 @@ async def security_page(request: Request, user: User, api: UserApi, done: str = 
         sessions_error=sessions_error,
         passkeys=[described_passkey(p) for p in (passkeys or {}).get("items", [])],
         passkeys_error=passkeys_error,
-        notice=NOTICES.get(done, ""),
+        notice=_(NOTICES[done]) if done in NOTICES else "",
         passkeys_usable=RelyingParty.of(request.app.state.settings.public_url).usable,
     )
 
@@ -132,9 +135,9 @@ async def add_passkey(request: Request, user: User) -> Response:
     try:
         body = await request.json()
     except ValueError:
-        return _refusal("Your browser sent no passkey. Try again.")
+        return _refusal(_("Your browser sent no passkey. Try again."))
     if not isinstance(body, dict):
-        return _refusal("Your browser sent no passkey. Try again.")
+        return _refusal(_("Your browser sent no passkey. Try again."))
     name = str(body.get("name") or "").strip()[:NAME_MAX] or "Passkey"
     try:
         made = verify_registration(request, body.get("credential"))
@@ -156,8 +159,8 @@ async def add_passkey(request: Request, user: User) -> Response:
         )
     except ApiError as exc:
         if exc.status == 409:
-            return _refusal("This passkey is already registered.", 409)
-        return _refusal("The passkey could not be saved just now. Try again in a minute.", 502)
+            return _refusal(_("This passkey is already registered."), 409)
+        return _refusal(_("The passkey could not be saved just now. Try again in a minute."), 502)
     return JSONResponse({"redirect": "/security?done=added"}, status_code=201)
 
 
@@ -191,7 +194,7 @@ async def end_session(request: Request, session_id: str, user: User, api: UserAp
     if not await _deleted(api, f"/v1/sessions/{session_id}"):
         return RedirectResponse("/security?done=gone", status_code=303)
     if current:
-        return _signed_out_here(request, "You signed out of this browser.")
+        return _signed_out_here(request, _("You signed out of this browser."))
     return RedirectResponse("/security?done=ended", status_code=303)
 
 
@@ -200,4 +203,6 @@ async def sign_out_everywhere(request: Request, user: User, api: UserApi) -> Res
     answer = await api.post("requests", "/v1/sessions/revoke-all")
     count = int((answer or {}).get("revoked", 0)) if isinstance(answer, dict) else 0
     where = "1 browser" if count == 1 else f"{count} browsers"
-    return _signed_out_here(request, f"You signed out everywhere ({where}), this one included.")
+    return _signed_out_here(
+        request, _("You signed out everywhere (%(where)s), this one included.", where=where)
+    )

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from ..api import ApiError
+from ..i18n import gettext as _
 from ..local_paths import local_path
 from ..proof import NO_COMPANY, Proven, enter, keep, proven_for
 from ..session import SessionRefused
@@ -76,7 +77,7 @@ def service_refused(request: Request, exc: ApiError, next_path: str | None = Non
         request,
         "signin.html",
         502,
-        message="Signing in is not possible right now. Try again in a minute.",
+        message=_("Signing in is not possible right now. Try again in a minute."),
         next_path=next_path,
     )
 
@@ -92,8 +93,8 @@ def message_page(
 def no_company(request: Request, reasons: Sequence[str] = ()) -> Response:
     """The same neutral sentence for every way of belonging nowhere; a refusal's reason
     (the person has proven the email by now) when a check turned a company down."""
-    message = " ".join(reasons) if reasons else NO_COMPANY
-    return message_page(request, "We could not sign you in", message, 403)
+    message = " ".join(reasons) if reasons else _(NO_COMPANY)
+    return message_page(request, _("We could not sign you in"), message, 403)
 
 
 async def after_proof(
@@ -109,7 +110,7 @@ async def after_proof(
         return no_company(request, reasons)
     proven = proven_for(email, via, companies, next_path)
     if len(proven.companies) == 1:
-        tenant_id, employee_id, _ = proven.companies[0]
+        tenant_id, employee_id, _ignored = proven.companies[0]
         return await open_or_refuse(request, tenant_id, employee_id, proven)
     keep(request, proven)
     return chooser(request, proven)
@@ -136,5 +137,5 @@ async def open_or_refuse(
     except ApiError as exc:
         return service_refused(request, exc, proven.next_path)
     if isinstance(entered, SessionRefused):
-        return message_page(request, "We could not sign you in", str(entered), entered.status)
+        return message_page(request, _("We could not sign you in"), str(entered), entered.status)
     return entered

@@ -23,6 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from .. import company
 from ..api import ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..proof import onward
 from ..session import Csrf, SessionRefused, identity, open_session
 from ..tokens import IdentityApi
@@ -35,12 +37,14 @@ log = logging.getLogger(__name__)
 _NONCE_KEY = "link_nonce"
 _NEXT_KEY = "link_next"
 
-OTHER_BROWSER = "Open the link in the browser where you asked for it."
-USED_OR_EXPIRED = (
+OTHER_BROWSER = N_("Open the link in the browser where you asked for it.")
+USED_OR_EXPIRED = N_(
     "This link has already been used or has expired (links work once, for 15 minutes). "
     "Ask for a new one."
 )
-UNKNOWN_LINK = "This link is not valid. Check that you opened the whole link, or ask for a new one."
+UNKNOWN_LINK = N_(
+    "This link is not valid. Check that you opened the whole link, or ask for a new one."
+)
 
 
 def browser_nonce(request: Request) -> str:
@@ -79,7 +83,7 @@ async def _send_sign_in_link(api: IdentityApi, email: str, hashed: str, public_u
 async def ask_for_link(request: Request, tasks: BackgroundTasks) -> Response:
     options = kept_options(request)
     if options is None:
-        return render(request, "signin.html", 400, message="Start again: enter your email.")
+        return render(request, "signin.html", 400, message=_("Start again: enter your email."))
     if refused := limited(request, "links", options.email, options.next_path):
         return refused
     request.session[_NEXT_KEY] = options.next_path or ""
@@ -98,7 +102,7 @@ async def ask_for_link(request: Request, tasks: BackgroundTasks) -> Response:
 async def open_link(request: Request, token: str = "") -> Response:
     """Only a button: a GET never uses the link up."""
     if not token:
-        return render(request, "signin_link.html", 404, message=UNKNOWN_LINK)
+        return render(request, "signin_link.html", 404, message=_(UNKNOWN_LINK))
     return render(request, "signin_link.html", token=token[:512])
 
 
@@ -108,16 +112,16 @@ async def redeem(request: Request) -> Response:
     nonce = request.session.get(_NONCE_KEY)
     if not isinstance(nonce, str) or not nonce:
         # This browser never asked for a link: the link cannot be for it.
-        return render(request, "signin_link.html", 401, message=OTHER_BROWSER)
+        return render(request, "signin_link.html", 401, message=_(OTHER_BROWSER))
     try:
         redeemed = await identity(request).redeem(token, nonce)
     except ApiError as exc:
         if exc.status == 401:
-            return render(request, "signin_link.html", 401, message=OTHER_BROWSER)
+            return render(request, "signin_link.html", 401, message=_(OTHER_BROWSER))
         if exc.status == 410:
-            return render(request, "signin_link.html", 410, message=USED_OR_EXPIRED)
+            return render(request, "signin_link.html", 410, message=_(USED_OR_EXPIRED))
         if exc.status in (404, 422):
-            return render(request, "signin_link.html", 404, message=UNKNOWN_LINK)
+            return render(request, "signin_link.html", 404, message=_(UNKNOWN_LINK))
         return service_refused(request, exc)
     next_raw = request.session.get(_NEXT_KEY)
     next_path = next_raw if isinstance(next_raw, str) and next_raw else None
@@ -132,7 +136,7 @@ async def redeem(request: Request) -> Response:
                 via="magic_link",
             )
         except SessionRefused as exc:
-            return message_page(request, "We could not sign you in", str(exc), exc.status)
+            return message_page(request, _("We could not sign you in"), str(exc), exc.status)
         await company.look_up(request, identity(request), made.tenant_id, redeemed.email)
         return onward("/admin")
     return await after_proof(request, redeemed.email, "magic_link", redeemed.companies, next_path)
@@ -157,13 +161,16 @@ async def confirm_signup(request: Request, email: str, body: dict[str, Any]) -> 
             "signup.html",
             503 if exc.status == 503 else 502,
             values=body,
-            message="We could not send the confirmation email. Try again in a minute.",
+            message=_("We could not send the confirmation email. Try again in a minute."),
         )
     return message_page(
         request,
-        "Confirm by email",
-        f"We have emailed {email} a link to confirm another company. Open it in this browser "
-        "within 15 minutes.",
+        _("Confirm by email"),
+        _(
+            "We have emailed %(email)s a link to confirm another company. Open it in this "
+            "browser within 15 minutes.",
+            email=email,
+        ),
         202,
         problem=False,
     )

@@ -23,6 +23,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..api import ApiError
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..oidc import (
     SLACK_TEAM,
     Clients,
@@ -42,7 +44,7 @@ router = APIRouter()
 
 _STARTED_KEY = "oidc"
 
-SSO_ONLY = "{company} asks everyone to sign in with its own single sign-on."
+SSO_ONLY = N_("%(company)s asks everyone to sign in with its own single sign-on.")
 VIA: dict[str, Via] = {
     "company": "sso",
     "legacy": "sso",
@@ -75,7 +77,7 @@ async def start(request: Request) -> Response:
     """Send the browser to the provider it chose on the options page."""
     options = kept_options(request)
     if options is None:
-        return render(request, "signin.html", 400, message="Start again: enter your email.")
+        return render(request, "signin.html", 400, message=_("Start again: enter your email."))
     choice = form_fields(await request.form(), "provider")["provider"]
     kind, tenant_id = choice, ""
     if choice.startswith("sso-") and choice[4:].isdigit() and int(choice[4:]) < len(options.sso):
@@ -85,7 +87,9 @@ async def start(request: Request) -> Response:
     except ApiError as exc:
         return service_refused(request, exc, options.next_path)
     if provider is None:
-        return render(request, "signin.html", 404, message="This way of signing in is not offered.")
+        return render(
+            request, "signin.html", 404, message=_("This way of signing in is not offered.")
+        )
     client = _clients(request).for_provider(provider)
     try:
         await check_reachable(client, provider, request.app.state.settings.outbound_policy)
@@ -103,7 +107,7 @@ async def start(request: Request) -> Response:
             request, redirect_uri, login_hint=options.email
         )
     except Exception:
-        return _refused(request, "The sign-in provider could not be reached.", 502)
+        return _refused(request, _("The sign-in provider could not be reached."), 502)
     return response
 
 
@@ -112,13 +116,13 @@ async def callback(request: Request) -> Response:
     """The provider sends the person back here with a code; refuse anything doubtful."""
     started: Any = request.session.pop(_STARTED_KEY, None)
     if not isinstance(started, dict):
-        return render(request, "signin.html", 400, message="No sign-in was started here.")
+        return render(request, "signin.html", 400, message=_("No sign-in was started here."))
     next_raw = started.get("next")
     next_path = next_raw if isinstance(next_raw, str) and next_raw else None
     try:
         provider = await _provider(request, str(started.get("kind")), str(started.get("tenant")))
         if provider is None:
-            return render(request, "signin.html", 400, message="No sign-in was started here.")
+            return render(request, "signin.html", 400, message=_("No sign-in was started here."))
         client = _clients(request).for_provider(provider)
         try:
             await check_reachable(client, provider, request.app.state.settings.outbound_policy)
@@ -148,7 +152,7 @@ async def admit(
     reasons: list[str] = []
     for company in companies:
         if company.enforce_sso:
-            reasons.append(SSO_ONLY.format(company=company.name))
+            reasons.append(_(SSO_ONLY, company=company.name))
             continue
         reason = await _platform_refusal(api, provider, claims, company)
         if reason:
@@ -173,7 +177,7 @@ async def _platform_refusal(
         except ApiError:
             teams = None  # only an extra check: the issuer already named the directory
         if teams and claims.get("tid") != teams:
-            return f"This Microsoft account is not in {company.name}'s directory."
+            return _("This Microsoft account is not in %(name)s's directory.", name=company.name)
         return None
     if provider.kind == "slack":
         try:
@@ -185,6 +189,6 @@ async def _platform_refusal(
         if not team:
             return f"{company.name} has not connected a Slack workspace to Leaveflow."
         if claims.get(SLACK_TEAM) != team:
-            return f"This Slack workspace is not the one {company.name} uses."
+            return _("This Slack workspace is not the one %(name)s uses.", name=company.name)
         return None
     return None

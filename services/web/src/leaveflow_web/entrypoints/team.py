@@ -14,16 +14,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..api import Api
+from ..i18n import gettext as _
 from ..month_grid import (
     VIEWS,
     Period,
     Person,
     build_grid,
     period_of,
+    today_in,
     type_rules,
     workweek_of,
 )
-from ..session import Csrf
+from ..session import Csrf, User
 from .common import UserApi, attempt, form_fields, render
 
 router = APIRouter()
@@ -64,13 +66,13 @@ def _date(value: Any) -> date | None:
 async def _holidays(api: Api, location_id: str, years: list[int]) -> dict[date, str]:
     found: dict[date, str] = {}
     for year in years:
-        listed, _ = await attempt(
+        listed, _ignored = await attempt(
             api.get("requests", f"/v1/locations/{location_id}/holidays", year=year)
         )
         for item in (listed or {}).get("items", []):
             day = _date(item.get("date"))
             if day is not None:
-                found[day] = str(item.get("name") or "Public holiday")
+                found[day] = str(item.get("name") or _("Public holiday"))
     return found
 
 
@@ -98,7 +100,7 @@ async def _people(
         people.append(
             Person(
                 id=str(e["id"]),
-                name=str(e.get("name") or "Someone"),
+                name=str(e.get("name") or _("Someone")),
                 workweek=workweek_of(location.get("workweek"), e.get("work_pattern")),
                 holidays=holidays.get(str(e.get("location_id") or ""), {}),
                 start_date=_date(e.get("start_date")),
@@ -127,30 +129,38 @@ def _from_absences(absences: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-async def _calendar(api: Api, filters: Filters) -> dict[str, Any]:
-    today = datetime.now(UTC).date()
+async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any]:
+    (
+        (employees, people_problem),
+        (departments, _ignored),
+        (locations, _ignored),
+        (types, _ignored),
+    ) = await asyncio.gather(
+        attempt(api.items("requests", "/v1/employees")),
+        attempt(api.items("requests", "/v1/departments")),
+        attempt(api.items("requests", "/v1/locations")),
+        attempt(api.items("requests", "/v1/leave-types")),
+    )
+    hour_types = {str(t.get("id")) for t in types or [] if t.get("unit") == "hours"}
+    by_location = {str(loc["id"]): loc for loc in locations or []}
+    # "Today" is the viewer's own date, where they work (Tel Aviv is already tomorrow
+    # while Berlin is not): the period shown by default and the day marked follow it.
+    viewer = next((e for e in employees or [] if str(e.get("id")) == viewer_id), {})
+    zone = by_location.get(str(viewer.get("location_id") or ""), {}).get("timezone")
+    today = today_in(zone, datetime.now(UTC))
     period = period_of(filters.view, filters.anchor, today)
     filters = Filters(
         period.view, period.anchor, filters.department_id, filters.location_id, filters.page
     )
-    whos_off = api.get(
-        "calendar",
-        "/v1/whos-off",
-        **{"from": period.first.isoformat(), "to": period.last.isoformat()},
-        department_id=filters.department_id,
-        location_id=filters.location_id,
-        include_pending="true",
-    )
-    (
-        (absences_page, problem),
-        (employees, people_problem),
-        (departments, _),
-        (locations, _),
-    ) = await asyncio.gather(
-        attempt(whos_off),
-        attempt(api.items("requests", "/v1/employees")),
-        attempt(api.items("requests", "/v1/departments")),
-        attempt(api.items("requests", "/v1/locations")),
+    absences_page, problem = await attempt(
+        api.get(
+            "calendar",
+            "/v1/whos-off",
+            **{"from": period.first.isoformat(), "to": period.last.isoformat()},
+            department_id=filters.department_id,
+            location_id=filters.location_id,
+            include_pending="true",
+        )
     )
     absences: list[dict[str, Any]] = (absences_page or {}).get("items", [])
     listed = employees if employees is not None else _from_absences(absences)
@@ -161,9 +171,8 @@ async def _calendar(api: Api, filters: Filters) -> dict[str, Any]:
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
     page = min(max(filters.page, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    by_location = {str(loc["id"]): loc for loc in locations or []}
     people = await _people(api, shown, by_location, period)
-    header, rows, legend = build_grid(period, people, absences, today)
+    header, rows, legend = build_grid(period, people, absences, today, hour_types)
     filters = Filters(period.view, period.anchor, filters.department_id, filters.location_id, page)
     digest = hashlib.sha256(repr([(k.css, k.color) for k in legend]).encode()).hexdigest()[:12]
     return {
@@ -176,6 +185,12 @@ async def _calendar(api: Api, filters: Filters) -> dict[str, Any]:
         "header": header,
         "rows": rows,
         "legend": legend,
+        "legend_hours": any(
+            half is not None and half.hours
+            for row in rows
+            for cell in row.cells
+            for half in (cell.am, cell.pm)
+        ),
         "types_css": f"/team/leave-types.css?v={digest}",
         "problem": problem,
         "people_problem": people_problem if employees is None else None,
@@ -208,6 +223,7 @@ def _filters(
 async def team(
     request: Request,
     api: UserApi,
+    user: User,
     view: str = "month",
     date: str = "",
     month: str = "",
@@ -215,7 +231,8 @@ async def team(
     location_id: str = "",
     page: str = "1",
 ) -> Response:
-    context = await _calendar(api, _filters(view, date, month, department_id, location_id, page))
+    filters = _filters(view, date, month, department_id, location_id, page)
+    context = await _calendar(api, filters, user.employee_id)
     return render(request, "team.html", **context)
 
 
@@ -223,6 +240,7 @@ async def team(
 async def team_partial(
     request: Request,
     api: UserApi,
+    user: User,
     view: str = "month",
     date: str = "",
     month: str = "",
@@ -230,7 +248,8 @@ async def team_partial(
     location_id: str = "",
     page: str = "1",
 ) -> Response:
-    context = await _calendar(api, _filters(view, date, month, department_id, location_id, page))
+    filters = _filters(view, date, month, department_id, location_id, page)
+    context = await _calendar(api, filters, user.employee_id)
     return render(request, "partials/month_grid.html", **context)
 
 
