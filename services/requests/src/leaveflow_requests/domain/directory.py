@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +24,24 @@ def normalise_email(value: str) -> str:
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an email address")
     return value.lower()
+
+
+MAX_LABELS, MAX_LABEL_LENGTH = 20, 40
+
+
+def clean_labels(values: Iterable[str]) -> list[str]:
+    """An employee's labels as kept: each trimmed, the first of equal ones, at most
+    MAX_LABELS of at most MAX_LABEL_LENGTH characters (ValueError otherwise). Compared
+    exactly, as policies' `label_extra` names them."""
+    labels = list(dict.fromkeys(value.strip() for value in values))
+    for label in labels:
+        if not label:
+            raise ValueError("a label is empty")
+        if len(label) > MAX_LABEL_LENGTH:
+            raise ValueError(f"label {label[:20]!r}… is longer than {MAX_LABEL_LENGTH} characters")
+    if len(labels) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} labels")
+    return labels
 
 
 def name_key(name: str) -> str:
@@ -140,6 +159,8 @@ class Employee:
     # An approver whose approved leave hands their decisions to the department's other
     # approvers (else the admins) on those days.
     when_on_leave: bool = False
+    # Free labels ("senior") that balances' policies may grant extra entitlement for.
+    labels: list[str] = field(default_factory=list)
     # Bumped by every submission so concurrent submissions of one employee conflict in
     # the store and are serialised (the overlap check needs that).
     request_guard: int = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ class UpsertEmployee:
     work_hours_per_day: Decimal = Decimal(8)
     work_pattern: dict[str, str] | None = None
     when_on_leave: bool = False
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

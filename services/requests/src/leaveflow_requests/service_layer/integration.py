@@ -109,6 +109,7 @@ def employee_upserted(e: Employee) -> EmployeeUpserted:
         teams_user_id=e.teams_user_id,
         work_hours_per_day=e.work_hours_per_day,
         when_on_leave=e.when_on_leave,
+        labels=list(e.labels),
     )
 
 

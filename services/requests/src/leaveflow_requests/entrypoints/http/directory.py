@@ -231,7 +231,8 @@ async def list_employees(actor: ActorDep, reads: ReadModelDep, page: Page) -> Pa
 async def import_employees(
     request: Request, actor: ActorDep, uow: UnitOfWorkDep
 ) -> ImportReportOut:
-    """Create or update employees from CSV (`name,email,location,department,role,start_date`).
+    """Create or update employees from CSV (`name,email,location,department,role,start_date`,
+    optionally `labels`, `;`-separated).
 
     All or nothing: any bad line means nobody changes, and every bad line is reported.
     """
@@ -257,7 +258,7 @@ async def patch_employee(
 ) -> EmployeeOut:
     """Change some fields of an employee (admin)."""
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "email", "role", "work_hours_per_day", "when_on_leave"):
+    for required in ("name", "email", "role", "work_hours_per_day", "when_on_leave", "labels"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be null", field=required)
     return EmployeeOut.of(await directory.update_employee(uow, actor, employee_id, changes))

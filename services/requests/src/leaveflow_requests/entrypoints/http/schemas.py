@@ -28,7 +28,16 @@ from pydantic import (
 from leaveflow_kit.validation import BoundedDate, IanaZone, Text
 
 from ...domain.approval import LevelRule
-from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
+from ...domain.directory import (
+    MAX_LABEL_LENGTH,
+    MAX_LABELS,
+    Department,
+    Employee,
+    LeaveType,
+    Location,
+    clean_labels,
+    normalise_email,
+)
 from ...domain.identity import SsoConfig, check_issuer, normalise_domain
 from ...domain.model import LeaveRequest
 from ...domain.substitution import Substitution
@@ -76,6 +85,12 @@ ExternalId = Annotated[str, Text(100)]
 IsoWeekday = Annotated[int, Field(ge=1, le=7)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
+# Trimmed and de-duplicated after the bounds (a few spare for duplicates and spaces).
+Labels = Annotated[
+    list[Annotated[str, Field(max_length=MAX_LABEL_LENGTH + 20)]],
+    Field(max_length=MAX_LABELS * 2),
+    AfterValidator(clean_labels),
+]
 
 
 def _month_day(value: str) -> str:
@@ -184,6 +199,9 @@ class EmployeeIn(_In):
     # An approver whose approved leave hands their decisions to the department's other
     # approvers (else the admins) on those days.
     when_on_leave: bool = False
+    # Free labels ("senior") for balances' `label_extra`: trimmed, unique, at most 20 of at
+    # most 40 characters.
+    labels: Labels = Field(default_factory=list)
 
     @field_validator("end_date")
     @classmethod
@@ -207,6 +225,7 @@ class EmployeePatch(_In):
     work_hours_per_day: Decimal | None = Field(None, gt=0, le=24)
     work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
     when_on_leave: bool | None = None
+    labels: Labels | None = None
 
 
 class LeaveTypePatch(_In):
@@ -420,6 +439,7 @@ class EmployeeOut(BaseModel):
     work_hours_per_day: float
     work_pattern: dict[str, float] | None
     when_on_leave: bool
+    labels: list[str]
 
     @classmethod
     def of(cls, e: Employee) -> EmployeeOut:
