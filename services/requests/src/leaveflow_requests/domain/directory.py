@@ -109,6 +109,13 @@ class Department:
     approver_ids: list[str] = field(default_factory=list)
     active: bool = True
     approval_levels: list[LevelRule] = field(default_factory=list)
+    # Coverage: at most this many of its people off (approved, pending or submitted) on a
+    # day; "block" refuses a request over it (409), "warn" lets it through with a warning.
+    max_off: int | None = None
+    max_off_mode: str = "block"
+    # Bumped by each submission while `max_off` is set, so that two people's concurrent
+    # submissions conflict in the store and the second counts the first.
+    coverage_guard: int = 0
 
     def rules(self) -> list[LevelRule]:
         """The configured levels; a department stored before levels existed has its

@@ -67,6 +67,9 @@ class DepartmentFields:
     name: str
     approver_ids: tuple[str, ...] | None = None
     approval_levels: tuple[LevelRule, ...] | None = None
+    # The coverage limit as it is to be (a PATCH passes the current one when not given).
+    max_off: int | None = None
+    max_off_mode: str = "block"
 
 
 @dataclass(frozen=True)

@@ -165,11 +165,18 @@ class ApprovalLevelIn(_In):
 ApprovalLevels = Annotated[list[ApprovalLevelIn], Field(max_length=10)]
 
 
+# Coverage: at most this many of the department's people off on a day.
+MaxOff = Annotated[int, Field(ge=1, le=100_000)]
+MaxOffMode = Literal["block", "warn"]
+
+
 class DepartmentIn(_In):
     name: Name
     # The shorthand of one unconditional level; with `approval_levels`, its first level's.
     approver_ids: list[Id] | None = Field(None, max_length=100)
     approval_levels: ApprovalLevels | None = None
+    max_off: MaxOff | None = None
+    max_off_mode: MaxOffMode = "block"
 
 
 class DepartmentPatch(_In):
@@ -177,6 +184,9 @@ class DepartmentPatch(_In):
     # Alone: the first level's approvers (the other levels stay).
     approver_ids: list[Id] | None = Field(None, max_length=100)
     approval_levels: ApprovalLevels | None = None
+    # Left out: unchanged; null: no limit.
+    max_off: MaxOff | None = None
+    max_off_mode: MaxOffMode | None = None
 
 
 class DevLoginIn(_In):
@@ -359,6 +369,9 @@ class DepartmentOut(BaseModel):
     approver_ids: list[str]
     active: bool
     approval_levels: list[ApprovalLevelOut]
+    # null: no coverage limit.
+    max_off: int | None
+    max_off_mode: str
 
     @classmethod
     def of(cls, d: Department) -> DepartmentOut:
@@ -376,6 +389,8 @@ class DepartmentOut(BaseModel):
             approver_ids=d.approver_ids,
             active=d.active,
             approval_levels=levels,
+            max_off=d.max_off,
+            max_off_mode=d.max_off_mode,
         )
 
 
