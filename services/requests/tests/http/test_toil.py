@@ -232,3 +232,17 @@ async def test_the_claimant_or_an_admin_cancels_while_pending(company: Company) 
     await company.ok("bob", "POST", f"/v1/toil/{approved['id']}/approve")
     late = await company.call("ada", "POST", f"/v1/toil/{approved['id']}/cancel")
     assert late.status_code == 409, late.text
+
+
+async def test_a_move_to_another_department_replans_a_pending_claim(company: Company) -> None:
+    toil = await in_lieu(company)
+    cy = {"name": "Cy", "email": "cy@acme.test", "role": "approver"}
+    cy_id = (await company.ok("ada", "POST", "/v1/employees", cy))["id"]
+    body = {"name": "Ops", "approver_ids": [cy_id]}
+    ops = await company.ok("ada", "POST", "/v1/departments", body)
+    made = accepted(await claim(company, "ana", toil))
+    assert made["approval"]["levels"][0]["approver_ids"] == [company.ids["bob"]]
+    move = {"department_id": ops["id"]}
+    await company.ok("ada", "PATCH", f"/v1/employees/{company.ids['ana']}", move)
+    moved = await company.ok("ada", "GET", f"/v1/toil/{made['id']}")
+    assert moved["approval"]["levels"][0]["approver_ids"] == [cy_id]

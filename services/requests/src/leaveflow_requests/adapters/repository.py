@@ -154,6 +154,10 @@ class _TenantDocuments(IdentityReads):
     async def toil_claim(self, tenant_id: str, toil_id: str) -> ToilClaim | None:
         return await self._get(TOIL_CLAIMS, ToilClaim, toil_id, tenant_id)
 
+    async def pending_toil_claims(self, tenant_id: str, employee_id: str) -> list[ToilClaim]:
+        where = {"tenant_id": tenant_id, "employee_id": employee_id, "status": PENDING}
+        return [from_doc(ToilClaim, d) for d in await self._source.find(TOIL_CLAIMS, where)]
+
     async def toil_offered(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
         doc = await POLICY_REPLICA.get(
             self._source, tenant_id, policy_id(location_id, leave_type_id)

@@ -73,13 +73,17 @@ async def plan_for(reads: DirectoryReads, request: Decidable) -> Approval:
 
 async def replan_pending_of(repo: Repository, employee: Employee) -> None:
     """A move to another department moves the decisions of the person's pending requests
-    too: they start again at level 1 of the new department's levels."""
+    and TOIL claims too: they start again at level 1 of the new department's levels."""
     for request in await repo.live_requests_overlapping(
         employee.tenant_id, employee.id, date.min, date.max
     ):
         if request.status == PENDING and request.approval is not None:
             request.approval = await plan_for(repo, request)
             await repo.save(request)
+    for claim in await repo.pending_toil_claims(employee.tenant_id, employee.id):
+        if claim.approval is not None:
+            claim.approval = await plan_for(repo, claim)
+            await repo.save(claim)
 
 
 async def deciders_context(

@@ -110,6 +110,9 @@ class _TenantReads(Protocol):
 
     async def toil_claim(self, tenant_id: str, toil_id: str) -> ToilClaim | None: ...
 
+    async def pending_toil_claims(self, tenant_id: str, employee_id: str) -> list[ToilClaim]:
+        """The employee's TOIL claims waiting for a decision."""
+
     async def toil_offered(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
         """Whether balances has an active TOIL policy for the type at the location."""
 
