@@ -52,6 +52,7 @@ from .entrypoints.http import (
     stream,
     substitutions,
     tenancy,
+    toil,
 )
 from .entrypoints.http import errors as http_errors
 from .entrypoints.http.service_tokens import router as service_token_router
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             blackouts.router,
             identity.router,
             approval_settings.router,
+            toil.router,
         ],
         lifespan=lifespan,
         body_limits={directory.IMPORT_PATH: directory.MAX_IMPORT_BYTES},

@@ -211,6 +211,8 @@ async def test_departments_are_renamed_and_removed_from_lists(company: Company) 
         "approval_levels": [
             {"approver_ids": [company.ids["bob"]], "min_amount": None, "leave_type_ids": None}
         ],
+        "max_off": None,
+        "max_off_mode": "block",
     }
     assert (await company.call("ada", "DELETE", f"/v1/departments/{sales}")).status_code == 204
     assert (await company.ok("ana", "GET", "/v1/departments")) == {"items": [], "next_cursor": None}
@@ -250,6 +252,7 @@ async def test_an_employee_reads_as_the_api_always_wrote_them(company: Company) 
         "work_hours_per_day": 7.5,
         "work_pattern": {"1": 7.5, "2": 4.0},
         "when_on_leave": False,
+        "labels": [],
     }
 
 

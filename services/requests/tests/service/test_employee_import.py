@@ -191,3 +191,29 @@ async def test_far_dates_and_long_names_are_bad_lines(store: Store) -> None:
         (3, "name is longer than 200 characters"),
     ]
     assert [e.email for e in await employees(store, admin)] == ["ada@acme.test"]
+
+
+async def test_a_labels_column_sets_clears_or_refuses_labels(store: Store) -> None:
+    admin = await setup(store)
+    uow = StoreUnitOfWork(store)
+    header = HEADER.rstrip("\n") + ",labels\n"
+    text = header + "Pat,pat@acme.test,Munich,Sales,user,2024-01-01, senior ;nights;;senior\n"
+    report = await import_employees(uow, admin, text)
+    assert (report.created, report.errors) == (1, [])
+    (pat,) = [p for p in await employees(store, admin) if p.email == "pat@acme.test"]
+    assert pat.labels == ["senior", "nights"]
+    # A file without the column keeps them; an empty cell clears them.
+    kept = await import_employees(uow, admin, HEADER + "Pat,pat@acme.test,Munich,,user,\n")
+    assert (kept.updated, kept.errors) == (1, [])
+    (pat,) = [p for p in await employees(store, admin) if p.email == "pat@acme.test"]
+    assert pat.labels == ["senior", "nights"]
+    cleared = await import_employees(uow, admin, header + "Pat,pat@acme.test,Munich,,user,,\n")
+    assert cleared.errors == []
+    (pat,) = [p for p in await employees(store, admin) if p.email == "pat@acme.test"]
+    assert pat.labels == []
+    too_long = await import_employees(
+        uow, admin, header + f"Pat,pat@acme.test,Munich,,user,,{'x' * 41}\n"
+    )
+    assert too_long.errors == [
+        {"line": 2, "message": f"labels: label {'x' * 20!r}… is longer than 40 characters"}
+    ]

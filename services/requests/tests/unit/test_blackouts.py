@@ -6,7 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from leaveflow_requests.domain.blackouts import Blackout, first_day_over, touched_by
+from leaveflow_requests.domain.blackouts import (
+    Blackout,
+    coverage_sentence,
+    first_day_over,
+    touched_by,
+)
 
 
 def d(day: int) -> date:
@@ -141,3 +146,22 @@ def test_the_first_day_over_the_coverage_limit(
     expected: tuple[date, int] | None,
 ) -> None:
     assert first_day_over(max_off, new, others, "ana") == expected
+
+
+@pytest.mark.parametrize(
+    ("max_off", "others", "said"),
+    [
+        (1, [], None),
+        (2, [("ben", days(14, 15))], None),
+        (1, [("ben", days(15, 15))], "Sales would have 2 people off on 2026-12-15 (max_off is 1)"),
+        (
+            2,
+            [("ben", days(14, 16)), ("cy", days(16, 16))],
+            "Sales would have 3 people off on 2026-12-16 (max_off is 2)",
+        ),
+    ],
+)
+def test_the_coverage_sentence_names_the_first_day_over(
+    max_off: int, others: list[tuple[str, set[date]]], said: str | None
+) -> None:
+    assert coverage_sentence("Sales", max_off, days(14, 16), others, "ana") == said

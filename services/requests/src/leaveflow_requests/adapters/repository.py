@@ -19,6 +19,7 @@ from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import APPROVED, LIVE_STATUSES, PENDING, LeaveRequest
 from ..domain.request_rules import RequestRules
 from ..domain.substitution import Substitution
+from ..domain.toil import ToilClaim
 from ..service_layer.ports import Record
 from .identity import IDENTITY_INDEXES, IdentityReads, IdentityWrites
 
@@ -32,6 +33,7 @@ TENANTS, EMPLOYEES, LEAVE_TYPES, LEAVE_REQUESTS, LOCATIONS, DEPARTMENTS = (
 )
 SUBSTITUTIONS = "substitutions"
 BLACKOUTS = "blackouts"
+TOIL_CLAIMS = "toil_claims"
 # Every event this service records, per tenant, for the SSE stream. Keys are the event
 # ids, which are time-ordered, so a tenant's log reads in id order and an SSE
 # `Last-Event-ID` is a plain cursor.
@@ -54,6 +56,9 @@ INDEXES = (
     IndexSpec(SUBSTITUTIONS, ("tenant_id",)),
     IndexSpec(LEAVE_REQUESTS, ("status",)),
     IndexSpec(BLACKOUTS, ("tenant_id",)),
+    IndexSpec(TOIL_CLAIMS, ("tenant_id",)),
+    IndexSpec(TOIL_CLAIMS, ("tenant_id", "employee_id")),
+    IndexSpec(TOIL_CLAIMS, ("tenant_id", "status")),
     *IDENTITY_INDEXES,
 )
 
@@ -66,14 +71,16 @@ _COLLECTION: dict[type[Any], str] = {
     Department: DEPARTMENTS,
     Substitution: SUBSTITUTIONS,
     Blackout: BLACKOUTS,
+    ToilClaim: TOIL_CLAIMS,
 }
 
 
 POLICY_REPLICA = Replica(POLICIES)
 # Stored shape 1: kit replica documents (newest occurred_at wins) instead of "newest event
 # id"; the key (tenant:location:type) is unchanged. Bump on any change of shape or key.
-# Shape 2: the policy's request rules (issue 17) are kept too.
-POLICIES_VERSION = 2
+# Shape 2: the policy's request rules (issue 17) are kept too. Shape 3: and whether the
+# type is time off in lieu there (`PolicyUpserted.toil`).
+POLICIES_VERSION = 3
 
 
 def policy_id(location_id: str, leave_type_id: str) -> str:
@@ -143,6 +150,19 @@ class _TenantDocuments(IdentityReads):
         if doc is None or not doc["active"] or not doc.get("rules"):
             return RequestRules()
         return from_doc(RequestRules, doc["rules"])
+
+    async def toil_claim(self, tenant_id: str, toil_id: str) -> ToilClaim | None:
+        return await self._get(TOIL_CLAIMS, ToilClaim, toil_id, tenant_id)
+
+    async def pending_toil_claims(self, tenant_id: str, employee_id: str) -> list[ToilClaim]:
+        where = {"tenant_id": tenant_id, "employee_id": employee_id, "status": PENDING}
+        return [from_doc(ToilClaim, d) for d in await self._source.find(TOIL_CLAIMS, where)]
+
+    async def toil_offered(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
+        doc = await POLICY_REPLICA.get(
+            self._source, tenant_id, policy_id(location_id, leave_type_id)
+        )
+        return doc is not None and bool(doc["active"]) and bool(doc.get("toil"))
 
     async def live_requests_overlapping(
         self, tenant_id: str, employee_id: str, start: date, end: date
@@ -234,12 +254,14 @@ class Repository(_TenantDocuments, IdentityWrites):
         active: bool,
         at: Envelope,
         rules: RequestRules | None = None,
+        toil: bool = False,
     ) -> bool:
         doc = {
             "location_id": location_id,
             "leave_type_id": leave_type_id,
             "active": active,
             "rules": to_doc(rules or RequestRules()),
+            "toil": toil,
         }
         stored = await POLICY_REPLICA.upsert(
             self.tx, tenant_id, policy_id(location_id, leave_type_id), doc, at
@@ -381,6 +403,39 @@ class StoreReads(_TenantDocuments):
         ):
             next_cursor = scanned
         return [from_doc(LeaveRequest, d) for d in found], next_cursor
+
+    async def toil_claims(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        filters: Mapping[str, str],
+        employee_ids: Collection[str] | None = None,
+    ) -> tuple[list[ToilClaim], str | None]:
+        where: dict[str, Any] = {"tenant_id": tenant_id, **filters}
+        if employee_ids is None:
+            docs, next_cursor = await self._page(TOIL_CLAIMS, where, limit, cursor)
+            return [from_doc(ToilClaim, d) for d in docs], next_cursor
+        # The store filters by equality only: the set of people is applied while scanning.
+        found: list[dict[str, Any]] = []
+        scanned = cursor
+        exhausted = False
+        while len(found) < limit and not exhausted:
+            batch = await self._store.find(TOIL_CLAIMS, where, limit=limit, after_key=scanned)
+            exhausted = len(batch) < limit
+            for doc in batch:
+                scanned = doc["id"]
+                if doc["employee_id"] in employee_ids:
+                    found.append(doc)
+                    if len(found) == limit:
+                        break
+        next_cursor = None
+        if len(found) == limit and await self._store.find(
+            TOIL_CLAIMS, where, limit=1, after_key=scanned
+        ):
+            next_cursor = scanned
+        return [from_doc(ToilClaim, d) for d in found], next_cursor
 
     async def locations_by_leave_type(self, tenant_id: str) -> dict[str, list[str]]:
         available: dict[str, list[str]] = defaultdict(list)

@@ -125,3 +125,22 @@ def first_day_over(
         if count > max_off:
             return day, count
     return None
+
+
+def coverage_sentence(
+    department_name: str,
+    max_off: int,
+    new_days: Collection[date],
+    others_days: Iterable[tuple[str, Collection[date]]],
+    employee_id: str,
+) -> str | None:
+    """What a request breaking the department's `max_off` says (naming the first day
+    over it), or None when it keeps within it."""
+    over = first_day_over(max_off, new_days, others_days, employee_id)
+    if over is None:
+        return None
+    day, count = over
+    return (
+        f"{department_name} would have {count} people off on {day.isoformat()}"
+        f" (max_off is {max_off})"
+    )

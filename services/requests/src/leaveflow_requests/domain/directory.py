@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +24,24 @@ def normalise_email(value: str) -> str:
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an email address")
     return value.lower()
+
+
+MAX_LABELS, MAX_LABEL_LENGTH = 20, 40
+
+
+def clean_labels(values: Iterable[str]) -> list[str]:
+    """An employee's labels as kept: each trimmed, the first of equal ones, at most
+    MAX_LABELS of at most MAX_LABEL_LENGTH characters (ValueError otherwise). Compared
+    exactly, as policies' `label_extra` names them."""
+    labels = list(dict.fromkeys(value.strip() for value in values))
+    for label in labels:
+        if not label:
+            raise ValueError("a label is empty")
+        if len(label) > MAX_LABEL_LENGTH:
+            raise ValueError(f"label {label[:20]!r}… is longer than {MAX_LABEL_LENGTH} characters")
+    if len(labels) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} labels")
+    return labels
 
 
 def name_key(name: str) -> str:
@@ -90,6 +109,13 @@ class Department:
     approver_ids: list[str] = field(default_factory=list)
     active: bool = True
     approval_levels: list[LevelRule] = field(default_factory=list)
+    # Coverage: at most this many of its people off (approved, pending or submitted) on a
+    # day; "block" refuses a request over it (409), "warn" lets it through with a warning.
+    max_off: int | None = None
+    max_off_mode: str = "block"
+    # Bumped by each submission while `max_off` is set, so that two people's concurrent
+    # submissions conflict in the store and the second counts the first.
+    coverage_guard: int = 0
 
     def rules(self) -> list[LevelRule]:
         """The configured levels; a department stored before levels existed has its
@@ -140,6 +166,8 @@ class Employee:
     # An approver whose approved leave hands their decisions to the department's other
     # approvers (else the admins) on those days.
     when_on_leave: bool = False
+    # Free labels ("senior") that balances' policies may grant extra entitlement for.
+    labels: list[str] = field(default_factory=list)
     # Bumped by every submission so concurrent submissions of one employee conflict in
     # the store and are serialised (the overlap check needs that).
     request_guard: int = 0

@@ -19,6 +19,11 @@ class OverlappingRequest(DomainError):
     """Another live request of the same employee covers one of the dates (HTTP 409)."""
 
 
+class CoverageExceeded(DomainError):
+    """More of a department's people would be off on a day than its `max_off` in "block"
+    mode allows (HTTP 409, naming the day)."""
+
+
 class InvalidTransition(DomainError):
     """The request's status does not allow this action (HTTP 409)."""
 

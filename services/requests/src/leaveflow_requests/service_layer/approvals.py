@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
 
 from leaveflow_contracts.requests import Approval as ApprovalOut
 from leaveflow_contracts.requests import ApprovalLevelState
@@ -29,14 +31,33 @@ from . import integration, queries
 from .ports import Clock, DirectoryReads, ReadModel, Repository, UnitOfWork
 
 
-async def _department_id(reads: DirectoryReads, request: LeaveRequest) -> str | None:
+class Decidable(Protocol):
+    """What goes through approval levels: a leave request, or a TOIL claim."""
+
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def employee_id(self) -> str: ...
+    @property
+    def department_id(self) -> str | None: ...
+    @property
+    def leave_type_id(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def approval(self) -> Approval | None: ...
+
+
+async def _department_id(reads: DirectoryReads, request: Decidable) -> str | None:
     # The employee's department now (as for who sees the request), not the one they were
     # in when they asked: a move between departments moves the decision too.
     employee = await reads.employee(request.tenant_id, request.employee_id)
     return employee.department_id if employee else request.department_id
 
 
-async def plan_for(reads: DirectoryReads, request: LeaveRequest) -> Approval:
+async def plan_for(reads: DirectoryReads, request: Decidable) -> Approval:
     """The levels `request` goes through, from its department's levels of now."""
     department_id = await _department_id(reads, request)
     department = await reads.department(request.tenant_id, department_id) if department_id else None
@@ -52,17 +73,21 @@ async def plan_for(reads: DirectoryReads, request: LeaveRequest) -> Approval:
 
 async def replan_pending_of(repo: Repository, employee: Employee) -> None:
     """A move to another department moves the decisions of the person's pending requests
-    too: they start again at level 1 of the new department's levels."""
+    and TOIL claims too: they start again at level 1 of the new department's levels."""
     for request in await repo.live_requests_overlapping(
         employee.tenant_id, employee.id, date.min, date.max
     ):
         if request.status == PENDING and request.approval is not None:
             request.approval = await plan_for(repo, request)
             await repo.save(request)
+    for claim in await repo.pending_toil_claims(employee.tenant_id, employee.id):
+        if claim.approval is not None:
+            claim.approval = await plan_for(repo, claim)
+            await repo.save(claim)
 
 
 async def deciders_context(
-    reads: DirectoryReads, clock: Clock, request: LeaveRequest
+    reads: DirectoryReads, clock: Clock, request: Decidable
 ) -> DecidersContext:
     """Today's directory for `request`: its department's approvers now, the substitutions
     holding today and the approvers away on approved leave today, each in the approver's
@@ -102,7 +127,7 @@ async def deciders_context(
     )
 
 
-async def current_deciders(reads: DirectoryReads, clock: Clock, request: LeaveRequest) -> list[str]:
+async def current_deciders(reads: DirectoryReads, clock: Clock, request: Decidable) -> list[str]:
     """Who may decide `request`'s current level now (empty once it is decided)."""
     level = request.approval.current if request.approval else None
     if level is None or request.status != PENDING:
@@ -110,9 +135,7 @@ async def current_deciders(reads: DirectoryReads, clock: Clock, request: LeaveRe
     return deciders_of(level, await deciders_context(reads, clock, request))
 
 
-async def may_decide_now(
-    reads: DirectoryReads, clock: Clock, request: LeaveRequest, who: str
-) -> bool:
+async def may_decide_now(reads: DirectoryReads, clock: Clock, request: Decidable, who: str) -> bool:
     level = request.approval.current if request.approval else None
     if level is None or request.status != PENDING:
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ class UpsertEmployee:
     work_hours_per_day: Decimal = Decimal(8)
     work_pattern: dict[str, str] | None = None
     when_on_leave: bool = False
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class DepartmentFields:
     name: str
     approver_ids: tuple[str, ...] | None = None
     approval_levels: tuple[LevelRule, ...] | None = None
+    # The coverage limit as it is to be (a PATCH passes the current one when not given).
+    max_off: int | None = None
+    max_off_mode: str = "block"
 
 
 @dataclass(frozen=True)

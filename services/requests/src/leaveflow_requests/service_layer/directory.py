@@ -16,6 +16,7 @@ from leaveflow_kit.storage import DuplicateKey
 
 from ..domain import errors
 from ..domain.approval import LevelRule
+from ..domain.blackouts import MODES
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant, name_key
 from . import approvals, integration, queries
 from .acting import record_by, require_admin
@@ -359,7 +360,8 @@ async def save_department(
     department_id: str | None = None,
     clock: Clock | None = None,
 ) -> Department:
-    """Create or rename a department and set its approval levels (admin)."""
+    """Create or rename a department and set its approval levels and coverage limit
+    (admin)."""
     require_admin(actor)
 
     async def work(repo: Repository) -> Department:
@@ -378,6 +380,11 @@ async def save_department(
         await _check_levels(repo, actor, clock or SystemClock(), levels, field)
         department.name = fields.name
         department.set_levels(levels)
+        if fields.max_off_mode not in MODES:
+            raise errors.InvalidRequest("max_off_mode is block or warn", field="max_off_mode")
+        if fields.max_off is not None and fields.max_off < 1:
+            raise errors.InvalidRequest("max_off is at least 1", field="max_off")
+        department.max_off, department.max_off_mode = fields.max_off, fields.max_off_mode
         others = await repo.departments(actor.tenant_id)
         _refuse_duplicate_name(department, others, "department")
         await repo.save(department)

@@ -1,8 +1,9 @@
 """CSV import of employees: all-or-nothing per file, every bad line reported.
 
 Header: name,email,location,department,role,start_date (location and department by name or
-id). Email is the key within a tenant, so importing the same file again updates people
-instead of duplicating them.
+id), and optionally labels (`;`-separated; a file without the column keeps everyone's
+labels, an empty cell clears them). Email is the key within a tenant, so importing the same
+file again updates people instead of duplicating them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from leaveflow_contracts import new_id
 from leaveflow_kit.validation import MAX_DATE, MIN_DATE
 
-from ..domain.directory import Department, Employee, Location, normalise_email
+from ..domain.directory import Department, Employee, Location, clean_labels, normalise_email
 from . import approvals, integration
 from .acting import record_by, require_admin
 from .commands import Actor
@@ -24,6 +25,7 @@ from .ports import Repository, UnitOfWork
 
 MAX_NAME = 200  # as for POST /v1/employees
 COLUMNS = ("name", "email", "location", "department", "role", "start_date")
+OPTIONAL = ("labels",)
 ROLES = ("admin", "approver", "user")
 # What the dashboard calls each role, accepted as well: people write what they read.
 ROLE_WORDS = {"employee": "user", "administrator": "admin"}
@@ -46,6 +48,8 @@ class _Row:
     department: str
     role: str
     start_date: date | None
+    # None: the file has no labels column (the person's labels stay).
+    labels: list[str] | None = None
 
 
 def _rows(text: str, report: ImportReport) -> list[_Row]:
@@ -64,7 +68,7 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
     if missing:
         report.errors.append({"line": 1, "message": f"missing columns: {', '.join(missing)}"})
         return []
-    at = {c: header.index(c) for c in COLUMNS}
+    at = {c: header.index(c) for c in (*COLUMNS, *OPTIONAL) if c in header}
     rows: list[_Row] = []
     seen: dict[str, int] = {}
     for line, cells in enumerate(reader, start=2):
@@ -99,12 +103,27 @@ def _parse(reader: Any, report: ImportReport) -> list[_Row]:
             else:
                 if not MIN_DATE <= start <= MAX_DATE:
                     problems.append(f"start_date must be between {MIN_DATE} and {MAX_DATE}")
+        labels = None
+        if "labels" in value:
+            try:
+                labels = clean_labels(v for v in value["labels"].split(";") if v.strip())
+            except ValueError as exc:
+                problems.append(f"labels: {exc}")
         if problems:
             report.errors.append({"line": line, "message": "; ".join(problems)})
             continue
         seen[email] = line
         rows.append(
-            _Row(line, value["name"], email, value["location"], value["department"], role, start)
+            _Row(
+                line,
+                value["name"],
+                email,
+                value["location"],
+                value["department"],
+                role,
+                start,
+                labels,
+            )
         )
     return rows
 
@@ -147,6 +166,8 @@ async def import_employees(uow: UnitOfWork, actor: Actor, text: str) -> ImportRe
             employee.name, employee.role = row.name, row.role
             employee.location_id, employee.department_id = location_id, department_id
             employee.start_date = row.start_date
+            if row.labels is not None:
+                employee.labels = row.labels
             planned.append((employee, existing is None, was_in))
         admins = await repo.admin_ids(actor.tenant_id)
         for employee, _, _ in planned:

@@ -21,6 +21,7 @@ from leaveflow_contracts import (
     LeaveTypeUpserted,
     LocationUpserted,
     TenantCreated,
+    ToilApproved,
 )
 from leaveflow_contracts.requests import (
     Approval,
@@ -28,9 +29,11 @@ from leaveflow_contracts.requests import (
     ExtraHoliday,
     HolidaySource,
 )
+from leaveflow_contracts.values import LeaveUnit
 
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
 from ..domain.model import LeaveRequest
+from ..domain.toil import ToilClaim
 
 
 def tenant_created(tenant: Tenant, admin_id: str) -> TenantCreated:
@@ -109,6 +112,7 @@ def employee_upserted(e: Employee) -> EmployeeUpserted:
         teams_user_id=e.teams_user_id,
         work_hours_per_day=e.work_hours_per_day,
         when_on_leave=e.when_on_leave,
+        labels=list(e.labels),
     )
 
 
@@ -212,4 +216,18 @@ def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -
         previous_status=previous,
         cancelled_by=by,
         note=note,
+    )
+
+
+def toil_approved(c: ToilClaim, approver_id: str | None) -> ToilApproved:
+    # The claim's own note: balances writes it on the credit's ledger entry.
+    return ToilApproved(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
+        approver_id=approver_id,
+        note=c.note,
     )

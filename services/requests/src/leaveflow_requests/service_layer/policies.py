@@ -1,9 +1,9 @@
 """Which leave types are available where, learned from the balances service's events.
 
-Balances owns the policies; this service keeps only (location, leave type) → active and the
-policy's request rules, so a request for a type that has no policy at the employee's
-location, or one that breaks a rule, is refused at once (422) instead of being rejected
-later. Events of one policy may be redelivered or, across a
+Balances owns the policies; this service keeps only (location, leave type) → active, the
+policy's request rules and whether the type is time off in lieu there, so a request for a
+type that has no policy at the employee's location, or one that breaks a rule, is refused
+at once (422) instead of being rejected later. Events of one policy may be redelivered or, across a
 consumer restart, arrive late: the one that happened last wins (docs/adr/0004).
 """
 
@@ -37,6 +37,7 @@ def policy_handlers(repositories: RepositoryFactory) -> Handlers:
                 probation_days=data.probation_days,
                 sandwich=data.sandwich if data.sandwich in SANDWICH_MODES else "off",
             ),
+            toil=data.toil,
         )
 
     return handlers

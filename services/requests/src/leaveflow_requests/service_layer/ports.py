@@ -21,6 +21,7 @@ from ..domain.identity import Invite, MagicLink, Passkey, SignInSession, SsoConf
 from ..domain.model import LeaveRequest
 from ..domain.request_rules import RequestRules
 from ..domain.substitution import Substitution
+from ..domain.toil import ToilClaim
 
 T = TypeVar("T")
 __all__ = [
@@ -36,7 +37,15 @@ __all__ = [
 ]
 
 Record = (
-    Tenant | Employee | LeaveType | LeaveRequest | Location | Department | Substitution | Blackout
+    Tenant
+    | Employee
+    | LeaveType
+    | LeaveRequest
+    | Location
+    | Department
+    | Substitution
+    | Blackout
+    | ToilClaim
 )
 
 
@@ -98,6 +107,14 @@ class _TenantReads(Protocol):
 
     async def pending_requests(self, tenant_id: str | None) -> list[LeaveRequest]:
         """Every pending request of the tenant (None: of every tenant)."""
+
+    async def toil_claim(self, tenant_id: str, toil_id: str) -> ToilClaim | None: ...
+
+    async def pending_toil_claims(self, tenant_id: str, employee_id: str) -> list[ToilClaim]:
+        """The employee's TOIL claims waiting for a decision."""
+
+    async def toil_offered(self, tenant_id: str, location_id: str, leave_type_id: str) -> bool:
+        """Whether balances has an active TOIL policy for the type at the location."""
 
 
 class _IdentityReads(Protocol):
@@ -173,8 +190,10 @@ class Repository(_TenantReads, _IdentityReads, _IdentityWrites, Protocol):
         active: bool,
         at: Envelope,
         rules: RequestRules | None = None,
+        toil: bool = False,
     ) -> bool:
-        """Keep the (location, type) policy's state and request rules from the balances
+        """Keep the (location, type) policy's state, request rules and whether it is time
+        off in lieu from the balances
         event `at`, unless the one kept already happened later (the replica rule,
         docs/adr/0004); whether it was kept."""
 
@@ -246,6 +265,18 @@ class ReadModel(_TenantReads, _IdentityReads, Protocol):
         """A page of requests whose fields equal `filters`; with a date window, only those
         touching it; with `employee_ids`, only theirs (pages fill up to `limit` matches; the
         cursor is the last key scanned)."""
+
+    async def toil_claims(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        filters: Mapping[str, str],
+        employee_ids: Collection[str] | None = None,
+    ) -> tuple[list[ToilClaim], str | None]:
+        """A page of TOIL claims whose fields equal `filters`, only those of `employee_ids`
+        when given (pages fill up to `limit` matches; the cursor is the last key scanned)."""
 
     async def locations_by_leave_type(self, tenant_id: str) -> dict[str, list[str]]:
         """For each leave type, the locations where balances offers it."""

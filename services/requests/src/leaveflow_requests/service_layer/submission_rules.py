@@ -1,6 +1,7 @@
-"""The policy's request rules and the blackout periods, applied to a request being
-submitted (issue 17): what the pure rules in `domain/request_rules.py` and
-`domain/blackouts.py` need is loaded here, inside the submission's transaction."""
+"""The policy's request rules, the blackout periods and the department's coverage limit,
+applied to a request being submitted or edited (issue 17): what the pure rules in
+`domain/request_rules.py` and `domain/blackouts.py` need is loaded here, inside the
+submission's transaction. The warnings approvers see come from here only."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import date, timedelta
 
 from leaveflow_kit.clock import today_in
 
-from ..domain.blackouts import touched_by
+from ..domain.blackouts import BLOCK, coverage_sentence, touched_by
 from ..domain.directory import Employee, LeaveType, Location
-from ..domain.errors import InvalidRequest
+from ..domain.errors import CoverageExceeded, InvalidRequest
 from ..domain.model import LeaveRequest
 from ..domain.request_rules import DayKind, RequestRules, Span, day_kind
 from ..domain.working_days import WorkingDays
@@ -99,6 +100,39 @@ async def add_sandwiched_days(
     request.working_days, request.amount = list(priced.days), priced.amount
 
 
+async def _coverage(
+    repo: Repository, request: LeaveRequest, employee: Employee, *, override: bool
+) -> str | None:
+    """Refuse a request that takes the department over its `max_off` on a day ("block",
+    409 naming the day; an admin's override lets it through with the warning), or the
+    warning ("warn"). The department's people's live requests count: submitted, pending
+    and approved, each on the days it takes."""
+    if employee.department_id is None:
+        return None
+    department = await repo.department(request.tenant_id, employee.department_id)
+    if department is None or not department.active or department.max_off is None:
+        return None
+    # Serialise with the other members' submissions: the second one counts the first.
+    department.coverage_guard += 1
+    await repo.save(department)
+    if not request.working_days:
+        return None
+    first, last = min(request.working_days), max(request.working_days)
+    others: list[tuple[str, list[date]]] = []
+    members = await repo.employee_ids_in(request.tenant_id, [department.id])
+    for member in sorted(members - {employee.id}):
+        for other in await repo.live_requests_overlapping(request.tenant_id, member, first, last):
+            others.append((member, other.working_days))
+    said = coverage_sentence(
+        department.name, department.max_off, request.working_days, others, employee.id
+    )
+    if said is None:
+        return None
+    if department.max_off_mode == BLOCK and not override:
+        raise CoverageExceeded(said)
+    return f"{said}."
+
+
 async def check_rules(
     repo: Repository,
     clock: Clock,
@@ -110,7 +144,8 @@ async def check_rules(
     override: bool,
 ) -> list[str]:
     """Refuse a request that breaks a rule of its policy or a blocking blackout (422 naming
-    the rule); the warnings the approvers should see otherwise."""
+    the rule) or its department's coverage limit (409 naming the day); the warnings the
+    approvers should see otherwise."""
     blackouts = touched_by(
         await repo.blackouts(request.tenant_id),
         start=request.start_date,
@@ -125,6 +160,9 @@ async def check_rules(
             field="start_date",
         )
     warnings = [f"{b.sentence()}." for b in blackouts.warnings]
+    covered = await _coverage(repo, request, employee, override=override)
+    if covered is not None:
+        warnings.append(covered)
     if location is None:
         return warnings
     rules: RequestRules = await repo.policy_rules(request.tenant_id, location.id, leave_type.id)

@@ -58,9 +58,16 @@ async def _department_or_404(reads: ReadModel, tenant_id: str, department_id: st
     return department
 
 
-def _department_fields(body: DepartmentIn | DepartmentPatch, name: str = "") -> DepartmentFields:
+def _department_fields(
+    body: DepartmentIn | DepartmentPatch, current: Department | None = None
+) -> DepartmentFields:
+    given = body.model_fields_set
+    max_off = body.max_off if current is None or "max_off" in given else current.max_off
+    mode = body.max_off_mode or (current.max_off_mode if current else "block")
     return DepartmentFields(
-        name=body.name if body.name is not None else name,
+        name=body.name if body.name is not None else (current.name if current else ""),
+        max_off=max_off,
+        max_off_mode=mode,
         approver_ids=tuple(body.approver_ids) if body.approver_ids is not None else None,
         approval_levels=(
             tuple(level.rule() for level in body.approval_levels)
@@ -100,9 +107,9 @@ async def patch_department(
     reads: ReadModelDep,
     clock: ClockDep,
 ) -> DepartmentOut:
-    """Rename a department or change its approval levels (admin)."""
+    """Rename a department or change its approval levels or coverage limit (admin)."""
     current = await _department_or_404(reads, actor.tenant_id, department_id)
-    fields = _department_fields(body, current.name)
+    fields = _department_fields(body, current)
     saved = await directory.save_department(uow, actor, fields, department_id, clock=clock)
     return DepartmentOut.of(saved)
 
@@ -231,7 +238,8 @@ async def list_employees(actor: ActorDep, reads: ReadModelDep, page: Page) -> Pa
 async def import_employees(
     request: Request, actor: ActorDep, uow: UnitOfWorkDep
 ) -> ImportReportOut:
-    """Create or update employees from CSV (`name,email,location,department,role,start_date`).
+    """Create or update employees from CSV (`name,email,location,department,role,start_date`,
+    optionally `labels`, `;`-separated).
 
     All or nothing: any bad line means nobody changes, and every bad line is reported.
     """
@@ -257,7 +265,7 @@ async def patch_employee(
 ) -> EmployeeOut:
     """Change some fields of an employee (admin)."""
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "email", "role", "work_hours_per_day", "when_on_leave"):
+    for required in ("name", "email", "role", "work_hours_per_day", "when_on_leave", "labels"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be null", field=required)
     return EmployeeOut.of(await directory.update_employee(uow, actor, employee_id, changes))

@@ -12,6 +12,7 @@ from ...domain import errors
 _STATUS: list[tuple[type[errors.DomainError], int, str, str]] = [
     (errors.InvalidRequest, 422, "Unprocessable content", "validation-error"),
     (errors.OverlappingRequest, 409, "Overlapping request", "overlapping-request"),
+    (errors.CoverageExceeded, 409, "Coverage limit", "coverage-limit"),
     (errors.InvalidTransition, 409, "Invalid transition", "invalid-transition"),
     (errors.DuplicateEmail, 409, "Duplicate email", "duplicate-email"),
     (errors.DuplicateName, 409, "Duplicate name", "duplicate-name"),

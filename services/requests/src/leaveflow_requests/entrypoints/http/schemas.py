@@ -28,7 +28,16 @@ from pydantic import (
 from leaveflow_kit.validation import BoundedDate, IanaZone, Text
 
 from ...domain.approval import LevelRule
-from ...domain.directory import Department, Employee, LeaveType, Location, normalise_email
+from ...domain.directory import (
+    MAX_LABEL_LENGTH,
+    MAX_LABELS,
+    Department,
+    Employee,
+    LeaveType,
+    Location,
+    clean_labels,
+    normalise_email,
+)
 from ...domain.identity import SsoConfig, check_issuer, normalise_domain
 from ...domain.model import LeaveRequest
 from ...domain.substitution import Substitution
@@ -76,6 +85,12 @@ ExternalId = Annotated[str, Text(100)]
 IsoWeekday = Annotated[int, Field(ge=1, le=7)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 IsoWeekdayKey = Annotated[str, Field(pattern=r"^[1-7]$")]
+# Trimmed and de-duplicated after the bounds (a few spare for duplicates and spaces).
+Labels = Annotated[
+    list[Annotated[str, Field(max_length=MAX_LABEL_LENGTH + 20)]],
+    Field(max_length=MAX_LABELS * 2),
+    AfterValidator(clean_labels),
+]
 
 
 def _month_day(value: str) -> str:
@@ -150,11 +165,18 @@ class ApprovalLevelIn(_In):
 ApprovalLevels = Annotated[list[ApprovalLevelIn], Field(max_length=10)]
 
 
+# Coverage: at most this many of the department's people off on a day.
+MaxOff = Annotated[int, Field(ge=1, le=100_000)]
+MaxOffMode = Literal["block", "warn"]
+
+
 class DepartmentIn(_In):
     name: Name
     # The shorthand of one unconditional level; with `approval_levels`, its first level's.
     approver_ids: list[Id] | None = Field(None, max_length=100)
     approval_levels: ApprovalLevels | None = None
+    max_off: MaxOff | None = None
+    max_off_mode: MaxOffMode = "block"
 
 
 class DepartmentPatch(_In):
@@ -162,6 +184,9 @@ class DepartmentPatch(_In):
     # Alone: the first level's approvers (the other levels stay).
     approver_ids: list[Id] | None = Field(None, max_length=100)
     approval_levels: ApprovalLevels | None = None
+    # Left out: unchanged; null: no limit.
+    max_off: MaxOff | None = None
+    max_off_mode: MaxOffMode | None = None
 
 
 class DevLoginIn(_In):
@@ -184,6 +209,9 @@ class EmployeeIn(_In):
     # An approver whose approved leave hands their decisions to the department's other
     # approvers (else the admins) on those days.
     when_on_leave: bool = False
+    # Free labels ("senior") for balances' `label_extra`: trimmed, unique, at most 20 of at
+    # most 40 characters.
+    labels: Labels = Field(default_factory=list)
 
     @field_validator("end_date")
     @classmethod
@@ -207,6 +235,7 @@ class EmployeePatch(_In):
     work_hours_per_day: Decimal | None = Field(None, gt=0, le=24)
     work_pattern: dict[IsoWeekdayKey, Annotated[Decimal, Field(ge=0, le=24)]] | None = None
     when_on_leave: bool | None = None
+    labels: Labels | None = None
 
 
 class LeaveTypePatch(_In):
@@ -340,6 +369,9 @@ class DepartmentOut(BaseModel):
     approver_ids: list[str]
     active: bool
     approval_levels: list[ApprovalLevelOut]
+    # null: no coverage limit.
+    max_off: int | None
+    max_off_mode: str
 
     @classmethod
     def of(cls, d: Department) -> DepartmentOut:
@@ -357,6 +389,8 @@ class DepartmentOut(BaseModel):
             approver_ids=d.approver_ids,
             active=d.active,
             approval_levels=levels,
+            max_off=d.max_off,
+            max_off_mode=d.max_off_mode,
         )
 
 
@@ -420,6 +454,7 @@ class EmployeeOut(BaseModel):
     work_hours_per_day: float
     work_pattern: dict[str, float] | None
     when_on_leave: bool
+    labels: list[str]
 
     @classmethod
     def of(cls, e: Employee) -> EmployeeOut:
