@@ -17,6 +17,7 @@ from typing import Any
 from .approval import Approval
 from .directory import Employee, LeaveType, Location
 from .errors import InvalidRequest, InvalidTransition, NotAllowed, OverlappingRequest
+from .levelled import LevelledDecision
 from .work_schedule import WorkSchedule
 from .working_days import WorkingDays, count_hours, count_working_days
 
@@ -143,7 +144,7 @@ class Edited:
 
 
 @dataclass
-class LeaveRequest:
+class LeaveRequest(LevelledDecision):
     id: str
     tenant_id: str
     employee_id: str
@@ -375,30 +376,6 @@ class LeaveRequest:
         if self.status != PENDING:
             raise InvalidTransition(f"cannot {action} a {self.status} request")
 
-    @property
-    def current_level(self) -> int | None:
-        return self.approval.current_level if self.approval else None
-
-    def approve(self, by: str, at: datetime, note: str | None = None) -> bool:
-        """Approve the current level; True when the request is now approved, False when a
-        later level decides next (it stays pending)."""
-        self._require_pending("approve")
-        level = self.current_level
-        if self.approval is not None and not self.approval.approve(by, at, note):
-            self.history.append(
-                {
-                    "from": PENDING,
-                    "to": PENDING,
-                    "at": at.isoformat(),
-                    "by": by,
-                    "note": note,
-                    "level": level,
-                }
-            )
-            return False
-        self._move(APPROVED, at, by, note)
-        return True
-
     def approve_all(self, by: str, at: datetime, note: str | None = None) -> None:
         """Approve every level left at once (an automatic decision)."""
         self._require_pending("approve")
@@ -406,12 +383,6 @@ class LeaveRequest:
             while not self.approval.approve(by, at, note):
                 pass
         self._move(APPROVED, at, by, note)
-
-    def deny(self, by: str, at: datetime, note: str | None = None) -> None:
-        self._require_pending("deny")
-        if self.approval is not None:
-            self.approval.deny(by, at, note)
-        self._move(DENIED, at, by, note)
 
     def cancel(
         self, by: str, at: datetime, today: date, *, is_admin: bool, note: str | None = None

@@ -20,6 +20,7 @@ from typing import Any
 from .approval import Approval
 from .directory import Employee, LeaveType
 from .errors import InvalidRequest, InvalidTransition, NotAllowed
+from .levelled import LevelledDecision
 
 PENDING, APPROVED, DENIED, CANCELLED = "pending", "approved", "denied", "cancelled"
 # What one claim may credit: a day's hours for an hour-unit type, a month of days.
@@ -27,7 +28,7 @@ MAX_HOURS, MAX_DAYS = Decimal(24), Decimal(31)
 
 
 @dataclass
-class ToilClaim:
+class ToilClaim(LevelledDecision):
     id: str
     tenant_id: str
     employee_id: str
@@ -103,7 +104,7 @@ class ToilClaim:
             claim._move(APPROVED, at, "system", "no approval needed")
         return claim
 
-    def _move(self, to: str, at: datetime, by: str | None, note: str | None) -> None:
+    def _move(self, to: str, at: datetime, by: str | None, note: str | None = None) -> None:
         if self.status != PENDING:
             raise InvalidTransition(f"cannot move the claim from {self.status} to {to}")
         self.history.append(
@@ -111,39 +112,9 @@ class ToilClaim:
         )
         self.status = to
 
-    @property
-    def current_level(self) -> int | None:
-        return self.approval.current_level if self.approval else None
-
     def _require_pending(self, action: str) -> None:
         if self.status != PENDING:
             raise InvalidTransition(f"cannot {action}: the claim is {self.status}")
-
-    def approve(self, by: str, at: datetime, note: str | None = None) -> bool:
-        """Approve the current level; True when the claim is now approved (credited), False
-        when a later level decides next."""
-        self._require_pending("approve")
-        level = self.current_level
-        if self.approval is not None and not self.approval.approve(by, at, note):
-            self.history.append(
-                {
-                    "from": PENDING,
-                    "to": PENDING,
-                    "at": at.isoformat(),
-                    "by": by,
-                    "note": note,
-                    "level": level,
-                }
-            )
-            return False
-        self._move(APPROVED, at, by, note)
-        return True
-
-    def deny(self, by: str, at: datetime, note: str | None = None) -> None:
-        self._require_pending("deny")
-        if self.approval is not None:
-            self.approval.deny(by, at, note)
-        self._move(DENIED, at, by, note)
 
     def cancel(self, by: str, at: datetime, *, is_admin: bool, note: str | None = None) -> None:
         """The claimant or an admin withdraws a pending claim (its levels stay as they
