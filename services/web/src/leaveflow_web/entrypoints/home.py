@@ -232,7 +232,10 @@ async def build_preview(
     if shape.hours:
         if not working:
             return Preview(
-                message=f"{wording.day(dates.start)} is not a working day at your location.",
+                message=_(
+                    "%(day)s is not a working day at your location.",
+                    day=wording.day(dates.start),
+                ),
                 field="start_date",
             )
         taken = decimal_of(values.get("hours")) or Decimal(0)
@@ -504,6 +507,6 @@ async def ledger(
         "ledger.html",
         rows=rows,
         problem=problem,
-        leave_type=leave_type or {"name": "this leave type"},
+        leave_type=leave_type or {"name": _("this leave type")},
         **balances,
     )
