@@ -20,8 +20,8 @@ from pathlib import Path
 
 GETTEXT = frozenset({"_", "gettext", "ngettext", "N_", "raw_gettext", "raw_ngettext"})
 LOG_METHODS = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
-# Exceptions whose message the sign-in pages show to the person.
-PERSON_FACING = frozenset({"SignInRefused"})
+# Exceptions whose message the sign-in and passkey pages show to the person.
+PERSON_FACING = frozenset({"SignInRefused", "CeremonyRefused", "SessionRefused"})
 # Built for code: the services' problem titles and details, matched by problems.py.
 MACHINE_CALLS = frozenset({"ApiError"})
 # Text matched against what an API answered, like a comparison's operand.
