@@ -271,3 +271,56 @@ def test_a_new_employee_requests_leave_and_reads_their_balance(
     expect(admin.locator("main")).not_to_contain_text("No leave types yet")
     no_sideways_scroll(admin)
     shot(admin, "admin-home", size)
+
+
+def friday_before_a_monday(after: date) -> date:
+    """A Friday after ``after`` whose Monday after is in the same leave year."""
+    day = after + timedelta(days=(4 - after.weekday()) % 7 or 7)
+    while (day + timedelta(days=3)).year != day.year:
+        day += timedelta(days=7)
+    return day
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_preview_names_the_weekend_a_sandwich_rule_charges(
+    stack: Stack, tenant: Tenant, browser: Browser, size: str
+) -> None:
+    linz = tenant.location("Linz")
+    tenant.leave_type(
+        "Vacation", allowance=25, location_ids=[linz], policy={"sandwich": "weekends"}
+    )
+    email = f"sam-{size}-{tenant.tenant_id[-6:]}@e2e.test"
+    _sam, token = tenant.employee("Sam Sandwich", email, location_id=linz)
+    friday = friday_before_a_monday(TODAY + timedelta(days=14))
+    monday = friday + timedelta(days=3)
+
+    def weekend_counted() -> bool:
+        with tenant.client("requests") as http:
+            http.headers["authorization"] = f"Bearer {token}"
+            vacation = next(
+                t["id"]
+                for t in http.get("/v1/leave-types").json()["items"]
+                if t["name"] == "Vacation"
+            )
+            counted = http.get(
+                "/v1/working-days",
+                params={"start_date": friday.isoformat(), "end_date": monday.isoformat(),
+                        "leave_type_id": vacation},
+            ).json()  # fmt: skip
+        return bool(counted.get("sandwiched_days"))
+
+    # The rule travels from balances to requests by an event; the page is opened after.
+    eventually(weekend_counted, timeout=20, what="the sandwich rule reached requests")
+    page = open_as(browser, stack.urls["web"], size, email)
+    pick_type(page, "Vacation")
+    page.get_by_label("First day", exact=True).fill(friday.isoformat())
+    page.get_by_label("Last day", exact=True).fill(monday.isoformat())
+    expect(page.get_by_test_id("preview-amount")).to_have_text("4")
+    saturday, sunday = friday + timedelta(days=1), friday + timedelta(days=2)
+    named = f"{saturday:%a} {saturday.day} {saturday:%b}, {sunday:%a} {sunday.day} {sunday:%b}"
+    expect(page.get_by_test_id("preview-sandwiched")).to_have_text(
+        f"Includes 2 non-working days your company counts as leave: {named}."
+    )
+    preview_says(page, "4 days", "Left after approval: 21 days")
+    no_sideways_scroll(page)
+    shot(page, "sandwich", size)

@@ -21,6 +21,9 @@ import pytest
 
 from leaveflow_web import i18n
 from leaveflow_web.bootstrap import create_app
+from leaveflow_web.entrypoints.admin import invite_notice
+from leaveflow_web.entrypoints.decide import dates_in_words
+from leaveflow_web.entrypoints.security import device_of
 from leaveflow_web.month_grid import month_period, week_period
 from leaveflow_web.wording import (
     amount,
@@ -248,3 +251,23 @@ def test_outside_a_request_the_language_is_english() -> None:
     with i18n.using("de"):
         assert i18n.gettext("Approved") == "Genehmigt"
         assert i18n.gettext("") == ""  # never the catalog's header
+
+
+def test_sentences_the_python_builds_read_in_german_and_stay_the_same_in_english() -> None:
+    halves = {"start_date": "2025-03-10", "end_date": "2025-03-14"}
+    halves |= {"start_part": "pm", "end_part": "am"}
+    answer = {"invited": ["a", "b"], "skipped": [{"reason": "exists"}]}
+    with i18n.using("de"):
+        assert dates_in_words(halves) == (
+            "Mo., 10. März 2025 (nachmittags) bis Fr., 14. März 2025 (vormittags)"
+        )
+        assert invite_notice(answer).startswith("Einladungen an 2 Personen gesendet")
+        assert "1 nicht eingeladen (" in invite_notice(answer)
+        assert device_of("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0") == "Firefox unter Linux"
+    with i18n.using("en"):
+        assert dates_in_words(halves) == (
+            "Mon 10 Mar 2025 (afternoon) to Fri 14 Mar 2025 (morning)"
+        )
+        assert invite_notice(answer).startswith("Invites sent to 2 people:")
+        assert " 1 not invited (" in invite_notice(answer)
+        assert device_of("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0") == "Firefox on Linux"

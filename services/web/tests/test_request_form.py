@@ -55,6 +55,8 @@ class LeaveServices(FakeServices):
     submitted: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     ledger: list[dict[str, Any]] = field(default_factory=list)
+    # leave types whose policy charges the weekends between days off ("sandwich")
+    sandwich: set[str] = field(default_factory=set)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path, who = request.url.path, employee_of(request)
@@ -93,13 +95,19 @@ class LeaveServices(FakeServices):
             errors = [{"field": "end_date", "message": "end_date is before start_date"}]
             return answer(422, {"title": "Unprocessable content", "status": 422, "errors": errors})
         days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-        days = [d for d in days if d.weekday() < 5]
+        working = [d for d in days if d.weekday() < 5]
+        sandwiched: list[date] = []
+        if working and q.get("leave_type_id") in self.sandwich:
+            sandwiched = [d for d in days if working[0] < d < working[-1] and d.weekday() >= 5]
+        days = sorted(working + sandwiched)
         total = float(len(days))
         if days and q.get("start_part") in ("am", "pm") and days[0] == start:
             total -= 0.5
         if days and q.get("end_part") == "am" and days[-1] == end:
             total -= 0.5
-        return answer(200, {"amount": total, "days": [d.isoformat() for d in days]})
+        iso = [d.isoformat() for d in days]
+        return answer(200, {"amount": total, "days": iso,
+                            "sandwiched_days": [d.isoformat() for d in sandwiched]})  # fmt: skip
 
     def _balances(self, as_of: date) -> httpx.Response:
         year = as_of.year
@@ -400,3 +408,41 @@ async def test_an_approver_sees_what_is_left_in_the_leave_year_of_the_request(
         await sign_in(client, "paula@acme.test")
         shown = text_of(await client.get("/approvals"))
     assert "Left after approval: 24 days" in shown
+
+
+async def test_the_preview_names_the_weekends_a_sandwich_rule_charges(
+    eve: httpx.AsyncClient, leave: LeaveServices
+) -> None:
+    leave.sandwich = {"vac"}
+    saturday, sunday = FRIDAY + timedelta(days=1), FRIDAY + timedelta(days=2)
+    fields = {"leave_type_id": "vac", "start_date": FRIDAY.isoformat()}
+    shown = await preview(eve, **fields, end_date=(FRIDAY + timedelta(days=3)).isoformat())
+    assert "4 days" in shown
+    named = f"{saturday:%a} {saturday.day} {saturday:%b}, {sunday:%a} {sunday.day} {sunday:%b}"
+    assert f"Includes 2 non-working days your company counts as leave: {named}." in shown
+    counted = [c for c in leave.calls if c.url.path == "/v1/working-days"]
+    assert counted[-1].url.params["leave_type_id"] == "vac"
+
+    german = await eve.get(
+        "/partials/preview",
+        params={**fields, "end_date": (FRIDAY + timedelta(days=3)).isoformat()},
+        headers={"accept-language": "de"},
+    )
+    assert "Enthält 2 arbeitsfreie Tage, die Ihre Firma als Abwesenheit zählt" in text_of(german)
+
+    plain = await preview(eve, **fields, end_date=FRIDAY.isoformat())
+    assert "non-working" not in plain
+    leave.sandwich = set()
+    week = await preview(eve, **fields, end_date=(FRIDAY + timedelta(days=3)).isoformat())
+    assert "2 days" in week
+    assert "non-working" not in week
+
+
+async def test_hours_are_counted_without_the_type_s_sandwich_rule(
+    eve: httpx.AsyncClient, leave: LeaveServices
+) -> None:
+    leave.sandwich = {"doc"}
+    shown = await preview(eve, leave_type_id="doc", start_date=MONDAY.isoformat(), hours="2")
+    assert "2 hours" in shown
+    counted = [c for c in leave.calls if c.url.path == "/v1/working-days"]
+    assert "leave_type_id" not in counted[-1].url.params

@@ -157,7 +157,7 @@ async def refusal_of(url: str, policy: AddressPolicy) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
-        return "address without a host"
+        return _("address without a host")
     try:
         ips = [ipaddress.ip_address(host)]
     except ValueError:
@@ -166,9 +166,24 @@ async def refusal_of(url: str, policy: AddressPolicy) -> str | None:
                 host, parts.port or 443, type=socket.SOCK_STREAM
             )
         except OSError:
-            return "host name that does not resolve"
+            return _("host name that does not resolve")
         ips = [ipaddress.ip_address(info[4][0]) for info in found]
-    return policy.first_refusal(ips)
+    reason = policy.first_refusal(ips)
+    return _(reason) if reason in _ADDRESS_KINDS else reason
+
+
+# The kit's reasons (leaveflow_kit.outbound), in the sign-in page's words.
+_ADDRESS_KINDS = frozenset(
+    {
+        N_("unspecified address"),
+        N_("loopback address"),
+        N_("link-local address"),
+        N_("multicast address"),
+        N_("shared (CGNAT) address"),
+        N_("private address"),
+        N_("reserved address"),
+    }
+)
 
 
 async def check_reachable(
@@ -183,14 +198,18 @@ async def check_reachable(
         try:
             metadata = await client.load_server_metadata()
         except Exception as exc:
-            raise SignInRefused("your company's sign-in provider could not be reached") from exc
+            raise SignInRefused(_("your company's sign-in provider could not be reached")) from exc
         for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
             endpoint = metadata.get(name)
             if isinstance(endpoint, str) and (reason := await refusal_of(endpoint, policy)):
                 break
     if reason:
         raise SignInRefused(
-            f"your company's sign-in provider is at a {reason}, which this server may not call"
+            _(
+                "your company's sign-in provider is at a %(reason)s,"
+                " which this server may not call",
+                reason=reason,
+            )
         )
 
 
@@ -203,12 +222,12 @@ def verified_email(claims: dict[str, Any], kind: Kind = "company") -> str:
     """
     email = claims.get("email")
     if not isinstance(email, str) or not email:
-        raise SignInRefused("the provider did not share an email address")
+        raise SignInRefused(_("the provider did not share an email address"))
     verified = claims.get("email_verified") is True
     if kind == "microsoft":
         verified = verified or claims.get("xms_edov") in (True, "true", "1", 1)
     if not verified:
-        raise SignInRefused("the provider has not verified this email address")
+        raise SignInRefused(_("the provider has not verified this email address"))
     return email.strip().lower()
 
 
@@ -220,7 +239,7 @@ def expected_issuer(provider: Provider, metadata: dict[str, Any], claims: dict[s
     if provider.kind == "microsoft" and "{tenantid}" in issuer:
         tid = claims.get("tid")
         if not isinstance(tid, str) or not tid:
-            raise SignInRefused("the Microsoft token names no directory (tid)")
+            raise SignInRefused(_("the Microsoft token names no directory (tid)"))
         return issuer.replace("{tenantid}", tid)
     return issuer
 
@@ -242,24 +261,26 @@ async def identify(client: StarletteOAuth2App, provider: Provider, request: Any)
             request, claims_options=claims_options
         )
     except AuthlibBaseError as exc:
-        raise SignInRefused(exc.description or exc.error or "the sign-in was refused") from exc
+        raise SignInRefused(exc.description or exc.error or _("the sign-in was refused")) from exc
     except Exception as exc:
         # joserfc (ID token checks) raises its own errors; any failure here refuses.
-        raise SignInRefused(f"the ID token was not accepted ({type(exc).__name__})") from exc
+        raise SignInRefused(
+            _("the ID token was not accepted (%(error)s)", error=type(exc).__name__)
+        ) from exc
     claims = token.get("userinfo")
     if not isinstance(claims, dict):
-        raise SignInRefused("the provider returned no ID token")
+        raise SignInRefused(_("the provider returned no ID token"))
     claims = dict(claims)
     if claims.get("iss") != expected_issuer(provider, metadata, claims):
-        raise SignInRefused("the ID token comes from another issuer")
+        raise SignInRefused(_("the ID token comes from another issuer"))
     if "email" not in claims:
         # Providers that conform strictly put scope claims in the userinfo answer only.
         try:
             extra = dict(await client.userinfo(token=token))
         except Exception as exc:
-            raise SignInRefused("the provider's userinfo endpoint failed") from exc
+            raise SignInRefused(_("the provider's userinfo endpoint failed")) from exc
         if extra.get("sub") != claims.get("sub"):
-            raise SignInRefused("the userinfo answer is about someone else")
+            raise SignInRefused(_("the userinfo answer is about someone else"))
         proofs = ("email", "email_verified", "xms_edov")
         claims.update({k: v for k, v in extra.items() if k in proofs})
     claims["email"] = verified_email(claims, provider.kind)

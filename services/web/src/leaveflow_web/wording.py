@@ -255,6 +255,13 @@ def iso_weekdays() -> list[tuple[int, str]]:
     return [(n, str(names[n - 1])) for n in range(1, 8)]
 
 
+def weekday_and_day(value: date) -> str:
+    """ "Sat 26 Dec" / "Sa., 26. Dez.": a day near the others named, its year understood."""
+    if language() == "en":
+        return f"{value:%a} {value.day} {value:%b}"
+    return str(format_skeleton("MMMEd", value, locale=babel_locale()))
+
+
 def long_day(value: date) -> str:
     """ "Monday 14 December" / "Montag, 14. Dezember"."""
     return str(format_skeleton("MMMMEEEEd", value, locale=babel_locale()))

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from .. import wording
 from ..api import Api, ApiError, Service
-from ..i18n import N_
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
 from . import admin_choices, admin_views
@@ -89,20 +89,20 @@ def emails_in_csv(text: bytes) -> set[str]:
 def invite_notice(answer: Any) -> str:
     invited = len(answer.get("invited", [])) if isinstance(answer, dict) else 0
     skipped = answer.get("skipped", []) if isinstance(answer, dict) else []
-    people = "1 person" if invited == 1 else f"{invited} people"
+    people = ngettext("%(num)s person", "%(num)s people", invited)
     notice = _(
         "Invites sent to %(people)s: each gets an email with a link to sign in.", people=people
     )
     if skipped:
-        notice += (
-            f" {len(skipped)} not invited ("
-            + ", ".join(
+        notice += " " + _(
+            "%(count)s not invited (%(reasons)s).",
+            count=len(skipped),
+            reasons=", ".join(
                 _(SKIP_REASONS[str(s.get("reason"))])
                 if str(s.get("reason")) in SKIP_REASONS
                 else str(s.get("reason"))
                 for s in skipped[:5]
-            )
-            + ")."
+            ),
         )
     return notice
 
@@ -495,7 +495,7 @@ async def add_employee(request: Request, user: User, api: UserApi) -> Response:
     return await _write(
         request, api, "employees", values,
         lambda: api.post("requests", "/v1/employees", employee_body(values)),
-        f"{values['name']} added.",
+        _("%(name)s added.", name=values["name"]),
     )  # fmt: skip
 
 
@@ -632,11 +632,13 @@ async def edit_employee(request: Request, employee_id: str, user: User, api: Use
             api.post("requests", f"/v1/leave-requests/{leave['id']}/cancel", {"note": note})
         )
         cancelled, failed = cancelled + (refused is None), failed + (refused is not None)
-    notice = f"{saved.get('name', values['name'])} saved."
+    notice = _("%(name)s saved.", name=saved.get("name", values["name"]))
     if cancelled:
-        notice += f" {cancelled} booked leave after their last day cancelled."
+        notice += " " + _("%(count)s booked leave after their last day cancelled.", count=cancelled)
     if failed:
-        notice += f" {failed} could not be cancelled: cancel them from their requests."
+        notice += " " + _(
+            "%(count)s could not be cancelled: cancel them from their requests.", count=failed
+        )
     return await _employee_page(request, api, saved, notice=notice)
 
 
@@ -704,7 +706,7 @@ async def test_integration(request: Request, kind: str, user: User, api: UserApi
     if problem is not None:
         return await _page(request, api, "integrations", 502 if problem.status >= 500 else 422,
                            problem=problem)  # fmt: skip
-    where = {"email": "to the From address"}.get(kind, "to the channel")
+    where = _("to the From address") if kind == "email" else _("to the channel")
     if (answer or {}).get("sent"):
         notice = _(
             "Test message sent through %(kind)s %(where)s: check that it arrived.",

@@ -99,9 +99,9 @@ def delivery_rows(
     for d in newest_first:
         recipient = str(d.get("recipient") or "")
         if recipient == "channel":
-            who = "the shared channel"
+            who = _("the shared channel")
         else:
-            who = str(people.get(recipient, {}).get("name") or "someone no longer listed")
+            who = str(people.get(recipient, {}).get("name") or _("someone no longer listed"))
         event = d.get("event") if isinstance(d.get("event"), dict) else {}
         event_type = str((event or {}).get("type") or d.get("event_type") or "")
         status = str(d.get("status") or "")

@@ -22,6 +22,7 @@ from ..api import Api, ApiError
 from ..i18n import N_
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, signed_in
+from ..wording import day_with_weekday
 from .common import apis, attempt, form_fields, render
 
 router = APIRouter()
@@ -85,20 +86,20 @@ def _day(value: Any) -> str:
         day = date.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return day_with_weekday(day)
 
 
 def dates_in_words(link: dict[str, Any]) -> str:
     """ "Mon 7 Dec 2026 (afternoon) to Fri 11 Dec 2026 (morning)", as the parts say."""
     start, end = str(link.get("start_date", "")), str(link.get("end_date", ""))
     start_part, end_part = link.get("start_part") or "full", link.get("end_part") or "full"
-    halves = {"am": "morning", "pm": "afternoon"}
+    only = {"am": N_("%(day)s (morning only)"), "pm": N_("%(day)s (afternoon only)")}
     if start == end or not end:
-        part = halves.get(str(start_part))
-        return f"{_day(start)}{f' ({part} only)' if part else ''}"
-    first = f"{_day(start)}{' (afternoon)' if start_part == 'pm' else ''}"
-    last = f"{_day(end)}{' (morning)' if end_part == 'am' else ''}"
-    return f"{first} to {last}"
+        part = only.get(str(start_part))
+        return _(part, day=_day(start)) if part else _day(start)
+    first = _("%(day)s (afternoon)", day=_day(start)) if start_part == "pm" else _day(start)
+    last = _("%(day)s (morning)", day=_day(end)) if end_part == "am" else _day(end)
+    return _("%(first)s to %(last)s", first=first, last=last)
 
 
 async def _link(request: Request, user: SignedIn, token: str) -> tuple[Any, ApiError | None]:

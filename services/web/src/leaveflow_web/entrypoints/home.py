@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from .. import wording
 from ..api import ApiError
-from ..i18n import N_
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..request_preview import (
     Dates,
@@ -104,15 +104,38 @@ class Preview:
     message: str = ""
     field: str = ""  # the input the message is about
     hint: str = N_("Pick a leave type and the dates to see what they take.")
+    # "Includes 2 non-working days your company counts as leave: ..." (already translated)
+    sandwiched: str = ""
 
 
-async def _count(api: UserApi, start: date, end: date, parts: dict[str, str]) -> Any:
+def _counted_type(leave_type: dict[str, Any]) -> dict[str, str]:
+    """The type to count with, for day types: its policy's sandwich rule may charge
+    non-working days between days off (hours are counted as typed)."""
+    return {} if FormShape.of(leave_type).hours else {"leave_type_id": str(leave_type["id"])}
+
+
+async def _count(
+    api: UserApi, start: date, end: date, parts: dict[str, str], of_type: dict[str, str]
+) -> Any:
     return await api.get(
         "requests",
         "/v1/working-days",
         start_date=start.isoformat(),
         end_date=end.isoformat(),
         **parts,
+        **of_type,
+    )
+
+
+def _sandwiched(counted: dict[str, Any]) -> str:
+    days = [d for d in map(iso_date, counted.get("sandwiched_days") or []) if d is not None]
+    if not days:
+        return ""
+    return ngettext(
+        "Includes %(num)s non-working day your company counts as leave: %(days)s.",
+        "Includes %(num)s non-working days your company counts as leave: %(days)s.",
+        len(days),
+        days=", ".join(wording.weekday_and_day(d) for d in days),
     )
 
 
@@ -149,7 +172,7 @@ async def _year_lines(
     if len(segments) == 2:
         counted = await asyncio.gather(
             *(
-                _count(api, *seg, _segment_parts(values, seg, i == 0))
+                _count(api, *seg, _segment_parts(values, seg, i == 0), _counted_type(leave_type))
                 for i, seg in enumerate(segments)
             )
         )
@@ -225,14 +248,19 @@ async def build_preview(
     leave_type = person.offered_type(values["leave_type_id"])
     assert leave_type is not None
     parts = parts_of(values, dates, shape)
-    counted, problem = await attempt(_count(api, dates.start, dates.end, parts))
+    counted, problem = await attempt(
+        _count(api, dates.start, dates.end, parts, _counted_type(leave_type))
+    )
     if problem or counted is None:
         return Preview(message=_("These dates could not be counted. Check them and try again."))
     working = [d for d in map(iso_date, counted.get("days", [])) if d is not None]
     if shape.hours:
         if not working:
             return Preview(
-                message=f"{wording.day(dates.start)} is not a working day at your location.",
+                message=_(
+                    "%(day)s is not a working day at your location.",
+                    day=wording.day(dates.start),
+                ),
                 field="start_date",
             )
         taken = decimal_of(values.get("hours")) or Decimal(0)
@@ -251,6 +279,7 @@ async def build_preview(
         span=wording.date_range(working[0], working[-1]) if working else "",
         years=years,
         hint="",
+        sandwiched="" if shape.hours else _sandwiched(counted),
     )
 
 
@@ -504,6 +533,6 @@ async def ledger(
         "ledger.html",
         rows=rows,
         problem=problem,
-        leave_type=leave_type or {"name": "this leave type"},
+        leave_type=leave_type or {"name": _("this leave type")},
         **balances,
     )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..api import Api, ApiError
-from ..i18n import N_
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..passkeys import CeremonyRefused, RelyingParty, registration_options, verify_registration
 from ..session import Csrf, User, sign_out
@@ -63,7 +63,7 @@ def device_of(label: str) -> str:
     browser = next((name for mark, name in _BROWSERS if mark in label), "")
     system = next((name for mark, name in _SYSTEMS if mark in label), "")
     if browser and system:
-        return f"{browser} on {system}"
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
     return browser or system or _("A browser")
 
 
@@ -202,7 +202,7 @@ async def end_session(request: Request, session_id: str, user: User, api: UserAp
 async def sign_out_everywhere(request: Request, user: User, api: UserApi) -> Response:
     answer = await api.post("requests", "/v1/sessions/revoke-all")
     count = int((answer or {}).get("revoked", 0)) if isinstance(answer, dict) else 0
-    where = "1 browser" if count == 1 else f"{count} browsers"
+    where = ngettext("%(num)s browser", "%(num)s browsers", count)
     return _signed_out_here(
         request, _("You signed out everywhere (%(where)s), this one included.", where=where)
     )

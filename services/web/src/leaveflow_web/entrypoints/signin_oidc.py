@@ -69,7 +69,7 @@ async def _provider(request: Request, kind: str, tenant_id: str) -> Provider | N
 
 
 def _refused(request: Request, message: str, status_code: int = 401) -> Response:
-    return message_page(request, "Sign-in refused", message, status_code)
+    return message_page(request, _("Sign-in refused"), message, status_code)
 
 
 @router.post("/signin/provider", dependencies=[Csrf])
@@ -94,7 +94,7 @@ async def start(request: Request) -> Response:
     try:
         await check_reachable(client, provider, request.app.state.settings.outbound_policy)
     except SignInRefused as exc:
-        return _refused(request, f"Sign-in refused: {exc}.", 502)
+        return _refused(request, _("Sign-in refused: %(reason)s.", reason=exc), 502)
     request.session[_STARTED_KEY] = {
         "kind": provider.kind,
         "tenant": tenant_id,
@@ -128,7 +128,7 @@ async def callback(request: Request) -> Response:
             await check_reachable(client, provider, request.app.state.settings.outbound_policy)
             claims = await identify(client, provider, request)
         except SignInRefused as exc:
-            return _refused(request, f"Sign-in refused: {exc}.")
+            return _refused(request, _("Sign-in refused: %(reason)s.", reason=exc))
         email = str(claims["email"])
         api = identity(request)
         companies = (await api.lookup(email)).companies
@@ -146,7 +146,10 @@ async def admit(
     domain = email.rpartition("@")[2]
     if provider.kind in ("company", "legacy"):
         if provider.email_domains and domain not in provider.email_domains:
-            return [], [f"{provider.company} signs in only addresses of its own domains."]
+            own_domains = _(
+                "%(name)s signs in only addresses of its own domains.", name=provider.company
+            )
+            return [], [own_domains]
         return [c for c in companies if c.tenant_id == provider.tenant_id], []
     admitted: list[Company] = []
     reasons: list[str] = []
@@ -169,7 +172,9 @@ async def _platform_refusal(
         config = await api.sso(company.tenant_id)
         domains = config.email_domains if config is not None else ()
         if domains and claims.get("hd") not in domains:
-            return f"{company.name} accepts only Google accounts of its own Workspace."
+            return _(
+                "%(name)s accepts only Google accounts of its own Workspace.", name=company.name
+            )
         return None
     if provider.kind == "microsoft":
         try:
@@ -187,7 +192,9 @@ async def _platform_refusal(
                 raise
             team = None
         if not team:
-            return f"{company.name} has not connected a Slack workspace to Leaveflow."
+            return _(
+                "%(name)s has not connected a Slack workspace to Leaveflow.", name=company.name
+            )
         if claims.get(SLACK_TEAM) != team:
             return _("This Slack workspace is not the one %(name)s uses.", name=company.name)
         return None
