@@ -35,6 +35,9 @@ class ScheduleSignals:
         self._connection = connection
         for subject in _WAKING:
             self._subscriptions.append(await connection.subscribe(subject, cb=self._on_message))
+        # SUB is sent without waiting for the server: until this round trip, a ping published
+        # by another replica can reach the server before the subscription and be lost.
+        await connection.flush()
 
     async def detach(self) -> None:
         for subscription in self._subscriptions:
