@@ -94,9 +94,11 @@ endef
 
 # On two workers (pytest-xdist): each starts the e2e stacks it needs; the e2e tests wait
 # on processes most of the time, so two at once use the two cores (13 min instead of 21
-# for the e2e tests alone, measured under load).
+# for the e2e tests alone, measured under load). The few `serial` tests time bursts
+# against kills and outages: they run afterwards, alone.
 test: $(SYNC_STAMP) browser-deps ## the whole suite (unit, integration, e2e, browser)
-	$(call pytest,-n 2)
+	$(call pytest,-n 2 -m "not serial")
+	$(call pytest,-m serial)
 
 test-fast: $(SYNC_STAMP) ## everything but the e2e tests that start the stack
 	$(call pytest,-m "not e2e" -n 2)

@@ -54,7 +54,9 @@ from leaveflow_devstack.replicas import ReplicatedStack
 from leaveflow_devstack.testing import Tenant, eventually, sign_up
 from leaveflow_kit.testing import WebhookSink
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+# Bursts timed against kills and outages: alone on the machine (make test runs `serial`
+# tests after the parallel phase).
+pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.timeout(300)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "faults"
 EMPLOYEES = 6

@@ -371,6 +371,8 @@ def test_balance_and_whosoff_answer_through_response_url(tenant: Tenant, sink: W
     assert f"Off on {MONDAY}" in whosoff.json()["text"]
 
 
+# Its retry back-off is timed against a 20 s budget: alone on the machine.
+@pytest.mark.serial
 def test_webhook_down_then_back_every_message_arrives_once(
     make_stack: Any, sink: WebhookSink
 ) -> None:
