@@ -53,6 +53,8 @@ class ScheduleSignals:
         if self._connection is not None and self._connection.is_connected:
             with contextlib.suppress(Exception):
                 await self._connection.publish(SETTINGS_CHANGED, b"")
+                # Out of the client's buffer before the admin's answer goes back.
+                await self._connection.flush(timeout=2)
 
     async def _on_message(self, message: Msg) -> None:
         self._wake()
