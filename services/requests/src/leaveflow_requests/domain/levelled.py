@@ -21,10 +21,10 @@ class LevelledDecision:
     approval: Approval | None
 
     def _move(self, to: str, at: datetime, by: str | None, note: str | None = None) -> None:
-        raise NotImplementedError
+        """Each aggregate's own transitions (overridden by both)."""
 
     def _require_pending(self, action: str) -> None:
-        raise NotImplementedError
+        """Each aggregate's own refusal wording (overridden by both)."""
 
     @property
     def current_level(self) -> int | None:
