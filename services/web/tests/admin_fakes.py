@@ -43,6 +43,28 @@ def invalid(field_name: str, message: str) -> httpx.Response:
     )
 
 
+def levels_refused(
+    levels: list[dict[str, Any]], records: dict[str, dict[str, dict[str, Any]]]
+) -> httpx.Response | None:
+    """The requests service's checks of ``approval_levels`` (docs/api.md), its field names:
+    pydantic's per level, the service's on the whole list."""
+    for n, level in enumerate(levels):
+        if not level.get("approver_ids"):
+            return invalid(f"approval_levels.{n}.approver_ids", "List should have at least 1 item")
+        minimum = level.get("min_amount", 0)
+        if not isinstance(minimum, int | float):
+            return invalid(f"approval_levels.{n}.min_amount", "Input should be a valid decimal")
+        if minimum < 0:
+            return invalid(
+                f"approval_levels.{n}.min_amount", "Input should be greater than or equal to 0"
+            )
+        for approver in level["approver_ids"]:
+            person = records["employees"].get(approver)
+            if person is None or person["role"] not in ("approver", "admin"):
+                return invalid("approval_levels", f"{approver} is not an active approver or admin")
+    return None
+
+
 @dataclass
 class AdminServices:
     """``FakeServices`` plus the admin's APIs, kept in memory; ``calls`` records each
@@ -186,6 +208,12 @@ class AdminServices:
                 if other["active"] and same and other is not record:
                     what = {"leave-types": "leave type"}.get(kind, kind[:-1])
                     return conflict("duplicate-name", f"a {what} named {name} exists", "name")
+        if kind == "departments" and body and "approval_levels" in body:
+            refused = levels_refused(body["approval_levels"], self.records)
+            if refused is not None:
+                return refused
+            levels = body["approval_levels"]
+            body = {**body, "approver_ids": levels[0]["approver_ids"] if levels else []}
         if method == "POST":
             rid = self.add(kind, **(body or {}))
             return httpx.Response(201, json=table[rid])

@@ -23,7 +23,7 @@ from ..api import Api, ApiError, Service
 from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
-from . import admin_choices, admin_views
+from . import admin_choices, admin_levels, admin_views
 from .admin_forms import (
     checked,
     department_body,
@@ -172,6 +172,9 @@ async def _page(
         )
     elif section == "departments":
         context["approvers"] = admin_views.approver_choices(context["employees"], today)
+        typed = extra.pop("typed_levels", {})
+        context["levels_of"] = admin_levels.preview_context(request.query_params, context, typed)
+        context["max_levels"] = admin_levels.MAX_LEVELS
     elif section == "integrations":
         context["integrations"], context["integrations_error"] = await attempt(
             api.get("notifications", "/v1/integrations")
@@ -353,11 +356,41 @@ async def edit_department(
     values = form_fields(form, "name")
     body = department_body(form, values)
     values["approver_ids"] = ",".join(body["approver_ids"])
+    if "approver_ids" not in form:  # the rename form: the levels are saved on their own
+        del body["approver_ids"]
     return await _write(
         request, api, "departments", values,
         lambda: api.patch("requests", f"/v1/departments/{department_id}", body),
         _("Department %(name)s saved.", name=values['name']), editing=department_id,
     )  # fmt: skip
+
+
+@router.post(
+    "/departments/{department_id}/levels", response_class=HTMLResponse, dependencies=[Csrf]
+)
+async def save_levels(request: Request, department_id: str, user: User, api: UserApi) -> Response:
+    """The levels form: saved as typed with its button applied (admin_levels.read_form)."""
+    _admin(user)
+    form = await request.form()
+    name = form_fields(form, "name")["name"]
+    typed = admin_levels.read_form(form)
+    again: dict[str, Any] = {
+        "typed_levels": {department_id: typed.levels},
+        "levels_editing": department_id,
+    }
+    if not typed.save:
+        notice = _("Tick the new level's approvers, then save the approval levels.")
+        return await _page(request, api, "departments", notice=notice, **again)
+    try:
+        await api.patch("requests", f"/v1/departments/{department_id}", typed.body())
+    except ApiError as exc:
+        errors = admin_levels.level_errors(exc)
+        return await _page(
+            request, api, "departments", 422 if exc.status < 500 else 502,
+            errors=errors, level_errors=errors, problem=None if errors else exc, **again,
+        )  # fmt: skip
+    done = _("Approval levels of %(name)s saved.", name=name)
+    return await _page(request, api, "departments", notice=done)
 
 
 @router.post(
