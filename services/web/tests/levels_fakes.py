@@ -98,7 +98,7 @@ class LevelServices:
             vac = {"id": "vac", "name": "Vacation", "unit": "days", "active": True}
             return httpx.Response(200, json={"items": [vac], "next_cursor": None})
         if parts[:1] == ["balances"]:
-            line = {"leave_type_id": "vac", "unit": "days", "remaining": "20"}
+            line = {"leave_type_id": "vac", "unit": "days", "remaining": "20", "available": "20"}
             return httpx.Response(200, json={"employee_id": parts[1], "balances": [line]})
         if parts[:1] == ["substitutions"]:
             return self._substitutions(method, who, parts[1:], body)

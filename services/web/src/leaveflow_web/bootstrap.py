@@ -33,6 +33,7 @@ from .entrypoints import (
     security,
     signin_links,
     signin_oidc,
+    substitutes,
     team,
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(security.router)
     app.include_router(passkey_signin.router)
     app.include_router(notification_settings.router)
+    app.include_router(substitutes.router)
     _install_handlers(app)
     return app
 
