@@ -30,6 +30,7 @@ from .entrypoints import (
     live,
     notification_settings,
     passkey_signin,
+    request_edit,
     security,
     signin_links,
     signin_oidc,
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(passkey_signin.router)
     app.include_router(notification_settings.router)
     app.include_router(substitutes.router)
+    app.include_router(request_edit.router)
     _install_handlers(app)
     return app
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .. import wording
+from .. import approval_wording, wording
 from ..api import ApiError
 from ..i18n import N_, ngettext
 from ..i18n import gettext as _
@@ -33,6 +33,7 @@ from .common import UserApi, attempt, by_id, form_fields, render, templates
 router = APIRouter()
 
 templates.env.filters.update(wording.FILTERS)
+templates.env.filters["level_standing"] = approval_wording.standing
 
 REQUEST_FIELDS = (
     "leave_type_id", "start_date", "end_date", "start_part", "end_part", "hours", "reason",
@@ -157,7 +158,10 @@ async def _year_lines(
     values: dict[str, str],
     dates: Dates,
     taken: Decimal,
+    freed: tuple[date, Decimal] | None = None,
 ) -> list[YearLine]:
+    """What is left in each leave year the request touches; ``freed``: an edited request's
+    own day and amount, which its new dates replace (its reservation is in ``pending``)."""
     assert dates.start is not None
     assert dates.end is not None
     first, _ignored = await attempt(
@@ -199,10 +203,17 @@ async def _year_lines(
         remaining = decimal_of(line.get("remaining")) or Decimal(0)
         pending = decimal_of(line.get("pending")) or Decimal(0)
         available = decimal_of(line.get("available")) or Decimal(0)
+        if freed is not None and _in_year(freed[0], year):
+            pending, available = pending - freed[1], available + freed[1]
         left = remaining - pending - share
         short = share - available
         lines.append(YearLine(label, amount(left, unit), amount(short, unit) if short > 0 else ""))
     return lines
+
+
+def _in_year(day: date, year: dict[str, Any]) -> bool:
+    start, end = iso_date(year.get("start")), iso_date(year.get("end"))
+    return start is not None and end is not None and start <= day <= end
 
 
 def _judge(person: Me, user: SignedIn, values: dict[str, str]) -> tuple[Dates, FormShape, str]:
@@ -235,7 +246,11 @@ def _judge(person: Me, user: SignedIn, values: dict[str, str]) -> tuple[Dates, F
 
 
 async def build_preview(
-    api: UserApi, user: SignedIn, person: Me, values: dict[str, str]
+    api: UserApi,
+    user: SignedIn,
+    person: Me,
+    values: dict[str, str],
+    freed: tuple[date, Decimal] | None = None,
 ) -> Preview:
     """The preview of what the form would request, from every field of it."""
     if not values.get("leave_type_id") and not values.get("start_date"):
@@ -272,7 +287,7 @@ async def build_preview(
                 field="start_date",
             )
     unit = str(leave_type.get("unit") or "days")
-    years = await _year_lines(api, user, leave_type, values, dates, taken)
+    years = await _year_lines(api, user, leave_type, values, dates, taken, freed)
     return Preview(
         number=wording.number(taken),
         amount=amount(taken, unit),
@@ -325,8 +340,11 @@ async def _my_requests(api: UserApi, user: SignedIn) -> tuple[Any, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, user: User, api: UserApi, as_of: str = "") -> Response:
-    person, balances, (mine, mine_error) = await asyncio.gather(
-        me(api, user), _balances(api, user, as_of), _my_requests(api, user)
+    person, balances, (mine, mine_error), (people, _ignored) = await asyncio.gather(
+        me(api, user),
+        _balances(api, user, as_of),
+        _my_requests(api, user),
+        attempt(api.items("requests", "/v1/employees")),
     )
     return render(
         request,
@@ -336,6 +354,7 @@ async def home(request: Request, user: User, api: UserApi, as_of: str = "") -> R
         types_error=person.problem,
         requests=(mine or {}).get("items", []),
         requests_error=mine_error,
+        people=by_id(people),
         **_form_context(person, user, {}, Preview()),
     )
 
@@ -345,11 +364,13 @@ async def my_requests(request: Request, user: User, api: UserApi) -> Response:
     """Re-rendered when the live stream says a request changed."""
     types, _ignored = await attempt(api.get("requests", "/v1/leave-types"))
     mine, error = await _my_requests(api, user)
+    people, _ignored = await attempt(api.items("requests", "/v1/employees"))
     return render(
         request,
         "partials/my_requests.html",
         requests=(mine or {}).get("items", []),
         requests_error=error,
+        people=by_id(people),
         types_by_id=by_id((types or {}).get("items", [])),
     )
 
