@@ -136,7 +136,7 @@ async def test_levels_are_added_moved_and_removed_with_their_conditions(
     second: dict[str, Any] = {"approvers": ["ben"], "min": "5", "types": [vacation]}
     added = await levels_post(admin, dep, "add", [first, second])
     assert added.status_code == 200
-    assert "Approvers of Engineering, level 3" in added.text
+    assert "Level 3 of Engineering" in added.text
     assert not [w for w in services.writes if w[1] == f"/v1/departments/{dep}"]  # nothing saved
 
     third: dict[str, Any] = {"approvers": ["ada"], "min": "10"}
@@ -172,7 +172,7 @@ async def test_a_refused_level_is_said_at_the_level_with_what_was_typed(
         [{"approvers": ["paula"]}, {"approvers": [], "min": "3", "types": [vacation]}],
     )  # fmt: skip
     assert page.status_code == 422
-    start = page.text.index("Approvers of Engineering, level 2")
+    start = page.text.index("Level 2 of Engineering")
     level_2 = page.text[start : page.text.index("Remove level 2", start)]
     assert 'value="3"' in level_2  # what was typed is still there
     assert "Each level needs at least one approver: tick someone, or remove the level." in level_2

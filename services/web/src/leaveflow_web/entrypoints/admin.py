@@ -356,7 +356,8 @@ async def edit_department(
     values = form_fields(form, "name")
     body = department_body(form, values)
     values["approver_ids"] = ",".join(body["approver_ids"])
-    if "approver_ids" not in form:  # the rename form: the levels are saved on their own
+    if "approvers_shown" not in form and "approver_ids" not in form:
+        # A rename only (a department with several levels): they are saved on their own.
         del body["approver_ids"]
     return await _write(
         request, api, "departments", values,
