@@ -191,17 +191,12 @@ async def decide(request: Request, request_id: str, decision: str, api: UserApi)
         api.post("requests", f"/v1/leave-requests/{request_id}/{decision}", body)
     )
     if problem and problem.status == 409 and "level" in body:
-        response = render(
-            request,
-            "partials/notice.html",
-            409,
-            message=_(
-                "Someone decided this level while the page was open: the list now shows where "
-                "the request stands."
-            ),
+        # No refresh here: it would take the card, and this sentence with it, away.
+        message = _(
+            "Someone decided this level while the page was open. Reload the page to see "
+            "where the request stands."
         )
-        response.headers["HX-Trigger"] = "lf-live"
-        return response
+        return render(request, "partials/notice.html", 409, message=message)
     if problem:
         return render(request, "partials/notice.html", problem.status, problem=problem)
     moved_on = decided and decided.get("status") == "pending"
