@@ -197,8 +197,10 @@ def test_levels_substitutes_and_edits_through_the_dashboard(
     row = erika.locator(f"#my-requests li[data-request-id='{first}']")
     expect(row).to_contain_text("Approved by Ana Lead and Ben Head")
 
-    # A page left open: the admin decides level 1 while Ana still sees it.
+    # A page left open without live updates (a laptop woken from sleep): the admin
+    # decides level 1 while Ana still sees it.
     second = company.request(later_monday, 3)
+    ana.route("**/live/stream", lambda route: route.abort())
     ana.goto("/approvals")
     card = ana.locator(f"article[data-request-id='{second}']")
     expect(card).to_contain_text("Level 1 of 2")
@@ -208,6 +210,7 @@ def test_levels_substitutes_and_edits_through_the_dashboard(
     card.get_by_role("button", name="Approve").click()
     expect(ana.get_by_text("Someone decided this level while the page was open")).to_be_visible()
     assert company.leave(second)["approval"]["current_level"] == 2
+    ana.unroute("**/live/stream")
 
     # --- 3. Ben sets Ana as his substitute; she decides his level in her own group ---------
     ben.get_by_role("link", name="My substitutes").click()

@@ -112,6 +112,17 @@ async def test_a_page_left_open_answers_a_passed_level_as_a_sentence(
         "the request stands." in text_of(stale)
     )
     assert services.requests[0]["status"] == "pending"
+    services.deciders_first = True
+    async with signed_in("paula@acme.test") as paula:
+        refused = await decide(paula, "r1", "approve", level="1")
+    assert refused.status_code == 409
+    assert "Someone decided this level while the page was open." in text_of(refused)
+    # A refusal for any other reason is not taken for a passed level.
+    services.requests[0]["approval"]["current_level"] = 1
+    async with signed_in("sam@acme.test") as sam:
+        not_theirs = await decide(sam, "r1", "approve", level="1")
+    assert not_theirs.status_code == 403
+    assert "while the page was open" not in not_theirs.text
 
 
 async def test_a_substitute_decides_in_a_group_of_their_own(

@@ -173,6 +173,15 @@ async def approvals_partial(
     return render(request, "partials/approval_queues.html", status, **context)
 
 
+async def _passed(api: Api, request_id: str, level: int) -> bool:
+    """Whether the level the page showed is no longer the request's current one."""
+    now, _ignored = await attempt(api.get("requests", f"/v1/leave-requests/{request_id}"))
+    if now is None:
+        return False
+    current = (now.get("approval") or {}).get("current_level")
+    return now.get("status") != "pending" or current != level
+
+
 @router.post("/approvals/{request_id}/{decision}", response_class=HTMLResponse, dependencies=[Csrf])
 async def decide(request: Request, request_id: str, decision: str, api: UserApi) -> Response:
     """Approve (note optional) or deny (note required) one request."""
@@ -190,8 +199,15 @@ async def decide(request: Request, request_id: str, decision: str, api: UserApi)
     decided, problem = await attempt(
         api.post("requests", f"/v1/leave-requests/{request_id}/{decision}", body)
     )
-    if problem and problem.status == 409 and "level" in body:
-        # No refresh here: it would take the card, and this sentence with it, away.
+    if (
+        problem
+        and problem.status in (403, 409)
+        and "level" in body
+        and await _passed(api, request_id, body["level"])
+    ):
+        # A decider of a passed level is no longer one of the current level (the API's
+        # 403), or the level moved on (409). No refresh here: it would take the card, and
+        # this sentence with it, away.
         message = _(
             "Someone decided this level while the page was open. Reload the page to see "
             "where the request stands."

@@ -32,7 +32,7 @@
   });
   source.onmessage = refresh;
   ["LeaveRequested", "LeavePending", "LeaveRejected", "LeaveApproved", "LeaveDenied",
-   "LeaveRepriced", "LeaveCancelled"].forEach(function (type) {
+   "LeaveRepriced", "LeaveCancelled", "LeaveLevelApproved"].forEach(function (type) {
     source.addEventListener(type, function () {
       if (status) { status.textContent = "Updated: " + type.replace(/^Leave/, "").toLowerCase(); }
       refresh();
