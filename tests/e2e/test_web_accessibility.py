@@ -227,6 +227,7 @@ def admin_pages(company: Company) -> list[tuple[str, str]]:
         ("admin-employee", f"/admin/employees/{company.employee_id}"),
         ("admin-policy", f"/admin/policies/{company.location_id}/{company.leave_type_id}"),
         ("notifications", "/notifications"),
+        ("substitutes", "/substitutes"),
         ("notifications-of-employee", f"/notifications/{company.employee_id}"),
         # A link signed for someone else: the decide page's answer to a stranger's token.
         ("decide-not-yours", "/decide/not-a-real-token"),
@@ -303,6 +304,11 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     add_location.get_by_role("button", name="Add location").click()
     expect(admin.get_by_text("Choose at least one of the working days.").first).to_be_visible()
     check(admin, size, "admin-locations-error", results)
+    # A department's approval levels, opened below its card.
+    admin.goto("/admin/departments")
+    admin.get_by_text("Approval levels of Ops: several levels").click()
+    expect(admin.get_by_role("group", name="Level 1 of Ops")).to_be_visible()
+    check(admin, size, "admin-departments-levels", results)
     admin.context.close()
 
     # The same pages in German: their language is declared (html lang="de") and holds up.
@@ -322,6 +328,11 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     visit(employee, "home-employee", "/")
     expect(employee.locator("#my-requests")).to_contain_text("Approved")
     visit(employee, "ledger", f"/ledger/{company.leave_type_id}")
+    # The change of the pending request, opened from Home.
+    employee.goto("/")
+    employee.locator("#my-requests").get_by_role("link", name="Change").first.click()
+    expect(employee.get_by_role("heading", name="Change your request")).to_be_visible()
+    check(employee, size, "edit-request", results)
     # The request form as it changes: a type picked, the preview shown, a refused request.
     employee.goto("/")
     employee.evaluate("document.getElementById('request-form').dataset.before = 'yes'")

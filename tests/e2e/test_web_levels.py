@@ -217,9 +217,9 @@ def test_levels_substitutes_and_edits_through_the_dashboard(
     expect(ben.get_by_role("heading", name="My substitutes")).to_be_visible()
     today = date.today()
     until = today + timedelta(days=3)
-    ben.get_by_label("Substitute").select_option(label="Ana Lead")
-    ben.get_by_label("First day").fill(today.isoformat())
-    ben.get_by_label("Last day").fill(until.isoformat())
+    ben.get_by_label("Substitute", exact=True).select_option(label="Ana Lead")
+    ben.get_by_label("First day", exact=True).fill(today.isoformat())
+    ben.get_by_label("Last day", exact=True).fill(until.isoformat())
     ben.get_by_role("button", name="Set substitute").click()
     notice(ben, "Substitute set.")
     expect(ben.locator("#my-substitutes")).to_contain_text("Ana Lead decides for you on")
@@ -227,7 +227,7 @@ def test_levels_substitutes_and_edits_through_the_dashboard(
 
     ana.goto("/approvals")
     group = ana.locator("section.substitute")
-    expect(group.get_by_role("heading")).to_have_text(
+    expect(group.get_by_role("heading", level=2)).to_have_text(
         f"For Ben Head, while you substitute until {short_day(until)}"
     )
     card = group.locator(f"article[data-request-id='{second}']")
