@@ -265,6 +265,15 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     check(stranger, size, "check-email", results)
     stranger.context.close()
 
+    # The change of the pending request, opened from Home (before the phone run's admin
+    # approves it by its link).
+    changer = person(browser, web, size, sessions["employee"])
+    changer.goto("/")
+    changer.locator("#my-requests").get_by_role("link", name="Change").first.click()
+    expect(changer.get_by_role("heading", name="Change your request")).to_be_visible()
+    check(changer, size, "edit-request", results)
+    changer.context.close()
+
     admin = person(browser, web, size, sessions["admin"])
     for name, path in admin_pages(company):
         visit(admin, name, path)
@@ -328,11 +337,6 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     visit(employee, "home-employee", "/")
     expect(employee.locator("#my-requests")).to_contain_text("Approved")
     visit(employee, "ledger", f"/ledger/{company.leave_type_id}")
-    # The change of the pending request, opened from Home.
-    employee.goto("/")
-    employee.locator("#my-requests").get_by_role("link", name="Change").first.click()
-    expect(employee.get_by_role("heading", name="Change your request")).to_be_visible()
-    check(employee, size, "edit-request", results)
     # The request form as it changes: a type picked, the preview shown, a refused request.
     employee.goto("/")
     employee.evaluate("document.getElementById('request-form').dataset.before = 'yes'")
