@@ -112,11 +112,15 @@ async def test_each_request_says_where_it_stands_among_its_levels(
         request_of("w", "pending", [first, level(2, "sam", "pending")]),
         request_of("a", "approved", [first, level(2, "sam", "approved", "sam")]),
         request_of("d", "denied", [first, level(2, "sam", "denied", "sam", "busy week")]),
+        request_of("one", "pending", [level(1, "paula", "pending")]),
     ]
     home = await eve.get("/")
     assert "Waiting for level 2 of 2: Sam Second" in row_of(home, "w")
     assert "Approved by Paula Approver and Sam Second" in row_of(home, "a")
     assert "Denied at level 2 by Sam Second: busy week" in row_of(home, "d")
+    # One level: the plain words, as before levels existed.
+    assert "Waiting for approval" in row_of(home, "one")
+    assert "level 1 of 1" not in row_of(home, "one")
     assert "/requests/w/edit" in home.text
     assert "/requests/a/edit" not in home.text  # only a pending request is changed here
     partial = await eve.get("/partials/my-requests")

@@ -88,9 +88,10 @@ def names(ids: list[Any], people: Person) -> str:
 
 
 def level_of_levels(request: Mapping[str, Any]) -> str:
-    """ "Level 2 of 2" for the current level ("" when none is waiting)."""
+    """ "Level 2 of 2" for the current level ("" when none is waiting, or for a single
+    level: there is nothing to tell apart)."""
     current = current_of(request)
-    if current is None:
+    if current is None or len(levels_of(request)) < 2:
         return ""
     return _("Level %(n)s of %(total)s", n=current.get("level"), total=len(levels_of(request)))
 
@@ -157,10 +158,11 @@ def substitute_heading(approver: str, substitution: Mapping[str, Any], people: P
 
 
 def standing(request: Mapping[str, Any], people: Person) -> str:
-    """Where one of my requests stands, by level ("" when it has no levels to tell)."""
+    """Where one of my requests stands, by level ("" for a single level: "Waiting for
+    approval" and "Approved" say it all then)."""
     levels = levels_of(request)
     status = request.get("status")
-    if not levels:
+    if len(levels) < 2:
         return ""
     current = current_of(request)
     if status == "pending" and current is not None:
