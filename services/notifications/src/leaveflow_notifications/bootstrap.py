@@ -29,8 +29,9 @@ from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
+from .adapters.teams_bot.sdk import TeamsBotHost, TeamsBotSettings
 from .config import Settings
-from .entrypoints.http import actions, auth, routes, slack, teams
+from .entrypoints.http import actions, auth, bot_messages, routes, slack, teams
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -59,6 +60,7 @@ from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
 from .service_layer.standing import ReplicaStanding
+from .service_layer.teams_bot import TEAMS_CONVERSATIONS, TeamsBot
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -66,6 +68,7 @@ INDEXES = (
     # A request's later events find the messages sent about it (to update them).
     IndexSpec(DELIVERIES, ("tenant_id", "request_id")),
     IndexSpec(INTEGRATIONS, ("kind",)),
+    IndexSpec(TEAMS_CONVERSATIONS, ("tenant_id",)),
     IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "role")),
@@ -89,6 +92,22 @@ def operator_smtp(settings: Settings) -> dict[str, Any] | None:
         "starttls": settings.smtp_starttls,
         "ssl": settings.smtp_ssl,
     }
+
+
+def teams_bot_host(settings: Settings, bot: TeamsBot) -> TeamsBotHost | None:
+    """The Teams bot when an Azure Bot is configured (TEAMS_APP_ID and its password)."""
+    if not settings.teams_app_id or not settings.teams_app_password:
+        return None
+    return TeamsBotHost(
+        TeamsBotSettings(
+            app_id=settings.teams_app_id,
+            app_password=settings.teams_app_password.get_secret_value(),
+            openid_metadata_url=settings.teams_openid_metadata_url,
+            token_url=settings.teams_token_url,
+            token_issuer=settings.teams_token_issuer,
+        ),
+        bot,
+    )
 
 
 def create_app(
@@ -180,6 +199,8 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
+    integrations = Integrations(runtime.store, reads, secrets)
+    teams_bot = teams_bot_host(settings, TeamsBot(runtime.store, reads, integrations, api, chat))
     handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
     runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)
@@ -189,6 +210,8 @@ def create_app(
         if not box.ready:
             box.open(load_or_create_key(settings.secret_key_path))
         async with runtime.lifespan(app):
+            if teams_bot is not None:
+                await teams_bot.start()
             dispatchers.start()
             digest.start()
             try:
@@ -202,12 +225,20 @@ def create_app(
 
     return runtime.app(
         title="Leaveflow notifications",
-        routers=[routes.router, slack.router, teams.router, actions.router, auth.router],
+        routers=[
+            routes.router,
+            slack.router,
+            teams.router,
+            actions.router,
+            auth.router,
+            *([bot_messages.router] if teams_bot is not None else []),
+        ],
         lifespan=lifespan,
         dispatchers=dispatchers,
         secret_box=secrets,
         read_model=reads,
-        integrations=Integrations(runtime.store, reads, secrets),
+        integrations=integrations,
+        teams_bot=teams_bot,
         destinations=destinations,
         retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,
