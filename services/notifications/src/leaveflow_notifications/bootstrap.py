@@ -30,6 +30,7 @@ from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .adapters.teams_bot.sdk import TeamsBotHost, TeamsBotSettings
+from .adapters.teams_bot.sender import BotCards, BotOrWebhookSender
 from .config import Settings
 from .entrypoints.http import actions, auth, bot_messages, routes, slack, teams
 from .service_layer.account_mail import AccountMailer
@@ -60,7 +61,8 @@ from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
 from .service_layer.standing import ReplicaStanding
-from .service_layer.teams_bot import TEAMS_CONVERSATIONS, TeamsBot
+from .service_layer.teams_bot import TeamsBot
+from .service_layer.teams_conversations import TEAMS_CONVERSATIONS
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -147,6 +149,8 @@ def create_app(
     runtime.standing = ReplicaStanding(reads, clock)
     records: DeliveryRecords = StoreDeliveries(runtime.store)
     chat = Chat(api, reads, clock)
+    integrations = Integrations(runtime.store, reads, secrets)
+    teams_bot = teams_bot_host(settings, TeamsBot(runtime.store, reads, integrations, api, chat))
     ttl = int(settings.action_link_hours * 3600)
     templates = ChannelTemplates(settings.dashboard_url)
     company_email = EmailSender(destinations)
@@ -165,11 +169,11 @@ def create_app(
         secrets,
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
-            TEAMS: TeamsSender(poster),
+            TEAMS: BotOrWebhookSender(TeamsSender(poster), teams_bot),
             EMAIL: company_email,
         },
         Links(secrets, settings.dashboard_url.rstrip("/")),
-        templates,
+        BotCards(templates),
         account=account_mail,
     )
     policy = RetryPolicy(
@@ -199,8 +203,6 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
-    integrations = Integrations(runtime.store, reads, secrets)
-    teams_bot = teams_bot_host(settings, TeamsBot(runtime.store, reads, integrations, api, chat))
     handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
     runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)

@@ -35,6 +35,7 @@ class FakeRequests:
             },
         }
         self.decisions: list[tuple[str, str, Any]] = []
+        self.submitted: list[tuple[str, Any]] = []
 
     @staticmethod
     def _who(request: Request) -> str | None:
@@ -91,8 +92,22 @@ class FakeRequests:
                 approval["levels"][approval["current_level"] - 1]["status"] = "pending"
             return JSONResponse(self.request)
 
+        async def submit(request: Request) -> Response:
+            body = await request.json()
+            self.submitted.append((str(self._who(request)), body))
+            return JSONResponse({**body, "id": "r2", "amount": "2", "status": "pending"}, 201)
+
+        async def whos_off(request: Request) -> Response:
+            if request.query_params.get("from") != "2026-03-02":
+                return JSONResponse({"items": []})
+            item = {"employee_name": "Ana Lima", "leave_type_name": "Vacation"}
+            span = {"start_date": "2026-03-02", "end_date": "2026-03-03"}
+            return JSONResponse({"items": [{**item, **span}]})
+
         return Starlette(
             routes=[
+                Route("/v1/leave-requests", submit, methods=["POST"]),
+                Route("/v1/whos-off", whos_off),
                 Route("/v1/auth/service-token", service_token, methods=["POST"]),
                 Route("/v1/leave-types", leave_types),
                 Route("/v1/balances/{employee_id}", balance),

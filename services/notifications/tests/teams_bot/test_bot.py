@@ -14,8 +14,8 @@ from microsoft_teams.cards import AdaptiveCard
 
 from leaveflow_contracts import EmployeeUpserted
 from leaveflow_devstack.bot_connector import BotConnector, LoopbackServer, new_key
-from leaveflow_notifications.service_layer.teams_bot import (
-    HELP,
+from leaveflow_notifications.service_layer.teams_bot import HELP
+from leaveflow_notifications.service_layer.teams_conversations import (
     TEAMS_CONVERSATIONS,
     conversation_key,
 )
@@ -52,6 +52,7 @@ async def bot(
     app = await make_app(
         requests_url=peers[1],
         balances_url=peers[1],
+        calendar_url=peers[1],
         teams_app_id=APP_ID,
         teams_app_password="bot-password",
         teams_openid_metadata_url=connector.openid_metadata_url,
@@ -125,6 +126,35 @@ async def test_balance_and_an_unknown_person(bot: App, connector: BotConnector) 
     (said,) = texts(connector, "aad-zed")
     assert "I don't know who you are in Leaveflow yet" in said
     assert "aad-zed" in said
+
+
+async def test_request_and_whos_off_act_as_the_person(
+    bot: App, connector: BotConnector, peers: tuple[FakeRequests, str]
+) -> None:
+    fake, _ = peers
+    token = connector.mint_channel_token()
+    said = activity(connector, "aad-ana", text="request 2026-03-02 2026-03-03 vac sea trip")
+    assert (await post(bot, said, token)).status_code == 200
+    assert fake.submitted == [
+        (
+            "t1-ana",
+            {
+                "leave_type_id": "vac",
+                "start_date": "2026-03-02",
+                "end_date": "2026-03-03",
+                "reason": "sea trip",
+            },
+        )
+    ]
+    asked = activity(connector, "aad-bo", text="Who's off 2026-03-02")
+    assert (await post(bot, asked, token)).status_code == 200
+    assert texts(connector, "aad-ana") == [
+        "Requested Vacation 2026-03-02 to 2026-03-03: 2 day(s). "
+        "You will hear here when it is decided."
+    ]
+    assert texts(connector, "aad-bo") == [
+        "Off on 2026-03-02: Ana Lima (Vacation, 2026-03-02 to 2026-03-03)"
+    ]
 
 
 @pytest.mark.parametrize(

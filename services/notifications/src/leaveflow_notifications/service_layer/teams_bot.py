@@ -20,9 +20,7 @@ from .collections import TEAMS
 from .integrations import Integrations
 from .ports import ApiUnavailable, LeaveflowApi, ReadModel, SendResult
 from .teams_cards import APPROVE, DENY, REFRESH, request_card, text_card
-
-# Where the bot can reach a person on its own (proactive messages): one per employee.
-TEAMS_CONVERSATIONS = "teams_conversations"
+from .teams_conversations import TEAMS_CONVERSATIONS, conversation_key
 
 HELP = (
     "I can do this for you here:\n"
@@ -31,10 +29,6 @@ HELP = (
     "- **who's off** [date]: who is away\n"
     "- **help**: this list"
 )
-
-
-def conversation_key(tenant_id: str, employee_id: str) -> str:
-    return f"{tenant_id}:{employee_id}"
 
 
 @dataclass(frozen=True)
