@@ -273,3 +273,40 @@ async def test_a_proactive_card_reaches_an_approver_who_talked_to_the_bot(
     assert len(cards) == 1
     assert [a["verb"] for a in cards[0]["actions"]] == ["approve", "deny"]
     assert "Level 2: then Cy Admin" in lines(cards[0])
+
+
+async def test_removing_the_app_forgets_the_chat(bot: App, connector: BotConnector) -> None:
+    token = connector.mint_channel_token()
+    added = activity(connector, "aad-bo", type="installationUpdate", action="add")
+    assert (await post(bot, added, token)).status_code == 200
+    assert texts(connector, "aad-bo") == ["Hi! I'm Leaveflow. Type **help** to see what I can do."]
+    key = conversation_key("t1", "t1-bo")
+    assert await bot.world.store.get(TEAMS_CONVERSATIONS, key) is not None
+    removed = activity(connector, "aad-bo", type="installationUpdate", action="remove")
+    assert (await post(bot, removed, token)).status_code == 200
+    assert await bot.world.store.get(TEAMS_CONVERSATIONS, key) is None
+
+
+async def test_another_organisation_is_told_it_is_not_connected(
+    bot: App, connector: BotConnector
+) -> None:
+    body = activity(connector, "aad-bo", text="balance")
+    body["conversation"]["tenantId"] = "aad-elsewhere"
+    body["channelData"] = {"tenant": {"id": "aad-elsewhere"}}
+    assert (await post(bot, body, connector.mint_channel_token())).status_code == 200
+    assert texts(connector, "aad-bo") == [
+        "This Microsoft 365 organisation is not connected to Leaveflow yet."
+    ]
+    assert await bot.world.store.find(TEAMS_CONVERSATIONS, {}) == []
+
+
+async def test_the_outbound_token_is_asked_for_once_and_reused(
+    bot: App, connector: BotConnector
+) -> None:
+    connector.issued.clear()
+    token = connector.mint_channel_token()
+    for text in ("help", "help", "balance"):
+        said = await post(bot, activity(connector, "aad-ana", text=text), token)
+        assert said.status_code == 200
+    assert len(texts(connector, "aad-ana")) == 3
+    assert len(connector.issued) == 1

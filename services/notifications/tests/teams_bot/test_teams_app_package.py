@@ -49,10 +49,10 @@ def test_the_schema_check_catches_what_teams_would_refuse() -> None:
     build = packager()
     broken = build.manifest_for(APP_ID, "https://leave.example.org")
     del broken["developer"]
-    broken["staticTabs"][0]["scopes"] = ["everywhere"]
+    broken["bots"][0]["scopes"] = ["everywhere"]
     errors = build.schema_errors(broken)
     assert any("developer" in e for e in errors)
-    assert any(e.startswith("staticTabs/0/scopes") for e in errors)
+    assert any(e.startswith("bots/0/scopes") for e in errors)
 
 
 def test_make_teams_app_writes_the_package(tmp_path: Path) -> None:
@@ -75,16 +75,11 @@ def test_make_teams_app_writes_the_package(tmp_path: Path) -> None:
     assert packager().schema_errors(manifest) == []
     assert manifest["id"] == APP_ID
     assert manifest["bots"][0]["botId"] == APP_ID
-    assert manifest["webApplicationInfo"] == {
-        "id": APP_ID,
-        "resource": f"api://leave.example.org/{APP_ID}",
-    }
+    assert manifest["bots"][0]["scopes"] == ["personal"]
+    commands = manifest["bots"][0]["commandLists"][0]["commands"]
+    assert [c["title"] for c in commands] == ["request", "balance", "who's off", "help"]
     assert manifest["validDomains"] == ["leave.example.org"]
-    tabs = {t["entityId"]: t.get("contentUrl") for t in manifest["staticTabs"]}
-    assert tabs["my-leave"] == "https://leave.example.org/teams/tab?next=/"
-    assert tabs["team-calendar"] == "https://leave.example.org/teams/tab?next=/team"
-    names = [t.get("name") for t in manifest["staticTabs"] if t.get("name")]
-    assert names == ["My leave", "Team calendar"]
+    assert manifest["developer"]["websiteUrl"] == "https://leave.example.org"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from .ports import ApiUnavailable, LeaveflowApi, ReadModel, SendResult
 from .teams_cards import APPROVE, DENY, REFRESH, request_card, text_card
 from .teams_conversations import TEAMS_CONVERSATIONS, conversation_key
 
+UNREACHABLE = "Leaveflow is not reachable right now; please try again in a minute."
 HELP = (
     "I can do this for you here:\n"
     "- **request** <first day> [<last day>] [type] [reason] (dates as YYYY-MM-DD)\n"
@@ -93,13 +94,14 @@ class TeamsBot:
             )
         return Who(tenant_id, str(person["id"]))
 
-    async def remember(self, turn: Turn) -> Who | None:
-        """Store where the bot reaches this person (their 1:1 chat with it), so approvers
-        and employees can be messaged first; refreshed on every personal turn because
-        Teams may move a conversation to another `serviceUrl`."""
+    async def remember(self, turn: Turn) -> Who | str:
+        """Who is talking; in their 1:1 chat, also store where the bot reaches them, so
+        approvers and employees can be messaged first (refreshed on every personal turn:
+        Teams may move a conversation to another `serviceUrl`)."""
         who = await self.who(turn)
-        if not isinstance(who, Who) or not turn.personal:
-            return who if isinstance(who, Who) else None
+        if isinstance(who, str) or not turn.personal:
+            return who
+        key = conversation_key(who.tenant_id, who.employee_id)
         doc = {
             "tenant_id": who.tenant_id,
             "employee_id": who.employee_id,
@@ -110,21 +112,35 @@ class TeamsBot:
         }
 
         async def run(tx: Transaction) -> None:
-            key = conversation_key(who.tenant_id, who.employee_id)
             if await tx.get(TEAMS_CONVERSATIONS, key) != doc:
                 await tx.put(TEAMS_CONVERSATIONS, key, doc)
 
         await self._store.atomic(run)
         return who
 
+    async def forget(self, turn: Turn) -> None:
+        """They removed the app: the bot cannot reach them any more, so their messages go
+        to the channel again."""
+        who = await self.who(turn)
+        if isinstance(who, Who):
+            key = conversation_key(who.tenant_id, who.employee_id)
+
+            async def run(tx: Transaction) -> None:
+                await tx.delete(TEAMS_CONVERSATIONS, key)
+
+            await self._store.atomic(run)
+
     async def answer(self, turn: Turn, text: str) -> str:
         """A 1:1 message: the command's answer."""
         who = await self.remember(turn)
-        if who is None:
-            found = await self.who(turn)
-            return found if isinstance(found, str) else HELP
-        words = text.lower().replace("who's off", "whosoff").replace("whos off", "whosoff")
-        command = parse(words if words.split()[:1] == ["whosoff"] else text)
+        if isinstance(who, str):
+            return who
+        # "who's off" as people type it; the command language has one word for it.
+        lowered = " ".join(text.lower().split())
+        for spoken in ("who's off", "who’s off", "whos off"):
+            if lowered.startswith(spoken):
+                text = "whosoff" + lowered[len(spoken) :]
+        command = parse(text)
         if isinstance(command, Help):
             return f"{command.problem}\n{HELP}" if command.problem else HELP
         answer = await self._chat.run(who.tenant_id, who.employee_id, command, TEAMS)
@@ -141,15 +157,12 @@ class TeamsBot:
             return text_card("This card asks for something Leaveflow does not know.")
         outcome = None
         if verb in (APPROVE, DENY):
-            level = data.get("level")
-            _, outcome = await self._chat.decide(
-                who.tenant_id,
-                who.employee_id,
-                request_id,
-                verb,
-                TEAMS,
-                level=int(level) if isinstance(level, int | str) and str(level).isdigit() else None,
-            )
+            try:
+                _, outcome = await self._chat.decide(
+                    who.tenant_id, who.employee_id, request_id, verb, TEAMS, level=_level(data)
+                )
+            except ApiUnavailable:
+                return text_card(UNREACHABLE)
         return await self.card(who, request_id, outcome)
 
     async def card(self, who: Who, request_id: str, outcome: str | None = None) -> dict[str, Any]:
@@ -164,7 +177,7 @@ class TeamsBot:
                 via=TEAMS,
             )
         except ApiUnavailable:
-            return text_card("Leaveflow is not reachable right now; please try again in a minute.")
+            return text_card(UNREACHABLE)
         if not answer.ok:
             return text_card(outcome or f"You cannot see this request ({answer.problem}).")
         request: dict[str, Any] = answer.body
@@ -206,6 +219,14 @@ class TeamsBot:
 
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+
+
+def _level(data: dict[str, Any]) -> int | None:
+    """The level a card's buttons decide (None on cards without one: the current level)."""
+    level = data.get("level")
+    if isinstance(level, int) and not isinstance(level, bool):
+        return level
+    return int(level) if isinstance(level, str) and level.isdigit() else None
 
 
 def card_activity(card: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ validation is the SDK's, unchanged.
 
 from __future__ import annotations
 
-import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from microsoft_teams.api.activities.conversation.conversation_update import (
     ConversationUpdateActivity,
 )
 from microsoft_teams.api.activities.install_update.add import InstalledActivity
+from microsoft_teams.api.activities.install_update.remove import UninstalledActivity
 from microsoft_teams.api.activities.invoke.adaptive_card.action import AdaptiveCardInvokeActivity
 from microsoft_teams.api.activities.message.message import MessageActivity, MessageActivityInput
 from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
@@ -28,10 +29,11 @@ from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest, HttpRoute
 from microsoft_teams.cards import AdaptiveCard
 
 from ...service_layer.ports import SendResult
-from ...service_layer.teams_bot import MESSAGING_PATH, TeamsBot, Turn
+from ...service_layer.teams_bot import MESSAGING_PATH, TeamsBot, Turn, Who
 from .connector_token import ClientCredentialsToken
 
-log = logging.getLogger(__name__)
+WELCOME = "Hi! I'm Leaveflow. Type **help** to see what I can do."
+_MENTION = re.compile(r"<at>[^<]*</at>")
 
 
 class MountedRoute:
@@ -120,8 +122,12 @@ class TeamsBotHost:
 
         @self.app.on_install_add
         async def on_install(ctx: ActivityContext[InstalledActivity]) -> None:
-            if await bot.remember(_turn(ctx.activity)) is not None:
-                await ctx.send("Hi! I'm Leaveflow. Type **help** to see what I can do.")
+            who = await bot.remember(_turn(ctx.activity))
+            await ctx.send(WELCOME if isinstance(who, Who) else who)
+
+        @self.app.on_install_remove
+        async def on_uninstall(ctx: ActivityContext[UninstalledActivity]) -> None:
+            await bot.forget(_turn(ctx.activity))
 
         @self.app.on_conversation_update
         async def on_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
@@ -163,6 +169,4 @@ class TeamsBotHost:
 
 def _without_mentions(text: str) -> str:
     """In a 1:1 chat there is no @mention, but a message pasted from a channel has one."""
-    import re
-
-    return re.sub(r"<at>[^<]*</at>", "", text).strip()
+    return _MENTION.sub("", text).strip()
