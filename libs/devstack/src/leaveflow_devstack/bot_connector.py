@@ -48,11 +48,12 @@ def _jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
 
 @dataclass
 class Recorded:
-    """One call the bot made to the conversations endpoint."""
+    """One call the bot made to the conversations endpoint: `activity_id` is the one the
+    connector gave a new activity (POST), or the one rewritten (PUT)."""
 
     method: str
     conversation_id: str
-    activity_id: str | None
+    activity_id: str
     activity: dict[str, Any]
 
 
@@ -205,11 +206,10 @@ class BotConnector:
             if given not in self.issued:
                 return JSONResponse({"error": {"code": "Unauthorized"}}, status_code=401)
             body = await request.json()
-            activity_id = request.path_params.get("activity_id")
-            self.recorded.append(
-                Recorded(request.method, request.path_params["conversation_id"], activity_id, body)
-            )
-            return JSONResponse({"id": activity_id or uuid.uuid4().hex})
+            activity_id = request.path_params.get("activity_id") or uuid.uuid4().hex
+            conversation_id = request.path_params["conversation_id"]
+            self.recorded.append(Recorded(request.method, conversation_id, activity_id, body))
+            return JSONResponse({"id": activity_id})
 
         conversations = "/teams/v3/conversations/{conversation_id:path}/activities"
         return [

@@ -13,6 +13,7 @@ from leaveflow_contracts import (
     DepartmentUpserted,
     EmployeeUpserted,
     LeaveApproved,
+    LeaveDenied,
     LeavePending,
     LeaveTypeUpserted,
 )
@@ -23,7 +24,8 @@ from leaveflow_notifications.service_layer.dispatcher import DeliveryDispatcher,
 from leaveflow_notifications.service_layer.fanout import CHANNEL
 
 from ..http.conftest import App
-from .test_bot import AAD_TENANT, activity, bot, connector, peers, post
+from .fake_requests import FakeRequests
+from .test_bot import AAD_TENANT, activity, bot, clicked, connector, lines, peers, post
 
 __all__ = ["bot", "connector", "peers"]  # the fixtures this module uses
 
@@ -122,3 +124,38 @@ async def test_the_employee_in_chat_hears_the_decision_there(
     assert "approved" in text.lower()
     assert all(a["type"] == "Action.OpenUrl" for a in card.get("actions", []))
     assert sink.calls == []
+
+
+async def test_the_card_sent_is_rewritten_in_place_when_the_request_is_decided(
+    bot: App, connector: BotConnector, sink: WebhookSink, peers: tuple[FakeRequests, str]
+) -> None:
+    await setup(bot, sink)
+    installed = activity(connector, "aad-bo", type="installationUpdate", action="add")
+    assert (await post(bot, installed, connector.mint_channel_token())).status_code == 200
+    pending = bot.world.pending().model_copy(update={"approval": levels(1, "pending", "waiting")})
+    assert isinstance(pending, LeavePending)
+    await bot.world.feed(pending)
+    assert await dispatcher(bot).send_due() == 1
+    (first,) = [r for r in connector.recorded if r.activity.get("attachments")]
+    assert first.method == "POST"
+    # Decided elsewhere (here: both levels on cards); the request's denial event rewrites
+    # the card Bo got, in place, to the state the API now has: no buttons left.
+    await clicked(bot, connector, "aad-bo", "approve", {"request_id": "r1", "level": 1})
+    await clicked(bot, connector, "aad-cy", "deny", {"request_id": "r1", "level": 2})
+    facts = bot.world.pending().model_dump(exclude={"available_after", "approval"})
+    denied = LeaveDenied(
+        **facts, approver_id="t1-cy", level=2, approval=levels(None, "approved", "denied")
+    )
+    await bot.world.feed(denied)
+    # Bo's card rewritten, and Ana (no chat with the bot) told in the channel.
+    assert await dispatcher(bot).send_due() == 2
+    rewrites = [r for r in connector.recorded if r.method == "PUT"]
+    assert [(r.conversation_id, r.activity_id) for r in rewrites] == [
+        (first.conversation_id, first.activity_id)
+    ]
+    card = rewrites[0].activity["attachments"][0]["content"]
+    assert "Status: denied" in lines(card)
+    assert "Level 2: denied by Cy Admin (Denied via teams)" in lines(card)
+    assert card["actions"] == []
+    (told,) = sink.calls
+    assert "Ana Lima" in json.dumps(told.json())

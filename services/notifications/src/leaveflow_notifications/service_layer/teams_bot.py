@@ -54,9 +54,16 @@ class BotEndpoint(Protocol):
 
 class BotMessenger(Protocol):
     async def send(
-        self, conversation_id: str, service_url: str, activity: dict[str, Any]
+        self,
+        conversation_id: str,
+        service_url: str,
+        activity: dict[str, Any],
+        *,
+        replaces: str | None = None,
     ) -> SendResult:
-        """Post `activity` to the conversation through the Bot Connector at `service_url`."""
+        """Post `activity` to the conversation through the Bot Connector at `service_url`
+        (or, with `replaces`, rewrite that activity of it); the result's `ref` is where
+        the message is, to rewrite it later."""
 
 
 @dataclass(frozen=True)
@@ -201,24 +208,40 @@ class TeamsBot:
         return request_card(request, names=names, refresh_for=refresh_for, outcome=outcome)
 
     async def send_to(
-        self, messenger: BotMessenger, tenant_id: str, employee_id: str, activity: dict[str, Any]
+        self,
+        messenger: BotMessenger,
+        tenant_id: str,
+        employee_id: str,
+        activity: dict[str, Any],
+        replaces: dict[str, str] | None = None,
     ) -> SendResult:
-        """A proactive message to the employee's 1:1 chat with the bot; someone who never
-        talked to it (nor installed it) cannot be reached: a failure that says so."""
+        """A proactive message to the employee's 1:1 chat with the bot (`replaces`: the
+        `ref` of a message sent before, rewritten in place). Someone who never talked to
+        the bot (nor installed it) cannot be reached: a failure that says so."""
+        if replaces:
+            return await messenger.send(
+                replaces["conversation_id"],
+                replaces["service_url"],
+                activity,
+                replaces=replaces["activity_id"],
+            )
         ref = await self._store.get(TEAMS_CONVERSATIONS, conversation_key(tenant_id, employee_id))
         if ref is None:
             return SendResult(ok=False, error="teams: this person has no chat with the bot")
         return await messenger.send(str(ref["conversation_id"]), str(ref["service_url"]), activity)
 
     async def send_request_card(
-        self, messenger: BotMessenger, tenant_id: str, employee_id: str, request_id: str
+        self,
+        messenger: BotMessenger,
+        tenant_id: str,
+        employee_id: str,
+        request_id: str,
+        replaces: dict[str, str] | None = None,
     ) -> SendResult:
-        """The request's card to one person (an approver asked to decide, or the employee)."""
+        """The request's card as the API has it now, to one person (an approver asked to
+        decide), or rewriting the card sent to them before once it moved on."""
         card = await self.card(Who(tenant_id, employee_id), request_id)
-        return await self.send_to(messenger, tenant_id, employee_id, card_activity(card))
-
-
-ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+        return await self.send_to(messenger, tenant_id, employee_id, card_activity(card), replaces)
 
 
 def _level(data: dict[str, Any]) -> int | None:
@@ -227,6 +250,9 @@ def _level(data: dict[str, Any]) -> int | None:
     if isinstance(level, int) and not isinstance(level, bool):
         return level
     return int(level) if isinstance(level, str) and level.isdigit() else None
+
+
+ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 
 
 def card_activity(card: dict[str, Any]) -> dict[str, Any]:

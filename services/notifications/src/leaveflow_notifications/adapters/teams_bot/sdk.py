@@ -155,16 +155,29 @@ class TeamsBotHost:
         return answer["status"], answer["body"]
 
     async def send(
-        self, conversation_id: str, service_url: str, activity: dict[str, Any]
+        self,
+        conversation_id: str,
+        service_url: str,
+        activity: dict[str, Any],
+        *,
+        replaces: str | None = None,
     ) -> SendResult:
         await self.start()
+        message = _activity(activity)
+        if replaces:
+            message.id = replaces  # the SDK then updates that activity (PUT)
         try:
-            await self.app.send(conversation_id, _activity(activity), service_url=service_url)
+            sent = await self.app.send(conversation_id, message, service_url=service_url)
         except Exception as exc:  # the connector's answer decides whether to retry
             status = getattr(getattr(exc, "response", None), "status_code", None)
             retryable = status is None or status >= 500 or status == 429
             return SendResult(ok=False, error=f"teams bot: {exc!r}"[:300], retryable=retryable)
-        return SendResult(ok=True)
+        ref = {
+            "conversation_id": conversation_id,
+            "service_url": service_url,
+            "activity_id": replaces or sent.id,
+        }
+        return SendResult(ok=True, ref=ref)
 
 
 def _without_mentions(text: str) -> str:

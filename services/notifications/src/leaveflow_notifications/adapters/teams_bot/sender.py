@@ -8,7 +8,7 @@ from typing import Any
 
 from ...domain.account_mail import AccountMail
 from ...domain.messages import Notice
-from ...service_layer.ports import Renderer, Sender, SendResult
+from ...service_layer.ports import UPDATES, Renderer, Sender, SendResult
 from .sdk import TeamsBotHost
 
 # Carried from the renderer to the sender inside the rendered message, never sent.
@@ -31,8 +31,8 @@ class BotCards:
         message = self._templates.teams(notice, to, links)
         if notice.in_channel or "people" in to:
             return message
-        asks = notice.request_id if notice.needs_decision else None
-        return {**message, BOT_HINT: {"request_id": asks}}
+        hint = {"request_id": notice.request_id, "asks": notice.needs_decision}
+        return {**message, BOT_HINT: hint}
 
     def email(self, notice: Notice, links: dict[str, str] | None) -> dict[str, Any]:
         return self._templates.email(notice, links)
@@ -58,8 +58,12 @@ class BotOrWebhookSender:
             return SendResult(ok=False, error="teams: the bot is not configured (TEAMS_APP_ID)")
         tenant_id, employee_id = str(integration["tenant_id"]), str(to["id"])
         bot = self._host.bot
-        if hint.get("request_id"):
+        replaces = plain.pop(UPDATES, None)
+        request_id = hint.get("request_id")
+        if request_id and (hint.get("asks") or replaces):
+            # A request to decide, or the card sent for it that has moved on since: the
+            # card as the API has it now (every level's state, buttons only while open).
             return await bot.send_request_card(
-                self._host, tenant_id, employee_id, str(hint["request_id"])
+                self._host, tenant_id, employee_id, str(request_id), replaces
             )
-        return await bot.send_to(self._host, tenant_id, employee_id, plain)
+        return await bot.send_to(self._host, tenant_id, employee_id, plain, replaces)
