@@ -137,6 +137,10 @@ check: lint test ## what a careful push runs: lint + the whole suite
 fuzz: $(SYNC_STAMP) ## schemathesis against every service's OpenAPI, 200 examples per operation
 	LEAVEFLOW_FUZZ_EXAMPLES=$${LEAVEFLOW_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -rP
 
+.PHONY: teams-app
+teams-app: $(SYNC_STAMP) ## the Teams app package: TEAMS_APP_ID=... LEAVEFLOW_PUBLIC_URL=https://... -> .data/teams/leaveflow-teams.zip
+	$(BIN)/python deploy/teams/build_app.py
+
 bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000, STORE=sqlite|mongo)
 	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000) --store $(or $(STORE),sqlite)
 

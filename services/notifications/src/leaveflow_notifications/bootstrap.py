@@ -29,8 +29,10 @@ from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
+from .adapters.teams_bot.sdk import TeamsBotHost, TeamsBotSettings
+from .adapters.teams_bot.sender import BotCards, BotOrWebhookSender
 from .config import Settings
-from .entrypoints.http import actions, auth, routes, slack, teams
+from .entrypoints.http import actions, auth, bot_messages, routes, slack, teams
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -59,6 +61,8 @@ from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
 from .service_layer.standing import ReplicaStanding
+from .service_layer.teams_bot import TeamsBot
+from .service_layer.teams_conversations import TEAMS_CONVERSATIONS
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -66,6 +70,7 @@ INDEXES = (
     # A request's later events find the messages sent about it (to update them).
     IndexSpec(DELIVERIES, ("tenant_id", "request_id")),
     IndexSpec(INTEGRATIONS, ("kind",)),
+    IndexSpec(TEAMS_CONVERSATIONS, ("tenant_id",)),
     IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "role")),
@@ -89,6 +94,22 @@ def operator_smtp(settings: Settings) -> dict[str, Any] | None:
         "starttls": settings.smtp_starttls,
         "ssl": settings.smtp_ssl,
     }
+
+
+def teams_bot_host(settings: Settings, bot: TeamsBot) -> TeamsBotHost | None:
+    """The Teams bot when an Azure Bot is configured (TEAMS_APP_ID and its password)."""
+    if not settings.teams_app_id or not settings.teams_app_password:
+        return None
+    return TeamsBotHost(
+        TeamsBotSettings(
+            app_id=settings.teams_app_id,
+            app_password=settings.teams_app_password.get_secret_value(),
+            openid_metadata_url=settings.teams_openid_metadata_url,
+            token_url=settings.teams_token_url,
+            token_issuer=settings.teams_token_issuer,
+        ),
+        bot,
+    )
 
 
 def create_app(
@@ -128,6 +149,8 @@ def create_app(
     runtime.standing = ReplicaStanding(reads, clock)
     records: DeliveryRecords = StoreDeliveries(runtime.store)
     chat = Chat(api, reads, clock)
+    integrations = Integrations(runtime.store, reads, secrets)
+    teams_bot = teams_bot_host(settings, TeamsBot(runtime.store, reads, integrations, api, chat))
     ttl = int(settings.action_link_hours * 3600)
     templates = ChannelTemplates(settings.dashboard_url)
     company_email = EmailSender(destinations)
@@ -146,11 +169,11 @@ def create_app(
         secrets,
         {
             SLACK: SlackSender(poster, settings.slack_api_url),
-            TEAMS: TeamsSender(poster),
+            TEAMS: BotOrWebhookSender(TeamsSender(poster), teams_bot),
             EMAIL: company_email,
         },
         Links(secrets, settings.dashboard_url.rstrip("/")),
-        templates,
+        BotCards(templates),
         account=account_mail,
     )
     policy = RetryPolicy(
@@ -189,6 +212,8 @@ def create_app(
         if not box.ready:
             box.open(load_or_create_key(settings.secret_key_path))
         async with runtime.lifespan(app):
+            if teams_bot is not None:
+                await teams_bot.start()
             dispatchers.start()
             digest.start()
             try:
@@ -202,12 +227,20 @@ def create_app(
 
     return runtime.app(
         title="Leaveflow notifications",
-        routers=[routes.router, slack.router, teams.router, actions.router, auth.router],
+        routers=[
+            routes.router,
+            slack.router,
+            teams.router,
+            actions.router,
+            auth.router,
+            *([bot_messages.router] if teams_bot is not None else []),
+        ],
         lifespan=lifespan,
         dispatchers=dispatchers,
         secret_box=secrets,
         read_model=reads,
-        integrations=Integrations(runtime.store, reads, secrets),
+        integrations=integrations,
+        teams_bot=teams_bot,
         destinations=destinations,
         retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,

@@ -81,6 +81,24 @@ class Settings(ServiceSettings):
     # Implicit TLS from the first byte (usually port 465); STARTTLS is then not used.
     smtp_ssl: bool = Field(False, validation_alias=AliasChoices("LEAVEFLOW_SMTP_SSL"))
 
+    # The Teams bot (Azure Bot registration): unset app id, no bot (the Workflows webhook
+    # stays the way Teams hears from us). The endpoints move only for tests.
+    teams_app_id: str | None = Field(None, validation_alias=AliasChoices("TEAMS_APP_ID"))
+    teams_app_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TEAMS_APP_PASSWORD")
+    )
+    teams_openid_metadata_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        validation_alias=AliasChoices("TEAMS_OPENID_METADATA_URL"),
+    )
+    teams_token_issuer: str = Field(
+        "https://api.botframework.com", validation_alias=AliasChoices("TEAMS_TOKEN_ISSUER")
+    )
+    teams_token_url: str = Field(
+        "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+        validation_alias=AliasChoices("TEAMS_TOKEN_URL"),
+    )
+
     @model_validator(mode="after")
     def _smtp_sender(self) -> Settings:
         # A server without a sender would fail every mail; say so at start-up instead.

@@ -20,7 +20,7 @@ from leaveflow_kit.telemetry import current_trace
 
 from ..domain.delivery import PENDING, RETRYING, SENT, Delivery, delivery_id
 from ..domain.messages import ASKING, SYSTEM, Notice
-from .collections import DELIVERIES, SLACK
+from .collections import DELIVERIES
 from .ports import UPDATES
 from .replica import approvers_of, person
 
@@ -118,7 +118,8 @@ async def update_sent_messages(
     levels: list[dict[str, str]],
 ) -> int:
     """One update per message already sent asking to decide the request, where its peer
-    lets us change it (Slack Web API messages, which keep `channel` and `ts`): it now
+    lets us change it (Slack Web API messages, which keep `channel` and `ts`; the Teams
+    bot's cards, which keep their activity id): it now
     reads as closed by `what`, with every level's state and no buttons. Webhook posts
     (Slack or Teams) have no handle and stay as they were; the new state reaches people
     in new messages.
@@ -126,7 +127,8 @@ async def update_sent_messages(
     Idempotent per event like every delivery: the id names the event and the message. An
     update of the same message still waiting to be sent (a Slack hiccup being retried) is
     brought up to date instead, so an older state can never land after a newer one."""
-    where = {"tenant_id": tenant_id, "request_id": request_id, "channel": SLACK}
+    # Every channel whose sends keep a handle: Slack's Web API, the Teams bot.
+    where = {"tenant_id": tenant_id, "request_id": request_id}
     waiting: dict[str, Delivery] = {}
     for status in (PENDING, RETRYING):
         for doc in await tx.find(DELIVERIES, {**where, "status": status}, limit=200):
@@ -141,7 +143,7 @@ async def update_sent_messages(
         notice = Notice.from_dict(sent.payload["notice"])
         if notice.kind not in ASKING:
             continue  # what told the employee something stays as it was
-        update_id = delivery_id(event_id, SLACK, f"update:{sent.id}")
+        update_id = delivery_id(event_id, sent.channel, f"update:{sent.id}")
         if await tx.get(DELIVERIES, update_id) is not None:
             continue
         notice = notice.closed_by(what, levels or None)
@@ -155,7 +157,7 @@ async def update_sent_messages(
             tenant_id=tenant_id,
             event_id=event_id,
             event_type=event_type,
-            channel=SLACK,
+            channel=sent.channel,
             recipient=sent.recipient,
             payload={
                 "notice": notice.to_dict(),

@@ -65,6 +65,7 @@ from .collections import (
     preference_key,
 )
 from .replica import LEAVE_TYPE_REPLICA, admins, approvers_of, directory_handlers, person
+from .teams_conversations import TEAMS_CONVERSATIONS, conversation_key
 
 # A preference (off unless chosen): the employee hears each level approved on the way.
 LEVEL_UPDATES = "level_updates"
@@ -95,8 +96,9 @@ async def _routes_for(
     tx: Transaction, tenant_id: str, who: dict[str, Any]
 ) -> list[tuple[str, bool]]:
     """(channel, personal?) for each way `who` is reached: Slack is personal when the bot
-    can message them directly, else it is the shared channel; Teams (a Workflows webhook)
-    is always a channel; email always personal."""
+    can message them directly, else it is the shared channel; Teams is personal when they
+    have a chat with the Teams bot, else the channel (a Workflows webhook); email always
+    personal."""
     prefs = await tx.get(PREFERENCES, preference_key(tenant_id, who["id"])) or {}
     chosen = []
     for channel in CHANNELS:
@@ -112,7 +114,11 @@ async def _routes_for(
                 chosen.append((SLACK, False))
             continue
         if channel == TEAMS:
-            if integration.get("webhook_url"):
+            # The bot reaches who installed it or wrote to it; the others, the channel.
+            chat = await tx.get(TEAMS_CONVERSATIONS, conversation_key(tenant_id, who["id"]))
+            if chat is not None:
+                chosen.append((TEAMS, True))
+            elif integration.get("webhook_url"):
                 chosen.append((TEAMS, False))
             continue
         chosen.append((channel, True))
