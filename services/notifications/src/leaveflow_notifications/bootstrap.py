@@ -27,10 +27,11 @@ from .adapters.rendering import ChannelTemplates
 from .adapters.resolver import SystemResolver
 from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
+from .adapters.slack_app.web_api import SlackSdkWebApi
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .config import Settings
-from .entrypoints.http import actions, auth, routes, slack, teams
+from .entrypoints.http import actions, auth, routes, slack, slack_events, slack_install, teams
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -43,6 +44,7 @@ from .service_layer.collections import (
     LOCATIONS,
     PEOPLE,
     SLACK,
+    SLACK_USERS,
     TEAMS,
     TENANTS,
 )
@@ -58,6 +60,10 @@ from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
+from .service_layer.slack_app.events import SlackEvents
+from .service_layer.slack_app.home import HomeReader
+from .service_layer.slack_app.install import SlackInstaller
+from .service_layer.slack_app.ports import SlackWebApi
 from .service_layer.standing import ReplicaStanding
 
 INDEXES = (
@@ -69,6 +75,8 @@ INDEXES = (
     IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "role")),
+    # The Slack app forgets a workspace's user tokens when it is uninstalled.
+    IndexSpec(SLACK_USERS, ("team_id",)),
     # The replica helper's reads name the tenant.
     *(IndexSpec(c, ("tenant_id",)) for c in (TENANTS, LOCATIONS, PEOPLE, DEPARTMENTS, LEAVE_TYPES)),
 )
@@ -180,6 +188,28 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
+    integrations = Integrations(runtime.store, reads, secrets)
+    slack_client_secret = (
+        settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else None
+    )
+    slack_api: SlackWebApi = SlackSdkWebApi(
+        settings.slack_api_url, settings.slack_client_id, slack_client_secret
+    )
+    slack_installer = SlackInstaller(
+        runtime.store,
+        reads,
+        secrets,
+        integrations,
+        slack_api,
+        clock,
+        client_id=settings.slack_client_id,
+        base_url=settings.base_url,
+        dashboard_url=settings.dashboard_url,
+        authorize_url=settings.slack_authorize_url,
+    )
+    slack_app_events = SlackEvents(
+        reads, slack_installer, slack_api, HomeReader(api, reads), chat, api
+    )
     handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
     runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)
@@ -202,12 +232,20 @@ def create_app(
 
     return runtime.app(
         title="Leaveflow notifications",
-        routers=[routes.router, slack.router, teams.router, actions.router, auth.router],
+        routers=[
+            routes.router,
+            slack.router,
+            slack_events.router,
+            slack_install.router,
+            teams.router,
+            actions.router,
+            auth.router,
+        ],
         lifespan=lifespan,
         dispatchers=dispatchers,
         secret_box=secrets,
         read_model=reads,
-        integrations=Integrations(runtime.store, reads, secrets),
+        integrations=integrations,
         destinations=destinations,
         retries=DeliveryRetries(records, clock, dispatchers.wake),
         chat=chat,
@@ -218,6 +256,14 @@ def create_app(
         outbound=outbound,
         digest=digest,
         account_mail=account_mail,
+        slack_installer=slack_installer,
+        slack_events=slack_app_events,
+        slack_api=slack_api,
+        slack_signing_secret=(
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else None
+        ),
         # Checked by the routes only Leaveflow services call (`deps.ServiceCaller`).
         service_secret=service_secret,
     )
