@@ -53,7 +53,9 @@ def _span(item: dict[str, Any], types: dict[str, str]) -> str:
     start, end = item.get("start_date"), item.get("end_date")
     when = str(start) if start == end else f"{start} to {end}"
     amount = item.get("amount")
-    unit = item.get("unit") or "days"
+    unit = str(item.get("unit") or "days")
+    if amount == 1:
+        unit = unit.removesuffix("s")
     size = f" ({amount:g} {unit})" if isinstance(amount, int | float) else ""
     return f"{types.get(str(item.get('leave_type_id')), 'Leave')} {when}{size}"
 
