@@ -44,6 +44,7 @@ from .service_layer.collections import (
     LOCATIONS,
     PEOPLE,
     SLACK,
+    SLACK_STATUSES,
     SLACK_USERS,
     TEAMS,
     TENANTS,
@@ -64,6 +65,7 @@ from .service_layer.slack_app.events import SlackEvents
 from .service_layer.slack_app.home import HomeReader
 from .service_layer.slack_app.install import SlackInstaller
 from .service_layer.slack_app.ports import SlackWebApi
+from .service_layer.slack_app.status import SlackStatuses, status_handlers
 from .service_layer.standing import ReplicaStanding
 
 INDEXES = (
@@ -77,6 +79,8 @@ INDEXES = (
     IndexSpec(PEOPLE, ("tenant_id", "role")),
     # The Slack app forgets a workspace's user tokens when it is uninstalled.
     IndexSpec(SLACK_USERS, ("team_id",)),
+    # Each replica's status round reads the statuses still to show or clear.
+    IndexSpec(SLACK_STATUSES, ("active",)),
     # The replica helper's reads name the tenant.
     *(IndexSpec(c, ("tenant_id",)) for c in (TENANTS, LOCATIONS, PEOPLE, DEPARTMENTS, LEAVE_TYPES)),
 )
@@ -207,10 +211,23 @@ def create_app(
         dashboard_url=settings.dashboard_url,
         authorize_url=settings.slack_authorize_url,
     )
+    slack_statuses = SlackStatuses(
+        runtime.store,
+        reads,
+        slack_installer,
+        slack_api,
+        clock,
+        interval_seconds=settings.slack_status_interval_seconds,
+    )
     slack_app_events = SlackEvents(
         reads, slack_installer, slack_api, HomeReader(api, reads), chat, api
     )
-    handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
+    handlers = (
+        requests_handlers(clock)
+        .include(invite_handlers(clock, settings.dashboard_url))
+        # The Slack status while away reacts to the leave events the fan-out handles.
+        .also(status_handlers())
+    )
     runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)
 
@@ -221,9 +238,11 @@ def create_app(
         async with runtime.lifespan(app):
             dispatchers.start()
             digest.start()
+            slack_statuses.start()
             try:
                 yield
             finally:
+                await slack_statuses.stop()
                 await digest.stop()
                 await dispatchers.stop()
                 await background.drain()
@@ -259,6 +278,7 @@ def create_app(
         slack_installer=slack_installer,
         slack_events=slack_app_events,
         slack_api=slack_api,
+        slack_statuses=slack_statuses,
         slack_signing_secret=(
             settings.slack_signing_secret.get_secret_value()
             if settings.slack_signing_secret
