@@ -33,7 +33,7 @@ INSTALLED = {
 
 async def _start(app: SlackApp) -> tuple[str, httpx.Response]:
     """The admin's link followed to Slack: (state, our redirect answer)."""
-    link = await app.http.post("/v1/integrations/slack/install", headers=app.auth())
+    link = await app.http.get("/v1/integrations/slack/install", headers=app.auth())
     assert link.status_code == 200
     url = urlsplit(link.json()["url"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == "https://notify.test/slack/install"
@@ -124,7 +124,7 @@ async def test_an_expired_state_or_link_is_refused(
     assert late.status_code == 400
     assert slack_api.sent("oauth.v2.access") == []
 
-    link = await slack_app.http.post("/v1/integrations/slack/install", headers=slack_app.auth())
+    link = await slack_app.http.get("/v1/integrations/slack/install", headers=slack_app.auth())
     slack_app.world.clock.advance(timedelta(minutes=16))
     stale = await slack_app.http.get(link.json()["url"].removeprefix("https://notify.test"))
     assert stale.status_code == 400
@@ -177,11 +177,11 @@ async def test_reinstalling_keeps_the_admins_channel_settings(
 async def test_only_admins_get_an_install_link_and_only_with_a_slack_app(
     slack_app: SlackApp, make_slack_app: SlackAppFactory
 ) -> None:
-    user = await slack_app.http.post(
+    user = await slack_app.http.get(
         "/v1/integrations/slack/install", headers=slack_app.auth("t1-ana", "user")
     )
     assert user.status_code == 403
     bare = await make_slack_app(slack_client_id="")
-    answer = await bare.http.post("/v1/integrations/slack/install", headers=bare.auth())
+    answer = await bare.http.get("/v1/integrations/slack/install", headers=bare.auth())
     assert answer.status_code == 404
     assert (await bare.http.get("/slack/install?ticket=x")).status_code == 404

@@ -27,7 +27,7 @@ class SlackInstallOut(BaseModel):
     url: str
 
 
-@router.post("/v1/integrations/slack/install", tags=["integrations"])
+@router.get("/v1/integrations/slack/install", tags=["integrations"])
 async def slack_install_link(user: CurrentUser, installer: SlackInstallerDep) -> SlackInstallOut:
     """An "Add to Slack" link for the caller's company (admin); 404 when this installation
     has no Slack app (`SLACK_CLIENT_ID`)."""
