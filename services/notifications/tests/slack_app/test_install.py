@@ -185,3 +185,34 @@ async def test_only_admins_get_an_install_link_and_only_with_a_slack_app(
     answer = await bare.http.get("/v1/integrations/slack/install", headers=bare.auth())
     assert answer.status_code == 404
     assert (await bare.http.get("/slack/install?ticket=x")).status_code == 404
+
+
+async def test_saving_the_form_after_add_to_slack_keeps_the_install(
+    slack_app: SlackApp, slack_api: SlackApi, sink: Any
+) -> None:
+    slack_api.answer("oauth.v2.access", INSTALLED)
+    state, _ = await _start(slack_app)
+    assert (await slack_app.http.get(f"/slack/oauth_redirect?code=c&state={state}")).is_redirect
+    saved = await slack_app.http.put(
+        "/v1/integrations/slack",
+        json={"webhook_url": sink.url, "channel": "#leave"},
+        headers=slack_app.auth(),
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["slack"]["has_bot_token"] is True
+    box, store = slack_app.world.box, slack_app.world.store
+    stored = await store.get("integrations", "t1:slack")
+    assert stored["team_id"] == "T1"
+    assert stored["channel"] == "#leave"
+    assert box.decrypt(stored["bot_token"]) == "xoxb-bot-token"
+
+    # Naming another workspace is a new, hand-wired connection: the app's token goes.
+    other = await slack_app.http.put(
+        "/v1/integrations/slack",
+        json={"team_id": "T9", "webhook_url": sink.url, "signing_secret": "own"},
+        headers=slack_app.auth(),
+    )
+    assert other.status_code == 200, other.text
+    stored = await store.get("integrations", "t1:slack")
+    assert stored["team_id"] == "T9"
+    assert stored.get("bot_token") is None
