@@ -46,7 +46,7 @@ async def _start(app: SlackApp) -> tuple[str, httpx.Response]:
     )
     assert query["client_id"] == CLIENT_ID
     assert query["scope"] == "chat:write,commands,im:write,users:read"
-    assert query["user_scope"] == "users.profile:write"
+    assert query["user_scope"] == "users.profile:read,users.profile:write"
     assert query["redirect_uri"] == "https://notify.test/slack/oauth_redirect"
     assert app.http.cookies.get(STATE_COOKIE) == query["state"]
     return query["state"], redirect

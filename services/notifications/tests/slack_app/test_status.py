@@ -42,6 +42,12 @@ class Statuses:
 
     def __init__(self, world: Any, slack_api: SlackApi) -> None:
         self.world, self.slack_api = world, slack_api
+        # Slack's side: the status is what was set last (`own` before anything was).
+        self.own: dict[str, Any] = {}
+        slack_api.routes["GET /api/users.profile.get"] = lambda call: (
+            200,
+            {"ok": True, "profile": self.profiles()[-1][1] if self.profiles() else self.own},
+        )
         self.handlers: Handlers = world.handlers.also(status_handlers())
         self.api = SlackSdkWebApi(slack_api.base_url, "id", "secret")
         self.installer = SlackInstaller(
@@ -270,3 +276,62 @@ async def test_a_revoked_token_is_not_retried_every_round(
     replica = statuses.replica("a")
     assert await replica.run_once() == 1
     assert len(slack_api.sent("users.profile.set")) == 1
+
+
+async def test_the_persons_own_status_comes_back_and_a_newer_one_is_left_alone(
+    statuses: Statuses,
+) -> None:
+    clock = statuses.world.clock
+    first = clock.now().date() + timedelta(days=1)
+    await statuses.token("U_ANA")
+    in_a_month = int((clock.now() + timedelta(days=30)).timestamp())
+    statuses.own = {
+        "status_text": "Working from home",
+        "status_emoji": ":house:",
+        "status_expiration": in_a_month,
+    }
+    await statuses.feed(LeaveApproved(**_leave(first, first)))
+    clock.move_to(_midnight(first) + timedelta(hours=9))
+    replica = statuses.replica("a")
+    assert await replica.run_once() == 1
+    await statuses.feed(LeaveCancelled(**_leave(first, first), previous_status="approved"))
+    assert await replica.run_once() == 1
+    assert statuses.profiles()[-1][1] == {
+        "status_text": "Working from home",
+        "status_emoji": ":house:",
+        "status_expiration": in_a_month,
+    }
+
+    # Another leave: while it shows, Ana sets a status of her own; the cancel keeps hers.
+    second = dict(_leave(first, first), request_id="r2")
+    await statuses.feed(LeaveApproved(**second))
+    assert await replica.run_once() == 1
+    assert statuses.profiles()[-1][1]["status_emoji"] == ":palm_tree:"
+    mine = {"status_text": "In a workshop", "status_emoji": ":pencil:", "status_expiration": 0}
+    statuses.slack_api.routes["GET /api/users.profile.get"] = (200, {"ok": True, "profile": mine})
+    sets = len(statuses.profiles())
+    await statuses.feed(LeaveCancelled(**second, previous_status="approved"))
+    assert await replica.run_once() == 0
+    assert await replica.run_once() == 0  # and the record is done with
+    assert len(statuses.profiles()) == sets
+    assert await statuses.world.store.find(SLACK_STATUSES, {}) == []
+
+
+async def test_at_the_leaves_end_slack_expires_it_and_nothing_is_sent(
+    statuses: Statuses,
+) -> None:
+    clock = statuses.world.clock
+    first = clock.now().date() + timedelta(days=1)
+    await statuses.token("U_ANA")
+    await statuses.feed(LeaveApproved(**_leave(first, first)))
+    clock.move_to(_midnight(first) + timedelta(hours=9))
+    replica = statuses.replica("a")
+    assert await replica.run_once() == 1
+    # Slack drops the status at its expiration by itself.
+    statuses.slack_api.routes["GET /api/users.profile.get"] = (200, {"ok": True, "profile": {}})
+    clock.move_to(_midnight(first + timedelta(days=1)) + timedelta(minutes=5))
+    assert await replica.run_once() == 0
+    clock.advance(timedelta(days=3))
+    assert await replica.run_once() == 0
+    assert len(statuses.profiles()) == 1
+    assert await statuses.world.store.find(SLACK_STATUSES, {}) == []

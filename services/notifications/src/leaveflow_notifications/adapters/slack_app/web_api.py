@@ -9,7 +9,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ...service_layer.slack_app.ports import SlackRefused
+from ...service_layer.slack_app.ports import SlackRefused, Status
 
 
 class SlackSdkWebApi:
@@ -55,6 +55,16 @@ class SlackSdkWebApi:
 
     async def update_view(self, bot_token: str, view_id: str, view: dict[str, Any]) -> None:
         await self._call(self._client(bot_token), "views_update", view_id=view_id, view=view)
+
+    async def get_status(self, user_token: str) -> Status:
+        answer = await self._call(self._client(user_token), "users_profile_get")
+        raw = answer.get("profile")
+        profile: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        return Status(
+            text=str(profile.get("status_text") or ""),
+            emoji=str(profile.get("status_emoji") or ""),
+            expiration=int(profile.get("status_expiration") or 0),
+        )
 
     async def set_status(self, user_token: str, text: str, emoji: str, expiration: int) -> None:
         profile = {"status_text": text, "status_emoji": emoji, "status_expiration": expiration}

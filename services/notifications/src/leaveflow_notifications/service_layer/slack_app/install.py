@@ -34,7 +34,7 @@ from .ports import SlackRefused, SlackWebApi
 # What the app asks of a workspace (deploy/slack/manifest.yml asks the same).
 BOT_SCOPES = ("chat:write", "commands", "im:write", "users:read")
 # A person's own token, only to set their status while away.
-USER_SCOPES = ("users.profile:write",)
+USER_SCOPES = ("users.profile:read", "users.profile:write")
 TICKET_SECONDS = 15 * 60
 STATE_SECONDS = 10 * 60
 TICKET_PURPOSE = "slack-install"

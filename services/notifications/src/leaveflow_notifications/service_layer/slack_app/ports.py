@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Status:
+    text: str = ""
+    emoji: str = ""
+    expiration: int = 0
 
 
 class SlackRefused(Exception):
@@ -32,3 +40,6 @@ class SlackWebApi(Protocol):
 
     async def set_status(self, user_token: str, text: str, emoji: str, expiration: int) -> None:
         """`users.profile.set` of the token's own person (`expiration` 0: never)."""
+
+    async def get_status(self, user_token: str) -> Status:
+        """`users.profile.get` of the token's own person: their status now."""

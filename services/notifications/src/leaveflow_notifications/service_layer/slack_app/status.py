@@ -1,6 +1,7 @@
 """The Slack status while away: approved leave shows in the person's status
 (":palm_tree: On vacation until 14 Mar", expiring at the leave's end in their zone) from
-the moment it starts; a cancel or an edit clears or moves it.
+the moment it starts; a cancel or an edit moves it, or puts back the status the person
+had before (unless they set another since).
 
 The leave events keep one record per request (in the consumer's transaction, so a
 redelivered event changes nothing twice); every replica's scheduler looks for records whose
@@ -191,14 +192,28 @@ class SlackStatuses:
 
         return await self._store.atomic(run)
 
-    async def _settle(self, record: dict[str, Any], *, shown_until: int | None) -> None:
+    async def _settle(
+        self,
+        record: dict[str, Any],
+        *,
+        shown_until: int | None,
+        text: str | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
         key = slack_status_key(record["tenant_id"], record["request_id"])
 
         async def run(tx: Transaction) -> None:
             current = await tx.get(SLACK_STATUSES, key)
             if current is None:
                 return
-            done = {**current, "shown_until": shown_until, "claim_until": 0}
+            done = {
+                **current,
+                "shown_until": shown_until,
+                "shown_text": text,
+                # Kept while ours is shown, to put back when it goes.
+                "previous": previous if shown_until else None,
+                "claim_until": 0,
+            }
             await tx.put(SLACK_STATUSES, key, done)
 
         await self._store.atomic(run)
@@ -221,17 +236,59 @@ class SlackStatuses:
             # is left to expire on its own when they turned it off).
             await self._settle(record, shown_until=None)
             return 0
+        previous = record.get("previous")
         try:
             if wanted.until is None:
-                await self._slack.set_status(token, "", "", 0)
+                calls = await self._take_down(token, record)
             else:
+                if not record.get("shown_until"):
+                    previous = await self._before(token)
                 await self._slack.set_status(token, wanted.text, EMOJI, wanted.until)
+                calls = 1
         except SlackRefused as exc:
             log.warning("slack_status_failed", request_id=record["request_id"], error=exc.error)
             if exc.error in DEAD_TOKEN:
                 await self._settle(record, shown_until=None)
             return 1
-        await self._settle(record, shown_until=wanted.until)
+        await self._settle(
+            record, shown_until=wanted.until, text=wanted.text or None, previous=previous
+        )
+        return calls
+
+    async def _before(self, token: str) -> dict[str, Any] | None:
+        """The person's own status before ours, to put back afterwards (None: none, or a
+        token from before `users.profile:read` was asked for)."""
+        try:
+            status = await self._slack.get_status(token)
+        except SlackRefused as exc:
+            if exc.error in DEAD_TOKEN:
+                raise
+            return None
+        if not status.text and not status.emoji:
+            return None
+        return {"text": status.text, "emoji": status.emoji, "expiration": status.expiration}
+
+    async def _take_down(self, token: str, record: dict[str, Any]) -> int:
+        """Our status goes: the one before it comes back if it has not expired meanwhile;
+        a status the person set themselves since is left alone. The calls made."""
+        try:
+            now_shown = await self._slack.get_status(token)
+        except SlackRefused as exc:
+            if exc.error in DEAD_TOKEN:
+                raise
+            now_shown = None
+        if now_shown is not None and now_shown.text and now_shown.text != record.get("shown_text"):
+            return 0  # theirs now, not ours
+        now = self._now()
+        previous = record.get("previous") or {}
+        expiration = int(previous.get("expiration") or 0)
+        if previous and (expiration == 0 or expiration > now):
+            await self._slack.set_status(token, previous["text"], previous["emoji"], expiration)
+            return 1
+        ended = bool(record.get("shown_until")) and now >= int(record["shown_until"])
+        if ended and now_shown is not None and not now_shown.text:
+            return 0  # Slack let ours expire at the leave's end: nothing to clear
+        await self._slack.set_status(token, "", "", 0)
         return 1
 
     def start(self) -> None:
