@@ -166,6 +166,12 @@ asyncapi: $(SYNC_STAMP) ## write each service's AsyncAPI 3.0 document (FastStrea
 		$(BIN)/python -m leaveflow_kit.messaging.asyncapi leaveflow_$$s.bootstrap:create_app docs/asyncapi/$$s.yaml || exit 1; \
 	done
 
+.PHONY: slack-manifest
+SLACK_MANIFEST := build/slack-manifest.yml
+slack-manifest: $(SYNC_STAMP) ## the Slack app manifest with your URLs (NOTIFICATIONS_PUBLIC_URL=https://... LEAVEFLOW_DASHBOARD_URL=https://...)
+	$(BIN)/python deploy/slack/render_manifest.py --notifications-url "$(NOTIFICATIONS_PUBLIC_URL)" \
+		--dashboard-url "$(or $(LEAVEFLOW_DASHBOARD_URL),$(NOTIFICATIONS_PUBLIC_URL))" --out $(SLACK_MANIFEST)
+
 # --- docker compose (MongoDB replica set + NATS + the services) -----------------------------
 # deploy/.env is created from deploy/.env.example on first use, with random secrets filled in
 # (compose refuses to start without LEAVEFLOW_SERVICE_SECRET; there is no default).

@@ -27,12 +27,22 @@ from .adapters.rendering import ChannelTemplates
 from .adapters.resolver import SystemResolver
 from .adapters.secrets import DeferredBox, load_or_create_key
 from .adapters.senders import EmailSender, HttpPoster, SlackSender, TeamsSender
+from .adapters.slack_app.web_api import SlackSdkWebApi
 from .adapters.store_deliveries import StoreDeliveries
 from .adapters.store_reads import StoreReads
 from .adapters.teams_bot.sdk import TeamsBotHost, TeamsBotSettings
 from .adapters.teams_bot.sender import BotCards, BotOrWebhookSender
 from .config import Settings
-from .entrypoints.http import actions, auth, bot_messages, routes, slack, teams
+from .entrypoints.http import (
+    actions,
+    auth,
+    bot_messages,
+    routes,
+    slack,
+    slack_events,
+    slack_install,
+    teams,
+)
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -45,6 +55,8 @@ from .service_layer.collections import (
     LOCATIONS,
     PEOPLE,
     SLACK,
+    SLACK_STATUSES,
+    SLACK_USERS,
     TEAMS,
     TENANTS,
 )
@@ -60,6 +72,11 @@ from .service_layer.links import LinkActions
 from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
+from .service_layer.slack_app.events import SlackEvents
+from .service_layer.slack_app.home import HomeReader
+from .service_layer.slack_app.install import SlackInstaller
+from .service_layer.slack_app.ports import SlackWebApi
+from .service_layer.slack_app.status import SlackStatuses, status_handlers
 from .service_layer.standing import ReplicaStanding
 from .service_layer.teams_bot import TeamsBot
 from .service_layer.teams_conversations import TEAMS_CONVERSATIONS
@@ -74,6 +91,10 @@ INDEXES = (
     IndexSpec(PEOPLE, ("tenant_id", "slack_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "teams_user_id")),
     IndexSpec(PEOPLE, ("tenant_id", "role")),
+    # The Slack app forgets a workspace's user tokens when it is uninstalled.
+    IndexSpec(SLACK_USERS, ("team_id",)),
+    # Each replica's status round reads the statuses still to show or clear.
+    IndexSpec(SLACK_STATUSES, ("active",)),
     # The replica helper's reads name the tenant.
     *(IndexSpec(c, ("tenant_id",)) for c in (TENANTS, LOCATIONS, PEOPLE, DEPARTMENTS, LEAVE_TYPES)),
 )
@@ -203,7 +224,42 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
-    handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
+    integrations = Integrations(runtime.store, reads, secrets)
+    slack_client_secret = (
+        settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else None
+    )
+    slack_api: SlackWebApi = SlackSdkWebApi(
+        settings.slack_api_url, settings.slack_client_id, slack_client_secret
+    )
+    slack_installer = SlackInstaller(
+        runtime.store,
+        reads,
+        secrets,
+        integrations,
+        slack_api,
+        clock,
+        client_id=settings.slack_client_id,
+        base_url=settings.base_url,
+        dashboard_url=settings.dashboard_url,
+        authorize_url=settings.slack_authorize_url,
+    )
+    slack_statuses = SlackStatuses(
+        runtime.store,
+        reads,
+        slack_installer,
+        slack_api,
+        clock,
+        interval_seconds=settings.slack_status_interval_seconds,
+    )
+    slack_app_events = SlackEvents(
+        reads, slack_installer, slack_api, HomeReader(api, reads), chat, api
+    )
+    handlers = (
+        requests_handlers(clock)
+        .include(invite_handlers(clock, settings.dashboard_url))
+        # The Slack status while away reacts to the leave events the fan-out handles.
+        .also(status_handlers())
+    )
     runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)
 
@@ -216,9 +272,11 @@ def create_app(
                 await teams_bot.start()
             dispatchers.start()
             digest.start()
+            slack_statuses.start()
             try:
                 yield
             finally:
+                await slack_statuses.stop()
                 await digest.stop()
                 await dispatchers.stop()
                 await background.drain()
@@ -230,6 +288,8 @@ def create_app(
         routers=[
             routes.router,
             slack.router,
+            slack_events.router,
+            slack_install.router,
             teams.router,
             actions.router,
             auth.router,
@@ -251,6 +311,15 @@ def create_app(
         outbound=outbound,
         digest=digest,
         account_mail=account_mail,
+        slack_installer=slack_installer,
+        slack_events=slack_app_events,
+        slack_api=slack_api,
+        slack_statuses=slack_statuses,
+        slack_signing_secret=(
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else None
+        ),
         # Checked by the routes only Leaveflow services call (`deps.ServiceCaller`).
         service_secret=service_secret,
     )

@@ -39,6 +39,27 @@ class Settings(ServiceSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
+    # The Slack app ("Add to Slack", Events API, App Home, status while away): its
+    # credentials from api.slack.com/apps (Basic Information). Without a client id the
+    # install route answers 404 and only hand-connected workspaces work.
+    slack_client_id: str = Field("", validation_alias=AliasChoices("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET")
+    )
+    # The app's signing secret: verifies events and the requests of workspaces installed
+    # through OAuth (a hand-connected workspace keeps its own `signing_secret`).
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_authorize_url: str = Field(
+        "https://slack.com/oauth/v2/authorize",
+        validation_alias=AliasChoices("SLACK_AUTHORIZE_URL"),
+    )
+    # How often each replica looks for statuses to set or clear (the store's claim keeps
+    # each change to one replica); tests lower it.
+    slack_status_interval_seconds: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("SLACK_STATUS_INTERVAL")
+    )
     action_link_hours: float = Field(
         72.0, gt=0, validation_alias=AliasChoices("NOTIFICATIONS_ACTION_LINK_HOURS")
     )

@@ -72,6 +72,29 @@ class Handlers(Mapping[str, EventHandler]):
                 self._classes[event_type] = other._classes[event_type]
         return self
 
+    def also(self, other: Handlers) -> Handlers:
+        """Add `other`'s registrations; a type both handle runs this one's handler, then
+        `other`'s, in the same transaction (a feature reacting to events another already
+        handles, without either knowing the other)."""
+        for event_type, second in other._handlers.items():
+            first = self._handlers.get(event_type)
+            if first is None:
+                self._handlers[event_type] = second
+                self._classes[event_type] = other._classes[event_type]
+                continue
+
+            async def both(
+                tx: Transaction,
+                event: HandledEvent,
+                first: EventHandler = first,
+                second: EventHandler = second,
+            ) -> None:
+                await first(tx, event)
+                await second(tx, event)
+
+            self._handlers[event_type] = both
+        return self
+
     def by_producer(self) -> dict[str, dict[str, EventHandler]]:
         """The handlers grouped by the producing service (one durable consumer each)."""
         grouped: dict[str, dict[str, EventHandler]] = {}

@@ -55,6 +55,24 @@ def public_view(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# What "Add to Slack" stored (service_layer/slack_app/install.py): not fields of the
+# admin's form, so saving the form (channel, webhook) must not drop them.
+INSTALL_FIELDS = ("team_id", "bot_token", "bot_user_id", "app_id", "installed_by")
+
+
+def kept_install(
+    channel: str, before: dict[str, Any] | None, doc: dict[str, Any]
+) -> dict[str, Any]:
+    """The app install's fields of `before` that `doc` (a save of the form) leaves out:
+    a workspace installed through OAuth stays installed until an admin names another
+    workspace or gives a bot token of their own."""
+    if channel != "slack" or not before or not before.get("app_id"):
+        return {}
+    if doc.get("bot_token") or doc.get("team_id") not in (None, before.get("team_id")):
+        return {}
+    return {k: before[k] for k in INSTALL_FIELDS if k in before and doc.get(k) is None}
+
+
 class IntegrationConflict(Exception):
     """The Slack workspace / Azure AD tenant is connected to another tenant (HTTP 409)."""
 
@@ -73,6 +91,8 @@ class Integrations:
         lookup = LOOKUP_FIELDS.get(channel)
 
         async def run(tx: Transaction) -> None:
+            before = await tx.get(INTEGRATIONS, integration_key(tenant_id, channel))
+            doc.update(kept_install(channel, before, doc))
             if lookup and doc.get(lookup):
                 # One tenant per Slack workspace / Azure AD tenant: inbound requests are
                 # routed by it.

@@ -5,7 +5,8 @@ the time zone of each location (it decides what "today" is for the people there)
 Kept by the kit's replica rule (docs/adr/0004-newest-wins-replicas.md): keys scoped by
 tenant, the event that happened last wins, whatever order events arrive or replay in.
 The collections are rebuilt from the requests stream on start-up whenever
-`DIRECTORY_VERSION` changes (version 1: tenant-scoped keys, where raw ids were before).
+`DIRECTORY_VERSION` changes (version 1: tenant-scoped keys, where raw ids were before;
+version 2: leave types' `private`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ DEPARTMENT_REPLICA = Replica(DEPARTMENTS)
 LEAVE_TYPE_REPLICA = Replica(LEAVE_TYPES)
 LOCATION_REPLICA = Replica(LOCATIONS)
 
-DIRECTORY_VERSION = 1
+DIRECTORY_VERSION = 2
 
 directory_handlers = Handlers()
 
@@ -80,7 +81,8 @@ async def on_department(tx: Transaction, event: Handled[DepartmentUpserted]) -> 
 @directory_handlers.on
 async def on_leave_type(tx: Transaction, event: Handled[LeaveTypeUpserted]) -> None:
     d = event.data
-    fields = {"name": d.name, "active": d.active}
+    # `private`: the Slack status while away names no private type (version 2).
+    fields = {"name": d.name, "active": d.active, "private": d.private}
     await LEAVE_TYPE_REPLICA.upsert(
         tx, event.envelope.tenant_id, d.leave_type_id, fields, event.envelope
     )

@@ -179,6 +179,10 @@ async def _page(
         context["integrations"], context["integrations_error"] = await attempt(
             api.get("notifications", "/v1/integrations")
         )
+        # "Add to Slack": a fresh install link, none when this Leaveflow has no Slack app.
+        link, _no_app = await attempt(api.get("notifications", "/v1/integrations/slack/install"))
+        context["slack_install_url"] = (link or {}).get("url")
+        context["slack_installed"] = request.query_params.get("slack") == "installed"
     elif section == "employees":
         invites, context["invites_error"] = await attempt(api.get("requests", "/v1/invites"))
         context["invited"] = invited_by_employee(invites)

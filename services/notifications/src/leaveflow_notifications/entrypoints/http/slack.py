@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from slack_sdk.signature import SignatureVerifier
 
 from leaveflow_kit.http import Unauthorized
 from leaveflow_kit.http.limits import rate_limited
@@ -21,9 +20,15 @@ from leaveflow_kit.logging import get_logger
 
 from ...domain.commands import Help, parse
 from ...domain.messages import level_of_block
+from ...service_layer.background import Background
 from ...service_layer.collections import SLACK
 from ...service_layer.ports import ApiUnavailable
+from ...service_layer.slack_app.events import SlackEvents
+from ...service_layer.slack_app.modal import CALLBACK as MODAL_CALLBACK
 from .deps import BackgroundDep, ChatDep, IntegrationsDep, PosterDep, ReadModelDep
+from .slack_deps import SlackEventsDep
+from .slack_events import app_signing_secret as app_secret
+from .slack_events import signed_by
 
 router = APIRouter()
 log = get_logger(__name__)
@@ -64,10 +69,12 @@ async def _verified(
     form = _form(body)
     team_id = _team_of(form)
     integration = await integrations.inbound(SLACK, team_id) if team_id else None
-    secret = integration.get("signing_secret") if integration else None
-    if not secret or not SignatureVerifier(secret).is_valid_request(body, dict(request.headers)):
+    # A workspace installed through "Add to Slack" is signed with the app's secret.
+    own = integration.get("signing_secret") if integration else None
+    if integration is None or not signed_by(
+        body, dict(request.headers), [own, app_secret(request)]
+    ):
         raise Unauthorized("bad Slack signature")
-    assert integration is not None
     return integration, form
 
 
@@ -92,8 +99,10 @@ async def slack_command(
     chat: ChatDep,
     poster: PosterDep,
     background: BackgroundDep,
+    slack_app: SlackEventsDep,
 ) -> Response:
-    """`/vacation ...`: acked at once; the answer follows through `response_url`."""
+    """`/vacation ...`: acked at once; the answer follows through `response_url`. With no
+    arguments and a bot token, the request modal opens instead."""
     integration, form = await _verified(request, integrations)
     if request.headers.get("x-slack-retry-num"):
         return Response(status_code=200)  # the first delivery is already being handled
@@ -102,6 +111,12 @@ async def slack_command(
     employee = await reads.person_by(tenant_id, "slack_user_id", user_id)
     if employee is None:
         return _ephemeral(_unknown_user(user_id))
+    if not form.get("text", "").strip() and form.get("trigger_id") and integration.get("bot_token"):
+        # views.open must follow within 3 s of the command: right after the ack.
+        background.run(
+            slack_app.open_modal(integration, employee, form["trigger_id"]), "slack-modal"
+        )
+        return Response(status_code=200)
     command = parse(form.get("text", ""))
     if isinstance(command, Help):
         return _ephemeral(await chat.run(tenant_id, employee["id"], command, SLACK))
@@ -123,6 +138,7 @@ async def slack_interaction(
     chat: ChatDep,
     poster: PosterDep,
     background: BackgroundDep,
+    slack_app: SlackEventsDep,
 ) -> Response:
     """Approve / Deny clicks: decided as the clicking user; the message is replaced by the
     outcome, so its buttons are gone and a second click cannot decide again."""
@@ -131,6 +147,15 @@ async def slack_interaction(
         return Response(status_code=200)
     try:
         payload = json.loads(form.get("payload", ""))
+        if not isinstance(payload, dict):
+            return Response(status_code=200)
+        if payload.get("type") == "view_submission":
+            return await _view_submission(integration, payload, slack_app, background)
+        view = payload.get("view")
+        if isinstance(view, dict) and view.get("type") in ("home", "modal"):
+            # App Home buttons and modal inputs: no response_url, the view is republished.
+            slack_app.on_view_action(integration, payload, background)
+            return Response(status_code=200)
         user_id = str(payload["user"]["id"])
         action = payload["actions"][0]
         decision, request_id = str(action["action_id"]), str(action["value"])
@@ -160,3 +185,15 @@ async def slack_interaction(
 
     background.run(work(), "slack-interaction")
     return Response(status_code=200)
+
+
+async def _view_submission(
+    integration: dict[str, Any], payload: dict[str, Any], slack_app: SlackEvents, runner: Background
+) -> Response:
+    """The request modal submitted: answered in the same response (Slack closes the
+    modal on an empty 200, or shows `errors` under the inputs)."""
+    view = payload.get("view")
+    if not isinstance(view, dict) or view.get("callback_id") != MODAL_CALLBACK:
+        return Response(status_code=200)
+    answer = await slack_app.submit(integration, payload, runner)
+    return Response(status_code=200) if answer is None else JSONResponse(answer)
