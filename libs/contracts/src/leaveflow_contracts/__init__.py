@@ -2,6 +2,7 @@
 
 from .balances import (
     BalanceAdjusted,
+    LeaveEditRejected,
     LeaveReservationRejected,
     LeaveReserved,
     PolicyUpserted,
@@ -52,6 +53,7 @@ __all__ = [
     "LeaveApproved",
     "LeaveCancelled",
     "LeaveDenied",
+    "LeaveEditRejected",
     "LeaveLevelApproved",
     "LeavePending",
     "LeaveRejected",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .balances import (
     BalanceAdjusted,
+    LeaveEditRejected,
     LeaveReservationRejected,
     LeaveReserved,
     PolicyUpserted,
@@ -50,6 +51,7 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     ToilApproved,
     LeaveReserved,
     LeaveReservationRejected,
+    LeaveEditRejected,
     PolicyUpserted,
     BalanceAdjusted,
 )

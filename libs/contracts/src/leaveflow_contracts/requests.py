@@ -228,6 +228,10 @@ class LeaveRepriced(_LeaveRequestFacts):
     old_start_date: date | None = None
     old_end_date: date | None = None
     approval: Approval | None = None
+    # Set on a person's edit only: balances checks the new price against what is left and
+    # answers a shortfall with `LeaveEditRejected` naming this id (a calendar change is a
+    # fact to follow, never refused, so it carries none).
+    edit_id: str | None = None
 
 
 class LeaveCancelled(_LeaveRequestFacts):

@@ -198,6 +198,7 @@ def leave_repriced(
     old_start_date: date | None = None,
     old_end_date: date | None = None,
     approval: Approval | None = None,
+    edit_id: str | None = None,
 ) -> LeaveRepriced:
     return LeaveRepriced(
         **_facts(r),
@@ -207,6 +208,7 @@ def leave_repriced(
         old_start_date=old_start_date,
         old_end_date=old_end_date,
         approval=approval,
+        edit_id=edit_id,
     )
 
 
