@@ -30,6 +30,7 @@ from .requests import (
     LocationUpserted,
     TenantCreated,
     ToilApproved,
+    ToilCancelled,
 )
 from .subjects import DLQ_STREAM, all_streams, dlq_subject, stream_for, subject_for
 from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role, quantize_amount
@@ -69,6 +70,7 @@ __all__ = [
     "Role",
     "TenantCreated",
     "ToilApproved",
+    "ToilCancelled",
     "UnknownEventType",
     "all_streams",
     "data_class",

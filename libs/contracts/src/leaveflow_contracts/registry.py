@@ -28,6 +28,7 @@ from .requests import (
     LocationUpserted,
     TenantCreated,
     ToilApproved,
+    ToilCancelled,
 )
 from .subjects import subject_for
 
@@ -49,6 +50,7 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     ApprovalReminderDue,
     ApprovalEscalated,
     ToilApproved,
+    ToilCancelled,
     LeaveReserved,
     LeaveReservationRejected,
     LeaveEditRejected,

@@ -277,3 +277,20 @@ class ToilApproved(_RequestsEvent):
     unit: LeaveUnit = LeaveUnit.DAYS
     approver_id: str | None = None
     note: str | None = None
+
+
+class ToilCancelled(_RequestsEvent):
+    """A claim was cancelled: pending (nothing was credited) or approved, once balances
+    took its unused credit back (balances takes it back here too, should requests have
+    stopped between the two)."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilCancelled"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    previous_status: str
+    cancelled_by: str | None = None
+    note: str | None = None

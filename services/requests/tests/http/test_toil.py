@@ -230,8 +230,45 @@ async def test_the_claimant_or_an_admin_cancels_while_pending(company: Company) 
     assert (await company.call("bob", "POST", f"{url}/approve")).status_code == 409
     approved = accepted(await claim(company, "ben", toil))
     await company.ok("bob", "POST", f"/v1/toil/{approved['id']}/approve")
+    # Balances keeps a credit leave uses: its sentence is the 409's, the claim approved.
+    sentence = "approved leave already uses 1 day of this time off in lieu: cancel that leave first"
+    company.api.credits.keep[approved["id"]] = sentence
     late = await company.call("ada", "POST", f"/v1/toil/{approved['id']}/cancel")
     assert late.status_code == 409, late.text
+    assert late.json()["detail"] == sentence
+    again = await company.ok("ada", "GET", f"/v1/toil/{approved['id']}")
+    assert again["status"] == "approved"
+    assert all(t[2] != approved["id"] for t in company.api.credits.taken)
+
+
+async def test_an_approved_claim_is_cancelled_once_balances_took_its_credit_back(
+    company: Company,
+) -> None:
+    toil = await in_lieu(company)
+    made = accepted(await claim(company, "ana", toil))
+    url = f"/v1/toil/{made['id']}"
+    await company.ok("bob", "POST", f"{url}/approve")
+    assert (await company.call("bob", "POST", f"{url}/cancel")).status_code == 403
+    cancelled = await company.ok("ana", "POST", f"{url}/cancel", {"note": "worked from home"})
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["history"][-1]["from"] == "approved"
+    assert (company.tenant_id, company.ids["ana"], made["id"], company.ids["ana"]) in (
+        company.api.credits.taken
+    )
+    (event,) = [
+        row.envelope
+        for row in await company.api.store.fetch_unpublished(10_000)
+        if row.envelope.type == "ToilCancelled" and row.envelope.data["toil_id"] == made["id"]
+    ]
+    assert (event.data["previous_status"], event.data["cancelled_by"]) == (
+        "approved",
+        company.ids["ana"],
+    )
+    assert (event.data["amount"], event.data["note"]) == ("1.00", "worked from home")
+    # Cancelled is final: a second cancel is a 409 and asks balances nothing more.
+    asked = len(company.api.credits.taken)
+    assert (await company.call("ana", "POST", f"{url}/cancel")).status_code == 409
+    assert len(company.api.credits.taken) == asked
 
 
 async def test_a_move_to_another_department_replans_a_pending_claim(company: Company) -> None:

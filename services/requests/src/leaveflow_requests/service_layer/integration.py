@@ -22,6 +22,7 @@ from leaveflow_contracts import (
     LocationUpserted,
     TenantCreated,
     ToilApproved,
+    ToilCancelled,
 )
 from leaveflow_contracts.requests import (
     Approval,
@@ -215,6 +216,20 @@ def leave_repriced(
 def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -> LeaveCancelled:
     return LeaveCancelled(
         **_facts(r),
+        previous_status=previous,
+        cancelled_by=by,
+        note=note,
+    )
+
+
+def toil_cancelled(c: ToilClaim, previous: str, by: str, note: str | None) -> ToilCancelled:
+    return ToilCancelled(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
         previous_status=previous,
         cancelled_by=by,
         note=note,
