@@ -31,6 +31,8 @@ from .requests import (
     TenantCreated,
     ToilApproved,
     ToilCancelled,
+    ToilDenied,
+    ToilPending,
 )
 from .subjects import DLQ_STREAM, all_streams, dlq_subject, stream_for, subject_for
 from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role, quantize_amount
@@ -71,6 +73,8 @@ __all__ = [
     "TenantCreated",
     "ToilApproved",
     "ToilCancelled",
+    "ToilDenied",
+    "ToilPending",
     "UnknownEventType",
     "all_streams",
     "data_class",

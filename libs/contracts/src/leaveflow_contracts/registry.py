@@ -29,6 +29,8 @@ from .requests import (
     TenantCreated,
     ToilApproved,
     ToilCancelled,
+    ToilDenied,
+    ToilPending,
 )
 from .subjects import subject_for
 
@@ -51,6 +53,8 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     ApprovalEscalated,
     ToilApproved,
     ToilCancelled,
+    ToilPending,
+    ToilDenied,
     LeaveReserved,
     LeaveReservationRejected,
     LeaveEditRejected,

@@ -294,3 +294,34 @@ class ToilCancelled(_RequestsEvent):
     previous_status: str
     cancelled_by: str | None = None
     note: str | None = None
+
+
+class ToilPending(_RequestsEvent):
+    """A time-off-in-lieu claim waits for a level: made (level 1), or the level before it
+    approved. `approval.deciders` are the ones to ask; nothing is credited yet."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilPending"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    note: str | None = None
+    department_id: str | None = None
+    approval: Approval | None = None
+
+
+class ToilDenied(_RequestsEvent):
+    """A claim was denied at `approval`'s current level: nothing is credited."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilDenied"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    approver_id: str | None = None
+    note: str | None = None
+    approval: Approval | None = None

@@ -59,6 +59,7 @@ from .service_layer.outbound import Links, Outbound
 from .service_layer.ports import DeliveryRecords, LeaveflowApi, ReadModel, SecretBox
 from .service_layer.replica import DIRECTORY
 from .service_layer.standing import ReplicaStanding
+from .service_layer.toil_notices import toil_handlers
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -180,7 +181,9 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
-    handlers = requests_handlers(clock).include(invite_handlers(clock, settings.dashboard_url))
+    handlers = requests_handlers(clock).include(
+        toil_handlers(clock), invite_handlers(clock, settings.dashboard_url)
+    )
     runtime.subscribe(handlers, after_commit=dispatchers.wake)
     runtime.rebuild_on_start(DIRECTORY)
 

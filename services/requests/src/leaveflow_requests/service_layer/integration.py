@@ -23,6 +23,8 @@ from leaveflow_contracts import (
     TenantCreated,
     ToilApproved,
     ToilCancelled,
+    ToilDenied,
+    ToilPending,
 )
 from leaveflow_contracts.requests import (
     Approval,
@@ -219,6 +221,34 @@ def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -
         previous_status=previous,
         cancelled_by=by,
         note=note,
+    )
+
+
+def toil_pending(c: ToilClaim, approval: Approval | None) -> ToilPending:
+    return ToilPending(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
+        note=c.note,
+        department_id=c.department_id,
+        approval=approval,
+    )
+
+
+def toil_denied(c: ToilClaim, by: str, note: str | None, approval: Approval | None) -> ToilDenied:
+    return ToilDenied(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
+        approver_id=by,
+        note=note,
+        approval=approval,
     )
 
 

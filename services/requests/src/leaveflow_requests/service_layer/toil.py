@@ -78,6 +78,9 @@ async def claim_toil(uow: UnitOfWork, clock: Clock, actor: Actor, cmd: ClaimToil
         await repo.save(claim)
         if claim.status != PENDING:  # a type that needs no approval: credited at once
             await record_by(repo, actor, integration.toil_approved(claim, None))
+        else:  # its first level's deciders are asked
+            approval = await approvals.approval_out(repo, clock, claim)
+            await record_by(repo, actor, integration.toil_pending(claim, approval))
         return claim
 
     return await uow.run(work)
@@ -124,8 +127,14 @@ async def decide_toil(uow: UnitOfWork, clock: Clock, actor: Actor, cmd: DecideTo
         if cmd.approve:
             if claim.approve(actor.employee_id, now, cmd.note):
                 await record_by(repo, actor, integration.toil_approved(claim, actor.employee_id))
+            else:  # the next level's deciders are asked
+                approval = await approvals.approval_out(repo, clock, claim)
+                await record_by(repo, actor, integration.toil_pending(claim, approval))
         else:
             claim.deny(actor.employee_id, now, cmd.note)
+            approval = await approvals.approval_out(repo, clock, claim)
+            denied = integration.toil_denied(claim, actor.employee_id, cmd.note, approval)
+            await record_by(repo, actor, denied)
         await repo.save(claim)
         return claim
 
