@@ -16,6 +16,7 @@ from leaveflow_calendar.bootstrap import INDEXES, Overrides, create_app
 from leaveflow_calendar.config import Settings
 from leaveflow_calendar.service_layer.projection import HANDLERS
 from leaveflow_contracts import (
+    ApprovalLevelRule,
     DepartmentUpserted,
     EmployeeUpserted,
     Envelope,
@@ -116,11 +117,15 @@ class Events:
         name: str,
         *,
         approver_ids: Sequence[str] = (),
+        levels: Sequence[Sequence[str]] = (),
         tenant: str = T,
     ) -> None:
         await self.deliver(
             DepartmentUpserted(
-                department_id=department_id, name=name, approver_ids=list(approver_ids)
+                department_id=department_id,
+                name=name,
+                approver_ids=list(approver_ids),
+                approval_levels=[ApprovalLevelRule(approver_ids=list(a)) for a in levels],
             ),
             tenant=tenant,
         )

@@ -2,6 +2,7 @@
 
 from .balances import (
     BalanceAdjusted,
+    LeaveEditRejected,
     LeaveReservationRejected,
     LeaveReserved,
     PolicyUpserted,
@@ -29,6 +30,9 @@ from .requests import (
     LocationUpserted,
     TenantCreated,
     ToilApproved,
+    ToilCancelled,
+    ToilDenied,
+    ToilPending,
 )
 from .subjects import DLQ_STREAM, all_streams, dlq_subject, stream_for, subject_for
 from .values import Amount, DayPart, LeaveStatus, LeaveUnit, Role, quantize_amount
@@ -52,6 +56,7 @@ __all__ = [
     "LeaveApproved",
     "LeaveCancelled",
     "LeaveDenied",
+    "LeaveEditRejected",
     "LeaveLevelApproved",
     "LeavePending",
     "LeaveRejected",
@@ -67,6 +72,9 @@ __all__ = [
     "Role",
     "TenantCreated",
     "ToilApproved",
+    "ToilCancelled",
+    "ToilDenied",
+    "ToilPending",
     "UnknownEventType",
     "all_streams",
     "data_class",

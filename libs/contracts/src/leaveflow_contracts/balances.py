@@ -32,6 +32,21 @@ class LeaveReservationRejected(_BalancesEvent):
     available: Amount | None = None
 
 
+class LeaveEditRejected(_BalancesEvent):
+    """An edit (`LeaveRepriced` with `edit_id`) would take more than is left: balances
+    kept the reservation or deduction as it was, and requests puts the request back."""
+
+    EVENT_TYPE: ClassVar[str] = "LeaveEditRejected"
+    request_id: str
+    edit_id: str
+    employee_id: str
+    leave_type_id: str
+    amount: Amount
+    old_amount: Amount
+    reason: str
+    available: Amount | None = None
+
+
 class PolicyUpserted(_BalancesEvent):
     """A (location, leave type) policy was set or removed. Without an active policy the
     type is not available at that location: the requests service refuses it (422)."""

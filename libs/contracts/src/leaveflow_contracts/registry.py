@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .balances import (
     BalanceAdjusted,
+    LeaveEditRejected,
     LeaveReservationRejected,
     LeaveReserved,
     PolicyUpserted,
@@ -27,6 +28,9 @@ from .requests import (
     LocationUpserted,
     TenantCreated,
     ToilApproved,
+    ToilCancelled,
+    ToilDenied,
+    ToilPending,
 )
 from .subjects import subject_for
 
@@ -48,8 +52,12 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     ApprovalReminderDue,
     ApprovalEscalated,
     ToilApproved,
+    ToilCancelled,
+    ToilPending,
+    ToilDenied,
     LeaveReserved,
     LeaveReservationRejected,
+    LeaveEditRejected,
     PolicyUpserted,
     BalanceAdjusted,
 )

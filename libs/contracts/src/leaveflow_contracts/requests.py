@@ -228,6 +228,10 @@ class LeaveRepriced(_LeaveRequestFacts):
     old_start_date: date | None = None
     old_end_date: date | None = None
     approval: Approval | None = None
+    # Set on a person's edit only: balances checks the new price against what is left and
+    # answers a shortfall with `LeaveEditRejected` naming this id (a calendar change is a
+    # fact to follow, never refused, so it carries none).
+    edit_id: str | None = None
 
 
 class LeaveCancelled(_LeaveRequestFacts):
@@ -273,3 +277,51 @@ class ToilApproved(_RequestsEvent):
     unit: LeaveUnit = LeaveUnit.DAYS
     approver_id: str | None = None
     note: str | None = None
+
+
+class ToilCancelled(_RequestsEvent):
+    """A claim was cancelled: pending (nothing was credited) or approved, once balances
+    took its unused credit back (balances takes it back here too, should requests have
+    stopped between the two)."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilCancelled"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    previous_status: str
+    cancelled_by: str | None = None
+    note: str | None = None
+
+
+class ToilPending(_RequestsEvent):
+    """A time-off-in-lieu claim waits for a level: made (level 1), or the level before it
+    approved. `approval.deciders` are the ones to ask; nothing is credited yet."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilPending"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    note: str | None = None
+    department_id: str | None = None
+    approval: Approval | None = None
+
+
+class ToilDenied(_RequestsEvent):
+    """A claim was denied at `approval`'s current level: nothing is credited."""
+
+    EVENT_TYPE: ClassVar[str] = "ToilDenied"
+    toil_id: str
+    employee_id: str
+    leave_type_id: str
+    date: date
+    amount: Amount
+    unit: LeaveUnit = LeaveUnit.DAYS
+    approver_id: str | None = None
+    note: str | None = None
+    approval: Approval | None = None

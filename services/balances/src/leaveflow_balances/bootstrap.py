@@ -28,7 +28,7 @@ from .adapters.repository import (
     StoreUnitOfWork,
 )
 from .config import Settings
-from .entrypoints.http import balances, policies, year_end
+from .entrypoints.http import balances, policies, toil_credits, year_end
 from .service_layer.directory import directory_handlers
 from .service_layer.handlers import requests_event_handlers
 from .service_layer.ports import ReadModel, UnitOfWork
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
 
     return runtime.app(
         title="Leaveflow balances",
-        routers=[balances.router, policies.router, year_end.router],
+        routers=[balances.router, policies.router, year_end.router, toil_credits.router],
         lifespan=lifespan,
         year_ends=year_ends,
         unit_of_work=unit_of_work,

@@ -252,3 +252,36 @@ async def test_a_scope_id_that_is_not_an_id_is_refused_before_any_lookup(
     response = await client.post("/v1/feeds", json=body, headers=auth())
     assert response.status_code == 422, response.text
     assert any("scope_id" in str(e.get("field")) for e in response.json()["errors"])
+
+
+async def test_every_approval_levels_approvers_see_the_department(
+    client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Engineering's requests go to Boss (level 1), then to Head (level 2): Head decides
+    them too, so sees Engineering's pending leave and may follow its feed; Sales' stays
+    out of their sight."""
+    await company(events)
+    await events.employee("head", "Head", role="approver", department_id=None)
+    await events.department("d1", "Engineering", approver_ids=["boss"], levels=[["boss"], ["head"]])
+    token = auth("head", "approver")
+    pending = await client.get("/v1/whos-off", params=WINDOW, headers=token)
+    assert {i["request_id"] for i in pending.json()["items"]} == {"r1", "r3"}
+    feed = {"scope": "department", "scope_id": "d1"}
+    own = await client.post("/v1/feeds", json=feed, headers=token)
+    assert own.status_code == 201, own.text
+    other = await client.post("/v1/feeds", json={**feed, "scope_id": "d2"}, headers=token)
+    assert other.status_code == 403
+    # Level 1 keeps its sight as well: the shorthand and the levels are one list of deciders.
+    boss = await client.get("/v1/whos-off", params=WINDOW, headers=auth("boss", "approver"))
+    assert {i["request_id"] for i in boss.json()["items"]} == {"r1", "r3", "r4"}
+
+
+async def test_an_approver_dropped_from_every_level_loses_the_department(
+    client: httpx.AsyncClient, events: Events, auth: Callable[..., dict[str, str]]
+) -> None:
+    await company(events)
+    await events.employee("head", "Head", role="approver", department_id=None)
+    await events.department("d1", "Engineering", levels=[["boss"], ["head"]])
+    await events.department("d1", "Engineering", levels=[["boss"]])
+    pending = await client.get("/v1/whos-off", params=WINDOW, headers=auth("head", "approver"))
+    assert {i["request_id"] for i in pending.json()["items"]} == {"r3"}

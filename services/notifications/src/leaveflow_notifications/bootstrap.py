@@ -80,6 +80,7 @@ from .service_layer.slack_app.status import SlackStatuses, status_handlers
 from .service_layer.standing import ReplicaStanding
 from .service_layer.teams_bot import TeamsBot
 from .service_layer.teams_conversations import TEAMS_CONVERSATIONS
+from .service_layer.toil_notices import toil_handlers
 
 INDEXES = (
     IndexSpec(DELIVERIES, ("channel", "status")),
@@ -256,7 +257,7 @@ def create_app(
     )
     handlers = (
         requests_handlers(clock)
-        .include(invite_handlers(clock, settings.dashboard_url))
+        .include(toil_handlers(clock), invite_handlers(clock, settings.dashboard_url))
         # The Slack status while away reacts to the leave events the fan-out handles.
         .also(status_handlers())
     )

@@ -28,6 +28,7 @@ from leaveflow_kit.runtime import ServiceRuntime, build_runtime
 from leaveflow_kit.storage import Store
 
 from .adapters.approval_schedule_store import SCHEDULE_INDEXES, StoreScheduleLedger
+from .adapters.balances_toil import BalancesToilCredits
 from .adapters.repository import (
     INDEXES,
     POLICIES,
@@ -55,11 +56,12 @@ from .entrypoints.http import (
     toil,
 )
 from .entrypoints.http import errors as http_errors
+from .entrypoints.http.deps import ServiceSecretSettings
 from .entrypoints.http.service_tokens import router as service_token_router
 from .service_layer.approval_schedule import ApprovalScheduler
 from .service_layer.balance_outcomes import balance_outcome_handlers
 from .service_layer.policies import policy_handlers
-from .service_layer.ports import ReadModel, SecretBox, UnitOfWork
+from .service_layer.ports import ReadModel, SecretBox, ToilCredits, UnitOfWork
 from .service_layer.standing import DirectoryStanding
 from .service_layer.workflow_approvals import WorkflowApprovals
 
@@ -74,6 +76,13 @@ class Overrides:
     issuer: TokenIssuer | None = None
     # Else REQUESTS_SECRET_KEY, or the key file in the data dir (read in the lifespan).
     secret_key: bytes | None = None
+    # Else the balances service at BALANCES_URL, with LEAVEFLOW_SERVICE_SECRET.
+    toil_credits: ToilCredits | None = None
+
+
+def _service_secret() -> str | None:
+    secret = ServiceSecretSettings().service_secret
+    return secret.get_secret_value() if secret and secret.get_secret_value() else None
 
 
 def event_handlers(clock: Clock) -> Handlers:
@@ -189,6 +198,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         approval_settings=ledger,
         schedule_signals=schedule_signals,
         approval_scheduler=scheduler,
+        toil_credits=overrides.toil_credits
+        or BalancesToilCredits(settings.balances_url, _service_secret()),
     )
     if overrides.issuer is not None:
         app.state.issuer = overrides.issuer

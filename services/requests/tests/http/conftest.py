@@ -32,6 +32,7 @@ from leaveflow_kit.testing import FakeClock, deliver
 from leaveflow_requests.adapters.repository import INDEXES
 from leaveflow_requests.bootstrap import Overrides, create_app, event_handlers
 from leaveflow_requests.config import Settings
+from leaveflow_requests.domain.errors import InvalidTransition
 
 # The app's "now": nine in the morning today (UTC); leave is taken from next week on.
 NOW = datetime.combine(date.today(), datetime.min.time(), tzinfo=UTC).replace(hour=9)
@@ -51,11 +52,28 @@ def day(offset: int) -> str:
 
 
 @dataclass
+class FakeToilCredits:
+    """Balances' side of cancelling an approved claim: records what it took back, and
+    keeps the credits named in `keep` with their sentence (as balances' 409)."""
+
+    taken: list[tuple[str, str, str, str]] = field(default_factory=list)
+    keep: dict[str, str] = field(default_factory=dict)
+
+    async def take_back(
+        self, tenant_id: str, employee_id: str, toil_id: str, cancelled_by: str
+    ) -> None:
+        if toil_id in self.keep:
+            raise InvalidTransition(self.keep[toil_id])
+        self.taken.append((tenant_id, employee_id, toil_id, cancelled_by))
+
+
+@dataclass
 class Api:
     """An HTTP client on the in-process app, and what the balances service would send it."""
 
     client: httpx.AsyncClient
     store: Store
+    credits: FakeToilCredits = field(default_factory=FakeToilCredits)
 
     async def call(
         self, token: str | None, method: str, url: str, json: Any = None, **kw: Any
@@ -109,15 +127,20 @@ async def make_api(key_dir: Path, issuer: TokenIssuer) -> AsyncIterator[Callable
     async def make(*, app_clock: FakeClock | None = None, **settings: Any) -> Api:
         store = open_store("memory://", INDEXES)
         await store.start()
+        credits = FakeToilCredits()
         app = create_app(
             Settings(data_dir=key_dir, **settings),
             overrides=Overrides(
-                store=store, clock=app_clock or clock, issuer=issuer, secret_key=SECRET_KEY
+                store=store,
+                clock=app_clock or clock,
+                issuer=issuer,
+                secret_key=SECRET_KEY,
+                toil_credits=credits,
             ),
         )
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rq")
         opened.append((store, client))
-        return Api(client, store)
+        return Api(client, store, credits)
 
     yield make
     for store, client in opened:

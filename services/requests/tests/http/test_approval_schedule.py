@@ -158,6 +158,69 @@ async def test_a_decided_request_is_owed_nothing(world: World) -> None:
     assert await world.events("ApprovalEscalated") == []
 
 
+async def records_of(world: World, request_id: str) -> list[Dispatch]:
+    return await StoreScheduleLedger(world.store).dispatches(world.company.tenant_id, request_id)
+
+
+async def test_the_records_of_decided_and_cancelled_requests_are_dropped(world: World) -> None:
+    """Each reminder and escalation sent is recorded (so none is sent twice); once a
+    request is over, the next tick drops its records, and keeps those of the others."""
+    await world.rules({"remind_after_hours": 1, "max_reminders": 1, "escalate_after_hours": 1})
+    approved = await world.pending_request(start=7)
+    cancelled = await world.pending_request(start=14)
+    waiting = await world.pending_request(start=21)
+    await world.at(NOW + 2 * H)
+    for request in (approved, cancelled, waiting):
+        kinds = sorted(d.kind for d in await records_of(world, request["id"]))
+        assert kinds == ["escalation", "reminder"], request["id"]
+    await world.company.ok("bob", "POST", f"/v1/leave-requests/{approved['id']}/approve", {})
+    await world.company.ok("ana", "POST", f"/v1/leave-requests/{cancelled['id']}/cancel", {})
+    await world.at(NOW + 3 * H)
+    assert await records_of(world, approved["id"]) == []
+    assert await records_of(world, cancelled["id"]) == []
+    assert len(await records_of(world, waiting["id"])) == 2
+    # The one still waiting is owed nothing new: its records kept it from a second copy.
+    await world.at(NOW + 4 * H)
+    ours = {r["id"] for r in (approved, cancelled, waiting)}
+    for kind in ("ApprovalEscalated", "ApprovalReminderDue"):
+        sent = [e["request_id"] for e in await world.events(kind) if e["request_id"] in ours]
+        assert sorted(sent) == sorted(ours), kind
+
+
+async def test_records_of_a_request_not_listed_as_waiting_but_not_over_are_kept(
+    world: World,
+) -> None:
+    """A request another replica saw pending after this tick listed the waiting ones
+    keeps its records: only requests that are over lose theirs."""
+    await world.rules({"remind_after_hours": 1})
+    request = await world.pending_request()
+    await world.at(NOW + 2 * H)
+    (record,) = await records_of(world, request["id"])
+
+    class NothingWaits:
+        """The workflow as a tick saw it a moment before the request became pending."""
+
+        def __init__(self, real: WorkflowApprovals) -> None:
+            self.real = real
+
+        async def pending(self, tenant_id: str, now: datetime) -> list[Any]:
+            return []
+
+        async def admin_ids(self, tenant_id: str) -> set[str]:
+            return await self.real.admin_ids(tenant_id)
+
+        async def finished(self, tenant_id: str, request_ids: set[str]) -> set[str]:
+            return await self.real.finished(tenant_id, request_ids)
+
+    reads = StoreReads(world.store)
+    real = WorkflowApprovals(StoreUnitOfWork(world.store), reads, world.clock)
+    blind = ApprovalScheduler(
+        NothingWaits(real), real, StoreScheduleLedger(world.store), reads, world.clock
+    )
+    await blind.tick()
+    assert await records_of(world, request["id"]) == [record]
+
+
 def first_day_begins(request: dict[str, Any]) -> datetime:
     # The Office is on UTC.
     return local_midnight(date.fromisoformat(request["start_date"]), "UTC")

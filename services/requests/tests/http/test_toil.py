@@ -230,8 +230,45 @@ async def test_the_claimant_or_an_admin_cancels_while_pending(company: Company) 
     assert (await company.call("bob", "POST", f"{url}/approve")).status_code == 409
     approved = accepted(await claim(company, "ben", toil))
     await company.ok("bob", "POST", f"/v1/toil/{approved['id']}/approve")
+    # Balances keeps a credit leave uses: its sentence is the 409's, the claim approved.
+    sentence = "approved leave already uses 1 day of this time off in lieu: cancel that leave first"
+    company.api.credits.keep[approved["id"]] = sentence
     late = await company.call("ada", "POST", f"/v1/toil/{approved['id']}/cancel")
     assert late.status_code == 409, late.text
+    assert late.json()["detail"] == sentence
+    again = await company.ok("ada", "GET", f"/v1/toil/{approved['id']}")
+    assert again["status"] == "approved"
+    assert all(t[2] != approved["id"] for t in company.api.credits.taken)
+
+
+async def test_an_approved_claim_is_cancelled_once_balances_took_its_credit_back(
+    company: Company,
+) -> None:
+    toil = await in_lieu(company)
+    made = accepted(await claim(company, "ana", toil))
+    url = f"/v1/toil/{made['id']}"
+    await company.ok("bob", "POST", f"{url}/approve")
+    assert (await company.call("bob", "POST", f"{url}/cancel")).status_code == 403
+    cancelled = await company.ok("ana", "POST", f"{url}/cancel", {"note": "worked from home"})
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["history"][-1]["from"] == "approved"
+    assert (company.tenant_id, company.ids["ana"], made["id"], company.ids["ana"]) in (
+        company.api.credits.taken
+    )
+    (event,) = [
+        row.envelope
+        for row in await company.api.store.fetch_unpublished(10_000)
+        if row.envelope.type == "ToilCancelled" and row.envelope.data["toil_id"] == made["id"]
+    ]
+    assert (event.data["previous_status"], event.data["cancelled_by"]) == (
+        "approved",
+        company.ids["ana"],
+    )
+    assert (event.data["amount"], event.data["note"]) == ("1.00", "worked from home")
+    # Cancelled is final: a second cancel is a 409 and asks balances nothing more.
+    asked = len(company.api.credits.taken)
+    assert (await company.call("ana", "POST", f"{url}/cancel")).status_code == 409
+    assert len(company.api.credits.taken) == asked
 
 
 async def test_a_move_to_another_department_replans_a_pending_claim(company: Company) -> None:
@@ -246,3 +283,50 @@ async def test_a_move_to_another_department_replans_a_pending_claim(company: Com
     await company.ok("ada", "PATCH", f"/v1/employees/{company.ids['ana']}", move)
     moved = await company.ok("ada", "GET", f"/v1/toil/{made['id']}")
     assert moved["approval"]["levels"][0]["approver_ids"] == [cy_id]
+
+
+async def toil_events(company: Company, toil_id: str) -> list[dict[str, Any]]:
+    return [
+        {"type": row.envelope.type, **row.envelope.data}
+        for row in await company.api.store.fetch_unpublished(10_000)
+        if row.envelope.type.startswith("Toil") and row.envelope.data["toil_id"] == toil_id
+    ]
+
+
+async def test_each_level_waiting_and_the_decision_are_announced(company: Company) -> None:
+    """For notifications: a claim's deciders are asked when it waits for a level (made,
+    or the level before approved); its denial reaches the claimant."""
+    toil = await in_lieu(company)
+    levels = [{"approver_ids": [company.ids["bob"]]}, {"approver_ids": [company.ids["ada"]]}]
+    url = f"/v1/departments/{company.ids['sales']}"
+    await company.ok("ada", "PATCH", url, {"approval_levels": levels})
+    made = accepted(await claim(company, "ana", toil, amount=2, note="Saturday release"))
+    (asked,) = await toil_events(company, made["id"])
+    assert asked["type"] == "ToilPending"
+    assert (asked["employee_id"], asked["amount"], asked["note"]) == (
+        company.ids["ana"],
+        "2.00",
+        "Saturday release",
+    )
+    assert asked["department_id"] == company.ids["sales"]
+    assert (asked["approval"]["current_level"], asked["approval"]["deciders"]) == (
+        1,
+        [company.ids["bob"]],
+    )
+    await company.ok("bob", "POST", f"/v1/toil/{made['id']}/approve")
+    second = (await toil_events(company, made["id"]))[-1]
+    assert second["type"] == "ToilPending"
+    assert (second["approval"]["current_level"], second["approval"]["deciders"]) == (
+        2,
+        [company.ids["ada"]],
+    )
+    await company.ok("ada", "POST", f"/v1/toil/{made['id']}/deny", {"note": "not overtime"})
+    denied = (await toil_events(company, made["id"]))[-1]
+    assert denied["type"] == "ToilDenied"
+    assert (denied["approver_id"], denied["note"]) == (company.ids["ada"], "not overtime")
+    assert [lv["status"] for lv in denied["approval"]["levels"]] == ["approved", "denied"]
+    assert [e["type"] for e in await toil_events(company, made["id"])] == [
+        "ToilPending",
+        "ToilPending",
+        "ToilDenied",
+    ]

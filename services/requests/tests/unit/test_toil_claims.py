@@ -118,12 +118,21 @@ def test_a_deny_ends_it_and_skips_the_rest() -> None:
         made.cancel("pat", AT, is_admin=False)
 
 
-def test_only_the_claimant_or_an_admin_cancels_and_only_while_pending() -> None:
+def test_only_the_claimant_or_an_admin_cancels_and_only_while_pending_or_approved() -> None:
     made = two_levels()
     with pytest.raises(errors.NotAllowed):
         made.cancel("bob", AT, is_admin=False)
-    made.cancel("ada", AT, is_admin=True, note="duplicate")
+    assert made.cancel("ada", AT, is_admin=True, note="duplicate") == "pending"
     assert made.status == "cancelled"
+    with pytest.raises(errors.InvalidTransition, match="cannot cancel: the claim is cancelled"):
+        made.cancel("ada", AT, is_admin=True)
+    # An approved claim too (the use case has balances take the credit back first).
     approved = claim(LeaveType(id="auto", tenant_id="t", name="Auto", requires_approval=False))
-    with pytest.raises(errors.InvalidTransition, match="cannot cancel: the claim is approved"):
-        approved.cancel("pat", AT, is_admin=False)
+    with pytest.raises(errors.NotAllowed):
+        approved.cancel("bob", AT, is_admin=False)
+    assert approved.cancel("pat", AT, is_admin=False) == "approved"
+    assert (approved.status, approved.history[-1]["from"]) == ("cancelled", "approved")
+    denied = two_levels()
+    denied.deny("ada", AT, "no")
+    with pytest.raises(errors.InvalidTransition, match="cannot cancel: the claim is denied"):
+        denied.cancel("pat", AT, is_admin=False)

@@ -1,7 +1,9 @@
 """Time off in lieu: approved claims credit the type (stored `toil_credit` entries, dated
 the day worked); leave uses the oldest credit still valid on its day first; what a credit
 has left when it expires goes (`toil_expiry`, derived when read, like a carry-over's
-expiry)."""
+expiry). A cancelled claim's credit, while leave has used none of it, is taken back by a
+`toil_credit` entry of the opposite amount (`REVERSAL` after the credit's id): the pair
+sums to nothing, and the credit no longer counts as one to use or to expire."""
 
 from __future__ import annotations
 
@@ -38,12 +40,30 @@ class Entry(Protocol):
 E = TypeVar("E", bound=Entry)
 
 
+REVERSAL = ":reversal"
+
+
+def reversal_id(credit_id: str) -> str:
+    return f"{credit_id}{REVERSAL}"
+
+
 def credits_of(entries: Iterable[E]) -> list[E]:
-    """The credits, oldest first."""
+    """The credits not taken back, oldest first."""
+    entries = list(entries)
+    taken_back = {e.id for e in entries if e.kind == TOIL_CREDIT and e.id.endswith(REVERSAL)}
     return sorted(
-        (e for e in entries if e.kind == TOIL_CREDIT and e.amount > 0),
+        (
+            e
+            for e in entries
+            if e.kind == TOIL_CREDIT and e.amount > 0 and reversal_id(e.id) not in taken_back
+        ),
         key=lambda e: (e.effective_date, e.id),
     )
+
+
+def used_of(credit: Entry, entries: Iterable[Entry]) -> Decimal:
+    """How much of `credit` approved leave has used (0 for a credit not among them)."""
+    return credit.amount - unused(entries).get(credit.id, credit.amount)
 
 
 def _used_by_day(entries: Iterable[Entry]) -> list[tuple[date, Decimal]]:

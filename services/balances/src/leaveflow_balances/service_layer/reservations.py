@@ -1,6 +1,9 @@
 """The reservation saga, balances' side (docs/architecture.md): reserve the days of a
 submitted request or reject it, deduct on approval, release on a denial or cancellation
-(restore if already deducted), and follow a re-pricing by the difference.
+(restore if already deducted), and follow a re-pricing by the difference. A person's
+edit (`LeaveRepriced.edit_id`) that would take more than is left is refused like a
+submission: nothing booked, `LeaveEditRejected` for requests to put the request back
+(docs/adr/0011-an-edit-is-checked-like-a-submission.md).
 
 Nothing gets stuck here:
 - A request whose own facts the leave-year arithmetic cannot hold (a date past what
@@ -23,6 +26,7 @@ from leaveflow_contracts import (
     LeaveApproved,
     LeaveCancelled,
     LeaveDenied,
+    LeaveEditRejected,
     LeaveRepriced,
     LeaveRequested,
     LeaveReservationRejected,
@@ -35,7 +39,7 @@ from leaveflow_kit.storage import Transaction
 from ..domain import ledger
 from ..domain.calendar import leave_year_of
 from ..domain.ledger import LedgerEntry, day_amounts_text
-from ..domain.replicas import Portion, Reservation
+from ..domain.replicas import EmployeeReplica, Portion, Reservation
 from ..domain.split import by_leave_year, day_amounts
 from .ports import Repository, RepositoryFactory
 from .projection import active_policy, type_balance, year_start_of
@@ -267,6 +271,8 @@ async def on_leave_repriced(repo: Repository, event: Handled[LeaveRepriced]) -> 
         log.warning("reprice_not_applied", request_id=data.request_id, error=str(error))
         return
     old = {p.label: p for p in reservation.portions}
+    if data.edit_id is not None and await _refused_edit(repo, event, employee, new, old):
+        return
     kind = ledger.DEDUCTION if reservation.state == "deducted" else ledger.RESERVATION
     for label in sorted(new.keys() | old.keys()):
         before = old.get(label, Portion(label)).day_amounts
@@ -284,6 +290,56 @@ async def on_leave_repriced(repo: Repository, event: Handled[LeaveRepriced]) -> 
     reservation.portions = [new[label] for label in sorted(new)]
     reservation.amount = data.amount
     await repo.save_reservation(reservation)
+
+
+async def _refused_edit(
+    repo: Repository,
+    event: Handled[LeaveRepriced],
+    employee: EmployeeReplica,
+    new: dict[int, Portion],
+    old: dict[int, Portion],
+) -> bool:
+    """Whether an edit asks more of some leave year than it has left; if so, answer
+    `LeaveEditRejected` and book nothing. Only the increase is checked: the old days are
+    reserved or deducted already, so they count as taken in the balance read here. A
+    shorter edit is never refused, nor a type without a policy now (it was reserved)."""
+    data, tenant_id = event.data, event.envelope.tenant_id
+    policy = await active_policy(repo, employee, data.leave_type_id)
+    if policy is None or policy.unlimited:
+        return False
+    await repo.touch_balance_guard(tenant_id, data.employee_id, data.leave_type_id)
+    year_start = await year_start_of(repo, employee)
+    entries = await repo.entries(tenant_id, employee.id)
+    for label in sorted(new):
+        portion, was = new[label], old.get(label, Portion(label))
+        increase = portion.amount - was.amount
+        if increase <= 0:
+            continue
+        view = await type_balance(
+            repo, employee, policy, portion.last_day, entries, year_start=year_start
+        )
+        expires = view.balance.carryover_expires_on
+        before = max(portion.amount_before(expires) - was.amount_before(expires), Decimal(0))
+        if view.balance.can_reserve(increase, before):
+            continue
+        assert data.edit_id is not None  # only edits are checked
+        repo.record(
+            LeaveEditRejected(
+                request_id=data.request_id,
+                edit_id=data.edit_id,
+                employee_id=data.employee_id,
+                leave_type_id=data.leave_type_id,
+                amount=data.amount,
+                old_amount=data.old_amount,
+                reason=INSUFFICIENT_BALANCE,
+                available=view.balance.available_for(before),
+            ),
+            tenant_id=tenant_id,
+            actor="balances",
+            cause=event.envelope,
+        )
+        return True
+    return False
 
 
 def reservation_handlers(repositories: RepositoryFactory) -> Handlers:

@@ -62,9 +62,10 @@ REPLICAS = {name: Replica(name) for name in DIRECTORY_COLLECTIONS}
 # Version 1: kit replica documents under `tenant:id` keys (before: `tenant/id`, no stamp).
 # Version 2: people keep their role, departments their approver_ids (visibility).
 # Version 3: leave types keep `private` (shown as "Away" to most).
+# Version 4: a department's approver_ids are those of every approval level, not level 1's.
 # Bump on any change of the replicas' keys or stored shape: they are then rebuilt from
 # the requests stream on start-up.
-DIRECTORY_VERSION = 3
+DIRECTORY_VERSION = 4
 
 
 def record_key(tenant_id: str, record_id: str) -> str:
@@ -138,9 +139,18 @@ async def on_department(tx: Transaction, event: Handled[DepartmentUpserted]) -> 
         tenant_id=event.envelope.tenant_id,
         name=d.name,
         active=d.active,
-        approver_ids=list(d.approver_ids),
+        approver_ids=every_level_approver(d),
     )
     await _upsert_replica(tx, DEPARTMENTS, department, event)
+
+
+def every_level_approver(d: DepartmentUpserted) -> list[str]:
+    """Whoever decides any level of the department's requests sees its people's pending
+    leave and may follow its feed (a level-2 head must see what reaches them); the
+    shorthand `approver_ids` is level 1's, so it is only a part of them. First-seen order,
+    no repeats, so a replay stores the very same list."""
+    ids = [*d.approver_ids, *(a for level in d.approval_levels for a in level.approver_ids)]
+    return list(dict.fromkeys(ids))
 
 
 @directory_handlers.on

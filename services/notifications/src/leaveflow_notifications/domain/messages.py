@@ -21,6 +21,9 @@ PENDING, APPROVED, DENIED, REJECTED, CANCELLED, DIGEST = (
 # Approval levels: a level approved (the employee's optional update), a reminder to the
 # deciders, an escalation to the admins, a pending request its requester changed.
 LEVEL_APPROVED, REMINDER, ESCALATED, EDITED = "level_approved", "reminder", "escalated", "edited"
+# Time off in lieu: a claim to decide (it has no buttons: claims are decided on the
+# dashboard), and its decision for the claimant.
+TOIL_ASKED, TOIL_APPROVED, TOIL_DENIED = "toil_asked", "toil_approved", "toil_denied"
 KINDS = (
     PENDING,
     APPROVED,
@@ -32,6 +35,9 @@ KINDS = (
     REMINDER,
     ESCALATED,
     EDITED,
+    TOIL_ASKED,
+    TOIL_APPROVED,
+    TOIL_DENIED,
 )
 # The kinds that ask their reader to decide (buttons, signed links).
 ASKING = frozenset({PENDING, REMINDER, ESCALATED, EDITED})
@@ -113,6 +119,9 @@ class Notice:
             REMINDER: f"Reminder: {self.employee_name} requests {self.leave_type}",
             ESCALATED: f"Waiting too long: {self.employee_name} requests {self.leave_type}",
             EDITED: f"{self.employee_name} changed a request for {self.leave_type}",
+            TOIL_ASKED: f"{self.employee_name} claims time off in lieu: {self.leave_type}",
+            TOIL_APPROVED: f"Time off in lieu approved: {self.leave_type} {self.span}",
+            TOIL_DENIED: f"Time off in lieu denied: {self.leave_type} {self.span}",
         }[self.kind]
 
     @property
@@ -159,6 +168,16 @@ class Notice:
             by = self.edited_by or self.employee_name
             whose = "their" if by == self.employee_name else f"{self.employee_name}'s"
             return f"{by} changed {whose} request: now {what}, was {was}."
+        if self.kind == TOIL_ASKED:
+            worked = f"{self.amount} {self.unit} worked on {self.start_date}"
+            text = f"{self.employee_name} claims {worked} as {self.leave_type}."
+            return f"{text} Note: {self.detail}" if self.detail else text
+        if self.kind in (TOIL_APPROVED, TOIL_DENIED):
+            worked = f"{self.amount} {self.unit} of {self.leave_type} for {self.start_date}"
+            verb = "approved" if self.kind == TOIL_APPROVED else "denied"
+            credited = " and credited to your balance" if self.kind == TOIL_APPROVED else ""
+            note = f" Note: {self.detail}" if self.detail else ""
+            return f"Your claim of {worked} was {verb}{credited}.{note}"
         if self.kind == REJECTED:
             reason = (self.detail or "rejected").replace("_", " ")
             available = f" Available: {self.available} {self.unit}." if self.available else ""

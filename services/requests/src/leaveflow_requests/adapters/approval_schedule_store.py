@@ -73,6 +73,21 @@ class StoreScheduleLedger:
         docs = await self._store.find(APPROVAL_DISPATCHES, where)
         return [from_doc(Dispatch, d) for d in docs]
 
+    async def dispatched_requests(self, tenant_id: str) -> set[str]:
+        docs = await self._store.find(APPROVAL_DISPATCHES, {"tenant_id": tenant_id})
+        return {d["request_id"] for d in docs}
+
+    async def forget(self, tenant_id: str, request_id: str) -> int:
+        where = {"tenant_id": tenant_id, "request_id": request_id}
+
+        async def work(tx: Transaction) -> int:
+            found = await tx.find(APPROVAL_DISPATCHES, where)
+            for doc in found:
+                await tx.delete(APPROVAL_DISPATCHES, doc["key"])
+            return len(found)
+
+        return await self._store.atomic(work)
+
     async def dispatch(self, dispatch: Dispatch, event: EventData) -> bool:
         async def work(tx: Transaction) -> bool:
             # Looked up first: a DuplicateKey aborts the transaction (storage port rules).

@@ -28,6 +28,11 @@ class InvalidTransition(DomainError):
     """The request's status does not allow this action (HTTP 409)."""
 
 
+class Unavailable(DomainError):
+    """Another Leaveflow service this action must ask cannot be reached now (HTTP 503):
+    nothing was done, the caller may retry."""
+
+
 class NotAllowed(DomainError):
     """The caller may not do this (HTTP 403)."""
 

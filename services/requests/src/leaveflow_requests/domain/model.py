@@ -9,6 +9,7 @@ approved  -> cancelled
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any
 
 from .approval import Approval
 from .directory import Employee, LeaveType, Location
+from .edits import KEPT, EditInFlight, settle
 from .errors import InvalidRequest, InvalidTransition, NotAllowed, OverlappingRequest
 from .levelled import LevelledDecision
 from .work_schedule import WorkSchedule
@@ -172,6 +174,8 @@ class LeaveRequest(LevelledDecision):
     sandwiched_days: list[date] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rules_overridden: bool = False
+    # Edits balances has not answered yet (domain/edits.py), oldest first.
+    edits_in_flight: list[EditInFlight] = field(default_factory=list)
 
     @classmethod
     def submit(
@@ -254,6 +258,7 @@ class LeaveRequest(LevelledDecision):
         is_admin: bool,
         today: date,
         at: datetime,
+        edit_id: str | None = None,
     ) -> Edited:
         """New dates, parts, hours or reason: by the requester while it is pending, by an
         admin also while it is approved and has not ended (it stays approved). The rules
@@ -281,6 +286,8 @@ class LeaveRequest(LevelledDecision):
             hours=hours,
         )
         before = Edited(self.amount, self.start_date, self.end_date)
+        if edit_id is not None:
+            self.edits_in_flight = [*self.edits_in_flight[-(KEPT - 1) :], self._as_it_is(edit_id)]
         self.history.append(
             {
                 "from": self.status,
@@ -296,6 +303,56 @@ class LeaveRequest(LevelledDecision):
         self.amount, self.working_days = counted.amount, list(counted.days)
         self.reason = reason
         return before
+
+    def _as_it_is(self, edit_id: str) -> EditInFlight:
+        return EditInFlight(
+            edit_id=edit_id,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            start_part=self.start_part,
+            end_part=self.end_part,
+            amount=self.amount,
+            working_days=list(self.working_days),
+            sandwiched_days=list(self.sandwiched_days),
+            reason=self.reason,
+            warnings=list(self.warnings),
+            approval_before=deepcopy(self.approval),
+        )
+
+    def edit_planned(self) -> None:
+        """The approval the last edit left (restarted, or kept): undoing the edit restores
+        the approval from before it only while no one has decided since."""
+        if self.edits_in_flight:
+            self.edits_in_flight[-1].approval_after = deepcopy(self.approval)
+
+    def edit_refused(self, edit_id: str, reason: str, at: datetime) -> Edited | None:
+        """Balances refused the edit `edit_id` (not enough left): back to what the
+        request was before it, if it is still the latest edit and the request is live;
+        returns what it was while edited (None: nothing changed now)."""
+        self.edits_in_flight, restore = settle(self.edits_in_flight, edit_id)
+        if restore is None or self.status not in (PENDING, APPROVED):
+            return None
+        edited = Edited(self.amount, self.start_date, self.end_date)
+        self.start_date, self.end_date = restore.start_date, restore.end_date
+        self.start_part, self.end_part = restore.start_part, restore.end_part
+        self.amount, self.working_days = restore.amount, list(restore.working_days)
+        self.sandwiched_days, self.warnings = list(restore.sandwiched_days), list(restore.warnings)
+        self.reason = restore.reason
+        if self.status == PENDING and self.approval == restore.approval_after:
+            self.approval = restore.approval_before
+        self.history.append(
+            {
+                "from": self.status,
+                "to": self.status,
+                "at": at.isoformat(),
+                "by": "system",
+                "note": (
+                    f"change to {edited.start_date} - {edited.end_date} ({edited.amount}) "
+                    f"refused: {reason}"
+                ),
+            }
+        )
+        return edited
 
     def overlaps(
         self, start: date, end: date, start_part: str = "full", end_part: str = "full"

@@ -5,8 +5,9 @@ A claim needs no reservation, so it is pending at once, and goes through its dep
 approval levels as a leave request does (domain/approval.py), or is approved at once for a
 type that needs no approval:
 
-pending  -> approved | denied | cancelled (the claimant or an admin, while pending)
-approved, denied, cancelled: final (an approved credit is balances' to correct)
+pending  -> approved | denied | cancelled (the claimant or an admin)
+approved -> cancelled (the claimant or an admin, once balances took the unused credit back)
+denied, cancelled: final
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class ToilClaim(LevelledDecision):
         return claim
 
     def _move(self, to: str, at: datetime, by: str | None, note: str | None = None) -> None:
-        if self.status != PENDING:
+        if self.status != PENDING and (self.status, to) != (APPROVED, CANCELLED):
             raise InvalidTransition(f"cannot move the claim from {self.status} to {to}")
         self.history.append(
             {"from": self.status, "to": to, "at": at.isoformat(), "by": by, "note": note}
@@ -116,10 +117,14 @@ class ToilClaim(LevelledDecision):
         if self.status != PENDING:
             raise InvalidTransition(f"cannot {action}: the claim is {self.status}")
 
-    def cancel(self, by: str, at: datetime, *, is_admin: bool, note: str | None = None) -> None:
+    def cancel(self, by: str, at: datetime, *, is_admin: bool, note: str | None = None) -> str:
         """The claimant or an admin withdraws a pending claim (its levels stay as they
-        are); an approved one is credited already."""
+        are) or an approved one (the caller has had balances take its credit back first);
+        returns the status it had."""
         if not is_admin and by != self.employee_id:
             raise NotAllowed("only the claimant or an admin may cancel")
-        self._require_pending("cancel")
+        if self.status not in (PENDING, APPROVED):
+            raise InvalidTransition(f"cannot cancel: the claim is {self.status}")
+        previous = self.status
         self._move(CANCELLED, at, by, note)
+        return previous

@@ -4,7 +4,8 @@ One loop per process, run only by the replica holding the schedule's lease (`Tur
 each tick asks `PendingApprovals` what waits, lets `domain.pending_rules.plan` say what
 is due, records each reminder or escalation once (`ScheduleLedger.dispatch` keys it
 deterministically, so a restart, a lost lease or two ticks at once never send twice) and
-decides `auto_*` requests through `SystemDecisions`. Then it sleeps on the clock port
+decides `auto_*` requests through `SystemDecisions`. The records of requests that will
+never wait again (decided, cancelled) are dropped in the same tick. Then it sleeps on the clock port
 until the earliest next due moment, or a slow heartbeat, or a wake-up (a request became
 pending, moved a level or was edited; the rules changed): no busy loop, and a tenant
 without pending rules costs one read per tick.
@@ -131,7 +132,8 @@ class ApprovalScheduler:
             tenant = await self._reads.tenant(tenant_id)
             if tenant is None:
                 continue
-            for waiting in await self._pending.pending(tenant_id, now):
+            waiting_now = await self._pending.pending(tenant_id, now)
+            for waiting in waiting_now:
                 try:
                     at = await self._request_tick(tenant, rules, waiting, now)
                 except Exception:  # one request's failure must not hold up the others
@@ -139,8 +141,21 @@ class ApprovalScheduler:
                     at = now + RETRY_AFTER
                 if at is not None:
                     next_at = min(next_at, at)
+            await self._clean_up(tenant_id, {w.request.id for w in waiting_now})
         self.ticks += 1
         return next_at
+
+    async def _clean_up(self, tenant_id: str, waiting: set[str]) -> None:
+        """Drop the records of requests that are over. Only those the workflow says are
+        finished: one that is merely not in this tick's list may have become pending since
+        (another replica may be reminding about it), and its records must stay."""
+        try:
+            others = await self._ledger.dispatched_requests(tenant_id) - waiting
+            for request_id in await self._pending.finished(tenant_id, others):
+                dropped = await self._ledger.forget(tenant_id, request_id)
+                log.info("approval_schedule_forgot", request_id=request_id, records=dropped)
+        except Exception:  # housekeeping: the next tick tries again
+            log.exception("approval_schedule_clean_up_failed", tenant_id=tenant_id)
 
     async def _zone_of(self, tenant: Tenant, employee_id: str) -> str:
         employee = await self._reads.employee(tenant.id, employee_id)

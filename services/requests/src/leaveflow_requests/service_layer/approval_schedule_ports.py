@@ -41,6 +41,10 @@ class PendingApprovals(Protocol):
     async def admin_ids(self, tenant_id: str) -> set[str]:
         """The tenant's admins now (escalations go to them)."""
 
+    async def finished(self, tenant_id: str, request_ids: set[str]) -> set[str]:
+        """Those of `request_ids` that will never wait for a decision again: decided,
+        cancelled, rejected, or gone."""
+
 
 class SystemDecisions(Protocol):
     async def decide(
@@ -96,6 +100,12 @@ class ScheduleLedger(ApprovalSettingsStore, Protocol):
         """The tenant's rules under None and each department's override under its id."""
 
     async def dispatches(self, tenant_id: str, request_id: str) -> list[Dispatch]: ...
+
+    async def dispatched_requests(self, tenant_id: str) -> set[str]:
+        """The requests of the tenant with any reminder or escalation recorded."""
+
+    async def forget(self, tenant_id: str, request_id: str) -> int:
+        """Drop the request's records (how many there were)."""
 
     async def dispatch(self, dispatch: Dispatch, event: EventData) -> bool:
         """Record `dispatch` and its event (outbox, event log) in one transaction; False,

@@ -143,7 +143,7 @@ async def may_decide_now(reads: DirectoryReads, clock: Clock, request: Decidable
 
 
 async def approval_out(
-    reads: DirectoryReads, clock: Clock, request: LeaveRequest
+    reads: DirectoryReads, clock: Clock, request: Decidable
 ) -> ApprovalOut | None:
     """The request's approval as events carry it, with today's deciders."""
     approval = request.approval

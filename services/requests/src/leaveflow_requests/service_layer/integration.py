@@ -22,6 +22,9 @@ from leaveflow_contracts import (
     LocationUpserted,
     TenantCreated,
     ToilApproved,
+    ToilCancelled,
+    ToilDenied,
+    ToilPending,
 )
 from leaveflow_contracts.requests import (
     Approval,
@@ -198,6 +201,7 @@ def leave_repriced(
     old_start_date: date | None = None,
     old_end_date: date | None = None,
     approval: Approval | None = None,
+    edit_id: str | None = None,
 ) -> LeaveRepriced:
     return LeaveRepriced(
         **_facts(r),
@@ -207,12 +211,55 @@ def leave_repriced(
         old_start_date=old_start_date,
         old_end_date=old_end_date,
         approval=approval,
+        edit_id=edit_id,
     )
 
 
 def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -> LeaveCancelled:
     return LeaveCancelled(
         **_facts(r),
+        previous_status=previous,
+        cancelled_by=by,
+        note=note,
+    )
+
+
+def toil_pending(c: ToilClaim, approval: Approval | None) -> ToilPending:
+    return ToilPending(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
+        note=c.note,
+        department_id=c.department_id,
+        approval=approval,
+    )
+
+
+def toil_denied(c: ToilClaim, by: str, note: str | None, approval: Approval | None) -> ToilDenied:
+    return ToilDenied(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
+        approver_id=by,
+        note=note,
+        approval=approval,
+    )
+
+
+def toil_cancelled(c: ToilClaim, previous: str, by: str, note: str | None) -> ToilCancelled:
+    return ToilCancelled(
+        toil_id=c.id,
+        employee_id=c.employee_id,
+        leave_type_id=c.leave_type_id,
+        date=c.date,
+        amount=c.amount,
+        unit=LeaveUnit(c.unit),
         previous_status=previous,
         cancelled_by=by,
         note=note,

@@ -212,8 +212,9 @@ async def edit_leave_request(
     uow: UnitOfWork, clock: Clock, actor: Actor, cmd: EditLeaveRequest
 ) -> LeaveRequest:
     """Change a request's dates, parts, hours or reason (`LeaveRequest.edit` says who and
-    when): re-priced, one `LeaveRepriced` with the old dates and `edited_by` (balances
-    moves the reservation or deduction by the difference); a pending request's approval
+    when): re-priced, one `LeaveRepriced` with the old dates, `edited_by` and `edit_id`
+    (balances moves the reservation or deduction by the difference, or refuses an edit
+    that takes more than is left: `edit_refused` undoes it); a pending request's approval
     restarts at level 1 of its department's levels of now."""
 
     async def work(repo: Repository) -> LeaveRequest:
@@ -242,6 +243,7 @@ async def edit_leave_request(
             and await repo.offers(actor.tenant_id, location.id, leave_type.id)
         )
         now = clock.now()
+        edit_id = new_id()
         before = request.edit(
             employee=employee,
             leave_type=leave_type,
@@ -260,6 +262,7 @@ async def edit_leave_request(
             is_admin=actor.is_admin,
             today=await queries.employee_today(repo, clock, employee),
             at=now,
+            edit_id=edit_id,
         )
         if leave_type is not None:  # edit() refused an unknown type already
             # The same rules as a submission, on the new dates (the request itself is not
@@ -271,6 +274,7 @@ async def edit_leave_request(
             )
         if request.status == PENDING and request.approval is not None:
             request.approval = await approvals.plan_for(repo, request)
+        request.edit_planned()
         # Serialise with the employee's submissions (the overlap check needs that).
         employee.request_guard += 1
         await repo.save(employee)
@@ -285,6 +289,7 @@ async def edit_leave_request(
                 old_start_date=before.start_date,
                 old_end_date=before.end_date,
                 approval=await approvals.approval_out(repo, clock, request),
+                edit_id=edit_id,
             ),
         )
         return request

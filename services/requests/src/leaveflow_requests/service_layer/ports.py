@@ -32,6 +32,7 @@ __all__ = [
     "Repository",
     "RepositoryFactory",
     "SecretBox",
+    "ToilCredits",
     "Undecryptable",
     "UnitOfWork",
 ]
@@ -292,6 +293,18 @@ DirectoryReads = _TenantReads
 
 class Undecryptable(Exception):
     """Sealed under another key (REQUESTS_SECRET_KEY changed), or not a ciphertext."""
+
+
+class ToilCredits(Protocol):
+    """Balances' side of cancelling an approved time-off-in-lieu claim: its credit taken
+    back, once (a retry is fine), before the claim is cancelled."""
+
+    async def take_back(
+        self, tenant_id: str, employee_id: str, toil_id: str, cancelled_by: str
+    ) -> None:
+        """`errors.InvalidTransition` with balances' sentence when it keeps the credit
+        (approved leave uses some, or it is not booked yet); `errors.Unavailable` when
+        balances cannot be asked."""
 
 
 class SecretBox(Protocol):

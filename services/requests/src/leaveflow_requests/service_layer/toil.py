@@ -16,11 +16,11 @@ from decimal import Decimal
 from leaveflow_contracts import new_id
 
 from ..domain import errors
-from ..domain.toil import PENDING, ToilClaim
+from ..domain.toil import APPROVED, PENDING, ToilClaim
 from . import approvals, integration, queries
 from .acting import record_by
 from .commands import Actor
-from .ports import Clock, ReadModel, Repository, UnitOfWork
+from .ports import Clock, ReadModel, Repository, ToilCredits, UnitOfWork
 from .visibility import visibility_of
 
 
@@ -78,6 +78,9 @@ async def claim_toil(uow: UnitOfWork, clock: Clock, actor: Actor, cmd: ClaimToil
         await repo.save(claim)
         if claim.status != PENDING:  # a type that needs no approval: credited at once
             await record_by(repo, actor, integration.toil_approved(claim, None))
+        else:  # its first level's deciders are asked
+            approval = await approvals.approval_out(repo, clock, claim)
+            await record_by(repo, actor, integration.toil_pending(claim, approval))
         return claim
 
     return await uow.run(work)
@@ -124,8 +127,14 @@ async def decide_toil(uow: UnitOfWork, clock: Clock, actor: Actor, cmd: DecideTo
         if cmd.approve:
             if claim.approve(actor.employee_id, now, cmd.note):
                 await record_by(repo, actor, integration.toil_approved(claim, actor.employee_id))
+            else:  # the next level's deciders are asked
+                approval = await approvals.approval_out(repo, clock, claim)
+                await record_by(repo, actor, integration.toil_pending(claim, approval))
         else:
             claim.deny(actor.employee_id, now, cmd.note)
+            approval = await approvals.approval_out(repo, clock, claim)
+            denied = integration.toil_denied(claim, actor.employee_id, cmd.note, approval)
+            await record_by(repo, actor, denied)
         await repo.save(claim)
         return claim
 
@@ -133,14 +142,29 @@ async def decide_toil(uow: UnitOfWork, clock: Clock, actor: Actor, cmd: DecideTo
 
 
 async def cancel_toil(
-    uow: UnitOfWork, clock: Clock, actor: Actor, toil_id: str, note: str | None
+    uow: UnitOfWork,
+    clock: Clock,
+    credits: ToilCredits,
+    actor: Actor,
+    toil_id: str,
+    note: str | None,
 ) -> ToilClaim:
+    """Withdraw a pending claim, or an approved one whose credit leave has not used:
+    balances takes the credit back first (its 409 sentence when it will not), then the
+    claim is cancelled and `ToilCancelled` recorded (from which balances takes it back
+    too, should this stop in between)."""
+
     async def work(repo: Repository) -> ToilClaim:
         claim = await _existing(repo, actor, toil_id)
         if not (await visibility_of(repo, actor, clock)).covers(claim.employee_id):
             raise errors.NotFound("no such time off in lieu claim")
-        claim.cancel(actor.employee_id, clock.now(), is_admin=actor.is_admin, note=note)
+        previous = claim.cancel(actor.employee_id, clock.now(), is_admin=actor.is_admin, note=note)
+        if previous == APPROVED:
+            # Inside the transaction: a retry asks again, which balances answers the same.
+            await credits.take_back(actor.tenant_id, claim.employee_id, claim.id, actor.employee_id)
         await repo.save(claim)
+        cancelled = integration.toil_cancelled(claim, previous, actor.employee_id, note)
+        await record_by(repo, actor, cancelled)
         return claim
 
     return await uow.run(work)

@@ -9,9 +9,14 @@ from datetime import datetime
 from leaveflow_contracts.requests import Approval
 
 from ..domain import errors
+from ..domain.model import APPROVED, CANCELLED, DENIED, REJECTED
 from . import approvals
 from .approval_schedule_ports import PendingApproval
 from .ports import Clock, ReadModel, UnitOfWork
+
+# No request leaves these for `pending` again (an approved one is only cancelled; an
+# admin's edit keeps it approved), so the schedule owes them nothing, ever.
+FINISHED = frozenset({APPROVED, DENIED, CANCELLED, REJECTED})
 
 
 class WorkflowApprovals:
@@ -22,6 +27,14 @@ class WorkflowApprovals:
 
     async def admin_ids(self, tenant_id: str) -> set[str]:
         return await self._reads.admin_ids(tenant_id)
+
+    async def finished(self, tenant_id: str, request_ids: set[str]) -> set[str]:
+        done = set()
+        for request_id in request_ids:
+            request = await self._reads.leave_request(tenant_id, request_id)
+            if request is None or request.status in FINISHED:
+                done.add(request_id)
+        return done
 
     async def pending(self, tenant_id: str, now: datetime) -> list[PendingApproval]:
         found = []

@@ -17,7 +17,7 @@ from leaveflow_kit.http.service_caller import service_caller
 
 from ...adapters.tenant_signals import TenantSignals
 from ...service_layer.commands import Actor
-from ...service_layer.ports import ReadModel, SecretBox, UnitOfWork
+from ...service_layer.ports import ReadModel, SecretBox, ToilCredits, UnitOfWork
 from ...service_layer.standing import DirectoryStanding
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "SettingsDep",
     "StandingDep",
     "TenantSignalsDep",
+    "ToilCreditsDep",
     "UnitOfWorkDep",
 ]
 
@@ -77,6 +78,7 @@ IssuerDep = Annotated[TokenIssuer, Depends(app_state("issuer"))]
 TenantSignalsDep = Annotated[TenantSignals, Depends(app_state("tenant_signals"))]
 StandingDep = Annotated[DirectoryStanding, Depends(app_state("standing"))]
 SecretBoxDep = Annotated[SecretBox, Depends(app_state("secret_box"))]
+ToilCreditsDep = Annotated[ToilCredits, Depends(app_state("toil_credits"))]
 
 
 class ServiceSecretSettings(BaseSettings):

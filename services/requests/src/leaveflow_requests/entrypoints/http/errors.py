@@ -26,6 +26,7 @@ _STATUS: list[tuple[type[errors.DomainError], int, str, str]] = [
     (errors.SsoEnforced, 403, "Single sign-on enforced", "sso-enforced"),
     (errors.NotAllowed, 403, "Forbidden", "forbidden"),
     (errors.NotFound, 404, "Not found", "not-found"),
+    (errors.Unavailable, 503, "Service unavailable", "service-unavailable"),
 ]
 
 

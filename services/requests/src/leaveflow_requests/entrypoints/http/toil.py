@@ -18,7 +18,7 @@ from ...domain.toil import ToilClaim
 from ...service_layer import toil
 from ...service_layer.commands import Actor
 from ...service_layer.ports import Clock, UnitOfWork
-from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
+from .deps import ActorDep, ClockDep, ReadModelDep, ToilCreditsDep, UnitOfWorkDep
 from .schemas import (
     ApprovalOut,
     ApproveIn,
@@ -168,8 +168,10 @@ async def cancel(
     actor: ActorDep,
     uow: UnitOfWorkDep,
     clock: ClockDep,
+    credits: ToilCreditsDep,
     body: NoteIn | None = None,
 ) -> ToilOut:
-    """Withdraw a pending claim: the claimant or an admin."""
+    """Withdraw a pending claim, or an approved one whose credit leave has not used (409
+    with a sentence otherwise): the claimant or an admin."""
     note = body.note if body else None
-    return ToilOut.of(await toil.cancel_toil(uow, clock, actor, toil_id, note))
+    return ToilOut.of(await toil.cancel_toil(uow, clock, credits, actor, toil_id, note))
