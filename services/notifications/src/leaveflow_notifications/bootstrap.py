@@ -225,7 +225,6 @@ def create_app(
     every = settings.digest_interval_seconds
     digest = DigestScheduler(runtime.store, api, clock, dispatchers.wake, interval_seconds=every)
     background = Background()
-    integrations = Integrations(runtime.store, reads, secrets)
     slack_client_secret = (
         settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else None
     )
