@@ -87,24 +87,33 @@ run-mongo: $(SYNC_STAMP) ## `make run` with every service on MongoDB: MONGO_URL,
 	$(BIN)/python -m leaveflow_devstack run --store mongo
 
 # pytest exits 5 when it selected no test; that must fail loudly, never pass as "green".
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (it is on the shared dev
+# machine; __pycache__ is git-ignored): without it every xdist worker rewrote and compiled
+# each test module again (12.6 s of CPU to collect, 6.0 s with the cache) and every process
+# of every e2e stack compiled its imports again (2.7 s of CPU for the requests and web apps'
+# imports, 1.9 s with .pyc). Python checks each .pyc against its source, so none goes stale.
 define pytest
-	$(BIN)/pytest $(1) $(PYTEST_ARGS) || { status=$$?; \
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest $(1) $(PYTEST_ARGS) || { status=$$?; \
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; fi; exit $$status; }
 endef
 
-# The unit and in-process layer on two workers (pytest-xdist); the e2e tests one at a
-# time: stacks started side by side race for the free ports they pick (seen once as
-# "address already in use"), and a few e2e tests (marked `serial`) time bursts against
-# outages that need the machine to themselves.
+# Everything on two workers (pytest-xdist), each module kept on one worker (--dist
+# loadscope) so a module's stack starts once; every stack takes its ports from the worker's
+# own share of devstack's port pool (leaveflow_devstack.ports), so stacks side by side never
+# race for a port. The few `serial` tests time bursts against kills and outages that need
+# the machine to themselves: they run afterwards, alone.
+PARALLEL := -n 2 --dist loadscope
+
 test: $(SYNC_STAMP) browser-deps ## the whole suite (unit, integration, e2e, browser)
-	$(call pytest,-m "not e2e" -n 2)
-	$(call pytest,-m e2e)
+	$(call pytest,-m "not serial" $(PARALLEL))
+	$(call pytest,-m serial)
 
 test-fast: $(SYNC_STAMP) ## everything but the e2e tests that start the stack
 	$(call pytest,-m "not e2e" -n 2)
 
 test-e2e: $(SYNC_STAMP) browser-deps ## only the e2e tests (the real stack as processes)
-	$(call pytest,-m e2e)
+	$(call pytest,-m "e2e and not serial" $(PARALLEL))
+	$(call pytest,-m "e2e and serial")
 
 test-integration: $(SYNC_STAMP) ## only tests that need a real nats-server
 	$(call pytest,-m integration)

@@ -1,7 +1,15 @@
 """Fixtures shared by every package's tests: a real nats-server from the wheel.
 
 One server per test (it starts in ~30 ms) so durable consumers and streams never leak
-between tests."""
+between tests.
+
+Code that logs before (or without) ``leaveflow_kit.logging.configure`` uses structlog's
+default console renderer, which draws every logged exception with rich, locals and source
+included: 3 to 6 s per traceback on this machine, paid by each test of an unexpected
+error. The tests' processes render them as plain tracebacks instead (same text, same
+processors otherwise, and after structlog.reset_defaults() too); a service process
+configures its own JSON logs, as before.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from leaveflow_kit.testing import NatsServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The default renderer is one object, which structlog.reset_defaults() puts back as it is.
+    renderer = structlog.get_config()["processors"][-1]
+    if isinstance(renderer, structlog.dev.ConsoleRenderer):
+        renderer.exception_formatter = structlog.dev.plain_traceback
 
 
 @pytest.fixture

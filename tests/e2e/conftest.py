@@ -136,10 +136,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("e2e_store", stores, indirect=True, scope="session")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def outbound_allow() -> Iterator[str]:
     """The same allow-list for the stacks tests build themselves (`ReplicatedStack`), which
-    pass the test process's environment on to their children."""
+    pass the test process's environment on to their children. Per module, set before the
+    module's own fixtures: on a worker that runs other tests after an e2e module (make test
+    mixes them on two workers) the variable must be gone again, or an in-process test of the
+    refusal of loopback addresses finds loopback allowed."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LEAVEFLOW_OUTBOUND_ALLOW", OUTBOUND_ALLOW)
         yield OUTBOUND_ALLOW

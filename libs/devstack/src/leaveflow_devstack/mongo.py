@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .ports import ensure_free
+from .ports import ensure_free, free_port
 from .process import ManagedProcess
 
 MONGOECO_REQUIREMENT = "mongoeco[wire]==4.11.0"
@@ -191,15 +191,6 @@ def wait_for_ping(url: str, timeout: float) -> None:
         client.admin.command("ping")
     finally:
         client.close()
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class MongoStandin:

@@ -19,10 +19,8 @@ for a shared MongoDB instead of the SQLite files.
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import signal
-import socket
 import string
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -31,7 +29,7 @@ from types import TracebackType
 import httpx
 
 from .cluster import NatsCluster
-from .ports import APPS, ensure_free
+from .ports import APPS, ensure_free, pick_ports
 from .process import ManagedProcess, terminate_together
 from .readiness import http_ok, wait_until_ready
 from .stack import LOOPBACK, Stack, StackError, service_argv
@@ -42,16 +40,6 @@ MAX_STREAM_REPLICAS = 3
 def replica_name(app: str, replica: int) -> str:
     """``requests-a`` for replica 0 of requests, ``requests-b`` for replica 1, ..."""
     return f"{app}-{string.ascii_lowercase[replica]}"
-
-
-def _free_ports(count: int) -> list[int]:
-    with contextlib.ExitStack() as stack:
-        picked = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((LOOPBACK, 0))
-            picked.append(sock.getsockname()[1])
-    return picked
 
 
 class ReplicatedStack:
@@ -78,7 +66,7 @@ class ReplicatedStack:
         self.cluster = NatsCluster(
             self.data_dir / "nats", size=nats_nodes, log_dir=self.log_dir, stop_grace=stop_grace
         )
-        ports = iter(_free_ports(len(APPS) * replicas))
+        ports = iter(pick_ports(len(APPS) * replicas))
         self.ports: dict[str, list[int]] = {
             app: [next(ports) for _ in range(replicas)] for app in APPS
         }

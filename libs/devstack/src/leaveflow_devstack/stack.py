@@ -22,12 +22,10 @@ with every other's (a CSV import of 50 employees then took 8 to 50 s instead of 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import secrets
 import signal
-import socket
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -51,6 +49,7 @@ from .ports import (
     PortInUseError,
     ensure_free,
     free_ports,
+    pick_ports,
     resolve_ports,
 )
 from .process import ManagedProcess, terminate_together
@@ -80,7 +79,7 @@ class MongoStandins:
         ports = (
             [base_port + offset for offset in range(len(services))]
             if base_port is not None
-            else list(free_ports_for(len(services)))
+            else pick_ports(len(services))
         )
         self.by_service: dict[str, MongoStandin] = {
             name: MongoStandin(log_dir / f"mongo-{name}.log", port=port, python=python)
@@ -135,17 +134,6 @@ class MongoStandins:
 
     def __repr__(self) -> str:
         return f"MongoStandins({self.ports})"
-
-
-def free_ports_for(count: int, host: str = LOOPBACK) -> list[int]:
-    """``count`` distinct free ports (every socket stays open until all are picked)."""
-    with contextlib.ExitStack() as held:
-        picked: list[int] = []
-        for _ in range(count):
-            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((host, 0))
-            picked.append(sock.getsockname()[1])
-        return picked
 
 
 # Looking for a Python >= 3.13 runs a few subprocesses (pyenv shims are slow): once per run.
