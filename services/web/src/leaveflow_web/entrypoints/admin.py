@@ -23,7 +23,7 @@ from ..api import Api, ApiError, Service
 from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
-from . import admin_choices, admin_views
+from . import admin_choices, admin_policy_rules, admin_views
 from .admin_forms import (
     checked,
     department_body,
@@ -107,7 +107,7 @@ def invite_notice(answer: Any) -> str:
     return notice
 
 
-def field_errors(problem: ApiError, section: str, values: dict[str, str]) -> dict[str, str]:
+def field_errors(problem: ApiError, section: str, values: dict[str, Any]) -> dict[str, str]:
     """The problem's messages by field; a taken name or email, or the last admin, as a
     sentence at the field it is about."""
     errors = problem.field_errors
@@ -219,7 +219,7 @@ async def _write(
     request: Request,
     api: Api,
     section: str,
-    values: dict[str, str],
+    values: dict[str, Any],
     call: Callable[[], Awaitable[Any]],
     done: str,
     editing: str = NEW,
@@ -230,6 +230,8 @@ async def _write(
         result = await call()
     except ApiError as exc:
         errors = field_errors(exc, section, values)
+        if section == "policies":
+            errors |= admin_policy_rules.rule_errors(exc)
         shown = {k for k in errors if k in values or k in ("workweek", "approver_ids")}
         return await _page(
             request, api, section, 422 if exc.status < 500 else 502,
@@ -442,7 +444,8 @@ async def policy_form(
         api.get("balances", "/v1/policies", location_id=location_id, leave_type_id=leave_type_id)
     )
     items = (found or {}).get("items", []) if isinstance(found, dict) else []
-    values = policy_values(items[0]) if items else {}
+    values: dict[str, Any] = policy_values(items[0]) if items else {}
+    values.update(admin_policy_rules.saved_rules_values(items[0]) if items else {})
     values.update(location_id=location_id, leave_type_id=leave_type_id)
     return await _page(request, api, "policies", values=values, editing=NEW, problem=problem)
 
@@ -451,9 +454,11 @@ async def policy_form(
 async def set_policy(request: Request, user: User, api: UserApi) -> Response:
     _admin(user)
     form = await request.form()
-    values = form_fields(form, *_POLICY_FIELDS)
-    body = policy_body(form, values)
+    values: dict[str, Any] = form_fields(form, *_POLICY_FIELDS)
+    rules = form_fields(form, *admin_policy_rules.TEXT_FIELDS)
+    body = policy_body(form, values) | admin_policy_rules.rules_body(form, rules)
     values.update({k: "on" for k in ("prorate_first_year", "unlimited") if body[k]})
+    values.update(admin_policy_rules.rules_values(form, rules))
     path = f"/v1/policies/{values['location_id']}/{values['leave_type_id']}"
     return await _write(
         request,
