@@ -25,6 +25,7 @@ from .entrypoints import (
     admin,
     approvals,
     auth,
+    blackouts,
     decide,
     home,
     live,
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(security.router)
     app.include_router(passkey_signin.router)
     app.include_router(notification_settings.router)
+    app.include_router(blackouts.router)
     _install_handlers(app)
     return app
 
