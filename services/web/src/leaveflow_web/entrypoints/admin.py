@@ -23,7 +23,7 @@ from ..api import Api, ApiError, Service
 from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
-from . import admin_choices, admin_policy_rules, admin_views
+from . import admin_choices, admin_labels, admin_policy_rules, admin_views
 from .admin_forms import (
     checked,
     department_body,
@@ -496,10 +496,14 @@ _EMPLOYEE_FIELDS = (
 @router.post("/employees", response_class=HTMLResponse, dependencies=[Csrf])
 async def add_employee(request: Request, user: User, api: UserApi) -> Response:
     _admin(user)
-    values = form_fields(await request.form(), *_EMPLOYEE_FIELDS[:-1])
+    form = await request.form()
+    values = form_fields(form, *_EMPLOYEE_FIELDS[:-1])
+    body = admin_labels.with_labels(employee_body(values), str(form.get("labels") or ""),
+                                    clearing=False)  # fmt: skip
+    values["labels"] = admin_labels.labels_text(body.get("labels"))
     return await _write(
         request, api, "employees", values,
-        lambda: api.post("requests", "/v1/employees", employee_body(values)),
+        lambda: api.post("requests", "/v1/employees", body),
         _("%(name)s added.", name=values["name"]),
     )  # fmt: skip
 
@@ -560,6 +564,7 @@ async def _employee_page(
 ) -> Response:
     context = await _directory(api)
     context.setdefault("values", {k: str(employee.get(k) or "") for k in _EMPLOYEE_FIELDS})
+    context["values"].setdefault("labels", admin_labels.labels_text(employee.get("labels")))
     context.update(extra)
     return render(
         request,
@@ -617,10 +622,13 @@ async def edit_employee(request: Request, employee_id: str, user: User, api: Use
         return await _employee_page(
             request, api, employee, values=values, confirm=True, stranded=stranded
         )
+    values["labels"] = str(form.get("labels") or "").strip()
+    # Only a form with the labels field clears them when it is empty.
+    changes = admin_labels.with_labels(
+        employee_changes(values), values["labels"], clearing="labels" in form
+    )
     try:
-        saved = await api.patch(
-            "requests", f"/v1/employees/{employee_id}", employee_changes(values)
-        )
+        saved = await api.patch("requests", f"/v1/employees/{employee_id}", changes)
     except ApiError as exc:
         errors = field_errors(exc, "employees", values)
         return await _employee_page(
