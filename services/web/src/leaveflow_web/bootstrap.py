@@ -35,6 +35,7 @@ from .entrypoints import (
     signin_links,
     signin_oidc,
     team,
+    toil,
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
 from .entrypoints.errors import broken_page, failure_page
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(passkey_signin.router)
     app.include_router(notification_settings.router)
     app.include_router(blackouts.router)
+    app.include_router(toil.router)
     _install_handlers(app)
     return app
 
