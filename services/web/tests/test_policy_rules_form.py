@@ -207,3 +207,30 @@ async def test_unlimited_time_off_in_lieu_is_explained_at_its_field(
     assert page.status_code == 422
     assert "untick Unlimited to use it" in page.text
     assert 'id="e-new-toil_expiry_months"' in page.text
+
+
+async def test_each_policy_row_sums_up_its_rules_and_extras(
+    admin: httpx.AsyncClient, services: AdminServices
+) -> None:
+    loc, vac = where(services)
+    services.policies[f"{loc}/{vac}"] = {
+        "location_id": loc, "leave_type_id": vac, "annual_allowance": 25.0, "accrual": "upfront",
+        "unlimited": False, "min_notice_days": 1, "max_days_ahead": 365, "max_consecutive": 10.0,
+        "probation_days": 90, "sandwich": "weekends", "accrual_cap": 30.0,
+        "seniority": [{"after_years": 3, "extra": 2.0}],
+        "label_extra": [{"label": "senior", "extra": 1.5}], "toil": {"expiry_months": None},
+    }  # fmt: skip
+    page = await admin.get("/admin/policies")
+    cell = re.search(r'<td data-label="Rules and extras" class="rules">([^<]+)</td>', page.text)
+    assert cell is not None
+    assert cell[1].replace("&#39;", "'") == (
+        "1 day's notice; at most 365 days ahead; at most 10 in a row; 90 days of probation; "
+        "weekends between leave days count; accrual stops at 30; +2 after 3 years; "
+        "+1.5 for senior; time off in lieu"
+    )
+    services.policies[f"{loc}/{vac}"] = {
+        "location_id": loc, "leave_type_id": vac, "annual_allowance": 25.0, "accrual": "upfront",
+        "unlimited": False, "sandwich": "off",
+    }  # fmt: skip
+    page = await admin.get("/admin/policies")
+    assert '<td data-label="Rules and extras" class="rules">none</td>' in page.text

@@ -170,6 +170,7 @@ async def _page(
         context["policies"], context["policies_error"] = await attempt(
             api.get("balances", "/v1/policies")
         )
+        context["rules_summary"] = admin_policy_rules.rules_summary
     elif section == "departments":
         context["approvers"] = admin_views.approver_choices(context["employees"], today)
     elif section == "integrations":

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import problems
 from ..api import ApiError
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from .admin_forms import _plain, checked, number
 
@@ -118,3 +119,44 @@ def _rule_sentence(head: str, field: str, message: str) -> str:
 
 # The form's fields a rule error is shown at.
 FORM_ERRORS = (*TEXT_FIELDS, "seniority", "label_extra", "unlimited")
+
+
+def rules_summary(policy: dict[str, Any]) -> str:
+    """The rules and extras a saved policy has, in a few words ("" for none)."""
+    parts: list[str] = []
+    notice = policy.get("min_notice_days")
+    if notice is not None:
+        parts.append(ngettext("%(num)s day's notice", "%(num)s days' notice", int(notice)))
+    ahead = policy.get("max_days_ahead")
+    if ahead is not None:
+        parts.append(
+            ngettext("at most %(num)s day ahead", "at most %(num)s days ahead", int(ahead))
+        )
+    if policy.get("max_consecutive") is not None:
+        parts.append(_("at most %(amount)s in a row", amount=_plain(policy["max_consecutive"])))
+    probation = policy.get("probation_days")
+    if probation is not None:
+        parts.append(
+            ngettext("%(num)s day of probation", "%(num)s days of probation", int(probation))
+        )
+    sandwich = SANDWICH_WORDS.get(str(policy.get("sandwich") or "off"))
+    if sandwich:
+        parts.append(_(sandwich))
+    if policy.get("accrual_cap") is not None:
+        parts.append(_("accrual stops at %(amount)s", amount=_plain(policy["accrual_cap"])))
+    for step in policy.get("seniority") or []:
+        parts.append(_("+%(extra)s after %(years)s years", extra=_plain(step.get("extra")),
+                       years=step.get("after_years")))  # fmt: skip
+    for rule in policy.get("label_extra") or []:
+        parts.append(_("+%(extra)s for %(label)s", extra=_plain(rule.get("extra")),
+                       label=rule.get("label")))  # fmt: skip
+    if isinstance(policy.get("toil"), dict):
+        parts.append(_("time off in lieu"))
+    return "; ".join(parts)
+
+
+SANDWICH_WORDS = {
+    "weekends": N_("weekends between leave days count"),
+    "holidays": N_("holidays between leave days count"),
+    "both": N_("weekends and holidays between leave days count"),
+}
