@@ -187,6 +187,36 @@ async def test_my_own_claim_is_never_mine_to_decide(client: Client, services: To
         assert f'data-claim="{cid}"' in page.text  # in my claims
 
 
+async def test_a_substitute_decides_the_claims_of_the_approver_they_stand_in_for(
+    client: Client, services: ToilServices
+) -> None:
+    until = date.today() + timedelta(days=5)
+    services.admin.base.people["sam@acme.test"] = ("sam", "approver")
+    services.admin.records["employees"]["sam"] = {
+        "id": "sam", "name": "Sam Stand-in", "email": "sam@acme.test", "role": "approver",
+        "location_id": "loc1", "department_id": None, "start_date": None, "end_date": None,
+        "active": True,
+    }  # fmt: skip
+    cid = services.add("eve", "lea2", date=YESTERDAY.isoformat(), amount=4, note="on call")
+    async with client("sam@acme.test") as sam:
+        assert f'data-claim="{cid}"' not in (await sam.get("/toil")).text
+        services.substitutions = [
+            {"id": "sub1", "approver_id": "paula", "substitute_id": "sam",
+             "start_date": YESTERDAY.isoformat(), "end_date": until.isoformat()},
+        ]  # fmt: skip
+        page = await sam.get("/toil")
+        assert f"For Paula Approver, while you substitute until {day(until, year=False)}" in row(
+            page, cid
+        )
+        done = await post(sam, f"/toil/{cid}/approve", level="1")
+        assert "goes to its next level" in text_of(done.text)
+        over = [{**services.substitutions[0], "end_date": YESTERDAY.isoformat()}]
+        services.substitutions = over
+    second = services.add("eve", "lea2", date=YESTERDAY.isoformat(), amount=1, note="late")
+    async with client("sam@acme.test") as sam:
+        assert f'data-claim="{second}"' not in (await sam.get("/toil")).text
+
+
 def claim(**fields: Any) -> dict[str, Any]:
     levels = [
         {"level": 1, "approver_ids": ["ana"], "status": "approved", "decided_by": "ana",

@@ -22,6 +22,7 @@ class ToilServices:
     claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The approvers of each level, for every claim's department.
     levels: list[list[str]] = field(default_factory=lambda: [["paula"], ["ada"]])
+    substitutions: list[dict[str, Any]] = field(default_factory=list)
     _next: int = 0
 
     def add(self, employee_id: str, leave_type_id: str, **fields: Any) -> str:
@@ -47,6 +48,10 @@ class ToilServices:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         caller = employee_of(request)
+        if caller is not None and request.url.path == "/v1/substitutions":
+            named = [s for s in self.substitutions if caller in (s["approver_id"],
+                                                                 s["substitute_id"])]  # fmt: skip
+            return httpx.Response(200, json={"items": named, "next_cursor": None})
         if caller is None or not request.url.path.startswith("/v1/toil"):
             return self.admin(request)
         parts = request.url.path.strip("/").split("/")[2:]
@@ -87,7 +92,8 @@ class ToilServices:
             return problem(409, "Conflict", "the claim is no longer at this level")
         level = approval["levels"][current - 1]
         role = self.admin.records["employees"][caller]["role"]
-        if caller not in level["approver_ids"] and role != "admin":
+        standing_in = {s["approver_id"] for s in self.substitutions if s["substitute_id"] == caller}
+        if not ({caller} | standing_in) & set(level["approver_ids"]) and role != "admin":
             return problem(403, "Forbidden", "not a decider of this level")
         level.update(status="approved" if approve else "denied", decided_by=caller,
                      note=body.get("note"))  # fmt: skip

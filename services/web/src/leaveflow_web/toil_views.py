@@ -4,6 +4,7 @@ approval level, and who decides it now."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from .i18n import gettext as _
@@ -73,17 +74,63 @@ def current_level(claim: Mapping[str, Any]) -> int | None:
     return level if isinstance(level, int) else None
 
 
-def i_decide(claim: Mapping[str, Any], employee_id: str, *, admin: bool) -> bool:
-    """A pending claim of someone else whose current level the person decides (admins
-    decide any level; nobody decides their own claim)."""
+def i_decide(
+    claim: Mapping[str, Any],
+    employee_id: str,
+    *,
+    admin: bool,
+    standing_in_for: frozenset[str] = frozenset(),
+) -> bool:
+    """A pending claim of someone else whose current level the person decides: as one of
+    its approvers, or as the substitute of one (``standing_in_for``, today); admins decide
+    any level; nobody decides their own claim."""
     if claim.get("status") != "pending" or claim.get("employee_id") == employee_id:
         return False
     if admin:
         return True
+    return bool(({employee_id} | standing_in_for) & set(deciders_now(claim)))
+
+
+def deciders_now(claim: Mapping[str, Any]) -> list[str]:
+    """The approvers of the claim's current level."""
     current = current_level(claim)
     levels = (claim.get("approval") or {}).get("levels") or []
     level = next((lv for lv in levels if lv.get("level") == current), None)
-    return level is not None and employee_id in (level.get("approver_ids") or [])
+    return list(level.get("approver_ids") or []) if level else []
+
+
+def standing_in_for(
+    substitutions: list[Mapping[str, Any]], employee_id: str, today: date
+) -> dict[str, date]:
+    """The approvers the person substitutes for today, with the last day of each."""
+    out: dict[str, date] = {}
+    for s in substitutions:
+        first, last = iso_date(s.get("start_date")), iso_date(s.get("end_date"))
+        holds = first is not None and last is not None and first <= today <= last
+        if s.get("substitute_id") == employee_id and holds and last is not None:
+            out[str(s.get("approver_id"))] = last
+    return out
+
+
+def substitute_line(
+    claim: Mapping[str, Any],
+    employee_id: str,
+    held: Mapping[str, date],
+    people: Mapping[str, Mapping[str, Any]],
+) -> str:
+    """ "For Ana, while you substitute until 14 Dec" when the person decides the claim
+    only as a substitute ("" otherwise)."""
+    deciders = deciders_now(claim)
+    if employee_id in deciders:
+        return ""
+    for approver in deciders:
+        if approver in held:
+            return _(
+                "For %(name)s, while you substitute until %(day)s",
+                name=_names([approver], people),
+                day=day(held[approver], year=False),
+            )
+    return ""
 
 
 def claim_words(claim: Mapping[str, Any]) -> tuple[str, str]:

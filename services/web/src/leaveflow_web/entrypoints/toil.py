@@ -6,6 +6,7 @@ wrong one: the API answers 409 and the page says so)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -39,6 +40,7 @@ async def _page(
         (mine, mine_problem),
         (pending, _q),
         (people, _n),
+        (substitutions, _s),
     ) = await asyncio.gather(
         attempt(api.get("balances", "/v1/policies", location_id=location_id)),
         attempt(api.get("requests", "/v1/leave-types")),
@@ -47,14 +49,23 @@ async def _page(
         if user.may_approve
         else _nothing(),
         attempt(api.items("requests", "/v1/employees")),
+        attempt(api.get("requests", "/v1/substitutions")),
     )
     policy_items = (policies or {}).get("items", []) if isinstance(policies, dict) else []
     toil_ids = toil_views.toil_type_ids(policy_items, location_id)
     all_types = list((types or {}).get("items", []))
     offered = [t for t in all_types if str(t.get("id")) in toil_ids and t.get("active", True)]
     named = by_id(people)
+    subs = (substitutions or {}).get("items", []) if isinstance(substitutions, dict) else []
+    # The API judges a substitution in the approver's location's date (a day apart at
+    # most from UTC's); whatever is offered here, the API decides.
+    held = toil_views.standing_in_for(subs, user.employee_id, datetime.now(UTC).date())
     to_decide = [
-        c for c in pending or [] if toil_views.i_decide(c, user.employee_id, admin=user.is_admin)
+        c
+        for c in pending or []
+        if toil_views.i_decide(
+            c, user.employee_id, admin=user.is_admin, standing_in_for=frozenset(held)
+        )
     ]
     extra.setdefault("values", {})
     return render(
@@ -71,6 +82,7 @@ async def _page(
         standing=lambda c: toil_views.standing(c, named),
         claim_words=toil_views.claim_words,
         current_level=toil_views.current_level,
+        substitute_line=lambda c: toil_views.substitute_line(c, user.employee_id, held, named),
         **extra,
     )
 
