@@ -228,6 +228,8 @@ def admin_pages(company: Company) -> list[tuple[str, str]]:
         ("admin-policy", f"/admin/policies/{company.location_id}/{company.leave_type_id}"),
         ("notifications", "/notifications"),
         ("substitutes", "/substitutes"),
+        ("blackouts", "/blackouts"),
+        ("toil", "/toil"),
         ("notifications-of-employee", f"/notifications/{company.employee_id}"),
         # A link signed for someone else: the decide page's answer to a stranger's token.
         ("decide-not-yours", "/decide/not-a-real-token"),

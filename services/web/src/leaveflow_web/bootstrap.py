@@ -25,6 +25,7 @@ from .entrypoints import (
     admin,
     approvals,
     auth,
+    blackouts,
     decide,
     home,
     live,
@@ -36,6 +37,7 @@ from .entrypoints import (
     signin_oidc,
     substitutes,
     team,
+    toil,
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
 from .entrypoints.errors import broken_page, failure_page
@@ -130,6 +132,8 @@ def create_app(
     app.include_router(notification_settings.router)
     app.include_router(substitutes.router)
     app.include_router(request_edit.router)
+    app.include_router(blackouts.router)
+    app.include_router(toil.router)
     _install_handlers(app)
     return app
 

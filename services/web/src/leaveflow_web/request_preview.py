@@ -8,13 +8,14 @@ refuse after submitting: a type not offered at their location, a day in the past
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from .i18n import gettext as _
-from .wording import day, iso_date
+from .wording import amount, date_range, day, iso_date
 
 
 def offered_types(types: list[dict[str, Any]], location_id: str | None) -> list[dict[str, Any]]:
@@ -118,3 +119,175 @@ def split_at(start: date, end: date, year_end: date) -> list[tuple[date, date]]:
     if end <= year_end:
         return [(start, end)]
     return [(start, year_end), (year_end + timedelta(days=1), end)]
+
+
+# --- the policy's request rules and the blackouts (issue 17) ----------------------------
+# What the preview can tell before submitting from what everyone may read: the policy
+# (GET /v1/policies), the blackouts (GET /v1/blackouts) and the person's start date. The
+# longest run and the department's coverage need other people's requests: those come back
+# on submit and are put in words by ``submit_rule_sentence``.
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """A rule the dates break (``field``, ``message``: shown instead of the amount) and
+    the blackout warnings they let through (approvers see them too)."""
+
+    field: str = ""
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def _touches(blackout: Mapping[str, Any], start: date, end: date) -> bool:
+    first, last = iso_date(blackout.get("start_date")), iso_date(blackout.get("end_date"))
+    return first is not None and last is not None and not (end < first or last < start)
+
+
+def _listed(ids: Any, value: Any) -> bool:
+    return not ids or value in ids
+
+
+def blackouts_for(
+    blackouts: list[Mapping[str, Any]],
+    employee: Mapping[str, Any],
+    leave_type_id: str,
+    start: date,
+    end: date,
+) -> list[Mapping[str, Any]]:
+    """The blackouts a request of these days touches (one shared day is enough), by first
+    day: those of the person's location and department and of the type."""
+    hits = [
+        b
+        for b in blackouts
+        if _touches(b, start, end)
+        and _listed(b.get("location_ids"), employee.get("location_id"))
+        and _listed(b.get("department_ids"), employee.get("department_id"))
+        and _listed(b.get("leave_type_ids"), leave_type_id)
+    ]
+    return sorted(hits, key=lambda b: (str(b.get("start_date")), str(b.get("name"))))
+
+
+def _blackout_days(blackout: Mapping[str, Any]) -> str:
+    return date_range(blackout.get("start_date"), blackout.get("end_date"))
+
+
+def check_rules(
+    policy: Mapping[str, Any] | None,
+    blackouts: list[Mapping[str, Any]],
+    employee: Mapping[str, Any],
+    leave_type_id: str,
+    dates: Dates,
+    today: date,
+) -> RuleCheck:
+    """Notice, how far ahead, probation and blocking blackouts (the first one broken) and
+    the warnings of warn-mode blackouts, as the requests service judges them."""
+    start, end = dates.start, dates.end
+    if start is None or end is None:
+        return RuleCheck()
+    rules = policy or {}
+    notice = rules.get("min_notice_days")
+    if isinstance(notice, int) and start < today + timedelta(days=notice):
+        earliest = today + timedelta(days=notice)
+        return RuleCheck(
+            "start_date",
+            _(
+                "This leave type needs %(days)s days' notice: the first day can be %(day)s "
+                "at the earliest.",
+                days=notice,
+                day=day(earliest),
+            ),
+        )
+    ahead = rules.get("max_days_ahead")
+    if isinstance(ahead, int) and end > today + timedelta(days=ahead):
+        latest = today + timedelta(days=ahead)
+        return RuleCheck(
+            "end_date",
+            _(
+                "This leave type can be asked for at most %(days)s days ahead: the last day "
+                "can be %(day)s at the latest.",
+                days=ahead,
+                day=day(latest),
+            ),
+        )
+    probation = rules.get("probation_days")
+    started = iso_date(employee.get("start_date")) if employee.get("start_date") else None
+    if isinstance(probation, int) and started is not None:
+        allowed = started + timedelta(days=probation)
+        if start < allowed:
+            return RuleCheck(
+                "start_date",
+                _(
+                    "This leave type can be taken once the probation period is over: from "
+                    "%(day)s on.",
+                    day=day(allowed),
+                ),
+            )
+    hits = blackouts_for(blackouts, employee, leave_type_id, start, end)
+    for blackout in hits:
+        if blackout.get("mode", "block") != "warn":
+            return RuleCheck(
+                "start_date",
+                _(
+                    "%(name)s (%(days)s) is a blackout period: leave on these days is refused. "
+                    "Pick other days.",
+                    name=blackout.get("name", ""),
+                    days=_blackout_days(blackout),
+                ),
+            )
+    return RuleCheck(
+        warnings=tuple(
+            _(
+                "%(name)s (%(days)s) is a blackout period: you may ask, and your approver "
+                "sees a warning.",
+                name=b.get("name", ""),
+                days=_blackout_days(b),
+            )
+            for b in hits
+        )
+    )
+
+
+# The requests service's rule messages (docs/api.md "POST /v1/leave-requests"), by the
+# rule they name; the dates in them are ISO days.
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PEOPLE_OFF = re.compile(r"would have (\d+) people off on (\d{4}-\d{2}-\d{2}) \(max_off is (\d+)\)")
+_IN_A_ROW = re.compile(r"at most ([\d.]+) (day|days|hour|hours) in a row.*would be ([\d.]+)")
+
+
+def submit_rule_sentence(message: str) -> str:
+    """A refusal of the request rules on submit, in words ("" for any other message)."""
+    days = [d for d in map(iso_date, _ISO_DAY.findall(message)) if d is not None]
+    if match := _PEOPLE_OFF.search(message):
+        off = iso_date(match[2])
+        return _(
+            "Too many people of your department would be off on %(day)s (at most %(max)s at "
+            "once). Pick other days, or talk to your approver.",
+            day=day(off) if off else match[2],
+            max=match[3],
+        )
+    if "(max_consecutive)" in message and (match := _IN_A_ROW.search(message)):
+        unit = "hours" if match[2].startswith("hour") else "days"
+        return _(
+            "This leave type is at most %(most)s in a row; with your requests next "
+            "to it this would be %(total)s. Ask for fewer days.",
+            most=amount(match[1], unit),
+            total=amount(match[3], unit),
+        )
+    if "(min_notice_days)" in message and days:
+        return _("This leave type needs more notice: the first day can be %(day)s at the earliest.",
+                 day=day(days[0]))  # fmt: skip
+    if "(max_days_ahead)" in message and days:
+        return _("This is too far ahead: the last day can be %(day)s at the latest.",
+                 day=day(days[0]))  # fmt: skip
+    if "(probation_days)" in message and days:
+        return _(
+            "This leave type can be taken once the probation period is over: from %(day)s on.",
+            day=day(days[0]),
+        )
+    if "is a blackout period" in message:
+        name = message.split(" (", 1)[0]
+        return _(
+            "%(name)s is a blackout period: leave on these days is refused. Pick other days.",
+            name=name,
+        )
+    return ""

@@ -175,7 +175,43 @@ def ledger_entry(
         return _("Carried-over days expired")
     if kind == "adjustment":
         return _("Adjustment: %(reason)s", reason=reason) if reason else _("Adjustment")
+    if kind in ENTITLEMENT_KINDS:
+        return entitlement_entry(kind, reason, iso_date(entry.get("expires_on") or ""))
     return reason.capitalize() if reason else _("Change")
+
+
+# Issue 17's ledger kinds; balances writes their reasons as "3 years of service",
+# "label senior", the claim's note, "time off in lieu of 2026-01-05 not used ...".
+ENTITLEMENT_KINDS = frozenset({"seniority", "label", "toil_credit", "toil_expiry"})
+_YEARS = re.compile(r"^(\d+) years? of service")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def entitlement_entry(kind: str, reason: str, expires_on: date | None) -> str:
+    if kind == "seniority":
+        years = _YEARS.match(reason)
+        if years:
+            return ngettext(
+                "Extra for %(num)s year of service",
+                "Extra for %(num)s years of service",
+                int(years[1]),
+            )
+        return _("Extra for years of service")
+    if kind == "label":
+        label = reason.removeprefix("label ").strip()
+        return _("Extra for the label %(label)s", label=label) if label else _("Extra for a label")
+    if kind == "toil_credit":
+        note = reason if reason and reason != "time off in lieu" else ""
+        if note and expires_on:
+            return _("Time off in lieu: %(note)s (expires %(day)s if unused)",
+                     note=note, day=day(expires_on))  # fmt: skip
+        if expires_on:
+            return _("Time off in lieu (expires %(day)s if unused)", day=day(expires_on))
+        return _("Time off in lieu: %(note)s", note=note) if note else _("Time off in lieu")
+    worked = iso_date(found[0]) if (found := _ISO.findall(reason)) else None
+    if worked:
+        return _("Time off in lieu of %(day)s expired unused", day=day(worked))
+    return _("Time off in lieu expired unused")
 
 
 STANDING = {

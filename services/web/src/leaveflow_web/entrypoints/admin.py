@@ -23,7 +23,7 @@ from ..api import Api, ApiError, Service
 from ..i18n import N_, ngettext
 from ..i18n import gettext as _
 from ..session import Csrf, SignedIn, User
-from . import admin_choices, admin_levels, admin_views
+from . import admin_choices, admin_labels, admin_levels, admin_policy_rules, admin_views
 from .admin_forms import (
     checked,
     department_body,
@@ -107,7 +107,7 @@ def invite_notice(answer: Any) -> str:
     return notice
 
 
-def field_errors(problem: ApiError, section: str, values: dict[str, str]) -> dict[str, str]:
+def field_errors(problem: ApiError, section: str, values: dict[str, Any]) -> dict[str, str]:
     """The problem's messages by field; a taken name or email, or the last admin, as a
     sentence at the field it is about."""
     errors = problem.field_errors
@@ -170,6 +170,7 @@ async def _page(
         context["policies"], context["policies_error"] = await attempt(
             api.get("balances", "/v1/policies")
         )
+        context["rules_summary"] = admin_policy_rules.rules_summary
     elif section == "departments":
         context["approvers"] = admin_views.approver_choices(context["employees"], today)
         typed = extra.pop("typed_levels", {})
@@ -226,7 +227,7 @@ async def _write(
     request: Request,
     api: Api,
     section: str,
-    values: dict[str, str],
+    values: dict[str, Any],
     call: Callable[[], Awaitable[Any]],
     done: str,
     editing: str = NEW,
@@ -237,6 +238,8 @@ async def _write(
         result = await call()
     except ApiError as exc:
         errors = field_errors(exc, section, values)
+        if section == "policies":
+            errors |= admin_policy_rules.rule_errors(exc)
         shown = {k for k in errors if k in values or k in ("workweek", "approver_ids")}
         return await _page(
             request, api, section, 422 if exc.status < 500 else 502,
@@ -480,7 +483,8 @@ async def policy_form(
         api.get("balances", "/v1/policies", location_id=location_id, leave_type_id=leave_type_id)
     )
     items = (found or {}).get("items", []) if isinstance(found, dict) else []
-    values = policy_values(items[0]) if items else {}
+    values: dict[str, Any] = policy_values(items[0]) if items else {}
+    values.update(admin_policy_rules.saved_rules_values(items[0]) if items else {})
     values.update(location_id=location_id, leave_type_id=leave_type_id)
     return await _page(request, api, "policies", values=values, editing=NEW, problem=problem)
 
@@ -489,9 +493,11 @@ async def policy_form(
 async def set_policy(request: Request, user: User, api: UserApi) -> Response:
     _admin(user)
     form = await request.form()
-    values = form_fields(form, *_POLICY_FIELDS)
-    body = policy_body(form, values)
+    values: dict[str, Any] = form_fields(form, *_POLICY_FIELDS)
+    rules = form_fields(form, *admin_policy_rules.TEXT_FIELDS)
+    body = policy_body(form, values) | admin_policy_rules.rules_body(form, rules)
     values.update({k: "on" for k in ("prorate_first_year", "unlimited") if body[k]})
+    values.update(admin_policy_rules.rules_values(form, rules))
     path = f"/v1/policies/{values['location_id']}/{values['leave_type_id']}"
     return await _write(
         request,
@@ -529,10 +535,14 @@ _EMPLOYEE_FIELDS = (
 @router.post("/employees", response_class=HTMLResponse, dependencies=[Csrf])
 async def add_employee(request: Request, user: User, api: UserApi) -> Response:
     _admin(user)
-    values = form_fields(await request.form(), *_EMPLOYEE_FIELDS[:-1])
+    form = await request.form()
+    values = form_fields(form, *_EMPLOYEE_FIELDS[:-1])
+    body = admin_labels.with_labels(employee_body(values), str(form.get("labels") or ""),
+                                    clearing=False)  # fmt: skip
+    values["labels"] = admin_labels.labels_text(body.get("labels"))
     return await _write(
         request, api, "employees", values,
-        lambda: api.post("requests", "/v1/employees", employee_body(values)),
+        lambda: api.post("requests", "/v1/employees", body),
         _("%(name)s added.", name=values["name"]),
     )  # fmt: skip
 
@@ -593,6 +603,7 @@ async def _employee_page(
 ) -> Response:
     context = await _directory(api)
     context.setdefault("values", {k: str(employee.get(k) or "") for k in _EMPLOYEE_FIELDS})
+    context["values"].setdefault("labels", admin_labels.labels_text(employee.get("labels")))
     context.update(extra)
     return render(
         request,
@@ -650,10 +661,13 @@ async def edit_employee(request: Request, employee_id: str, user: User, api: Use
         return await _employee_page(
             request, api, employee, values=values, confirm=True, stranded=stranded
         )
+    values["labels"] = str(form.get("labels") or "").strip()
+    # Only a form with the labels field clears them when it is empty.
+    changes = admin_labels.with_labels(
+        employee_changes(values), values["labels"], clearing="labels" in form
+    )
     try:
-        saved = await api.patch(
-            "requests", f"/v1/employees/{employee_id}", employee_changes(values)
-        )
+        saved = await api.patch("requests", f"/v1/employees/{employee_id}", changes)
     except ApiError as exc:
         errors = field_errors(exc, "employees", values)
         return await _employee_page(

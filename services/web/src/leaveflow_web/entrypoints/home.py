@@ -25,10 +25,12 @@ from ..request_preview import (
     parts_of,
     parts_problem,
     split_at,
+    submit_rule_sentence,
 )
 from ..session import Csrf, SignedIn, User
 from ..wording import amount, decimal_of, iso_date
 from .common import UserApi, attempt, by_id, form_fields, render, templates
+from .request_rules import rule_check
 
 router = APIRouter()
 
@@ -107,6 +109,8 @@ class Preview:
     hint: str = N_("Pick a leave type and the dates to see what they take.")
     # "Includes 2 non-working days your company counts as leave: ..." (already translated)
     sandwiched: str = ""
+    # Warn-mode blackouts the days touch (already translated).
+    warnings: tuple[str, ...] = ()
 
 
 def _counted_type(leave_type: dict[str, Any]) -> dict[str, str]:
@@ -262,6 +266,9 @@ async def build_preview(
         return Preview()
     leave_type = person.offered_type(values["leave_type_id"])
     assert leave_type is not None
+    rules = await rule_check(api, person.employee, values["leave_type_id"], dates, person.today)
+    if rules.message:
+        return Preview(message=rules.message, field=rules.field)
     parts = parts_of(values, dates, shape)
     counted, problem = await attempt(
         _count(api, dates.start, dates.end, parts, _counted_type(leave_type))
@@ -295,6 +302,7 @@ async def build_preview(
         years=years,
         hint="",
         sandwiched="" if shape.hours else _sandwiched(counted),
+        warnings=rules.warnings,
     )
 
 
@@ -432,8 +440,15 @@ def _submit_problem(problem: ApiError) -> tuple[dict[str, str], str]:
             name: _(FIELD_SENTENCES[name]) if name in FIELD_SENTENCES else text
             for name, text in given.items()
         }
+        # A broken policy rule or blackout says which, and what to pick instead.
+        for error in problem.errors:
+            ruled = submit_rule_sentence(str(error.get("message", "")))
+            if ruled and str(error.get("field")) in errors:
+                errors[str(error.get("field"))] = ruled
         if errors:
             return errors, ""
+    if problem.status == 409 and (ruled := submit_rule_sentence(problem.detail)):
+        return {"start_date": ruled}, ""
     if problem.status == 409:
         # The dated sentence ("You already have leave on 14–18 Dec (approved).").
         return {"start_date": problem.sentence}, ""
