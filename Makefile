@@ -137,8 +137,8 @@ check: lint test ## what a careful push runs: lint + the whole suite
 fuzz: $(SYNC_STAMP) ## schemathesis against every service's OpenAPI, 200 examples per operation
 	LEAVEFLOW_FUZZ_EXAMPLES=$${LEAVEFLOW_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -rP
 
-bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000, STORE=sqlite|mongo)
-	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000) --store $(or $(STORE),sqlite)
+bench: $(SYNC_STAMP) ## every issue-19 figure vs. its target and a same-run raw baseline (QUICK=1: minutes; N=, STORE=sqlite|mongo)
+	$(BIN)/python -m leaveflow_devstack bench $(if $(QUICK),--quick) $(if $(N),--n $(N)) --store $(or $(STORE),sqlite)
 
 schemas: $(SYNC_STAMP) ## export the event JSON Schemas to docs/events
 	$(BIN)/python -m leaveflow_contracts.schema_export docs/events
