@@ -65,6 +65,8 @@ def test_the_pipeline_rows_carry_the_issue_targets() -> None:
     assert rows["(b) ratio pipeline / raw JetStream"].value == pytest.approx(0.05)
     assert rows["(b) ratio pipeline / raw JetStream"].verdict == "met"
     assert rows["(b) errors"].value == 1  # accepted but never heard pending
+    assert rows["(b) errors"].shown() == "1"
+    assert rows["(b) errors"].verdict == "MISSED"
     assert rows["(b) HTTP submit alone"].value == pytest.approx(2000)
     p99 = rows["(f) open loop 200/s: submit -> pending p99"]
     assert p99.value == pytest.approx(50.0)

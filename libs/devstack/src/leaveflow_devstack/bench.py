@@ -76,7 +76,7 @@ QUICK = Settings(
     company=5_000,
     rate_seconds=3.0,
     idle_seconds=10.0,
-    mongo_n=300,
+    mongo_n=100,
     quick=True,
 )
 
@@ -136,7 +136,7 @@ def pipeline_figures(
         Figure(
             f"{prefix}(b) errors",
             closed.submit_errors + closed.submitted - closed.seen,
-            "",
+            "n",
             at_most(0),
             closed.first_submit_error[:80] or "refused submits + accepted never heard pending",
         ),

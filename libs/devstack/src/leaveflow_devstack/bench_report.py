@@ -43,7 +43,7 @@ def at_most(bound: float) -> Target:
 class Figure:
     measure: str
     value: float
-    unit: str  # "ms", "s", "/s", "MB", "%", "" (a ratio or a count)
+    unit: str  # "ms", "s", "/s", "MB", "%", "n" (a count), "" (a ratio)
     target: Target | None = None
     note: str = ""
 
@@ -65,6 +65,8 @@ class Figure:
             return f"{v:,.0f} MB"
         if self.unit == "%":
             return f"{v:.2f} %"
+        if self.unit == "n":
+            return f"{v:,.0f}"
         return f"{v:,.3f}" if v < 10 else f"{v:,.0f}"
 
     @property
