@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--rates", help="open-loop submits/s, comma-separated (50,100,200,400)")
     bench.add_argument("--rate-seconds", type=float, help="seconds of each open-loop rate (10)")
     bench.add_argument("--idle-seconds", type=float, help="idle CPU measured over (30)")
-    bench.add_argument("--mongo-n", type=int, help="closed-loop requests on MongoDB (1000)")
+    bench.add_argument("--mongo-n", type=int, help="closed-loop requests on MongoDB (300)")
     bench.add_argument(
         "--feed-employees", type=int, help="the older tenant-feed stage's employees (0: skip)"
     )

@@ -62,7 +62,7 @@ class Settings:
     rates: Sequence[int] = RATES
     rate_seconds: float = 10.0
     idle_seconds: float = 30.0
-    mongo_n: int = 1000
+    mongo_n: int = 300  # the mongoeco stand-in manages a few submits per second
     feed_employees: int = 0  # the older tenant-feed stage (c); 0: not run
     store: str = "sqlite"
     quick: bool = False
