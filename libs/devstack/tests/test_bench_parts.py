@@ -12,7 +12,12 @@ import pytest
 
 from leaveflow_devstack.bench import pipeline_figures
 from leaveflow_devstack.bench_broker import BrokerResult
-from leaveflow_devstack.bench_company import csv_rows, department_sizes, leave_month
+from leaveflow_devstack.bench_company import (
+    IMPORT_ROWS_PER_FILE,
+    csv_files,
+    department_sizes,
+    leave_month,
+)
 from leaveflow_devstack.bench_pipeline import OpenLoopResult, PipelineFigures, PipelineResult
 from leaveflow_devstack.bench_report import Figure, at_least, at_most
 from leaveflow_devstack.bench_resources import cpu_seconds, rss_bytes
@@ -76,13 +81,25 @@ def test_the_pipeline_rows_carry_the_issue_targets() -> None:
 def test_a_large_company_has_the_500_and_5000_person_departments() -> None:
     assert department_sizes(50_000) == (500, 5000)
     assert department_sizes(2_000) == (200, 900)
-    lines = csv_rows(2_000, "run").decode().splitlines()
+    (only,) = csv_files(2_000, "run")
+    lines = only.decode().splitlines()
     assert lines[0] == "name,email,location,department,role,start_date"
     departments = [line.split(",")[3] for line in lines[1:]]
     assert (departments.count("Team"), departments.count("Big")) == (200, 900)
     assert len({line.split(",")[1] for line in lines[1:]}) == 2_000  # unique emails
-    # 50,000 rows fit the import's 5 MB limit in one file.
-    assert len(csv_rows(50_000, "abcdef")) < 5_000_000
+
+
+def test_a_50000_person_import_is_split_into_files_the_api_takes() -> None:
+    files = csv_files(50_000, "abcdef")
+    rows = [f.decode().splitlines() for f in files]
+    assert len(files) == 5
+    assert all(r[0].startswith("name,email,") for r in rows)  # each has its header
+    assert all(len(r) - 1 <= IMPORT_ROWS_PER_FILE for r in rows)
+    assert sum(len(r) - 1 for r in rows) == 50_000
+    assert all(len(f) < 5_000_000 for f in files)  # the import's body limit
+    people = [line.split(",") for r in rows for line in r[1:]]
+    assert len({p[1] for p in people}) == 50_000
+    assert [p[3] for p in people].count("Big") == 5_000
 
 
 def test_the_leave_month_is_next_months_mondays() -> None:
