@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+import httpx
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -355,14 +357,19 @@ def _on_sqlite(stack: Stack, settings: Settings, run: Run, console: Console) -> 
                     )
                 )
             run.notes += run.company.notes
-        except (BenchError, TimeoutError) as exc:
+        except (BenchError, TimeoutError, aiohttp.ClientError) as exc:
             # The other stages' figures are still worth having.
             run.notes.append(f"the company stage failed: {exc}")
     if "query" in stages:
-        with _progress(console) as progress:
-            run.query = measure_balance_query(
-                stack.urls, stack.nats_monitor_url, settings.samples, progress
-            )
+        try:
+            with _progress(console) as progress:
+                run.query = measure_balance_query(
+                    stack.urls, stack.nats_monitor_url, settings.samples, progress
+                )
+        except (httpx.HTTPError, RuntimeError, TimeoutError) as exc:
+            # A stack still busy with the company's backlog can time its set-up out: the
+            # figures measured so far are still printed.
+            run.notes.append(f"the balance query stage failed: {exc!r}")
     if "resources" in stages:
         with console.status(f"idle for {settings.idle_seconds:.0f} s: CPU and memory..."):
             time.sleep(5)  # the last stage's stragglers (relays, renders) settle first
@@ -429,7 +436,15 @@ def main(settings: Settings) -> int:
                 run.year_end = asyncio.run(measure_year_end(settings.employees, progress))
         if "mongo" in settings.stages and settings.store == "sqlite":
             _on_mongo(settings, run, console)
-    except (StackError, BenchError, TimeoutError, RuntimeError, AssertionError) as exc:
+    except (
+        StackError,
+        BenchError,
+        TimeoutError,
+        RuntimeError,
+        AssertionError,
+        httpx.HTTPError,
+        aiohttp.ClientError,
+    ) as exc:
         ok = False
         console.print("[bold red]bench failed:[/]", escape(str(exc)), highlight=False)
     except KeyboardInterrupt:
