@@ -150,8 +150,8 @@ fuzz: $(SYNC_STAMP) ## schemathesis against every service's OpenAPI, 200 example
 teams-app: $(SYNC_STAMP) ## the Teams app package: TEAMS_APP_ID=... LEAVEFLOW_PUBLIC_URL=https://... -> .data/teams/leaveflow-teams.zip
 	$(BIN)/python deploy/teams/build_app.py
 
-bench: $(SYNC_STAMP) ## raw JetStream vs. the whole pipeline on a private stack (N=2000, STORE=sqlite|mongo)
-	$(BIN)/python -m leaveflow_devstack bench --n $(or $(N),2000) --store $(or $(STORE),sqlite)
+bench: $(SYNC_STAMP) ## every issue-19 figure vs. its target and a same-run raw baseline (QUICK=1: minutes; N=, STORE=sqlite|mongo)
+	$(BIN)/python -m leaveflow_devstack bench $(if $(QUICK),--quick) $(if $(N),--n $(N)) --store $(or $(STORE),sqlite)
 
 schemas: $(SYNC_STAMP) ## export the event JSON Schemas to docs/events
 	$(BIN)/python -m leaveflow_contracts.schema_export docs/events

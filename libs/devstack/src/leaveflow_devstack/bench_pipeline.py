@@ -1,19 +1,19 @@
 """Bench stage (b): leave requests through the real services, HTTP in, events through NATS.
 
 Submits N one-day leave requests over HTTP (aiohttp, bounded concurrency: httpx's pool would
-measure itself), then watches until every request is `pending` in the requests service and
-the balances service shows the same days as `pending`. Each employee gets distinct weekdays,
-because a request may not overlap another of the same employee.
+measure itself) and hears on the event stream when each is reserved by balances and pending
+in requests (bench_watch: no list polling, which would load the services it measures). Then
+open-loop runs at fixed rates (stage f). Each employee gets distinct weekdays, because a
+request may not overlap another of the same employee.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,17 +22,12 @@ from uuid import uuid4
 import aiohttp
 from rich.progress import Progress, TaskID
 
+from .bench_watch import EventWatch
+
 REQUESTS_PER_EMPLOYEE = 25
 # Far above REQUESTS_PER_EMPLOYEE days, so no request is rejected for balance; the requests
 # service caps a leave type's flat allowance at 1000.
 BIG_ALLOWANCE = 1000
-# Watching costs the services CPU on the same 2 cores: rounds back off to at most a third of
-# the time (sleep twice as long as the last round took), and balances, which reserve before
-# requests can mark a request pending, are polled slowly until requests has seen them all.
-REQUESTS_POLL_INTERVAL = 0.05
-BALANCES_POLL_INTERVAL = 0.05
-BALANCES_SLOW_POLL_INTERVAL = 0.5
-PAGE_LIMIT = 1000
 # Answers that mean "this endpoint does not exist (yet)" in a service still being built.
 _NOT_IMPLEMENTED = (404, 405, 501)
 _LIST_NOT_SUPPORTED = (*_NOT_IMPLEMENTED, 422)
@@ -50,8 +45,8 @@ class PipelineResult:
     submit_seconds: float = 0.0
     requests_seconds: float = 0.0  # first submit until the last request seen pending
     balances_seconds: float = 0.0  # first submit until balances matched
-    latencies: list[float] = field(default_factory=list)  # submit -> seen pending, seconds
-    watch_mode: str = "list"
+    latencies: list[float] = field(default_factory=list)  # submit -> LeavePending heard, s
+    seen: int = 0  # requests whose LeavePending was heard
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -259,41 +254,74 @@ async def _pending_days(api: Api, employee: str, tenant: Tenant) -> float | None
     return None
 
 
-class PipelineRun:
-    """Submits the plan and watches both services; all times are ``perf_counter`` seconds."""
+async def submit_one(api: Api, tenant: Tenant, employee: str, day: date) -> str:
+    """One one-day request over HTTP; its id (202) or a BenchError."""
+    _, body = await api.call(
+        "POST",
+        "requests",
+        "/v1/leave-requests",
+        body={
+            "employee_id": employee,
+            "leave_type_id": tenant.leave_type_id,
+            "start_date": day.isoformat(),
+            "end_date": day.isoformat(),
+        },
+        expect=(202,),
+    )
+    return str(body["id"])
 
-    def __init__(self, api: Api, tenant: Tenant, concurrency: int, progress: Progress) -> None:
+
+class PipelineRun:
+    """Submits a plan at bounded concurrency; completion is heard on the event stream.
+
+    Done when every submitted request's `LeaveReserved` (balances) and `LeavePending`
+    (requests) were published; all times are ``perf_counter`` seconds.
+    """
+
+    def __init__(
+        self,
+        api: Api,
+        tenant: Tenant,
+        plan: list[tuple[str, date]],
+        watch: EventWatch,
+        concurrency: int,
+        progress: Progress,
+    ) -> None:
         self.api = api
         self.tenant = tenant
+        self.plan = plan
+        self.watch = watch
         self.concurrency = concurrency
         self.progress = progress
         self.result = PipelineResult()
         self.sent_at: dict[str, float] = {}
-        self.pending_at: dict[str, float] = {}
-        self.expected_days: dict[str, float] = {}
-        self.submitting_done = asyncio.Event()
-        self.requests_done = asyncio.Event()
-        self.started = 0.0
 
     async def run(self, time_limit: float) -> PipelineResult:
-        n = len(self.tenant.plan)
-        submit_task = self.progress.add_task("(b) submit over HTTP", total=n)
-        requests_task = self.progress.add_task("(b) pending in requests", total=n)
-        balances_task = self.progress.add_task("(b) pending days in balances", total=n)
-        self.started = time.perf_counter()
-        try:
-            async with asyncio.timeout(time_limit):
-                await asyncio.gather(
-                    self._submit_all(submit_task),
-                    self._watch_requests(requests_task),
-                    self._watch_balances(balances_task),
-                )
-        except TimeoutError:
-            self.result.notes.append(await self._diagnose_timeout(time_limit))
-        self.result.latencies = sorted(
-            self.pending_at[i] - self.sent_at[i] for i in self.pending_at
-        )
+        submit_task = self.progress.add_task("(b) submit over HTTP", total=len(self.plan))
+        deadline = time.monotonic() + time_limit
+        started = time.perf_counter()
+        await self._submit_all(submit_task)
+        self.result.submit_seconds = time.perf_counter() - started
+        ids = set(self.sent_at)
+        watching = self.progress.add_task("(b) pending, heard on the stream", total=len(ids))
+        follow = asyncio.create_task(self._follow(watching, ids))
+        reserved = await self.watch.reserved.wait_for(ids, deadline)
+        pending = await self.watch.pending.wait_for(ids, deadline)
+        follow.cancel()
+        if not (reserved and pending):
+            self.result.notes.append(self._diagnose(time_limit, ids))
+        arrived = {i: self.watch.pending.at[i] for i in ids if i in self.watch.pending.at}
+        self.result.latencies = sorted(arrived[i] - self.sent_at[i] for i in arrived)
+        self.result.requests_seconds = max(arrived.values(), default=started) - started
+        booked = [self.watch.reserved.at[i] for i in ids if i in self.watch.reserved.at]
+        self.result.balances_seconds = max(booked, default=started) - started
+        self.result.seen = len(arrived)
         return self.result
+
+    async def _follow(self, task: TaskID, ids: set[str]) -> None:
+        while True:
+            self.progress.update(task, completed=len(ids.intersection(self.watch.pending.at)))
+            await asyncio.sleep(0.2)
 
     async def _submit_all(self, task: TaskID) -> None:
         limit = asyncio.Semaphore(self.concurrency)
@@ -302,141 +330,126 @@ class PipelineRun:
             async with limit:
                 sent = time.perf_counter()
                 try:
-                    _, body = await self.api.call(
-                        "POST",
-                        "requests",
-                        "/v1/leave-requests",
-                        body={
-                            "employee_id": employee,
-                            "leave_type_id": self.tenant.leave_type_id,
-                            "start_date": day.isoformat(),
-                            "end_date": day.isoformat(),
-                        },
-                        expect=(202,),
-                    )
+                    request_id = await submit_one(self.api, self.tenant, employee, day)
                 except (BenchError, aiohttp.ClientError) as exc:
                     self.result.submit_errors += 1
                     self.result.first_submit_error = self.result.first_submit_error or str(exc)
                     return
-            self.sent_at[body["id"]] = sent
-            days = float(body.get("amount") or 1)
-            self.expected_days[employee] = self.expected_days.get(employee, 0.0) + days
+            self.sent_at[request_id] = sent
             self.result.submitted += 1
             self.progress.advance(task)
 
-        await asyncio.gather(*(submit(employee, day) for employee, day in self.tenant.plan))
-        self.result.submit_seconds = time.perf_counter() - self.started
-        self.submitting_done.set()
+        await asyncio.gather(*(submit(employee, day) for employee, day in self.plan))
 
-    def _all_submitted_seen(self) -> bool:
-        return self.submitting_done.is_set() and len(self.pending_at) >= len(self.sent_at)
-
-    async def _watch_requests(self, task: TaskID) -> None:
-        """Page through `GET /v1/leave-requests?status=pending`; per-id GETs if unsupported."""
-        while not self._all_submitted_seen():
-            round_started = time.perf_counter()
-            if self.result.watch_mode == "list":
-                await self._scan_pending_list()
-            else:
-                await self._poll_each_request()
-            self.progress.update(task, completed=len(self.pending_at))
-            took = time.perf_counter() - round_started
-            await asyncio.sleep(max(REQUESTS_POLL_INTERVAL, 2 * took))
-        self.result.requests_seconds = max(self.pending_at.values(), default=0) - self.started
-        self.requests_done.set()
-
-    async def _scan_pending_list(self) -> None:
-        cursor: str | None = None
-        while True:
-            params = {"status": "pending", "limit": str(PAGE_LIMIT)}
-            if cursor:
-                params["cursor"] = cursor
-            status, page = await self.api.call(
-                "GET",
-                "requests",
-                "/v1/leave-requests",
-                params=params,
-                expect=(200, *_LIST_NOT_SUPPORTED),
-            )
-            if status != 200:
-                self.result.watch_mode = "per-id"
-                self.result.notes.append(f"list endpoint answered {status}: polled each request")
-                return
-            seen = time.perf_counter()
-            for item in page.get("items", []):
-                if item.get("id") in self.sent_at and item.get("status") == "pending":
-                    self.pending_at.setdefault(item["id"], seen)
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return
-
-    async def _poll_each_request(self) -> None:
-        limit = asyncio.Semaphore(self.concurrency)
-
-        async def poll(request_id: str) -> None:
-            async with limit:
-                _, body = await self.api.call("GET", "requests", f"/v1/leave-requests/{request_id}")
-            if body.get("status") == "pending":
-                self.pending_at.setdefault(request_id, time.perf_counter())
-
-        waiting = [i for i in list(self.sent_at) if i not in self.pending_at]
-        await asyncio.gather(*(poll(i) for i in waiting))
-
-    async def _watch_balances(self, task: TaskID) -> None:
-        matched: dict[str, float] = {}
-        limit = asyncio.Semaphore(self.concurrency)
-
-        async def check(employee: str, expected: float) -> None:
-            async with limit:
-                pending = await _pending_days(self.api, employee, self.tenant)
-            if pending is not None and abs(pending - expected) < 1e-9:
-                matched[employee] = pending
-
-        while True:
-            submitted_all = self.submitting_done.is_set()
-            expected = dict(self.expected_days)
-            waiting = {e: d for e, d in expected.items() if matched.get(e) != d}
-            if submitted_all and not waiting:
-                break
-            round_started = time.perf_counter()
-            await asyncio.gather(*(check(e, d) for e, d in waiting.items()))
-            self.progress.update(task, completed=sum(matched.values()))
-            took = time.perf_counter() - round_started
-            if self.requests_done.is_set():
-                await asyncio.sleep(max(BALANCES_POLL_INTERVAL, 2 * took))
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.requests_done.wait(), BALANCES_SLOW_POLL_INTERVAL)
-        self.result.balances_seconds = time.perf_counter() - self.started
-
-    async def _diagnose_timeout(self, time_limit: float) -> str:
-        missing = [i for i in self.sent_at if i not in self.pending_at][:5]
-        statuses = []
-        for request_id in missing:
-            try:
-                _, body = await self.api.call("GET", "requests", f"/v1/leave-requests/{request_id}")
-                reason = body.get("rejection_reason")
-                why = f" ({reason})" if reason else ""
-                statuses.append(f"{request_id}: {body.get('status')}{why}")
-            except (BenchError, aiohttp.ClientError) as exc:
-                statuses.append(f"{request_id}: {exc}")
+    def _diagnose(self, time_limit: float, ids: set[str]) -> str:
+        rejected = len(ids.intersection(self.watch.rejected.at))
         return (
-            f"timed out after {time_limit:.0f}s: {len(self.pending_at)}/{len(self.sent_at)} seen "
-            f"pending; some that were not: {'; '.join(statuses) or 'none'}"
+            f"timed out after {time_limit:.0f}s: {len(ids.intersection(self.watch.pending.at))}"
+            f"/{len(ids)} pending and {len(ids.intersection(self.watch.reserved.at))} reserved "
+            f"heard on the stream, {rejected} rejected"
         )
 
 
+@dataclass(frozen=True)
+class OpenLoopResult:
+    rate: int  # submits per second offered, whatever the answers
+    offered: int
+    errors: int
+    latencies: list[float]  # sorted, intended send time -> LeavePending heard, seconds
+    achieved: float  # submits answered 202 per second of sending
+
+
+async def open_loop(
+    api: Api,
+    tenant: Tenant,
+    plan: list[tuple[str, date]],
+    watch: EventWatch,
+    rate: int,
+    progress: Progress,
+    time_limit: float,
+) -> OpenLoopResult:
+    """Offer `plan` at a fixed `rate`, each send on its own schedule (open loop).
+
+    Latency counts from the *intended* send time, so a client falling behind (or a server
+    slow to accept) shows up in the figure instead of hiding (no coordinated omission).
+    """
+    task = progress.add_task(f"(f) open loop {rate}/s", total=len(plan))
+    sent_at: dict[str, float] = {}
+    errors = 0
+
+    async def send(intended: float, employee: str, day: date) -> None:
+        nonlocal errors
+        try:
+            request_id = await submit_one(api, tenant, employee, day)
+        except (BenchError, aiohttp.ClientError, TimeoutError):
+            errors += 1
+            return
+        sent_at[request_id] = intended
+        progress.advance(task)
+
+    started = time.perf_counter()
+    sends = []
+    for index, (employee, day) in enumerate(plan):
+        intended = started + index / rate
+        delay = intended - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sends.append(asyncio.create_task(send(intended, employee, day)))
+    await asyncio.gather(*sends)
+    sending = time.perf_counter() - started
+    await watch.pending.wait_for(set(sent_at), time.monotonic() + time_limit)
+    latencies = sorted(
+        watch.pending.at[i] - sent for i, sent in sent_at.items() if i in watch.pending.at
+    )
+    errors += len(sent_at) - len(latencies)  # accepted but never heard pending in time
+    return OpenLoopResult(
+        rate=rate,
+        offered=len(plan),
+        errors=errors,
+        latencies=latencies,
+        achieved=len(sent_at) / sending if sending else 0.0,
+    )
+
+
+@dataclass
+class PipelineFigures:
+    closed: PipelineResult
+    closed_concurrency: int = 0
+    open_loop: list[OpenLoopResult] = field(default_factory=list)
+
+
 async def measure_pipeline(
-    urls: Mapping[str, str], n: int, concurrency: int, progress: Progress, time_limit: float
-) -> PipelineResult:
-    connector = aiohttp.TCPConnector(limit=concurrency * 2)
+    urls: Mapping[str, str],
+    nats_url: str,
+    n: int,
+    concurrency: int,
+    progress: Progress,
+    time_limit: float,
+    rates: Sequence[int] = (),
+    rate_seconds: float = 5.0,
+) -> PipelineFigures:
+    """The closed-loop run of `n`, then each open-loop rate for `rate_seconds`."""
+    per_rate = [max(1, round(rate * rate_seconds)) for rate in rates]
+    # Open loop needs far more connections in flight than the closed loop's concurrency.
+    connector = aiohttp.TCPConnector(limit=max(concurrency * 2, 1024))
     client_timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
         api = Api(session, urls)
-        tenant = await set_up_tenant(api, n, concurrency, progress)
+        tenant = await set_up_tenant(api, n + sum(per_rate), concurrency, progress)
         warmed = await wait_for_balances_to_know(api, tenant, concurrency)
-        run = PipelineRun(api, tenant, concurrency, progress)
-        result = await run.run(time_limit)
+        async with EventWatch(nats_url) as watch:
+            run = PipelineRun(api, tenant, tenant.plan[:n], watch, concurrency, progress)
+            figures = PipelineFigures(await run.run(time_limit), concurrency)
+            offset = n
+            for rate, count in zip(rates, per_rate, strict=True):
+                plan = tenant.plan[offset : offset + count]
+                offset += count
+                await asyncio.sleep(1.0)  # let the previous rate's tail drain
+                figures.open_loop.append(
+                    await open_loop(api, tenant, plan, watch, rate, progress, time_limit)
+                )
         if not warmed:
-            result.notes.append("balances did not list the leave type before the clock started")
-        return result
+            figures.closed.notes.append(
+                "balances did not list the leave type before the clock started"
+            )
+        return figures

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from leaveflow_contracts import Envelope, new_id
-from leaveflow_kit.storage import IndexSpec, Transaction, open_store, sqlite_path
+from leaveflow_kit.storage import DuplicateKey, IndexSpec, Transaction, open_store, sqlite_path
 from leaveflow_kit.storage._common import check_where
 from leaveflow_kit.storage.sqlite import SqliteStore, _select_sql
 
@@ -36,7 +36,7 @@ async def test_file_is_in_wal_mode_with_the_schema(store: SqliteStore) -> None:
     assert {"docs", "outbox", "inbox", "ux_users__email", "ix_users__team"} <= tables
 
 
-async def test_a_transaction_costs_begin_its_statements_one_batch_per_kind_and_commit(
+async def test_a_transaction_costs_one_hop_per_statement_and_one_to_finish(
     store: SqliteStore,
 ) -> None:
     before = store.stats.queries
@@ -49,8 +49,33 @@ async def test_a_transaction_costs_begin_its_statements_one_batch_per_kind_and_c
         tx.mark_processed("c", new_id())
 
     await store.atomic(work)
-    # BEGIN IMMEDIATE, INSERT, outbox executemany, inbox executemany, COMMIT.
-    assert store.stats.queries - before == 5
+    # BEGIN IMMEDIATE with the INSERT; outbox executemany, inbox executemany and COMMIT.
+    assert store.stats.queries - before == 2
+    assert len(await store.fetch_unpublished(10)) == 3
+
+
+async def test_a_transaction_of_events_only_begins_in_its_last_hop(store: SqliteStore) -> None:
+    before = store.stats.queries
+
+    async def work(tx: Transaction) -> None:
+        tx.publish(_event(), "leaveflow.tests.happened")
+
+    await store.atomic(work)
+    assert store.stats.queries - before == 1
+    assert len(await store.fetch_unpublished(10)) == 1
+
+
+async def test_a_failed_first_statement_leaves_no_transaction_open(store: SqliteStore) -> None:
+    key = new_id()
+
+    async def insert(tx: Transaction) -> None:
+        await tx.insert("users", key, {"email": f"{key}@x"})
+
+    await store.atomic(insert)
+    with pytest.raises(DuplicateKey):
+        await store.atomic(insert)  # BEGIN went with the failing INSERT: rolled back
+    await store.atomic(lambda tx: tx.put("users", new_id(), {"email": "other@x"}))
+    assert await store.count("users", {}) == 2
 
 
 async def test_finding_by_an_indexed_field_uses_the_partial_index(store: SqliteStore) -> None:

@@ -6,8 +6,11 @@ busy_timeout instead of failing mid-transaction), and a read-only connection for
 outside transactions. WAL gives that reader the last committed state, so it never sees
 the half-done writes of a transaction in progress on the writer, and never waits for it.
 
-Each awaited call is a thread hop (~150 µs), so a transaction costs BEGIN + its own
-statements + one executemany per kind of outbox/inbox row + COMMIT, nothing more.
+Each awaited call is a thread hop (~150 µs; issue 19's profile found them the requests
+process's main cost), so a transaction costs one hop per statement of its own and one more
+for the end: BEGIN IMMEDIATE goes with its first statement, and the outbox rows, inbox
+marks and COMMIT go together in the last (a function run on aiosqlite's thread, where the
+sqlite3 connection lives). The statements and their order are what they always were.
 
 Documents live in one table keyed by (collection, key). Secondary indexes are partial
 expression indexes (`WHERE collection = '...'` on `json_extract(body, '$.field')`), and
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -175,6 +179,29 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _begin_then(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> tuple[list[Any], int]:
+    """BEGIN IMMEDIATE and a transaction's first statement, in one hop (store thread)."""
+    conn.execute("BEGIN IMMEDIATE")
+    cursor = conn.execute(sql, params)
+    return cursor.fetchall(), cursor.rowcount
+
+
+def _finish(
+    conn: sqlite3.Connection,
+    begin: bool,
+    outbox: Sequence[Sequence[Any]],
+    inbox: Sequence[Sequence[Any]],
+) -> None:
+    """A transaction's outbox rows, inbox marks and COMMIT, in one hop (store thread)."""
+    if begin:
+        conn.execute("BEGIN IMMEDIATE")
+    if outbox:
+        conn.executemany(_OUTBOX_INSERT, outbox)
+    if inbox:
+        conn.executemany(_INBOX_INSERT, inbox)
+    conn.execute("COMMIT")
+
+
 class SqliteStore:
     def __init__(
         self,
@@ -256,6 +283,17 @@ class SqliteStore:
         with _translated():
             await conn.executemany(sql, rows)
 
+    async def _on_thread(self, conn: aiosqlite.Connection, fn: Callable[[], T]) -> T:
+        """`fn` on the connection's own thread: several statements for one hop.
+
+        aiosqlite runs every call of a connection on one thread through `_execute`; the
+        sqlite3 connection is only ever touched there, as aiosqlite's own calls do.
+        """
+        self.stats.queries += 1
+        run: Callable[[Callable[[], T]], Awaitable[T]] = conn._execute
+        with _translated():
+            return await run(fn)
+
     async def ping(self) -> None:
         await self._fetch(self._read_connection(), "SELECT 1")
 
@@ -272,19 +310,20 @@ class SqliteStore:
             if conn.in_transaction:  # left open by a rollback that was cancelled
                 with contextlib.suppress(sqlite3.Error, StorageError):
                     await self._execute(conn, "ROLLBACK")
-            await self._execute(conn, "BEGIN IMMEDIATE")
             tx = _SqliteTransaction(self, conn)
             try:
                 result = await tx.state.run(fn, tx)
                 tx.state.finished = True
-                if tx.events:
-                    await self._execute_many(conn, _OUTBOX_INSERT, tx.outbox_rows())
-                if tx.marks:
+                if tx.begun or tx.events or tx.marks:
                     now = _now()
-                    await self._execute_many(
-                        conn, _INBOX_INSERT, [(c, e, now) for c, e in tx.marks]
+                    finish = functools.partial(
+                        _finish,
+                        conn._conn,
+                        not tx.begun,
+                        tx.outbox_rows(),
+                        [(c, e, now) for c, e in tx.marks],
                     )
-                await self._execute(conn, "COMMIT")
+                    await self._on_thread(conn, finish)
             except BaseException:
                 tx.state.finished = True
                 if conn.in_transaction:
@@ -368,6 +407,24 @@ class _SqliteTransaction:
         self.state = TransactionState()
         self.events: list[tuple[Envelope, str]] = []
         self.marks: dict[tuple[str, str], None] = {}
+        self.begun = False  # BEGIN IMMEDIATE sent (with the first statement)
+
+    async def _statement(self, sql: str, params: Sequence[Any]) -> tuple[list[Any], int]:
+        """Rows and rowcount of one statement; the first also begins the transaction."""
+        if self.begun:
+            cursor_rows = await self._store._fetch(self._conn, sql, params)
+            return list(cursor_rows), -1
+        outcome = await self._store._on_thread(
+            self._conn, functools.partial(_begin_then, self._conn._conn, sql, params)
+        )
+        self.begun = True
+        return outcome
+
+    async def _write(self, sql: str, params: Sequence[Any]) -> int:
+        if self.begun:
+            return await self._store._execute(self._conn, sql, params)
+        _, rowcount = await self._statement(sql, params)
+        return rowcount
 
     def outbox_rows(self) -> list[tuple[str, str, str]]:
         return [
@@ -379,7 +436,7 @@ class _SqliteTransaction:
         check_collection(collection)
         check_key(key)
         with self.state.operation():
-            rows = list(await self._store._fetch(self._conn, _GET, (collection, key)))
+            rows, _ = await self._statement(_GET, (collection, key))
             return decode_doc(rows[0][0]) if rows else None
 
     async def find(
@@ -392,27 +449,28 @@ class _SqliteTransaction:
             return []
         sql, params = _select_sql(collection, items, count=False, after_key=None, limit=limit)
         with self.state.operation():
-            return [decode_doc(row[0]) for row in await self._store._fetch(self._conn, sql, params)]
+            rows, _ = await self._statement(sql, params)
+            return [decode_doc(row[0]) for row in rows]
 
     async def insert(self, collection: str, key: str, doc: Doc) -> None:
         check_collection(collection)
         check_key(key)
         body = encode_doc(doc)
         with self.state.operation():
-            await self._store._execute(self._conn, _INSERT, (collection, key, body))
+            await self._write(_INSERT, (collection, key, body))
 
     async def put(self, collection: str, key: str, doc: Doc) -> None:
         check_collection(collection)
         check_key(key)
         body = encode_doc(doc)
         with self.state.operation():
-            await self._store._execute(self._conn, _PUT, (collection, key, body))
+            await self._write(_PUT, (collection, key, body))
 
     async def delete(self, collection: str, key: str) -> bool:
         check_collection(collection)
         check_key(key)
         with self.state.operation():
-            return await self._store._execute(self._conn, _DELETE, (collection, key)) > 0
+            return await self._write(_DELETE, (collection, key)) > 0
 
     def publish(self, envelope: Envelope, subject: str) -> None:
         self.state.check()
@@ -422,8 +480,8 @@ class _SqliteTransaction:
         with self.state.operation():
             if (consumer, event_id) in self.marks:
                 return True
-            rows = await self._store._fetch(self._conn, _INBOX_GET, (consumer, event_id))
-            return bool(list(rows))
+            rows, _ = await self._statement(_INBOX_GET, (consumer, event_id))
+            return bool(rows)
 
     def mark_processed(self, consumer: str, event_id: str) -> None:
         self.state.check()
