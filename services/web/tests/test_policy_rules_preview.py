@@ -224,21 +224,21 @@ async def test_a_full_department_is_refused_on_submit_naming_the_day(
     ("message", "expected"),
     [
         (
-            "Vacation needs 1 day's notice (min_notice_days): the first day can be 2031-03-04 "
+            "Vacation needs 1 day's notice (min_notice_days): the first day can be 2021-03-04 "
             "at the earliest",
-            "This leave type needs more notice: the first day can be 4 Mar 2031 at the earliest.",
+            "This leave type needs more notice: the first day can be 4 Mar 2021 at the earliest.",
         ),
         (
             "Vacation can be asked for at most 30 days ahead (max_days_ahead): the last day "
-            "can be 2031-03-04 at the latest",
-            "This is too far ahead: the last day can be 4 Mar 2031 at the latest.",
+            "can be 2021-03-04 at the latest",
+            "This is too far ahead: the last day can be 4 Mar 2021 at the latest.",
         ),
         (
-            "Vacation can be taken after the probation period (probation_days): from 2031-03-04 on",
-            "This leave type can be taken once the probation period is over: from 4 Mar 2031 on.",
+            "Vacation can be taken after the probation period (probation_days): from 2021-03-04 on",
+            "This leave type can be taken once the probation period is over: from 4 Mar 2021 on.",
         ),
         (
-            "Year-end close (2031-12-22 to 2031-12-31) is a blackout period: leave is refused",
+            "Year-end close (2021-12-22 to 2021-12-31) is a blackout period: leave is refused",
             "Year-end close is a blackout period: leave on these days is refused. Pick other days.",
         ),
         (
