@@ -32,7 +32,7 @@ from .adapters.store_reads import StoreReads
 from .adapters.teams_bot.sdk import TeamsBotHost, TeamsBotSettings
 from .adapters.teams_bot.sender import BotCards, BotOrWebhookSender
 from .config import Settings
-from .entrypoints.http import actions, auth, bot_messages, routes, slack, teams
+from .entrypoints.http import actions, auth, bot_messages, routes, slack, teams, teams_tab
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
 from .service_layer.chat import Chat
@@ -233,6 +233,7 @@ def create_app(
             teams.router,
             actions.router,
             auth.router,
+            teams_tab.router,
             *([bot_messages.router] if teams_bot is not None else []),
         ],
         lifespan=lifespan,

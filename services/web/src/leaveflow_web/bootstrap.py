@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from leaveflow_kit.http import create_service_app
 from leaveflow_kit.http.limits import LimitSettings
@@ -33,6 +32,7 @@ from .entrypoints import (
     security,
     signin_links,
     signin_oidc,
+    signin_teams,
     team,
 )
 from .entrypoints.common import render, retry_headers, templates, too_many_attempts
@@ -45,6 +45,8 @@ from .person_name import of as person_name_of
 from .security_headers import SecurityHeaders
 from .session import CsrfRejected, NotSignedIn, SessionEnded, sign_out
 from .signin_limits import EmailLimits
+from .tab_session import Sessions
+from .teams_sso import TeamsSso, app_id_uri
 from .tokens import IdentityApi
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -74,10 +76,23 @@ def create_app(
         transport=transport,
     )
 
+    teams_sso = (
+        TeamsSso(
+            app_id=settings.teams_app_id,
+            app_id_uri=app_id_uri(settings.public_url, settings.teams_app_id),
+            login_url=settings.teams_login_url,
+            timeout=settings.api_timeout_seconds,
+        )
+        if settings.teams_app_id
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await apis.aclose()
+        if teams_sso is not None:
+            await teams_sso.aclose()
 
     async def requests_reachable() -> None:
         response = await apis.http.get(apis.url("requests", "/healthz"))
@@ -94,6 +109,7 @@ def create_app(
     app.state.settings = settings
     app.state.apis = apis
     app.state.identity = IdentityApi(apis, settings.service_secret)
+    app.state.teams_sso = teams_sso
     app.state.oidc_clients = Clients(settings.api_timeout_seconds)
     app.state.email_limits = EmailLimits(
         settings.signin_attempts_per_email, settings.signin_window_seconds
@@ -101,11 +117,10 @@ def create_app(
     # Inside the session's middleware: the language setting is read from the session.
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(
-        SessionMiddleware,
+        Sessions,
         secret_key=settings.session_secret,
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,
-        same_site="lax",
         https_only=settings.cookie_secure,
     )
     # Outside the session and every form parser: a too-large body is refused unread.
@@ -113,7 +128,7 @@ def create_app(
     app.add_middleware(
         BodyLimit, refusal=_too_large_page(), default=limits.max_body_bytes, larger=LARGER_LIMITS
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, tab_frame_origins=settings.teams_frame_origins)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -126,6 +141,7 @@ def create_app(
     app.include_router(security.router)
     app.include_router(passkey_signin.router)
     app.include_router(notification_settings.router)
+    app.include_router(signin_teams.router)
     _install_handlers(app)
     return app
 
