@@ -33,17 +33,22 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 # plus the origins the operator adds; X-Frame-Options cannot name them, so it is left off.
 TAB_PREFIX = "/teams/tab"
 TEAMS_FRAME_ANCESTORS = (
-    "teams.microsoft.com *.teams.microsoft.com *.cloud.microsoft *.microsoft365.com "
-    "*.office.com outlook.office.com outlook.office365.com outlook-sdf.office.com "
-    "outlook-sdf.office365.com"
+    "teams.microsoft.com",
+    "*.teams.microsoft.com",
+    "*.cloud.microsoft",
+    "*.microsoft365.com",
+    "*.office.com",
+    "outlook.office.com",
+    "outlook.office365.com",
+    "outlook-sdf.office.com",
+    "outlook-sdf.office365.com",
 )
+_NOT_FRAMED = "; frame-ancestors 'none'"
 
 
 def tab_headers(extra_origins: str = "") -> tuple[tuple[bytes, bytes], ...]:
-    ancestors = " ".join(part for part in (TEAMS_FRAME_ANCESTORS, extra_origins.strip()) if part)
-    policy = CONTENT_SECURITY_POLICY.replace(
-        "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
-    )
+    ancestors = " ".join((*TEAMS_FRAME_ANCESTORS, *extra_origins.split()))
+    policy = CONTENT_SECURITY_POLICY.removesuffix(_NOT_FRAMED) + "; frame-ancestors " + ancestors
     return tuple(
         (b"content-security-policy", policy.encode()) if name == b"content-security-policy" else h
         for h in HEADERS
