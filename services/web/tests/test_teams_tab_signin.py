@@ -223,6 +223,23 @@ async def test_the_tab_session_is_not_the_dashboards(
     assert call.status_code == 200
 
 
+async def test_a_tab_session_that_ends_signs_in_again_inside_the_tab(
+    tab: httpx.AsyncClient, entra: BotConnector, fake: FakeServices
+) -> None:
+    """The person left (or the session was revoked): the tab goes back to the token
+    exchange in its frame, never to /signin (a page Teams cannot show)."""
+    await exchange(tab, token(entra), page="team")
+    fake.refused.add("eve")
+    fake.sessions.clear()  # the refresh is refused too
+    call = await tab.get("/partials/my-requests", headers={"hx-request": "true"})
+    assert call.status_code == 401
+    assert call.headers["hx-redirect"] == "/teams/tab?page=my-leave"
+    await exchange(tab, token(entra), page="team")  # refused now: not an active person
+    page = await tab.get("/teams/tab/team")
+    assert page.status_code == 303
+    assert page.headers["location"] == "/teams/tab?page=team"
+
+
 async def test_a_tab_page_without_a_session_starts_the_token_exchange_again(
     tab: httpx.AsyncClient,
 ) -> None:

@@ -45,7 +45,7 @@ from .person_name import of as person_name_of
 from .security_headers import SecurityHeaders
 from .session import CsrfRejected, NotSignedIn, SessionEnded, sign_out
 from .signin_limits import EmailLimits
-from .tab_session import Sessions
+from .tab_session import TAB_SIGNIN, Sessions, in_tab
 from .teams_sso import TeamsSso, app_id_uri
 from .tokens import IdentityApi
 
@@ -153,9 +153,20 @@ def _too_large_page() -> bytes:
 ENDED = "/signin?reason=ended"
 
 
+def _tab_signin(request: Request) -> Response:
+    """Inside the Teams tab: the token exchange again, in the frame, back to the same tab."""
+    page = "team" if request.url.path.startswith(("/teams/tab/team", "/team")) else "my-leave"
+    target = f"{TAB_SIGNIN}?page={page}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def _session_ended(request: Request) -> Response:
     """An API refused the person's token: end the session, say so on the sign-in page."""
     sign_out(request)
+    if in_tab(request):
+        return _tab_signin(request)
     if request.headers.get("hx-request"):
         return Response(status_code=401, headers={"HX-Redirect": ENDED})
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -204,6 +215,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotSignedIn)
     async def to_signin(request: Request, exc: NotSignedIn) -> Response:
+        if in_tab(request):
+            return _tab_signin(request)
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/signin"})
         return RedirectResponse("/signin", status_code=303)

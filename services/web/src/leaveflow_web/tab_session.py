@@ -25,11 +25,19 @@ from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .security_headers import TAB_PREFIX
 
 TAB_COOKIE = "leaveflow_teams_tab"
+# Where a tab session that ended (or never began) signs in again: the token exchange, not
+# /signin (a page Teams cannot show: it refuses to be framed).
+TAB_SIGNIN = "/teams/tab"
+
+
+def in_tab(request: Request) -> bool:
+    return bool(getattr(request.state, "teams_tab", False))
 
 
 def _cookies(scope: Scope) -> set[str]:
@@ -113,6 +121,8 @@ class Sessions:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and uses_tab_session(scope, self.main_cookie):
+            # request.state.teams_tab: the app's "sign in again" answers stay in the tab.
+            scope.setdefault("state", {})["teams_tab"] = True
             await self.tab(scope, receive, send)
         else:
             await self.main(scope, receive, send)
