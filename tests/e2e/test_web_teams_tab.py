@@ -161,6 +161,16 @@ def teams_token(world: World, **extra: object) -> str:
     )
 
 
+def refused_in(page: Page, refusals: list[str]) -> None:
+    """Wait for the browser's CSP refusal on the console (page.wait_for_timeout lets
+    Playwright deliver the events; a plain sleep would not)."""
+    for _ in range(WAIT_MS // 100):
+        if refusals:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the browser did not refuse the frame")
+
+
 def shot(page: Page, name: str) -> None:
     out = Path(__file__).resolve().parents[2] / "test-artifacts" / "teams-tab"
     out.mkdir(parents=True, exist_ok=True)
@@ -203,6 +213,14 @@ def test_the_team_calendar_tab(browser: Browser, world: World) -> None:
         tab_frame = next(f for f in page.frames if f.url.startswith(world.web))
         assert tab_frame.url.startswith(f"{world.web}/teams/tab/team")
         shot(page, "team-calendar-desktop")
+        # The calendar's own links stay in the tab (the dashboard's /team may not be framed).
+        frame.get_by_role("link", name="Next month").click()
+        tab_frame.wait_for_url(f"{world.web}/teams/tab/team?**")
+        expect(frame.get_by_role("heading", name="Team calendar")).to_be_visible()
+        # And the nav's "Home" is the tab's My leave.
+        frame.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+        expect(frame.get_by_role("heading", name="My leave")).to_be_visible()
+        assert tab_frame.url == f"{world.web}/teams/tab/my-leave"
     finally:
         page.context.close()
 
@@ -240,7 +258,7 @@ def test_a_host_the_web_does_not_allow_cannot_frame_the_tab(browser: Browser, wo
     page.on("console", console)
     try:
         page.goto(f"{world.other_host}/?src={tab_url(world, 'my-leave')}")
-        eventually(lambda: bool(refusals), timeout=WAIT_MS / 1000, what="the CSP refusal")
+        refused_in(page, refusals)
         assert world.other_host not in refusals[0]
         frame = page.frame_locator("iframe[title=Leaveflow]")
         expect(frame.get_by_role("heading", name="Leaveflow in Teams")).to_have_count(0)
@@ -257,7 +275,7 @@ def test_the_dashboards_own_pages_refuse_even_the_allowed_host(
     page.on("console", lambda m: refusals.append(m.text) if "frame-ancestors" in m.text else None)
     try:
         page.goto(f"{world.allowed_host}/?src={world.web}/signin")
-        eventually(lambda: bool(refusals), timeout=WAIT_MS / 1000, what="the CSP refusal")
+        refused_in(page, refusals)
         assert "'none'" in refusals[0]
     finally:
         page.context.close()

@@ -122,6 +122,9 @@ async def test_a_good_token_signs_the_person_in_to_the_tab(
     assert page.status_code == 200
     assert "My leave" in page.text
     assert "eve@acme.test" in page.text
+    # Its links stay in the tab; the dashboard's own pages do not load that script.
+    assert 'src="/static/teams_links.js"' in page.text
+    assert 'src="/static/teams_links.js"' not in (await tab.get("/signin")).text
 
 
 async def test_the_team_calendar_tab_lands_on_the_calendar(
@@ -221,6 +224,10 @@ async def test_the_tab_session_is_not_the_dashboards(
     assert outside.headers["location"] == "/signin"
     call = await tab.get("/partials/my-requests", headers={"hx-request": "true"})
     assert call.status_code == 200
+    style = await tab.get("/team/leave-types.css", headers={"sec-fetch-dest": "style"})
+    assert style.status_code == 200
+    framed = await tab.get("/team", headers={"sec-fetch-dest": "iframe"})
+    assert framed.status_code == 303
 
 
 async def test_a_tab_session_that_ends_signs_in_again_inside_the_tab(
@@ -263,6 +270,7 @@ async def test_only_the_tab_pages_may_be_framed_and_only_by_teams(
     assert "'self'" not in ancestors
     assert "*" not in ancestors
     assert "x-frame-options" not in entry.headers
+    assert "connect-src 'self' https://res.cdn.office.net;" in policy
     for other in ("/signin", "/", "/team", "/static/app.css"):
         answer = await tab.get(other)
         assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], other

@@ -44,11 +44,14 @@ TEAMS_FRAME_ANCESTORS = (
     "outlook-sdf.office365.com",
 )
 _NOT_FRAMED = "; frame-ancestors 'none'"
+TEAMS_SDK_CDN = "https://res.cdn.office.net"
 
 
 def tab_headers(extra_origins: str = "") -> tuple[tuple[bytes, bytes], ...]:
     ancestors = " ".join((*TEAMS_FRAME_ANCESTORS, *extra_origins.split()))
     policy = CONTENT_SECURITY_POLICY.removesuffix(_NOT_FRAMED) + "; frame-ancestors " + ancestors
+    # The Teams SDK fetches Microsoft's list of valid host origins from its CDN.
+    policy = policy.replace("; connect-src 'self';", f"; connect-src 'self' {TEAMS_SDK_CDN};")
     return tuple(
         (b"content-security-policy", policy.encode()) if name == b"content-security-policy" else h
         for h in HEADERS

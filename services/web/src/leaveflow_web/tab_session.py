@@ -8,8 +8,9 @@ browser tab, and the other way round. The dashboard's own cookie keeps ``SameSit
 Which session a request uses:
 
 - the tab's routes (``/teams/tab...``): the tab's cookie, always;
-- the calls a tab page makes (HTMX, its live events: ``HX-Request`` or
-  ``Sec-Fetch-Dest: empty``) that carry only the tab's cookie: the tab's;
+- what a tab page loads or calls (HTMX, its live events, its stylesheets: ``HX-Request``,
+  or a ``Sec-Fetch-Dest`` that is not a navigation) that carries only the tab's cookie:
+  the tab's;
 - everything else: the dashboard's own.
 
 CSRF: a ``SameSite=None`` cookie goes along with cross-site requests, so the cookie proves
@@ -52,10 +53,15 @@ def _cookies(scope: Scope) -> set[str]:
     return set()
 
 
+NAVIGATIONS = frozenset({b"document", b"iframe", b"frame", b"embed", b"object"})
+
+
 def _is_call(scope: Scope) -> bool:
-    """A page's own call (HTMX, its live events), not a navigation: those stay in the tab."""
+    """What a page loads or calls (HTMX, its live events, a stylesheet), not a navigation:
+    those come from the tab's page and keep its session."""
     headers = dict(scope.get("headers") or [])
-    return b"hx-request" in headers or headers.get(b"sec-fetch-dest") == b"empty"
+    dest = headers.get(b"sec-fetch-dest")
+    return b"hx-request" in headers or (dest is not None and dest not in NAVIGATIONS)
 
 
 def uses_tab_session(scope: Scope, main_cookie: str) -> bool:

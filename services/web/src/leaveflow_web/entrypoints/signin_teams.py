@@ -140,8 +140,18 @@ async def my_leave(request: Request) -> Response:
 
 
 @router.get("/teams/tab/team", include_in_schema=False)
-async def team_calendar(request: Request) -> Response:
+async def team_calendar(
+    request: Request,
+    view: str = "month",
+    date: str = "",
+    month: str = "",
+    department_id: str = "",
+    location_id: str = "",
+    page: str = "1",
+) -> Response:
+    """The team calendar as /team shows it, with the same filters and paging."""
     if signed_in(request) is None:
         return _again("team")
     user = await current_user(request)
-    return await team.team(request, Api(apis(request), user.token), user)
+    api = Api(apis(request), user.token)
+    return await team.team(request, api, user, view, date, month, department_id, location_id, page)
