@@ -5,8 +5,10 @@ Teams admin center.
     TEAMS_APP_ID=<the Azure Bot's Microsoft App ID> LEAVEFLOW_PUBLIC_URL=https://leave.example.org \
         make teams-app            # -> .data/teams/leaveflow-teams.zip
 
-The template (deploy/teams/manifest.json) names example values; here the app id and the
-dashboard's host (valid domains, the developer links) are filled in, and the manifest is
+The template (deploy/teams/manifest.json) names example values; here the app id (the bot's
+and the tab's SSO `webApplicationInfo`) and the dashboard's host (the "My leave" and "Team
+calendar" tabs, the SSO resource `api://<host>/<app id>`, valid domains, the developer
+links) are filled in, and the manifest is
 checked against Microsoft's published schema (vendored in deploy/teams/schema/) before
 anything is written. The icons are drawn here (stdlib PNG),
 so the package needs no image files in the repository.

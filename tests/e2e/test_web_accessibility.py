@@ -257,6 +257,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     visit(stranger, "signup", "/signup")
     visit(stranger, "not-found", "/this/page/does-not-exist")
     visit(stranger, "decide-signed-out", "/decide/not-a-real-token")
+    visit(stranger, "teams-tab", "/teams/tab")
     stranger.goto("/signin")
     stranger.get_by_label("Your work email").fill(f"nobody-{uuid4().hex[:6]}@axe.test")
     stranger.get_by_role("button", name="Continue").click()

@@ -42,6 +42,7 @@ from .entrypoints.http import (
     slack_events,
     slack_install,
     teams,
+    teams_tab,
 )
 from .service_layer.account_mail import AccountMailer
 from .service_layer.background import Background
@@ -293,6 +294,7 @@ def create_app(
             teams.router,
             actions.router,
             auth.router,
+            teams_tab.router,
             *([bot_messages.router] if teams_bot is not None else []),
         ],
         lifespan=lifespan,

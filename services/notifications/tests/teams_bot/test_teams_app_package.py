@@ -55,6 +55,16 @@ def test_the_schema_check_catches_what_teams_would_refuse() -> None:
     assert any(e.startswith("bots/0/scopes") for e in errors)
 
 
+def test_the_schema_check_catches_a_broken_tab_or_sso_entry() -> None:
+    build = packager()
+    broken = build.manifest_for(APP_ID, "https://leave.example.org")
+    del broken["staticTabs"][0]["entityId"]
+    broken["webApplicationInfo"]["id"] = "not-a-guid"
+    errors = build.schema_errors(broken)
+    assert any(e.startswith("staticTabs/0") and "entityId" in e for e in errors)
+    assert any(e.startswith("webApplicationInfo/id") for e in errors)
+
+
 def test_make_teams_app_writes_the_package(tmp_path: Path) -> None:
     out = tmp_path / "leaveflow-teams.zip"
     env = {
@@ -79,6 +89,16 @@ def test_make_teams_app_writes_the_package(tmp_path: Path) -> None:
     commands = manifest["bots"][0]["commandLists"][0]["commands"]
     assert [c["title"] for c in commands] == ["request", "balance", "who's off", "help"]
     assert manifest["validDomains"] == ["leave.example.org"]
+    tabs = {t["entityId"]: t for t in manifest["staticTabs"]}
+    assert [t["name"] for t in manifest["staticTabs"]] == ["My leave", "Team calendar"]
+    assert tabs["my-leave"]["contentUrl"] == "https://leave.example.org/teams/tab?page=my-leave"
+    assert tabs["team-calendar"]["contentUrl"] == "https://leave.example.org/teams/tab?page=team"
+    assert all(t["scopes"] == ["personal"] for t in tabs.values())
+    # SSO: Teams asks Entra for a token whose audience is this resource; the web checks it.
+    assert manifest["webApplicationInfo"] == {
+        "id": APP_ID,
+        "resource": f"api://leave.example.org/{APP_ID}",
+    }
     assert manifest["developer"]["websiteUrl"] == "https://leave.example.org"
 
 

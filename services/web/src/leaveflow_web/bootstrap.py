@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from leaveflow_kit.http import create_service_app
 from leaveflow_kit.http.limits import LimitSettings
@@ -35,6 +34,7 @@ from .entrypoints import (
     security,
     signin_links,
     signin_oidc,
+    signin_teams,
     substitutes,
     team,
     toil,
@@ -49,6 +49,8 @@ from .person_name import of as person_name_of
 from .security_headers import SecurityHeaders
 from .session import CsrfRejected, NotSignedIn, SessionEnded, sign_out
 from .signin_limits import EmailLimits
+from .tab_session import TAB_SIGNIN, Sessions, in_tab
+from .teams_sso import TeamsSso, app_id_uri
 from .tokens import IdentityApi
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -78,10 +80,23 @@ def create_app(
         transport=transport,
     )
 
+    teams_sso = (
+        TeamsSso(
+            app_id=settings.teams_app_id,
+            app_id_uri=app_id_uri(settings.public_url, settings.teams_app_id),
+            login_url=settings.teams_login_url,
+            timeout=settings.api_timeout_seconds,
+        )
+        if settings.teams_app_id
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await apis.aclose()
+        if teams_sso is not None:
+            await teams_sso.aclose()
 
     async def requests_reachable() -> None:
         response = await apis.http.get(apis.url("requests", "/healthz"))
@@ -98,6 +113,7 @@ def create_app(
     app.state.settings = settings
     app.state.apis = apis
     app.state.identity = IdentityApi(apis, settings.service_secret)
+    app.state.teams_sso = teams_sso
     app.state.oidc_clients = Clients(settings.api_timeout_seconds)
     app.state.email_limits = EmailLimits(
         settings.signin_attempts_per_email, settings.signin_window_seconds
@@ -105,11 +121,10 @@ def create_app(
     # Inside the session's middleware: the language setting is read from the session.
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(
-        SessionMiddleware,
+        Sessions,
         secret_key=settings.session_secret,
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,
-        same_site="lax",
         https_only=settings.cookie_secure,
     )
     # Outside the session and every form parser: a too-large body is refused unread.
@@ -117,7 +132,7 @@ def create_app(
     app.add_middleware(
         BodyLimit, refusal=_too_large_page(), default=limits.max_body_bytes, larger=LARGER_LIMITS
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, tab_frame_origins=settings.teams_frame_origins)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -134,6 +149,7 @@ def create_app(
     app.include_router(request_edit.router)
     app.include_router(blackouts.router)
     app.include_router(toil.router)
+    app.include_router(signin_teams.router)
     _install_handlers(app)
     return app
 
@@ -145,9 +161,20 @@ def _too_large_page() -> bytes:
 ENDED = "/signin?reason=ended"
 
 
+def _tab_signin(request: Request) -> Response:
+    """Inside the Teams tab: the token exchange again, in the frame, back to the same tab."""
+    page = "team" if request.url.path.startswith(("/teams/tab/team", "/team")) else "my-leave"
+    target = f"{TAB_SIGNIN}?page={page}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def _session_ended(request: Request) -> Response:
     """An API refused the person's token: end the session, say so on the sign-in page."""
     sign_out(request)
+    if in_tab(request):
+        return _tab_signin(request)
     if request.headers.get("hx-request"):
         return Response(status_code=401, headers={"HX-Redirect": ENDED})
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -196,6 +223,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotSignedIn)
     async def to_signin(request: Request, exc: NotSignedIn) -> Response:
+        if in_tab(request):
+            return _tab_signin(request)
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/signin"})
         return RedirectResponse("/signin", status_code=303)

@@ -79,6 +79,15 @@ class Settings(ServiceSettings):
 
     api_timeout_seconds: float = Field(10.0, gt=0, validation_alias=_env("API_TIMEOUT"))
 
+    # The dashboard as a Teams tab: the Entra app registration's id (the Teams app's
+    # `webApplicationInfo.id`); empty = no tab. Its SSO tokens come from this login host.
+    teams_app_id: str = Field("", validation_alias=_env("TEAMS_APP_ID"))
+    teams_login_url: str = Field(
+        "https://login.microsoftonline.com", validation_alias=_env("TEAMS_LOGIN_URL")
+    )
+    # Origins besides Microsoft's that may frame the tab (space-separated; tests, a proxy).
+    teams_frame_origins: str = Field("", validation_alias=_env("TEAMS_FRAME_ORIGINS"))
+
     @field_validator("outbound_allow")
     @classmethod
     def _cidrs(cls, value: str) -> str:

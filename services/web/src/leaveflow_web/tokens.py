@@ -96,6 +96,13 @@ class Workspace:
     teams_tenant_id: str | None
 
 
+@dataclass(frozen=True)
+class TeamsPerson:
+    tenant_id: str
+    employee_id: str
+    email: str
+
+
 def claims_of(token: str) -> dict[str, Any]:
     """The claims of a token we just received from the requests service over a direct call.
 
@@ -261,3 +268,16 @@ class IdentityApi:
         body = await self._post("/v1/auth/workspace", {"tenant_id": tenant_id}, "notifications")
         team, teams = body.get("slack_team_id"), body.get("teams_tenant_id")
         return Workspace(str(team) if team else None, str(teams) if teams else None)
+
+    async def teams_person(self, aad_tenant_id: str, aad_object_id: str) -> TeamsPerson:
+        """The company and employee a checked Teams SSO token is for (notifications maps
+        them as its bot does); ``ApiError`` 404 whose ``type`` ends in
+        ``/teams-directory-unknown`` or ``/teams-person-unknown`` when there is none."""
+        body = {"aad_tenant_id": aad_tenant_id, "aad_object_id": aad_object_id}
+        answer = await self._post("/v1/auth/teams-person", body, "notifications")
+        try:
+            return TeamsPerson(
+                str(answer["tenant_id"]), str(answer["employee_id"]), str(answer.get("email") or "")
+            )
+        except (KeyError, TypeError) as exc:
+            raise _malformed(exc) from exc
