@@ -11,7 +11,7 @@ from typing import Any
 from leaveflow_kit.clock import Clock, zone
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.storage import Store, Transaction
-from leaveflow_kit.tasks import cancel
+from leaveflow_kit.tasks import cancel, every
 
 from ..domain.messages import DIGEST, Notice
 from .chat import whos_off_item
@@ -49,8 +49,6 @@ class DigestScheduler:
         self._wake = wake
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
-        # Never set: the scheduler polls on the clock (a fake clock moves it in tests).
-        self._idle = asyncio.Event()
 
     async def _tenants(self) -> dict[str, str]:
         """tenant id -> digest time, for tenants that asked for one."""
@@ -118,22 +116,10 @@ class DigestScheduler:
         return created
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="digest")
+        self._task = every(self._clock, self._interval, self.run_once, name="digest")
 
     async def stop(self) -> None:
         await cancel(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("digest_failed", error=repr(exc))
-            await self._clock.sleep_until(
-                self._clock.now() + timedelta(seconds=self._interval), self._idle
-            )
 
 
 def _shared(item: dict[str, Any]) -> dict[str, Any]:

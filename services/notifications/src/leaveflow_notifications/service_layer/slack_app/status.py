@@ -24,7 +24,7 @@ from leaveflow_kit.clock import Clock, zone
 from leaveflow_kit.logging import get_logger
 from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.storage import Store, Transaction
-from leaveflow_kit.tasks import cancel
+from leaveflow_kit.tasks import cancel, every
 
 from ..collections import INTEGRATIONS, SLACK, SLACK_STATUSES, integration_key, slack_status_key
 from ..ports import ReadModel
@@ -128,7 +128,6 @@ class SlackStatuses:
         self._store, self._reads, self._installer = store, reads, installer
         self._slack, self._clock, self._interval = slack, clock, interval_seconds
         self._me = replica_id or f"{socket.gethostname()}:{id(self)}"
-        self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def _now(self) -> int:
@@ -292,19 +291,7 @@ class SlackStatuses:
         return 1
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="slack-status")
+        self._task = every(self._clock, self._interval, self.run_once, name="slack_status")
 
     async def stop(self) -> None:
         await cancel(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("slack_status_round_failed", error=repr(exc))
-            await self._clock.sleep_until(
-                self._clock.now() + timedelta(seconds=self._interval), self._idle
-            )
