@@ -20,7 +20,7 @@ from uuid import uuid4
 import aiohttp
 from rich.progress import Progress
 
-from .bench_feed import _timed_get
+from .bench_feed import _timed_get, submit_leaves
 from .bench_pipeline import BIG_ALLOWANCE, Api, BenchError
 
 TEAM_SIZE = 500
@@ -167,38 +167,6 @@ async def _walk_employees(api: Api, result: CompanyResult) -> dict[str, list[str
             return people
 
 
-async def _submit_leaves(
-    api: Api, plan: list[tuple[str, date]], leave_type: str, concurrency: int, progress: Progress
-) -> int:
-    task = progress.add_task("(g) a month of leave", total=len(plan))
-    limit = asyncio.Semaphore(concurrency)
-    accepted = 0
-
-    async def submit(employee: str, monday: date) -> None:
-        nonlocal accepted
-        async with limit:
-            try:
-                await api.call(
-                    "POST",
-                    "requests",
-                    "/v1/leave-requests",
-                    body={
-                        "employee_id": employee,
-                        "leave_type_id": leave_type,
-                        "start_date": monday.isoformat(),
-                        "end_date": (monday + timedelta(days=1)).isoformat(),
-                    },
-                    expect=(202,),
-                )
-                accepted += 1
-            except (BenchError, aiohttp.ClientError):
-                pass
-        progress.advance(task)
-
-    await asyncio.gather(*(submit(e, d) for e, d in plan))
-    return accepted
-
-
 async def _whos_off(api: Api, window: tuple[date, date]) -> tuple[float, int]:
     params = {"from": window[0].isoformat(), "to": window[1].isoformat()}
     started = time.perf_counter()
@@ -251,7 +219,15 @@ async def measure_company(
         plan += [(e, mondays[1]) for e in big]
         started = time.perf_counter()
         await asyncio.sleep(1.0)  # let balances hear of the people before their first request
-        accepted = await _submit_leaves(api, plan, ids["leave_type"], concurrency, progress)
+        accepted = await submit_leaves(
+            api,
+            plan,
+            ids["leave_type"],
+            days=2,
+            concurrency=concurrency,
+            progress=progress,
+            label="(g) a month of leave",
+        )
         task = progress.add_task("(g) approved leave in who's-off", total=accepted)
         deadline = time.monotonic() + time_limit
         while time.monotonic() < deadline:

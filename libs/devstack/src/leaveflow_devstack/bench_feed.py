@@ -127,15 +127,20 @@ async def _employees(api: Api, count: int, location_id: str, department_id: str)
             return ids
 
 
-async def _submit(
+async def submit_leaves(
     api: Api,
     plan: list[tuple[str, date]],
     leave_type_id: str,
+    *,
+    days: int,
     concurrency: int,
     progress: Progress,
-    result: FeedResult,
+    label: str,
+    notes: list[str] | None = None,
 ) -> int:
-    task = progress.add_task("(c) submit a year of leave", total=len(plan))
+    """Submit one request of `days` days per (employee, first day) of the plan, at most
+    `concurrency` at a time; how many were accepted. The first failures go to `notes`."""
+    task = progress.add_task(label, total=len(plan))
     limit = asyncio.Semaphore(concurrency)
     accepted = 0
 
@@ -151,14 +156,14 @@ async def _submit(
                         "employee_id": employee,
                         "leave_type_id": leave_type_id,
                         "start_date": first.isoformat(),
-                        "end_date": (first + timedelta(days=LEAVE_DAYS - 1)).isoformat(),
+                        "end_date": (first + timedelta(days=days - 1)).isoformat(),
                     },
                     expect=(202,),
                 )
                 accepted += 1
             except (BenchError, aiohttp.ClientError) as exc:
-                if len(result.notes) < 3:
-                    result.notes.append(f"submit failed: {exc}")
+                if notes is not None and len(notes) < 3:
+                    notes.append(f"submit failed: {exc}")
         progress.advance(task)
 
     await asyncio.gather(*(submit(e, d) for e, d in plan))
@@ -208,7 +213,16 @@ async def measure_feed(
         _, feed = await api.call("POST", "calendar", "/v1/feeds", body={"scope": "tenant"})
         await asyncio.sleep(1.0)  # let balances hear of the people before the first request
         plan = [(people[e], day) for e, day in leave_plan(date.today().year + 1, len(people))]
-        accepted = await _submit(api, plan, leave_type_id, concurrency, progress, result)
+        accepted = await submit_leaves(
+            api,
+            plan,
+            leave_type_id,
+            days=LEAVE_DAYS,
+            concurrency=concurrency,
+            progress=progress,
+            label="(c) submit a year of leave",
+            notes=result.notes,
+        )
         seen, _ = await _wait_for_feed(api, feed["url"], accepted, progress, deadline)
         result.setup_seconds = time.perf_counter() - started
         if seen < accepted:
