@@ -21,7 +21,7 @@ import aiohttp
 from rich.progress import Progress
 
 from .bench_feed import _timed_get, submit_leaves
-from .bench_pipeline import BIG_ALLOWANCE, Api, BenchError
+from .bench_pipeline import BIG_ALLOWANCE, Api, BenchError, sign_up
 
 TEAM_SIZE = 500
 BIG_DEPARTMENT_SIZE = 5000
@@ -84,20 +84,8 @@ def leave_month(today: date) -> list[date]:
 
 
 async def _setup(api: Api) -> dict[str, str]:
-    run = uuid4().hex[:8]
-    _, signup = await api.call(
-        "POST",
-        "requests",
-        "/v1/tenants",
-        body={
-            "name": f"Company bench {run}",
-            "admin_name": "Bench Admin",
-            "admin_email": f"admin-{run}@co.test",
-            "timezone": "UTC",
-        },
-    )
-    api.token = signup["token"]
-    ids = {"admin_email": f"admin-{run}@co.test", "tenant_id": str(signup.get("tenant_id", ""))}
+    email, signup = await sign_up(api, "Company bench", "co.test")
+    ids = {"admin_email": email, "tenant_id": str(signup.get("tenant_id", ""))}
     _, location = await api.call(
         "POST",
         "requests",

@@ -18,7 +18,7 @@ from uuid import uuid4
 import aiohttp
 from rich.progress import Progress
 
-from .bench_pipeline import BIG_ALLOWANCE, Api, BenchError
+from .bench_pipeline import BIG_ALLOWANCE, Api, BenchError, sign_up
 
 LEAVES_PER_EMPLOYEE = 5  # four-day leaves: 20 days off each over the year
 LEAVE_DAYS = 4
@@ -52,19 +52,7 @@ def leave_plan(year: int, employees: int) -> list[tuple[int, date]]:
 
 async def _tenant(api: Api) -> tuple[str, str, str]:
     """Sign up; one location, department and no-approval leave type; returns their ids."""
-    run = uuid4().hex[:8]
-    _, signup = await api.call(
-        "POST",
-        "requests",
-        "/v1/tenants",
-        body={
-            "name": f"Feed bench {run}",
-            "admin_name": "Bench Admin",
-            "admin_email": f"admin-{run}@feed-bench.test",
-            "timezone": "UTC",
-        },
-    )
-    api.token = signup["token"]
+    await sign_up(api, "Feed bench", "feed-bench.test")
     _, location = await api.call(
         "POST",
         "requests",

@@ -120,21 +120,29 @@ class Tenant:
     as_of: date
 
 
-async def set_up_tenant(api: Api, n: int, concurrency: int, progress: Progress) -> Tenant:
-    """Sign up a tenant with one location, department, leave type and enough employees."""
+async def sign_up(api: Api, name: str, domain: str) -> tuple[str, dict[str, Any]]:
+    """A new company of its own for one bench stage, its admin's token on `api`: the admin's
+    email and the sign-up's answer."""
     run = uuid4().hex[:8]
+    email = f"admin-{run}@{domain}"
     _, signup = await api.call(
         "POST",
         "requests",
         "/v1/tenants",
         body={
-            "name": f"Bench {run}",
+            "name": f"{name} {run}",
             "admin_name": "Bench Admin",
-            "admin_email": f"admin-{run}@bench.test",
+            "admin_email": email,
             "timezone": "UTC",
         },
     )
     api.token = signup["token"]
+    return email, signup
+
+
+async def set_up_tenant(api: Api, n: int, concurrency: int, progress: Progress) -> Tenant:
+    """Sign up a tenant with one location, department, leave type and enough employees."""
+    await sign_up(api, "Bench", "bench.test")
     location_id = await _create_if_supported(
         api,
         "/v1/locations",
