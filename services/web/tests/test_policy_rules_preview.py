@@ -10,8 +10,9 @@ import html
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -21,7 +22,11 @@ from leaveflow_web.request_preview import submit_rule_sentence
 from leaveflow_web.wording import date_range, day
 
 from .conftest import WEB, csrf_of, employee_of, settings, sign_in
-from .test_request_form import FRIDAY, MONDAY, TODAY, LeaveServices, answer, text_of
+from .test_request_form import FRIDAY, MONDAY, LeaveServices, answer, text_of
+
+# The preview counts notice from today at the location (Berlin), which is not the UTC
+# date for an hour or two around midnight.
+TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()
 
 
 @dataclass

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 from leaveflow_contracts import Envelope, new_id
-from leaveflow_kit.storage import DuplicateKey, IndexSpec, Transaction, open_store, sqlite_path
-from leaveflow_kit.storage._common import check_where
+from leaveflow_kit.storage import (
+    DuplicateKey,
+    IndexSpec,
+    Transaction,
+    TransientConflict,
+    open_store,
+    sqlite_path,
+)
+from leaveflow_kit.storage import sqlite as sqlite_module
+from leaveflow_kit.storage._common import RetryPolicy, check_where
 from leaveflow_kit.storage.sqlite import SqliteStore, _select_sql
 
 INDEXES = (IndexSpec("users", ("email",), unique=True), IndexSpec("users", ("team",)))
@@ -36,33 +44,111 @@ async def test_file_is_in_wal_mode_with_the_schema(store: SqliteStore) -> None:
     assert {"docs", "outbox", "inbox", "ux_users__email", "ix_users__team"} <= tables
 
 
-async def test_a_transaction_costs_one_hop_per_statement_and_one_to_finish(
+async def test_a_transaction_runs_without_handing_the_loop_to_anyone(store: SqliteStore) -> None:
+    # A thread hop per statement let every other ready task run while the transaction
+    # held the one write lock; inline statements never do.
+    ran: list[str] = []
+
+    async def other() -> None:
+        ran.append("other")
+
+    async def work(tx: Transaction) -> int:
+        asyncio.get_running_loop().create_task(other())
+        await tx.insert("users", new_id(), {"email": f"{new_id()}@x"})
+        await tx.get("users", new_id())
+        await tx.find("users", {"team": "r"})
+        tx.publish(_event(), "leaveflow.tests.happened")
+        tx.mark_processed("c", new_id())
+        return len(ran)
+
+    assert await store.atomic(work) == 0
+    await asyncio.sleep(0)
+    assert ran == ["other"]
+    assert len(await store.fetch_unpublished(10)) == 1
+
+
+async def test_a_long_transaction_lets_the_loop_run_between_its_statements(
     store: SqliteStore,
 ) -> None:
+    ticks: list[int] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(1)
+            await asyncio.sleep(0)
+
+    async def work(tx: Transaction) -> int:
+        for number in range(1000):
+            await tx.put("users", f"k{number}", {"email": f"{number}@x"})
+        return len(ticks)
+
+    task = asyncio.get_running_loop().create_task(ticker())
+    await asyncio.sleep(0)
+    try:
+        before = len(ticks)
+        assert await store.atomic(work) > before
+    finally:
+        task.cancel()
+    assert await store.count("users", {}) == 1000
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the_loop(
+    store: SqliteStore,
+) -> None:
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another replica's write transaction on the file
+    ticks: list[int] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(1)
+            await asyncio.sleep(0.005)
+
+    async def release() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("COMMIT")
+
+    key = new_id()
+    task = asyncio.get_running_loop().create_task(ticker())
+    releaser = asyncio.get_running_loop().create_task(release())
+    try:
+        await asyncio.wait_for(store.atomic(lambda tx: tx.put("users", key, {"email": "w@x"})), 5)
+    finally:
+        task.cancel()
+        other.close()
+    await releaser
+    assert len(ticks) >= 20  # the loop kept running while the writer waited ~0.3 s
+    assert await store.get("users", key) == {"email": "w@x"}
+
+
+async def test_a_lock_never_released_ends_in_a_transient_conflict(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "_BUSY_PATIENCE", 0.05)
+    store.retry = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.001)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(TransientConflict):
+            await store.atomic(lambda tx: tx.put("users", new_id(), {"email": "n@x"}))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # Nothing was left open: the next transaction goes through.
+    await store.atomic(lambda tx: tx.put("users", new_id(), {"email": "y@x"}))
+    assert await store.count("users", {}) == 1
+
+
+async def test_stats_count_every_statement(store: SqliteStore) -> None:
     before = store.stats.queries
 
     async def work(tx: Transaction) -> None:
         await tx.insert("users", new_id(), {"email": f"{new_id()}@x"})
-        for _ in range(3):
-            tx.publish(_event(), "leaveflow.tests.happened")
-        tx.mark_processed("c", new_id())
-        tx.mark_processed("c", new_id())
-
-    await store.atomic(work)
-    # BEGIN IMMEDIATE with the INSERT; outbox executemany, inbox executemany and COMMIT.
-    assert store.stats.queries - before == 2
-    assert len(await store.fetch_unpublished(10)) == 3
-
-
-async def test_a_transaction_of_events_only_begins_in_its_last_hop(store: SqliteStore) -> None:
-    before = store.stats.queries
-
-    async def work(tx: Transaction) -> None:
         tx.publish(_event(), "leaveflow.tests.happened")
 
     await store.atomic(work)
-    assert store.stats.queries - before == 1
-    assert len(await store.fetch_unpublished(10)) == 1
+    # BEGIN IMMEDIATE, the INSERT, then outbox rows, inbox marks and COMMIT together.
+    assert store.stats.queries - before == 3
 
 
 async def test_a_failed_first_statement_leaves_no_transaction_open(store: SqliteStore) -> None:

@@ -1,16 +1,22 @@
-"""SQLite adapter (aiosqlite, WAL): the embedded default.
+"""SQLite adapter (WAL): the embedded default.
 
-Two connections per process: the single writer, which runs every transaction under an
-asyncio.Lock with BEGIN IMMEDIATE (so other processes on the same file queue on
-busy_timeout instead of failing mid-transaction), and a read-only connection for reads
-outside transactions. WAL gives that reader the last committed state, so it never sees
-the half-done writes of a transaction in progress on the writer, and never waits for it.
+Three connections per process. The writer runs every transaction under an asyncio.Lock
+with BEGIN IMMEDIATE, and the point reader answers `get`: both are plain sqlite3
+connections used on the event loop's own thread. A read-only aiosqlite connection answers
+the queries that may scan (find, count, the outbox), on its thread, so a long scan never
+stalls the loop. WAL gives the readers the last committed state, so they never see the
+half-done writes of a transaction in progress on the writer, and never wait for it.
 
-Each awaited call is a thread hop (~150 µs; issue 19's profile found them the requests
-process's main cost), so a transaction costs one hop per statement of its own and one more
-for the end: BEGIN IMMEDIATE goes with its first statement, and the outbox rows, inbox
-marks and COMMIT go together in the last (a function run on aiosqlite's thread, where the
-sqlite3 connection lives). The statements and their order are what they always were.
+Why the writer is not on a thread (ADR 0013): a thread hop costs ~150 µs, and under load
+far more, because its answer queues behind every other ready callback of the loop while
+the transaction holds the one write lock; issue 19's profile found them the requests
+process's main cost. A statement of a transaction (a key lookup, an indexed find, one row
+written) takes microseconds, so running it inline is cheaper than any hop, and a
+transaction holds the lock only for its own work. The two things that could block the
+loop are handled: another process's lock (a replica on the same file) is waited for
+asynchronously (busy_timeout is 0 on the loop's connections; BEGIN is retried after
+SQLite's own back-off steps, for as long as busy_timeout allowed before), and a long
+transaction yields to the loop every few hundred statements.
 
 Documents live in one table keyed by (collection, key). Secondary indexes are partial
 expression indexes (`WHERE collection = '...'` on `json_extract(body, '$.field')`), and
@@ -179,27 +185,51 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _begin_then(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> tuple[list[Any], int]:
-    """BEGIN IMMEDIATE and a transaction's first statement, in one hop (store thread)."""
-    conn.execute("BEGIN IMMEDIATE")
-    cursor = conn.execute(sql, params)
-    return cursor.fetchall(), cursor.rowcount
+# SQLite's own busy handler sleeps these steps (sqliteDefaultBusyCallback); the loop's
+# connections wait the same way, but asynchronously, for as long as busy_timeout allowed.
+_BUSY_STEPS = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
+_BUSY_PATIENCE = 5.0
+# A transaction of many statements (an import) lets the loop run between its batches.
+_YIELD_EVERY = 256
+
+
+async def _when_not_busy(fn: Callable[[], T]) -> T:
+    """`fn()` now, or once another process's lock on the file is gone (waiting async)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _BUSY_PATIENCE
+    step = 0
+    while True:
+        try:
+            with _translated():
+                return fn()
+        except TransientConflict:
+            if loop.time() >= deadline:
+                raise
+        await asyncio.sleep(_BUSY_STEPS[min(step, len(_BUSY_STEPS) - 1)])
+        step += 1
 
 
 def _finish(
     conn: sqlite3.Connection,
-    begin: bool,
     outbox: Sequence[Sequence[Any]],
     inbox: Sequence[Sequence[Any]],
 ) -> None:
-    """A transaction's outbox rows, inbox marks and COMMIT, in one hop (store thread)."""
-    if begin:
-        conn.execute("BEGIN IMMEDIATE")
+    """A transaction's outbox rows, inbox marks and COMMIT."""
     if outbox:
         conn.executemany(_OUTBOX_INSERT, outbox)
     if inbox:
         conn.executemany(_INBOX_INSERT, inbox)
     conn.execute("COMMIT")
+
+
+def _connect(path: Path, script: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.executescript(script)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 class SqliteStore:
@@ -217,7 +247,8 @@ class SqliteStore:
         self.outbox_signal = asyncio.Event()
         self._indexes = tuple(check_index(spec) for spec in indexes)
         self.retry = retry or RetryPolicy()
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._point_reader: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
 
@@ -227,39 +258,50 @@ class SqliteStore:
         if self._writer is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await aiosqlite.connect(self.path, isolation_level=None)
+        # Start-up may wait on busy_timeout: another replica creating the same schema.
+        script = _PRAGMAS + _SCHEMA + "".join(f"{_index_ddl(s)};\n" for s in self._indexes)
+        writer = await asyncio.to_thread(_connect, self.path, script)
+        read_only = "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
         try:
-            script = _PRAGMAS + _SCHEMA + "".join(f"{_index_ddl(s)};\n" for s in self._indexes)
-            await writer.executescript(script)
-            self.stats.queries += 1
+            writer.execute("PRAGMA busy_timeout=0")
+            point_reader = _connect(self.path, "PRAGMA busy_timeout=0; " + read_only)
+        except BaseException:
+            writer.close()
+            raise
+        try:
             reader = await aiosqlite.connect(self.path, isolation_level=None)
+            try:
+                await reader.executescript("PRAGMA busy_timeout=5000; " + read_only)
+            except BaseException:
+                await reader.close()
+                raise
         except BaseException:
-            await writer.close()
+            point_reader.close()
+            writer.close()
             raise
-        try:
-            await reader.executescript(
-                "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
-            )
-            self.stats.queries += 1
-        except BaseException:
-            await reader.close()
-            await writer.close()
-            raise
-        self._writer, self._reader = writer, reader
+        self.stats.queries += 3
+        self._writer, self._point_reader, self._reader = writer, point_reader, reader
 
     async def close(self) -> None:
-        writer, reader = self._writer, self._reader
-        self._writer = self._reader = None
+        writer, point_reader, reader = self._writer, self._point_reader, self._reader
+        self._writer = self._point_reader = self._reader = None
         async with self._write_lock:
             if reader is not None:
                 await reader.close()
+            if point_reader is not None:
+                point_reader.close()
             if writer is not None:
-                await writer.close()
+                writer.close()
 
     def _read_connection(self) -> aiosqlite.Connection:
         if self._reader is None:
             raise StorageError("SqliteStore is not started")
         return self._reader
+
+    def _write_connection(self) -> sqlite3.Connection:
+        if self._writer is None:
+            raise StorageError("SqliteStore is not started")
+        return self._writer
 
     async def _fetch(
         self, conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
@@ -268,31 +310,23 @@ class SqliteStore:
         with _translated():
             return await conn.execute_fetchall(sql, params)
 
-    async def _execute(
-        self, conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-    ) -> int:
+    def _run(
+        self, conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
+    ) -> sqlite3.Cursor:
+        """One statement on a loop-thread connection."""
         self.stats.queries += 1
         with _translated():
-            cursor = await conn.execute(sql, params)
-        return cursor.rowcount
+            return conn.execute(sql, params)
 
-    async def _execute_many(
-        self, conn: aiosqlite.Connection, sql: str, rows: Iterable[Sequence[Any]]
-    ) -> None:
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        # The original error matters more than a failed rollback; the next transaction
+        # rolls back whatever is still open.
+        with contextlib.suppress(sqlite3.Error, StorageError):
+            self._run(conn, "ROLLBACK")
+
+    async def _begin(self, conn: sqlite3.Connection) -> None:
         self.stats.queries += 1
-        with _translated():
-            await conn.executemany(sql, rows)
-
-    async def _on_thread(self, conn: aiosqlite.Connection, fn: Callable[[], T]) -> T:
-        """`fn` on the connection's own thread: several statements for one hop.
-
-        aiosqlite runs every call of a connection on one thread through `_execute`; the
-        sqlite3 connection is only ever touched there, as aiosqlite's own calls do.
-        """
-        self.stats.queries += 1
-        run: Callable[[Callable[[], T]], Awaitable[T]] = conn._execute
-        with _translated():
-            return await run(fn)
+        await _when_not_busy(functools.partial(conn.execute, "BEGIN IMMEDIATE"))
 
     async def ping(self) -> None:
         await self._fetch(self._read_connection(), "SELECT 1")
@@ -304,33 +338,24 @@ class SqliteStore:
 
     async def _attempt(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
         async with self._write_lock:
-            conn = self._writer
-            if conn is None:
-                raise StorageError("SqliteStore is not started")
-            if conn.in_transaction:  # left open by a rollback that was cancelled
-                with contextlib.suppress(sqlite3.Error, StorageError):
-                    await self._execute(conn, "ROLLBACK")
+            conn = self._write_connection()
+            if conn.in_transaction:  # left open by a failed rollback
+                self._rollback(conn)
             tx = _SqliteTransaction(self, conn)
             try:
                 result = await tx.state.run(fn, tx)
                 tx.state.finished = True
                 if tx.begun or tx.events or tx.marks:
+                    if not tx.begun:
+                        await self._begin(conn)
                     now = _now()
-                    finish = functools.partial(
-                        _finish,
-                        conn._conn,
-                        not tx.begun,
-                        tx.outbox_rows(),
-                        [(c, e, now) for c, e in tx.marks],
-                    )
-                    await self._on_thread(conn, finish)
+                    self.stats.queries += 1
+                    with _translated():
+                        _finish(conn, tx.outbox_rows(), [(c, e, now) for c, e in tx.marks])
             except BaseException:
                 tx.state.finished = True
                 if conn.in_transaction:
-                    # The original error matters more than a failed rollback; the next
-                    # transaction rolls back whatever is still open.
-                    with contextlib.suppress(sqlite3.Error, StorageError):
-                        await self._execute(conn, "ROLLBACK")
+                    self._rollback(conn)
                 raise
         self.stats.transactions += 1
         if tx.events:
@@ -342,8 +367,13 @@ class SqliteStore:
     async def get(self, collection: str, key: str) -> Doc | None:
         check_collection(collection)
         check_key(key)
-        rows = list(await self._fetch(self._read_connection(), _GET, (collection, key)))
-        return decode_doc(rows[0][0]) if rows else None
+        if self._point_reader is None:
+            raise StorageError("SqliteStore is not started")
+        cursor = await _when_not_busy(
+            functools.partial(self._run, self._point_reader, _GET, (collection, key))
+        )
+        row = cursor.fetchone()
+        return decode_doc(row[0]) if row else None
 
     async def find(
         self,
@@ -372,10 +402,9 @@ class SqliteStore:
     async def clear(self, collection: str) -> int:
         check_collection(collection)
         async with self._write_lock:
-            conn = self._writer
-            if conn is None:
-                raise StorageError("SqliteStore is not started")
-            return await self._execute(conn, _CLEAR, (collection,))
+            conn = self._write_connection()
+            cursor = await _when_not_busy(functools.partial(self._run, conn, _CLEAR, (collection,)))
+            return cursor.rowcount
 
     # -- outbox ------------------------------------------------------------------------
 
@@ -393,38 +422,32 @@ class SqliteStore:
             return
         payload = "[" + ",".join(str(int(seq)) for seq in seqs) + "]"
         async with self._write_lock:
-            conn = self._writer
-            if conn is None:
-                raise StorageError("SqliteStore is not started")
-            # Outside BEGIN, one statement is its own transaction: one round trip.
-            await self._execute(conn, _OUTBOX_MARK, (_now(), payload))
+            conn = self._write_connection()
+            # Outside BEGIN, one statement is its own transaction.
+            await _when_not_busy(
+                functools.partial(self._run, conn, _OUTBOX_MARK, (_now(), payload))
+            )
 
 
 class _SqliteTransaction:
-    def __init__(self, store: SqliteStore, conn: aiosqlite.Connection) -> None:
+    def __init__(self, store: SqliteStore, conn: sqlite3.Connection) -> None:
         self._store = store
         self._conn = conn
         self.state = TransactionState()
         self.events: list[tuple[Envelope, str]] = []
         self.marks: dict[tuple[str, str], None] = {}
-        self.begun = False  # BEGIN IMMEDIATE sent (with the first statement)
+        self.begun = False  # BEGIN IMMEDIATE sent (before the first statement)
+        self._statements = 0
 
-    async def _statement(self, sql: str, params: Sequence[Any]) -> tuple[list[Any], int]:
-        """Rows and rowcount of one statement; the first also begins the transaction."""
-        if self.begun:
-            cursor_rows = await self._store._fetch(self._conn, sql, params)
-            return list(cursor_rows), -1
-        outcome = await self._store._on_thread(
-            self._conn, functools.partial(_begin_then, self._conn._conn, sql, params)
-        )
-        self.begun = True
-        return outcome
-
-    async def _write(self, sql: str, params: Sequence[Any]) -> int:
-        if self.begun:
-            return await self._store._execute(self._conn, sql, params)
-        _, rowcount = await self._statement(sql, params)
-        return rowcount
+    async def _statement(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        """One statement of the transaction; the first begins it."""
+        if not self.begun:
+            await self._store._begin(self._conn)
+            self.begun = True
+        self._statements += 1
+        if self._statements % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+        return self._store._run(self._conn, sql, params)
 
     def outbox_rows(self) -> list[tuple[str, str, str]]:
         return [
@@ -436,8 +459,8 @@ class _SqliteTransaction:
         check_collection(collection)
         check_key(key)
         with self.state.operation():
-            rows, _ = await self._statement(_GET, (collection, key))
-            return decode_doc(rows[0][0]) if rows else None
+            row = (await self._statement(_GET, (collection, key))).fetchone()
+            return decode_doc(row[0]) if row else None
 
     async def find(
         self, collection: str, where: Mapping[str, Any], *, limit: int | None = None
@@ -449,7 +472,7 @@ class _SqliteTransaction:
             return []
         sql, params = _select_sql(collection, items, count=False, after_key=None, limit=limit)
         with self.state.operation():
-            rows, _ = await self._statement(sql, params)
+            rows = (await self._statement(sql, params)).fetchall()
             return [decode_doc(row[0]) for row in rows]
 
     async def insert(self, collection: str, key: str, doc: Doc) -> None:
@@ -457,20 +480,20 @@ class _SqliteTransaction:
         check_key(key)
         body = encode_doc(doc)
         with self.state.operation():
-            await self._write(_INSERT, (collection, key, body))
+            await self._statement(_INSERT, (collection, key, body))
 
     async def put(self, collection: str, key: str, doc: Doc) -> None:
         check_collection(collection)
         check_key(key)
         body = encode_doc(doc)
         with self.state.operation():
-            await self._write(_PUT, (collection, key, body))
+            await self._statement(_PUT, (collection, key, body))
 
     async def delete(self, collection: str, key: str) -> bool:
         check_collection(collection)
         check_key(key)
         with self.state.operation():
-            return await self._write(_DELETE, (collection, key)) > 0
+            return (await self._statement(_DELETE, (collection, key))).rowcount > 0
 
     def publish(self, envelope: Envelope, subject: str) -> None:
         self.state.check()
@@ -480,8 +503,7 @@ class _SqliteTransaction:
         with self.state.operation():
             if (consumer, event_id) in self.marks:
                 return True
-            rows, _ = await self._statement(_INBOX_GET, (consumer, event_id))
-            return bool(rows)
+            return (await self._statement(_INBOX_GET, (consumer, event_id))).fetchone() is not None
 
     def mark_processed(self, consumer: str, event_id: str) -> None:
         self.state.check()
