@@ -45,6 +45,10 @@ POLICIES = "policies"
 INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
     IndexSpec(EMPLOYEES, ("tenant_id",)),
+    # Every submission and decision names the deciders (a department's approvers, the
+    # admins): without these, each scanned the whole tenant's employees.
+    IndexSpec(EMPLOYEES, ("tenant_id", "role")),
+    IndexSpec(EMPLOYEES, ("tenant_id", "department_id")),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
