@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -222,10 +223,27 @@ class _StoreMetrics(Collector):
         yield from (queries, transactions, polls)
 
 
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper collections for a long-running service (issue 19).
+
+    Every request allocates thousands of short-lived objects (pydantic models, decoded
+    documents): at the default threshold of 700 the young generation was collected about
+    seventy times a second under load, and each full collection walked every module,
+    class and schema imported at start-up (about 5 % of the requests process's CPU in
+    `make bench`). What exists at start-up lives as long as the process, so it is moved
+    out of the collector's sight (`gc.freeze`), and the young generation is collected
+    after ten times as many allocations; cycles are still found, only in fewer rounds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7_000, 20, 20)
+
+
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
     """Run one service process (the `python -m leaveflow_<service>` entry point)."""
     configure(service, settings.log_level)
     telemetry.setup(service, app)  # only with OTEL_EXPORTER_OTLP_ENDPOINT set
+    tune_garbage_collector()
     uvicorn.run(
         app,
         host=settings.host,

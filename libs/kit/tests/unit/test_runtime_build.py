@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 from leaveflow_contracts import LeaveRequested, LeaveReservationRejected, PolicyUpserted
 from leaveflow_kit.messaging import HandledEvent, Handlers
-from leaveflow_kit.runtime import build_runtime
+from leaveflow_kit.runtime import build_runtime, tune_garbage_collector
 from leaveflow_kit.settings import ServiceSettings
 from leaveflow_kit.storage import Transaction
 
@@ -47,3 +48,18 @@ def test_subscribe_groups_typed_handlers_by_producer(tmp_path: Path) -> None:
         "probe_balances": ["LeaveReservationRejected", "PolicyUpserted"],
         "probe_notifications": ["Whatever"],
     }
+
+
+def test_a_service_hides_what_it_imported_from_the_collector_and_collects_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_freeze_count() > 0  # start-up's objects are no longer walked
+        assert gc.get_threshold()[0] > before[0]
+        leaked: list[object] = []
+        leaked.append(leaked)  # a cycle made after start-up is still found
+        del leaked
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
