@@ -31,6 +31,14 @@ async def test_issued_token_verifies_to_the_principal(tmp_path: Path) -> None:
     assert await verifier.verify(issuer.issue(ANA)) == ANA
 
 
+async def test_a_session_token_names_its_session_and_others_none(tmp_path: Path) -> None:
+    issuer = TokenIssuer(tmp_path / "k.pem")
+    verifier = TokenVerifier(jwks=issuer.jwks())
+    assert (await verifier.verify(issuer.issue(ANA, sid="s-1"))).session_id == "s-1"
+    assert (await verifier.verify(issuer.issue(ANA, sid=7))).session_id is None
+    assert (await verifier.verify(issuer.issue(ANA))).session_id is None
+
+
 async def test_expired_token_is_refused(tmp_path: Path) -> None:
     issuer = TokenIssuer(tmp_path / "k.pem")
     with pytest.raises(InvalidToken, match="expired"):

@@ -38,6 +38,8 @@ class Principal:
     tenant_id: str
     employee_id: str
     role: str
+    # The sign-in session the token was issued for (`sid`); None for other tokens.
+    session_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -202,6 +204,7 @@ class TokenVerifier:
                 tenant_id=str(claims["tid"]),
                 employee_id=str(claims["sub"]),
                 role=str(claims["role"]),
+                session_id=sid if isinstance(sid := claims.get("sid"), str) else None,
             )
             return principal, float(claims["exp"])
         except (KeyError, TypeError, ValueError) as exc:
