@@ -140,7 +140,22 @@ async def test_non_json_documents_and_bad_names_are_refused(store: Store) -> Non
         await store.get("no spaces", new_id())
     with pytest.raises(TypeError):
         await store.find("people", {"tags": ["a"]})
+    with pytest.raises(TypeError, match="64 bits"):
+        await insert(store, "people", new_id(), {"deep": [{"n": 2**63}]})
     assert await store.count("people", {}) == 0
+
+
+async def test_integers_at_the_edges_of_64_bits_and_long_digit_strings_read_back_exactly(
+    store: Store,
+) -> None:
+    doc = {"low": -(2**63), "high": 2**63 - 1, "digits": "1" * 40, "flag": True, "x": 1.5}
+    key = new_id()
+    await insert(store, "people", key, doc)
+    back = await store.get("people", key)
+    assert back == doc
+    assert back is not None
+    assert isinstance(back["high"], int)
+    assert isinstance(back["x"], float)
 
 
 # -- unique indexes ----------------------------------------------------------------------

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
+
 from .port import Doc, IndexSpec, StorageError, Transaction, TransientConflict
 
 T = TypeVar("T")
@@ -98,13 +100,37 @@ def encode_doc(doc: Doc) -> str:
         if name == "_id":
             raise ValueError("'_id' is reserved: a document is addressed by its key")
     try:
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"document is not JSON-compatible: {exc}") from exc
+    if _LONG_NUMBER.search(text) and _has_wide_int(doc):
+        raise TypeError("document is not JSON-compatible: an integer does not fit in 64 bits")
+    return text
+
+
+# Integers of 19 digits or more may not fit in 64 bits: MongoDB cannot store those, and
+# orjson would read them back as floats, so no adapter accepts them. A text without such
+# a run of digits (nearly all) is not walked.
+_LONG_NUMBER = re.compile(r"\d{19,}")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _has_wide_int(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not _INT64_MIN <= value <= _INT64_MAX
+    if isinstance(value, dict):
+        return any(_has_wide_int(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_wide_int(v) for v in value)
+    return False
 
 
 def decode_doc(text: str) -> Doc:
-    doc: Doc = json.loads(text)
+    # orjson: about three times the standard library's speed on our documents, and
+    # documents are decoded on every read path.
+    doc: Doc = orjson.loads(text)
     return doc
 
 
