@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from leaveflow_devstack.bench import pipeline_figures
+from leaveflow_devstack.bench import cpu_figures, pipeline_figures
 from leaveflow_devstack.bench_broker import BrokerResult
 from leaveflow_devstack.bench_company import (
     IMPORT_ROWS_PER_FILE,
@@ -18,7 +18,12 @@ from leaveflow_devstack.bench_company import (
     department_sizes,
     leave_month,
 )
-from leaveflow_devstack.bench_pipeline import OpenLoopResult, PipelineFigures, PipelineResult
+from leaveflow_devstack.bench_pipeline import (
+    OpenLoopResult,
+    PipelineFigures,
+    PipelineResult,
+    cpu_per_item,
+)
 from leaveflow_devstack.bench_report import Figure, at_least, at_most
 from leaveflow_devstack.bench_resources import cpu_seconds, rss_bytes
 from leaveflow_devstack.bench_watch import Arrivals, request_id_of
@@ -76,6 +81,24 @@ def test_the_pipeline_rows_carry_the_issue_targets() -> None:
     p99 = rows["(f) open loop 200/s: submit -> pending p99"]
     assert p99.value == pytest.approx(50.0)
     assert p99.verdict == "met"
+
+
+def test_cpu_per_submit_gives_each_process_the_stack_and_the_ceiling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    per_item = cpu_per_item(
+        {"requests": 10.0, "balances": 3.0, "bench": 1.0},
+        {"requests": 13.0, "balances": 4.0, "bench": 2.0, "late": 9.0},
+        1000,
+    )
+    assert per_item == pytest.approx({"requests": 0.003, "balances": 0.001, "bench": 0.001})
+    rows = {f.measure: f for f in cpu_figures(per_item)}
+    assert rows["(b) CPU per submit, requests"].shown() == "3.00 ms"
+    assert rows["(b) CPU per submit, the stack"].value == pytest.approx(4.0)  # bench left out
+    assert rows["(b) ceiling set by CPU"].value == pytest.approx(2 / 0.005)
+    assert cpu_per_item({"requests": 1.0}, {"requests": 2.0}, 0) == {}
+    assert cpu_figures({}) == []
 
 
 def test_a_large_company_has_the_500_and_5000_person_departments() -> None:

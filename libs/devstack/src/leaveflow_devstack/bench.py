@@ -13,11 +13,12 @@ not the figure).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +107,40 @@ def _ms(values: Sequence[float], fraction: float) -> float:
     return percentile(values, fraction) * 1000
 
 
+def cpu_figures(per_submit: Mapping[str, float], prefix: str = "") -> list[Figure]:
+    """CPU per submit by process, and the ceiling it sets: this machine's cores / total.
+
+    CPU seconds (from /proc) do not stretch when the machine is busy, as wall time does,
+    so they are the steadiest figure of the run and the cost model's measured ceiling.
+    """
+    if not per_submit:
+        return []
+    total = sum(per_submit.values())
+    served = total - per_submit.get("bench", 0.0)
+    cores = os.cpu_count() or 1
+    rows = [
+        Figure(f"{prefix}(b) CPU per submit, {name}", seconds * 1000, "ms")
+        for name, seconds in sorted(per_submit.items(), key=lambda item: -item[1])
+    ]
+    rows.append(
+        Figure(
+            f"{prefix}(b) CPU per submit, the stack",
+            served * 1000,
+            "ms",
+            note=f"services and nats; with the load generator {total * 1000:.2f} ms",
+        )
+    )
+    rows.append(
+        Figure(
+            f"{prefix}(b) ceiling set by CPU",
+            cores / total if total else 0.0,
+            "/s",
+            note=f"{cores} cores / CPU per submit of every process here, bench included",
+        )
+    )
+    return rows
+
+
 def pipeline_figures(
     broker: BrokerResult, figures: PipelineFigures, label: str = ""
 ) -> list[Figure]:
@@ -151,6 +186,7 @@ def pipeline_figures(
         ),
         Figure(f"{prefix}(b) submit -> pending p50", _ms(closed.latencies, 0.5), "ms"),
         Figure(f"{prefix}(b) submit -> pending p99", _ms(closed.latencies, 0.99), "ms"),
+        *cpu_figures(figures.cpu_per_submit, prefix),
     ]
     for run in figures.open_loop:
         rows.append(
@@ -310,6 +346,7 @@ def _pipeline(
                 settings.timeout,
                 rates=rates,
                 rate_seconds=settings.rate_seconds,
+                pids=stack.pids,
             )
         )
     return broker, figures

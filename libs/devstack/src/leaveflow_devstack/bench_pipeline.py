@@ -22,6 +22,7 @@ from uuid import uuid4
 import aiohttp
 from rich.progress import Progress, TaskID
 
+from .bench_resources import cpu_seconds
 from .bench_watch import EventWatch
 
 REQUESTS_PER_EMPLOYEE = 25
@@ -424,6 +425,21 @@ class PipelineFigures:
     closed: PipelineResult
     closed_concurrency: int = 0
     open_loop: list[OpenLoopResult] = field(default_factory=list)
+    # CPU seconds each process spent on the closed-loop run, per submit (the cost model).
+    cpu_per_submit: dict[str, float] = field(default_factory=dict)
+
+
+def cpu_snapshot(pids: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each process, and of this one (the load generator)."""
+    return {**{name: cpu_seconds(pid) for name, pid in pids.items()}, "bench": time.process_time()}
+
+
+def cpu_per_item(
+    before: Mapping[str, float], after: Mapping[str, float], items: int
+) -> dict[str, float]:
+    if items <= 0:
+        return {}
+    return {name: max(0.0, after[name] - before[name]) / items for name in before if name in after}
 
 
 async def measure_pipeline(
@@ -435,8 +451,10 @@ async def measure_pipeline(
     time_limit: float,
     rates: Sequence[int] = (),
     rate_seconds: float = 5.0,
+    pids: Mapping[str, int] | None = None,
 ) -> PipelineFigures:
-    """The closed-loop run of `n`, then each open-loop rate for `rate_seconds`."""
+    """The closed-loop run of `n`, then each open-loop rate for `rate_seconds`; with `pids`,
+    the CPU each of those processes spent per submit of the closed loop."""
     per_rate = [max(1, round(rate * rate_seconds)) for rate in rates]
     # Open loop needs far more connections in flight than the closed loop's concurrency.
     connector = aiohttp.TCPConnector(limit=max(concurrency * 2, 1024))
@@ -447,7 +465,11 @@ async def measure_pipeline(
         warmed = await wait_for_balances_to_know(api, tenant, concurrency)
         async with EventWatch(nats_url) as watch:
             run = PipelineRun(api, tenant, tenant.plan[:n], watch, concurrency, progress)
+            before = cpu_snapshot(pids or {})
             figures = PipelineFigures(await run.run(time_limit), concurrency)
+            figures.cpu_per_submit = cpu_per_item(
+                before, cpu_snapshot(pids or {}), figures.closed.seen
+            )
             offset = n
             for rate, count in zip(rates, per_rate, strict=True):
                 plan = tenant.plan[offset : offset + count]

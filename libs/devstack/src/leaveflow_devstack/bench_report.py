@@ -56,6 +56,8 @@ class Figure:
     def shown(self, value: float | None = None) -> str:
         v = self.value if value is None else value
         if self.unit == "ms":
+            if v < 10:
+                return f"{v:.2f} ms"
             return f"{v:,.1f} ms" if v < 100 else f"{v:,.0f} ms"
         if self.unit == "s":
             return f"{v:,.2f} s"
