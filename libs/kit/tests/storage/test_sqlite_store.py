@@ -164,14 +164,74 @@ async def test_a_failed_first_statement_leaves_no_transaction_open(store: Sqlite
     assert await store.count("users", {}) == 2
 
 
-async def test_finding_by_an_indexed_field_uses_the_partial_index(store: SqliteStore) -> None:
-    for name, where in (("ux_users__email", {"email": "a@x"}), ("ix_users__team", {"team": "r"})):
+@pytest.mark.parametrize(
+    ("where", "index"),
+    [
+        ({"email": "a@x"}, "ux_users__email"),
+        ({"team": "r"}, "ix_users__team"),
+        ({"team": "r", "role": "admin"}, "ix_users__team__role"),  # the most fields served
+        ({"role": "admin", "team": "r", "email": None}, "ix_users__team__role"),
+        ({"role": "admin"}, None),  # no index leads with role: the collection's range
+    ],
+)
+async def test_a_find_names_the_index_that_serves_most_of_its_filter(
+    tmp_path: Path, where: dict[str, str | None], index: str | None
+) -> None:
+    indexes = (*INDEXES, IndexSpec("users", ("team", "role")))
+    store = SqliteStore(tmp_path / "plan.db", indexes)
+    await store.start()
+    try:
+        await store.atomic(lambda tx: tx.put("users", "k1", {"email": "a@x", "team": "r"}))
+        await store.atomic(lambda tx: tx.put("users", "k2", {"email": "b@x", "team": "s"}))
         sql, params = _select_sql(
-            "users", check_where(where), count=False, after_key=None, limit=10
+            "users", check_where(where), count=False, after_key=None, limit=10, indexes=indexes
         )
         with sqlite3.connect(store.path) as conn:
             plan = " ".join(str(row) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-        assert name in plan
+        # Without the hint SQLite took the primary key's index (no sort) over the expression
+        # index: a scan of the whole collection for a handful of documents.
+        assert (index or "sqlite_autoindex_docs_1") in plan
+        doc = {"email": "a@x", "team": "r"}
+        expected = [doc] if all(doc.get(k) == v for k, v in where.items()) else []
+        assert await store.find("users", where) == expected
+        assert await store.count("users", where) == len(expected)
+    finally:
+        await store.close()
+
+
+def _docs_table_sql(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'docs'").fetchone()
+    return str(row[0])
+
+
+async def test_a_first_wave_file_gets_its_documents_in_a_rowid_table_intact(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # the first wave's schema, with data and an index
+        conn.executescript(
+            "CREATE TABLE docs (collection TEXT NOT NULL, key TEXT NOT NULL, "
+            "body TEXT NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;"
+            "CREATE INDEX ix_users__team ON docs (json_extract(body, '$.team')) "
+            "WHERE collection = 'users';"
+        )
+        conn.executemany(
+            "INSERT INTO docs VALUES ('users', ?, ?)",
+            [(f"k{n}", f'{{"email": "{n}@x", "team": "t{n % 3}"}}') for n in range(50)],
+        )
+    for _ in range(2):  # and a second start (another replica) finds nothing to do
+        store = SqliteStore(path, INDEXES)
+        await store.start()
+        try:
+            assert "WITHOUT ROWID" not in _docs_table_sql(path).upper()
+            assert await store.count("users", {}) == 50
+            assert await store.get("users", "k7") == {"email": "7@x", "team": "t1"}
+            assert len(await store.find("users", {"team": "t2"})) == 16
+            with pytest.raises(DuplicateKey):  # the unique index was made again
+                await store.atomic(lambda tx: tx.insert("users", new_id(), {"email": "7@x"}))
+        finally:
+            await store.close()
 
 
 async def test_starting_again_on_the_same_file_is_harmless(tmp_path: Path) -> None:
