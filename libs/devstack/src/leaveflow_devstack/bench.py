@@ -127,7 +127,8 @@ def cpu_figures(per_submit: Mapping[str, float], prefix: str = "") -> list[Figur
             f"{prefix}(b) CPU per submit, the stack",
             served * 1000,
             "ms",
-            note=f"services and nats; with the load generator {total * 1000:.2f} ms",
+            note=f"services and nats{' (not the MongoDB servers)' if prefix else ''}; "
+            f"with the load generator {total * 1000:.2f} ms",
         )
     )
     rows.append(
@@ -135,7 +136,7 @@ def cpu_figures(per_submit: Mapping[str, float], prefix: str = "") -> list[Figur
             f"{prefix}(b) ceiling set by CPU",
             cores / total if total else 0.0,
             "/s",
-            note=f"{cores} cores / CPU per submit of every process here, bench included",
+            note=f"{cores} cores / CPU per submit of every process above, bench included",
         )
     )
     return rows
