@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 
 from leaveflow_kit.clock import today_in
 from leaveflow_kit.http import NotFound, Unprocessable
@@ -222,10 +223,20 @@ async def create_employee(body: EmployeeIn, actor: ActorDep, uow: UnitOfWorkDep)
     return EmployeeOut.of(await directory.create_employee(uow, actor, cmd))
 
 
-@router.get("/v1/employees")
-async def list_employees(actor: ActorDep, reads: ReadModelDep, page: Page) -> PageOut[EmployeeOut]:
+# A page of up to 1,000 people is serialised straight from the records in one pass of
+# pydantic's core: `EmployeeOut.of` (a deep `asdict` per person) and FastAPI's re-validation
+# of a returned model took ten times as long and made most of the garbage whose full
+# collections were the list's slow tail (issue 19). Same schema, so the same JSON.
+_EMPLOYEE_PAGE: TypeAdapter[PageOut[EmployeeOut]] = TypeAdapter(PageOut[EmployeeOut])
+
+
+@router.get("/v1/employees", response_model=PageOut[EmployeeOut])
+async def list_employees(actor: ActorDep, reads: ReadModelDep, page: Page) -> Response:
     items, cursor = await reads.employees(actor.tenant_id, limit=page.limit, cursor=page.cursor)
-    return PageOut(items=[EmployeeOut.of(e) for e in items], next_cursor=cursor)
+    body = _EMPLOYEE_PAGE.validate_python(
+        {"items": items, "next_cursor": cursor}, from_attributes=True
+    )
+    return Response(_EMPLOYEE_PAGE.dump_json(body), media_type="application/json")
 
 
 @router.post(
