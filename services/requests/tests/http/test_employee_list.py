@@ -65,3 +65,39 @@ async def test_the_list_needs_a_token_and_bounds_its_limit(company: Company) -> 
     assert (await company.call(None, "GET", "/v1/employees")).status_code == 401
     too_many = await company.call("ada", "GET", "/v1/employees?limit=1001")
     assert too_many.status_code == 422, too_many.text
+
+
+async def test_department_and_location_narrow_the_list_and_page_within_it(
+    company: Company,
+) -> None:
+    ids = company.ids
+    for i in range(3):
+        person = {"name": f"S{i}", "email": f"s{i}@acme.test", "department_id": ids["sales"]}
+        person["location_id"] = ids["remote"] if i == 2 else ids["office"]
+        await company.ok("ada", "POST", "/v1/employees", person)
+
+    async def emails(query: str, limit: int = 1000) -> list[list[str]]:
+        pages, cursor = [], None
+        while True:
+            url = f"/v1/employees?limit={limit}&{query}" + (f"&cursor={cursor}" if cursor else "")
+            body = await company.ok("bob", "GET", url)
+            pages.append([i["email"] for i in body["items"]])
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return pages
+
+    sales = ["ana@acme.test", "ben@acme.test", "s0@acme.test", "s1@acme.test", "s2@acme.test"]
+    assert await emails(f"department_id={ids['sales']}") == [sales]
+    assert await emails(f"department_id={ids['sales']}", limit=2) == [
+        sales[:2],
+        sales[2:4],
+        sales[4:],
+    ]
+    both = f"department_id={ids['sales']}&location_id={ids['remote']}"
+    assert await emails(both) == [["s2@acme.test"]]
+    at_office = await emails(f"location_id={ids['office']}")
+    assert at_office == [["bob@acme.test", *sales[:4]]]
+    assert await emails("department_id=nothing-here") == [[]]
+    # An empty filter is no filter.
+    everyone = await emails("department_id=&location_id=")
+    assert len(everyone[0]) == 7

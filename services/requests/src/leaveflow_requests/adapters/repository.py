@@ -45,6 +45,9 @@ POLICIES = "policies"
 INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
     IndexSpec(EMPLOYEES, ("tenant_id",)),
+    # GET /v1/employees?department_id=|location_id= (the team calendar of one department).
+    IndexSpec(EMPLOYEES, ("tenant_id", "department_id")),
+    IndexSpec(EMPLOYEES, ("tenant_id", "location_id")),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
@@ -358,6 +361,23 @@ class StoreReads(_TenantDocuments):
         self, tenant_id: str, *, limit: int, cursor: str | None
     ) -> tuple[list[Employee], str | None]:
         docs, next_cursor = await self._page(EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
+        return [from_doc(Employee, d) for d in docs], next_cursor
+
+    async def employees_of(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        department_id: str | None = None,
+        location_id: str | None = None,
+    ) -> tuple[list[Employee], str | None]:
+        where = {"tenant_id": tenant_id}
+        if department_id:
+            where["department_id"] = department_id
+        if location_id:
+            where["location_id"] = location_id
+        docs, next_cursor = await self._page(EMPLOYEES, where, limit, cursor)
         return [from_doc(Employee, d) for d in docs], next_cursor
 
     async def leave_requests(

@@ -130,13 +130,26 @@ def _from_absences(absences: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any]:
+    # The directory is asked for the filter's people only (the list's own filters, from
+    # its indexes): a 500-person department of a 50,000-person company is one page, not
+    # the whole company fetched and thrown away (issue 19). The filter below still holds
+    # for rows known only from who is off.
     (
         (employees, people_problem),
+        (me, _ignored),
         (departments, _ignored),
         (locations, _ignored),
         (types, _ignored),
     ) = await asyncio.gather(
-        attempt(api.items("requests", "/v1/employees")),
+        attempt(
+            api.items(
+                "requests",
+                "/v1/employees",
+                department_id=filters.department_id,
+                location_id=filters.location_id,
+            )
+        ),
+        attempt(api.get("requests", f"/v1/employees/{viewer_id}")),
         attempt(api.items("requests", "/v1/departments")),
         attempt(api.items("requests", "/v1/locations")),
         attempt(api.items("requests", "/v1/leave-types")),
@@ -145,7 +158,8 @@ async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any
     by_location = {str(loc["id"]): loc for loc in locations or []}
     # "Today" is the viewer's own date, where they work (Tel Aviv is already tomorrow
     # while Berlin is not): the period shown by default and the day marked follow it.
-    viewer = next((e for e in employees or [] if str(e.get("id")) == viewer_id), {})
+    # The viewer need not be in the filter, so they are read on their own.
+    viewer = me or next((e for e in employees or [] if str(e.get("id")) == viewer_id), {})
     zone = by_location.get(str(viewer.get("location_id") or ""), {}).get("timezone")
     today = today_in(zone, datetime.now(UTC))
     period = period_of(filters.view, filters.anchor, today)
