@@ -322,3 +322,33 @@ async def test_the_live_partial_redraws_the_same_view(web: httpx.AsyncClient) ->
     assert list(rows(partial)) == ["Noa Tel Aviv"]
     assert "<html" not in partial.text
     assert json.dumps(MONDAY.isoformat()).strip('"') in url
+
+
+def test_a_period_named_by_its_link_does_not_wait_for_today() -> None:
+    from leaveflow_web.entrypoints.team import _anchored
+    from leaveflow_web.month_grid import period_of
+
+    month = MONDAY.strftime("%Y-%m")
+    assert _anchored("month", month) == period_of("month", month, TODAY)
+    assert _anchored("month", MONDAY.isoformat()) == period_of("month", month, TODAY)
+    assert _anchored("week", MONDAY.isoformat()) == period_of("week", MONDAY.isoformat(), TODAY)
+    assert _anchored("week", month) == period_of("week", month, TODAY)
+    # Without an anchor, or with nonsense, the viewer's today decides.
+    for view, anchor in (("month", ""), ("week", ""), ("month", "soon"), ("week", "2026-13")):
+        assert _anchored(view, anchor) is None
+
+
+async def test_who_is_off_is_asked_once_per_page_for_the_period_shown(
+    web: httpx.AsyncClient, directory: Directory
+) -> None:
+    first = last_day = None
+    for params in (WEEK, {"month": MONDAY.strftime("%Y-%m")}, {}):
+        before = len(directory.calls)
+        page = await web.get("/team", params=params)
+        assert page.status_code == 200
+        asked = [c.url.params for c in directory.calls[before:] if c.url.path == "/v1/whos-off"]
+        assert len(asked) == 1
+        first, last_day = asked[0]["from"], asked[0]["to"]
+    assert first == TODAY.replace(day=1).isoformat()
+    last = calendar.monthrange(TODAY.year, TODAY.month)[1]
+    assert last_day == TODAY.replace(day=last).isoformat()
