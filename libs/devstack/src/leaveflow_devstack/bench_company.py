@@ -2,12 +2,13 @@
 
 The CSV import of everyone (timed; files of 10,000 rows, the most one import takes), then a
 month of approved leave for a 500-person team and a big department (through the real
-pipeline: a type that needs no approval), then, one at a time from the client once who's-off
-holds every leave (the stack has consumed the import's and the leave's events by then):
-every page of `GET /v1/employees` while walking the whole list (the walk made right
-after the import, to learn who is in which department, is only a note), who's-off for the whole tenant over
-that month, the team calendar page of the 500-person department (signed in to the web like
-a person), and the big department's iCal feed warm and conditional (304).
+pipeline: a type that needs no approval), then, one at a time from the client once
+who's-off holds every leave (the stack has consumed the import's and the leave's events by
+then): every page of `GET /v1/employees` while walking the whole list (the walk made right
+after the import, to learn who is in which department, is only a note), who's-off for the
+whole tenant over that month, the team calendar page of the 500-person department (signed
+in to the web like a person), and the big department's iCal feed warm and conditional
+(304).
 """
 
 from __future__ import annotations
