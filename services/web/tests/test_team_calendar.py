@@ -88,8 +88,17 @@ class Directory:
                 {"id": "odd", "name": "Odd", "color": "url(javascript:x)"},
             ],
         }
+        if path == "/v1/employees":
+            # The list's own filters, as the requests service applies them.
+            wanted = {k: request.url.params.get(k) for k in ("department_id", "location_id")}
+            listed[path] = [
+                e for e in self.employees if all(not v or e.get(k) == v for k, v in wanted.items())
+            ]
         if path in listed:
             return httpx.Response(200, json={"items": listed[path], "next_cursor": None})
+        one = next((e for e in self.employees if path == f"/v1/employees/{e['id']}"), None)
+        if one is not None:
+            return httpx.Response(200, json=one)
         found = re.fullmatch(r"/v1/locations/(\w+)/holidays", path)
         if found:
             return httpx.Response(200, json={"items": self.holidays.get(found.group(1), [])})
@@ -145,6 +154,22 @@ async def test_every_active_person_of_the_filter_has_a_row_with_or_without_leave
         MONDAY.isoformat(),
         SUNDAY.isoformat(),
     )
+
+
+async def test_a_filtered_calendar_reads_only_the_filter_s_people_from_the_directory(
+    web: httpx.AsyncClient, directory: Directory
+) -> None:
+    directory.employees += [
+        person(f"x{i}", f"Other {i}", "tlv", department_id="ops") for i in range(3)
+    ]
+    sales = await web.get("/team", params={**WEEK, "department_id": "sales"})
+    assert list(rows(sales)) == ["Sal Sales"]
+    asked = [c.url.params for c in directory.calls if c.url.path == "/v1/employees"][-1]
+    assert (asked["department_id"], asked.get("location_id", "")) == ("sales", "")
+    both = await web.get("/team", params={**WEEK, "department_id": "ops", "location_id": "tlv"})
+    assert list(rows(both)) == ["Other 0", "Other 1", "Other 2"]
+    asked = [c.url.params for c in directory.calls if c.url.path == "/v1/employees"][-1]
+    assert (asked["department_id"], asked["location_id"]) == ("ops", "tlv")
 
 
 async def test_each_row_has_its_own_work_week_and_holidays(web: httpx.AsyncClient) -> None:
@@ -297,3 +322,33 @@ async def test_the_live_partial_redraws_the_same_view(web: httpx.AsyncClient) ->
     assert list(rows(partial)) == ["Noa Tel Aviv"]
     assert "<html" not in partial.text
     assert json.dumps(MONDAY.isoformat()).strip('"') in url
+
+
+def test_a_period_named_by_its_link_does_not_wait_for_today() -> None:
+    from leaveflow_web.entrypoints.team import _anchored
+    from leaveflow_web.month_grid import period_of
+
+    month = MONDAY.strftime("%Y-%m")
+    assert _anchored("month", month) == period_of("month", month, TODAY)
+    assert _anchored("month", MONDAY.isoformat()) == period_of("month", month, TODAY)
+    assert _anchored("week", MONDAY.isoformat()) == period_of("week", MONDAY.isoformat(), TODAY)
+    assert _anchored("week", month) == period_of("week", month, TODAY)
+    # Without an anchor, or with nonsense, the viewer's today decides.
+    for view, anchor in (("month", ""), ("week", ""), ("month", "soon"), ("week", "2026-13")):
+        assert _anchored(view, anchor) is None
+
+
+async def test_who_is_off_is_asked_once_per_page_for_the_period_shown(
+    web: httpx.AsyncClient, directory: Directory
+) -> None:
+    first = last_day = None
+    for params in (WEEK, {"month": MONDAY.strftime("%Y-%m")}, {}):
+        before = len(directory.calls)
+        page = await web.get("/team", params=params)
+        assert page.status_code == 200
+        asked = [c.url.params for c in directory.calls[before:] if c.url.path == "/v1/whos-off"]
+        assert len(asked) == 1
+        first, last_day = asked[0]["from"], asked[0]["to"]
+    assert first == TODAY.replace(day=1).isoformat()
+    last = calendar.monthrange(TODAY.year, TODAY.month)[1]
+    assert last_day == TODAY.replace(day=last).isoformat()

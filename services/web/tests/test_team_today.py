@@ -57,4 +57,15 @@ async def test_the_marked_day_is_the_viewer_s_today(web: httpx.AsyncClient) -> N
     assert f"{VIEWER_TODAY:%B %Y}" in default.text
 
 
+async def test_the_viewer_s_today_holds_on_a_department_they_are_not_in(
+    web: httpx.AsyncClient,
+) -> None:
+    week = {"view": "week", "date": VIEWER_TODAY.isoformat(), "department_id": "sales"}
+    page = await web.get("/team", params=week)
+    marked = re.findall(
+        r'aria-current="date">.*?<span class="date-num">(\d+)</span>', page.text, re.S
+    )
+    assert marked == [str(VIEWER_TODAY.day)]
+
+
 __all__ = ["web"]  # the signed-in client of the team calendar tests, over this directory

@@ -2,10 +2,13 @@
 
 The CSV import of everyone (timed; files of 10,000 rows, the most one import takes), then a
 month of approved leave for a 500-person team and a big department (through the real
-pipeline: a type that needs no approval), then, one at a time from the client: every page
-of `GET /v1/employees` while walking the whole list, who's-off for the whole tenant over
-that month, the team calendar page of the 500-person department (signed in to the web like
-a person), and the big department's iCal feed warm and conditional (304).
+pipeline: a type that needs no approval), then, one at a time from the client once
+who's-off holds every leave (the stack has consumed the import's and the leave's events by
+then): every page of `GET /v1/employees` while walking the whole list (the walk made right
+after the import, to learn who is in which department, is only a note), who's-off for the
+whole tenant over that month, the team calendar page of the 500-person department (signed
+in to the web like a person), and the big department's iCal feed warm and conditional
+(304).
 """
 
 from __future__ import annotations
@@ -138,21 +141,26 @@ async def _import(api: Api, files: list[bytes], result: CompanyResult) -> None:
     result.import_files = len(files)
 
 
-async def _walk_employees(api: Api, result: CompanyResult) -> dict[str, list[str]]:
-    """Every page of the list, each timed; the people of each department by id."""
+async def _walk_employees(api: Api, pages: list[float]) -> dict[str, list[str]]:
+    """Every page of the list, each timed into `pages` (sorted at the end); the people of
+    each department by id."""
     people: dict[str, list[str]] = {}
     cursor: str | None = None
     while True:
         params = {"cursor": cursor} if cursor else {}
         started = time.perf_counter()
         _, page = await api.call("GET", "requests", "/v1/employees", params=params)
-        result.employee_pages.append(time.perf_counter() - started)
+        pages.append(time.perf_counter() - started)
         for employee in page["items"]:
             people.setdefault(str(employee.get("department_id")), []).append(employee["id"])
         cursor = page.get("next_cursor")
         if not cursor:
-            result.employee_pages.sort()
+            pages.sort()
             return people
+
+
+def _ms(sorted_seconds: list[float], share: float) -> float:
+    return sorted_seconds[min(len(sorted_seconds) - 1, int(len(sorted_seconds) * share))] * 1e3
 
 
 async def _whos_off(api: Api, window: tuple[date, date]) -> tuple[float, int]:
@@ -196,9 +204,11 @@ async def measure_company(
         api = Api(session, urls)
         ids = await _setup(api)
         await _import(api, csv_files(employees, uuid4().hex[:6]), result)
-        people = await _walk_employees(api, result)
-        if len(result.employee_pages) < 2:
-            result.notes.append("the employee list came in one page: no paging measured")
+        # The first walk (for the people's ids) meets every service still consuming the
+        # import's events: it is only a note; the figure is a walk made once who's-off
+        # holds every leave, as a tenant's list is read on a normal day.
+        backlog: list[float] = []
+        people = await _walk_employees(api, backlog)
         mondays = leave_month(date.today())
         window = (mondays[0].replace(day=1), mondays[-1] + timedelta(days=6))
         team, big = people.get(ids["Team"], []), people.get(ids["Big"], [])
@@ -227,6 +237,13 @@ async def measure_company(
         result.leave_setup_seconds = time.perf_counter() - started
         if result.leaves < accepted:
             result.notes.append(f"who's-off held {result.leaves} of {accepted} leaves when timed")
+        await _walk_employees(api, result.employee_pages)
+        if len(result.employee_pages) < 2:
+            result.notes.append("the employee list came in one page: no paging measured")
+        result.notes.append(
+            f"employee pages walked right after the import, while its events were still "
+            f"being consumed: p50 {_ms(backlog, 0.5):.1f} ms, p99 {_ms(backlog, 0.99):.1f} ms"
+        )
         timed = [await _whos_off(api, window) for _ in range(WHOS_OFF_FETCHES)]
         result.whos_off = sorted(took for took, _ in timed)
         result.whos_off_items = timed[-1][1]

@@ -308,6 +308,10 @@ def legend_of(absences: Iterable[Mapping[str, Any]]) -> dict[str | None, LeaveKi
     """Each leave type in the absences (and Away, for private ones), with its code."""
     found: dict[str | None, tuple[str, str | None, bool]] = {}
     for item in absences:
+        # The first item of a type names it: a month of a big team is thousands of
+        # items of a few types, so the rest are not worded again.
+        if (item.get("leave_type_id") or None) in found:
+            continue
         leave_type_id, name, color = _kind_of(item)
         private = bool(item.get("private")) and leave_type_id is not None
         found.setdefault(leave_type_id, (name, color, private))
@@ -362,14 +366,15 @@ def build_grid(
     for item in items:
         by_person.setdefault(str(item.get("employee_id")), []).append(item)
     rows = []
+    days = [(day, day.isoformat()) for day in period.days]
     for person in people:
         halves: dict[date, list[Half | None]] = {}
         for item in by_person.get(person.id, []):
-            kind = kinds[_kind_of(item)[0]]
+            kind = kinds[item.get("leave_type_id") or None]
             status = str(item.get("status") or "approved")
             by_hours = str(item.get("leave_type_id") or "") in hour_types
-            for day in period.days:
-                if not item["start_date"] <= day.isoformat() <= item["end_date"]:
+            for day, iso in days:
+                if not item["start_date"] <= iso <= item["end_date"]:
                     continue
                 slots = halves.setdefault(day, [None, None])
                 for index, taken in enumerate(_halves(item, day)):

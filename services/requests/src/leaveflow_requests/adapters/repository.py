@@ -44,11 +44,14 @@ POLICIES = "policies"
 
 INDEXES = (
     IndexSpec(EMPLOYEES, ("tenant_id", "email"), unique=True),
-    IndexSpec(EMPLOYEES, ("tenant_id",)),
     # Every submission and decision names the deciders (a department's approvers, the
-    # admins): without these, each scanned the whole tenant's employees.
+    # admins): without these, each scanned the whole tenant's employees. The department and
+    # location ones also serve GET /v1/employees?department_id=|location_id= (the team
+    # calendar). A tenant's whole list uses any of them: each leads with tenant_id, and an
+    # employee is written on every submission, so no index of tenant_id alone is kept.
     IndexSpec(EMPLOYEES, ("tenant_id", "role")),
     IndexSpec(EMPLOYEES, ("tenant_id", "department_id")),
+    IndexSpec(EMPLOYEES, ("tenant_id", "location_id")),
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
@@ -362,6 +365,23 @@ class StoreReads(_TenantDocuments):
         self, tenant_id: str, *, limit: int, cursor: str | None
     ) -> tuple[list[Employee], str | None]:
         docs, next_cursor = await self._page(EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
+        return [from_doc(Employee, d) for d in docs], next_cursor
+
+    async def employees_of(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        department_id: str | None = None,
+        location_id: str | None = None,
+    ) -> tuple[list[Employee], str | None]:
+        where = {"tenant_id": tenant_id}
+        if department_id:
+            where["department_id"] = department_id
+        if location_id:
+            where["location_id"] = location_id
+        docs, next_cursor = await self._page(EMPLOYEES, where, limit, cursor)
         return [from_doc(Employee, d) for d in docs], next_cursor
 
     async def leave_requests(

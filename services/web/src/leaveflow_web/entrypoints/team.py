@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -129,30 +130,19 @@ def _from_absences(absences: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any]:
-    (
-        (employees, people_problem),
-        (departments, _ignored),
-        (locations, _ignored),
-        (types, _ignored),
-    ) = await asyncio.gather(
-        attempt(api.items("requests", "/v1/employees")),
-        attempt(api.items("requests", "/v1/departments")),
-        attempt(api.items("requests", "/v1/locations")),
-        attempt(api.items("requests", "/v1/leave-types")),
-    )
-    hour_types = {str(t.get("id")) for t in types or [] if t.get("unit") == "hours"}
-    by_location = {str(loc["id"]): loc for loc in locations or []}
-    # "Today" is the viewer's own date, where they work (Tel Aviv is already tomorrow
-    # while Berlin is not): the period shown by default and the day marked follow it.
-    viewer = next((e for e in employees or [] if str(e.get("id")) == viewer_id), {})
-    zone = by_location.get(str(viewer.get("location_id") or ""), {}).get("timezone")
-    today = today_in(zone, datetime.now(UTC))
-    period = period_of(filters.view, filters.anchor, today)
-    filters = Filters(
-        period.view, period.anchor, filters.department_id, filters.location_id, filters.page
-    )
-    absences_page, problem = await attempt(
+# Two "todays" far apart: a period both give alike is the anchor's, whatever today is.
+_ANY_TODAYS = (date(2001, 1, 10), date(2003, 7, 20))
+
+
+def _anchored(view: str, anchor: str) -> Period | None:
+    """The period the anchor names on its own; None when it takes today to decide (no
+    anchor, or a malformed one)."""
+    first, second = (period_of(view, anchor, today) for today in _ANY_TODAYS)
+    return first if first == second else None
+
+
+def _whos_off(api: Api, filters: Filters, period: Period) -> Awaitable[Any]:
+    return attempt(
         api.get(
             "calendar",
             "/v1/whos-off",
@@ -162,6 +152,56 @@ async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any
             include_pending="true",
         )
     )
+
+
+async def _nothing() -> tuple[None, None]:
+    return None, None
+
+
+async def _calendar(api: Api, filters: Filters, viewer_id: str) -> dict[str, Any]:
+    # The directory is asked for the filter's people only (the list's own filters, from
+    # its indexes): a 500-person department of a 50,000-person company is one page, not
+    # the whole company fetched and thrown away (issue 19). The filter below still holds
+    # for rows known only from who is off. Who is off goes out with the directory reads
+    # when the link names its period; only "this month" waits for the viewer's today.
+    anchored = _anchored(filters.view, filters.anchor)
+    (
+        (employees, people_problem),
+        (me, _ignored),
+        (departments, _ignored),
+        (locations, _ignored),
+        (types, _ignored),
+        early,
+    ) = await asyncio.gather(
+        attempt(
+            api.items(
+                "requests",
+                "/v1/employees",
+                department_id=filters.department_id,
+                location_id=filters.location_id,
+            )
+        ),
+        attempt(api.get("requests", f"/v1/employees/{viewer_id}")),
+        attempt(api.items("requests", "/v1/departments")),
+        attempt(api.items("requests", "/v1/locations")),
+        attempt(api.items("requests", "/v1/leave-types")),
+        _whos_off(api, filters, anchored) if anchored else _nothing(),
+    )
+    hour_types = {str(t.get("id")) for t in types or [] if t.get("unit") == "hours"}
+    by_location = {str(loc["id"]): loc for loc in locations or []}
+    # "Today" is the viewer's own date, where they work (Tel Aviv is already tomorrow
+    # while Berlin is not): the period shown by default and the day marked follow it.
+    # The viewer need not be in the filter, so they are read on their own.
+    viewer: dict[str, Any] = me or next(
+        (e for e in employees or [] if str(e.get("id")) == viewer_id), {}
+    )
+    zone = by_location.get(str(viewer.get("location_id") or ""), {}).get("timezone")
+    today = today_in(zone, datetime.now(UTC))
+    period = period_of(filters.view, filters.anchor, today)
+    filters = Filters(
+        period.view, period.anchor, filters.department_id, filters.location_id, filters.page
+    )
+    absences_page, problem = early if anchored == period else await _whos_off(api, filters, period)
     absences: list[dict[str, Any]] = (absences_page or {}).get("items", [])
     listed = employees if employees is not None else _from_absences(absences)
     chosen = sorted(
