@@ -234,19 +234,6 @@ async def test_a_first_wave_file_gets_its_documents_in_a_rowid_table_intact(
             await store.close()
 
 
-async def test_an_index_no_longer_declared_is_dropped_at_start(tmp_path: Path) -> None:
-    path = tmp_path / "idx.db"
-    for indexes in (INDEXES, INDEXES[:1]):
-        store = SqliteStore(path, indexes)
-        await store.start()
-        await store.close()
-    with sqlite3.connect(path) as conn:
-        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    assert "ux_users__email" in names
-    assert "ix_users__team" not in names
-    assert {"outbox_unpublished", "sqlite_autoindex_docs_1"} <= names  # the store's own stay
-
-
 async def test_starting_again_on_the_same_file_is_harmless(tmp_path: Path) -> None:
     path = tmp_path / "again.db"
     for _ in range(2):

@@ -285,23 +285,11 @@ def _docs_as_a_rowid_table(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _drop_indexes_no_longer_declared(conn: sqlite3.Connection, wanted: set[str]) -> None:
-    """An index a service stopped declaring is only a cost: every write still updates it."""
-    rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'docs' "
-        "AND (name LIKE 'ix\\_%' ESCAPE '\\' OR name LIKE 'ux\\_%' ESCAPE '\\')"
-    ).fetchall()
-    for (name,) in rows:
-        if name not in wanted:
-            conn.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-
-def _open_writer(path: Path, schema: str, wanted: set[str]) -> sqlite3.Connection:
+def _open_writer(path: Path, schema: str) -> sqlite3.Connection:
     conn = _connect(path, _PRAGMAS)
     try:
         _docs_as_a_rowid_table(conn)
         conn.executescript(schema)
-        _drop_indexes_no_longer_declared(conn, wanted)
     except BaseException:
         conn.close()
         raise
@@ -346,8 +334,7 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Start-up may wait on busy_timeout: another replica creating the same schema.
         schema = _SCHEMA + "".join(f"{_index_ddl(s)};\n" for s in self._indexes)
-        wanted = {index_name(spec) for spec in self._indexes}
-        writer = await asyncio.to_thread(_open_writer, self.path, schema, wanted)
+        writer = await asyncio.to_thread(_open_writer, self.path, schema)
         read_only = "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
         try:
             writer.execute("PRAGMA busy_timeout=0")
