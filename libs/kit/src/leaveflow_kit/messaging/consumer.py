@@ -33,7 +33,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from leaveflow_contracts import DLQ_STREAM, Envelope, EventData, dlq_subject, parse_data
-from leaveflow_contracts.subjects import stream_for, stream_subjects
+from leaveflow_contracts.subjects import PREFIX, stream_for, stream_subjects
 
 from .. import telemetry
 from ..logging import bound_contextvars, get_logger
@@ -97,6 +97,21 @@ class InvalidEvent(Exception):
         super().__init__(reason)
         self.reason = reason
         self.record = record
+
+
+def _declared_type(raw: Msg) -> str | None:
+    """The event type a message says it carries, without decoding it: the relay's `lf-type`
+    header, else the type segment of `lf.<producer>.<EventType>.v<n>`; None when neither
+    says (then only the decoded envelope can tell)."""
+    headers = raw.headers
+    if headers:
+        declared = headers.get("lf-type")
+        if declared:
+            return declared
+    parts = raw.subject.split(".")
+    if len(parts) == 4 and parts[0] == PREFIX:
+        return parts[2]
+    return None
 
 
 def _decode(raw: Msg) -> Envelope:
@@ -217,6 +232,12 @@ class _Consumer:
     async def handle_batch(self, raws: list[Msg]) -> None:
         decoded: list[tuple[Msg, Envelope]] = []
         for raw in raws:
+            declared = _declared_type(raw)
+            if declared is not None and declared not in self.handlers:
+                # Every consumer of a stream sees every type on it, most of which it does not
+                # handle: acked on the subject/header alone, not worth a decode.
+                await raw.ack()
+                continue
             try:
                 envelope = _decode(raw)
             except PoisonMessage as exc:
