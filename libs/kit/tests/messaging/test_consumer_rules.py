@@ -231,3 +231,49 @@ async def test_deliver_records_the_rejection_as_the_consumer_does() -> None:
 
     with pytest.raises(InvalidEvent, match="bad"):
         await deliver(store, {"LeaveApproved": no_record}, LeaveApproved(**FACTS), tenant_id="t1")
+
+
+# ---- types the consumer does not handle --------------------------------------------------
+
+
+async def test_an_unhandled_type_is_acked_on_its_subject_without_decoding() -> None:
+    broker = FakeBroker()
+    c = await consumer(broker, always_fails)
+    # Not even JSON: had it been decoded it would have gone to the dead letters.
+    other = FakeMsg(b"not json", "lf.requests.LeaveRequested.v1", 1)
+    await c.handle_batch([other])  # type: ignore[list-item]
+    assert other.outcome == ["ack"]
+    assert broker.published == []
+
+
+async def test_the_type_header_decides_before_the_subject() -> None:
+    c = await consumer(FakeBroker(), always_fails)
+    other = FakeMsg(b"not json", "lf.requests.LeaveApproved.v1", 1, {"lf-type": "LeavePending"})
+    await c.handle_batch([other])  # type: ignore[list-item]
+    assert other.outcome == ["ack"]
+
+
+async def test_an_unhandled_type_beside_handled_ones_leaves_them_to_the_handler() -> None:
+    applied: list[str] = []
+
+    async def handler(tx: Transaction, event: HandledEvent) -> None:
+        applied.append(event.envelope.type)
+
+    c = await consumer(FakeBroker(), handler)
+    handled = message(LeaveApproved(**FACTS), delivered=1)
+    other = FakeMsg(b"{}", "lf.requests.LeaveRequested.v1", 1)
+    await c.handle_batch([handled, other])  # type: ignore[list-item]
+    assert (handled.outcome, other.outcome, applied) == (["ack"], ["ack"], ["LeaveApproved"])
+
+
+async def test_a_subject_that_names_no_type_is_decoded_to_decide() -> None:
+    applied: list[str] = []
+
+    async def handler(tx: Transaction, event: HandledEvent) -> None:
+        applied.append(event.envelope.type)
+
+    c = await consumer(FakeBroker(), handler)
+    handled = message(LeaveApproved(**FACTS), delivered=1)
+    handled.subject = "legacy.subject"
+    await c.handle_batch([handled])  # type: ignore[list-item]
+    assert (handled.outcome, applied) == (["ack"], ["LeaveApproved"])

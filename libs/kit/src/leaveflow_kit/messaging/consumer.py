@@ -33,7 +33,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from leaveflow_contracts import DLQ_STREAM, Envelope, EventData, dlq_subject, parse_data
-from leaveflow_contracts.subjects import stream_for, stream_subjects
+from leaveflow_contracts.subjects import PREFIX, stream_for, stream_subjects
 
 from .. import telemetry
 from ..logging import bound_contextvars, get_logger
@@ -100,6 +100,21 @@ class InvalidEvent(Exception):
         super().__init__(reason)
         self.reason = reason
         self.record = record
+
+
+def _declared_type(raw: Msg) -> str | None:
+    """The event type a message says it carries, without decoding it: the relay's `lf-type`
+    header, else the type segment of `lf.<producer>.<EventType>.v<n>`; None when neither
+    says (then only the decoded envelope can tell)."""
+    headers = raw.headers
+    if headers:
+        declared = headers.get("lf-type")
+        if declared:
+            return declared
+    parts = raw.subject.split(".")
+    if len(parts) == 4 and parts[0] == PREFIX:
+        return parts[2]
+    return None
 
 
 def _decode(raw: Msg) -> Envelope:
@@ -220,6 +235,12 @@ class _Consumer:
     async def handle_batch(self, raws: list[Msg]) -> None:
         decoded: list[tuple[Msg, Envelope]] = []
         for raw in raws:
+            declared = _declared_type(raw)
+            if declared is not None and declared not in self.handlers:
+                # Every consumer of a stream sees every type on it, most of which it does not
+                # handle: acked on the subject/header alone, not worth a decode.
+                await raw.ack()
+                continue
             try:
                 envelope = _decode(raw)
             except PoisonMessage as exc:
@@ -414,22 +435,28 @@ class DurableConsumer:
         """Handle a batch, telling the server every third of the ack wait that its messages
         are still being worked on. So the ack wait can be short (a crashed consumer's
         messages come back soon after its restart) without a slow batch being redelivered
-        to another replica while it runs."""
-        ack_wait = float(self.config.ack_wait or 30.0)
+        to another replica while it runs.
 
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(ack_wait / 3)
-                for msg in msgs:
-                    if not msg.is_acked:
-                        with contextlib.suppress(Exception):
-                            await msg.in_progress()
+        A timer, not a task per batch: almost every batch ends long before the first beat,
+        and creating and cancelling a task cost about 50 µs a batch, i.e. per event when
+        events come one at a time."""
+        interval = float(self.config.ack_wait or 30.0) / 3
+        loop = asyncio.get_running_loop()
+        beats: set[asyncio.Task[None]] = set()
+        timers: list[asyncio.TimerHandle] = []
 
-        heartbeat = asyncio.create_task(beat(), name=f"heartbeat-{self.durable}")
+        def beat() -> None:
+            task = loop.create_task(_still_working(msgs), name=f"heartbeat-{self.durable}")
+            beats.add(task)
+            task.add_done_callback(beats.discard)
+            timers[0] = loop.call_later(interval, beat)
+
+        timers.append(loop.call_later(interval, beat))
         try:
             await self.state.handle_batch(msgs)
         finally:
-            await cancel(heartbeat)
+            timers[0].cancel()
+            await cancel(*beats)
 
     async def _run(self, subscription: Any) -> None:
         while True:
@@ -453,6 +480,13 @@ class DurableConsumer:
                 # Unacked messages come back after ack_wait; nothing is lost.
                 log.error("consumer_batch_failed", durable=self.durable, error=repr(exc))
                 await asyncio.sleep(1.0)
+
+
+async def _still_working(msgs: list[Msg]) -> None:
+    for msg in msgs:
+        if not msg.is_acked:
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
 
 
 def subscribe_events(

@@ -8,9 +8,12 @@ replica holding `LF_LEASES/<durable>` consumes; the others wait and take over wh
 go (graceful stop: at once) or dies (its entry ages out after `ttl`). HTTP, the relay and
 scheduled work keep running on every replica.
 
-The holder renews every `ttl / 3`. It counts as holding only until `ttl - renew` after its
-last successful renewal, so a holder cut off from NATS stops consuming before anyone else
-can have taken over. Work in flight when a lease is lost is still applied once (inbox).
+The holder counts as holding only until `2/3 ttl` after it asked for its last renewal, so
+a holder cut off from NATS stops consuming a third of the ttl before anyone else can have
+taken over. It renews a little before that (`renew_lead`), not on a fixed `ttl / 3`: each
+renewal is a write to a file-backed stream, and on an idle stack these writes were the
+larger part of nats-server's wake-ups. Takeover still happens `ttl` after the holder dies.
+Work in flight when a lease is lost is still applied once (inbox).
 """
 
 from __future__ import annotations
@@ -76,7 +79,11 @@ class ConsumerLease:
         self._js = js
         self.key = key
         self.ttl = ttl
-        self.renew_every = ttl / 3
+        # How long a renewal keeps us holding (the rest of the ttl is the margin against
+        # the standby), and how early before that we renew (covers the round trip).
+        self.valid_for = ttl * 2 / 3
+        self.renew_lead = ttl / 8
+        self.renew_every = self.valid_for - self.renew_lead
         self._replicas = replicas
         self.holder = holder or holder_id()
         self._kv: KeyValue | None = None
@@ -118,7 +125,15 @@ class ConsumerLease:
                 raise
             except Exception as exc:  # NATS away: keep trying; `held` lapses on its own
                 log.warning("consumer_lease_unreachable", lease=self.key, error=repr(exc))
-            await asyncio.sleep(self.renew_every if self.held else min(1.0, self.renew_every))
+            await asyncio.sleep(self._pause())
+
+    def _pause(self) -> float:
+        """Until just before the validity ends while holding (a failed renewal leaves less
+        than the lead, so the retry comes soon); a standby asks again within a second."""
+        if not self.held:
+            return min(1.0, self.renew_every)
+        left = self._valid_until - time.monotonic()
+        return max(left - self.renew_lead, min(0.25, self.renew_lead))
 
     async def _acquire(self) -> None:
         assert self._kv is not None
@@ -155,5 +170,5 @@ class ConsumerLease:
     def _took(self, revision: int, asked_at: float) -> None:
         self._revision = revision
         # Counted from before the request: the server's clock started no earlier.
-        self._valid_until = asked_at + self.ttl - self.renew_every
+        self._valid_until = asked_at + self.valid_for
         self._taken.set()
