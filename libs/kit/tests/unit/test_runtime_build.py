@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
+import time
 from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
 
 from leaveflow_contracts import LeaveRequested, LeaveReservationRejected, PolicyUpserted
 from leaveflow_kit.messaging import HandledEvent, Handlers
-from leaveflow_kit.runtime import build_runtime, tune_garbage_collector
+from leaveflow_kit.runtime import QuietServer, build_runtime, tune_garbage_collector
 from leaveflow_kit.settings import ServiceSettings
 from leaveflow_kit.storage import Transaction
 
@@ -63,3 +68,34 @@ def test_a_service_hides_what_it_imported_from_the_collector_and_collects_less_o
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_the_quiet_server_ticks_once_a_second_and_stops_at_once() -> None:
+    app = FastAPI()
+
+    @app.get("/")
+    async def root() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
+    server = QuietServer(config)
+    ticks: list[int] = []
+    first_tick = asyncio.Event()
+    on_tick = server.on_tick
+
+    async def counted(counter: int) -> bool:
+        ticks.append(counter)
+        first_tick.set()
+        return await on_tick(counter)
+
+    server.on_tick = counted  # type: ignore[method-assign]
+    serving = asyncio.create_task(server.serve())
+    await asyncio.wait_for(first_tick.wait(), 10)  # the main loop runs once started
+    await asyncio.sleep(2.2)
+    assert 2 <= len(ticks) <= 4  # uvicorn's own loop ticks 22 times in 2.2 s
+    assert all(counter % 10 == 0 for counter in ticks)  # each refreshes the Date header
+    stopping = time.monotonic()
+    server.handle_exit(signal.SIGTERM, None)
+    server._captured_signals.clear()  # uvicorn re-raises them on exit: not at pytest
+    await asyncio.wait_for(serving, 5)
+    assert time.monotonic() - stopping < 0.5
