@@ -173,7 +173,8 @@ def test_toil_credits_and_labels_from_requests_events(stack: Stack, tenant: Tena
     assert (b["available"], b["toil_expires_on"]) == (2, _months_later(worked, 3).isoformat())
     assert ledger_kinds(tenant, pat_id, toil) == ["toil_credit"]
     # A label, as requests will carry it in EmployeeUpserted.
-    senior = {"label_extra": [{"label": "senior", "extra": 3}]}
+    # A big extra, so that even the share left on 31 December rounds to half a day.
+    senior = {"label_extra": [{"label": "senior", "extra": 200}]}
     vacation = tenant.leave_type(allowance=20, location_ids=[location], policy=senior)
     with tenant.client("requests") as http:
         me = http.get(f"/v1/employees/{pat_id}").json()
@@ -193,7 +194,7 @@ def test_toil_credits_and_labels_from_requests_events(stack: Stack, tenant: Tena
     # From today to the year's end, prorated (half days).
     left = (date(TODAY.year, 12, 31) - TODAY).days + 1
     days = 366 if calendar.isleap(TODAY.year) else 365
-    share = Decimal(3) * left / days / Decimal("0.5")
+    share = Decimal(200) * left / days / Decimal("0.5")
     expected = float(share.quantize(Decimal(1), ROUND_HALF_UP) * Decimal("0.5"))
     # Pat reads it with their own token too.
     with httpx.Client(base_url=tenant.urls["balances"], timeout=10) as http:
