@@ -22,6 +22,7 @@ from leaveflow_kit.events import record
 from leaveflow_kit.replica import DELETED, Replica, Stamp, replica_key
 from leaveflow_kit.storage import Doc, IndexSpec, Store, Transaction
 
+from ..domain.calendar import LeaveYear
 from ..domain.ledger import LedgerEntry
 from ..domain.policy import Policy, policy_key
 from ..domain.replicas import (
@@ -33,6 +34,7 @@ from ..domain.replicas import (
     Reservation,
 )
 from ..domain.year_end import RUNNING, YearEndJob
+from .ledger_docs import entries_from_docs, entry_to_doc
 
 (
     LEAVE_TYPES,
@@ -141,11 +143,18 @@ class _Documents:
         )
         return from_doc(AllowanceOverride, doc) if doc else None
 
-    async def entries(self, tenant_id: str, employee_id: str) -> list[LedgerEntry]:
+    async def entries(
+        self, tenant_id: str, employee_id: str, *, within: LeaveYear | None = None
+    ) -> list[LedgerEntry]:
+        # Only the entries of the window are decoded: a balance needs one year of them,
+        # and decoding every year of a long history was most of a balance query's time.
+        start, end = (None, None) if within is None else (within.start, within.end)
+        low = None if start is None else start.isoformat()
+        high = None if end is None else end.isoformat()
         where = {"tenant_id": tenant_id, "employee_id": employee_id}
-        entries = [from_doc(LedgerEntry, d) for d in await self._source.find(LEDGER, where)]
+        entries = entries_from_docs(await self._source.find(LEDGER, where), low, high)
         for sheet in await self._source.find(CARRYOVERS, where):
-            entries += [from_doc(LedgerEntry, e) for e in sheet["entries"]]
+            entries += entries_from_docs(sheet["entries"], low, high)
         return entries
 
     async def approves_for(self, tenant_id: str, approver_id: str, department_id: str) -> bool:
@@ -208,7 +217,7 @@ class Repository(_Documents):
         # semantics, which every adapter follows), so DuplicateKey cannot be caught here.
         if await self.tx.get(LEDGER, entry.id) is not None:
             return False
-        await self.tx.insert(LEDGER, entry.id, to_doc(entry))
+        await self.tx.insert(LEDGER, entry.id, entry_to_doc(entry))
         return True
 
     async def save_carryover(
@@ -224,7 +233,7 @@ class Repository(_Documents):
                 "employee_id": employee.id,
                 "location_id": employee.location_id,
                 "year": year,
-                "entries": [to_doc(e) for e in entries],
+                "entries": [entry_to_doc(e) for e in entries],
             },
         )
 
@@ -310,9 +319,9 @@ class StoreReads(_Documents):
 
     async def year_entries(self, tenant_id: str, year: int) -> list[LedgerEntry]:
         where = {"tenant_id": tenant_id, "leave_year": year}
-        entries = [from_doc(LedgerEntry, d) for d in await self._store.find(LEDGER, where)]
+        entries = entries_from_docs(await self._store.find(LEDGER, where))
         for sheet in await self._store.find(CARRYOVERS, {"tenant_id": tenant_id, "year": year}):
-            entries += [from_doc(LedgerEntry, e) for e in sheet["entries"]]
+            entries += entries_from_docs(sheet["entries"])
         return entries
 
     async def carried_into(self, tenant_id: str, year: int) -> set[str]:

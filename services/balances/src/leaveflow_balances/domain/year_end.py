@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from . import ledger, toil
 from .calendar import LeaveYear, add_months
@@ -58,28 +59,79 @@ def employed_across(employee: EmployeeReplica, year: LeaveYear, next_year: Leave
     return starts_in_time and stays
 
 
+Remembered = dict[tuple[object, ...], Decimal]
+"""What a year's remaining came to, by everything it depends on (`_remaining`)."""
+
+
+def _remaining(
+    ctx: YearContext, employee_id: str, in_year: list[LedgerEntry], remembered: Remembered
+) -> Decimal:
+    """Remaining at the end of the year. Without time off in lieu it depends only on the
+    context and on the entries' kinds, amounts and days, never on whose they are or their
+    ids (a credit's id decides which credit leave uses first): people with the same
+    context and the same entries (most of a location, who booked nothing of a type or the
+    same days) have the same remaining, worked out once per year end. Amounts are keyed by
+    their text, so 3 and 3.0 stay apart as the sums keep them."""
+    if any(e.kind == toil.TOIL_CREDIT for e in in_year):
+        return ledger.balance(ctx, employee_id, in_year, ctx.year.end).remaining
+    key = (
+        ctx.policy.leave_type_id,
+        str(ctx.allowance),
+        ctx.year,
+        ctx.employment,
+        ctx.labels,
+        *(
+            (
+                e.kind,
+                str(e.amount),
+                e.effective_date,
+                e.booked_on,
+                e.expires_on,
+                None if e.day_amounts is None else tuple(e.day_amounts.items()),
+            )
+            for e in in_year
+        ),
+    )
+    found = remembered.get(key)
+    if found is None:
+        found = remembered[key] = ledger.balance(ctx, employee_id, in_year, ctx.year.end).remaining
+    return found
+
+
 def carryover_entries(
     employee: EmployeeReplica,
     contexts: list[YearContext],
     entries: list[LedgerEntry],
     next_year: LeaveYear,
     run_id: str,
+    remembered: Remembered | None = None,
 ) -> list[LedgerEntry]:
     """What each leave type carries from the closing year into `next_year`. Time off in
     lieu not yet expired goes over whole, credit by credit with its expiry, outside the
-    carry-over cap (it is owed for work done); the rest is carried as the policy says."""
+    carry-over cap (it is owed for work done); the rest is carried as the policy says.
+
+    `remembered` is shared by the calls of one year end, whose policies stay the same (a
+    leave type's policy is keyed by the type)."""
     out = []
     for ctx in contexts:
         policy = ctx.policy
-        mine = [e for e in entries if e.leave_type_id == policy.leave_type_id]
-        remaining = ledger.balance(ctx, employee.id, mine, ctx.year.end).remaining
-        in_year = [e for e in mine if e.effective_date in ctx.year]
-        left = toil.unused(in_year)
-        live = [
-            c
-            for c in toil.credits_of(in_year)
-            if left[c.id] > 0 and (c.expires_on is None or c.expires_on > ctx.year.end)
+        in_year = [
+            e
+            for e in entries
+            if e.leave_type_id == policy.leave_type_id and e.effective_date in ctx.year
         ]
+        # A balance adds up only the year's entries (`ledger._others`): the same remaining.
+        remaining = _remaining(ctx, employee.id, in_year, {} if remembered is None else remembered)
+        left = toil.unused(in_year)
+        live = (
+            [
+                c
+                for c in toil.credits_of(in_year)
+                if left[c.id] > 0 and (c.expires_on is None or c.expires_on > ctx.year.end)
+            ]
+            if left
+            else []
+        )
         for n, credit in enumerate(live):
             out.append(
                 LedgerEntry(

@@ -15,6 +15,7 @@ from leaveflow_kit.clock import Clock
 from leaveflow_kit.replica import Stamp
 from leaveflow_kit.storage import Transaction
 
+from ..domain.calendar import LeaveYear
 from ..domain.ledger import LedgerEntry
 from ..domain.policy import Policy
 from ..domain.replicas import (
@@ -60,8 +61,11 @@ class Reads(Protocol):
         self, tenant_id: str, employee_id: str, leave_type_id: str, year: int
     ) -> AllowanceOverride | None: ...
 
-    async def entries(self, tenant_id: str, employee_id: str) -> list[LedgerEntry]:
-        """Every stored entry of the employee: bookings, adjustments and carry-overs."""
+    async def entries(
+        self, tenant_id: str, employee_id: str, *, within: LeaveYear | None = None
+    ) -> list[LedgerEntry]:
+        """Every stored entry of the employee: bookings, adjustments and carry-overs
+        (`within`: only those effective in that leave year)."""
 
     async def approves_for(self, tenant_id: str, approver_id: str, department_id: str) -> bool:
         """Whether the department is active and `approver_id` approves for it."""

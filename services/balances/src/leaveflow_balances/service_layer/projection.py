@@ -9,7 +9,7 @@ from ..domain import ledger
 from ..domain.calendar import DEFAULT_YEAR_START, LeaveYear, leave_year_of, person_year_start
 from ..domain.ledger import Balance, LedgerEntry, YearContext
 from ..domain.policy import Policy
-from ..domain.replicas import EmployeeReplica
+from ..domain.replicas import EmployeeReplica, LocationReplica
 from .ports import Reads
 
 
@@ -26,6 +26,11 @@ async def year_start_of(directory: Reads, employee: EmployeeReplica) -> str:
     if employee.location_id is None:
         return DEFAULT_YEAR_START
     location = await directory.location(employee.tenant_id, employee.location_id)
+    return year_start_at(location, employee)
+
+
+def year_start_at(location: LocationReplica | None, employee: EmployeeReplica) -> str:
+    """`year_start_of` with the employee's location already read (None: they have none)."""
     if location is None:
         return DEFAULT_YEAR_START
     return person_year_start(location.leave_year_start, employee.start_date)
@@ -66,11 +71,17 @@ async def type_balance(
 
 
 async def employee_balances(
-    directory: Reads, employee: EmployeeReplica, day: date
+    directory: Reads, employee: EmployeeReplica, day: date, *, year_start: str | None = None
 ) -> tuple[LeaveYear, list[TypeBalance]]:
-    """One balance per leave type with an active policy at the employee's location."""
-    year_start = await year_start_of(directory, employee)
-    entries = await directory.entries(employee.tenant_id, employee.id)
+    """One balance per leave type with an active policy at the employee's location
+    (`year_start`: `year_start_of` the employee, if the caller has it already)."""
+    if year_start is None:
+        year_start = await year_start_of(directory, employee)
+    # Every type's balance is of the same leave year, and a balance adds up only the
+    # entries effective in it: the other years' are not even decoded.
+    entries = await directory.entries(
+        employee.tenant_id, employee.id, within=leave_year_of(day, year_start)
+    )
     out = []
     if employee.location_id is not None:
         for policy in await directory.policies(employee.tenant_id):

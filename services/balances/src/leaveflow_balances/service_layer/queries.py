@@ -12,18 +12,25 @@ from datetime import date
 from leaveflow_kit.clock import Clock, today_in
 
 from ..domain.policy import Policy
-from ..domain.replicas import EmployeeReplica
+from ..domain.replicas import EmployeeReplica, LocationReplica
 from ..domain.year_end import YearEndJob, year_end_id
 from .ports import ReadModel, Reads
 
 
+async def location_of(reads: Reads, employee: EmployeeReplica) -> LocationReplica | None:
+    if employee.location_id is None:
+        return None
+    return await reads.location(employee.tenant_id, employee.location_id)
+
+
+def today_at(clock: Clock, location: LocationReplica | None) -> date:
+    """Today at the location's time zone (UTC without one)."""
+    return today_in(clock, location.timezone if location else "UTC")
+
+
 async def today_of(reads: Reads, clock: Clock, employee: EmployeeReplica) -> date:
     """The employee's today: at their location's time zone (UTC without one)."""
-    timezone = "UTC"
-    if employee.location_id is not None:
-        location = await reads.location(employee.tenant_id, employee.location_id)
-        timezone = location.timezone if location else timezone
-    return today_in(clock, timezone)
+    return today_at(clock, await location_of(reads, employee))
 
 
 # What the directory's ids look like (`leaveflow_contracts.new_id`: 32 hex digits): only

@@ -37,6 +37,7 @@ from ..domain.replicas import EmployeeReplica
 from ..domain.year_end import (
     DONE,
     RUNNING,
+    Remembered,
     YearEndJob,
     anniversary_day_id,
     carryover_entries,
@@ -196,6 +197,7 @@ async def _run_claimed(
         if p.location_id == job.location_id and p.active and not p.unlimited
     ]
     data = await _YearData.load(reads, job.tenant_id, job.year)
+    remembered: Remembered = {}
     total = job.processed + await _remaining_count(reads, job)
     while True:
         employees = await reads.employees_at(
@@ -216,6 +218,7 @@ async def _run_claimed(
                 data.entries.get(employee.id, []),
                 next_year,
                 job.run_id,
+                remembered,
             )
             sheets.append((employee, entries))
         job.cursor = employees[-1].id

@@ -14,7 +14,7 @@ from leaveflow_kit.validation import BoundedDate
 from ...domain.replicas import EmployeeReplica
 from ...service_layer import queries
 from ...service_layer.ports import Clock, ReadModel
-from ...service_layer.projection import employee_balances, ledger_view
+from ...service_layer.projection import employee_balances, ledger_view, year_start_at
 from .access import departments_seen, require_approver_or_admin, viewable
 from .deps import ClockDep, ReadModelDep
 from .schemas import (
@@ -32,8 +32,12 @@ router = APIRouter(tags=["balances"])
 async def _balances_of(
     reads: ReadModel, clock: Clock, employee: EmployeeReplica, as_of: date | None
 ) -> EmployeeBalancesOut:
-    day = as_of or await queries.today_of(reads, clock, employee)
-    year, balances = await employee_balances(reads, employee, day)
+    # One read of the location for both the day and the leave year's start.
+    location = await queries.location_of(reads, employee)
+    day = as_of or queries.today_at(clock, location)
+    year, balances = await employee_balances(
+        reads, employee, day, year_start=year_start_at(location, employee)
+    )
     return EmployeeBalancesOut(
         employee_id=employee.id,
         name=employee.name,
