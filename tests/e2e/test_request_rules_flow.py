@@ -83,7 +83,10 @@ def test_rules_from_the_policy_refuse_and_price_submissions(stack: Stack, tenant
         (friday + timedelta(days=2)).isoformat(),
     ]
     assert preview["amount"] == 4
-    too_soon = office.submit(date.today() + timedelta(days=3), date.today() + timedelta(days=3))
+    soon = date.today() + timedelta(days=3)
+    while soon.weekday() >= 5:  # a working day, or "no working day" is the refusal
+        soon += timedelta(days=1)
+    too_soon = office.submit(soon, soon)
     assert too_soon.status_code == 422, too_soon.text
     (error,) = too_soon.json()["errors"]
     assert error["field"] == "start_date"
