@@ -52,7 +52,7 @@ def fifty() -> str:
 
 
 async def employees(store: Store, actor: Actor) -> list[Employee]:
-    items, _ = await StoreReads(store).employees(actor.tenant_id, limit=1000, cursor=None)
+    items, _ = await StoreReads(store).employees_of(actor.tenant_id, limit=1000, cursor=None)
     return items
 
 

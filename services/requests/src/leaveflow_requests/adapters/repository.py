@@ -361,12 +361,6 @@ class StoreReads(_TenantDocuments):
         next_cursor = docs[limit - 1]["id"] if len(docs) > limit else None
         return docs[:limit], next_cursor
 
-    async def employees(
-        self, tenant_id: str, *, limit: int, cursor: str | None
-    ) -> tuple[list[Employee], str | None]:
-        docs, next_cursor = await self._page(EMPLOYEES, {"tenant_id": tenant_id}, limit, cursor)
-        return [from_doc(Employee, d) for d in docs], next_cursor
-
     async def employees_of(
         self,
         tenant_id: str,

@@ -247,10 +247,18 @@ class UnitOfWork(Protocol):
 class ReadModel(_TenantReads, _IdentityReads, Protocol):
     """Reads outside any transaction, for the HTTP queries and the event stream."""
 
-    async def employees(
-        self, tenant_id: str, *, limit: int, cursor: str | None
+    async def employees_of(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        department_id: str | None = None,
+        location_id: str | None = None,
     ) -> tuple[list[Employee], str | None]:
-        """A page of the tenant's employees in key order, and the cursor of the next."""
+        """A page of the tenant's employees in key order (in the department and at the
+        location, where given: the team calendar of a department reads only its people),
+        and the cursor of the next."""
 
     async def leave_requests(
         self,

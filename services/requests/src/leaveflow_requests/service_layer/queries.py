@@ -7,7 +7,6 @@ Every read is scoped to the caller's tenant: another tenant's record reads as ab
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
 
 from leaveflow_kit.clock import today_in
 
@@ -17,23 +16,6 @@ from ..domain.working_days import WorkingDays, count_working_days
 from .ports import Clock, DirectoryReads, ReadModel
 from .submission_rules import sandwiched_days, with_sandwiched
 from .visibility import Visibility
-
-
-class EmployeeListReads(Protocol):
-    """The employee list narrowed to a department and/or a location, from their indexes
-    (the team calendar of a department reads its people, not the whole tenant's)."""
-
-    async def employees_of(
-        self,
-        tenant_id: str,
-        *,
-        limit: int,
-        cursor: str | None,
-        department_id: str | None = None,
-        location_id: str | None = None,
-    ) -> tuple[list[Employee], str | None]:
-        """A page of the tenant's employees in key order (in the department and at the
-        location, where given), and the cursor of the next."""
 
 
 async def employee_today(reads: DirectoryReads, clock: Clock, employee: Employee) -> date:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 
 from leaveflow_kit.clock import today_in
 from leaveflow_kit.http import NotFound, Unprocessable
-from leaveflow_kit.http.deps import app_state
 from leaveflow_kit.http.paging import Page
 
 from ...domain.directory import Department, LeaveType, Location
@@ -22,7 +21,6 @@ from ...service_layer.commands import (
     UpsertEmployee,
 )
 from ...service_layer.ports import ReadModel
-from ...service_layer.queries import EmployeeListReads
 from .deps import ActorDep, ClockDep, ReadModelDep, UnitOfWorkDep
 from .schemas import (
     DepartmentIn,
@@ -232,14 +230,10 @@ async def create_employee(body: EmployeeIn, actor: ActorDep, uow: UnitOfWorkDep)
 _EMPLOYEE_PAGE: TypeAdapter[PageOut[EmployeeOut]] = TypeAdapter(PageOut[EmployeeOut])
 
 
-# The same read model, seen through the narrower port of the filtered list.
-EmployeeListDep = Annotated[EmployeeListReads, Depends(app_state("read_model"))]
-
-
 @router.get("/v1/employees", response_model=PageOut[EmployeeOut])
 async def list_employees(
     actor: ActorDep,
-    reads: EmployeeListDep,
+    reads: ReadModelDep,
     page: Page,
     department_id: Annotated[str | None, Query(max_length=100)] = None,
     location_id: Annotated[str | None, Query(max_length=100)] = None,
