@@ -408,14 +408,19 @@ class DurableConsumer:
     async def stop(self) -> None:
         await cancel(self._task)
         self._task = None
-        if self.lease is not None:
-            await self.lease.stop()
         if self._subscription is not None:
             # Without this, the connection's drain waits on the cancelled fetch's inbox.
             # The durable consumer itself stays on the server for the next start.
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()
+                # Once the server has the unsubscribe, the cancelled fetch's pull request
+                # has no interest and gets no message. Handing the lease over before that
+                # let the server give the next event to the dead pull, to come back only
+                # after the ack wait, behind the events after it: out of order.
+                await self.state.broker.connection.flush(timeout=2)
             self._subscription = None
+        if self.lease is not None:
+            await self.lease.stop()
 
     async def _next_batch(self, subscription: Any) -> list[Msg]:
         """Wait for one message, then take whatever else is already waiting.
