@@ -36,7 +36,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .bench_balances import QueryResult, YearEndResult, measure_balance_query, measure_year_end
+from .bench_balances import (
+    QueryResult,
+    YearEndResult,
+    measure_balance_query,
+    measure_year_end,
+    wait_for_quiet_consumers,
+)
 from .bench_broker import BrokerResult, measure_jetstream
 from .bench_company import CompanyResult, measure_company
 from .bench_feed import FeedResult, measure_feed
@@ -410,7 +416,11 @@ def _on_sqlite(stack: Stack, settings: Settings, run: Run, console: Console) -> 
             run.notes.append(f"the balance query stage failed: {exc!r}")
     if "resources" in stages:
         with console.status(f"idle for {settings.idle_seconds:.0f} s: CPU and memory..."):
-            time.sleep(5)  # the last stage's stragglers (relays, renders) settle first
+            # Idle means no event left to handle: the company stage's 6,000 leaves are
+            # still being consumed when it ends, and that work is not idle cost.
+            if not wait_for_quiet_consumers(stack.nats_monitor_url):
+                run.notes.append("the consumers were still busy when the idle CPU was measured")
+            time.sleep(5)  # the last stragglers (relays, renders, replicas) settle first
             run.resources = measure_resources(stack.pids, settings.idle_seconds)
 
 
