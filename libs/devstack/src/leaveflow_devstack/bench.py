@@ -106,6 +106,7 @@ class Run:
     mongo_pipeline: PipelineFigures | None = None
     mongo_label: str = ""
     notes: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
     complete: bool = True
 
 
@@ -401,6 +402,7 @@ def _on_sqlite(stack: Stack, settings: Settings, run: Run, console: Console) -> 
                     )
                 )
             run.notes += run.company.notes
+            run.info += run.company.info
         except (BenchError, TimeoutError, aiohttp.ClientError) as exc:
             # The other stages' figures are still worth having.
             run.notes.append(f"the company stage failed: {exc}")
@@ -513,6 +515,8 @@ def main(settings: Settings) -> int:
     console.print(render(title, figures_of(run, settings), caption))
     if run.mongo_label:
         console.print(f"MongoDB stage: {run.mongo_label}", highlight=False)
+    for line in run.info:
+        console.print(f"info: {escape(line)}", highlight=False)
     for note in run.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     ok = ok and run.complete and not run.notes
