@@ -109,13 +109,34 @@ def lock_file(tmp_path: Path) -> Path:
     return tmp_path / "ports.lock"
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @pytest.fixture
 def listener() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    yield sock
-    sock.close()
+    """A listening port whose next two are free: in 32000-32767, above the picker's pool
+    and below the kernel's range for outgoing connections, where nothing else takes ports.
+    A port from bind(0) is in the kernel's range, where the other tests' connections
+    sometimes held its neighbours."""
+    for start in range(32000, 32760, 3):
+        if all(_bindable(start + offset) for offset in (1, 2)):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", start))
+            except OSError:
+                sock.close()
+                continue
+            sock.listen()
+            yield sock
+            sock.close()
+            return
+    pytest.fail("no three free ports in 32000-32767")
 
 
 def test_each_xdist_worker_starts_in_a_share_of_its_own() -> None:
