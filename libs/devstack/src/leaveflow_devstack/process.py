@@ -144,8 +144,15 @@ class ManagedProcess:
         if self._popen is None or self._swept or self._popen.poll() is None:
             return
         self._swept = True
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(self._popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return  # no member left
+        # SIGKILL is delivered, not done: on a loaded machine a member was still alive when
+        # stop() returned. Stop means gone, so wait (briefly) until it is.
+        deadline = time.monotonic() + 5.0
+        while living_members([self._popen.pid]) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def wait(self, timeout: float) -> int | None:
         """Wait for the child to exit; its return code, or None if still running."""
