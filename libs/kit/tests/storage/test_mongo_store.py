@@ -246,3 +246,23 @@ async def test_without_transactions_writes_still_land_but_are_not_atomic(store: 
     assert await store.get("people", key) == {"v": 1}
     assert len(await store.fetch_unpublished(10)) == 1
     assert await store.get("people", lost) == {"v": 1}  # no rollback without a transaction
+
+
+@pytest.mark.mongo
+async def test_a_non_unique_index_ends_with_id_and_replaces_its_old_shape(
+    store_url: str, open_test_store: StoreFactory
+) -> None:
+    # _id last: a page (equality, then _id order) is a range of the index, no sort.
+    first = await open_test_store(store_url)
+    assert isinstance(first, MongoStore)
+    people = first._database()["users"]
+    await people.create_index([("team", 1)], name="ix_users__team")  # the shape before
+    await first.close()
+    second = await open_test_store(store_url)
+    assert isinstance(second, MongoStore)
+    shapes = {
+        index["name"]: list(index["key"].items())
+        async for index in await second._database()["users"].list_indexes()
+    }
+    assert shapes["ix_users__team___id"] == [("team", 1), ("_id", 1)]
+    assert "ix_users__team" not in shapes

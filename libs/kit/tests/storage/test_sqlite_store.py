@@ -41,7 +41,7 @@ async def test_file_is_in_wal_mode_with_the_schema(store: SqliteStore) -> None:
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    assert {"docs", "outbox", "inbox", "ux_users__email", "ix_users__team"} <= tables
+    assert {"docs", "outbox", "inbox", "ux_users__email", "ix_users__team__key"} <= tables
 
 
 async def test_a_transaction_runs_without_handing_the_loop_to_anyone(store: SqliteStore) -> None:
@@ -168,9 +168,9 @@ async def test_a_failed_first_statement_leaves_no_transaction_open(store: Sqlite
     ("where", "index"),
     [
         ({"email": "a@x"}, "ux_users__email"),
-        ({"team": "r"}, "ix_users__team"),
-        ({"team": "r", "role": "admin"}, "ix_users__team__role"),  # the most fields served
-        ({"role": "admin", "team": "r", "email": None}, "ix_users__team__role"),
+        ({"team": "r"}, "ix_users__team__key"),
+        ({"team": "r", "role": "admin"}, "ix_users__team__role__key"),  # most fields served
+        ({"role": "admin", "team": "r", "email": None}, "ix_users__team__role__key"),
         ({"role": "admin"}, None),  # no index leads with role: the collection's range
     ],
 )
@@ -281,3 +281,58 @@ async def test_a_relative_url_creates_its_directories_under_the_working_director
     finally:
         await store.close()
     assert (tmp_path / ".data" / "nested" / "svc.db").is_file()
+
+
+async def test_a_page_on_an_index_of_exactly_its_fields_is_read_in_key_order(
+    tmp_path: Path,
+) -> None:
+    # The key ends every non-unique index, so `field = ? AND key > ? ORDER BY key LIMIT n`
+    # reads n entries of the index instead of sorting every match: pages of a big tenant.
+    indexes = (*INDEXES, IndexSpec("users", ("team", "role")))
+    store = SqliteStore(tmp_path / "pages.db", indexes)
+    await store.start()
+    try:
+        keys = sorted(new_id() for _ in range(7))
+
+        async def fill(tx: Transaction) -> None:
+            for n, key in enumerate(keys):
+                await tx.put("users", key, {"email": f"{n}@x", "team": "r", "role": f"{n % 2}"})
+
+        await store.atomic(fill)
+        sql, params = _select_sql(
+            "users",
+            check_where({"team": "r"}),
+            count=False,
+            after_key=keys[2],
+            limit=3,
+            indexes=indexes,
+        )
+        with sqlite3.connect(store.path) as conn:
+            plan = " ".join(str(row) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "ix_users__team__key" in plan
+        assert "TEMP B-TREE" not in plan
+        page = await store.find("users", {"team": "r"}, limit=3, after_key=keys[2])
+        assert [doc["email"] for doc in page] == ["3@x", "4@x", "5@x"]
+    finally:
+        await store.close()
+
+
+async def test_start_drops_the_old_shape_of_its_indexes_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "stale.db"
+    first = SqliteStore(path, (*INDEXES, IndexSpec("users", ("role",))))
+    await first.start()
+    await first.close()
+    with sqlite3.connect(path) as conn:  # an index of the shape before the key was added
+        conn.execute(
+            "CREATE INDEX ix_users__team ON docs (json_extract(body, '$.team')) "
+            "WHERE collection = 'users'"
+        )
+    second = SqliteStore(path, INDEXES)  # another process's specs may be fewer
+    await second.start()
+    await second.close()
+    with sqlite3.connect(path) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"ux_users__email", "ix_users__team__key", "ix_users__role__key"} <= names
+    assert "ix_users__team" not in names

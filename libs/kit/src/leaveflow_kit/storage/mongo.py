@@ -196,14 +196,20 @@ class MongoStore:
             db = client.get_default_database(default=DEFAULT_DATABASE)
             await self._command(db, "ping")
             for spec in self._indexes:
+                keys = [(f, 1) for f in spec.fields]
                 options: dict[str, Any] = {"name": index_name(spec), "unique": spec.unique}
                 if spec.unique:
                     options["partialFilterExpression"] = {
                         name: {"$type": _NON_NULL} for name in spec.fields
                     }
-                await self._create_index(
-                    db, spec.collection, [(f, 1) for f in spec.fields], options
-                )
+                else:
+                    # _id last, as SQLite's key (sqlite.py): a page is then a range of the
+                    # index in _id order, not an in-memory sort of every match. A new name
+                    # for the new shape; the old one is dropped.
+                    keys.append(("_id", 1))
+                    options["name"] = f"{index_name(spec)}___id"
+                    await self._drop_index_if_present(db, spec.collection, index_name(spec))
+                await self._create_index(db, spec.collection, keys, options)
             await self._create_index(
                 db, OUTBOX, [("event_id", 1)], {"name": "ux_event_id", "unique": True}
             )
@@ -251,6 +257,15 @@ class MongoStore:
     ) -> None:
         self.stats.queries += 1
         await db[collection].create_index(keys, **options)
+
+    async def _drop_index_if_present(
+        self, db: AsyncDatabase[MongoDoc], collection: str, name: str
+    ) -> None:
+        self.stats.queries += 1
+        present = [index["name"] async for index in await db[collection].list_indexes()]
+        if name in present:
+            self.stats.queries += 1
+            await db[collection].drop_index(name)
 
     async def _supports_transactions(
         self, client: AsyncMongoClient[MongoDoc], db: AsyncDatabase[MongoDoc]
