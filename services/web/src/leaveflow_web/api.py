@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import httpx
 
+from leaveflow_kit.tls import client_tls
+
 from . import problems
 
 # A page shows at most this many thousand rows; beyond that, filters are the answer.
@@ -92,12 +94,13 @@ class ServiceApis:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
-        self.http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self.http = httpx.AsyncClient(timeout=timeout, transport=transport, verify=client_tls())
         # Event streams stay open as long as a page does: their own client, so a hundred
         # open tabs never take the pool that page loads need.
         self.streams = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, read=None),
             transport=transport,
+            verify=client_tls(),
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
         )
 

@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 
+from leaveflow_kit.tls import client_tls
+
 from .i18n import N_
 
 LEEWAY_SECONDS = 60
@@ -91,7 +93,7 @@ class TeamsSso:
         self.app_id = app_id
         self.audiences = [app_id_uri, app_id]
         self.login_url = login_url.rstrip("/")
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, verify=client_tls())
         self._keys: dict[str, tuple[float, dict[str, Any]]] = {}  # tid -> (fetched, {kid: jwk})
 
     def issuer_of(self, tid: str) -> str:

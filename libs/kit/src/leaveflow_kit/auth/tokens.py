@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from ..keyfile import load_or_create
+from ..tls import client_tls
 from .token_cache import VerifiedTokens
 
 ISSUER = "leaveflow"
@@ -160,7 +161,7 @@ class TokenVerifier:
                 return
             self._last_fetch = time.monotonic()
             try:
-                async with httpx.AsyncClient(timeout=5.0) as client:
+                async with httpx.AsyncClient(timeout=5.0, verify=client_tls()) as client:
                     response = await client.get(self._url)
                     response.raise_for_status()
                     self._load(response.json())

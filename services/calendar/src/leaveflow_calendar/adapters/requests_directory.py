@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import httpx
 
+from leaveflow_kit.tls import client_tls
+
 from ..domain.errors import DirectoryUnavailable
 from ..domain.feed import Scope
 
@@ -31,7 +33,9 @@ class RequestsDirectory:
     async def exists(self, scope: Scope, scope_id: str) -> bool:
         url = f"{self.base_url}/v1/{PATHS[scope]}/{quote(scope_id, safe='')}"
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+            async with httpx.AsyncClient(
+                timeout=self.timeout, transport=self.transport, verify=client_tls()
+            ) as client:
                 response = await client.get(url, headers={"authorization": self.authorization})
         except httpx.HTTPError as exc:
             raise DirectoryUnavailable(type(exc).__name__) from None

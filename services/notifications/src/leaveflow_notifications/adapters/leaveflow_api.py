@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from leaveflow_kit.tls import client_tls
+
 from ..service_layer.ports import ApiAnswer, ApiUnavailable
 
 
@@ -22,7 +24,7 @@ class LeaveflowHttpApi:
     ) -> None:
         self._urls = {k: v.rstrip("/") for k, v in urls.items()}
         self._secret = service_secret
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._client = httpx.AsyncClient(timeout=timeout, verify=client_tls())
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -20,6 +20,8 @@ from typing import Any
 import aiosmtplib
 import httpx
 
+from leaveflow_kit.tls import client_tls
+
 from ..service_layer.destinations import DestinationRefused, Destinations
 from ..service_layer.ports import SENT, UPDATES, SendResult
 
@@ -127,11 +129,13 @@ class HttpPoster:
 
     def __init__(self, destinations: Destinations, timeout: httpx.Timeout | None = None) -> None:
         timeout = timeout or timeouts()
-        self.client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+        self.client = httpx.AsyncClient(timeout=timeout, trust_env=False, verify=client_tls())
         self.guarded = httpx.AsyncClient(
             timeout=timeout,
             trust_env=False,
-            transport=PinnedTransport(destinations, httpx.AsyncHTTPTransport(trust_env=False)),
+            transport=PinnedTransport(
+                destinations, httpx.AsyncHTTPTransport(trust_env=False, verify=client_tls())
+            ),
         )
 
     async def close(self) -> None:

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import httpx
 
+from leaveflow_kit.tls import client_tls
+
 from ..domain import errors
 
 
@@ -31,7 +33,9 @@ class BalancesToilCredits:
         url = f"{self.base_url}/internal/toil-credits/{quote(toil_id, safe='')}/take-back"
         body = {"tenant_id": tenant_id, "employee_id": employee_id, "cancelled_by": cancelled_by}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+            async with httpx.AsyncClient(
+                timeout=self.timeout, transport=self.transport, verify=client_tls()
+            ) as client:
                 response = await client.post(
                     url, json=body, headers={"authorization": f"Service {self.service_secret}"}
                 )

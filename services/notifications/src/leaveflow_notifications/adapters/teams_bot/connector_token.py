@@ -10,6 +10,7 @@ import time
 import httpx
 
 from leaveflow_kit.clock import Clock
+from leaveflow_kit.tls import client_tls
 
 # Asked again this long before expiry, so a token never runs out mid-call.
 EARLY_SECONDS = 300
@@ -35,7 +36,7 @@ class ClientCredentialsToken:
             hit = self._cached.get(wanted)
             if hit and hit[1] > self._now():
                 return hit[0]
-            async with httpx.AsyncClient(timeout=10.0) as client:
+            async with httpx.AsyncClient(timeout=10.0, verify=client_tls()) as client:
                 answer = await client.post(
                     self._url,
                     data={
