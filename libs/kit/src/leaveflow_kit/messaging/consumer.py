@@ -54,8 +54,10 @@ DRAIN_TIMEOUT = 0.002
 # How long an idle consumer's pull request waits on the server. It costs no latency: the
 # server answers a waiting pull the moment an event arrives. It is what an idle consumer
 # costs (one pull request, its expiry and one loop turn per period, in the service and in
-# nats-server), and 5 s made it the largest share of an idle stack's wake-ups after the
-# uvicorn tick. A pull lost with a restarted server is asked again on reconnect
+# nats-server), and 5 s made it a large share of an idle stack's wake-ups. A leased
+# consumer's pull ends where the lease could pass to a standby (`ConsumerLease.safe_wait`),
+# so with the default 6 s lease it stays a few seconds; with a longer lease (or none) it
+# is this. A pull lost with a restarted server is asked again on reconnect
 # (`DurableConsumer.rearm`), so this does not bound the recovery either.
 FETCH_TIMEOUT = 30.0
 
