@@ -11,11 +11,12 @@ import contextlib
 import functools
 import gc
 import sys
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from types import FrameType
+from email.utils import formatdate
 from typing import Any
 
 import uvicorn
@@ -25,6 +26,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 from uvicorn.config import STARTUP_FAILURE
+from uvicorn.server import ServerState
 
 from . import telemetry
 from .auth import StandingLookup, TokenVerifier, Verifier
@@ -227,30 +229,71 @@ class _StoreMetrics(Collector):
         yield from (queries, transactions, polls)
 
 
+class _DatedState(ServerState):
+    """uvicorn's shared server state with the Date header made when a response asks for it
+    (at most once a second), instead of by the main loop's timer."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        self._config = config
+        self._second = -1
+        self._headers: list[tuple[bytes, bytes]] = []
+        super().__init__()
+
+    @property
+    def default_headers(self) -> list[tuple[bytes, bytes]]:
+        now = int(time.time())
+        if now != self._second:
+            # Read here: Config.load() adds the Server header after the state is made.
+            headers = list(self._config.encoded_headers)
+            if self._config.date_header:
+                headers.insert(0, (b"date", formatdate(now, usegmt=True).encode()))
+            self._headers, self._second = headers, now
+        return self._headers
+
+    @default_headers.setter
+    def default_headers(self, value: list[tuple[bytes, bytes]]) -> None:
+        pass  # uvicorn's tick sets them; they are computed above instead
+
+
 class QuietServer(uvicorn.Server):
     """uvicorn's main loop wakes every 0.1 s to see whether it should exit and, every tenth
     time, to refresh the Date header: ten wake-ups a second per idle process, the largest
-    share of an idle stack's CPU. This one ticks once a second (the Date header keeps its
-    second resolution) and is woken at once by a shutdown signal, so a stop is no slower."""
+    share of an idle stack's CPU. This one does not wake at all while idle: the Date header
+    is made on demand (`_DatedState`, same one-second resolution), and setting
+    `should_exit` (a signal, or code) wakes the loop at once, so a stop is no slower.
+    With `limit_max_requests` or `callback_notify`, which need the tick, uvicorn's own loop
+    runs."""
 
     _woken: asyncio.Event | None = None
     _loop: asyncio.AbstractEventLoop | None = None
+    _exit = False
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.server_state = _DatedState(config)
+
+    @property
+    def should_exit(self) -> bool:
+        return self._exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._exit = value
+        if value and self._woken is not None and self._loop is not None:
+            # Safe from a signal handler and from any thread.
+            self._loop.call_soon_threadsafe(self._woken.set)
 
     async def main_loop(self) -> None:
+        if self.config.limit_max_requests is not None or self.config.callback_notify:
+            await super().main_loop()
+            return
         self._woken = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         counter = 0
-        should_exit = await self.on_tick(counter)
-        while not should_exit:
-            counter = (counter + 10) % 864000  # on_tick refreshes the Date header at % 10
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), 1.0)
-            should_exit = await self.on_tick(counter)
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        if self._woken is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._woken.set)
+        while not await self.on_tick(counter):
+            counter = (counter + 10) % 864000
+            await self._woken.wait()
+            self._woken.clear()
 
 
 def tune_garbage_collector() -> None:

@@ -7,8 +7,10 @@ import asyncio
 import gc
 import signal
 import time
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -70,7 +72,7 @@ def test_a_service_hides_what_it_imported_from_the_collector_and_collects_less_o
         gc.set_threshold(*before)
 
 
-async def test_the_quiet_server_ticks_once_a_second_and_stops_at_once() -> None:
+def _quiet_server() -> tuple[QuietServer, list[int]]:
     app = FastAPI()
 
     @app.get("/")
@@ -80,22 +82,63 @@ async def test_the_quiet_server_ticks_once_a_second_and_stops_at_once() -> None:
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
     server = QuietServer(config)
     ticks: list[int] = []
-    first_tick = asyncio.Event()
     on_tick = server.on_tick
 
     async def counted(counter: int) -> bool:
         ticks.append(counter)
-        first_tick.set()
         return await on_tick(counter)
 
     server.on_tick = counted  # type: ignore[method-assign]
+    return server, ticks
+
+
+async def _serving(server: QuietServer) -> tuple[asyncio.Task[None], str]:
     serving = asyncio.create_task(server.serve())
-    await asyncio.wait_for(first_tick.wait(), 10)  # the main loop runs once started
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    return serving, f"http://{host}:{port}"
+
+
+async def test_the_quiet_server_does_not_tick_while_idle_and_stops_at_once_on_a_signal() -> None:
+    server, ticks = _quiet_server()
+    serving, _ = await _serving(server)
     await asyncio.sleep(2.2)
-    assert 2 <= len(ticks) <= 4  # uvicorn's own loop ticks 22 times in 2.2 s
-    assert all(counter % 10 == 0 for counter in ticks)  # each refreshes the Date header
+    assert ticks == [0]  # uvicorn's own loop ticks 22 times in 2.2 s, the old one twice
     stopping = time.monotonic()
     server.handle_exit(signal.SIGTERM, None)
     server._captured_signals.clear()  # uvicorn re-raises them on exit: not at pytest
     await asyncio.wait_for(serving, 5)
     assert time.monotonic() - stopping < 0.5
+
+
+async def test_the_quiet_server_stops_at_once_when_code_says_so() -> None:
+    server, _ = _quiet_server()
+    serving, _ = await _serving(server)
+    stopping = time.monotonic()
+    server.should_exit = True  # what an embedding (the bot connector's server) does
+    await asyncio.wait_for(serving, 5)
+    assert time.monotonic() - stopping < 0.5
+
+
+async def test_the_quiet_server_dates_every_response_to_the_second() -> None:
+    server, _ = _quiet_server()
+    serving, url = await _serving(server)
+    try:
+        async with httpx.AsyncClient(base_url=url) as client:
+            dates = []
+            for _ in range(2):
+                before = int(time.time())
+                response = await client.get("/")
+                after = int(time.time())
+                sent = parsedate_to_datetime(response.headers["date"]).timestamp()
+                assert before <= sent <= after  # made now, not at start-up
+                assert response.headers["server"] == "uvicorn"  # uvicorn's other default
+                dates.append(response.headers["date"])
+                await asyncio.sleep(1.1 - time.time() % 1)  # into the next second
+        assert dates[0] != dates[1]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 5)

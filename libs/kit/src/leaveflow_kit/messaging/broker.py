@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -29,6 +31,31 @@ NOT_ANSWERING_YET = (
     ServiceUnavailableError,
 )
 T = TypeVar("T")
+
+ReconnectHook = Callable[[], Awaitable[None]]
+# Per broker made by `create_broker`: what runs once nats-py has reconnected.
+_RECONNECT_HOOKS: weakref.WeakKeyDictionary[NatsBroker, list[ReconnectHook]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def on_reconnect(broker: NatsBroker, hook: ReconnectHook) -> Callable[[], None]:
+    """Run `hook` each time `broker`'s connection comes back after a loss; returns what
+    removes it. A no-op for a broker not made by `create_broker` (nothing tells us)."""
+    hooks = _RECONNECT_HOOKS.get(broker)
+    if hooks is None:
+        return lambda: None
+    hooks.append(hook)
+    return lambda: hooks.remove(hook) if hook in hooks else None
+
+
+def _reconnected(hooks: list[ReconnectHook]) -> ReconnectHook:
+    async def run() -> None:
+        for hook in list(hooks):
+            with contextlib.suppress(Exception):  # one failing hook must not stop the others
+                await hook()
+
+    return run
 
 
 async def while_forming(
@@ -76,7 +103,8 @@ def create_broker(nats_url: str, routers: Iterable[NatsRouter] = (), name: str =
 
     ``nats_url`` may list several servers, comma-separated (see `server_urls`).
     """
-    return NatsBroker(
+    hooks: list[ReconnectHook] = []
+    broker = NatsBroker(
         server_urls(nats_url),
         routers=list(routers),
         logger=_quiet,
@@ -85,7 +113,10 @@ def create_broker(nats_url: str, routers: Iterable[NatsRouter] = (), name: str =
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=10.0,
+        reconnected_cb=_reconnected(hooks),
     )
+    _RECONNECT_HOOKS[broker] = hooks
+    return broker
 
 
 async def ensure_streams(broker: NatsBroker, *, replicas: int = 1) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -39,6 +40,7 @@ from .. import telemetry
 from ..logging import bound_contextvars, get_logger
 from ..storage import Store, Transaction
 from ..tasks import cancel
+from .broker import on_reconnect
 from .lease import ConsumerLease
 
 log = get_logger(__name__)
@@ -48,6 +50,16 @@ log = get_logger(__name__)
 # take 35 ms at 50 submits/s, 2 ms takes 16 ms, and batches still form under load
 # because a fetch returns at once with whatever is already waiting.
 DRAIN_TIMEOUT = 0.002
+
+# How long an idle consumer's pull request waits on the server. It costs no latency: the
+# server answers a waiting pull the moment an event arrives. It is what an idle consumer
+# costs (one pull request, its expiry and one loop turn per period, in the service and in
+# nats-server), and 5 s made it a large share of an idle stack's wake-ups. A leased
+# consumer's pull ends where the lease could pass to a standby (`ConsumerLease.safe_wait`),
+# so with the default 6 s lease it stays a few seconds; with a longer lease (or none) it
+# is this. A pull lost with a restarted server is asked again on reconnect
+# (`DurableConsumer.rearm`), so this does not bound the recovery either.
+FETCH_TIMEOUT = 30.0
 
 EVENTS_HANDLED = Counter(
     "leaveflow_events_handled_total", "Events whose effect was committed", ["consumer"]
@@ -357,7 +369,7 @@ class DurableConsumer:
     in a plain asyncio.TimeoutError that FastStream 0.7 does not catch, and its supervisor
     then restarts the task with an ERROR line (and sometimes a duplicate hand-off). Here a
     fetch timeout is simply "nothing to do"; an idle loop costs one pull request per
-    `fetch_timeout` seconds and no store query.
+    `fetch_timeout` seconds (see `FETCH_TIMEOUT`) and no store query.
     """
 
     def __init__(
@@ -383,6 +395,8 @@ class DurableConsumer:
         self._lease_holder = lease_holder
         self._lease_ttl = lease_ttl
         self.lease: ConsumerLease | None = None
+        self._awaiting = False  # in the idle wait for a batch's first message
+        self._forget_reconnect: Callable[[], None] | None = None
 
     async def start(self) -> None:
         js = self.state.broker.connection.jetstream()
@@ -403,9 +417,32 @@ class DurableConsumer:
             config=self.config,
         )
         self._subscription = subscription
+        self._forget_reconnect = on_reconnect(self.state.broker, self.rearm)
         self._task = asyncio.create_task(self._run(subscription), name=f"consume-{self.durable}")
 
+    async def rearm(self) -> None:
+        """Ask again for the message an idle fetch waits on (after a reconnect).
+
+        A restarted nats-server has forgotten the pull request, and the fetch would sit out
+        the rest of `fetch_timeout` while events wait. The new request answers into the
+        same inbox, so whatever it brings is what the waiting fetch (or the next one, from
+        the subscription's queue) returns, in the stream's order; should the old request
+        have survived (a mere connection blip), it expires unanswered or its message
+        queues behind."""
+        subscription = self._subscription
+        if not self._awaiting or subscription is None:
+            return
+        expires = int(self._wait_seconds() * 1_000_000_000)
+        await self.state.broker.connection.publish(
+            subscription._nms,
+            json.dumps({"batch": 1, "expires": expires}).encode(),
+            reply=subscription._deliver,
+        )
+
     async def stop(self) -> None:
+        if self._forget_reconnect is not None:
+            self._forget_reconnect()
+            self._forget_reconnect = None
         await cancel(self._task)
         self._task = None
         if self._subscription is not None:
@@ -430,11 +467,21 @@ class DurableConsumer:
         without waiting and returns at once when anything is there, so the second call
         only waits (briefly) when the first message came alone.
         """
-        msgs: list[Msg] = await subscription.fetch(1, timeout=self.fetch_timeout)
+        self._awaiting = True
+        try:
+            msgs: list[Msg] = await subscription.fetch(1, timeout=self._wait_seconds())
+        finally:
+            self._awaiting = False
         if self.batch_size > 1:
             with contextlib.suppress(TimeoutError):
                 msgs += await subscription.fetch(self.batch_size - 1, timeout=DRAIN_TIMEOUT)
         return msgs
+
+    def _wait_seconds(self) -> float:
+        """`fetch_timeout`, but never past what the lease allows (`ConsumerLease.safe_wait`)."""
+        if self.lease is None:
+            return self.fetch_timeout
+        return min(self.fetch_timeout, self.lease.safe_wait())
 
     async def _handle_with_heartbeat(self, msgs: list[Msg]) -> None:
         """Handle a batch, telling the server every third of the ack wait that its messages
@@ -504,7 +551,7 @@ def subscribe_events(
     max_deliver: int = 5,
     ack_wait_seconds: float = 6.0,
     batch_size: int = 100,
-    fetch_timeout: float = 5.0,
+    fetch_timeout: float = FETCH_TIMEOUT,
     after_commit: Callable[[], None] | None = None,
     retry_base_seconds: float = 2.0,
     lease_ttl: float | None = None,

@@ -51,16 +51,33 @@ def holder_id(port: int | None = None) -> str:
 
 
 async def lease_bucket(js: JetStreamContext, ttl: float, replicas: int = 1) -> KeyValue:
-    """The bucket, created on first use (replicas: as many as the streams have)."""
+    """The bucket, created on first use (replicas: as many as the streams have); one made
+    with a shorter ttl is given ours (`_ages_no_sooner_than`)."""
     try:
-        return await js.key_value(BUCKET)
+        bucket = await js.key_value(BUCKET)
     except BucketNotFoundError:
         config = KeyValueConfig(
             bucket=BUCKET, history=1, ttl=ttl, storage=StorageType.FILE, replicas=replicas
         )
         with contextlib.suppress(Exception):  # another replica may create it at once
             return await js.create_key_value(config)
-        return await js.key_value(BUCKET)
+        bucket = await js.key_value(BUCKET)
+    await _ages_no_sooner_than(js, ttl)
+    return bucket
+
+
+async def _ages_no_sooner_than(js: JetStreamContext, ttl: float) -> None:
+    """An entry must not age out before its holder renews it, or a standby takes over
+    while the holder still consumes. The bucket keeps the ttl it was created with, so
+    after `LEAVEFLOW_CONSUMER_LEASE` is raised the old, shorter one is raised too. A longer
+    one is left: it only makes a standby wait longer; replicas on different settings
+    therefore settle on the longest."""
+    stream = f"KV_{BUCKET}"
+    config = (await js.stream_info(stream)).config
+    if config.max_age and config.max_age < ttl:
+        config.max_age = ttl
+        await js.update_stream(config)
+        log.info("consumer_lease_ttl_raised", bucket=BUCKET, ttl=ttl)
 
 
 class ConsumerLease:
@@ -95,6 +112,15 @@ class ConsumerLease:
     @property
     def held(self) -> bool:
         return self._revision is not None and time.monotonic() < self._valid_until
+
+    def safe_wait(self) -> float:
+        """How long a pull request sent now may wait on the server without outliving our
+        hold: what is left of the validity plus half the margin before a standby can take
+        over (the other half covers the request's way to the server). A pull that outlived
+        it could hand an event to a holder that has lost the lease (stalled, cut off)
+        while the new holder takes the next one: two replicas, one employee's events."""
+        left = max(0.0, self._valid_until - time.monotonic())
+        return left + (self.ttl - self.valid_for) / 2
 
     async def wait_held(self) -> None:
         while not self.held:
