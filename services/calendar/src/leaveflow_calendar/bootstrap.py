@@ -25,6 +25,7 @@ from .entrypoints.http.routes import router
 from .service_layer.feeds import DirectoryLookup, FeedCache
 from .service_layer.projection import (
     ABSENCES,
+    CHANGES,
     DEPARTMENTS,
     DIRECTORY_REPLICAS,
     FEEDS,
@@ -39,7 +40,7 @@ from .service_layer.standing import ReplicaStanding
 INDEXES = (
     *(
         IndexSpec(c, ("tenant_id",))
-        for c in (ABSENCES, PEOPLE, LEAVE_TYPES, DEPARTMENTS, LOCATIONS, FEEDS)
+        for c in (ABSENCES, PEOPLE, LEAVE_TYPES, DEPARTMENTS, LOCATIONS, FEEDS, CHANGES)
     ),
     IndexSpec(FEEDS, ("token_hash",), unique=True),
 )
