@@ -25,7 +25,6 @@ from .entrypoints.http.routes import router
 from .service_layer.feeds import DirectoryLookup, FeedCache
 from .service_layer.projection import (
     ABSENCES,
-    CHANGES,
     DEPARTMENTS,
     DIRECTORY_REPLICAS,
     FEEDS,
@@ -40,7 +39,7 @@ from .service_layer.standing import ReplicaStanding
 INDEXES = (
     *(
         IndexSpec(c, ("tenant_id",))
-        for c in (ABSENCES, PEOPLE, LEAVE_TYPES, DEPARTMENTS, LOCATIONS, FEEDS, CHANGES)
+        for c in (ABSENCES, PEOPLE, LEAVE_TYPES, DEPARTMENTS, LOCATIONS, FEEDS)
     ),
     IndexSpec(FEEDS, ("token_hash",), unique=True),
 )

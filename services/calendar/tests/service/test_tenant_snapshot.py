@@ -18,7 +18,7 @@ from leaveflow_calendar.service_layer.projection import (
     CHANGES,
     PEOPLE,
     VERSIONS,
-    change_key,
+    change_slot_key,
 )
 from leaveflow_calendar.service_layer.tenant_snapshot import (
     Snapshot,
@@ -168,31 +168,37 @@ async def test_a_version_bumped_without_a_change_record_loads_the_tenant_again(
         await tx.put(VERSIONS, T, {**version, "version": version["version"] + 1})
 
     await store.atomic(old_code_rename)
+    await events.employee("e2", "Bo B.")  # the next version's change is in the log
     held = await snapshot(store, cache, T)
     assert loads == [T, T]
-    assert {v.employee_name for v in held.leaves} == {"Renamed by old code", "Bo Berg"}
+    assert {v.employee_name for v in held.leaves} == {"Renamed by old code", "Bo B."}
     # ... and from then on the log serves again.
-    await events.employee("e2", "Bo B.")
+    await events.employee("e2", "Bo Berg")
     held = await snapshot(store, cache, T)
     await assert_as_loaded(store, held)
     assert loads == [T, T]
 
 
-async def test_the_log_keeps_the_last_changes_and_a_reader_behind_them_loads_again(
+async def test_the_ring_is_read_round_its_end_and_a_reader_a_lap_behind_loads_again(
     store: Store, events: Events, loads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(projection, "CHANGES_KEPT", 3)
+    monkeypatch.setattr(projection, "CHANGES_KEPT", 5)
     await company(events)
+    version = await tenant_version(store, T)
+    ring = await store.find(CHANGES, {"tenant_id": T})
+    assert sorted(c["version"] for c in ring) == list(range(version - 4, version + 1))
+    assert {c["id"] for c in ring} == {change_slot_key(T, v % 5) for v in range(5)}
     cache = MemorySnapshotCache()
     await snapshot(store, cache, T)
-    version = await tenant_version(store, T)
-    kept = await store.find(CHANGES, {"tenant_id": T})
-    assert [c["id"] for c in kept] == [change_key(T, v) for v in range(version - 2, version + 1)]
-    for name in ("A", "B", "C", "D"):  # four changes: the held version's next one is gone
-        await events.employee("e1", name)
-    held = await snapshot(store, cache, T)
+    for lap in range(7):  # one to three changes a read: reads run round the ring's end
+        for n in range(lap % 3 + 1):
+            await events.employee("e1", f"Ana {lap}.{n}")
+        await assert_as_loaded(store, await snapshot(store, cache, T))
+    assert loads == [T]
+    for n in range(6):  # more than the ring holds: the held version's slot is a lap on
+        await events.employee("e2", f"Bo {n}")
+    await assert_as_loaded(store, await snapshot(store, cache, T))
     assert loads == [T, T]
-    await assert_as_loaded(store, held)
 
 
 async def test_a_newer_snapshot_in_the_cache_is_not_replaced_by_an_older_one(

@@ -3,12 +3,12 @@
 Every handler is idempotent (the consumer's inbox drops redeliveries; re-applying is
 harmless anyway) and order-tolerant: the rules live in `domain.absence` (status lattice,
 tombstones, newest-fact-wins by `occurred_at`; the directory replicas through
-`leaveflow_kit.replica`). Each handler also bumps the tenant's
-`version` in the same transaction: feed caches of every instance compare it, so a change
-reaches every feed of the tenant at the next fetch. With the version it records *what*
-changed (`changes`, one record per version): a reader holding the tenant as of an older
-version re-reads only those records instead of the whole tenant (50,000 people take
-seconds to load; the few records an hour of requests touches, milliseconds).
+`leaveflow_kit.replica`). Each handler also bumps the tenant's `version` in the same
+transaction: feed caches of every instance compare it, so a change reaches every feed of
+the tenant at the next fetch. With the version it records *what* changed
+(`tenant_changes`, a ring of the last versions' records): a reader holding the tenant as
+of an older version re-reads only those records instead of the whole tenant (50,000
+people take seconds to load; the few records an hour of requests touches, milliseconds).
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ from ..domain.absence import (
 ABSENCES, PEOPLE, LEAVE_TYPES = "absences", "people", "leave_types"
 DEPARTMENTS, LOCATIONS, TENANTS = "departments", "locations", "tenants"
 FEEDS, VERSIONS, CHANGES = "feeds", "tenant_versions", "tenant_changes"
-# Changes kept per tenant: a reader further behind than this loads the tenant again.
+# The change log is a ring of this many slots per tenant (version modulo it): one write per
+# change, no deletes; a reader further behind than this loads the tenant again.
 CHANGES_KEPT = 4096
 DIRECTORY_COLLECTIONS = (TENANTS, LOCATIONS, DEPARTMENTS, PEOPLE, LEAVE_TYPES)
 # The directory replicas, by collection: the kit's rule (tenant:id keys, newest
@@ -82,17 +83,18 @@ def record_key(tenant_id: str, record_id: str) -> str:
 LiveLeaveEvent = LeaveRequested | LeavePending | LeaveApproved | LeaveRepriced
 
 
-def change_key(tenant_id: str, version: int) -> str:
-    """Zero-padded, so key order within a tenant is version order (`find(after_key=)`)."""
-    return f"{tenant_id}/{version:012d}"
+def change_slot_key(tenant_id: str, slot: int) -> str:
+    """Zero-padded, so key order within a tenant is slot order (`find(after_key=)`)."""
+    return f"{tenant_id}/{slot:05d}"
 
 
 async def bump_version(tx: Transaction, tenant_id: str, collection: str, record_id: str) -> None:
-    """The tenant's next version, and which record it changed (`collection`, its id)."""
+    """The tenant's next version, and which record it changed (`collection`, its id), in
+    the version's slot of the change log (over the change one lap before)."""
     current = await tx.get(VERSIONS, tenant_id)
     version = int(current["version"]) + 1 if current else 1
     await tx.put(VERSIONS, tenant_id, {"id": tenant_id, "tenant_id": tenant_id, "version": version})
-    key = change_key(tenant_id, version)
+    key = change_slot_key(tenant_id, version % CHANGES_KEPT)
     change = {
         "id": key,
         "tenant_id": tenant_id,
@@ -101,8 +103,6 @@ async def bump_version(tx: Transaction, tenant_id: str, collection: str, record_
         "record_id": record_id,
     }
     await tx.put(CHANGES, key, change)
-    if version > CHANGES_KEPT:
-        await tx.delete(CHANGES, change_key(tenant_id, version - CHANGES_KEPT))
 
 
 async def _upsert_replica(

@@ -2,10 +2,10 @@
 of one projection `version`, kept in memory and brought up to date from the change log.
 
 Loading a tenant reads all of it (50,000 people take seconds); a tenant held at an older
-version is brought forward by re-reading only the records changed since (`changes`, written
-by the projection in the transaction that bumps the version). When the log no longer
-reaches back to the held version (too far behind, or a version bumped by code that wrote
-no change), the tenant is loaded again.
+version is brought forward by re-reading only the records changed since (the change log,
+written by the projection in the transaction that bumps the version). When the log no
+longer holds every version since (more than a ring's lap behind, or a version bumped by
+code that wrote no change), the tenant is loaded again.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from ..domain.absence import (
     TenantReplica,
 )
 from ..domain.leave_view import LeaveView, join
+from . import projection
 from .projection import (
     ABSENCES,
     CHANGES,
-    CHANGES_KEPT,
     DEPARTMENTS,
     LEAVE_TYPES,
     LOCATIONS,
@@ -39,15 +39,12 @@ from .projection import (
     REPLICAS,
     TENANTS,
     VERSIONS,
-    change_key,
+    change_slot_key,
     record_key,
 )
 
 T = TypeVar("T")
 LIVE = frozenset((APPROVED, PENDING))
-# More changes than this are read as a whole new load: one record read per change costs
-# more than one scan of the tenant by then.
-MAX_CHANGES = CHANGES_KEPT
 
 
 @dataclass
@@ -148,17 +145,28 @@ async def load(store: Store, tenant_id: str, version: int) -> Snapshot:
     return Snapshot(version, directory, joined(absences.values(), directory), absences)
 
 
-async def _changes_since(store: Store, held: Snapshot, tenant_id: str) -> list[Doc] | None:
-    """The change records after the held version, in order; None when they do not all
-    exist any more (or are too many to be worth reading one by one)."""
-    found = await store.find(
-        CHANGES,
-        {"tenant_id": tenant_id},
-        after_key=change_key(tenant_id, held.version),
-        limit=MAX_CHANGES + 1,
-    )
-    expected = range(held.version + 1, held.version + 1 + len(found))
-    if len(found) > MAX_CHANGES or [int(c["version"]) for c in found] != list(expected):
+async def _slots(store: Store, tenant_id: str, first: int, count: int) -> list[Doc]:
+    """`count` change records from slot `first` on, in slot order. Keys are the tenant's
+    id and the slot, so the scan runs along the key index and stops after `count`."""
+    after = change_slot_key(tenant_id, first - 1) if first else f"{tenant_id}/"
+    return await store.find(CHANGES, {"tenant_id": tenant_id}, after_key=after, limit=count)
+
+
+async def _changes_since(
+    store: Store, held: Snapshot, tenant_id: str, current: int
+) -> list[Doc] | None:
+    """The change records of versions after the held one up to `current`, in order; None
+    when the ring no longer holds them all (overwritten a lap later, or never written)."""
+    kept = projection.CHANGES_KEPT
+    wanted = current - held.version
+    if not 0 < wanted <= kept:
+        return None
+    first = (held.version + 1) % kept
+    head = min(wanted, kept - first)
+    found = await _slots(store, tenant_id, first, head)
+    if wanted > head:  # round the ring: the rest from its first slot
+        found += await _slots(store, tenant_id, 0, wanted - head)
+    if [int(c["version"]) for c in found] != list(range(held.version + 1, current + 1)):
         return None
     return found
 
@@ -168,15 +176,15 @@ async def _replica(store: Store, collection: str, tenant_id: str, record_id: str
     return from_doc(_REPLICA_TYPES[collection], doc) if doc else None
 
 
-async def refreshed(store: Store, held: Snapshot, tenant_id: str) -> Snapshot | None:
-    """`held` brought forward by the records changed since its version; None
+async def refreshed(store: Store, held: Snapshot, tenant_id: str, current: int) -> Snapshot | None:
+    """`held` brought forward to `current` by the records changed since its version; None
     when the change log cannot say what changed (then the tenant is loaded again).
 
-    Each changed record is read as it is now, so a change applied twice, or one newer than
-    the version read, only makes the snapshot newer than its label (one more refresh)."""
-    changes = await _changes_since(store, held, tenant_id)
-    if not changes:
-        return None  # the version moved, yet no change is recorded: written by older code
+    Each changed record is read as it is now, so a change newer than `current` (committed
+    since it was read) only makes the snapshot newer than its label (one more refresh)."""
+    changes = await _changes_since(store, held, tenant_id, current)
+    if changes is None:
+        return None
     touched: dict[str, set[str]] = {}
     for change in changes:
         touched.setdefault(str(change["collection"]), set()).add(str(change["record_id"]))
@@ -197,8 +205,7 @@ async def refreshed(store: Store, held: Snapshot, tenant_id: str) -> Snapshot | 
     fresh = [
         v for rid in stale if (a := absences.get(rid)) and (v := _view(a, directory)) is not None
     ]
-    # Labelled by the last change applied: all before it are in, later ones may be too.
-    return Snapshot(int(changes[-1]["version"]), directory, _ordered([*kept, *fresh]), absences)
+    return Snapshot(current, directory, _ordered([*kept, *fresh]), absences)
 
 
 async def _directory_after(
@@ -236,7 +243,7 @@ async def snapshot(
     cached = snapshots.get(tenant_id)
     if cached is not None and cached.version >= current:
         return cached
-    made = await refreshed(store, cached, tenant_id) if cached is not None else None
+    made = await refreshed(store, cached, tenant_id, current) if cached is not None else None
     if made is None:
         made = await load(store, tenant_id, current)
     latest = snapshots.get(tenant_id)
