@@ -10,39 +10,37 @@ The same rule decides who sees the type of a private leave; everyone else sees "
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, TypeVar
 
 from leaveflow_kit.auth import Principal
 from leaveflow_kit.auth.scope import Scope, scope_of
-from leaveflow_kit.documents import from_doc
 from leaveflow_kit.storage import Store
 
-from ..domain.absence import (
-    APPROVED,
-    PENDING,
-    Absence,
-    DepartmentReplica,
-    LeaveTypeReplica,
-    LocationReplica,
-    PersonReplica,
-    TenantReplica,
-)
-from ..domain.leave_view import LeaveView, join
-from .projection import (
-    ABSENCES,
-    DEPARTMENTS,
-    LEAVE_TYPES,
-    LOCATIONS,
-    PEOPLE,
-    REPLICAS,
-    TENANTS,
-    VERSIONS,
+from ..domain.absence import APPROVED
+from ..domain.leave_view import LeaveView
+from .projection import REPLICAS, TENANTS
+from .tenant_snapshot import (
+    Directory,
+    Snapshot,
+    SnapshotCache,
+    load_directory,
+    snapshot,
+    tenant_version,
 )
 
-T = TypeVar("T")
+__all__ = [
+    "Directory",
+    "Snapshot",
+    "SnapshotCache",
+    "Viewer",
+    "load_directory",
+    "snapshot",
+    "tenant_timezone",
+    "tenant_version",
+    "whos_off",
+    "whos_off_views",
+]
 
 
 @dataclass(frozen=True)
@@ -56,58 +54,10 @@ class Viewer:
         return Principal(self.tenant_id, self.employee_id, self.role)
 
 
-@dataclass
-class Directory:
-    """The tenant's replicas, by id."""
-
-    tenant: TenantReplica | None = None
-    people: dict[str, PersonReplica] = field(default_factory=dict)
-    leave_types: dict[str, LeaveTypeReplica] = field(default_factory=dict)
-    departments: dict[str, DepartmentReplica] = field(default_factory=dict)
-    locations: dict[str, LocationReplica] = field(default_factory=dict)
-
-
-async def _by_id(store: Store, collection: str, cls: type[T], tenant_id: str) -> dict[str, T]:
-    docs = await REPLICAS[collection].find(store, tenant_id)
-    return {d["id"]: from_doc(cls, d) for d in docs}
-
-
 async def tenant_timezone(store: Store, tenant_id: str) -> str | None:
     """The company's time zone, as the directory last said (None before it has)."""
     tenant = await REPLICAS[TENANTS].get(store, tenant_id, tenant_id)
     return str(tenant["timezone"]) if tenant and tenant.get("timezone") else None
-
-
-async def load_directory(store: Store, tenant_id: str) -> Directory:
-    tenant = await REPLICAS[TENANTS].get(store, tenant_id, tenant_id)
-    return Directory(
-        tenant=from_doc(TenantReplica, tenant) if tenant else None,
-        people=await _by_id(store, PEOPLE, PersonReplica, tenant_id),
-        leave_types=await _by_id(store, LEAVE_TYPES, LeaveTypeReplica, tenant_id),
-        departments=await _by_id(store, DEPARTMENTS, DepartmentReplica, tenant_id),
-        locations=await _by_id(store, LOCATIONS, LocationReplica, tenant_id),
-    )
-
-
-async def load_leaves(
-    store: Store, tenant_id: str, directory: Directory, statuses: Iterable[str]
-) -> list[LeaveView]:
-    """Every leave of the tenant in `statuses`, joined, ordered by start date then person."""
-    wanted = frozenset(statuses)
-    views = []
-    for doc in await store.find(ABSENCES, {"tenant_id": tenant_id}):
-        if doc["status"] not in wanted:
-            continue
-        absence = from_doc(Absence, doc)
-        view = join(
-            absence,
-            directory.people.get(absence.employee_id),
-            directory.leave_types.get(absence.leave_type_id),
-        )
-        if view is not None:
-            views.append(view)
-    views.sort(key=lambda v: (v.start_date, v.employee_id, v.request_id))
-    return views
 
 
 def scope_of_viewer(viewer: Viewer, directory: Directory) -> Scope:
@@ -124,43 +74,31 @@ def visible_to(scope: Scope, view: LeaveView) -> bool:
     return scope.covers(view.employee_id, view.department_id)
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The tenant's directory and live leave (approved and pending, joined, in order) as of
-    one projection `version`: what every read of the tenant starts from."""
-
-    version: int
-    directory: Directory
-    leaves: tuple[LeaveView, ...]
-
-
-class SnapshotCache(Protocol):
-    def get(self, tenant_id: str) -> Snapshot | None: ...
-
-    def put(self, tenant_id: str, snapshot: Snapshot) -> None: ...
-
-
-async def tenant_version(store: Store, tenant_id: str) -> int:
-    found = await store.get(VERSIONS, tenant_id)
-    return int(found["version"]) if found else 0
-
-
-async def snapshot(
-    store: Store, snapshots: SnapshotCache, tenant_id: str, version: int | None = None
-) -> Snapshot:
-    """The tenant's snapshot, loaded again only when its version moved.
-
-    The version is read *before* the data: a change committed in between makes the data
-    newer than its label, which costs one more load later, never a stale answer."""
-    current = await tenant_version(store, tenant_id) if version is None else version
-    cached = snapshots.get(tenant_id)
-    if cached is not None and cached.version >= current:
-        return cached
-    directory = await load_directory(store, tenant_id)
-    leaves = await load_leaves(store, tenant_id, directory, (APPROVED, PENDING))
-    made = Snapshot(version=current, directory=directory, leaves=tuple(leaves))
-    snapshots.put(tenant_id, made)
-    return made
+async def whos_off_views(
+    store: Store,
+    snapshots: SnapshotCache,
+    viewer: Viewer,
+    start: date,
+    end: date,
+    *,
+    department_id: str | None = None,
+    location_id: str | None = None,
+    include_pending: bool = False,
+) -> list[LeaveView]:
+    """The leaves the viewer sees in the window, in order, each as the viewer may see it
+    (a private type's as "Away" unless their scope covers the person)."""
+    tenant = await snapshot(store, snapshots, viewer.tenant_id)
+    scope = scope_of_viewer(viewer, tenant.directory)
+    return [
+        view if scope.covers(view.employee_id, view.department_id) else view.away()
+        for view in tenant.leaves
+        if view.start_date <= end
+        and start <= view.end_date
+        and (include_pending or view.status == APPROVED)
+        and (department_id is None or view.department_id == department_id)
+        and (location_id is None or view.location_id == location_id)
+        and visible_to(scope, view)
+    ]
 
 
 async def whos_off(
@@ -174,15 +112,15 @@ async def whos_off(
     location_id: str | None = None,
     include_pending: bool = False,
 ) -> list[dict[str, object]]:
-    tenant = await snapshot(store, snapshots, viewer.tenant_id)
-    scope = scope_of_viewer(viewer, tenant.directory)
-    return [
-        (view if scope.covers(view.employee_id, view.department_id) else view.away()).as_item()
-        for view in tenant.leaves
-        if view.start_date <= end
-        and start <= view.end_date
-        and (include_pending or view.status == APPROVED)
-        and (department_id is None or view.department_id == department_id)
-        and (location_id is None or view.location_id == location_id)
-        and visible_to(scope, view)
-    ]
+    """`whos_off_views` as the API's items."""
+    views = await whos_off_views(
+        store,
+        snapshots,
+        viewer,
+        start,
+        end,
+        department_id=department_id,
+        location_id=location_id,
+        include_pending=include_pending,
+    )
+    return [view.as_item() for view in views]

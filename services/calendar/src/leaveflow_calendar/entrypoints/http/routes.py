@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -17,9 +17,10 @@ from leaveflow_kit.logging import get_logger
 from leaveflow_kit.validation import BoundedDate
 
 from ...domain.errors import DirectoryUnavailable, FeedForbidden, FeedNotFound, UnknownScope
+from ...domain.leave_view import LeaveView
 from ...service_layer import feeds
 from ...service_layer.feeds import DirectoryLookup, FeedCache
-from ...service_layer.queries import SnapshotCache, Viewer, tenant_timezone, whos_off
+from ...service_layer.queries import SnapshotCache, Viewer, tenant_timezone, whos_off_views
 from .schemas import FeedCreatedOut, FeedIn, FeedOut, FeedPage, WhosOffOut
 
 router = APIRouter(tags=["calendar"])
@@ -41,7 +42,16 @@ def _viewer(user: Principal) -> Viewer:
     return Viewer(tenant_id=user.tenant_id, employee_id=user.employee_id, role=user.role)
 
 
-@router.get("/v1/whos-off")
+def whos_off_body(views: Iterable[LeaveView]) -> bytes:
+    """The `WhosOffOut` document of `views`, from each view's own JSON (made once per view):
+    validating 6,000 items into models, and FastAPI doing it again for the response model,
+    took about a tenth of a second a call (issue 19). The bytes are those the model's own
+    serialisation gives (a test holds them to it)."""
+    items = ",".join(view.item_json for view in views)
+    return f'{{"items":[{items}],"next_cursor":null}}'.encode()
+
+
+@router.get("/v1/whos-off", response_model=WhosOffOut)
 async def get_whos_off(
     user: ActorDep,
     store: StoreDep,
@@ -52,7 +62,7 @@ async def get_whos_off(
     department_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     location_id: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     include_pending: bool = False,
-) -> WhosOffOut:
+) -> Response:
     """Who is off between `from` and `to` (default: today, the company's date, and the
     next 6 days; each day 1900-01-01..9000-12-31).
 
@@ -66,7 +76,7 @@ async def get_whos_off(
         raise Unprocessable("to is before from", field="to")
     if (end - start).days > 366:
         raise Unprocessable("a window spans at most 366 days", field="to")
-    items = await whos_off(
+    views = await whos_off_views(
         store,
         snapshots,
         _viewer(user),
@@ -76,7 +86,7 @@ async def get_whos_off(
         location_id=location_id,
         include_pending=include_pending,
     )
-    return WhosOffOut.model_validate({"items": items, "next_cursor": None})
+    return Response(whos_off_body(views), media_type="application/json")
 
 
 def _feed_url(request: Request, token: str) -> str:
