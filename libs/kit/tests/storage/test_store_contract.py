@@ -5,6 +5,7 @@ MongoDB), so a service tested against the in-memory store behaves the same in pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -156,6 +157,84 @@ async def test_integers_at_the_edges_of_64_bits_and_long_digit_strings_read_back
     assert back is not None
     assert isinstance(back["high"], int)
     assert isinstance(back["x"], float)
+
+
+# -- put_many ----------------------------------------------------------------------------
+
+
+async def test_put_many_inserts_and_replaces_in_order_the_last_of_a_key_winning(
+    store: Store,
+) -> None:
+    kept, replaced, twice = new_id(), new_id(), new_id()
+    await insert(store, "people", kept, {"team": "a", "v": 0})
+    await insert(store, "people", replaced, {"team": "a", "v": 0})
+    # More documents than one of SQLite's executemany chunks, so chunking is exercised.
+    fresh = [(new_id(), {"team": "b", "v": n}) for n in range(600)]
+
+    async def write(tx: Transaction) -> None:
+        await tx.put_many(
+            "people",
+            [(replaced, {"team": "b", "v": 1}), *fresh, (twice, {"v": 1}), (twice, {"v": 2})],
+        )
+        await tx.put_many("people", [])
+        # The transaction sees its own writes.
+        assert await tx.get("people", replaced) == {"team": "b", "v": 1}
+
+    await store.atomic(write)
+    assert await store.get("people", kept) == {"team": "a", "v": 0}
+    assert await store.get("people", replaced) == {"team": "b", "v": 1}
+    assert await store.get("people", twice) == {"v": 2}
+    assert await store.count("people", {"team": "b"}) == 601
+    back = await store.find("people", {"team": "b"})
+    assert sorted(d["v"] for d in back) == sorted([1, *range(600)])
+
+
+async def test_put_many_commits_with_the_transaction_or_not_at_all(store: Store) -> None:
+    keys = [new_id() for _ in range(3)]
+
+    async def fail(tx: Transaction) -> None:
+        await tx.put_many("people", [(k, {"n": 1}) for k in keys])
+        raise Boom()
+
+    with pytest.raises(Boom):
+        await store.atomic(fail)
+    assert [await store.get("people", k) for k in keys] == [None, None, None]
+
+
+async def test_put_many_refuses_bad_documents_before_writing_any(store: Store) -> None:
+    good = new_id()
+    with pytest.raises(TypeError):
+
+        async def write(tx: Transaction) -> None:
+            await tx.put_many("people", [(good, {"n": 1}), (new_id(), {"n": 2**64})])
+
+        await store.atomic(write)
+    assert await store.get("people", good) is None
+    with pytest.raises(ValueError):
+
+        async def bad_key(tx: Transaction) -> None:
+            await tx.put_many("people", [(good, {"n": 1}), ("", {"n": 2})])
+
+        await store.atomic(bad_key)
+    assert await store.get("people", good) is None
+
+
+async def test_put_many_keeps_unique_indexes_and_a_clash_aborts_the_transaction(
+    store: Store,
+) -> None:
+    email = f"{new_id()}@example.com"
+    owner, other, bystander = new_id(), new_id(), new_id()
+    await insert(store, "users", owner, {"email": email})
+
+    async def clash(tx: Transaction) -> None:
+        await tx.put("users", bystander, {"email": "by@example.com"})
+        with contextlib.suppress(DuplicateKey):  # caught, yet the transaction is doomed
+            await tx.put_many("users", [(owner, {"email": email}), (other, {"email": email})])
+
+    with pytest.raises(DuplicateKey):
+        await store.atomic(clash)
+    assert await store.get("users", other) is None
+    assert await store.get("users", bystander) is None
 
 
 # -- unique indexes ----------------------------------------------------------------------

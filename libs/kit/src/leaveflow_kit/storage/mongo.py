@@ -46,7 +46,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
+from pymongo import AsyncMongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
@@ -635,6 +635,22 @@ class _MongoTransaction:
         with self._operation():
             await self._db[collection].replace_one(
                 {"_id": key}, {"_id": key, **doc}, upsert=True, session=self._session
+            )
+
+    async def put_many(self, collection: str, docs: Sequence[tuple[str, Doc]]) -> None:
+        check_collection(collection)
+        replacements = []
+        for key, doc in docs:
+            check_key(key)
+            encode_doc(doc)
+            replacements.append(ReplaceOne({"_id": key}, {"_id": key, **doc}, upsert=True))
+        if not replacements:
+            self.state.check()
+            return
+        # Ordered: a key given twice ends as its last document, as with `put` one by one.
+        with self._operation():
+            await self._db[collection].bulk_write(
+                replacements, ordered=True, session=self._session
             )
 
     async def delete(self, collection: str, key: str) -> bool:

@@ -92,6 +92,11 @@ class Transaction(Protocol):
     async def put(self, collection: str, key: str, doc: Doc) -> None:
         """Insert or replace."""
 
+    async def put_many(self, collection: str, docs: Sequence[tuple[str, Doc]]) -> None:
+        """`put` of each (key, document) in order (a key given twice: the last wins), in
+        one statement or round trip where the database has one: a year end writes a
+        thousand carry-overs a batch, and per-document statements were most of its cost."""
+
     async def delete(self, collection: str, key: str) -> bool: ...
 
     def publish(self, envelope: Envelope, subject: str) -> None:

@@ -548,6 +548,19 @@ class _SqliteTransaction:
             await asyncio.sleep(0)
         return self._store._run(self._conn, sql, params)
 
+    async def _statement_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement run for each of `rows` (executemany), in chunks between which the
+        loop runs, as it does between `_statement`s."""
+        if not self.begun:
+            await self._store._begin(self._conn)
+            self.begun = True
+        for first in range(0, len(rows), _YIELD_EVERY):
+            if first:
+                await asyncio.sleep(0)
+            self._store.stats.queries += 1
+            with _translated():
+                self._conn.executemany(sql, rows[first : first + _YIELD_EVERY])
+
     def outbox_rows(self) -> list[tuple[str, str, str]]:
         return [
             (envelope.event_id, subject, envelope.model_dump_json())
@@ -594,6 +607,13 @@ class _SqliteTransaction:
         body = encode_doc(doc)
         with self.state.operation():
             await self._statement(_PUT, (collection, key, body))
+
+    async def put_many(self, collection: str, docs: Sequence[tuple[str, Doc]]) -> None:
+        check_collection(collection)
+        rows = [(collection, check_key(key), encode_doc(doc)) for key, doc in docs]
+        with self.state.operation():
+            if rows:
+                await self._statement_many(_PUT, rows)
 
     async def delete(self, collection: str, key: str) -> bool:
         check_collection(collection)

@@ -16,9 +16,11 @@ employees the other had closed, stored its own counts over the other's (carried 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -197,6 +199,56 @@ async def _run_claimed(
         if p.location_id == job.location_id and p.active and not p.unlimited
     ]
     data = await _YearData.load(reads, job.tenant_id, job.year)
+    with heap_frozen():
+        await _carry_all(uow, reads, job, batch, progress, data, policies, years_of)
+    runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
+    await uow.run(_save_job(job, runner))
+    log.info(
+        "year_end_done",
+        tenant_id=job.tenant_id,
+        location_id=job.location_id,
+        year=job.year,
+        employees=job.processed,
+        carried=job.carried,
+    )
+    return job
+
+
+_frozen_jobs = 0
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """The heap as it stands kept out of the collector's full passes while a job runs.
+
+    A year end holds the closing year's entries of the whole tenant (about a million
+    objects at 100,000 people) and allocates far more: each full collection walked all
+    of them, and those passes grew with the tenant (a quarter of a 100,000-person job,
+    issue 19). Frozen objects are still freed when their last reference goes; only
+    cycles among them wait for the unfreeze. Jobs may overlap: the last one to finish
+    unfreezes."""
+    global _frozen_jobs
+    _frozen_jobs += 1
+    gc.freeze()
+    try:
+        yield
+    finally:
+        _frozen_jobs -= 1
+        if _frozen_jobs == 0:
+            gc.unfreeze()
+
+
+async def _carry_all(
+    uow: UnitOfWork,
+    reads: ReadModel,
+    job: YearEndJob,
+    batch: int,
+    progress: Progress | None,
+    data: _YearData,
+    policies: list[Policy],
+    years_of: Callable[[EmployeeReplica], tuple[LeaveYear, LeaveYear]],
+) -> None:
+    """Every employee of the location from the job's cursor on, a batch a transaction."""
     remembered: Remembered = {}
     total = job.processed + await _remaining_count(reads, job)
     while True:
@@ -228,17 +280,6 @@ async def _run_claimed(
         await uow.run(_write_batch(job, sheets, job.year + 1))
         if progress is not None:
             progress(job.processed, total)
-    runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
-    await uow.run(_save_job(job, runner))
-    log.info(
-        "year_end_done",
-        tenant_id=job.tenant_id,
-        location_id=job.location_id,
-        year=job.year,
-        employees=job.processed,
-        carried=job.carried,
-    )
-    return job
 
 
 async def _remaining_count(reads: ReadModel, job: YearEndJob) -> int:
@@ -266,8 +307,7 @@ def _write_batch(
 ) -> Callable[[Repository], Awaitable[None]]:
     async def run(repo: Repository) -> None:
         await _check_lease(repo, job, job.runner)
-        for employee, entries in sheets:
-            await repo.save_carryover(employee, label, entries)
+        await repo.save_carryovers(label, sheets)
         await repo.save_year_end_job(job)
 
     return run
