@@ -11,6 +11,7 @@ import pytest
 
 from leaveflow_contracts import Envelope, new_id
 from leaveflow_kit.storage import (
+    Between,
     DuplicateKey,
     IndexSpec,
     Transaction,
@@ -351,6 +352,8 @@ async def test_a_quick_find_is_answered_on_the_loop_without_a_thread_hop(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _fill_team(store, 20)
+    # Ample time on the loop: a busy machine may preempt a 20-document read for 1 ms.
+    monkeypatch.setattr(sqlite_module, "_INLINE_SECONDS", 10.0)
     hops: list[str] = []
     fetch = store._fetch
 
@@ -410,3 +413,22 @@ async def test_a_string_filter_on_an_index_is_answered_by_the_index_alone(
             indexes=INDEXES,
         )
         assert "json_type(body, '$.team') = 'text'" in sql
+
+
+async def test_a_between_after_an_equality_is_a_range_of_the_index(tmp_path: Path) -> None:
+    indexes = (*INDEXES, IndexSpec("users", ("team", "joined")))
+    store = SqliteStore(tmp_path / "range.db", indexes)
+    await store.start()
+    try:
+        where = check_where({"team": "r", "joined": Between("2026-01-01", "2026-12-31")})
+        sql, params = _select_sql(
+            "users", where, count=False, after_key=None, limit=None, indexes=indexes
+        )
+        with sqlite3.connect(store.path) as conn:
+            plan = " ".join(str(row) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "ix_users__team__joined__key" in plan
+        # Both bounds are searched in the index, not checked on every document of the team.
+        assert "(<expr>=? AND <expr>>? AND <expr><?)" in plan
+        assert "json_type" not in sql
+    finally:
+        await store.close()

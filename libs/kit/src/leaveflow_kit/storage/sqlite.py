@@ -5,8 +5,9 @@ with BEGIN IMMEDIATE, and the point reader answers `get`, and `find` and `count`
 finish within a millisecond: both are plain sqlite3 connections used on the event loop's
 own thread. A read-only aiosqlite connection answers the outbox and the queries that take
 longer (interrupted on the point reader, then run again there), on its thread, so a long
-scan never stalls the loop more than that millisecond. WAL gives the readers the last committed state, so they never see the
-half-done writes of a transaction in progress on the writer, and never wait for it.
+scan never stalls the loop more than that millisecond. WAL gives the readers the last
+committed state, so they never see the half-done writes of a transaction in progress on
+the writer, and never wait for it.
 
 Why the writer is not on a thread (ADR 0013): a thread hop costs ~150 µs, and under load
 far more, because its answer queues behind every other ready callback of the loop while
@@ -55,6 +56,7 @@ from ._common import (
     run_atomic,
 )
 from .port import (
+    Between,
     Doc,
     DuplicateKey,
     IndexSpec,
@@ -186,6 +188,16 @@ def _best_index(collection: str, where: WhereItems, indexes: Sequence[IndexSpec]
     return None if best is None else best[2]
 
 
+def _between_sql(path: str, kind: str, between: Between) -> str:
+    if isinstance(between.low, str):
+        # An array's or object's json_extract is its JSON text, which starts with [ or {
+        # and so sorts after a bound that starts below "[": then the index answers alone.
+        if str(between.high)[:1] < "[":
+            return f"{path} BETWEEN ? AND ?"
+        return f"{path} BETWEEN ? AND ? AND {kind} = 'text'"
+    return f"{path} BETWEEN ? AND ? AND {kind} IN ('integer', 'real')"
+
+
 def _select_sql(
     collection: str,
     where: WhereItems,
@@ -204,7 +216,10 @@ def _select_sql(
         params.append(after_key)
     for name, value in where:
         path, kind = _path_of(name), _type_of(name)
-        if value is None:
+        if isinstance(value, Between):
+            clauses.append(_between_sql(path, kind, value))
+            params += [value.low, value.high]
+        elif value is None:
             clauses.append(f"{path} IS NULL")
         elif isinstance(value, bool):
             # json_extract turns true into 1: the type check keeps true apart from 1.
@@ -425,7 +440,7 @@ class SqliteStore:
         """A read outside any transaction: inline if it is quick, else on the thread."""
         rows = self._quick_read(sql, params)
         if rows is None:
-            rows = await self._fetch(self._read_connection(), sql, params)
+            return await self._fetch(self._read_connection(), sql, params)
         return rows
 
     def _quick_read(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
