@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from leaveflow_balances.adapters.repository import INDEXES, LEDGER
+from leaveflow_balances.domain.calendar import LeaveYear
 from leaveflow_balances.service_layer.year_end import open_job, run_job
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock
@@ -47,3 +48,26 @@ async def test_year_end_and_expiry_on_sqlite(harness: Harness) -> None:
     assert (carry.amount, carry.expires_on) == (Decimal(4), date(2027, 3, 1))
     assert (await harness.balance(date(2027, 2, 28))).carried_over == Decimal(4)
     assert (await harness.balance(date(2027, 3, 1))).carried_over == Decimal(0)
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+async def test_entries_within_a_leave_year_are_exactly_those_effective_in_it(
+    tmp_path: Path, url: str
+) -> None:
+    store = open_store(url if url != "sqlite" else f"sqlite:///{tmp_path / 'b.db'}", INDEXES)
+    await store.start()
+    try:
+        harness = Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
+        await harness.setup(year_start="04-01", annual_allowance=Decimal(10))
+        # Each side of both ends of the leave year 2026-04-01 .. 2027-03-31.
+        days = [date(2026, 3, 31), date(2026, 4, 1), date(2027, 3, 31), date(2027, 4, 1)]
+        for n, day in enumerate(days):
+            await harness.request(f"r{n}", [day])
+        year = LeaveYear(2026, date(2026, 4, 1), date(2027, 3, 31))
+        within = await harness.reads.entries(T, "e1", within=year)
+        assert sorted({e.effective_date for e in within}) == days[1:3]
+        every = await harness.reads.entries(T, "e1")
+        assert {e.id for e in within} == {e.id for e in every if e.effective_date in year}
+        assert {e.effective_date for e in every} == set(days)
+    finally:
+        await store.close()

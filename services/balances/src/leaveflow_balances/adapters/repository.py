@@ -20,7 +20,7 @@ from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.events import record
 from leaveflow_kit.replica import DELETED, Replica, Stamp, replica_key
-from leaveflow_kit.storage import Doc, IndexSpec, Store, Transaction
+from leaveflow_kit.storage import Between, Doc, IndexSpec, Store, Transaction
 
 from ..domain.calendar import LeaveYear
 from ..domain.ledger import LedgerEntry
@@ -63,7 +63,9 @@ from .ledger_docs import entries_from_docs, entry_to_doc
 )
 
 INDEXES = (
-    IndexSpec(LEDGER, ("tenant_id", "employee_id")),
+    # A person's entries of one leave year are a range of this index (`entries(within=)`);
+    # all of them, its (tenant_id, employee_id) prefix.
+    IndexSpec(LEDGER, ("tenant_id", "employee_id", "effective_date")),
     IndexSpec(LEDGER, ("tenant_id", "leave_year")),
     IndexSpec(CARRYOVERS, ("tenant_id", "employee_id")),
     IndexSpec(CARRYOVERS, ("tenant_id", "year")),
@@ -146,14 +148,18 @@ class _Documents:
     async def entries(
         self, tenant_id: str, employee_id: str, *, within: LeaveYear | None = None
     ) -> list[LedgerEntry]:
-        # Only the entries of the window are decoded: a balance needs one year of them,
-        # and decoding every year of a long history was most of a balance query's time.
-        start, end = (None, None) if within is None else (within.start, within.end)
-        low = None if start is None else start.isoformat()
-        high = None if end is None else end.isoformat()
-        where = {"tenant_id": tenant_id, "employee_id": employee_id}
-        entries = entries_from_docs(await self._source.find(LEDGER, where), low, high)
-        for sheet in await self._source.find(CARRYOVERS, where):
+        # Only the entries of the window are read: a balance needs one year of them, and
+        # reading and decoding every year of a long history was most of a balance query's
+        # time (the store reads the range of the index, ISO days sorting as the days do).
+        where: dict[str, Any] = {"tenant_id": tenant_id, "employee_id": employee_id}
+        low = high = None
+        if within is not None:
+            low, high = within.start.isoformat(), within.end.isoformat()
+        sheets = await self._source.find(CARRYOVERS, where)
+        if low is not None and high is not None:
+            where["effective_date"] = Between(low, high)
+        entries = entries_from_docs(await self._source.find(LEDGER, where))
+        for sheet in sheets:
             entries += entries_from_docs(sheet["entries"], low, high)
         return entries
 
