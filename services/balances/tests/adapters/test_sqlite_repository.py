@@ -5,6 +5,7 @@ field), carry-over sheets joined into an employee's ledger, and a year end end t
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -39,8 +40,12 @@ async def test_year_end_and_expiry_on_sqlite(harness: Harness) -> None:
     found = await harness.store.find(LEDGER, {"tenant_id": T, "leave_year": 2026})
     assert sorted(d["kind"] for d in found) == ["deduction", "reservation", "reservation_release"]
     opened = await open_job(harness.uow, T, "loc", 2026, "admin")
+    assert gc.isenabled()
     job = await run_job(harness.uow, harness.reads, opened)
     assert (job.state, job.carried) == ("done", 1)
+    # The job paused and froze the collector while it ran; nothing of that outlives it.
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
     employee = await harness.reads.employee(T, "e1")
     assert employee is not None
     entries = await harness.reads.entries(T, "e1")

@@ -198,8 +198,9 @@ async def _run_claimed(
         for p in await reads.policies(job.tenant_id)
         if p.location_id == job.location_id and p.active and not p.unlimited
     ]
-    data = await _YearData.load(reads, job.tenant_id, job.year)
     with heap_frozen():
+        with collector_paused():
+            data = await _YearData.load(reads, job.tenant_id, job.year)
         await _carry_all(uow, reads, job, batch, progress, data, policies, years_of)
     runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
     await uow.run(_save_job(job, runner))
@@ -236,6 +237,22 @@ def heap_frozen() -> Iterator[None]:
         _frozen_jobs -= 1
         if _frozen_jobs == 0:
             gc.unfreeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The collector off while a job loads the closing year (a million objects that all
+    live until the job ends, and no cycles to free: each pass over them was wasted), then
+    what was loaded frozen and the collector back as it was. A second job loading at the
+    same time finds it off and leaves it to the first to turn back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 async def _carry_all(
