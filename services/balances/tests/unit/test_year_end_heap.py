@@ -1,5 +1,6 @@
 """A year end keeps its loaded year out of the collector's passes (service_layer/year_end):
-the collector must come back as it was, and the heap unfrozen once the last job ends."""
+the collector must come back as it was, and the heap unfrozen once the last job ends,
+unless it was frozen before (a service's start-up heap)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,13 @@ def test_overlapping_jobs_unfreeze_when_the_last_one_ends() -> None:
     assert gc.get_freeze_count() >= len(kept)  # the second job still runs
     second.__exit__(None, None, None)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_frozen_before_the_job_stays_frozen() -> None:
+    started_with = [[n] for n in range(100)]
+    gc.freeze()  # as leaveflow_kit.runtime does at a service's start
+    before = gc.get_freeze_count()
+    assert before >= len(started_with)
+    with heap_frozen(), collector_paused():
+        pass
+    assert gc.get_freeze_count() >= before

@@ -216,6 +216,7 @@ async def _run_claimed(
 
 
 _frozen_jobs = 0
+_unfreeze_at_end = False
 
 
 @contextmanager
@@ -226,16 +227,20 @@ def heap_frozen() -> Iterator[None]:
     objects at 100,000 people) and allocates far more: each full collection walked all
     of them, and those passes grew with the tenant (a quarter of a 100,000-person job,
     issue 19). Frozen objects are still freed when their last reference goes; only
-    cycles among them wait for the unfreeze. Jobs may overlap: the last one to finish
-    unfreezes."""
-    global _frozen_jobs
+    cycles among them wait for an unfreeze. Jobs may overlap: the last one to finish
+    unfreezes, and only if nothing was frozen before the first began: a service froze
+    its start-up heap (`leaveflow_kit.runtime.tune_garbage_collector`), and unfreezing
+    would hand all of that back to the collector."""
+    global _frozen_jobs, _unfreeze_at_end
+    if _frozen_jobs == 0:
+        _unfreeze_at_end = gc.get_freeze_count() == 0
     _frozen_jobs += 1
     gc.freeze()
     try:
         yield
     finally:
         _frozen_jobs -= 1
-        if _frozen_jobs == 0:
+        if _frozen_jobs == 0 and _unfreeze_at_end:
             gc.unfreeze()
 
 
