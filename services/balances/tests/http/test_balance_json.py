@@ -1,5 +1,6 @@
-"""GET /v1/balances/{id} writes its JSON straight from the model (no second validation):
-the bytes must be what FastAPI's own rendering of the same model gives."""
+"""GET /v1/balances/{id} on its hot path: the JSON is written straight from the model (no
+second validation) and must be what FastAPI's own rendering gives; the departments are
+read only for an approver, the one role whose scope depends on them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import pytest
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from leaveflow_balances.adapters.repository import StoreReads
+from leaveflow_balances.domain.replicas import DepartmentReplica
 from leaveflow_balances.entrypoints.http.schemas import EmployeeBalancesOut
 
 from .conftest import MARCH, Company
@@ -24,3 +27,28 @@ async def test_a_balance_is_the_json_fastapi_would_have_rendered(company: Compan
     assert model.balances
     assert model.balances[0].used > 0
     assert response.content == JSONResponse(jsonable_encoder(model)).body
+
+
+async def test_only_an_approvers_balance_read_asks_for_the_departments(
+    company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    original = StoreReads.departments
+
+    async def departments(self: StoreReads, tenant_id: str) -> list[DepartmentReplica]:
+        asked.append(tenant_id)
+        return await original(self, tenant_id)
+
+    monkeypatch.setattr(StoreReads, "departments", departments)
+    ana = company.ids["ana"]
+    for who in ("ada", "ana"):  # an admin, and a user reading their own
+        assert (await company.call(who, "GET", f"/v1/balances/{ana}")).status_code == 200
+    assert asked == []
+    assert (await company.call("bob", "GET", f"/v1/balances/{ana}")).status_code == 200
+    assert (
+        await company.call("bob", "GET", f"/v1/balances/{company.ids['cy']}")
+    ).status_code == 403
+    assert asked == [company.tenant_id, company.tenant_id]
+    # A user reading someone else's is refused without them too.
+    assert (await company.call("ben", "GET", f"/v1/balances/{ana}")).status_code == 403
+    assert len(asked) == 2
