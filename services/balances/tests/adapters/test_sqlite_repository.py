@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from leaveflow_balances.adapters.repository import INDEXES, LEDGER
-from leaveflow_balances.domain.calendar import LeaveYear
+from leaveflow_balances.domain.calendar import LeaveYear, leave_year_labelled
+from leaveflow_balances.domain.ledger import LedgerEntry
 from leaveflow_balances.service_layer.year_end import open_job, run_job
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock
@@ -79,5 +80,43 @@ async def test_entries_within_a_leave_year_are_exactly_those_effective_in_it(
         every = await harness.reads.entries(T, "e1")
         assert {e.id for e in within} == {e.id for e in every if e.effective_date in year}
         assert {e.effective_date for e in every} == set(days)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+async def test_a_windows_carry_overs_are_found_even_after_the_year_start_moved(
+    tmp_path: Path, url: str
+) -> None:
+    store = open_store(url if url != "sqlite" else f"sqlite:///{tmp_path / 'b.db'}", INDEXES)
+    await store.start()
+    try:
+        harness = Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
+        await harness.setup()
+        employee = await harness.reads.employee(T, "e1")
+        assert employee is not None
+        # Sheets written while the year started on 1 January: each effective that day.
+        for label in range(2024, 2029):
+            carry = LedgerEntry(
+                f"carryover:e1:vac:{label}",
+                T,
+                "e1",
+                "vac",
+                "carryover",
+                Decimal(1),
+                date(label, 1, 1),
+                leave_year=label,
+            )
+            await harness.uow.run(
+                lambda repo, c=carry, y=label: repo.save_carryovers(y, [(employee, [c])])
+            )
+        every = await harness.reads.entries(T, "e1")
+        for month_day in ("01-01", "07-01", "12-31"):  # the start as it is now
+            for label in (2025, 2026, 2027):
+                year = leave_year_labelled(label, month_day)
+                within = await harness.reads.entries(T, "e1", within=year)
+                expected = {e.id for e in every if e.effective_date in year}
+                assert expected
+                assert {e.id for e in within} == expected
     finally:
         await store.close()

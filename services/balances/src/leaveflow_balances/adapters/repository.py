@@ -152,15 +152,22 @@ class _Documents:
         # reading and decoding every year of a long history was most of a balance query's
         # time (the store reads the range of the index, ISO days sorting as the days do).
         where: dict[str, Any] = {"tenant_id": tenant_id, "employee_id": employee_id}
-        low = high = None
-        if within is not None:
-            low, high = within.start.isoformat(), within.end.isoformat()
-        sheets = await self._source.find(CARRYOVERS, where)
-        if low is not None and high is not None:
-            where["effective_date"] = Between(low, high)
+        if within is None:
+            sheets = await self._source.find(CARRYOVERS, where)
+            entries = entries_from_docs(await self._source.find(LEDGER, where))
+            for sheet in sheets:
+                entries += entries_from_docs(sheet["entries"])
+            return entries
+        low, high = within.start.isoformat(), within.end.isoformat()
+        where["effective_date"] = Between(low, high)
         entries = entries_from_docs(await self._source.find(LEDGER, where))
-        for sheet in sheets:
-            entries += entries_from_docs(sheet["entries"], low, high)
+        # The sheet of year L carries into the leave year that started in calendar year L
+        # (on its first day): a window labelled W starts in W and ends by W + 1, so only
+        # sheets W and W + 1 can hold its entries, even if the year's start moved since.
+        for year in (within.label, within.label + 1):
+            found = await self._source.get(CARRYOVERS, carryover_key(tenant_id, employee_id, year))
+            if found is not None:
+                entries += entries_from_docs(found["entries"], low, high)
         return entries
 
     async def approves_for(self, tenant_id: str, approver_id: str, department_id: str) -> bool:
