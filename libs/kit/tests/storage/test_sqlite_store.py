@@ -11,6 +11,7 @@ import pytest
 
 from leaveflow_contracts import Envelope, new_id
 from leaveflow_kit.storage import (
+    Between,
     DuplicateKey,
     IndexSpec,
     Transaction,
@@ -336,3 +337,98 @@ async def test_start_drops_the_old_shape_of_its_indexes_and_nothing_else(
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert {"ux_users__email", "ix_users__team__key", "ix_users__role__key"} <= names
     assert "ix_users__team" not in names
+
+
+async def _fill_team(store: SqliteStore, n: int) -> None:
+    async def fill(tx: Transaction) -> None:
+        await tx.put_many(
+            "users", [(f"k{i:05d}", {"email": f"{i}@x", "team": "r"}) for i in range(n)]
+        )
+
+    await store.atomic(fill)
+
+
+async def test_a_quick_find_is_answered_on_the_loop_without_a_thread_hop(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _fill_team(store, 20)
+    # Ample time on the loop: a busy machine may preempt a 20-document read for 1 ms.
+    monkeypatch.setattr(sqlite_module, "_INLINE_SECONDS", 10.0)
+    hops: list[str] = []
+    fetch = store._fetch
+
+    async def counted(conn: object, sql: str, params: object = ()) -> object:
+        hops.append(sql)
+        return await fetch(conn, sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_fetch", counted)
+    found = await store.find("users", {"team": "r"})
+    assert [d["email"] for d in found] == [f"{i}@x" for i in range(20)]
+    assert await store.count("users", {"team": "r"}) == 20
+    assert hops == []
+
+
+async def test_a_find_slower_than_the_inline_budget_moves_to_the_thread_whole(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _fill_team(store, 3000)
+    # No time at all on the loop: the first progress check interrupts the inline read.
+    monkeypatch.setattr(sqlite_module, "_INLINE_SECONDS", -1.0)
+    hops: list[str] = []
+    fetch = store._fetch
+
+    async def counted(conn: object, sql: str, params: object = ()) -> object:
+        hops.append(sql)
+        return await fetch(conn, sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_fetch", counted)
+    found = await store.find("users", {"team": "r"})
+    assert [d["email"] for d in found] == [f"{i}@x" for i in range(3000)]
+    assert await store.count("users", {}) == 3000
+    assert len(hops) == 2
+    # The point reader is left without the budget's handler: a get still answers.
+    assert await store.get("users", "k00007") == {"email": "7@x", "team": "r"}
+
+
+async def test_a_string_filter_on_an_index_is_answered_by_the_index_alone(
+    store: SqliteStore,
+) -> None:
+    sql, _ = _select_sql(
+        "users",
+        check_where({"team": "r"}),
+        count=False,
+        after_key=None,
+        limit=None,
+        indexes=INDEXES,
+    )
+    assert "json_type" not in sql
+    # A value that could be an array's or an object's JSON text keeps the type check.
+    for value in ('["r"]', '{"a":1}'):
+        sql, _ = _select_sql(
+            "users",
+            check_where({"team": value}),
+            count=False,
+            after_key=None,
+            limit=None,
+            indexes=INDEXES,
+        )
+        assert "json_type(body, '$.team') = 'text'" in sql
+
+
+async def test_a_between_after_an_equality_is_a_range_of_the_index(tmp_path: Path) -> None:
+    indexes = (*INDEXES, IndexSpec("users", ("team", "joined")))
+    store = SqliteStore(tmp_path / "range.db", indexes)
+    await store.start()
+    try:
+        where = check_where({"team": "r", "joined": Between("2026-01-01", "2026-12-31")})
+        sql, params = _select_sql(
+            "users", where, count=False, after_key=None, limit=None, indexes=indexes
+        )
+        with sqlite3.connect(store.path) as conn:
+            plan = " ".join(str(row) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "ix_users__team__joined__key" in plan
+        # Both bounds are searched in the index, not checked on every document of the team.
+        assert "(<expr>=? AND <expr>>? AND <expr><?)" in plan
+        assert "json_type" not in sql
+    finally:
+        await store.close()

@@ -5,6 +5,7 @@ MongoDB), so a service tested against the in-memory store behaves the same in pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from leaveflow_contracts import Envelope, new_id
 from leaveflow_kit.storage import (
+    Between,
     DuplicateKey,
     OutboxKey,
     RetryPolicy,
@@ -158,6 +160,82 @@ async def test_integers_at_the_edges_of_64_bits_and_long_digit_strings_read_back
     assert isinstance(back["x"], float)
 
 
+# -- put_many ----------------------------------------------------------------------------
+
+
+async def test_put_many_inserts_and_replaces_in_order_the_last_of_a_key_winning(
+    store: Store,
+) -> None:
+    kept, replaced, twice = new_id(), new_id(), new_id()
+    await insert(store, "people", kept, {"team": "a", "v": 0})
+    await insert(store, "people", replaced, {"team": "a", "v": 0})
+    # More documents than one of SQLite's executemany chunks, so chunking is exercised.
+    fresh = [(new_id(), {"team": "b", "v": n}) for n in range(600)]
+
+    async def write(tx: Transaction) -> None:
+        await tx.put_many(
+            "people",
+            [(replaced, {"team": "b", "v": 1}), *fresh, (twice, {"v": 1}), (twice, {"v": 2})],
+        )
+        await tx.put_many("people", [])
+        # The transaction sees its own writes.
+        assert await tx.get("people", replaced) == {"team": "b", "v": 1}
+
+    await store.atomic(write)
+    assert await store.get("people", kept) == {"team": "a", "v": 0}
+    assert await store.get("people", replaced) == {"team": "b", "v": 1}
+    assert await store.get("people", twice) == {"v": 2}
+    assert await store.count("people", {"team": "b"}) == 601
+    back = await store.find("people", {"team": "b"})
+    assert sorted(d["v"] for d in back) == sorted([1, *range(600)])
+
+
+async def test_put_many_commits_with_the_transaction_or_not_at_all(store: Store) -> None:
+    keys = [new_id() for _ in range(3)]
+
+    async def fail(tx: Transaction) -> None:
+        await tx.put_many("people", [(k, {"n": 1}) for k in keys])
+        raise Boom()
+
+    with pytest.raises(Boom):
+        await store.atomic(fail)
+    assert [await store.get("people", k) for k in keys] == [None, None, None]
+
+
+async def test_put_many_refuses_bad_documents_before_writing_any(store: Store) -> None:
+    good = new_id()
+
+    async def wide(tx: Transaction) -> None:
+        await tx.put_many("people", [(good, {"n": 1}), (new_id(), {"n": 2**64})])
+
+    async def bad_key(tx: Transaction) -> None:
+        await tx.put_many("people", [(good, {"n": 1}), ("", {"n": 2})])
+
+    with pytest.raises(TypeError, match="64 bits"):
+        await store.atomic(wide)
+    with pytest.raises(ValueError, match="key"):
+        await store.atomic(bad_key)
+    assert await store.get("people", good) is None
+
+
+async def test_put_many_keeps_unique_indexes_and_a_clash_aborts_the_transaction(
+    store: Store,
+) -> None:
+    email = f"{new_id()}@example.com"
+    owner, other, bystander = new_id(), new_id(), new_id()
+    await insert(store, "users", owner, {"email": email})
+
+    async def clash(tx: Transaction) -> None:
+        await tx.put("users", bystander, {"email": "by@example.com"})
+        with contextlib.suppress(DuplicateKey):  # caught, yet the transaction is doomed
+            await tx.put_many("users", [(owner, {"email": email}), (other, {"email": email})])
+
+    with pytest.raises(DuplicateKey):
+        await store.atomic(clash)
+    assert await store.get("users", other) is None
+    assert await store.get("users", bystander) is None
+
+
 # -- unique indexes ----------------------------------------------------------------------
 
 
@@ -283,6 +361,82 @@ async def test_find_keeps_bools_numbers_and_strings_apart(store: Store) -> None:
     # A string never equals an object or a list, not even their JSON text.
     assert await names('{"a":1}') == set()
     assert await names('["x"]') == set()
+
+
+async def test_between_matches_values_of_the_bounds_kind_both_ends_included(
+    store: Store,
+) -> None:
+    values: dict[str, Any] = {
+        "first": "2026-01-01",
+        "mid": "2026-01-15",
+        "last": "2026-01-31",
+        "after": "2026-02-01",
+        "bracket": "[2026-01-15",
+        "list": ["2026-01-15"],
+        "object": {"a": "2026-01-15"},
+        "five": 5,
+        "half": 5.5,
+        "one": 1,
+        "true": True,
+        "null": None,
+    }
+    keys = {name: new_id() for name in values}
+    for name, value in values.items():
+        await insert(store, "spans", keys[name], {"name": name, "v": value, "g": "a"})
+    await insert(store, "spans", new_id(), {"name": "missing", "g": "a"})
+
+    async def names(where: dict[str, Any], **kwargs: Any) -> list[str]:
+        return [doc["name"] for doc in await store.find("spans", where, **kwargs)]
+
+    january = Between("2026-01-01", "2026-01-31")
+    assert sorted(await names({"v": january})) == ["first", "last", "mid"]
+    assert await store.count("spans", {"v": january, "g": "a"}) == 3
+    assert await names({"v": january, "g": "b"}) == []
+    # Results stay in key order, and page like any find.
+    in_order = [n for n in values if n in ("first", "mid", "last")]
+    assert await names({"v": january}) == in_order
+    assert await names({"v": january}, limit=2) == in_order[:2]
+    # A high bound past "[": strings only, still never a list or an object.
+    assert sorted(await names({"v": Between("2026-01-15", "\uffff")})) == [
+        "after",
+        "bracket",
+        "last",
+        "mid",
+    ]
+    assert sorted(await names({"v": Between(1, 5.5)})) == ["five", "half", "one"]
+    assert await names({"v": Between(0.5, 1.0)}) == ["one"]  # never the bool
+    assert await names({"v": Between("2026-02-01", "2026-01-01")}) == []
+
+
+async def test_between_on_an_indexed_field_with_an_equality_before_it(store: Store) -> None:
+    team = new_id()
+    keys = [new_id() for _ in range(5)]
+    for n, key in enumerate(keys):
+        await insert(store, "users", key, {"team": team, "email": f"{n}@x", "n": n})
+
+    async def write(tx: Transaction) -> list[Any]:
+        return await tx.find("users", {"team": team, "email": Between("1@x", "3@x")})
+
+    inside = await store.atomic(write)
+    assert [d["n"] for d in inside] == [1, 2, 3]
+    assert [d["n"] for d in await store.find("users", {"team": Between(team, team)})] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
+
+
+def test_between_refuses_mixed_bool_or_infinite_bounds() -> None:
+    from leaveflow_kit.storage._common import check_where
+
+    with pytest.raises(TypeError):
+        check_where({"v": Between("a", 1)})
+    with pytest.raises(TypeError):
+        check_where({"v": Between(True, 2)})
+    with pytest.raises(ValueError, match="finite"):
+        check_where({"v": Between(0, float("inf"))})
 
 
 async def test_find_pages_with_after_key_and_limit(store: Store) -> None:

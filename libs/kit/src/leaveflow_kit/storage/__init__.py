@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ._common import RetryPolicy
 from .port import (
+    Between,
     Doc,
     DuplicateKey,
     IndexSpec,
@@ -26,6 +27,7 @@ from .port import (
 from .tenancy import Reader, belongs_to, tenant_get
 
 __all__ = [
+    "Between",
     "Doc",
     "DuplicateKey",
     "IndexSpec",

@@ -321,6 +321,15 @@ class _MemoryTransaction:
             self._check_unique(collection, key, doc)
             self._write(collection, key, body)
 
+    async def put_many(self, collection: str, docs: Sequence[tuple[str, Doc]]) -> None:
+        check_collection(collection)
+        bodies = [(check_key(key), doc, encode_doc(doc)) for key, doc in docs]
+        with self.state.operation():
+            self._store.stats.queries += 1
+            for key, doc, body in bodies:
+                self._check_unique(collection, key, doc)
+                self._write(collection, key, body)
+
     async def delete(self, collection: str, key: str) -> bool:
         check_collection(collection)
         check_key(key)

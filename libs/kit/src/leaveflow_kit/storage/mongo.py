@@ -46,7 +46,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
+from pymongo import AsyncMongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
@@ -76,6 +76,7 @@ from ._common import (
     run_atomic,
 )
 from .port import (
+    Between,
     Doc,
     DuplicateKey,
     IndexSpec,
@@ -380,7 +381,14 @@ class MongoStore:
         unique = self._unique_fields.get(collection, set())
         query: MongoDoc = {}
         for name, value in where:
-            if value is not None and name in unique:
+            if isinstance(value, Between):
+                # $type: MongoDB matches an array by any of its elements, and orders values
+                # of other types apart; the port matches only a value of the bounds' kind.
+                kind = "string" if isinstance(value.low, str) else "number"
+                query.setdefault("$and", []).append({name: {"$gte": value.low, "$lte": value.high}})
+                query["$and"].append({name: {"$not": {"$type": "array"}}})
+                query["$and"].append({name: {"$type": kind}})
+            elif value is not None and name in unique:
                 query[name] = {"$eq": value, "$type": _NON_NULL}
             else:
                 query[name] = value
@@ -636,6 +644,20 @@ class _MongoTransaction:
             await self._db[collection].replace_one(
                 {"_id": key}, {"_id": key, **doc}, upsert=True, session=self._session
             )
+
+    async def put_many(self, collection: str, docs: Sequence[tuple[str, Doc]]) -> None:
+        check_collection(collection)
+        replacements = []
+        for key, doc in docs:
+            check_key(key)
+            encode_doc(doc)
+            replacements.append(ReplaceOne({"_id": key}, {"_id": key, **doc}, upsert=True))
+        if not replacements:
+            self.state.check()
+            return
+        # Ordered: a key given twice ends as its last document, as with `put` one by one.
+        with self._operation():
+            await self._db[collection].bulk_write(replacements, ordered=True, session=self._session)
 
     async def delete(self, collection: str, key: str) -> bool:
         check_collection(collection)

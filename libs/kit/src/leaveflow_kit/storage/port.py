@@ -7,12 +7,15 @@ service builds its typed repositories on top of it (``service_layer``/``adapters
 
 Documents are JSON-compatible dicts (str, int, bool, None, list, dict; dates and Decimals
 as strings). Every document is addressed by (collection, key). ``where`` filters are
-equality on top-level fields. Keys should be time-ordered ids (``new_id()``) so that key
-order is creation order, which the cursors rely on.
+equality on top-level fields, or a ``Between`` range. Keys should be time-ordered ids
+(``new_id()``) so that key order is creation order, which the cursors rely on.
 
 Rules every adapter keeps alike (the contract suite in libs/kit/tests/storage proves them):
 - ``where`` values are scalars (str, number, bool, None); None matches a missing or null
   field; a bool never equals a number; 1 equals 1.0.
+- ``Between(low, high)`` matches a field from low through high, both included, of the
+  bounds' kind only (two strings: a string, in code point order, as ISO days sort; two
+  numbers: a number, never a bool); never a list or an object.
 - A unique index does not constrain documents whose indexed field is missing or null.
 - Any error raised by a transaction operation (e.g. DuplicateKey) aborts the transaction,
   as MongoDB does: ``atomic`` raises it even if ``fn`` caught it. To insert-if-absent,
@@ -46,6 +49,18 @@ class DuplicateKey(StorageError):
 
 class TransientConflict(StorageError):
     """Two writers collided; `Store.atomic` retries the whole function on this."""
+
+
+@dataclass(frozen=True)
+class Between:
+    """A ``where`` condition: the field from `low` through `high`, both included.
+
+    Served by an index whose earlier fields the other conditions fix (a person's ledger
+    entries of one leave year: (tenant_id, employee_id, effective_date)), so a query reads
+    the range instead of every document of the prefix."""
+
+    low: str | int | float
+    high: str | int | float
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,11 @@ class Transaction(Protocol):
 
     async def put(self, collection: str, key: str, doc: Doc) -> None:
         """Insert or replace."""
+
+    async def put_many(self, collection: str, docs: Sequence[tuple[str, Doc]]) -> None:
+        """`put` of each (key, document) in order (a key given twice: the last wins), in
+        one statement or round trip where the database has one: a year end writes a
+        thousand carry-overs a batch, and per-document statements were most of its cost."""
 
     async def delete(self, collection: str, key: str) -> bool: ...
 

@@ -7,7 +7,7 @@ The service layer imports no adapter: it sees its documents only through these P
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 from leaveflow_contracts import Envelope, EventData
@@ -105,10 +105,10 @@ class Repository(Reads, Protocol):
     async def add_entry(self, entry: LedgerEntry) -> bool:
         """False if this entry (deterministic id) was already written."""
 
-    async def save_carryover(
-        self, employee: EmployeeReplica, year: int, entries: list[LedgerEntry]
+    async def save_carryovers(
+        self, year: int, sheets: Sequence[tuple[EmployeeReplica, list[LedgerEntry]]]
     ) -> None:
-        """What the employee carries into leave `year` (every leave type): replaces what
+        """What each employee carries into leave `year` (every leave type): replaces what
         an earlier run of the same year end wrote."""
 
     async def save_year_end_job(self, job: YearEndJob) -> None: ...

@@ -16,9 +16,11 @@ employees the other had closed, stored its own counts over the other's (carried 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -196,7 +198,79 @@ async def _run_claimed(
         for p in await reads.policies(job.tenant_id)
         if p.location_id == job.location_id and p.active and not p.unlimited
     ]
-    data = await _YearData.load(reads, job.tenant_id, job.year)
+    with heap_frozen():
+        with collector_paused():
+            data = await _YearData.load(reads, job.tenant_id, job.year)
+        await _carry_all(uow, reads, job, batch, progress, data, policies, years_of)
+    runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
+    await uow.run(_save_job(job, runner))
+    log.info(
+        "year_end_done",
+        tenant_id=job.tenant_id,
+        location_id=job.location_id,
+        year=job.year,
+        employees=job.processed,
+        carried=job.carried,
+    )
+    return job
+
+
+_frozen_jobs = 0
+_unfreeze_at_end = False
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """The heap as it stands kept out of the collector's full passes while a job runs.
+
+    A year end holds the closing year's entries of the whole tenant (about a million
+    objects at 100,000 people) and allocates far more: each full collection walked all
+    of them, and those passes grew with the tenant (a quarter of a 100,000-person job,
+    issue 19). Frozen objects are still freed when their last reference goes; only
+    cycles among them wait for an unfreeze. Jobs may overlap: the last one to finish
+    unfreezes, and only if nothing was frozen before the first began: a service froze
+    its start-up heap (`leaveflow_kit.runtime.tune_garbage_collector`), and unfreezing
+    would hand all of that back to the collector."""
+    global _frozen_jobs, _unfreeze_at_end
+    if _frozen_jobs == 0:
+        _unfreeze_at_end = gc.get_freeze_count() == 0
+    _frozen_jobs += 1
+    gc.freeze()
+    try:
+        yield
+    finally:
+        _frozen_jobs -= 1
+        if _frozen_jobs == 0 and _unfreeze_at_end:
+            gc.unfreeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The collector off while a job loads the closing year (a million objects that all
+    live until the job ends, and no cycles to free: each pass over them was wasted), then
+    what was loaded frozen and the collector back as it was. A second job loading at the
+    same time finds it off and leaves it to the first to turn back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+async def _carry_all(
+    uow: UnitOfWork,
+    reads: ReadModel,
+    job: YearEndJob,
+    batch: int,
+    progress: Progress | None,
+    data: _YearData,
+    policies: list[Policy],
+    years_of: Callable[[EmployeeReplica], tuple[LeaveYear, LeaveYear]],
+) -> None:
+    """Every employee of the location from the job's cursor on, a batch a transaction."""
     remembered: Remembered = {}
     total = job.processed + await _remaining_count(reads, job)
     while True:
@@ -228,17 +302,6 @@ async def _run_claimed(
         await uow.run(_write_batch(job, sheets, job.year + 1))
         if progress is not None:
             progress(job.processed, total)
-    runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
-    await uow.run(_save_job(job, runner))
-    log.info(
-        "year_end_done",
-        tenant_id=job.tenant_id,
-        location_id=job.location_id,
-        year=job.year,
-        employees=job.processed,
-        carried=job.carried,
-    )
-    return job
 
 
 async def _remaining_count(reads: ReadModel, job: YearEndJob) -> int:
@@ -266,8 +329,7 @@ def _write_batch(
 ) -> Callable[[Repository], Awaitable[None]]:
     async def run(repo: Repository) -> None:
         await _check_lease(repo, job, job.runner)
-        for employee, entries in sheets:
-            await repo.save_carryover(employee, label, entries)
+        await repo.save_carryovers(label, sheets)
         await repo.save_year_end_job(job)
 
     return run

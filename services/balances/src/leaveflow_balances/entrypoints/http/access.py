@@ -26,6 +26,10 @@ async def scope_for(reads: ReadModel, user: Principal) -> Scope:
     """The caller's scope (`leaveflow_kit.auth.scope`) over the tenant's active
     departments as balances' replica holds them; the role is the current one (the kit's
     standing lookup put it on the principal)."""
+    if user.role != "approver":
+        # Only an approver's scope depends on the departments (`scope_of`): an admin's or
+        # a user's is known without reading them, a query saved on every balance read.
+        return scope_of(user, ())
     departments = await reads.departments(user.tenant_id)
     return scope_of(user, ((d.id, d.approver_ids) for d in departments if d.active))
 

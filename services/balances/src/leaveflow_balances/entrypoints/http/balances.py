@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from leaveflow_kit.auth import CurrentUser
 from leaveflow_kit.http.paging import Page
@@ -49,18 +49,21 @@ async def _balances_of(
     )
 
 
-@router.get("/v1/balances/{employee_id}")
+@router.get("/v1/balances/{employee_id}", response_model=EmployeeBalancesOut)
 async def get_balance(
     employee_id: str,
     user: CurrentUser,
     reads: ReadModelDep,
     clock: ClockDep,
     as_of: BoundedDate | None = None,
-) -> EmployeeBalancesOut:
+) -> Response:
     """Balances per leave type on `as_of` (default today; future days project accruals
     and expire carried days); every figure is explained by `/v1/ledger/{employee_id}`."""
     employee = await viewable(reads, user, employee_id)
-    return await _balances_of(reads, clock, employee, as_of)
+    body = await _balances_of(reads, clock, employee, as_of)
+    # The model was validated as it was built: serialised straight to JSON, not validated
+    # again and walked into a dict for FastAPI's encoder (issue 19: the hot read).
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get("/v1/balances")
