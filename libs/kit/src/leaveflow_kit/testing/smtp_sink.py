@@ -27,7 +27,11 @@ class SmtpSink:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # aiosmtpd's default 1 s for its thread to serve was too short on a loaded 2-core
+        # machine: a test's setup failed with "SMTP server failed to start".
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, ready_timeout=10.0
+        )
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
