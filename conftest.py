@@ -9,10 +9,17 @@ included: 3 to 6 s per traceback on this machine, paid by each test of an unexpe
 error. The tests' processes render them as plain tracebacks instead (same text, same
 processors otherwise, and after structlog.reset_defaults() too); a service process
 configures its own JSON logs, as before.
+
+Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (it is on the shared dev machine,
+and ``make test`` unsets it for the same reason): without it each test process rewrote and
+compiled every test module and every conftest again, about 7 s of CPU per xdist worker to
+collect. Set here, the first thing pytest imports from the project, so a bare ``pytest``
+caches as ``make test`` does; Python checks each .pyc against its source, so none goes stale.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +27,8 @@ import pytest
 import structlog
 
 from leaveflow_kit.testing import NatsServer
+
+sys.dont_write_bytecode = False
 
 
 def pytest_configure(config: pytest.Config) -> None:
