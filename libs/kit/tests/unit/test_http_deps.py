@@ -34,8 +34,9 @@ async def probe(
 
 
 @pytest.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, TokenIssuer]]:
-    issuer = TokenIssuer(tmp_path / "key.pem")
+async def setup(
+    tmp_path: Path, issuer: TokenIssuer
+) -> AsyncIterator[tuple[httpx.AsyncClient, TokenIssuer]]:
     runtime = build_runtime(
         "probe",
         ServiceSettings(data_dir=tmp_path, port=8999),

@@ -45,8 +45,7 @@ Setup = tuple[httpx.AsyncClient, TokenIssuer, FakeDirectory]
 
 
 @pytest.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
-    issuer = TokenIssuer(tmp_path / "key.pem")
+async def setup(tmp_path: Path, issuer: TokenIssuer) -> AsyncIterator[Setup]:
     directory = FakeDirectory({})
     runtime = build_runtime(
         "probe",
@@ -124,8 +123,9 @@ async def test_a_bad_token_is_refused_before_the_lookup(setup: Setup) -> None:
     assert directory.asked == []
 
 
-async def test_without_a_lookup_the_token_is_taken_as_it_is(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "key.pem")
+async def test_without_a_lookup_the_token_is_taken_as_it_is(
+    tmp_path: Path, issuer: TokenIssuer
+) -> None:
     runtime = build_runtime(
         "probe",
         ServiceSettings(data_dir=tmp_path),

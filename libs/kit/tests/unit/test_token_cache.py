@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from unittest import mock
 
 import jwt
@@ -23,8 +22,7 @@ class Clock:
         return self.at
 
 
-async def test_a_token_is_checked_once_then_answered_from_memory(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_a_token_is_checked_once_then_answered_from_memory(issuer: TokenIssuer) -> None:
     verifier = TokenVerifier(jwks=issuer.jwks())
     token = issuer.issue(ANA)
     with mock.patch("leaveflow_kit.auth.tokens.jwt.decode", wraps=jwt.decode) as decode:
@@ -34,22 +32,25 @@ async def test_a_token_is_checked_once_then_answered_from_memory(tmp_path: Path)
         assert decode.call_count == 2  # another token is verified on its own
 
 
-async def test_refused_tokens_are_not_remembered(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_refused_tokens_are_not_remembered(
+    issuer: TokenIssuer, other_issuer: TokenIssuer
+) -> None:
     cache = VerifiedTokens()
-    verifier = TokenVerifier(jwks=TokenIssuer(tmp_path / "other.pem").jwks(), cache=cache)
+    verifier = TokenVerifier(jwks=other_issuer.jwks(), cache=cache)
     for _ in range(2):
         with pytest.raises(InvalidToken):
             await verifier.verify(issuer.issue(ANA))
     assert len(cache) == 0
 
 
-async def test_new_signing_keys_forget_what_the_old_ones_vouched_for(tmp_path: Path) -> None:
-    old = TokenIssuer(tmp_path / "old.pem")
+async def test_new_signing_keys_forget_what_the_old_ones_vouched_for(
+    issuer: TokenIssuer, other_issuer: TokenIssuer
+) -> None:
+    old, new = issuer, other_issuer
     verifier = TokenVerifier(jwks=old.jwks())
     token = old.issue(ANA)
     assert await verifier.verify(token) == ANA
-    verifier.use(TokenIssuer(tmp_path / "new.pem").jwks())
+    verifier.use(new.jwks())
     with pytest.raises(InvalidToken, match="unknown signing key"):
         await verifier.verify(token)
 

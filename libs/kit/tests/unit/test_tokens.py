@@ -25,35 +25,32 @@ def test_key_is_created_once_private_and_reused(tmp_path: Path) -> None:
     assert "d" not in first.jwks()["keys"][0], "the private exponent must never be published"
 
 
-async def test_issued_token_verifies_to_the_principal(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_issued_token_verifies_to_the_principal(issuer: TokenIssuer) -> None:
     verifier = TokenVerifier(jwks=issuer.jwks())
     assert await verifier.verify(issuer.issue(ANA)) == ANA
 
 
-async def test_a_session_token_names_its_session_and_others_none(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_a_session_token_names_its_session_and_others_none(issuer: TokenIssuer) -> None:
     verifier = TokenVerifier(jwks=issuer.jwks())
     assert (await verifier.verify(issuer.issue(ANA, sid="s-1"))).session_id == "s-1"
     assert (await verifier.verify(issuer.issue(ANA, sid=7))).session_id is None
     assert (await verifier.verify(issuer.issue(ANA))).session_id is None
 
 
-async def test_expired_token_is_refused(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_expired_token_is_refused(issuer: TokenIssuer) -> None:
     with pytest.raises(InvalidToken, match="expired"):
         await TokenVerifier(jwks=issuer.jwks()).verify(issuer.issue(ANA, ttl_seconds=-5))
 
 
-async def test_token_of_another_key_is_refused(tmp_path: Path) -> None:
-    ours = TokenIssuer(tmp_path / "ours.pem")
-    theirs = TokenIssuer(tmp_path / "theirs.pem")
+async def test_token_of_another_key_is_refused(
+    issuer: TokenIssuer, other_issuer: TokenIssuer
+) -> None:
+    ours, theirs = issuer, other_issuer
     with pytest.raises(InvalidToken):
         await TokenVerifier(jwks=ours.jwks()).verify(theirs.issue(ANA))
 
 
-async def test_tampered_token_is_refused(tmp_path: Path) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_tampered_token_is_refused(issuer: TokenIssuer) -> None:
     token = issuer.issue(ANA)
     header, payload, signature = token.split(".")
     tampered = f"{header}.{payload[:-2]}AA.{signature}"
@@ -62,16 +59,14 @@ async def test_tampered_token_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "eyJhbGciOiJub25lIn0.e30."])
-async def test_garbage_is_refused(tmp_path: Path, garbage: str) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
+async def test_garbage_is_refused(issuer: TokenIssuer, garbage: str) -> None:
     with pytest.raises(InvalidToken):
         await TokenVerifier(jwks=issuer.jwks()).verify(garbage)
 
 
 async def test_verifier_fetches_jwks_over_http_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    issuer: TokenIssuer, other_issuer: TokenIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    issuer = TokenIssuer(tmp_path / "k.pem")
     app = FastAPI()
     fetches: list[int] = []
 
@@ -90,5 +85,5 @@ async def test_verifier_fetches_jwks_over_http_once(
     assert await verifier.verify(issuer.issue(ANA)) == ANA
     assert await verifier.verify(issuer.issue(ANA)) == ANA
     with pytest.raises(InvalidToken):
-        await verifier.verify(TokenIssuer(tmp_path / "other.pem").issue(ANA))
+        await verifier.verify(other_issuer.issue(ANA))
     assert len(fetches) == 1, "unknown kids must not refetch more than every 30 s"
