@@ -9,6 +9,7 @@ import gc
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,19 @@ import pytest
 from leaveflow_balances.adapters.repository import INDEXES, LEDGER
 from leaveflow_balances.domain.calendar import LeaveYear, leave_year_labelled
 from leaveflow_balances.domain.ledger import LedgerEntry
+from leaveflow_balances.domain.replicas import EmployeeReplica
+from leaveflow_balances.service_layer.ports import Repository
 from leaveflow_balances.service_layer.year_end import open_job, run_job
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock
 
 from ..harness import Harness, T
+
+
+async def _save_carryover(
+    year: int, employee: EmployeeReplica, entry: LedgerEntry, repo: Repository
+) -> None:
+    await repo.save_carryovers(year, [(employee, [entry])])
 
 
 @pytest.fixture
@@ -107,9 +116,7 @@ async def test_a_windows_carry_overs_are_found_even_after_the_year_start_moved(
                 date(label, 1, 1),
                 leave_year=label,
             )
-            await harness.uow.run(
-                lambda repo, c=carry, y=label: repo.save_carryovers(y, [(employee, [c])])
-            )
+            await harness.uow.run(partial(_save_carryover, label, employee, carry))
         every = await harness.reads.entries(T, "e1")
         for month_day in ("01-01", "07-01", "12-31"):  # the start as it is now
             for label in (2025, 2026, 2027):
