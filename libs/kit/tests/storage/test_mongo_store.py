@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from leaveflow_contracts import Envelope, new_id
-from leaveflow_kit.storage import DuplicateKey, Store, Transaction, TransientConflict
+from leaveflow_kit.storage import DuplicateKey, IndexSpec, Store, Transaction, TransientConflict
 from leaveflow_kit.storage.mongo import MongoStore, _in_partition_order, _translate
 
-from .conftest import StoreFactory
+from .conftest import INDEXES, StoreFactory
 
 
 def test_duplicate_key_errors_become_duplicate_key() -> None:
@@ -266,3 +266,23 @@ async def test_a_non_unique_index_ends_with_id_and_replaces_its_old_shape(
     }
     assert shapes["ix_users__team___id"] == [("team", 1), ("_id", 1)]
     assert "ix_users__team" not in shapes
+
+
+@pytest.mark.mongo
+async def test_a_retired_index_is_dropped_in_either_shape(
+    store_url: str, open_test_store: StoreFactory
+) -> None:
+    first = await open_test_store(store_url)
+    assert isinstance(first, MongoStore)
+    users = first._database()["users"]
+    await users.create_index([("role", 1)], name="ix_users__role")
+    await users.create_index([("role", 1), ("_id", 1)], name="ix_users__role___id")
+    await first.close()
+    second = MongoStore(store_url, (*INDEXES, IndexSpec("users", ("role",), retired=True)))
+    await second.start()
+    try:
+        names = {index["name"] async for index in await second._database()["users"].list_indexes()}
+        assert not {"ix_users__role", "ix_users__role___id"} & names
+        assert "ix_users__team___id" in names
+    finally:
+        await second.close()

@@ -432,3 +432,39 @@ async def test_a_between_after_an_equality_is_a_range_of_the_index(tmp_path: Pat
         assert "json_type" not in sql
     finally:
         await store.close()
+
+
+async def test_a_retired_index_is_dropped_in_either_shape_and_never_named(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "retired.db"
+    first = SqliteStore(path, (*INDEXES, IndexSpec("users", ("role",))))
+    await first.start()
+    await first.atomic(lambda tx: tx.put("users", "k1", {"email": "a@x", "role": "admin"}))
+    await first.close()
+    with sqlite3.connect(path) as conn:  # and the shape before the key was added
+        conn.execute(
+            "CREATE INDEX ix_users__role ON docs (json_extract(body, '$.role')) "
+            "WHERE collection = 'users'"
+        )
+    retired = IndexSpec("users", ("role",), retired=True)
+    second = SqliteStore(path, (*INDEXES, retired))
+    await second.start()
+    try:
+        with sqlite3.connect(path) as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert not {"ix_users__role", "ix_users__role__key"} & names
+        assert {"ux_users__email", "ix_users__team__key"} <= names
+        assert retired not in second._indexes  # so no find names it
+        sql, _ = _select_sql(
+            "users",
+            check_where({"role": "admin"}),
+            count=False,
+            after_key=None,
+            limit=None,
+            indexes=second._indexes,
+        )
+        assert "INDEXED BY" not in sql
+        assert await second.find("users", {"role": "admin"}) == [{"email": "a@x", "role": "admin"}]
+    finally:
+        await second.close()

@@ -18,11 +18,13 @@ from leaveflow_contracts import Envelope, new_id
 from leaveflow_kit.storage import (
     Between,
     DuplicateKey,
+    IndexSpec,
     OutboxKey,
     RetryPolicy,
     Store,
     Transaction,
     TransientConflict,
+    open_store,
 )
 
 SUBJECT = "leaveflow.tests.happened"
@@ -252,6 +254,19 @@ async def test_unique_index_refuses_a_second_document_with_the_same_value(store:
     # Rewriting the owner itself is not a conflict.
     await put(store, "users", first, {"email": email, "name": "Ada"})
     assert await store.get("users", first) == {"email": email, "name": "Ada"}
+
+
+async def test_a_retired_unique_index_constrains_nothing(store_url: str) -> None:
+    # What an earlier version asked for is dropped (ADR 0014), uniqueness with it.
+    retired = open_store(store_url, (IndexSpec("users", ("email",), unique=True, retired=True),))
+    await retired.start()
+    try:
+        email = f"{new_id()}@example.com"
+        await insert(retired, "users", new_id(), {"email": email})
+        await insert(retired, "users", new_id(), {"email": email})
+        assert await retired.count("users", {"email": email}) == 2
+    finally:
+        await retired.close()
 
 
 async def test_a_unique_value_can_move_to_another_document_in_one_transaction(

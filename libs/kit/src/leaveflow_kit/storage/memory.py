@@ -86,7 +86,7 @@ class MemoryStore:
         self._unique: dict[str, list[Fields]] = {}
         for spec in indexes:
             check_index(spec)
-            if spec.unique:
+            if spec.unique and not spec.retired:
                 self._unique.setdefault(spec.collection, []).append(spec.fields)
         self._collections: dict[str, _Collection] = {}
         self._outbox: dict[int, _OutboxRow] = {}

@@ -172,7 +172,9 @@ class MongoStore:
         self.url = url
         self.stats = StoreStats()
         self.outbox_signal = asyncio.Event()
-        self._indexes = tuple(check_index(spec) for spec in indexes)
+        specs = [check_index(spec) for spec in indexes]
+        self._indexes = tuple(spec for spec in specs if not spec.retired)
+        self._retired = tuple(spec for spec in specs if spec.retired)
         self._unique_fields: dict[str, set[str]] = {}
         for spec in self._indexes:
             if spec.unique:
@@ -211,6 +213,9 @@ class MongoStore:
                     options["name"] = f"{index_name(spec)}___id"
                     await self._drop_index_if_present(db, spec.collection, index_name(spec))
                 await self._create_index(db, spec.collection, keys, options)
+            for spec in self._retired:
+                for name in (index_name(spec), f"{index_name(spec)}___id"):
+                    await self._drop_index_if_present(db, spec.collection, name)
             await self._create_index(
                 db, OUTBOX, [("event_id", 1)], {"name": "ux_event_id", "unique": True}
             )

@@ -65,11 +65,15 @@ class Between:
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """A secondary index on top-level fields of one collection."""
+    """A secondary index on top-level fields of one collection.
+
+    `retired`: an index an earlier version asked for. A store drops it at start and never
+    uses it; without the mark it would stay and cost every write (ADR 0014)."""
 
     collection: str
     fields: tuple[str, ...]
     unique: bool = False
+    retired: bool = False
 
 
 OutboxKey = int | str

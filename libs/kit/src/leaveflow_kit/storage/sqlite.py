@@ -139,7 +139,7 @@ def _type_of(field: str) -> str:
 
 def _sqlite_index_name(spec: IndexSpec) -> str:
     # A new name for the new shape (key last), so a file made before it gets the new index
-    # and `_drop_old_shaped_indexes` removes the old one.
+    # and `_drop_old_indexes` removes the old one.
     return index_name(spec) if spec.unique else f"{index_name(spec)}__key"
 
 
@@ -158,12 +158,18 @@ def _index_ddl(spec: IndexSpec) -> str:
     )
 
 
-def _drop_old_shaped_indexes(conn: sqlite3.Connection, wanted: Sequence[IndexSpec]) -> None:
-    """Drop each wanted index's old shape (without the key, under the old name): it costs
-    every write. Only those: another process may open the file with other specs."""
+def _drop_old_indexes(
+    conn: sqlite3.Connection, wanted: Sequence[IndexSpec], retired: Sequence[IndexSpec]
+) -> None:
+    """Drop each wanted index's old shape (without the key, under the old name) and both
+    shapes of each retired one: they cost every write. Only those: another process may
+    open the file with other specs."""
     for spec in wanted:
         if not spec.unique:
             conn.execute(f'DROP INDEX IF EXISTS "{index_name(spec)}"')
+    for spec in retired:
+        for name in {index_name(spec), _sqlite_index_name(spec)}:
+            conn.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def _best_index(collection: str, where: WhereItems, indexes: Sequence[IndexSpec]) -> str | None:
@@ -336,12 +342,14 @@ def _docs_as_a_rowid_table(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _open_writer(path: Path, schema: str, indexes: Sequence[IndexSpec]) -> sqlite3.Connection:
+def _open_writer(
+    path: Path, schema: str, indexes: Sequence[IndexSpec], retired: Sequence[IndexSpec]
+) -> sqlite3.Connection:
     conn = _connect(path, _PRAGMAS)
     try:
         _docs_as_a_rowid_table(conn)
         conn.executescript(schema)
-        _drop_old_shaped_indexes(conn, indexes)
+        _drop_old_indexes(conn, indexes, retired)
     except BaseException:
         conn.close()
         raise
@@ -371,7 +379,9 @@ class SqliteStore:
         self.path = Path(path)
         self.stats = StoreStats()
         self.outbox_signal = asyncio.Event()
-        self._indexes = tuple(check_index(spec) for spec in indexes)
+        specs = [check_index(spec) for spec in indexes]
+        self._indexes = tuple(spec for spec in specs if not spec.retired)
+        self._retired = tuple(spec for spec in specs if spec.retired)
         self.retry = retry or RetryPolicy()
         self._writer: sqlite3.Connection | None = None
         self._point_reader: sqlite3.Connection | None = None
@@ -386,7 +396,9 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Start-up may wait on busy_timeout: another replica creating the same schema.
         schema = _SCHEMA + "".join(f"{_index_ddl(s)};\n" for s in self._indexes)
-        writer = await asyncio.to_thread(_open_writer, self.path, schema, self._indexes)
+        writer = await asyncio.to_thread(
+            _open_writer, self.path, schema, self._indexes, self._retired
+        )
         read_only = "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
         try:
             writer.execute("PRAGMA busy_timeout=0")

@@ -66,6 +66,8 @@ INDEXES = (
     # A person's entries of one leave year are a range of this index (`entries(within=)`);
     # all of them, its (tenant_id, employee_id) prefix.
     IndexSpec(LEDGER, ("tenant_id", "employee_id", "effective_date")),
+    # What the one above replaced (issue 19): dropped from files made before it.
+    IndexSpec(LEDGER, ("tenant_id", "employee_id"), retired=True),
     IndexSpec(LEDGER, ("tenant_id", "leave_year")),
     IndexSpec(CARRYOVERS, ("tenant_id", "employee_id")),
     IndexSpec(CARRYOVERS, ("tenant_id", "year")),
