@@ -318,18 +318,25 @@ async def test_a_page_on_an_index_of_exactly_its_fields_is_read_in_key_order(
         await store.close()
 
 
+async def _made_with_role_and_an_old_shaped_index(path: Path, field: str) -> None:
+    """A file made with an extra index on role and one admin in it, plus an index on
+    `field` of the shape before the key was added."""
+    first = SqliteStore(path, (*INDEXES, IndexSpec("users", ("role",))))
+    await first.start()
+    await first.atomic(lambda tx: tx.put("users", "k1", {"email": "a@x", "role": "admin"}))
+    await first.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            f"CREATE INDEX ix_users__{field} ON docs (json_extract(body, '$.{field}')) "
+            "WHERE collection = 'users'"
+        )
+
+
 async def test_start_drops_the_old_shape_of_its_indexes_and_nothing_else(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "stale.db"
-    first = SqliteStore(path, (*INDEXES, IndexSpec("users", ("role",))))
-    await first.start()
-    await first.close()
-    with sqlite3.connect(path) as conn:  # an index of the shape before the key was added
-        conn.execute(
-            "CREATE INDEX ix_users__team ON docs (json_extract(body, '$.team')) "
-            "WHERE collection = 'users'"
-        )
+    await _made_with_role_and_an_old_shaped_index(path, "team")
     second = SqliteStore(path, INDEXES)  # another process's specs may be fewer
     await second.start()
     await second.close()
@@ -438,15 +445,7 @@ async def test_a_retired_index_is_dropped_in_either_shape_and_never_named(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "retired.db"
-    first = SqliteStore(path, (*INDEXES, IndexSpec("users", ("role",))))
-    await first.start()
-    await first.atomic(lambda tx: tx.put("users", "k1", {"email": "a@x", "role": "admin"}))
-    await first.close()
-    with sqlite3.connect(path) as conn:  # and the shape before the key was added
-        conn.execute(
-            "CREATE INDEX ix_users__role ON docs (json_extract(body, '$.role')) "
-            "WHERE collection = 'users'"
-        )
+    await _made_with_role_and_an_old_shaped_index(path, "role")
     retired = IndexSpec("users", ("role",), retired=True)
     second = SqliteStore(path, (*INDEXES, retired))
     await second.start()
