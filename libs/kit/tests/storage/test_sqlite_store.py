@@ -355,12 +355,8 @@ async def _fill_team(store: SqliteStore, n: int) -> None:
     await store.atomic(fill)
 
 
-async def test_a_quick_find_is_answered_on_the_loop_without_a_thread_hop(
-    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await _fill_team(store, 20)
-    # Ample time on the loop: a busy machine may preempt a 20-document read for 1 ms.
-    monkeypatch.setattr(sqlite_module, "_INLINE_SECONDS", 10.0)
+def _thread_hops(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the store sends to its reader thread from now on."""
     hops: list[str] = []
     fetch = store._fetch
 
@@ -369,6 +365,16 @@ async def test_a_quick_find_is_answered_on_the_loop_without_a_thread_hop(
         return await fetch(conn, sql, params)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store, "_fetch", counted)
+    return hops
+
+
+async def test_a_quick_find_is_answered_on_the_loop_without_a_thread_hop(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _fill_team(store, 20)
+    # Ample time on the loop: a busy machine may preempt a 20-document read for 1 ms.
+    monkeypatch.setattr(sqlite_module, "_INLINE_SECONDS", 10.0)
+    hops = _thread_hops(store, monkeypatch)
     found = await store.find("users", {"team": "r"})
     assert [d["email"] for d in found] == [f"{i}@x" for i in range(20)]
     assert await store.count("users", {"team": "r"}) == 20
@@ -381,14 +387,7 @@ async def test_a_find_slower_than_the_inline_budget_moves_to_the_thread_whole(
     await _fill_team(store, 3000)
     # No time at all on the loop: the first progress check interrupts the inline read.
     monkeypatch.setattr(sqlite_module, "_INLINE_SECONDS", -1.0)
-    hops: list[str] = []
-    fetch = store._fetch
-
-    async def counted(conn: object, sql: str, params: object = ()) -> object:
-        hops.append(sql)
-        return await fetch(conn, sql, params)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "_fetch", counted)
+    hops = _thread_hops(store, monkeypatch)
     found = await store.find("users", {"team": "r"})
     assert [d["email"] for d in found] == [f"{i}@x" for i in range(3000)]
     assert await store.count("users", {}) == 3000

@@ -70,60 +70,59 @@ async def test_year_end_and_expiry_on_sqlite(harness: Harness) -> None:
     assert (await harness.balance(date(2027, 3, 1))).carried_over == Decimal(0)
 
 
-@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite"])
+async def memory_or_sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'b.db'}"
+    store = open_store(url, INDEXES)
+    await store.start()
+    yield store
+    await store.close()
+
+
 async def test_entries_within_a_leave_year_are_exactly_those_effective_in_it(
-    tmp_path: Path, url: str
+    memory_or_sqlite: Store,
 ) -> None:
-    store = open_store(url if url != "sqlite" else f"sqlite:///{tmp_path / 'b.db'}", INDEXES)
-    await store.start()
-    try:
-        harness = Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
-        await harness.setup(year_start="04-01", annual_allowance=Decimal(10))
-        # Each side of both ends of the leave year 2026-04-01 .. 2027-03-31.
-        days = [date(2026, 3, 31), date(2026, 4, 1), date(2027, 3, 31), date(2027, 4, 1)]
-        for n, day in enumerate(days):
-            await harness.request(f"r{n}", [day])
-        year = LeaveYear(2026, date(2026, 4, 1), date(2027, 3, 31))
-        within = await harness.reads.entries(T, "e1", within=year)
-        assert sorted({e.effective_date for e in within}) == days[1:3]
-        every = await harness.reads.entries(T, "e1")
-        assert {e.id for e in within} == {e.id for e in every if e.effective_date in year}
-        assert {e.effective_date for e in every} == set(days)
-    finally:
-        await store.close()
+    store = memory_or_sqlite
+    harness = Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
+    await harness.setup(year_start="04-01", annual_allowance=Decimal(10))
+    # Each side of both ends of the leave year 2026-04-01 .. 2027-03-31.
+    days = [date(2026, 3, 31), date(2026, 4, 1), date(2027, 3, 31), date(2027, 4, 1)]
+    for n, day in enumerate(days):
+        await harness.request(f"r{n}", [day])
+    year = LeaveYear(2026, date(2026, 4, 1), date(2027, 3, 31))
+    within = await harness.reads.entries(T, "e1", within=year)
+    assert sorted({e.effective_date for e in within}) == days[1:3]
+    every = await harness.reads.entries(T, "e1")
+    assert {e.id for e in within} == {e.id for e in every if e.effective_date in year}
+    assert {e.effective_date for e in every} == set(days)
 
 
-@pytest.mark.parametrize("url", ["memory://", "sqlite"])
 async def test_a_windows_carry_overs_are_found_even_after_the_year_start_moved(
-    tmp_path: Path, url: str
+    memory_or_sqlite: Store,
 ) -> None:
-    store = open_store(url if url != "sqlite" else f"sqlite:///{tmp_path / 'b.db'}", INDEXES)
-    await store.start()
-    try:
-        harness = Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
-        await harness.setup()
-        employee = await harness.reads.employee(T, "e1")
-        assert employee is not None
-        # Sheets written while the year started on 1 January: each effective that day.
-        for label in range(2024, 2029):
-            carry = LedgerEntry(
-                f"carryover:e1:vac:{label}",
-                T,
-                "e1",
-                "vac",
-                "carryover",
-                Decimal(1),
-                date(label, 1, 1),
-                leave_year=label,
-            )
-            await harness.uow.run(partial(_save_carryover, label, employee, carry))
-        every = await harness.reads.entries(T, "e1")
-        for month_day in ("01-01", "07-01", "12-31"):  # the start as it is now
-            for label in (2025, 2026, 2027):
-                year = leave_year_labelled(label, month_day)
-                within = await harness.reads.entries(T, "e1", within=year)
-                expected = {e.id for e in every if e.effective_date in year}
-                assert expected
-                assert {e.id for e in within} == expected
-    finally:
-        await store.close()
+    store = memory_or_sqlite
+    harness = Harness(store, FakeClock(datetime(2026, 6, 1, tzinfo=UTC)))
+    await harness.setup()
+    employee = await harness.reads.employee(T, "e1")
+    assert employee is not None
+    # Sheets written while the year started on 1 January: each effective that day.
+    for label in range(2024, 2029):
+        carry = LedgerEntry(
+            f"carryover:e1:vac:{label}",
+            T,
+            "e1",
+            "vac",
+            "carryover",
+            Decimal(1),
+            date(label, 1, 1),
+            leave_year=label,
+        )
+        await harness.uow.run(partial(_save_carryover, label, employee, carry))
+    every = await harness.reads.entries(T, "e1")
+    for month_day in ("01-01", "07-01", "12-31"):  # the start as it is now
+        for label in (2025, 2026, 2027):
+            year = leave_year_labelled(label, month_day)
+            within = await harness.reads.entries(T, "e1", within=year)
+            expected = {e.id for e in every if e.effective_date in year}
+            assert expected
+            assert {e.id for e in within} == expected
