@@ -20,7 +20,7 @@ from leaveflow_calendar.bootstrap import Overrides, create_app
 from leaveflow_calendar.config import Settings
 from leaveflow_calendar.domain.feed import token_hash
 from leaveflow_calendar.service_layer import feeds as feeds_module
-from leaveflow_calendar.service_layer.queries import Viewer, whos_off
+from leaveflow_calendar.service_layer.queries import Viewer, whos_off_views
 from leaveflow_contracts import LeaveApproved, LeavePending, LeaveRepriced
 from leaveflow_kit.logging import configure
 from leaveflow_kit.storage import Store
@@ -96,7 +96,8 @@ async def test_a_tenant_feed_holds_exactly_the_projection(
     assert parsed["name"] == "Acme — who's off"
     leave = {uid: v for uid, v in parsed["events"].items() if uid.startswith("leave-")}
     window = (date(THIS_YEAR - 1, 1, 1), date(THIS_YEAR + 1, 12, 31))
-    projection = await whos_off(store, MemorySnapshotCache(), Viewer(T, "admin", "admin"), *window)
+    views = await whos_off_views(store, MemorySnapshotCache(), Viewer(T, "admin", "admin"), *window)
+    projection = [view.as_item() for view in views]
     assert {uid: v[:3] for uid, v in leave.items()} == {
         f"leave-{i['request_id']}@leaveflow": (
             date.fromisoformat(str(i["start_date"])),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from leaveflow_calendar.adapters.snapshot_cache import MemorySnapshotCache
-from leaveflow_calendar.service_layer.queries import Viewer, whos_off
+from leaveflow_calendar.service_layer.queries import Viewer, whos_off_views
 from leaveflow_contracts import (
     LeaveApproved,
     LeaveDenied,
@@ -34,6 +34,14 @@ SNAPSHOTS = MemorySnapshotCache()
 @pytest.fixture(autouse=True)
 def fresh_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(globals(), "SNAPSHOTS", MemorySnapshotCache())
+
+
+async def whos_off(
+    store: Store, snapshots: MemorySnapshotCache, viewer: Viewer, start: date, end: date, **kw: Any
+) -> list[dict[str, object]]:
+    """The API's items of `whos_off_views`."""
+    views = await whos_off_views(store, snapshots, viewer, start, end, **kw)
+    return [view.as_item() for view in views]
 
 
 async def off(store: Store, viewer: Viewer = ADMIN, **kw: Any) -> list[dict[str, Any]]:

@@ -38,7 +38,6 @@ __all__ = [
     "snapshot",
     "tenant_timezone",
     "tenant_version",
-    "whos_off",
     "whos_off_views",
 ]
 
@@ -99,28 +98,3 @@ async def whos_off_views(
         and (location_id is None or view.location_id == location_id)
         and visible_to(scope, view)
     ]
-
-
-async def whos_off(
-    store: Store,
-    snapshots: SnapshotCache,
-    viewer: Viewer,
-    start: date,
-    end: date,
-    *,
-    department_id: str | None = None,
-    location_id: str | None = None,
-    include_pending: bool = False,
-) -> list[dict[str, object]]:
-    """`whos_off_views` as the API's items."""
-    views = await whos_off_views(
-        store,
-        snapshots,
-        viewer,
-        start,
-        end,
-        department_id=department_id,
-        location_id=location_id,
-        include_pending=include_pending,
-    )
-    return [view.as_item() for view in views]
