@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -25,20 +23,12 @@ from leaveflow_kit.messaging.broker import (
 )
 from leaveflow_kit.messaging.consumer import FETCH_TIMEOUT, DurableConsumer
 from leaveflow_kit.messaging.lease import BUCKET, ConsumerLease, lease_bucket
-from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.storage import Store, Transaction
 from leaveflow_kit.testing import NatsServer
 
 from .test_relay_and_consumer_nats import TENANT, leave_type, publish_raw, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'svc.db'}")
-    await s.start()
-    yield s
-    await s.close()
 
 
 async def _until(condition: Any, within: float) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -21,19 +19,11 @@ from leaveflow_contracts import (
 from leaveflow_kit.events import record
 from leaveflow_kit.messaging import HandledEvent, OutboxRelay, subscribe_events
 from leaveflow_kit.messaging.broker import connect_broker, create_broker
-from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.storage import Store, Transaction
 
 pytestmark = pytest.mark.integration
 
 TENANT = "t-relay"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'svc.db'}")
-    await s.start()
-    yield s
-    await s.close()
 
 
 def leave_type(i: int) -> LeaveTypeUpserted:

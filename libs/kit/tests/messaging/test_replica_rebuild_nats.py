@@ -5,7 +5,6 @@ handlers; the current version leaves them alone."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from leaveflow_kit.messaging.broker import connect_broker, create_broker
 from leaveflow_kit.replica import Replica, ReplicaSet, rebuild, rebuild_if_stale, stored_version
 from leaveflow_kit.runtime import build_runtime
 from leaveflow_kit.settings import ServiceSettings
-from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.storage import Store, Transaction
 
 pytestmark = pytest.mark.integration
 
@@ -52,14 +51,6 @@ def replicas(version: int) -> ReplicaSet:
         collections=["leave_types"],
         handlers=directory_handlers(),
     )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'svc.db'}")
-    await s.start()
-    yield s
-    await s.close()
 
 
 async def publish(nats_url: str, envelopes: list[Envelope]) -> None:
