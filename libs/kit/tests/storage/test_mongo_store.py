@@ -248,22 +248,35 @@ async def test_without_transactions_writes_still_land_but_are_not_atomic(store: 
     assert await store.get("people", lost) == {"v": 1}  # no rollback without a transaction
 
 
+async def _users_indexed_before(
+    store_url: str, open_test_store: StoreFactory, *shapes: tuple[str, ...]
+) -> None:
+    """The database as an earlier version left it: `users` indexes of these fields, each
+    under the name the fields make."""
+    first = await open_test_store(store_url)
+    assert isinstance(first, MongoStore)
+    for fields in shapes:
+        keys = [(name, 1) for name in fields]
+        await first._database()["users"].create_index(keys, name=f"ix_users__{'__'.join(fields)}")
+    await first.close()
+
+
+async def _users_index_shapes(store: MongoStore) -> dict[str, list[tuple[str, Any]]]:
+    return {
+        index["name"]: list(index["key"].items())
+        async for index in await store._database()["users"].list_indexes()
+    }
+
+
 @pytest.mark.mongo
 async def test_a_non_unique_index_ends_with_id_and_replaces_its_old_shape(
     store_url: str, open_test_store: StoreFactory
 ) -> None:
     # _id last: a page (equality, then _id order) is a range of the index, no sort.
-    first = await open_test_store(store_url)
-    assert isinstance(first, MongoStore)
-    people = first._database()["users"]
-    await people.create_index([("team", 1)], name="ix_users__team")  # the shape before
-    await first.close()
+    await _users_indexed_before(store_url, open_test_store, ("team",))  # the shape before
     second = await open_test_store(store_url)
     assert isinstance(second, MongoStore)
-    shapes = {
-        index["name"]: list(index["key"].items())
-        async for index in await second._database()["users"].list_indexes()
-    }
+    shapes = await _users_index_shapes(second)
     assert shapes["ix_users__team___id"] == [("team", 1), ("_id", 1)]
     assert "ix_users__team" not in shapes
 
@@ -272,16 +285,11 @@ async def test_a_non_unique_index_ends_with_id_and_replaces_its_old_shape(
 async def test_a_retired_index_is_dropped_in_either_shape(
     store_url: str, open_test_store: StoreFactory
 ) -> None:
-    first = await open_test_store(store_url)
-    assert isinstance(first, MongoStore)
-    users = first._database()["users"]
-    await users.create_index([("role", 1)], name="ix_users__role")
-    await users.create_index([("role", 1), ("_id", 1)], name="ix_users__role___id")
-    await first.close()
+    await _users_indexed_before(store_url, open_test_store, ("role",), ("role", "_id"))
     second = MongoStore(store_url, (*INDEXES, IndexSpec("users", ("role",), retired=True)))
     await second.start()
     try:
-        names = {index["name"] async for index in await second._database()["users"].list_indexes()}
+        names = set(await _users_index_shapes(second))
         assert not {"ix_users__role", "ix_users__role___id"} & names
         assert "ix_users__team___id" in names
     finally:
