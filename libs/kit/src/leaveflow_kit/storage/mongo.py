@@ -198,6 +198,7 @@ class MongoStore:
         try:
             db = client.get_default_database(default=DEFAULT_DATABASE)
             await self._command(db, "ping")
+            await self._drop_indexes(db, self._unwanted_indexes())
             for spec in self._indexes:
                 keys = [(f, 1) for f in spec.fields]
                 options: dict[str, Any] = {"name": index_name(spec), "unique": spec.unique}
@@ -208,14 +209,10 @@ class MongoStore:
                 else:
                     # _id last, as SQLite's key (sqlite.py): a page is then a range of the
                     # index in _id order, not an in-memory sort of every match. A new name
-                    # for the new shape; the old one is dropped.
+                    # for the new shape; the old one is dropped (`_unwanted_indexes`).
                     keys.append(("_id", 1))
                     options["name"] = f"{index_name(spec)}___id"
-                    await self._drop_index_if_present(db, spec.collection, index_name(spec))
                 await self._create_index(db, spec.collection, keys, options)
-            for spec in self._retired:
-                for name in (index_name(spec), f"{index_name(spec)}___id"):
-                    await self._drop_index_if_present(db, spec.collection, name)
             await self._create_index(
                 db, OUTBOX, [("event_id", 1)], {"name": "ux_event_id", "unique": True}
             )
@@ -264,14 +261,28 @@ class MongoStore:
         self.stats.queries += 1
         await db[collection].create_index(keys, **options)
 
-    async def _drop_index_if_present(
-        self, db: AsyncDatabase[MongoDoc], collection: str, name: str
+    def _unwanted_indexes(self) -> dict[str, set[str]]:
+        """By collection: each wanted index's old shape (before `_id` was added) and both
+        shapes of each retired one."""
+        unwanted: dict[str, set[str]] = {}
+        for spec in self._indexes:
+            if not spec.unique:
+                unwanted.setdefault(spec.collection, set()).add(index_name(spec))
+        for spec in self._retired:
+            names = {index_name(spec), f"{index_name(spec)}___id"}
+            unwanted.setdefault(spec.collection, set()).update(names)
+        return unwanted
+
+    async def _drop_indexes(
+        self, db: AsyncDatabase[MongoDoc], unwanted: Mapping[str, set[str]]
     ) -> None:
-        self.stats.queries += 1
-        present = [index["name"] async for index in await db[collection].list_indexes()]
-        if name in present:
+        """Drop those present: one listing per collection."""
+        for collection, names in unwanted.items():
             self.stats.queries += 1
-            await db[collection].drop_index(name)
+            present = {index["name"] async for index in await db[collection].list_indexes()}
+            for name in sorted(names & present):
+                self.stats.queries += 1
+                await db[collection].drop_index(name)
 
     async def _supports_transactions(
         self, client: AsyncMongoClient[MongoDoc], db: AsyncDatabase[MongoDoc]
