@@ -32,6 +32,7 @@ from .cluster import NatsCluster
 from .ports import APPS, ensure_free, pick_ports
 from .process import ManagedProcess, terminate_together
 from .readiness import http_ok, wait_until_ready
+from .settled import wait_streams_settled
 from .stack import LOOPBACK, Stack, StackError, service_argv
 
 MAX_STREAM_REPLICAS = 3
@@ -141,7 +142,9 @@ class ReplicatedStack:
     def start(self) -> ReplicatedStack:
         """Start the cluster, then every replica of everything at once; return once every
         ``/readyz`` answers 200 (the web's says the requests service answers, so it comes
-        last by itself). A failed start leaves nothing behind."""
+        last by itself) and events can flow: every stream and durable has a leader and every
+        durable's lease a holder (`leaveflow_devstack.settled`). A failed start leaves
+        nothing behind."""
         try:
             for app in APPS:
                 for port in self.ports[app]:
@@ -150,6 +153,11 @@ class ReplicatedStack:
             for name in self.names:
                 self._spawn(name)
             self._wait_ready(self.names)
+            wait_streams_settled(
+                self.cluster.urls,
+                timeout=self.ready_timeout,
+                leases=float(self._env_overrides.get("LEAVEFLOW_CONSUMER_LEASE", "6")) > 0,
+            )
         except BaseException:
             self.stop()
             raise
