@@ -296,3 +296,59 @@ async def test_a_batch_slower_than_the_ack_wait_is_not_redelivered(
         await other.close()
         await consumer.stop()
         await broker.stop()
+
+
+async def test_a_changed_ack_wait_and_batch_size_reach_a_durable_that_already_exists(
+    store: Store, nats_url: str
+) -> None:
+    """A restart with other settings updates the durable (it used to keep the first ones),
+    and the events that waited meanwhile still arrive."""
+    seen: list[str] = []
+
+    async def note(tx: Transaction, event: HandledEvent) -> None:
+        seen.append(event.envelope.event_id)
+
+    def consumer(ack_wait: float, batch_size: int) -> Any:
+        return subscribe_events(
+            broker,
+            store,
+            consumer="reconfigured",
+            producer="requests",
+            handlers={"LeaveTypeUpserted": note},
+            ack_wait_seconds=ack_wait,
+            batch_size=batch_size,
+            fetch_timeout=0.5,
+        )
+
+    async def durable_config() -> tuple[float | None, int | None]:
+        nc = await nats.connect(nats_url)
+        try:
+            js = nc.jetstream()
+            info = await js.consumer_info(stream_for("requests"), "reconfigured_requests")
+            return info.config.ack_wait, info.config.max_ack_pending
+        finally:
+            await nc.close()
+
+    broker = create_broker(nats_url)
+    await connect_broker(broker)
+    try:
+        first = consumer(ack_wait=30, batch_size=100)
+        await first.start()
+        await first.stop()
+        assert await durable_config() == (30, 1000)
+
+        waiting = Envelope.wrap(leave_type(7), tenant_id=TENANT)
+        await publish_raw(nats_url, waiting, "waited-for-the-restart")
+        second = consumer(ack_wait=4, batch_size=250)
+        await second.start()
+        try:
+            assert await durable_config() == (4, 2500)
+
+            async def arrived() -> bool:
+                return waiting.event_id in seen
+
+            await wait_for(arrived)
+        finally:
+            await second.stop()
+    finally:
+        await broker.stop()

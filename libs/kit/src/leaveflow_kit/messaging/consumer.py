@@ -410,12 +410,14 @@ class DurableConsumer:
                 holder=self._lease_holder,
             )
             self.lease.start()
-        subscription = await js.pull_subscribe(
-            stream_subjects(self.producer)[0],
-            durable=self.durable,
-            stream=stream_for(self.producer),
-            config=self.config,
+        stream_name = stream_for(self.producer)
+        # Create or update: nats-py's pull_subscribe only creates a missing durable, so a
+        # changed ack wait or ack-pending limit (LEAVEFLOW_ACK_WAIT, the batch size) never
+        # reached one that already existed. The server applies the editable fields.
+        await js.add_consumer(
+            stream_name, config=self.config.evolve(filter_subject=stream_subjects(self.producer)[0])
         )
+        subscription = await js.pull_subscribe_bind(durable=self.durable, stream=stream_name)
         self._subscription = subscription
         self._forget_reconnect = on_reconnect(self.state.broker, self.rearm)
         self._task = asyncio.create_task(self._run(subscription), name=f"consume-{self.durable}")
