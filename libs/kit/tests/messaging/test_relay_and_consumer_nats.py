@@ -110,16 +110,26 @@ async def test_relay_wakes_on_commit_without_polling(store: Store, nats_url: str
         await broker.stop()
 
 
-async def start_consumer(nats_url: str, store: Store, handler: Any, *, max_deliver: int = 5) -> Any:
+async def start_consumer(
+    nats_url: str,
+    store: Store,
+    handler: Any,
+    *,
+    max_deliver: int = 5,
+    name: str = "probe",
+    ack_wait: float = 2,
+    batch_size: int = 100,
+) -> Any:
     broker = create_broker(nats_url)
     consumer = subscribe_events(
         broker,
         store,
-        consumer="probe",
+        consumer=name,
         producer="requests",
         handlers={"LeaveTypeUpserted": handler},
         max_deliver=max_deliver,
-        ack_wait_seconds=2,
+        ack_wait_seconds=ack_wait,
+        batch_size=batch_size,
         fetch_timeout=0.5,
         retry_base_seconds=0.2,
     )
@@ -308,18 +318,6 @@ async def test_a_changed_ack_wait_and_batch_size_reach_a_durable_that_already_ex
     async def note(tx: Transaction, event: HandledEvent) -> None:
         seen.append(event.envelope.event_id)
 
-    def consumer(ack_wait: float, batch_size: int) -> Any:
-        return subscribe_events(
-            broker,
-            store,
-            consumer="reconfigured",
-            producer="requests",
-            handlers={"LeaveTypeUpserted": note},
-            ack_wait_seconds=ack_wait,
-            batch_size=batch_size,
-            fetch_timeout=0.5,
-        )
-
     async def durable_config() -> tuple[float | None, int | None]:
         nc = await nats.connect(nats_url)
         try:
@@ -329,26 +327,26 @@ async def test_a_changed_ack_wait_and_batch_size_reach_a_durable_that_already_ex
         finally:
             await nc.close()
 
-    broker = create_broker(nats_url)
-    await connect_broker(broker)
+    async def restart(ack_wait: float, batch_size: int) -> Any:
+        return await start_consumer(
+            nats_url, store, note, name="reconfigured", ack_wait=ack_wait, batch_size=batch_size
+        )
+
+    broker, first = await restart(ack_wait=30, batch_size=100)
+    await first.stop()
+    await broker.stop()
+    assert await durable_config() == (30, 1000)
+
+    waiting = Envelope.wrap(leave_type(7), tenant_id=TENANT)
+    await publish_raw(nats_url, waiting, "waited-for-the-restart")
+    broker, second = await restart(ack_wait=4, batch_size=250)
     try:
-        first = consumer(ack_wait=30, batch_size=100)
-        await first.start()
-        await first.stop()
-        assert await durable_config() == (30, 1000)
+        assert await durable_config() == (4, 2500)
 
-        waiting = Envelope.wrap(leave_type(7), tenant_id=TENANT)
-        await publish_raw(nats_url, waiting, "waited-for-the-restart")
-        second = consumer(ack_wait=4, batch_size=250)
-        await second.start()
-        try:
-            assert await durable_config() == (4, 2500)
+        async def arrived() -> bool:
+            return waiting.event_id in seen
 
-            async def arrived() -> bool:
-                return waiting.event_id in seen
-
-            await wait_for(arrived)
-        finally:
-            await second.stop()
+        await wait_for(arrived)
     finally:
+        await second.stop()
         await broker.stop()
