@@ -202,6 +202,7 @@ async def _run_claimed(
         with collector_paused():
             data = await _YearData.load(reads, job.tenant_id, job.year)
         await _carry_all(uow, reads, job, batch, progress, data, policies, years_of)
+        del data  # gone before the collection that may end the freeze, not walked by it
     runner, job.state, job.runner, job.lease_until = job.runner, DONE, None, 0.0
     await uow.run(_save_job(job, runner))
     log.info(
@@ -228,9 +229,11 @@ def heap_frozen() -> Iterator[None]:
     of them, and those passes grew with the tenant (a quarter of a 100,000-person job,
     issue 19). Frozen objects are still freed when their last reference goes; only
     cycles among them wait for an unfreeze. Jobs may overlap: the last one to finish
-    unfreezes, and only if nothing was frozen before the first began: a service froze
-    its start-up heap (`leaveflow_kit.runtime.tune_garbage_collector`), and unfreezing
-    would hand all of that back to the collector."""
+    unfreezes. If something was frozen before the first began (a service freezes its
+    start-up heap, `leaveflow_kit.runtime.tune_garbage_collector`), it unfreezes, collects
+    once and freezes what lives again, as the service's start did: otherwise the jobs'
+    garbage cycles would stay frozen, a leak per job; one full pass after a job is cheap
+    next to the passes the freeze saved during it."""
     global _frozen_jobs, _unfreeze_at_end
     if _frozen_jobs == 0:
         _unfreeze_at_end = gc.get_freeze_count() == 0
@@ -240,8 +243,11 @@ def heap_frozen() -> Iterator[None]:
         yield
     finally:
         _frozen_jobs -= 1
-        if _frozen_jobs == 0 and _unfreeze_at_end:
+        if _frozen_jobs == 0:
             gc.unfreeze()
+            if not _unfreeze_at_end:
+                gc.collect()
+                gc.freeze()
 
 
 @contextmanager
