@@ -170,10 +170,20 @@ class Outage:
     def come_back(self) -> None:
         asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
 
+    async def _close(self) -> None:
+        """Cut, then end every connection's task: a loop stopped with them pending makes
+        the interpreter report each one destroyed while still pending."""
+        await self._cut()
+        tasks = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def stop(self) -> None:
-        self.go_down()
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
 
 @dataclass
