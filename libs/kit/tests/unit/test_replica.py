@@ -11,19 +11,17 @@ from pathlib import Path
 import pytest
 
 from leaveflow_kit.replica import Replica, Stamp
-from leaveflow_kit.storage import Doc, Store, Transaction, open_store, tenant_get
+from leaveflow_kit.storage import Doc, Store, Transaction, tenant_get
+from leaveflow_kit.testing.stores import EMBEDDED_KINDS, started_store
 
 PEOPLE = Replica("people")
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=EMBEDDED_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'r.db'}"
-    s = open_store(url)
-    await s.start()
-    yield s
-    await s.close()
+    async with started_store(request.param, tmp_path) as s:
+        yield s
 
 
 def at(seconds: int, event_id: str = "e") -> Stamp:

@@ -22,6 +22,7 @@ from leaveflow_balances.service_layer.ports import Repository
 from leaveflow_balances.service_layer.year_end import open_job, run_job
 from leaveflow_kit.storage import Store, open_store
 from leaveflow_kit.testing import FakeClock
+from leaveflow_kit.testing.stores import EMBEDDED_KINDS, started_store
 
 from ..harness import Harness, T
 
@@ -70,13 +71,10 @@ async def test_year_end_and_expiry_on_sqlite(harness: Harness) -> None:
     assert (await harness.balance(date(2027, 3, 1))).carried_over == Decimal(0)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=EMBEDDED_KINDS)
 async def memory_or_sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'b.db'}"
-    store = open_store(url, INDEXES)
-    await store.start()
-    yield store
-    await store.close()
+    async with started_store(request.param, tmp_path, INDEXES) as store:
+        yield store
 
 
 async def test_entries_within_a_leave_year_are_exactly_those_effective_in_it(

@@ -28,7 +28,8 @@ from leaveflow_calendar.service_layer.tenant_snapshot import (
 )
 from leaveflow_contracts import LeaveRepriced
 from leaveflow_kit.replica import replica_key
-from leaveflow_kit.storage import Store, Transaction, open_store
+from leaveflow_kit.storage import Store, Transaction
+from leaveflow_kit.testing.stores import EMBEDDED_KINDS, started_store
 
 from ..conftest import Events
 
@@ -38,13 +39,10 @@ OTHER = "tenant-10"
 SOON = datetime.now(UTC).date() + timedelta(days=30)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=EMBEDDED_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'cal.db'}"
-    s = open_store(url, INDEXES)
-    await s.start()
-    yield s
-    await s.close()
+    async with started_store(request.param, tmp_path, INDEXES) as s:
+        yield s
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.storage import Store
 from leaveflow_kit.testing import FakeClock
+from leaveflow_kit.testing.stores import EMBEDDED_KINDS, started_store
 from leaveflow_requests.adapters.repository import INDEXES, StoreReads, StoreUnitOfWork
 from leaveflow_requests.adapters.secrets import FernetBox
 from leaveflow_requests.domain import errors
@@ -26,13 +27,10 @@ from leaveflow_requests.service_layer.commands import Actor, CreateTenant, Upser
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=EMBEDDED_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'rq.db'}"
-    s = open_store(url, INDEXES)
-    await s.start()
-    yield s
-    await s.close()
+    async with started_store(request.param, tmp_path, INDEXES) as s:
+        yield s
 
 
 @pytest.fixture
