@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import chromium, eventually
+from leaveflow_devstack.testing import eventually
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(360)]
@@ -39,12 +39,6 @@ DESKTOP: ViewportSize = {"width": 1366, "height": 850}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 INVITE_LINK = re.compile(r"http://localhost:\d+/signin\?email=[^\s\"'<>]+")
 SIGNIN_LINK = re.compile(r"http://localhost:\d+/signin/link\?token=[A-Za-z0-9_\-.~%]+")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

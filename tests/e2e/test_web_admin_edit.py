@@ -15,7 +15,6 @@ and no word is split. Screenshots: test-artifacts/web/admin-*-{desktop,phone}.pn
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -24,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, eventually
+from leaveflow_devstack.testing import Tenant, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -49,12 +48,6 @@ SPLITTABLE = """() => [...document.querySelectorAll('main td, main th, main p, m
   .filter((e) => getComputedStyle(e).overflowWrap === 'anywhere'
               || getComputedStyle(e).wordBreak === 'break-all')
   .map((e) => e.textContent.trim().slice(0, 40))"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def shot(page: Page, size: str, name: str) -> None:

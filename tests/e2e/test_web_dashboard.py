@@ -8,7 +8,6 @@ the team calendar shows the leave. Screenshots of each page: test-artifacts/web/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -18,7 +17,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import chromium
 from leaveflow_web.wording import date_range
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -43,12 +41,6 @@ def quiet_week(today: date) -> tuple[str, str, str]:
 MONDAY, FRIDAY, MONTH = quiet_week(datetime.now(UTC).date())
 WAIT_MS = 20_000  # events cross three processes on a busy 2-core machine
 expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 UNLABELLED = """() => [...document.querySelectorAll(

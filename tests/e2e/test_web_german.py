@@ -7,7 +7,6 @@ in both languages at both sizes, screenshots under test-artifacts/web/lang-*.png
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, StorageState, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, coming_monday, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, sign_up
 from leaveflow_web import i18n
 from leaveflow_web.month_grid import month_period
 from leaveflow_web.wording import date_range
@@ -39,12 +38,6 @@ WEEKS_AHEAD = {"desktop": 3, "phone": 5}
 class Company:
     tenant: Tenant
     employees: dict[str, tuple[str, str]]  # per size: (name, email), each their own balance
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

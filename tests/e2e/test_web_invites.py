@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, eventually
+from leaveflow_devstack.testing import Tenant, eventually
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -23,12 +23,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
 LINK = re.compile(r"https?://[^\s\"'<>]+/signin\?[^\s\"'<>]+")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ Screenshots: test-artifacts/web/levels-*-{desktop,phone}.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, coming_mondays, eventually
+from leaveflow_devstack.testing import Tenant, coming_mondays, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -32,12 +31,6 @@ SIZES: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
 }
 SIDEWAYS = "() => document.scrollingElement.scrollWidth - window.innerWidth"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def signed_in(browser: Browser, stack: Stack, email: str, size: str) -> Page:

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, eventually
+from leaveflow_devstack.testing import Tenant, eventually
 from leaveflow_kit.testing import RecordedCall, WebhookSink
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
@@ -30,12 +30,6 @@ SIZES = {"desktop": (1366, 850), "phone": (390, 844)}
 START = date.today() + timedelta(days=21)
 while START.weekday() != 0:
     START += timedelta(days=1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

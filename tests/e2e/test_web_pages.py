@@ -11,7 +11,6 @@ name nowhere. Screenshots of every page at both sizes: test-artifacts/web/pages-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, StorageState, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, coming_monday, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, eventually, sign_up
 from leaveflow_web.wording import date_range
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
@@ -100,12 +99,6 @@ class Company:
     employee_email: str
     leave_type_id: str
     week: tuple[str, str]  # Monday, Friday of the approved leave
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, eventually, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -38,12 +38,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ready_timeout=90.0,
     ) as own:
         yield own
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ Screenshots: test-artifacts/web/request-form-*.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, eventually
+from leaveflow_devstack.testing import Tenant, eventually, no_sideways_scroll, open_signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -50,36 +49,13 @@ OTHER_MONDAY = working_week(FRIDAY)[0]  # another week, for the hour-based type
 JANUARY = working_week(date(TODAY.year + 1, 1, 1))[0]  # in the next leave year
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
 def shot(page: Page, name: str, size: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"request-form-{name}-{size}.png"), full_page=True)
 
 
-WIDER = """() => [...document.querySelectorAll('body *')]
-  .filter((e) => e.getBoundingClientRect().right > window.innerWidth)
-  .map((e) => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)"""
-
-
-def no_sideways_scroll(page: Page) -> None:
-    widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths} {page.evaluate(WIDER)}"
-
-
 def open_as(browser: Browser, web: str, size: str, email: str) -> Page:
-    context = browser.new_context(base_url=web, viewport=SIZES[size])
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
-    return page
+    return open_signed_in(browser, web, SIZES[size], email, WAIT_MS)
 
 
 def preview_says(page: Page, *texts: str) -> None:

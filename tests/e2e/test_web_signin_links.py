@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, eventually, sign_up
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -56,12 +56,6 @@ def with_mail(tenant: Tenant, sink: SmtpSink) -> Tenant:
 @pytest.fixture(scope="module")
 def company(stack: Stack, sink: SmtpSink) -> Tenant:
     return with_mail(sign_up(stack.urls), sink)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def new_page(browser: Browser, web: str, phone: bool = False) -> Page:

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 from leaveflow_devstack import Stack
 from leaveflow_devstack.ports import free_ports
 from leaveflow_devstack.process import ManagedProcess
-from leaveflow_devstack.testing import Tenant, chromium, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, eventually, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -196,12 +196,6 @@ def company_sso(world: World) -> World:
             )
         assert answer.status_code == 200, answer.text
     return world
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

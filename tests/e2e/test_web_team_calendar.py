@@ -18,7 +18,6 @@ calendar is then read only through the browser. Screenshots: test-artifacts/web/
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, coming_monday, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, eventually, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -184,12 +183,6 @@ def company(stack: Stack) -> Company:
 
     eventually(all_in_calendar, timeout=30, what="the four leaves in the calendar")
     return made
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def signed_in(browser: Browser, stack: Stack, email: str, size: str) -> Page:

@@ -30,7 +30,7 @@ from leaveflow_devstack import Stack
 from leaveflow_devstack.bot_connector import BotConnector, LoopbackServer
 from leaveflow_devstack.ports import free_ports
 from leaveflow_devstack.process import ManagedProcess
-from leaveflow_devstack.testing import Tenant, chromium, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, eventually, sign_up
 from leaveflow_kit.testing import WebhookSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -132,12 +132,6 @@ def world(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
             allowed.stop()
             other.stop()
             entra.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def in_teams(browser: Browser, world: World, size: str, token: str) -> Page:

@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, coming_monday, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, eventually, sign_up
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -51,12 +51,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ready_timeout=60.0,
     ) as own:
         yield own
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from uuid import uuid4
 import httpx
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 T = TypeVar("T")
 
@@ -56,6 +56,37 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+# What sticks out on the right of the viewport, to name in a failure.
+_STICKING_OUT = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth)
+  .map((e) => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)"""
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """Fail when the page is wider than its viewport, naming what sticks out."""
+    widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], (
+        f"{page.url} scrolls sideways: {widths} {page.evaluate(_STICKING_OUT)}"
+    )
+
+
+def open_signed_in(
+    browser: Browser, web: str, viewport: ViewportSize, email: str, wait_ms: int
+) -> Page:
+    """A new cookie jar at `viewport`, signed in as `email` through the dev sign-in
+    (no mail, no passkey), on the "My leave" page."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=web, viewport=viewport)
+    context.set_default_timeout(wait_ms)
+    page = context.new_page()
+    page.goto("/signin")
+    page.get_by_label("Email of the person to be").fill(email)
+    page.get_by_role("button", name="Sign in without a check").click()
+    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
+    return page
 
 
 @dataclass(frozen=True)
