@@ -23,7 +23,14 @@ import pytest
 from playwright.sync_api import Browser, Page, StorageState, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, chromium, coming_monday, eventually, sign_up
+from leaveflow_devstack.testing import (
+    Tenant,
+    chromium,
+    coming_monday,
+    dev_sign_in,
+    eventually,
+    sign_up,
+)
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -178,13 +185,6 @@ def person(
     )
     context.set_default_timeout(WAIT_MS)
     return context.new_page()
-
-
-def dev_sign_in(page: Page, email: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, eventually
+from leaveflow_devstack.testing import Tenant, eventually, open_signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -61,14 +61,7 @@ def shot(page: Page, size: str, name: str) -> None:
 
 
 def admin_page(browser: Browser, stack: Stack, tenant: Tenant, size: str) -> Page:
-    context = browser.new_context(base_url=stack.urls["web"], viewport=SIZES[size])
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(tenant.admin_email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
-    return page
+    return open_signed_in(browser, stack.urls["web"], SIZES[size], tenant.admin_email, WAIT_MS)
 
 
 def notice(page: Page, text: str) -> None:

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leaveflow_devstack import Stack
+from leaveflow_devstack.testing import dev_sign_in
 from leaveflow_web.wording import date_range
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -61,14 +62,6 @@ def person(browser: Browser, web: str) -> Page:
     context = browser.new_context(base_url=web, viewport={"width": 412, "height": 915})
     context.set_default_timeout(WAIT_MS)
     return context.new_page()
-
-
-def dev_sign_in(page: Page, email: str) -> None:
-    page.goto("/signin")
-    # The dev box takes an email only; each test's people belong to one company.
-    page.get_by_label("Email of the person to be").fill(email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
 
 
 def notice(page: Page, text: str) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, eventually
+from leaveflow_devstack.testing import Tenant, dev_sign_in, eventually
 from leaveflow_kit.testing.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -37,13 +37,6 @@ def text_of(message: EmailMessage) -> str:
     return str(part.get_content())
 
 
-def dev_sign_in(page: Page, tenant: Tenant) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(tenant.admin_email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
-
-
 def test_imported_people_are_invited_and_the_link_leads_to_sign_in_without_ids(
     stack: Stack, tenant: Tenant, smtp: SmtpSink, browser: Browser
 ) -> None:
@@ -61,7 +54,7 @@ def test_imported_people_are_invited_and_the_link_leads_to_sign_in_without_ids(
     admin.set_default_timeout(WAIT_MS)
     page = admin.new_page()
     try:
-        dev_sign_in(page, tenant)
+        dev_sign_in(page, tenant.admin_email)
         page.goto("/admin/employees")
         page.get_by_label("…or paste it").fill(
             "name,email,location,department,role,start_date\n"

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, coming_mondays, eventually
+from leaveflow_devstack.testing import Tenant, coming_mondays, eventually, open_signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -34,14 +34,7 @@ SIDEWAYS = "() => document.scrollingElement.scrollWidth - window.innerWidth"
 
 
 def signed_in(browser: Browser, stack: Stack, email: str, size: str) -> Page:
-    context = browser.new_context(base_url=stack.urls["web"], viewport=SIZES[size])
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
-    return page
+    return open_signed_in(browser, stack.urls["web"], SIZES[size], email, WAIT_MS)
 
 
 def shot(page: Page, size: str, name: str) -> None:

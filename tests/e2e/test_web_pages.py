@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, StorageState, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, coming_monday, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, coming_monday, dev_sign_in, eventually, sign_up
 from leaveflow_web.wording import date_range
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
@@ -163,13 +163,6 @@ def signed_in(
     page.goto("/")
     expect(page.get_by_role("heading", name="My leave")).to_be_visible()
     return page
-
-
-def dev_sign_in(page: Page, email: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
 
 
 class Failures:

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, ViewportSize, expect
 
 from leaveflow_devstack import Stack
-from leaveflow_devstack.testing import Tenant, eventually, sign_up
+from leaveflow_devstack.testing import Tenant, dev_sign_in, eventually, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -95,13 +95,6 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def dev_sign_in(page: Page, tenant: Tenant) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email of the person to be").fill(tenant.admin_email)
-    page.get_by_role("button", name="Sign in without a check").click()
-    expect(page.get_by_role("heading", name="My leave")).to_be_visible()
-
-
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/signin"))
@@ -119,7 +112,7 @@ def test_register_sign_out_then_sign_in_with_the_passkey_alone_and_a_copy_is_ref
     laptop = Device(browser, web)
     try:
         page = laptop.page
-        dev_sign_in(page, tenant)
+        dev_sign_in(page, tenant.admin_email)
         page.get_by_role("link", name="Security").click()
         expect(page.get_by_role("heading", name="Passkeys")).to_be_visible()
         expect(page.get_by_text("You have no passkeys yet.")).to_be_visible()
@@ -171,8 +164,8 @@ def test_sessions_are_listed_and_revoked_and_the_revoked_browser_is_signed_out(
     web = web_of(stack)
     desk, phone = Device(browser, web), Device(browser, web, phone=True)
     try:
-        dev_sign_in(desk.page, tenant)
-        dev_sign_in(phone.page, tenant)
+        dev_sign_in(desk.page, tenant.admin_email)
+        dev_sign_in(phone.page, tenant.admin_email)
         desk.page.goto("/security")
         sessions = desk.page.locator("li.session")
         expect(sessions).to_have_count(2)

@@ -77,16 +77,22 @@ def open_signed_in(
 ) -> Page:
     """A new cookie jar at `viewport`, signed in as `email` through the dev sign-in
     (no mail, no passkey), on the "My leave" page."""
-    from playwright.sync_api import expect
-
     context = browser.new_context(base_url=web, viewport=viewport)
     context.set_default_timeout(wait_ms)
     page = context.new_page()
+    dev_sign_in(page, email)
+    return page
+
+
+def dev_sign_in(page: Page, email: str) -> None:
+    """Sign `page` in as `email` through the dev sign-in box, which takes an email only
+    (each test's people belong to one company); it waits for the "My leave" page."""
+    from playwright.sync_api import expect
+
     page.goto("/signin")
     page.get_by_label("Email of the person to be").fill(email)
     page.get_by_role("button", name="Sign in without a check").click()
     expect(page.get_by_role("heading", name="My leave")).to_be_visible()
-    return page
 
 
 @dataclass(frozen=True)
