@@ -224,14 +224,20 @@ def leave_cancelled(r: LeaveRequest, previous: str, by: str, note: str | None) -
     )
 
 
+def _toil_facts(c: ToilClaim) -> dict[str, object]:
+    return {
+        "toil_id": c.id,
+        "employee_id": c.employee_id,
+        "leave_type_id": c.leave_type_id,
+        "date": c.date,
+        "amount": c.amount,
+        "unit": LeaveUnit(c.unit),
+    }
+
+
 def toil_pending(c: ToilClaim, approval: Approval | None) -> ToilPending:
     return ToilPending(
-        toil_id=c.id,
-        employee_id=c.employee_id,
-        leave_type_id=c.leave_type_id,
-        date=c.date,
-        amount=c.amount,
-        unit=LeaveUnit(c.unit),
+        **_toil_facts(c),
         note=c.note,
         department_id=c.department_id,
         approval=approval,
@@ -240,12 +246,7 @@ def toil_pending(c: ToilClaim, approval: Approval | None) -> ToilPending:
 
 def toil_denied(c: ToilClaim, by: str, note: str | None, approval: Approval | None) -> ToilDenied:
     return ToilDenied(
-        toil_id=c.id,
-        employee_id=c.employee_id,
-        leave_type_id=c.leave_type_id,
-        date=c.date,
-        amount=c.amount,
-        unit=LeaveUnit(c.unit),
+        **_toil_facts(c),
         approver_id=by,
         note=note,
         approval=approval,
@@ -254,12 +255,7 @@ def toil_denied(c: ToilClaim, by: str, note: str | None, approval: Approval | No
 
 def toil_cancelled(c: ToilClaim, previous: str, by: str, note: str | None) -> ToilCancelled:
     return ToilCancelled(
-        toil_id=c.id,
-        employee_id=c.employee_id,
-        leave_type_id=c.leave_type_id,
-        date=c.date,
-        amount=c.amount,
-        unit=LeaveUnit(c.unit),
+        **_toil_facts(c),
         previous_status=previous,
         cancelled_by=by,
         note=note,
@@ -269,12 +265,7 @@ def toil_cancelled(c: ToilClaim, previous: str, by: str, note: str | None) -> To
 def toil_approved(c: ToilClaim, approver_id: str | None) -> ToilApproved:
     # The claim's own note: balances writes it on the credit's ledger entry.
     return ToilApproved(
-        toil_id=c.id,
-        employee_id=c.employee_id,
-        leave_type_id=c.leave_type_id,
-        date=c.date,
-        amount=c.amount,
-        unit=LeaveUnit(c.unit),
+        **_toil_facts(c),
         approver_id=approver_id,
         note=c.note,
     )
