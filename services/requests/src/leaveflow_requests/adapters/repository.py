@@ -12,7 +12,7 @@ from leaveflow_contracts import Envelope, EventData
 from leaveflow_kit.documents import from_doc, to_doc
 from leaveflow_kit.events import record
 from leaveflow_kit.replica import Replica
-from leaveflow_kit.storage import IndexSpec, Store, Transaction, tenant_get
+from leaveflow_kit.storage import Between, IndexSpec, Store, Transaction, tenant_get
 
 from ..domain.blackouts import Blackout
 from ..domain.directory import Department, Employee, LeaveType, Location, Tenant
@@ -57,7 +57,11 @@ INDEXES = (
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
-    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
+    # A person's requests that end on or after a day: what every submission, edit and
+    # approver-on-leave check asks. On (tenant_id, employee_id) alone each of those read
+    # and decoded the person's whole history (issue 19).
+    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id", "end_date")),
+    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id"), retired=True),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "leave_type_id")),
     IndexSpec(EVENT_LOG, ("tenant_id",)),
@@ -99,6 +103,11 @@ def policy_id(location_id: str, leave_type_id: str) -> str:
 T = TypeVar("T")
 # The one document the first signup inserts (LEAVEFLOW_SIGNUP_OPEN=first).
 _FIRST_SIGNUP = ("installation", "first-signup")
+
+
+def _from(first: str) -> Between:
+    """An ISO date from `first` on."""
+    return Between(first, "9999-12-31")
 
 
 class _Source(Protocol):
@@ -176,12 +185,11 @@ class _TenantDocuments(IdentityReads):
     async def live_requests_overlapping(
         self, tenant_id: str, employee_id: str, start: date, end: date
     ) -> list[LeaveRequest]:
-        # Filtered on the raw documents (ISO dates compare as strings) so that an employee
-        # with years of history does not cost a decode per old request on every submission.
-        docs = await self._source.find(
-            LEAVE_REQUESTS, {"tenant_id": tenant_id, "employee_id": employee_id}
-        )
+        # The index reads only requests ending on or after `start` (ISO dates compare as
+        # strings); the rest are filtered on the raw documents, before any is decoded.
         first, last = start.isoformat(), end.isoformat()
+        where = {"tenant_id": tenant_id, "employee_id": employee_id, "end_date": _from(first)}
+        docs = await self._source.find(LEAVE_REQUESTS, where)
         return [
             from_doc(LeaveRequest, d)
             for d in docs
@@ -221,10 +229,10 @@ class _TenantDocuments(IdentityReads):
         return await self._all(SUBSTITUTIONS, Substitution, tenant_id)
 
     async def on_approved_leave(self, tenant_id: str, employee_id: str, day: date) -> bool:
-        where = {"tenant_id": tenant_id, "employee_id": employee_id, "status": APPROVED}
         wanted = day.isoformat()
+        where = {"tenant_id": tenant_id, "employee_id": employee_id, "end_date": _from(wanted)}
         return any(
-            d["start_date"] <= wanted <= d["end_date"]
+            d["status"] == APPROVED and d["start_date"] <= wanted
             for d in await self._source.find(LEAVE_REQUESTS, where)
         )
 
