@@ -173,10 +173,13 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
 
     app = runtime.app(
         title="Leaveflow requests",
+        # Routes are matched in order, each a regex: the busiest (a submit, a decision,
+        # the lists) first, so they do not try two dozen directory routes first. No
+        # path of one router matches another's (their first segments differ).
         routers=[
+            leave_requests.router,
             tenancy.router,
             directory.router,
-            leave_requests.router,
             substitutions.router,
             stream.router,
             service_token_router,
