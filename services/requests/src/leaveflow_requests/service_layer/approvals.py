@@ -25,7 +25,7 @@ from ..domain.approval import (
     may_decide,
     plan_approval,
 )
-from ..domain.directory import Employee
+from ..domain.directory import Department, Employee
 from ..domain.model import PENDING, LeaveRequest
 from . import integration, queries
 from .ports import Clock, DirectoryReads, ReadModel, Repository, UnitOfWork
@@ -57,17 +57,37 @@ async def _department_id(reads: DirectoryReads, request: Decidable) -> str | Non
     return employee.department_id if employee else request.department_id
 
 
-async def plan_for(reads: DirectoryReads, request: Decidable) -> Approval:
-    """The levels `request` goes through, from its department's levels of now."""
+@dataclass(frozen=True)
+class DecidingDirectory:
+    """Where `request`'s decision lies now: its requester's department (None: none, or
+    an inactive one) and the tenant's admins. Read once by a use case that both plans a
+    request's approval and names its deciders, which each read them otherwise."""
+
+    department: Department | None
+    admin_ids: frozenset[str]
+
+
+async def deciding_directory(reads: DirectoryReads, request: Decidable) -> DecidingDirectory:
     department_id = await _department_id(reads, request)
     department = await reads.department(request.tenant_id, department_id) if department_id else None
-    rules = department.rules() if department is not None and department.active else []
+    return DecidingDirectory(
+        department if department is not None and department.active else None,
+        frozenset(await reads.admin_ids(request.tenant_id)),
+    )
+
+
+async def plan_for(
+    reads: DirectoryReads, request: Decidable, directory: DecidingDirectory | None = None
+) -> Approval:
+    """The levels `request` goes through, from its department's levels of now."""
+    directory = directory or await deciding_directory(reads, request)
+    department = directory.department
     return plan_approval(
-        rules,
+        department.rules() if department is not None else [],
         amount=request.amount,
         leave_type_id=request.leave_type_id,
         requester_id=request.employee_id,
-        admin_ids=await reads.admin_ids(request.tenant_id),
+        admin_ids=set(directory.admin_ids),
     )
 
 
@@ -87,20 +107,19 @@ async def replan_pending_of(repo: Repository, employee: Employee) -> None:
 
 
 async def deciders_context(
-    reads: DirectoryReads, clock: Clock, request: Decidable
+    reads: DirectoryReads,
+    clock: Clock,
+    request: Decidable,
+    directory: DecidingDirectory | None = None,
 ) -> DecidersContext:
     """Today's directory for `request`: its department's approvers now, the substitutions
     holding today and the approvers away on approved leave today, each in the approver's
     own location's date."""
     tenant_id = request.tenant_id
-    department_id = await _department_id(reads, request)
-    department = await reads.department(tenant_id, department_id) if department_id else None
-    approvers = (
-        set(department.all_approver_ids())
-        if department is not None and department.active
-        else set()
-    )
-    admins = await reads.admin_ids(tenant_id)
+    directory = directory or await deciding_directory(reads, request)
+    department = directory.department
+    approvers = set(department.all_approver_ids()) if department is not None else set()
+    admins = directory.admin_ids
     levels = request.approval.levels if request.approval else []
     concerned = approvers | {a for level in levels for a in level.approver_ids}
     substitutes: dict[str, list[str]] = {}
@@ -127,12 +146,17 @@ async def deciders_context(
     )
 
 
-async def current_deciders(reads: DirectoryReads, clock: Clock, request: Decidable) -> list[str]:
+async def current_deciders(
+    reads: DirectoryReads,
+    clock: Clock,
+    request: Decidable,
+    directory: DecidingDirectory | None = None,
+) -> list[str]:
     """Who may decide `request`'s current level now (empty once it is decided)."""
     level = request.approval.current if request.approval else None
     if level is None or request.status != PENDING:
         return []
-    return deciders_of(level, await deciders_context(reads, clock, request))
+    return deciders_of(level, await deciders_context(reads, clock, request, directory))
 
 
 async def may_decide_now(reads: DirectoryReads, clock: Clock, request: Decidable, who: str) -> bool:
@@ -143,7 +167,10 @@ async def may_decide_now(reads: DirectoryReads, clock: Clock, request: Decidable
 
 
 async def approval_out(
-    reads: DirectoryReads, clock: Clock, request: Decidable
+    reads: DirectoryReads,
+    clock: Clock,
+    request: Decidable,
+    directory: DecidingDirectory | None = None,
 ) -> ApprovalOut | None:
     """The request's approval as events carry it, with today's deciders."""
     approval = request.approval
@@ -162,7 +189,7 @@ async def approval_out(
             )
             for s in approval.levels
         ],
-        deciders=await current_deciders(reads, clock, request),
+        deciders=await current_deciders(reads, clock, request, directory),
     )
 
 

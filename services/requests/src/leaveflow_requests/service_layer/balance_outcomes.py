@@ -9,7 +9,7 @@ from leaveflow_kit.messaging import Handled, Handlers
 from leaveflow_kit.storage import Transaction
 
 from . import integration
-from .approvals import approval_out, plan_for
+from .approvals import approval_out, deciding_directory, plan_for
 from .ports import Clock, RepositoryFactory
 
 
@@ -27,10 +27,11 @@ def balance_outcome_handlers(clock: Clock, repositories: RepositoryFactory) -> H
             return  # cancelled meanwhile, or already moved: nothing to do
         now = clock.now()
         if isinstance(data, LeaveReserved):
-            if request.reserved(now, await plan_for(repo, request)) == "approved":
+            directory = await deciding_directory(repo, request)
+            if request.reserved(now, await plan_for(repo, request, directory)) == "approved":
                 outcome = integration.leave_decided(request, None, "no approval needed")
             else:
-                approval = await approval_out(repo, clock, request)
+                approval = await approval_out(repo, clock, request, directory)
                 outcome = integration.leave_pending(request, data.available_after, approval)
         else:
             request.reservation_rejected(data.reason, now)
