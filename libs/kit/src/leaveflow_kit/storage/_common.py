@@ -12,9 +12,9 @@ import json
 import math
 import random
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar
 
 import orjson
@@ -210,6 +210,26 @@ def unique_values(doc: Doc, fields: tuple[str, ...]) -> tuple[Any, ...] | None:
     )
 
 
+class _Operation:
+    """One operation of a transaction: refused once it ended, and a failure (an Exception,
+    not a cancellation) dooms it. A class rather than a @contextmanager: it wraps every
+    operation, and a generator costs 0.9 µs a use against 0.15 µs (issue 19)."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: TransactionState) -> None:
+        self._state = state
+
+    def __enter__(self) -> None:
+        self._state.check()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(exc, Exception):
+            self._state.failure = exc
+
+
 class TransactionState:
     """Guards a transaction object: no use after it ended, and a failed write dooms it.
 
@@ -221,6 +241,7 @@ class TransactionState:
     def __init__(self) -> None:
         self.finished = False
         self.failure: BaseException | None = None
+        self._operation = _Operation(self)
 
     def check(self) -> None:
         if self.finished:
@@ -230,14 +251,9 @@ class TransactionState:
                 self.failure
             )
 
-    @contextmanager
-    def operation(self) -> Iterator[None]:
-        self.check()
-        try:
-            yield
-        except Exception as exc:
-            self.failure = exc
-            raise
+    def operation(self) -> _Operation:
+        """`with state.operation():` around each of the transaction's operations."""
+        return self._operation
 
     def raise_failure(self) -> None:
         if self.failure is not None:

@@ -32,9 +32,10 @@ import contextlib
 import functools
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -255,17 +256,33 @@ def _select_sql(
     return sql, params
 
 
-@contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    """sqlite3 errors a caller may handle, as the port's errors; others unchanged."""
-    try:
-        yield
-    except sqlite3.IntegrityError as exc:  # only UNIQUE/PRIMARY KEY constraints exist
-        raise DuplicateKey(str(exc)) from exc
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+class _Translated:
+    """sqlite3 errors a caller may handle, as the port's errors; others unchanged.
+
+    A class, not a @contextmanager: it wraps every statement, and a generator-based
+    context manager costs 0.8 µs a use against 0.15 µs (issue 19)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(exc, sqlite3.IntegrityError):  # only UNIQUE/PRIMARY KEY constraints
+            raise DuplicateKey(str(exc)) from exc
+        if isinstance(exc, sqlite3.OperationalError) and (
+            "locked" in str(exc) or "busy" in str(exc)
+        ):
             raise TransientConflict(str(exc)) from exc
-        raise
+
+
+_TRANSLATED = _Translated()
+
+
+def _translated() -> _Translated:
+    return _TRANSLATED
 
 
 def _now() -> str:
