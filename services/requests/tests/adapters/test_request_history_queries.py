@@ -12,7 +12,9 @@ from typing import Any, cast
 import pytest
 
 from leaveflow_kit.documents import to_doc
-from leaveflow_kit.storage import Store, open_store
+from leaveflow_kit.storage import Between, Store, open_store
+from leaveflow_kit.storage._common import check_where
+from leaveflow_kit.storage.sqlite import _select_sql
 from leaveflow_requests.adapters.repository import INDEXES, LEAVE_REQUESTS, StoreReads
 from leaveflow_requests.domain.model import LeaveRequest
 
@@ -111,3 +113,27 @@ async def test_an_approver_is_on_leave_only_on_the_days_of_approved_leave(store:
         if await reads.on_approved_leave("t1", "ana", BASE + timedelta(days=day))
     ]
     assert on_leave == [3, 4, 5]
+
+
+def test_a_page_of_a_persons_requests_and_their_overlaps_each_have_an_index() -> None:
+    # A page is a range of the index of exactly its fields (ADR 0014); the overlap, a
+    # range of the one that ends in end_date.
+    specs = [spec for spec in INDEXES if not spec.retired]
+    page, _ = _select_sql(
+        LEAVE_REQUESTS,
+        check_where({"tenant_id": "t1", "employee_id": "ana"}),
+        count=False,
+        after_key=None,
+        limit=50,
+        indexes=specs,
+    )
+    overlap, _ = _select_sql(
+        LEAVE_REQUESTS,
+        check_where({"tenant_id": "t1", "employee_id": "ana", "end_date": Between("a", "b")}),
+        count=False,
+        after_key=None,
+        limit=None,
+        indexes=specs,
+    )
+    assert '"ix_leave_requests__tenant_id__employee_id__key"' in page
+    assert '"ix_leave_requests__tenant_id__employee_id__end_date__key"' in overlap

@@ -57,11 +57,12 @@ INDEXES = (
     IndexSpec(LEAVE_TYPES, ("tenant_id",)),
     IndexSpec(LOCATIONS, ("tenant_id",)),
     IndexSpec(DEPARTMENTS, ("tenant_id",)),
-    # A person's requests that end on or after a day: what every submission, edit and
-    # approver-on-leave check asks. On (tenant_id, employee_id) alone each of those read
-    # and decoded the person's whole history (issue 19).
+    # A person's requests, a page at a time (their list), and those that end on or after
+    # a day: what every submission, edit and approver-on-leave check asks. On the first
+    # alone each of those read and decoded the person's whole history (issue 19); on the
+    # second alone a page of the list sorted all of it (ADR 0014).
+    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id", "end_date")),
-    IndexSpec(LEAVE_REQUESTS, ("tenant_id", "employee_id"), retired=True),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "status")),
     IndexSpec(LEAVE_REQUESTS, ("tenant_id", "leave_type_id")),
     IndexSpec(EVENT_LOG, ("tenant_id",)),
