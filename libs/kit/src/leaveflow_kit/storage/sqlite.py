@@ -278,11 +278,7 @@ class _Translated:
             raise TransientConflict(str(exc)) from exc
 
 
-_TRANSLATED = _Translated()
-
-
-def _translated() -> _Translated:
-    return _TRANSLATED
+_translated = _Translated()
 
 
 def _now() -> str:
@@ -311,7 +307,7 @@ async def _when_not_busy(fn: Callable[[], T]) -> T:
     step = 0
     while True:
         try:
-            with _translated():
+            with _translated:
                 return fn()
         except TransientConflict:
             if loop.time() >= deadline:
@@ -462,7 +458,7 @@ class SqliteStore:
         self, conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
     ) -> Iterable[sqlite3.Row]:
         self.stats.queries += 1
-        with _translated():
+        with _translated:
             return await conn.execute_fetchall(sql, params)
 
     async def _query(self, sql: str, params: Sequence[Any]) -> Iterable[sqlite3.Row]:
@@ -501,7 +497,7 @@ class SqliteStore:
     ) -> sqlite3.Cursor:
         """One statement on a loop-thread connection."""
         self.stats.queries += 1
-        with _translated():
+        with _translated:
             return conn.execute(sql, params)
 
     def _rollback(self, conn: sqlite3.Connection) -> None:
@@ -536,7 +532,7 @@ class SqliteStore:
                         await self._begin(conn)
                     now = _now()
                     self.stats.queries += 1
-                    with _translated():
+                    with _translated:
                         _finish(conn, tx.outbox_rows(), [(c, e, now) for c, e in tx.marks])
             except BaseException:
                 tx.state.finished = True
@@ -647,7 +643,7 @@ class _SqliteTransaction:
             if first:
                 await asyncio.sleep(0)
             self._store.stats.queries += 1
-            with _translated():
+            with _translated:
                 self._conn.executemany(sql, rows[first : first + _YIELD_EVERY])
 
     def outbox_rows(self) -> list[tuple[str, str, str]]:

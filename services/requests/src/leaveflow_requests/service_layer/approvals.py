@@ -87,7 +87,7 @@ async def plan_for(
         amount=request.amount,
         leave_type_id=request.leave_type_id,
         requester_id=request.employee_id,
-        admin_ids=set(directory.admin_ids),
+        admin_ids=directory.admin_ids,
     )
 
 
